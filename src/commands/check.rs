@@ -1,0 +1,139 @@
+//! `depgate check`: gate lockfiles through the chain and write the report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli::{CheckArgs, Format};
+use crate::config::{Config, Location};
+use crate::engine::{self, Decision, Options, Record};
+use crate::exit::{CommandError, ExitStatus};
+use crate::policy::Policy;
+use crate::report::{self, ChainEntry, RunInfo};
+use crate::upstream::Upstreams;
+
+/// Everything a check needs, independent of where it came from (CLI or demo).
+pub struct CheckRequest {
+    pub project: PathBuf,
+    pub lockfiles: Vec<PathBuf>,
+    pub config: Config,
+    pub out: PathBuf,
+    pub format: Format,
+    pub download: bool,
+    pub cache_dir: PathBuf,
+    pub concurrency: usize,
+    pub now: OffsetDateTime,
+}
+
+pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, CommandError> {
+    let config = super::load_config(args.config.as_deref(), &args.project.path)?;
+    let now = match &args.current_time {
+        Some(t) => OffsetDateTime::parse(t, &Rfc3339)
+            .map_err(|e| CommandError::usage(format!("error: --current-time `{t}` is not an RFC 3339 time: {e}")))?,
+        None => OffsetDateTime::now_utc(),
+    };
+    let req = CheckRequest {
+        project: args.project.path,
+        lockfiles: args.project.lockfiles,
+        config,
+        out: args.out,
+        format: args.format,
+        download: args.download,
+        cache_dir: args.cache_dir.unwrap_or_else(crate::cache::default_dir),
+        concurrency: usize::from(args.concurrency),
+        now,
+    };
+    check(req, color).await.map(|(status, _)| status)
+}
+
+/// Run a check and write its report; returns the exit status and the records.
+pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Record>), CommandError> {
+    let started = OffsetDateTime::now_utc();
+    let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
+    let policy = Policy::load(&req.config.policy, &req.config.base_dir).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let upstreams = Upstreams::new(&req.config, &req.cache_dir).map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let opts = Options {
+        now: req.now,
+        download: req.download,
+        concurrency: req.concurrency,
+        mode: "check",
+        repository: std::env::var(crate::env::GITHUB_REPOSITORY).ok(),
+        event: std::env::var(crate::env::GITHUB_EVENT_NAME).ok(),
+    };
+    let records = engine::run(&req.config, &upstreams, &policy, &coords, &opts).await;
+
+    let run = run_info(&req, &files, &policy, started);
+    report::write_report(&req.out, &run, &records)
+        .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", req.out.display())))?;
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let printed = match req.format {
+        Format::Json => report::write_decisions_json(&mut out, &run, &records),
+        Format::Table => report::write_terminal(&mut out, &records, Some(&req.out), color),
+    };
+    if let Err(e) = printed.and_then(|()| out.flush())
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CommandError::failure(format!("error: cannot write to stdout: {e}")));
+    }
+    if req.format == Format::Json {
+        let _ = report::write_terminal(&mut std::io::stderr().lock(), &records, Some(&req.out), false);
+    }
+    Ok((status_of(&records), records))
+}
+
+/// The exit status a set of decisions means.
+pub fn status_of(records: &[Record]) -> ExitStatus {
+    if records.iter().any(|r| r.decision == Decision::Error) {
+        ExitStatus::Failure
+    } else if records.iter().any(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine)) {
+        ExitStatus::Denied
+    } else {
+        ExitStatus::Allowed
+    }
+}
+
+fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: OffsetDateTime) -> RunInfo {
+    let chains = req
+        .config
+        .chains
+        .keys()
+        .map(|eco| {
+            let entries = req
+                .config
+                .chain(*eco)
+                .iter()
+                .enumerate()
+                .map(|(i, u)| ChainEntry {
+                    name: u.name.clone(),
+                    kind: u.kind.as_str().to_string(),
+                    location: match &u.location {
+                        Location::Url(_) => u.display_location(),
+                        Location::Dir(p) => display_path(p, &req.project),
+                    },
+                    tier: u.tier.clone(),
+                    priority: i + 1,
+                })
+                .collect();
+            (eco.to_string(), entries)
+        })
+        .collect();
+    RunInfo {
+        tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
+        mode: "check".into(),
+        started_at: started.format(&Rfc3339).unwrap_or_default(),
+        now: req.now.format(&Rfc3339).unwrap_or_default(),
+        config: req.config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
+        lockfiles: files.iter().map(|f| display_path(f, &req.project)).collect(),
+        chains,
+        policy: policy.sources.clone(),
+    }
+}
+
+fn display_path(p: &Path, base: &Path) -> String {
+    p.strip_prefix(base).unwrap_or(p).display().to_string()
+}

@@ -1,0 +1,81 @@
+//! `depgate list`: the coordinates parsed from lockfiles, with no network access.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{Format, ListArgs};
+use crate::ecosystem::{Coordinate, SourceKind};
+use crate::engine::parse_sri;
+use crate::exit::{CommandError, ExitStatus};
+
+#[derive(Serialize)]
+struct Row<'a> {
+    ecosystem: &'a str,
+    name: &'a str,
+    version: &'a str,
+    purl: String,
+    integrity: Option<&'a str>,
+    /// Digests (hex) by algorithm, decoded from the integrity.
+    hashes: std::collections::BTreeMap<String, String>,
+    direct: bool,
+    dev: bool,
+    optional: bool,
+    bundled: bool,
+    source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<&'a str>,
+    source_file: String,
+    line: usize,
+}
+
+fn row(c: &Coordinate) -> Row<'_> {
+    let location = match &c.source {
+        SourceKind::Registry => None,
+        SourceKind::Git(s) | SourceKind::File(s) | SourceKind::Link(s) | SourceKind::Tarball(s) => Some(s.as_str()),
+    };
+    Row {
+        ecosystem: c.ecosystem.as_str(),
+        name: &c.name,
+        version: &c.version,
+        purl: c.purl(),
+        integrity: c.integrity.as_deref(),
+        hashes: c.integrity.as_deref().map(parse_sri).unwrap_or_default(),
+        direct: c.direct,
+        dev: c.dev,
+        optional: c.optional,
+        bundled: c.bundled,
+        source: c.source.label(),
+        location,
+        resolved: c.resolved.as_deref().map(crate::upstream::redact_text),
+        alias: c.alias.as_deref(),
+        source_file: c.source_file.display().to_string(),
+        line: c.line,
+    }
+}
+
+pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
+    let (_, coords) = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let rows: Vec<Row<'_>> = coords.iter().map(row).collect();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let res = match args.format {
+        Format::Json => serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other).and_then(|()| writeln!(out)),
+        Format::Table => (|| {
+            let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, 50);
+            writeln!(out, "{:<w$}  {:<14} {:<8} {:<5} {:<5} source", "name", "version", "kind", "dev", "direct")?;
+            for r in &rows {
+                writeln!(out, "{:<w$}  {:<14} {:<8} {:<5} {:<5} {}:{}", r.name, r.version, r.source, r.dev, r.direct, r.source_file, r.line)?;
+            }
+            writeln!(out, "{} packages", rows.len())
+        })(),
+    };
+    match res {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::failure(format!("error: cannot write to stdout: {e}"))),
+        _ => Ok(ExitStatus::Allowed),
+    }
+}

@@ -1,0 +1,56 @@
+//! The commands: wire CLI arguments to config, inputs, the engine and the report.
+//! Each returns an [`ExitStatus`] or a [`CommandError`] that already says what to do.
+
+mod check;
+mod demo;
+mod list;
+
+use std::path::Path;
+
+pub use check::{CheckRequest, check};
+
+use crate::cli::{Command, InitArgs};
+use crate::config::Config;
+use crate::exit::{CommandError, ExitStatus};
+
+/// Run one command.
+pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandError> {
+    match command {
+        Command::Check(args) => check::run(args, color).await,
+        Command::List(args) => list::run(&args),
+        Command::Init(args) => init(&args),
+        Command::Demo(args) => demo::run(args, color).await,
+    }
+}
+
+/// Load `--config FILE`, else `depgate.toml` in the project folder, else the embedded default.
+pub fn load_config(explicit: Option<&Path>, project: &Path) -> Result<Config, CommandError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = project.join("depgate.toml");
+            if !p.is_file() {
+                tracing::debug!("no depgate.toml in {}: using the embedded default", project.display());
+                return Ok(Config::embedded_default());
+            }
+            p
+        }
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| CommandError::usage(format!("error: cannot read {}: {e}\n  help: check the path given to --config", path.display())))?;
+    Config::parse(&text, &path).map_err(CommandError::usage)
+}
+
+fn init(args: &InitArgs) -> Result<ExitStatus, CommandError> {
+    let path = args.path.join("depgate.toml");
+    if path.exists() && !args.force {
+        return Err(CommandError::usage(format!(
+            "error: {} already exists\n  help: pass --force to overwrite it",
+            path.display()
+        )));
+    }
+    crate::cache::write_atomic(&path, crate::config::STARTER_CONFIG.as_bytes())
+        .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
+    eprintln!("wrote {}", path.display());
+    Ok(ExitStatus::Allowed)
+}

@@ -1,0 +1,78 @@
+//! Configuration diagnostics: every problem found in one pass, each with file, line, column
+//! and a hint, rendered the way compilers do.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// One problem in a configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub help: Option<String>,
+    /// The source line the problem is on, for display.
+    pub snippet: String,
+}
+
+impl Diagnostic {
+    pub fn at(file: &std::path::Path, text: &str, span: Range<usize>, message: impl Into<String>) -> Self {
+        let (line, column) = line_col(text, span.start);
+        let snippet = text.lines().nth(line.saturating_sub(1)).unwrap_or("").to_string();
+        Self {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            help: None,
+            snippet,
+        }
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "  --> {}:{}:{}", self.file.display(), self.line, self.column)?;
+        if !self.snippet.is_empty() {
+            writeln!(f, "   | {}", self.snippet)?;
+            writeln!(f, "   | {}^", " ".repeat(self.column.saturating_sub(1)))?;
+        }
+        if let Some(help) = &self.help {
+            writeln!(f, "  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All problems of one configuration file.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<Diagnostic>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for d in &self.0 {
+            write!(f, "{d}")?;
+        }
+        let n = self.0.len();
+        write!(f, "{n} problem{} in configuration", if n == 1 { "" } else { "s" })
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(1, |s| s.chars().count() + 1);
+    (line, column)
+}

@@ -1,0 +1,246 @@
+//! `depgate.toml` → validated [`Config`].
+//!
+//! Owns: parsing with spans, validating while collecting *every* problem (never stopping
+//! at the first), the embedded default configuration, and the starter file `depgate init`
+//! writes. Must not: read environment variables' values (auth is kept as a reference and
+//! resolved by `upstream/`), touch the network, or print.
+
+mod diag;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub use diag::{ConfigErrors, Diagnostic, line_col};
+
+use crate::ecosystem::Ecosystem;
+
+/// How an upstream is spoken to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamKind {
+    /// An npm registry (packuments + tarballs).
+    Npm,
+    /// A PyPI simple index (PEP 503/691).
+    PypiSimple,
+    /// A Maven repository.
+    Maven,
+    /// A local folder laid out like the registry of the chain it is used in.
+    Dir,
+}
+
+impl UpstreamKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UpstreamKind::Npm => "npm",
+            UpstreamKind::PypiSimple => "pypi-simple",
+            UpstreamKind::Maven => "maven",
+            UpstreamKind::Dir => "dir",
+        }
+    }
+
+    /// The ecosystem a network kind serves; `dir` serves whatever chain it is in.
+    pub fn ecosystem(self) -> Option<Ecosystem> {
+        match self {
+            UpstreamKind::Npm => Some(Ecosystem::Npm),
+            UpstreamKind::PypiSimple => Some(Ecosystem::Pypi),
+            UpstreamKind::Maven => Some(Ecosystem::Maven),
+            UpstreamKind::Dir => None,
+        }
+    }
+}
+
+/// Where an upstream lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Url(url::Url),
+    Dir(PathBuf),
+}
+
+/// How a credential is presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    /// `Authorization: Bearer <value>`.
+    Bearer,
+    /// `Authorization: Basic base64(<value>)`, where the variable holds `user:password`.
+    Basic,
+}
+
+/// A credential by reference: the name of an environment variable, never its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRef {
+    pub env_var: String,
+    pub scheme: AuthScheme,
+}
+
+/// Why a higher-priority upstream may be passed over for a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FallReason {
+    NotFound,
+    Http5xx,
+    Timeout,
+    Auth,
+}
+
+impl FallReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FallReason::NotFound => "not_found",
+            FallReason::Http5xx => "http_5xx",
+            FallReason::Timeout => "timeout",
+            FallReason::Auth => "auth",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "not_found" => FallReason::NotFound,
+            "http_5xx" => FallReason::Http5xx,
+            "timeout" => FallReason::Timeout,
+            "auth" => FallReason::Auth,
+            _ => return None,
+        })
+    }
+}
+
+/// One registry endpoint.
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub name: String,
+    pub kind: UpstreamKind,
+    pub location: Location,
+    pub auth: Option<AuthRef>,
+    pub tier: String,
+    pub timeout: Duration,
+    pub retries: u32,
+    /// Which failures let the chain walk on to the next upstream. Default: only `not_found`.
+    pub fall_through: Vec<FallReason>,
+    /// For a `dir` upstream that is a snapshot of a registry: that registry's URL. Used
+    /// only to recognise lockfile `resolved` URLs that point at it; never fetched.
+    pub mirrors: Option<url::Url>,
+}
+
+impl Upstream {
+    /// Where this upstream lives, for people: a URL without userinfo, or a folder.
+    /// The registry URL lockfile `resolved` URLs of this upstream start with.
+    pub fn registry_url(&self) -> Option<&url::Url> {
+        match &self.location {
+            Location::Url(u) => Some(u),
+            Location::Dir(_) => self.mirrors.as_ref(),
+        }
+    }
+
+    pub fn display_location(&self) -> String {
+        match &self.location {
+            Location::Url(u) => crate::upstream::redact_url(u),
+            Location::Dir(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// The ordered upstreams of one ecosystem, and the names bound to one of them.
+#[derive(Debug, Clone, Default)]
+pub struct Chain {
+    pub upstreams: Vec<String>,
+    /// `(pattern, upstream)`: `@acme/*` for npm scopes, an exact name, or a `*` glob.
+    pub namespaces: Vec<(String, String)>,
+}
+
+/// What the fallback tier must bring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Require {
+    None,
+    Signature,
+    Provenance,
+}
+
+/// `[policy]`.
+#[derive(Debug, Clone)]
+pub struct PolicyConfig {
+    /// Glob patterns of `.rego` files, resolved relative to the config file.
+    pub files: Vec<String>,
+    pub builtin: bool,
+    pub quarantine_days: f64,
+    /// Tiers whose versions wait out the cooldown even when they are the first upstream
+    /// (fallback upstreams always do).
+    pub cooldown_tiers: Vec<String>,
+    /// purl globs exempt from the cooldown.
+    pub cooldown_exempt: Vec<String>,
+    pub require: Require,
+}
+
+/// `[verify]`.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    pub trusted_root: String,
+    pub attestation_cache: Option<PathBuf>,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from; `None` for the embedded default.
+    pub source: Option<PathBuf>,
+    /// Directory relative paths are resolved against.
+    pub base_dir: PathBuf,
+    pub chains: BTreeMap<Ecosystem, Chain>,
+    pub upstreams: BTreeMap<String, Upstream>,
+    pub policy: PolicyConfig,
+    pub verify: VerifyConfig,
+}
+
+/// The configuration used when a project has none: public registries only.
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+/// The commented starter file `depgate init` writes.
+pub const STARTER_CONFIG: &str = include_str!("starter.toml");
+
+impl Config {
+    /// Parse and validate `text`, which was read from `file`.
+    pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigErrors> {
+        let base_dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut cfg = parse::parse(text, file, &base_dir)?;
+        cfg.source = Some(file.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// The embedded default configuration.
+    pub fn embedded_default() -> Config {
+        let mut cfg = parse::parse(DEFAULT_CONFIG, Path::new("<embedded default>"), Path::new("."))
+            .expect("the embedded default configuration is valid (tested)");
+        cfg.source = None;
+        cfg
+    }
+
+    /// The chain of one ecosystem, resolved to upstreams in priority order.
+    pub fn chain(&self, eco: Ecosystem) -> Vec<&Upstream> {
+        self.chains.get(&eco).map_or_else(Vec::new, |c| {
+            c.upstreams.iter().filter_map(|n| self.upstreams.get(n)).collect()
+        })
+    }
+
+    /// The upstream a namespace binds `name` to, if any.
+    pub fn namespace_owner(&self, eco: Ecosystem, name: &str) -> Option<(&str, &str)> {
+        let chain = self.chains.get(&eco)?;
+        chain
+            .namespaces
+            .iter()
+            .find(|(pattern, _)| name_matches(pattern, name))
+            .map(|(p, u)| (p.as_str(), u.as_str()))
+    }
+}
+
+/// Does a namespace pattern (`@acme/*`, `com.acme:*`, `exact-name`, `acme-*`) match `name`?
+pub fn name_matches(pattern: &str, name: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == name,
+        Some((prefix, suffix)) => {
+            name.len() >= prefix.len() + suffix.len() && name.starts_with(prefix) && name.ends_with(suffix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

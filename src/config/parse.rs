@@ -1,0 +1,482 @@
+//! The spanned walk over `depgate.toml`: every key checked, every problem collected.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::{
+    AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PolicyConfig,
+    Require, Upstream, UpstreamKind, VerifyConfig,
+};
+use crate::ecosystem::Ecosystem;
+
+const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify"];
+const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
+const UPSTREAM_KEYS: &[&str] = &[
+    "kind", "url", "path", "auth", "auth_scheme", "tier", "timeout_secs", "retries", "fall_through",
+    "identity", "attestations", "mirrors",
+];
+const POLICY_KEYS: &[&str] = &["files", "builtin", "quarantine_days", "cooldown_tiers", "cooldown_exempt", "require"];
+const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache"];
+
+struct Ctx<'a> {
+    file: &'a Path,
+    text: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, span: Range<usize>, msg: impl Into<String>, help: impl Into<String>) {
+        let d = Diagnostic::at(self.file, self.text, span, msg).help(help);
+        self.diags.push(d);
+    }
+
+    fn unknown_keys(&mut self, table: &DeTable<'_>, known: &[&str], what: &str) {
+        for key in table.keys() {
+            let k = key.get_ref().as_ref();
+            if !known.contains(&k) {
+                let hint = closest(k, known).map_or_else(
+                    || format!("known keys in {what}: {}", known.join(", ")),
+                    |c| format!("did you mean `{c}`? known keys in {what}: {}", known.join(", ")),
+                );
+                self.err(key.span(), format!("unknown key `{k}` in {what}"), hint);
+            }
+        }
+    }
+
+    fn table<'t, 'i>(&mut self, v: &'t Spanned<DeValue<'i>>, what: &str) -> Option<&'t DeTable<'i>> {
+        if let Some(t) = v.get_ref().as_table() {
+            Some(t)
+        } else {
+            self.err(
+                v.span(),
+                format!("{what} must be a table, found {}", v.get_ref().type_str()),
+                format!("write it as [{what}] with keys below it"),
+            );
+            None
+        }
+    }
+
+    fn string(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<String> {
+        if let Some(s) = v.get_ref().as_str() {
+            Some(s.to_string())
+        } else {
+            self.err(
+                v.span(),
+                format!("`{what}` must be a string, found {}", v.get_ref().type_str()),
+                "quote the value",
+            );
+            None
+        }
+    }
+
+    fn string_list(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<Vec<(String, Range<usize>)>> {
+        let Some(arr) = v.get_ref().as_array() else {
+            self.err(
+                v.span(),
+                format!("`{what}` must be an array of strings, found {}", v.get_ref().type_str()),
+                format!("write it as {what} = [\"a\", \"b\"]"),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in arr.iter() {
+            if let Some(s) = item.get_ref().as_str() {
+                out.push((s.to_string(), item.span()));
+            } else {
+                self.err(item.span(), format!("`{what}` entries must be strings"), "quote each entry");
+            }
+        }
+        Some(out)
+    }
+
+    fn number(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<f64> {
+        let parsed = match v.get_ref() {
+            DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+            DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+            _ => None,
+        };
+        match parsed {
+            Some(n) if n.is_finite() && n >= 0.0 => Some(n),
+            _ => {
+                self.err(v.span(), format!("`{what}` must be a non-negative number"), format!("for example {what} = 7"));
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, v: &Spanned<DeValue<'_>>, what: &str) -> Option<bool> {
+        let b = v.get_ref().as_bool();
+        if b.is_none() {
+            self.err(v.span(), format!("`{what}` must be true or false"), format!("{what} = true"));
+        }
+        b
+    }
+}
+
+fn closest<'k>(word: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, ConfigErrors> {
+    let mut cx = Ctx { file, text, diags: Vec::new() };
+    let (root, errors) = DeTable::parse_recoverable(text);
+    for e in &errors {
+        let span = e.span().unwrap_or(0..0);
+        cx.err(span, format!("invalid TOML: {}", e.message().trim()), "fix the syntax at this position");
+    }
+    if !errors.is_empty() {
+        return Err(ConfigErrors(cx.diags));
+    }
+    let root = root.into_inner();
+    cx.unknown_keys(&root, TOP_KEYS, "depgate.toml");
+
+    // Upstreams first: chains refer to them.
+    let mut upstreams = BTreeMap::new();
+    let mut upstream_spans: BTreeMap<String, Range<usize>> = BTreeMap::new();
+    if let Some(v) = root.get("upstream")
+        && let Some(t) = cx.table(v, "upstream")
+    {
+        for (key, val) in t {
+            let name = key.get_ref().to_string();
+            upstream_spans.insert(name.clone(), key.span());
+            if !valid_ident(&name) {
+                cx.err(
+                    key.span(),
+                    format!("upstream name `{name}` is not a valid name"),
+                    "use letters, digits, `-` and `_` only",
+                );
+            }
+            if let Some(u) = parse_upstream(&mut cx, &name, key.span(), val, base_dir) {
+                upstreams.insert(name, u);
+            }
+        }
+    }
+
+    let mut chains = BTreeMap::new();
+    for eco in [Ecosystem::Npm, Ecosystem::Pypi, Ecosystem::Maven] {
+        let Some(v) = root.get(eco.as_str()) else { continue };
+        let Some(t) = cx.table(v, eco.as_str()) else { continue };
+        cx.unknown_keys(t, CHAIN_KEYS, &format!("[{eco}]"));
+        let mut chain = Chain::default();
+        if let Some(c) = t.get("chain")
+            && let Some(list) = cx.string_list(c, "chain")
+        {
+            let mut seen = BTreeSet::new();
+            if list.is_empty() {
+                cx.err(c.span(), format!("the {eco} chain is empty"), "name at least one upstream, e.g. chain = [\"npmjs\"]");
+            }
+            for (name, span) in list {
+                if !seen.insert(name.clone()) {
+                    cx.err(span.clone(), format!("upstream `{name}` appears twice in the {eco} chain"), "list each upstream once, in priority order");
+                }
+                match upstreams.get(&name) {
+                    None if !upstream_spans.contains_key(&name) => {
+                        let known: Vec<&str> = upstream_spans.keys().map(String::as_str).collect();
+                        let help = closest(&name, &known).map_or_else(
+                            || format!("define it as [upstream.{name}] with kind, url and tier"),
+                            |c| format!("did you mean `{c}`? or define [upstream.{name}]"),
+                        );
+                        cx.err(span.clone(), format!("unknown upstream `{name}` in the {eco} chain"), help);
+                    }
+                    Some(u) => {
+                        if let Some(k) = u.kind.ecosystem()
+                            && k != eco
+                        {
+                            cx.err(
+                                span.clone(),
+                                format!("upstream `{name}` is of kind `{}` and cannot serve the {eco} chain", u.kind.as_str()),
+                                format!("use an upstream of kind `{}` or `dir` here", match eco {
+                                    Ecosystem::Npm => "npm",
+                                    Ecosystem::Pypi => "pypi-simple",
+                                    Ecosystem::Maven => "maven",
+                                }),
+                            );
+                        }
+                    }
+                    None => {} // the upstream itself had errors, already reported
+                }
+                chain.upstreams.push(name);
+            }
+        } else if t.get("chain").is_none() {
+            cx.err(v.span(), format!("[{eco}] has no `chain`"), "add chain = [\"<upstream>\", …] in priority order");
+        }
+        if let Some(ns) = t.get("namespaces")
+            && let Some(nt) = cx.table(ns, "namespaces")
+        {
+            for (pattern, target) in nt {
+                let p = pattern.get_ref().to_string();
+                if p.matches('*').count() > 1 {
+                    cx.err(pattern.span(), format!("namespace pattern `{p}` has more than one `*`"), "use a prefix glob such as \"@acme/*\" or \"com.acme:*\"");
+                }
+                if let Some(u) = cx.string(target, "namespaces") {
+                    if !chain.upstreams.contains(&u) {
+                        cx.err(
+                            target.span(),
+                            format!("namespace `{p}` is bound to `{u}`, which is not in the {eco} chain"),
+                            format!("add `{u}` to [{eco}] chain or bind the namespace to an upstream in it"),
+                        );
+                    }
+                    chain.namespaces.push((p, u));
+                }
+            }
+        }
+        chains.insert(eco, chain);
+    }
+
+    let policy = parse_policy(&mut cx, root.get("policy"));
+    let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
+
+    if cx.diags.is_empty() {
+        Ok(Config { source: None, base_dir: base_dir.to_path_buf(), chains, upstreams, policy, verify })
+    } else {
+        cx.diags.sort_by_key(|d| (d.line, d.column));
+        Err(ConfigErrors(cx.diags))
+    }
+}
+
+fn valid_ident(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn parse_upstream(
+    cx: &mut Ctx<'_>,
+    name: &str,
+    key_span: Range<usize>,
+    v: &Spanned<DeValue<'_>>,
+    base_dir: &Path,
+) -> Option<Upstream> {
+    let t = cx.table(v, &format!("upstream.{name}"))?;
+    let start = cx.diags.len();
+    cx.unknown_keys(t, UPSTREAM_KEYS, &format!("[upstream.{name}]"));
+    let kind = match t.get("kind") {
+        None => {
+            cx.err(key_span.clone(), format!("upstream `{name}` has no `kind`"), "add kind = \"npm\" (or pypi-simple, maven, dir)");
+            None
+        }
+        Some(k) => match cx.string(k, "kind").as_deref() {
+            Some("npm") => Some(UpstreamKind::Npm),
+            Some("pypi-simple") => Some(UpstreamKind::PypiSimple),
+            Some("maven") => Some(UpstreamKind::Maven),
+            Some("dir") => Some(UpstreamKind::Dir),
+            Some(other) => {
+                cx.err(k.span(), format!("unknown upstream kind `{other}`"), "kind is one of: npm, pypi-simple, maven, dir");
+                None
+            }
+            None => None,
+        },
+    };
+    let location = match (kind, t.get("url"), t.get("path")) {
+        (Some(UpstreamKind::Dir), _, Some(p)) => cx.string(p, "path").map(|p| {
+            let p = Path::new(&p);
+            Location::Dir(if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
+        }),
+        (Some(UpstreamKind::Dir), Some(u), None) => {
+            cx.err(u.span(), format!("upstream `{name}` is a `dir` upstream: it takes `path`, not `url`"), "write path = \"registry/\" (relative to this file)");
+            None
+        }
+        (Some(_), _, Some(p)) => {
+            cx.err(p.span(), format!("`path` is only for `dir` upstreams (`{name}` is a network upstream)"), "use url = \"https://…\"");
+            None
+        }
+        (Some(_), Some(u), None) => cx.string(u, "url").and_then(|s| match url::Url::parse(&s) {
+            Ok(parsed) if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() => {
+                if !parsed.username().is_empty() || parsed.password().is_some() {
+                    cx.err(u.span(), format!("the url of upstream `{name}` carries credentials"), "remove them from the URL and use auth = \"env:VAR\"");
+                    return None;
+                }
+                let mut parsed = parsed;
+                if !parsed.path().ends_with('/') {
+                    let p = format!("{}/", parsed.path());
+                    parsed.set_path(&p);
+                }
+                Some(Location::Url(parsed))
+            }
+            Ok(parsed) => {
+                cx.err(u.span(), format!("the url of upstream `{name}` must be http(s), found `{}:`", parsed.scheme()), "use https://host/path/ (or kind = \"dir\" with path for a folder)");
+                None
+            }
+            Err(e) => {
+                cx.err(u.span(), format!("bad url for upstream `{name}`: {e}"), "write a full URL such as https://registry.npmjs.org/");
+                None
+            }
+        }),
+        (Some(k), None, None) => {
+            let (key, example) = if k == UpstreamKind::Dir { ("path", "path = \"registry/\"") } else { ("url", "url = \"https://…/\"") };
+            cx.err(key_span.clone(), format!("upstream `{name}` has no `{key}`"), format!("add {example}"));
+            None
+        }
+        (None, _, _) => None,
+    };
+    let auth = t.get("auth").and_then(|a| {
+        let s = cx.string(a, "auth")?;
+        match s.strip_prefix("env:") {
+            Some(var) if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Some(var.to_string())
+            }
+            _ => {
+                cx.err(
+                    a.span(),
+                    format!("auth of upstream `{name}` must be a reference `env:VAR`"),
+                    "never write a secret into the config: put it in an environment variable and write auth = \"env:MY_TOKEN\"",
+                );
+                None
+            }
+        }
+    });
+    let scheme = match t.get("auth_scheme") {
+        None => AuthScheme::Bearer,
+        Some(s) => match cx.string(s, "auth_scheme").as_deref() {
+            Some("bearer") | None => AuthScheme::Bearer,
+            Some("basic") => AuthScheme::Basic,
+            Some(other) => {
+                cx.err(s.span(), format!("unknown auth_scheme `{other}`"), "auth_scheme is `bearer` or `basic`");
+                AuthScheme::Bearer
+            }
+        },
+    };
+    if t.get("auth_scheme").is_some() && t.get("auth").is_none() {
+        cx.err(t.get("auth_scheme").map_or(key_span.clone(), Spanned::span), "auth_scheme without auth", "add auth = \"env:VAR\" or remove auth_scheme");
+    }
+    if kind == Some(UpstreamKind::Dir) && auth.is_some() {
+        cx.err(t.get("auth").map_or(key_span.clone(), Spanned::span), format!("`dir` upstream `{name}` cannot take auth"), "remove auth");
+    }
+    let tier = match t.get("tier") {
+        None => {
+            cx.err(key_span.clone(), format!("upstream `{name}` has no `tier`"), "add tier = \"curated\", \"private\" or \"public\" (policy decides by tier)");
+            None
+        }
+        Some(v) => cx.string(v, "tier").filter(|s| {
+            let ok = valid_ident(s);
+            if !ok {
+                cx.err(v.span(), format!("tier `{s}` is not a valid label"), "use a short label such as curated, private, public");
+            }
+            ok
+        }),
+    };
+    let timeout = t
+        .get("timeout_secs")
+        .and_then(|v| cx.number(v, "timeout_secs"))
+        .map_or(Duration::from_secs(30), Duration::from_secs_f64);
+    let retries = t.get("retries").and_then(|v| cx.number(v, "retries")).map_or(2, |n| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let n = n.min(10.0) as u32;
+        n
+    });
+    let fall_through = match t.get("fall_through") {
+        None => vec![FallReason::NotFound],
+        Some(v) => cx.string_list(v, "fall_through").map_or_else(Vec::new, |list| {
+            list.into_iter()
+                .filter_map(|(s, span)| {
+                    let r = FallReason::parse(&s);
+                    if r.is_none() {
+                        cx.err(span, format!("unknown fall_through reason `{s}`"), "reasons are: not_found, http_5xx, timeout, auth");
+                    }
+                    r
+                })
+                .collect()
+        }),
+    };
+    let mirrors = t.get("mirrors").and_then(|m| {
+        if kind != Some(UpstreamKind::Dir) {
+            cx.err(m.span(), format!("`mirrors` is only for `dir` upstreams (`{name}` is a network upstream)"), "remove it; the url already says where this upstream is");
+            return None;
+        }
+        let s = cx.string(m, "mirrors")?;
+        match url::Url::parse(&s) {
+            Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Some(u),
+            _ => {
+                cx.err(m.span(), format!("`mirrors` of upstream `{name}` is not an http(s) URL"), "write the registry URL this folder is a snapshot of, e.g. https://registry.npmjs.org/");
+                None
+            }
+        }
+    });
+    if cx.diags.len() > start {
+        return None;
+    }
+    Some(Upstream {
+        mirrors,
+        name: name.to_string(),
+        kind: kind?,
+        location: location?,
+        auth: auth.map(|env_var| AuthRef { env_var, scheme }),
+        tier: tier?,
+        timeout,
+        retries,
+        fall_through,
+    })
+}
+
+fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyConfig {
+    let mut p = PolicyConfig {
+        files: Vec::new(),
+        builtin: true,
+        quarantine_days: 7.0,
+        cooldown_tiers: Vec::new(),
+        cooldown_exempt: Vec::new(),
+        require: Require::None,
+    };
+    let Some(t) = v.and_then(|v| cx.table(v, "policy")) else { return p };
+    cx.unknown_keys(t, POLICY_KEYS, "[policy]");
+    if let Some(f) = t.get("files").and_then(|v| cx.string_list(v, "files")) {
+        p.files = f.into_iter().map(|(s, _)| s).collect();
+    }
+    if let Some(b) = t.get("builtin").and_then(|v| cx.bool(v, "builtin")) {
+        p.builtin = b;
+    }
+    if let Some(q) = t.get("quarantine_days").and_then(|v| cx.number(v, "quarantine_days")) {
+        p.quarantine_days = q;
+    }
+    if let Some(l) = t.get("cooldown_tiers").and_then(|v| cx.string_list(v, "cooldown_tiers")) {
+        p.cooldown_tiers = l.into_iter().map(|(s, _)| s).collect();
+    }
+    if let Some(l) = t.get("cooldown_exempt").and_then(|v| cx.string_list(v, "cooldown_exempt")) {
+        p.cooldown_exempt = l.into_iter().map(|(s, _)| s).collect();
+    }
+    if let Some(r) = t.get("require") {
+        match cx.string(r, "require").as_deref() {
+            Some("none") => p.require = Require::None,
+            Some("signature") => p.require = Require::Signature,
+            Some("provenance") => p.require = Require::Provenance,
+            Some(other) => cx.err(r.span(), format!("unknown require level `{other}`"), "require is one of: none, signature, provenance"),
+            None => {}
+        }
+    }
+    p
+}
+
+fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, base_dir: &Path) -> VerifyConfig {
+    let mut out = VerifyConfig { trusted_root: "embedded".into(), attestation_cache: None };
+    let Some(t) = v.and_then(|v| cx.table(v, "verify")) else { return out };
+    cx.unknown_keys(t, VERIFY_KEYS, "[verify]");
+    if let Some(s) = t.get("trusted_root").and_then(|v| cx.string(v, "trusted_root")) {
+        out.trusted_root = s;
+    }
+    if let Some(s) = t.get("attestation_cache").and_then(|v| cx.string(v, "attestation_cache")) {
+        out.attestation_cache = Some(base_dir.join(s));
+    }
+    out
+}

@@ -1,0 +1,969 @@
+//! `package-lock.json` and `npm-shrinkwrap.json` (lockfileVersion 1, 2 and 3).
+//!
+//! Also holds what the three npm lockfile parsers share: a JSON reader that keeps the line
+//! of every object key, source classification, and the de-duplication rule.
+//!
+//! Format notes (npm's `package-lock.json` documentation):
+//! - v1 (npm 5/6): a recursive `dependencies` object. Keys are the installed names; a
+//!   nested `dependencies` holds the copies installed under that package. `version` is a
+//!   semver version, `npm:real@1.0.0` for an alias, or the spec of a git / file / URL
+//!   dependency. `requires` maps the names a package needs to their ranges. There is no
+//!   record of the root manifest.
+//! - v2 (npm 7/8): both `packages` (used here) and a v1-style `dependencies` section.
+//! - v3 (npm 9+): `packages` only. Keys are install paths (`node_modules/a/node_modules/b`);
+//!   `""` is the root project, paths without `node_modules/` are folders (workspace
+//!   members, `file:` folders) that `link: true` entries point at.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
+
+const HELP_NPM: &str = "regenerate it with `npm install --package-lock-only` (npm 7 or newer)";
+
+/// Parses `package-lock.json` / `npm-shrinkwrap.json` text.
+///
+/// Every locked package becomes one [`Coordinate`] (de-duplicated per name, version and
+/// source, see [`dedupe`]). The root project and workspace folders are not coordinates;
+/// links to them (`node_modules/ws-a` with `link: true`) are, as [`SourceKind::Link`].
+pub fn parse_package_lock(text: &str, file: &Path) -> Result<Vec<Coordinate>, LockfileError> {
+    let lines = LineIndex::new(text);
+    let root = json::parse(text, &lines).map_err(|e| {
+        LockfileError::new(
+            file,
+            lines.line(e.offset),
+            format!("not a valid package-lock: {}", e.message),
+            HELP_NPM,
+        )
+    })?;
+    let Some(top) = root.as_map() else {
+        return Err(LockfileError::new(file, 1, "not a valid package-lock: the top level is not a JSON object", HELP_NPM));
+    };
+    let Some(version_entry) = top.entry("lockfileVersion") else {
+        return Err(LockfileError::new(
+            file,
+            1,
+            "not a package-lock: there is no `lockfileVersion`",
+            HELP_NPM,
+        ));
+    };
+    let version = match &version_entry.value {
+        Node::Number(n) => n.parse::<u64>().ok(),
+        _ => None,
+    };
+    let at = version_entry.line;
+    let mut ctx = Ctx { file, lines: &lines, out: Vec::new() };
+    match version {
+        Some(1) => {
+            if let Some(deps) = top.get("dependencies") {
+                ctx.v1(deps)?;
+            }
+        }
+        Some(2 | 3) => {
+            if let Some(packages) = top.get("packages") {
+                ctx.packages(packages)?;
+            } else if let Some(deps) = top.get("dependencies") {
+                // A v2 file always has `packages`; tolerate one that only kept the
+                // v1-compatible section.
+                ctx.v1(deps)?;
+            }
+        }
+        _ => {
+            return Err(LockfileError::new(
+                file,
+                at,
+                format!(
+                    "unsupported lockfileVersion {}: depgate reads versions 1, 2 and 3",
+                    version_entry.value.display()
+                ),
+                format!("{HELP_NPM}, which writes version 3; if npm wrote this version, depgate needs an update"),
+            ));
+        }
+    }
+    Ok(dedupe(ctx.out))
+}
+
+struct Ctx<'a> {
+    file: &'a Path,
+    lines: &'a LineIndex,
+    out: Vec<Coordinate>,
+}
+
+impl Ctx<'_> {
+    fn error(&self, offset: usize, message: impl Into<String>) -> LockfileError {
+        LockfileError::new(self.file, self.lines.line(offset), message, HELP_NPM)
+    }
+
+    /// v2/v3 `packages`.
+    fn packages(&mut self, packages: &Node) -> Result<(), LockfileError> {
+        let Some(map) = packages.as_map() else {
+            return Err(self.error(0, "`packages` is not an object"));
+        };
+        let by_path: HashMap<&str, &Entry> = map.entries.iter().map(|e| (e.key.as_str(), e)).collect();
+
+        // Importers: the root project and the workspace members it declares.
+        let root = map.get("");
+        let globs = root.map(workspace_globs).unwrap_or_default();
+        let mut importers: Vec<&str> = vec![""];
+        for e in &map.entries {
+            if !e.key.is_empty() && !is_install_path(&e.key) && globs.iter().any(|g| glob_match(g, &e.key)) {
+                importers.push(&e.key);
+            }
+        }
+        // Direct: what an importer declares, resolved the way node does (its own
+        // node_modules, then each parent folder's).
+        let mut direct: HashSet<String> = HashSet::new();
+        for importer in &importers {
+            let Some(node) = by_path.get(importer).map(|e| &e.value) else { continue };
+            for field in ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"] {
+                let Some(deps) = node.get(field).and_then(Node::as_map) else { continue };
+                for dep in &deps.entries {
+                    if let Some(path) = resolve_from(importer, &dep.key, &by_path) {
+                        direct.insert(path);
+                    }
+                }
+            }
+        }
+
+        for e in &map.entries {
+            let path = e.key.as_str();
+            let Some(at) = path.rfind("node_modules/") else {
+                // The root project, workspace folders and `file:` folders: not coordinates
+                // themselves (what links to them is).
+                continue;
+            };
+            let node = &e.value;
+            if node.as_map().is_none() {
+                return Err(self.error(e.offset, format!("entry `{path}` is not an object")));
+            }
+            let key_name = &path[at + "node_modules/".len()..];
+            if key_name.is_empty() {
+                return Err(self.error(e.offset, format!("entry `{path}` has no package name")));
+            }
+            let recorded_name = node.str_field("name");
+            let name = recorded_name.unwrap_or(key_name).to_string();
+            let alias = recorded_name.filter(|n| *n != key_name).map(|_| key_name.to_string());
+            let resolved = node.str_field("resolved").map(str::to_string);
+            let line = e.line;
+            let dev = node.bool_field("dev");
+            let optional = node.bool_field("optional");
+            let is_direct = direct.contains(path);
+
+            if node.bool_field("link") {
+                let target = resolved.clone().unwrap_or_default();
+                let version = by_path
+                    .get(target.as_str())
+                    .and_then(|t| t.value.str_field("version"))
+                    .map_or_else(|| format!("file:{target}"), str::to_string);
+                self.out.push(Coordinate {
+                    ecosystem: Ecosystem::Npm,
+                    name,
+                    version,
+                    integrity: None,
+                    resolved,
+                    alias,
+                    direct: is_direct,
+                    dev,
+                    optional,
+                    bundled: false,
+                    source: SourceKind::Link(target),
+                    source_file: self.file.to_path_buf(),
+                    line,
+                });
+                continue;
+            }
+            let Some(version) = node.str_field("version") else {
+                return Err(self.error(e.offset, format!("entry `{path}` has no `version`")));
+            };
+            let source = match &resolved {
+                Some(r) => classify_resolved(r, &name),
+                None => SourceKind::Registry,
+            };
+            self.out.push(Coordinate {
+                ecosystem: Ecosystem::Npm,
+                name,
+                version: version.to_string(),
+                integrity: node.str_field("integrity").map(str::to_string),
+                resolved,
+                alias,
+                direct: is_direct,
+                dev,
+                optional,
+                bundled: node.bool_field("inBundle"),
+                source,
+                source_file: self.file.to_path_buf(),
+                line,
+            });
+        }
+        Ok(())
+    }
+
+    /// v1 `dependencies`, recursively.
+    fn v1(&mut self, deps: &Node) -> Result<(), LockfileError> {
+        struct V1<'n> {
+            entry: &'n Entry,
+            parent: Option<usize>,
+        }
+        // Flatten the tree, keeping parents, without recursion.
+        let mut nodes: Vec<V1<'_>> = Vec::new();
+        let mut stack: Vec<(&Node, Option<usize>)> = vec![(deps, None)];
+        while let Some((deps, parent)) = stack.pop() {
+            let Some(map) = deps.as_map() else {
+                return Err(self.error(0, "`dependencies` is not an object"));
+            };
+            for entry in &map.entries {
+                nodes.push(V1 { entry, parent });
+                let me = nodes.len() - 1;
+                if let Some(nested) = entry.value.get("dependencies") {
+                    stack.push((nested, Some(me)));
+                }
+            }
+        }
+        // Children of each node by name, to resolve `requires` the way node does.
+        let mut children: HashMap<(Option<usize>, &str), usize> = HashMap::new();
+        for (i, n) in nodes.iter().enumerate() {
+            children.entry((n.parent, n.entry.key.as_str())).or_insert(i);
+        }
+        let mut required = vec![false; nodes.len()];
+        for (i, n) in nodes.iter().enumerate() {
+            let Some(requires) = n.entry.value.get("requires").and_then(Node::as_map) else { continue };
+            for r in &requires.entries {
+                let mut scope = Some(i);
+                loop {
+                    if let Some(&t) = children.get(&(scope, r.key.as_str())) {
+                        required[t] = true;
+                        break;
+                    }
+                    match scope {
+                        Some(s) => scope = nodes[s].parent,
+                        None => break,
+                    }
+                }
+            }
+        }
+
+        // Keep file order (the flattening above is depth-first from the end).
+        let mut order: Vec<usize> = (0..nodes.len()).collect();
+        order.sort_by_key(|&i| nodes[i].entry.offset);
+        for i in order {
+            let n = &nodes[i];
+            let e = n.entry;
+            let node = &e.value;
+            if node.as_map().is_none() {
+                return Err(self.error(e.offset, format!("entry `{}` is not an object", e.key)));
+            }
+            let Some(version) = node.str_field("version") else {
+                return Err(self.error(e.offset, format!("entry `{}` has no `version`", e.key)));
+            };
+            let resolved = node.str_field("resolved").map(str::to_string);
+            let mut name = e.key.clone();
+            let mut alias = None;
+            let mut version = version.to_string();
+            let source;
+            if let Some(spec) = version.strip_prefix("npm:") {
+                // `"my-ms": {"version": "npm:ms@2.0.0"}`
+                let (real, v) = split_name_spec(spec);
+                if real.is_empty() || v.is_empty() {
+                    return Err(self.error(e.offset, format!("entry `{}` has an unreadable alias version `{version}`", e.key)));
+                }
+                alias = Some(e.key.clone());
+                name = real.to_string();
+                let v = v.to_string();
+                version = v;
+                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, &name));
+            } else if looks_like_version(&version) {
+                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, &name));
+            } else {
+                // A git / file / URL dependency: npm 6 records the spec as the version and
+                // no other version; it stays the version here.
+                source = classify_resolved(&version, &name);
+            }
+            self.out.push(Coordinate {
+                ecosystem: Ecosystem::Npm,
+                name,
+                version,
+                integrity: node.str_field("integrity").map(str::to_string),
+                resolved,
+                alias,
+                // v1 does not record the root manifest: a top-level package nothing else
+                // requires can only be there because the project asked for it. (A direct
+                // dependency that another package also requires is not detected.)
+                direct: n.parent.is_none() && !required[i],
+                dev: node.bool_field("dev"),
+                optional: node.bool_field("optional"),
+                bundled: node.bool_field("bundled"),
+                source,
+                source_file: self.file.to_path_buf(),
+                line: e.line,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `true` for `node_modules/...` paths, `false` for folders (root, workspaces, `file:`).
+fn is_install_path(path: &str) -> bool {
+    path.starts_with("node_modules/") || path.contains("/node_modules/")
+}
+
+/// The `workspaces` globs of the root entry (`["packages/*"]` or `{"packages": [...]}`).
+fn workspace_globs(root: &Node) -> Vec<String> {
+    let list = match root.get("workspaces") {
+        Some(Node::Array(a)) => a,
+        Some(n @ Node::Map(_)) => match n.get("packages") {
+            Some(Node::Array(a)) => a,
+            _ => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    list.iter()
+        .filter_map(Node::as_str)
+        .map(|g| g.trim_start_matches("./").trim_end_matches('/').to_string())
+        .collect()
+}
+
+/// Path glob with `*` (within one segment) and `**` (any number of segments).
+fn glob_match(glob: &str, path: &str) -> bool {
+    fn segs(glob: &[&str], path: &[&str]) -> bool {
+        match glob.split_first() {
+            None => path.is_empty(),
+            Some((&"**", rest)) => (0..=path.len()).any(|i| segs(rest, path.get(i..).unwrap_or_default())),
+            Some((g, rest)) => match path.split_first() {
+                Some((p, prest)) => seg_match(g.as_bytes(), p.as_bytes()) && segs(rest, prest),
+                None => false,
+            },
+        }
+    }
+    fn seg_match(g: &[u8], p: &[u8]) -> bool {
+        match g.split_first() {
+            None => p.is_empty(),
+            Some((b'*', rest)) => (0..=p.len()).any(|i| seg_match(rest, p.get(i..).unwrap_or_default())),
+            Some((c, rest)) => p.split_first().is_some_and(|(d, prest)| c == d && seg_match(rest, prest)),
+        }
+    }
+    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    // Bound the backtracking: workspace globs are short.
+    if g.len() > 32 || glob.len() > 512 {
+        return false;
+    }
+    segs(&g, &p)
+}
+
+/// Node's resolution of `name` required from folder `from`: `from/node_modules/name`, then
+/// each parent folder's `node_modules/name`.
+fn resolve_from(from: &str, name: &str, by_path: &HashMap<&str, &Entry>) -> Option<String> {
+    let mut dir = from.to_string();
+    loop {
+        let candidate = if dir.is_empty() {
+            format!("node_modules/{name}")
+        } else {
+            format!("{dir}/node_modules/{name}")
+        };
+        if by_path.contains_key(candidate.as_str()) {
+            return Some(candidate);
+        }
+        if dir.is_empty() {
+            return None;
+        }
+        // Go up one folder; `a/node_modules/b` goes up to `a` (skip the node_modules level).
+        dir = match dir.rfind('/') {
+            Some(i) => dir[..i].to_string(),
+            None => String::new(),
+        };
+        if dir.ends_with("/node_modules") || dir == "node_modules" {
+            dir = dir.trim_end_matches("node_modules").trim_end_matches('/').to_string();
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared by the npm lockfile parsers (pnpm.rs, yarn.rs).
+// ---------------------------------------------------------------------------------------
+
+/// One coordinate per (name, version, source), keeping the first line: `direct` is OR-ed
+/// over the copies, `dev`, `optional` and `bundled` are AND-ed (a package is dev-only if
+/// every copy is), and the first recorded integrity / resolved / alias is kept.
+/// The result is in file order.
+pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
+    let mut index: HashMap<(String, String, &'static str, String), usize> = HashMap::new();
+    let mut out: Vec<Coordinate> = Vec::with_capacity(coords.len());
+    for c in coords {
+        // (SourceKind is not Hash: key on its label and location.)
+        let location = match &c.source {
+            SourceKind::Registry => String::new(),
+            SourceKind::Git(l) | SourceKind::File(l) | SourceKind::Link(l) | SourceKind::Tarball(l) => l.clone(),
+        };
+        let key = (c.name.clone(), c.version.clone(), c.source.label(), location);
+        match index.get(&key) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                kept.direct |= c.direct;
+                kept.dev &= c.dev;
+                kept.optional &= c.optional;
+                kept.bundled &= c.bundled;
+                if kept.integrity.is_none() {
+                    kept.integrity = c.integrity;
+                }
+                if kept.resolved.is_none() {
+                    kept.resolved = c.resolved;
+                }
+                if kept.alias.is_none() {
+                    kept.alias = c.alias;
+                }
+                if c.line != 0 && (kept.line == 0 || c.line < kept.line) {
+                    kept.line = c.line;
+                }
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(c);
+            }
+        }
+    }
+    out.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
+/// Splits `name@spec` (`@scope/name@spec` too) at the `@` that ends the name.
+pub(crate) fn split_name_spec(s: &str) -> (&str, &str) {
+    let from = usize::from(s.starts_with('@'));
+    match s.get(from..).and_then(|r| r.find('@')) {
+        Some(i) => (&s[..from + i], &s[from + i + 1..]),
+        None => (s, ""),
+    }
+}
+
+/// A plain version (`1.2.3`, `1.0.0-rc.1+build`), as opposed to a spec or URL.
+pub(crate) fn looks_like_version(v: &str) -> bool {
+    let v = v.strip_prefix('v').unwrap_or(v);
+    v.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'+' | b'_'))
+}
+
+/// Source of a recorded location (`resolved` URL, or a v1 spec-as-version).
+pub(crate) fn classify_resolved(r: &str, name: &str) -> SourceKind {
+    let lower = r.to_ascii_lowercase();
+    if ["git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "gist:", "ssh:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
+        SourceKind::Git(r.to_string())
+    } else if let Some(path) = r.strip_prefix("file:") {
+        SourceKind::File(strip_fragment(path).to_string())
+    } else if let Some(path) = r.strip_prefix("link:") {
+        SourceKind::Link(path.to_string())
+    } else if lower.starts_with("http://") || lower.starts_with("https://") {
+        if is_registry_tarball(r, name) {
+            SourceKind::Registry
+        } else {
+            SourceKind::Tarball(r.to_string())
+        }
+    } else if looks_like_version(r) {
+        SourceKind::Registry
+    } else {
+        // A bare relative path (npm records `file:` folders this way in some places).
+        SourceKind::File(r.to_string())
+    }
+}
+
+fn strip_fragment(s: &str) -> &str {
+    s.split_once('#').map_or(s, |(a, _)| a)
+}
+
+/// A registry tarball URL: `<registry>/<name>/-/<file>.tgz` (scoped names may be
+/// `@scope/name` or `@scope%2fname`). Anything else served over HTTP is a plain tarball.
+pub(crate) fn is_registry_tarball(url: &str, name: &str) -> bool {
+    let url = strip_fragment(url);
+    let url = url.split_once('?').map_or(url, |(a, _)| a);
+    if !url.ends_with(".tgz") {
+        return false;
+    }
+    let lower = url.to_ascii_lowercase();
+    let name = name.to_ascii_lowercase();
+    if lower.contains(&format!("/{name}/-/")) {
+        return true;
+    }
+    match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
+        Some((scope, bare)) => lower.contains(&format!("/@{scope}%2f{bare}/-/")),
+        None => false,
+    }
+}
+
+/// Byte offset -> 1-based line, in O(log n) per look-up.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    pub(crate) fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+}
+
+/// A parsed document (JSON or YAML) that keeps where each mapping key is.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node {
+    Null,
+    Bool(bool),
+    /// Numbers keep their text (`3`, `6.0`).
+    Number(String),
+    String(String),
+    Array(Vec<Node>),
+    Map(Map),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Map {
+    pub(crate) entries: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Entry {
+    pub(crate) key: String,
+    /// Byte offset of the key in the text (JSON; 0 for YAML).
+    pub(crate) offset: usize,
+    /// 1-based line of the key.
+    pub(crate) line: usize,
+    pub(crate) value: Node,
+}
+
+impl Map {
+    pub(crate) fn entry(&self, key: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.key == key)
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+}
+
+impl Node {
+    pub(crate) fn as_map(&self) -> Option<&Map> {
+        match self {
+            Node::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::String(s) | Node::Number(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Node> {
+        self.as_map().and_then(|m| m.get(key))
+    }
+
+    pub(crate) fn str_field(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Node::as_str)
+    }
+
+    /// `true` for JSON `true` and YAML `true` (kept as a string by the YAML reader).
+    pub(crate) fn bool_field(&self, key: &str) -> bool {
+        match self.get(key) {
+            Some(Node::Bool(b)) => *b,
+            Some(Node::String(s)) => s == "true",
+            _ => false,
+        }
+    }
+
+    pub(crate) fn display(&self) -> String {
+        match self {
+            Node::Null => "null".into(),
+            Node::Bool(b) => b.to_string(),
+            Node::Number(s) | Node::String(s) => s.clone(),
+            Node::Array(_) => "an array".into(),
+            Node::Map(_) => "an object".into(),
+        }
+    }
+}
+
+/// A small JSON reader that records the byte offset of every object key (serde_json
+/// keeps no positions). Depth is bounded so that no input can exhaust the stack.
+pub(crate) mod json {
+    use super::{Entry, LineIndex, Map, Node};
+
+    const MAX_DEPTH: usize = 256;
+
+    #[derive(Debug)]
+    pub(crate) struct Error {
+        pub(crate) offset: usize,
+        pub(crate) message: String,
+    }
+
+    pub(crate) fn parse(text: &str, lines: &LineIndex) -> Result<Node, Error> {
+        let mut p = Parser { s: text.as_bytes(), i: 0, lines };
+        if text.starts_with('\u{feff}') {
+            p.i = 3;
+        }
+        p.ws();
+        let v = p.value(0)?;
+        p.ws();
+        if p.i < p.s.len() {
+            return Err(p.err("unexpected content after the end of the document"));
+        }
+        Ok(v)
+    }
+
+    struct Parser<'a> {
+        s: &'a [u8],
+        i: usize,
+        lines: &'a LineIndex,
+    }
+
+    impl Parser<'_> {
+        fn err(&self, message: &str) -> Error {
+            Error { offset: self.i.min(self.s.len()), message: message.to_string() }
+        }
+
+        fn eof(&self) -> Error {
+            Error { offset: self.s.len(), message: "unexpected end of file (is the file truncated?)".into() }
+        }
+
+        fn peek(&self) -> Option<u8> {
+            self.s.get(self.i).copied()
+        }
+
+        fn ws(&mut self) {
+            while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+                self.i += 1;
+            }
+        }
+
+        fn value(&mut self, depth: usize) -> Result<Node, Error> {
+            if depth > MAX_DEPTH {
+                return Err(self.err("nesting is too deep"));
+            }
+            match self.peek() {
+                None => Err(self.eof()),
+                Some(b'{') => self.object(depth),
+                Some(b'[') => self.array(depth),
+                Some(b'"') => Ok(Node::String(self.string()?)),
+                Some(b't') => self.literal("true", Node::Bool(true)),
+                Some(b'f') => self.literal("false", Node::Bool(false)),
+                Some(b'n') => self.literal("null", Node::Null),
+                Some(b'-' | b'0'..=b'9') => self.number(),
+                Some(_) => Err(self.err("expected a JSON value")),
+            }
+        }
+
+        fn literal(&mut self, word: &str, v: Node) -> Result<Node, Error> {
+            let end = self.i + word.len();
+            match self.s.get(self.i..end) {
+                Some(w) if w == word.as_bytes() => {
+                    self.i = end;
+                    Ok(v)
+                }
+                Some(_) => Err(self.err("expected a JSON value")),
+                None => Err(self.eof()),
+            }
+        }
+
+        fn number(&mut self) -> Result<Node, Error> {
+            let start = self.i;
+            while matches!(self.peek(), Some(b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')) {
+                self.i += 1;
+            }
+            let text = std::str::from_utf8(self.s.get(start..self.i).unwrap_or_default()).unwrap_or_default();
+            if text.parse::<f64>().is_err() {
+                self.i = start;
+                return Err(self.err("invalid number"));
+            }
+            Ok(Node::Number(text.to_string()))
+        }
+
+        fn object(&mut self, depth: usize) -> Result<Node, Error> {
+            self.i += 1; // {
+            let mut map = Map::default();
+            self.ws();
+            if self.peek() == Some(b'}') {
+                self.i += 1;
+                return Ok(Node::Map(map));
+            }
+            loop {
+                self.ws();
+                match self.peek() {
+                    None => return Err(self.eof()),
+                    Some(b'"') => {}
+                    Some(_) => return Err(self.err("expected a string key")),
+                }
+                let offset = self.i;
+                let key = self.string()?;
+                self.ws();
+                match self.peek() {
+                    None => return Err(self.eof()),
+                    Some(b':') => self.i += 1,
+                    Some(_) => return Err(self.err("expected `:` after an object key")),
+                }
+                self.ws();
+                let value = self.value(depth + 1)?;
+                map.entries.push(Entry { key, offset, line: self.lines.line(offset), value });
+                self.ws();
+                match self.peek() {
+                    None => return Err(self.eof()),
+                    Some(b',') => self.i += 1,
+                    Some(b'}') => {
+                        self.i += 1;
+                        return Ok(Node::Map(map));
+                    }
+                    Some(_) => return Err(self.err("expected `,` or `}` in an object")),
+                }
+            }
+        }
+
+        fn array(&mut self, depth: usize) -> Result<Node, Error> {
+            self.i += 1; // [
+            let mut items = Vec::new();
+            self.ws();
+            if self.peek() == Some(b']') {
+                self.i += 1;
+                return Ok(Node::Array(items));
+            }
+            loop {
+                self.ws();
+                items.push(self.value(depth + 1)?);
+                self.ws();
+                match self.peek() {
+                    None => return Err(self.eof()),
+                    Some(b',') => self.i += 1,
+                    Some(b']') => {
+                        self.i += 1;
+                        return Ok(Node::Array(items));
+                    }
+                    Some(_) => return Err(self.err("expected `,` or `]` in an array")),
+                }
+            }
+        }
+
+        fn hex4(&mut self) -> Result<u32, Error> {
+            let digits = self.s.get(self.i..self.i + 4).ok_or_else(|| self.eof())?;
+            let text = std::str::from_utf8(digits).map_err(|_| self.err("invalid \\u escape"))?;
+            let v = u32::from_str_radix(text, 16).map_err(|_| self.err("invalid \\u escape"))?;
+            self.i += 4;
+            Ok(v)
+        }
+
+        fn string(&mut self) -> Result<String, Error> {
+            self.i += 1; // opening quote
+            let mut out: Vec<u8> = Vec::new();
+            loop {
+                let Some(b) = self.peek() else { return Err(self.eof()) };
+                match b {
+                    b'"' => {
+                        self.i += 1;
+                        return String::from_utf8(out).map_err(|_| self.err("invalid UTF-8 in a string"));
+                    }
+                    b'\\' => {
+                        self.i += 1;
+                        let Some(e) = self.peek() else { return Err(self.eof()) };
+                        self.i += 1;
+                        match e {
+                            b'"' => out.push(b'"'),
+                            b'\\' => out.push(b'\\'),
+                            b'/' => out.push(b'/'),
+                            b'b' => out.push(8),
+                            b'f' => out.push(12),
+                            b'n' => out.push(b'\n'),
+                            b'r' => out.push(b'\r'),
+                            b't' => out.push(b'\t'),
+                            b'u' => {
+                                let mut c = self.hex4()?;
+                                if (0xD800..0xDC00).contains(&c) && self.s.get(self.i..self.i + 2) == Some(b"\\u") {
+                                    self.i += 2;
+                                    let low = self.hex4()?;
+                                    if (0xDC00..0xE000).contains(&low) {
+                                        c = 0x10000 + ((c - 0xD800) << 10) + (low - 0xDC00);
+                                    }
+                                }
+                                let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+                                let mut buf = [0u8; 4];
+                                out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                            }
+                            _ => {
+                                self.i -= 1;
+                                return Err(self.err("invalid escape in a string"));
+                            }
+                        }
+                    }
+                    b'\n' => return Err(self.err("unterminated string")),
+                    _ => {
+                        out.push(b);
+                        self.i += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Vec<Coordinate>, LockfileError> {
+        parse_package_lock(text, Path::new("package-lock.json"))
+    }
+
+    #[test]
+    fn json_reader_keeps_key_offsets_and_unescapes() {
+        let t = "{\n  \"a\\u00e9\": [1, -2.5e3, true, null],\n  \"b\": {\"c\": \"\\ud83d\\ude00\"}\n}";
+        let n = json::parse(t, &LineIndex::new(t)).unwrap();
+        let m = n.as_map().unwrap();
+        assert_eq!(m.entries[0].key, "aé");
+        assert_eq!(m.entries[0].offset, 4);
+        assert_eq!(m.entries[0].line, 2);
+        assert_eq!(m.entries[1].line, 3);
+        assert_eq!(n.get("b").unwrap().str_field("c"), Some("😀"));
+        let lines = LineIndex::new("{\n  \"a\"");
+        assert_eq!(lines.line(4), 2);
+        assert_eq!(lines.line(0), 1);
+    }
+
+    #[test]
+    fn json_reader_rejects_bad_input_without_panicking() {
+        for bad in [
+            "", "{", "{\"a\"", "{\"a\":", "{\"a\":1,", "[1,", "\"abc", "{\"a\":tru}", "{\"a\":1}x", "{1:2}", "\"\\u12\"",
+            "\"\\uZZZZ\"", "-", "{\"a\":\"\\q\"}", "\u{feff}",
+        ] {
+            assert!(json::parse(bad, &LineIndex::new(bad)).is_err(), "{bad:?}");
+        }
+        let deep = "[".repeat(10_000);
+        assert!(json::parse(&deep, &LineIndex::new(&deep)).is_err());
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_of_offset() {
+        let t = "a\nbb\n\nccc\n";
+        let idx = LineIndex::new(t);
+        for o in 0..=t.len() + 3 {
+            assert_eq!(idx.line(o), crate::ecosystem::line_of_offset(t, o), "offset {o}");
+        }
+    }
+
+    #[test]
+    fn v3_names_aliases_links_and_flags() {
+        let text = r#"{
+  "name": "x", "lockfileVersion": 3, "requires": true,
+  "packages": {
+    "": {"name": "x", "workspaces": ["packages/*"], "dependencies": {"foo": "npm:bar@^1", "a": "^1"},
+         "devDependencies": {"d": "^1"}},
+    "packages/ws": {"name": "ws", "version": "2.0.0", "dependencies": {"a": "^2"}},
+    "node_modules/foo": {"name": "bar", "version": "1.0.0", "resolved": "https://registry.npmjs.org/bar/-/bar-1.0.0.tgz", "integrity": "sha512-x"},
+    "node_modules/a": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz", "integrity": "sha512-a1"},
+    "node_modules/ws": {"resolved": "packages/ws", "link": true},
+    "node_modules/d": {"version": "1.0.0", "dev": true, "resolved": "https://example.com/d.tgz", "integrity": "sha512-d"},
+    "node_modules/d/node_modules/a": {"version": "1.0.0", "dev": true, "integrity": "sha512-a1"},
+    "packages/ws/node_modules/a": {"version": "2.0.0", "integrity": "sha512-a2", "optional": true}
+  }
+}"#;
+        let c = p(text).unwrap();
+        let get = |n: &str, v: &str| c.iter().find(|c| c.name == n && c.version == v).unwrap();
+        let bar = get("bar", "1.0.0");
+        assert_eq!(bar.alias.as_deref(), Some("foo"));
+        assert!(bar.direct && bar.source.is_registry());
+        assert_eq!(bar.line, 7);
+        let a1 = get("a", "1.0.0");
+        assert!(a1.direct && !a1.dev, "one copy is prod and direct");
+        let a2 = get("a", "2.0.0");
+        assert!(a2.direct && a2.optional, "direct dependency of the workspace member");
+        let ws = get("ws", "2.0.0");
+        assert_eq!(ws.source, SourceKind::Link("packages/ws".into()));
+        let d = get("d", "1.0.0");
+        assert!(d.dev && d.direct);
+        assert_eq!(d.source, SourceKind::Tarball("https://example.com/d.tgz".into()));
+        assert_eq!(c.len(), 5);
+    }
+
+    #[test]
+    fn v1_nested_alias_git_file_and_direct() {
+        let text = r#"{
+  "lockfileVersion": 1,
+  "requires": true,
+  "dependencies": {
+    "a": {"version": "1.0.0", "integrity": "sha512-a", "requires": {"b": "^2"},
+      "dependencies": {"b": {"version": "2.0.0", "integrity": "sha512-b2"}}},
+    "b": {"version": "1.0.0", "integrity": "sha512-b1", "dev": true},
+    "al": {"version": "npm:real@3.0.0", "resolved": "https://registry.npmjs.org/real/-/real-3.0.0.tgz", "integrity": "sha512-r"},
+    "g": {"version": "git+ssh://git@github.com/o/r.git#abc", "from": "git+ssh://git@github.com/o/r.git"},
+    "f": {"version": "file:../f"},
+    "u": {"version": "https://example.com/u.tgz", "integrity": "sha512-u"}
+  }
+}"#;
+        let c = p(text).unwrap();
+        let get = |n: &str| c.iter().find(|c| c.name == n).unwrap();
+        assert!(get("a").direct);
+        let b2 = c.iter().find(|c| c.name == "b" && c.version == "2.0.0").unwrap();
+        assert!(!b2.direct);
+        assert_eq!(b2.line, 6);
+        let r = get("real");
+        assert_eq!((r.alias.as_deref(), r.version.as_str()), (Some("al"), "3.0.0"));
+        assert!(matches!(get("g").source, SourceKind::Git(_)));
+        assert_eq!(get("f").source, SourceKind::File("../f".into()));
+        assert!(matches!(get("u").source, SourceKind::Tarball(_)));
+    }
+
+    #[test]
+    fn wrong_versions_and_shapes_are_errors_with_lines() {
+        let e = p("{\n  \"lockfileVersion\": 4,\n  \"packages\": {}\n}").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("lockfileVersion 4"), "{e}");
+        assert!(e.help.contains("npm install --package-lock-only"));
+        assert!(p("{\"lockfileVersion\": \"3\"}").is_err());
+        assert!(p("{}").is_err());
+        assert!(p("[]").is_err());
+        let e = p("{\n\"lockfileVersion\": 3,\n\"packages\": {\n\"node_modules/a\": {}\n}}").unwrap_err();
+        assert_eq!(e.line, 4);
+        let e = p("{\n\"lockfileVersion\": 3,\n\"packages\": {\n\"node_modules/a\": {\"version\": \"1\"").unwrap_err();
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("truncated"));
+        // Empty but valid.
+        assert!(p("{\"lockfileVersion\": 3, \"packages\": {\"\": {}}}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn helpers() {
+        assert_eq!(split_name_spec("@s/n@^1"), ("@s/n", "^1"));
+        assert_eq!(split_name_spec("n@npm:m@1"), ("n", "npm:m@1"));
+        assert_eq!(split_name_spec("@"), ("@", ""));
+        assert!(is_registry_tarball("https://r.example/@s%2Fn/-/n-1.0.0.tgz", "@s/n"));
+        assert!(is_registry_tarball("https://registry.npmjs.org/@s/n/-/n-1.0.0.tgz#abc", "@s/n"));
+        assert!(!is_registry_tarball("https://example.com/n.tgz", "n"));
+        assert!(glob_match("packages/*", "packages/a"));
+        assert!(!glob_match("packages/*", "packages/a/b"));
+        assert!(glob_match("packages/**", "packages/a/b"));
+        assert!(glob_match("apps/web-*", "apps/web-1"));
+        assert!(glob_match("./tools/x", "tools/x"));
+    }
+
+    #[test]
+    fn dedupe_merges_flags() {
+        let mk = |direct, dev, line| Coordinate {
+            ecosystem: Ecosystem::Npm,
+            name: "a".into(),
+            version: "1".into(),
+            integrity: None,
+            resolved: None,
+            alias: None,
+            direct,
+            dev,
+            optional: false,
+            bundled: false,
+            source: SourceKind::Registry,
+            source_file: "x".into(),
+            line,
+        };
+        let out = dedupe(vec![mk(false, true, 5), mk(true, false, 9)]);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].direct && !out[0].dev);
+        assert_eq!(out[0].line, 5);
+    }
+}

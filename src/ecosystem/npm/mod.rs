@@ -1,0 +1,10 @@
+//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn) and registry wire types.
+
+pub mod lockfile;
+pub mod packument;
+pub mod pnpm;
+pub mod yarn;
+
+pub use lockfile::parse_package_lock;
+pub use pnpm::parse_pnpm_lock;
+pub use yarn::{parse_yarn_lock, parse_yarn_lock_with_manifest};

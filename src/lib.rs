@@ -1,0 +1,18 @@
+//! depgate: resolves every dependency of a build through an ordered chain of upstream
+//! registries, verifies what it got, decides with Rego policy, and leaves evidence.
+//!
+//! The binary (`main.rs`) is a thin shell over [`commands`]; every front door (`check`,
+//! later `serve` and the plugins) runs the same [`engine`] pipeline.
+
+pub mod cache;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod ecosystem;
+pub mod engine;
+pub mod env;
+pub mod exit;
+pub mod lockfiles;
+pub mod policy;
+pub mod report;
+pub mod upstream;

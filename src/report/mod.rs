@@ -1,0 +1,220 @@
+//! Rendering: `decisions.json`, `summary.md`, the terminal table. Checks never print;
+//! this module is the one printer, and it writes to `impl Write` so tests capture it.
+//! `write_report` writes each file atomically, only after the run completed.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::engine::{Decision, Record};
+
+/// Schema id of `decisions.json`.
+pub const DECISIONS_SCHEMA: &str = "depgate.decisions/v1";
+
+/// What a run was, for the report header.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    pub tool: String,
+    pub mode: String,
+    pub started_at: String,
+    pub now: String,
+    /// The configuration file, or `embedded default`.
+    pub config: String,
+    pub lockfiles: Vec<String>,
+    pub chains: BTreeMap<String, Vec<ChainEntry>>,
+    pub policy: Vec<String>,
+}
+
+/// One upstream of a chain, as the report shows it (no credentials, ever).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainEntry {
+    pub name: String,
+    pub kind: String,
+    pub location: String,
+    pub tier: String,
+    pub priority: usize,
+}
+
+/// Counts by decision.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Counts {
+    pub total: usize,
+    pub allow: usize,
+    pub warn: usize,
+    pub quarantine: usize,
+    pub deny: usize,
+    pub error: usize,
+}
+
+impl Counts {
+    pub fn of(records: &[Record]) -> Self {
+        let mut c = Counts { total: records.len(), ..Counts::default() };
+        for r in records {
+            match r.decision {
+                Decision::Allow => c.allow += 1,
+                Decision::Warn => c.warn += 1,
+                Decision::Quarantine => c.quarantine += 1,
+                Decision::Deny => c.deny += 1,
+                Decision::Error => c.error += 1,
+            }
+        }
+        c
+    }
+}
+
+#[derive(Serialize)]
+struct DecisionsDoc<'a> {
+    schema: &'static str,
+    run: &'a RunInfo,
+    counts: Counts,
+    decisions: &'a [Record],
+}
+
+/// `decisions.json`: every coordinate with resolution, decision, rules and messages.
+pub fn write_decisions_json(w: &mut impl Write, run: &RunInfo, records: &[Record]) -> io::Result<()> {
+    let doc = DecisionsDoc { schema: DECISIONS_SCHEMA, run, counts: Counts::of(records), decisions: records };
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}
+
+fn md_escape(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// `summary.md`: what a reviewer reads in ten seconds.
+pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -> io::Result<()> {
+    let c = Counts::of(records);
+    let verdict = if c.error > 0 {
+        "❌ **depgate could not decide for every dependency** (fail closed)"
+    } else if c.deny + c.quarantine > 0 {
+        "❌ **Blocked**: dependencies were denied or quarantined"
+    } else if c.warn > 0 {
+        "⚠️ **Passed with warnings**"
+    } else {
+        "✅ **Passed**: every dependency allowed"
+    };
+    writeln!(w, "## depgate: {} dependencies gated\n", c.total)?;
+    writeln!(w, "{verdict}\n")?;
+    writeln!(w, "| decision | count |\n|---|---:|")?;
+    for (label, n) in [("allow", c.allow), ("warn", c.warn), ("quarantine", c.quarantine), ("deny", c.deny), ("error", c.error)] {
+        writeln!(w, "| {label} | {n} |")?;
+    }
+    // Counts by tier.
+    let mut tiers: BTreeMap<String, Counts> = BTreeMap::new();
+    for r in records {
+        let tier = r
+            .resolution
+            .as_ref()
+            .and_then(|x| x.tier.clone())
+            .unwrap_or_else(|| if r.package.source == "registry" { "(unresolved)".into() } else { format!("({})", r.package.source) });
+        let e = tiers.entry(tier).or_default();
+        e.total += 1;
+        match r.decision {
+            Decision::Allow => e.allow += 1,
+            Decision::Warn => e.warn += 1,
+            Decision::Quarantine => e.quarantine += 1,
+            Decision::Deny => e.deny += 1,
+            Decision::Error => e.error += 1,
+        }
+    }
+    writeln!(w, "\n| tier | total | allow | warn | quarantine | deny | error |\n|---|---:|---:|---:|---:|---:|---:|")?;
+    for (tier, t) in &tiers {
+        writeln!(w, "| {} | {} | {} | {} | {} | {} | {} |", md_escape(tier), t.total, t.allow, t.warn, t.quarantine, t.deny, t.error)?;
+    }
+    let blocking: Vec<&Record> = records.iter().filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error)).collect();
+    if !blocking.is_empty() {
+        writeln!(w, "\n### Blocked\n")?;
+        writeln!(w, "| package | decision | rule | why | what to do |\n|---|---|---|---|---|")?;
+        for r in &blocking {
+            for f in r.findings.iter().filter(|f| f.level == r.decision) {
+                let what = match (&f.finding.until, &f.finding.remedy) {
+                    (Some(u), Some(rem)) => format!("until {u}: {rem}"),
+                    (None, Some(rem)) => rem.clone(),
+                    (Some(u), None) => format!("until {u}"),
+                    (None, None) => String::new(),
+                };
+                writeln!(
+                    w,
+                    "| `{}` | {} | `{}` | {} | {} |",
+                    r.package.purl,
+                    r.decision.as_str(),
+                    f.finding.rule,
+                    md_escape(&f.finding.msg),
+                    md_escape(&what)
+                )?;
+            }
+        }
+    }
+    let warned: Vec<&Record> = records.iter().filter(|r| r.decision == Decision::Warn).collect();
+    if !warned.is_empty() {
+        writeln!(w, "\n<details><summary>{} warning(s)</summary>\n", warned.len())?;
+        writeln!(w, "| package | rule | why |\n|---|---|---|")?;
+        for r in warned {
+            for f in &r.findings {
+                writeln!(w, "| `{}` | `{}` | {} |", r.package.purl, f.finding.rule, md_escape(&f.finding.msg))?;
+            }
+        }
+        writeln!(w, "\n</details>")?;
+    }
+    writeln!(w, "\n<sub>config: {} · policy: {} · decided at {}</sub>", md_escape(&run.config), run.policy.join(", "), run.now)
+}
+
+/// The short human table on the terminal: the blocking packages, then totals.
+pub fn write_terminal(w: &mut impl Write, records: &[Record], report_dir: Option<&Path>, color: bool) -> io::Result<()> {
+    let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+    let c = Counts::of(records);
+    let notable: Vec<&Record> = records.iter().filter(|r| r.decision != Decision::Allow).collect();
+    if !notable.is_empty() {
+        let width = notable.iter().map(|r| r.package.purl.len()).max().unwrap_or(0).min(60);
+        for r in &notable {
+            let label = match r.decision {
+                Decision::Deny | Decision::Error => paint("31;1", &format!("{:<10}", r.decision.as_str())),
+                Decision::Quarantine => paint("35;1", &format!("{:<10}", r.decision.as_str())),
+                Decision::Warn => paint("33", &format!("{:<10}", r.decision.as_str())),
+                Decision::Allow => format!("{:<10}", "allow"),
+            };
+            let top = r.findings.iter().find(|f| f.level == r.decision).or(r.findings.first());
+            let rule = top.map_or("", |f| f.finding.rule.as_str());
+            writeln!(w, "{label} {:<width$}  {rule}", r.package.purl)?;
+            if let Some(f) = top {
+                let msg = f.finding.msg.strip_prefix(&format!("{}: ", r.package.purl)).unwrap_or(&f.finding.msg);
+                writeln!(w, "{:10}   {msg}", "")?;
+                if let Some(u) = &f.finding.until {
+                    writeln!(w, "{:10}   until {u}", "")?;
+                }
+                if let Some(rem) = &f.finding.remedy {
+                    writeln!(w, "{:10}   → {rem}", "")?;
+                }
+            }
+        }
+        writeln!(w)?;
+    }
+    writeln!(
+        w,
+        "{} packages: {} allowed, {} warned, {} quarantined, {} denied, {} undecided",
+        c.total, c.allow, c.warn, c.quarantine, c.deny, c.error
+    )?;
+    if let Some(d) = report_dir {
+        writeln!(w, "report: {}", d.display())?;
+    }
+    Ok(())
+}
+
+/// Write the report folder. Every file is rendered in memory first and then written
+/// atomically, so an interrupted run leaves the previous report, not a half-written one.
+pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record]) -> io::Result<Vec<PathBuf>> {
+    let mut decisions = Vec::new();
+    write_decisions_json(&mut decisions, run, records)?;
+    let mut summary = Vec::new();
+    write_summary_md(&mut summary, run, records)?;
+    let files = [("decisions.json", decisions), ("summary.md", summary)];
+    let mut written = Vec::new();
+    for (name, bytes) in files {
+        let p = dir.join(name);
+        crate::cache::write_atomic(&p, &bytes)?;
+        written.push(p);
+    }
+    Ok(written)
+}

@@ -1,0 +1,72 @@
+//! The chain walk: upstreams in priority order; the first that has the *name* owns it.
+//!
+//! Lower upstreams are never asked for an owned name, whatever versions they might offer
+//! (dependency-confusion defence). A name bound by a namespace is asked of its upstream
+//! only. A failure falls through only if the upstream's `fall_through` names its reason;
+//! otherwise the walk stops and the caller fails closed.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{Failure, Lookup, Registry};
+use crate::config::{FallReason, Upstream};
+use crate::ecosystem::npm::packument::Packument;
+
+/// A higher-priority upstream that was passed over, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub upstream: String,
+    pub reason: FallReason,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// How the walk ended for one name.
+#[derive(Debug, Clone)]
+pub enum ChainOutcome {
+    /// `index` (0-based priority) owns the name.
+    Owned { index: usize, packument: Arc<Packument>, fell_through: Vec<Attempt> },
+    /// No upstream that may be asked has the name.
+    NotFound { fell_through: Vec<Attempt> },
+    /// Upstream `index` failed in a way that may not fall through.
+    Failed { index: usize, failure: Failure, fell_through: Vec<Attempt> },
+}
+
+/// Walk `chain` for `name`. `bound` is the chain index a namespace binds the name to.
+/// `full(index)` says whether that upstream must serve the full document (publish times).
+pub async fn walk_chain<R: Registry>(
+    registry: &R,
+    chain: &[&Upstream],
+    bound: Option<usize>,
+    name: &str,
+    full: impl Fn(usize) -> bool,
+) -> ChainOutcome {
+    let mut fell_through = Vec::new();
+    let candidates: Vec<usize> = match bound {
+        Some(i) => vec![i],
+        None => (0..chain.len()).collect(),
+    };
+    for i in candidates {
+        let upstream = chain[i];
+        match registry.npm_packument(upstream, name, full(i)).await {
+            Lookup::Found(packument) => return ChainOutcome::Owned { index: i, packument, fell_through },
+            Lookup::NotFound => {
+                if bound.is_some() || !upstream.fall_through.contains(&FallReason::NotFound) {
+                    return ChainOutcome::NotFound { fell_through };
+                }
+                fell_through.push(Attempt { upstream: upstream.name.clone(), reason: FallReason::NotFound, detail: String::new() });
+            }
+            Lookup::Failed(failure) => {
+                match failure.kind.fall_reason() {
+                    Some(reason) if bound.is_none() && upstream.fall_through.contains(&reason) => {
+                        tracing::warn!("{} — falling through to the next upstream as configured", failure.message);
+                        fell_through.push(Attempt { upstream: upstream.name.clone(), reason, detail: failure.message });
+                    }
+                    _ => return ChainOutcome::Failed { index: i, failure, fell_through },
+                }
+            }
+        }
+    }
+    ChainOutcome::NotFound { fell_through }
+}
