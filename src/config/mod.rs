@@ -78,6 +78,7 @@ pub struct AuthRef {
 #[serde(rename_all = "snake_case")]
 pub enum FallReason {
     NotFound,
+    #[serde(rename = "http_5xx")]
     Http5xx,
     Timeout,
     Auth,

@@ -29,6 +29,7 @@ pub enum FailKind {
     /// 401/403, or a configured credential is missing.
     Auth,
     /// 5xx after retries.
+    #[serde(rename = "http_5xx")]
     Http5xx,
     /// No answer within the upstream's timeout.
     Timeout,

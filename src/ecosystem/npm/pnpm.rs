@@ -20,7 +20,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use super::lockfile::{classify_resolved, dedupe, is_registry_tarball, looks_like_version, split_name_spec, Entry, Map, Node};
+use super::lockfile::{classify_resolved, dedupe, is_registry_tarball, split_name_spec, Entry, Map, Node};
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
 const HELP_PNPM: &str = "regenerate it with `pnpm install --lockfile-only` (pnpm 8 or newer)";
@@ -317,7 +317,9 @@ impl<'a> Lock<'a> {
 fn strip_peers(key: &str) -> &str {
     // The name may not contain `(`; look after the name's `@`.
     let from = usize::from(key.starts_with('@'));
-    let at = key.get(from..).and_then(|r| r.find('@')).map_or(0, |i| from + i);
+    let Some(at) = key.get(from..).and_then(|r| r.find('@')).map(|i| from + i) else {
+        return key;
+    };
     match key.get(at..).and_then(|r| r.find('(')) {
         Some(i) => &key[..at + i],
         None => key,
@@ -368,9 +370,7 @@ fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, name: &str) -> Result<Res
     if integrity.is_none() && res.as_map().is_none() {
         return Err(lock.error(e.line, format!("package `{}` has an unreadable `resolution`", e.key)));
     }
-    // A plain `{integrity}`: the registry. Keys whose version is not a version and that
-    // have no tarball/directory/repo are unknown to this reader: still reported.
-    let _ = looks_like_version;
+    // A plain `{integrity}`: the registry.
     Ok((SourceKind::Registry, integrity, None))
 }
 

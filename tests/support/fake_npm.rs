@@ -1,0 +1,255 @@
+//! A fake npm registry on 127.0.0.1 that speaks the real protocol: packuments (full and
+//! abbreviated, ETag/304), tarballs, Bearer auth, and injectable faults (status codes,
+//! latency, stalls, tampered bytes). It logs every request so tests can assert what was
+//! *not* asked.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use sha1::Sha1;
+use sha2::{Digest, Sha512};
+
+/// What to do instead of answering normally.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    Status(u16),
+    /// Answer after this long.
+    Delay(Duration),
+    /// Serve other bytes than the packument's integrity says (tarballs only).
+    TamperTarball,
+}
+
+/// One logged request.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub path: String,
+    pub authorization: Option<String>,
+    pub if_none_match: Option<String>,
+    pub accept: Option<String>,
+    pub status: u16,
+}
+
+#[derive(Default)]
+struct Inner {
+    docs: HashMap<String, serde_json::Value>,
+    tarballs: HashMap<String, Vec<u8>>,
+    faults: HashMap<String, Fault>,
+    log: Vec<Logged>,
+    latency: Duration,
+    token: Option<String>,
+}
+
+/// A running fake registry. Stops when dropped.
+pub struct FakeNpm {
+    pub addr: SocketAddr,
+    inner: Arc<Mutex<Inner>>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+pub fn sri_sha512(bytes: &[u8]) -> String {
+    format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(bytes)))
+}
+
+impl FakeNpm {
+    pub fn start() -> Self {
+        Self::start_on("127.0.0.1:0")
+    }
+
+    pub fn start_on(bind: &str) -> Self {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let state = inner.clone();
+        let bind = bind.to_string();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&bind).await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                let app = Router::new().fallback(handle).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Self { addr, inner, stop: Some(tx), thread: Some(thread) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Publish `name@version` with a deterministic tarball; returns its SRI integrity.
+    pub fn publish(&self, name: &str, version: &str, published_at: &str) -> String {
+        let bytes = format!("tarball of {name}@{version} from {}", self.addr).into_bytes();
+        self.publish_bytes(name, version, published_at, bytes)
+    }
+
+    pub fn publish_bytes(&self, name: &str, version: &str, published_at: &str, bytes: Vec<u8>) -> String {
+        let base = name.rsplit('/').next().unwrap();
+        let path = format!("{name}/-/{base}-{version}.tgz");
+        let integrity = sri_sha512(&bytes);
+        let shasum = hex::encode(Sha1::digest(&bytes));
+        let mut g = self.inner.lock().unwrap();
+        let tarball_url = format!("http://{}/{path}", self.addr);
+        let doc = g.docs.entry(name.to_string()).or_insert_with(|| {
+            serde_json::json!({"name": name, "dist-tags": {}, "versions": {}, "time": {"created": published_at}})
+        });
+        doc["versions"][version] = serde_json::json!({
+            "name": name, "version": version, "license": "MIT",
+            "dist": {"integrity": integrity, "shasum": shasum, "tarball": tarball_url}
+        });
+        doc["time"][version] = serde_json::json!(published_at);
+        doc["dist-tags"]["latest"] = serde_json::json!(version);
+        g.tarballs.insert(path, bytes);
+        integrity
+    }
+
+    /// Set a field of one version's manifest (e.g. `deprecated`).
+    pub fn set_version_field(&self, name: &str, version: &str, key: &str, value: serde_json::Value) {
+        let mut g = self.inner.lock().unwrap();
+        g.docs.get_mut(name).unwrap()["versions"][version][key] = value;
+    }
+
+    /// Inject a fault for requests whose path starts with `prefix` (`*` = every request).
+    pub fn fault(&self, prefix: &str, fault: Fault) {
+        self.inner.lock().unwrap().faults.insert(prefix.to_string(), fault);
+    }
+
+    pub fn latency(&self, d: Duration) {
+        self.inner.lock().unwrap().latency = d;
+    }
+
+    /// Require `Authorization: Bearer <token>` on every request.
+    pub fn require_token(&self, token: &str) {
+        self.inner.lock().unwrap().token = Some(token.to_string());
+    }
+
+    pub fn log(&self) -> Vec<Logged> {
+        self.inner.lock().unwrap().log.clone()
+    }
+
+    pub fn clear_log(&self) {
+        self.inner.lock().unwrap().log.clear();
+    }
+
+    /// Requests for `name`'s packument or tarballs.
+    pub fn requests_for(&self, name: &str) -> Vec<Logged> {
+        let escaped = name.replace('/', "%2f");
+        self.log()
+            .into_iter()
+            .filter(|l| {
+                let p = l.path.trim_start_matches('/');
+                p == name || p == escaped || p.starts_with(&format!("{name}/-/"))
+            })
+            .collect()
+    }
+}
+
+impl Drop for FakeNpm {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    h.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let headers = req.headers().clone();
+    let (fault, latency, token) = {
+        let g = state.lock().unwrap();
+        let trimmed = path.trim_start_matches('/');
+        let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
+        let fault = g
+            .faults
+            .iter()
+            .find(|(k, _)| k.as_str() == "*" || decoded.starts_with(k.as_str()))
+            .map(|(_, f)| f.clone());
+        (fault, g.latency, g.token.clone())
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let resp = respond(&state, &path, &headers, fault.as_ref(), token.as_deref()).await;
+    state.lock().unwrap().log.push(Logged {
+        path,
+        authorization: header_str(&headers, header::AUTHORIZATION),
+        if_none_match: header_str(&headers, header::IF_NONE_MATCH),
+        accept: header_str(&headers, header::ACCEPT),
+        status: resp.status().as_u16(),
+    });
+    resp
+}
+
+async fn respond(state: &Arc<Mutex<Inner>>, path: &str, headers: &HeaderMap, fault: Option<&Fault>, token: Option<&str>) -> Response {
+    if let Some(t) = token {
+        let want = format!("Bearer {t}");
+        if header_str(headers, header::AUTHORIZATION).as_deref() != Some(want.as_str()) {
+            return (StatusCode::UNAUTHORIZED, "authentication required").into_response();
+        }
+    }
+    match fault {
+        Some(Fault::Status(s)) => return (StatusCode::from_u16(*s).unwrap(), "injected fault").into_response(),
+        Some(Fault::Delay(d)) => tokio::time::sleep(*d).await,
+        _ => {}
+    }
+    let trimmed = path.trim_start_matches('/');
+    let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
+    let g = state.lock().unwrap();
+    if decoded.contains("/-/") {
+        return match g.tarballs.get(&decoded) {
+            Some(bytes) => {
+                let mut b = bytes.clone();
+                if matches!(fault, Some(Fault::TamperTarball)) {
+                    b.push(b'!');
+                }
+                ([(header::CONTENT_TYPE, "application/octet-stream")], b).into_response()
+            }
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
+    let Some(doc) = g.docs.get(&decoded) else {
+        return (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response();
+    };
+    let abbreviated = header_str(headers, header::ACCEPT).is_some_and(|a| a.starts_with("application/vnd.npm.install-v1+json"));
+    let mut doc = doc.clone();
+    let content_type = if abbreviated {
+        doc.as_object_mut().unwrap().remove("time");
+        "application/vnd.npm.install-v1+json"
+    } else {
+        "application/json"
+    };
+    let body = serde_json::to_vec(&doc).unwrap();
+    let etag = format!("\"{}\"", hex::encode(&Sha512::digest(&body)[..8]));
+    if header_str(headers, header::IF_NONE_MATCH).as_deref() == Some(etag.as_str()) {
+        return Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, etag).body(Body::empty()).unwrap();
+    }
+    Response::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::ETAG, etag)
+        .body(Body::from(body))
+        .unwrap()
+}

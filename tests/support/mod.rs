@@ -1,0 +1,180 @@
+//! Shared test support: fake upstreams and a project builder that runs the real binary.
+
+#![allow(dead_code)]
+
+pub mod fake_npm;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One entry of a synthetic package-lock.json (v3).
+pub struct Locked<'a> {
+    pub name: &'a str,
+    pub version: &'a str,
+    pub integrity: Option<String>,
+    pub resolved: Option<String>,
+    pub dev: bool,
+}
+
+impl<'a> Locked<'a> {
+    pub fn new(name: &'a str, version: &'a str, integrity: &str, resolved: String) -> Self {
+        Self { name, version, integrity: Some(integrity.to_string()), resolved: Some(resolved), dev: false }
+    }
+}
+
+/// Render a lockfileVersion 3 package-lock.json with every entry a direct dependency.
+pub fn package_lock_v3(entries: &[Locked<'_>]) -> String {
+    let mut deps = serde_json::Map::new();
+    let mut dev_deps = serde_json::Map::new();
+    let mut packages = serde_json::Map::new();
+    for e in entries {
+        if e.dev {
+            dev_deps.insert(e.name.into(), e.version.into());
+        } else {
+            deps.insert(e.name.into(), e.version.into());
+        }
+        let mut p = serde_json::json!({"version": e.version});
+        if let Some(i) = &e.integrity {
+            p["integrity"] = i.clone().into();
+        }
+        if let Some(r) = &e.resolved {
+            p["resolved"] = r.clone().into();
+        }
+        if e.dev {
+            p["dev"] = true.into();
+        }
+        packages.insert(format!("node_modules/{}", e.name), p);
+    }
+    let mut root = serde_json::json!({"name": "fixture", "version": "1.0.0", "dependencies": deps});
+    if !dev_deps.is_empty() {
+        root["devDependencies"] = dev_deps.into();
+    }
+    let mut all = serde_json::Map::new();
+    all.insert(String::new(), root);
+    all.extend(packages);
+    serde_json::to_string_pretty(&serde_json::json!({
+        "name": "fixture", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": all
+    }))
+    .unwrap()
+}
+
+/// A temporary project folder.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a run of the binary produced.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn all_output(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+}
+
+impl Project {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().unwrap() }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(rel)).unwrap()
+    }
+
+    /// Run `depgate ARGS` in the project folder with a private cache.
+    pub fn depgate(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_depgate"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("DEPGATE_CONFIG")
+            .env_remove("DEPGATE_LOG")
+            .env("DEPGATE_CACHE_DIR", self.dir.path().join(".cache"))
+            .env("NO_COLOR", "1");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The decisions.json of the last run, parsed.
+    pub fn decisions(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read("depgate-report/decisions.json")).unwrap()
+    }
+
+    /// The record for `purl` in decisions.json.
+    pub fn record(&self, purl: &str) -> serde_json::Value {
+        let d = self.decisions();
+        d["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["package"]["purl"] == purl)
+            .unwrap_or_else(|| panic!("no record for {purl} in {d:#}"))
+            .clone()
+    }
+
+    /// Every file under the project (reports, caches), concatenated as lossy text.
+    pub fn all_files_text(&self) -> String {
+        let mut out = String::new();
+        let mut stack = vec![self.dir.path().to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push_str(&String::from_utf8_lossy(&std::fs::read(&p).unwrap()));
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Two-upstream chain config (`curated` first, `public` second) with optional extras.
+pub fn chain_config(curated: &str, public: &str, extra_curated: &str, policy: &str) -> String {
+    format!(
+        r#"[npm]
+chain = ["curated", "public"]
+
+[upstream.curated]
+kind = "npm"
+url = "{curated}"
+tier = "curated"
+timeout_secs = 2
+retries = 1
+{extra_curated}
+
+[upstream.public]
+kind = "npm"
+url = "{public}"
+tier = "public"
+timeout_secs = 2
+retries = 1
+
+[policy]
+{policy}
+"#
+    )
+}
