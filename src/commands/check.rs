@@ -53,6 +53,16 @@ pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Re
     let started = OffsetDateTime::now_utc();
     let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles).map_err(|e| CommandError::usage(format!("error: {e}")))?;
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
+    if let Some(c) = coords.iter().find(|c| req.config.chain(c.ecosystem).is_empty()) {
+        return Err(CommandError::usage(format!(
+            "error: {} has {} packages, but {} has no [{}] chain\n  help: add [{}] chain = [\"<upstream>\"] to the configuration (or remove it to use the embedded default)",
+            c.source_file.display(),
+            c.ecosystem,
+            req.config.source.as_ref().map_or_else(|| "the configuration".to_string(), |p| p.display().to_string()),
+            c.ecosystem,
+            c.ecosystem
+        )));
+    }
     let policy = Policy::load(&req.config.policy, &req.config.base_dir).map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir).map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
     let opts = Options {

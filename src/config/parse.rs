@@ -146,7 +146,13 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let (root, errors) = DeTable::parse_recoverable(text);
     for e in &errors {
         let span = e.span().unwrap_or(0..0);
-        cx.err(span, format!("invalid TOML: {}", e.message().trim()), "fix the syntax at this position");
+        let msg = e.message().trim();
+        let help = if msg.contains("duplicate") {
+            "each table and key may be defined once: merge the two definitions (upstream names must be unique)"
+        } else {
+            "fix the syntax at this position"
+        };
+        cx.err(span, format!("invalid TOML: {msg}"), help);
     }
     if !errors.is_empty() {
         return Err(ConfigErrors(cx.diags));

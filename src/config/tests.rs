@@ -1,0 +1,153 @@
+//! One test per configuration error class; each message names file:line:col and a hint.
+
+use std::path::Path;
+
+use super::*;
+
+fn errors(text: &str) -> Vec<Diagnostic> {
+    match Config::parse(text, Path::new("proj/depgate.toml")) {
+        Ok(_) => panic!("expected errors for:\n{text}"),
+        Err(e) => e.0,
+    }
+}
+
+fn one(text: &str) -> Diagnostic {
+    let e = errors(text);
+    assert_eq!(e.len(), 1, "{e:#?}");
+    e.into_iter().next().unwrap()
+}
+
+const BASE: &str = r#"[npm]
+chain = ["npmjs"]
+
+[upstream.npmjs]
+kind = "npm"
+url = "https://registry.npmjs.org/"
+tier = "public"
+"#;
+
+#[test]
+fn embedded_default_and_starter_are_valid() {
+    let d = Config::embedded_default();
+    assert_eq!(d.chain(Ecosystem::Npm)[0].name, "npmjs");
+    assert!(d.source.is_none());
+    Config::parse(STARTER_CONFIG, Path::new("depgate.toml")).unwrap();
+    Config::parse(BASE, Path::new("depgate.toml")).unwrap();
+}
+
+#[test]
+fn toml_syntax_error_has_position() {
+    let d = one("[npm\nchain = []\n");
+    assert_eq!((d.line, d.column), (1, 5), "{d}");
+    assert!(d.to_string().contains("proj/depgate.toml:1:5"), "{d}");
+}
+
+#[test]
+fn unknown_key_with_suggestion() {
+    let d = one(&BASE.replace("tier = \"public\"", "tier = \"public\"\ntimout_secs = 3"));
+    assert_eq!((d.line, d.column), (8, 1));
+    assert!(d.message.contains("unknown key `timout_secs`"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("did you mean `timeout_secs`"), "{d}");
+    let top = one(&format!("{BASE}\n[polcy]\nfiles = []\n"));
+    assert!(top.help.as_deref().unwrap().contains("`policy`"), "{top}");
+}
+
+#[test]
+fn unknown_upstream_in_chain() {
+    let d = one(&BASE.replace("chain = [\"npmjs\"]", "chain = [\"npmjs\", \"npmjss\"]"));
+    assert_eq!((d.line, d.column), (2, 19));
+    assert!(d.message.contains("unknown upstream `npmjss`"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("did you mean `npmjs`"), "{d}");
+}
+
+#[test]
+fn bad_url() {
+    let d = one(&BASE.replace("https://registry.npmjs.org/", "not a url"));
+    assert_eq!((d.line, d.column), (6, 7));
+    assert!(d.message.contains("bad url"), "{d}");
+    let d = one(&BASE.replace("https://registry.npmjs.org/", "ftp://registry.npmjs.org/"));
+    assert!(d.message.contains("must be http(s)"), "{d}");
+    let d = one(&BASE.replace("https://registry.npmjs.org/", "https://user:pw@registry.npmjs.org/"));
+    assert!(d.message.contains("carries credentials"), "{d}");
+    assert!(!d.to_string().contains("pw@") || d.snippet.contains("pw@"), "only the user's own line may show it");
+}
+
+#[test]
+fn auth_must_be_an_env_reference() {
+    let d = one(&BASE.replace("tier = \"public\"", "tier = \"public\"\nauth = \"npm_abc123\""));
+    assert_eq!((d.line, d.column), (8, 8));
+    assert!(d.message.contains("env:VAR"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("never write a secret"), "{d}");
+    let ok = BASE.replace("tier = \"public\"", "tier = \"public\"\nauth = \"env:NPM_TOKEN\"\nauth_scheme = \"basic\"");
+    let c = Config::parse(&ok, Path::new("depgate.toml")).unwrap();
+    assert_eq!(c.upstreams["npmjs"].auth, Some(AuthRef { env_var: "NPM_TOKEN".into(), scheme: AuthScheme::Basic }));
+}
+
+#[test]
+fn duplicate_names() {
+    // A duplicate table is a TOML error at its second definition.
+    let e = errors(&format!("{BASE}\n[upstream.npmjs]\nkind = \"npm\"\n"));
+    assert_eq!((e[0].line, e[0].column), (9, 11), "{e:#?}");
+    assert!(e[0].help.as_deref().unwrap().contains("must be unique"), "{e:#?}");
+    // The same upstream twice in one chain.
+    let d = one(&BASE.replace("chain = [\"npmjs\"]", "chain = [\"npmjs\", \"npmjs\"]"));
+    assert!(d.message.contains("appears twice"), "{d}");
+    assert_eq!((d.line, d.column), (2, 19));
+}
+
+#[test]
+fn wrong_types_and_missing_fields() {
+    let e = errors("[npm]\nchain = \"npmjs\"\n\n[upstream.x]\nkind = \"npmm\"\n");
+    let msgs: Vec<String> = e.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.message)).collect();
+    assert!(msgs.iter().any(|m| m.starts_with("2:9") && m.contains("array of strings")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.starts_with("5:8") && m.contains("unknown upstream kind `npmm`")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("has no `tier`")), "{msgs:?}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = r#"[npm]
+chain = ["a", "missing"]
+namespaces = { "@acme/*" = "elsewhere" }
+
+[upstream.a]
+kind = "dir"
+url = "https://x/"
+tier = "curated"
+retries = -1
+
+[policy]
+require = "everything"
+quarantine_days = "seven"
+"#;
+    let e = errors(text);
+    let lines: Vec<usize> = e.iter().map(|d| d.line).collect();
+    assert!(e.len() >= 6, "{e:#?}");
+    assert_eq!(lines, { let mut l = lines.clone(); l.sort_unstable(); l }, "sorted by position");
+    for needle in ["unknown upstream `missing`", "not in the npm chain", "takes `path`", "non-negative", "unknown require level", "non-negative number"] {
+        assert!(e.iter().any(|d| d.message.contains(needle)), "missing {needle}: {e:#?}");
+    }
+}
+
+#[test]
+fn kind_must_fit_the_chain() {
+    let d = one(&BASE.replace("kind = \"npm\"", "kind = \"maven\""));
+    assert!(d.message.contains("cannot serve the npm chain"), "{d}");
+}
+
+#[test]
+fn dir_upstreams_resolve_paths_relative_to_the_file() {
+    let text = "[npm]\nchain = [\"local\"]\n[upstream.local]\nkind = \"dir\"\npath = \"reg\"\ntier = \"curated\"\nmirrors = \"https://registry.npmjs.org/\"\n";
+    let c = Config::parse(text, Path::new("proj/depgate.toml")).unwrap();
+    assert_eq!(c.upstreams["local"].location, Location::Dir(Path::new("proj/reg").to_path_buf()));
+    assert_eq!(c.upstreams["local"].registry_url().unwrap().as_str(), "https://registry.npmjs.org/");
+}
+
+#[test]
+fn namespace_patterns_match() {
+    assert!(name_matches("@acme/*", "@acme/billing"));
+    assert!(!name_matches("@acme/*", "@acmex/billing"));
+    assert!(name_matches("exact", "exact"));
+    assert!(!name_matches("exact", "exact2"));
+    assert!(name_matches("acme-*", "acme-utils"));
+}
