@@ -9,11 +9,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "depgate", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// More log output on stderr (-v debug, -vv trace). DEPGATE_LOG overrides.
+    /// More log output on stderr (`-v` debug, `-vv` trace). `DEPGATE_LOG` overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
-    /// Colour: auto, always, never (NO_COLOR is honoured).
+    /// Colour: auto, always, never (`NO_COLOR` is honoured).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 

@@ -6,7 +6,7 @@ pub const LOG: &str = "DEPGATE_LOG";
 pub const CACHE_DIR: &str = "DEPGATE_CACHE_DIR";
 /// Path of the configuration file.
 pub const CONFIG: &str = "DEPGATE_CONFIG";
-/// Disable colours (https://no-color.org).
+/// Disable colours (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 /// GitHub runner context, recorded in reports.
 pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";

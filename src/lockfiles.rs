@@ -37,9 +37,13 @@ const MAX_DEPTH: usize = 8;
 pub enum InputError {
     #[error("{path}: {source}\n  help: check the path and its permissions")]
     Io { path: PathBuf, source: std::io::Error },
-    #[error("no lockfile found under {0}\n  help: run depgate in the project folder, name one with --lockfile, or create one (npm install --package-lock-only)")]
+    #[error(
+        "no lockfile found under {0}\n  help: run depgate in the project folder, name one with --lockfile, or create one (npm install --package-lock-only)"
+    )]
     NoneFound(PathBuf),
-    #[error("{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml and yarn.lock")]
+    #[error(
+        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml and yarn.lock"
+    )]
     UnknownKind(PathBuf),
     #[error(transparent)]
     Parse(#[from] LockfileError),
@@ -73,7 +77,9 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
         }
     }
     let has_shrinkwrap = here.iter().any(|p| p.file_name().is_some_and(|n| n == "npm-shrinkwrap.json"));
-    found.extend(here.into_iter().filter(|p| !(has_shrinkwrap && p.file_name().is_some_and(|n| n == "package-lock.json"))));
+    found.extend(
+        here.into_iter().filter(|p| !(has_shrinkwrap && p.file_name().is_some_and(|n| n == "package-lock.json"))),
+    );
     for d in subdirs {
         walk(&d, depth + 1, found)?;
     }

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::fake_npm::{Fault, FakeNpm};
+use support::fake_npm::{FakeNpm, Fault};
 use support::{Locked, Project, chain_config, package_lock_v3};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
@@ -59,7 +59,13 @@ fn owner_has_it_and_fallback_on_404() {
     // The fallback upstream is asked for the full document (publish times for the cooldown).
     assert!(public.requests_for("ms").iter().all(|l| l.accept.as_deref() == Some("application/json")));
     // The curated upstream is only asked for what it owns; the abbreviated form suffices there.
-    assert!(curated.requests_for("left-pad")[0].accept.as_deref().unwrap().starts_with("application/vnd.npm.install-v1+json"));
+    assert!(
+        curated.requests_for("left-pad")[0]
+            .accept
+            .as_deref()
+            .unwrap()
+            .starts_with("application/vnd.npm.install-v1+json")
+    );
     // summary.md names counts by decision and tier.
     let summary = p.read("depgate-report/summary.md");
     assert!(summary.contains("| curated | 1 | 1 |"), "{summary}");
@@ -100,7 +106,10 @@ fn lockfile_from_a_lower_upstream_is_an_ownership_violation() {
     public.publish_bytes("shared", "1.0.0", OLD, bytes);
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("shared", "1.0.0", &i, tarball(&public, "shared", "1.0.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("shared", "1.0.0", &i, tarball(&public, "shared", "1.0.0"))]),
+    );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
     let r = p.record("pkg:npm/shared@1.0.0");
@@ -118,8 +127,10 @@ fn namespace_bound_to_an_upstream_without_the_version_never_falls_through() {
     // The public upstream also has a name the private one lacks entirely.
     let evil2 = public.publish("@acme/ghost", "1.0.0", OLD);
     let p = Project::new();
-    let cfg = chain_config(&public.url(), &private.url(), "", "")
-        .replace("chain = [\"curated\", \"public\"]", "chain = [\"curated\", \"public\"]\nnamespaces = { \"@acme/*\" = \"public\" }");
+    let cfg = chain_config(&public.url(), &private.url(), "", "").replace(
+        "chain = [\"curated\", \"public\"]",
+        "chain = [\"curated\", \"public\"]\nnamespaces = { \"@acme/*\" = \"public\" }",
+    );
     // Here `curated` (priority 1) is the *public* fake and `public` is the private one, so
     // that without the namespace the squat would win by priority.
     p.write("depgate.toml", &cfg);
@@ -194,7 +205,10 @@ fn configured_fall_through_on_5xx_is_recorded() {
     curated.fault("*", Fault::Status(503));
     let i = public.publish("ms", "2.1.3", OLD);
     let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "fall_through = [\"not_found\", \"http_5xx\"]", ""));
+    p.write(
+        "depgate.toml",
+        &chain_config(&curated.url(), &public.url(), "fall_through = [\"not_found\", \"http_5xx\"]", ""),
+    );
     p.write("package-lock.json", &package_lock_v3(&[Locked::new("ms", "2.1.3", &i, tarball(&public, "ms", "2.1.3"))]));
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
@@ -227,7 +241,10 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
 
     // The registry's metadata is consistent, but the bytes it serves are not.
     curated.fault("is-number/-/", Fault::TamperTarball);
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("is-number", "7.0.0", &good, tarball(&curated, "is-number", "7.0.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("is-number", "7.0.0", &good, tarball(&curated, "is-number", "7.0.0"))]),
+    );
     let run = check(&p, &["--download"], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
     let r = p.record("pkg:npm/is-number@7.0.0");
@@ -242,7 +259,10 @@ fn download_fills_the_content_addressed_cache() {
     let i = curated.publish("left-pad", "1.3.0", OLD);
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    );
     assert_eq!(check(&p, &["--download"], &[]).code, 0);
     let r = p.record("pkg:npm/left-pad@1.3.0");
     assert_eq!(r["resolution"]["artifact_integrity"], "match");
@@ -261,7 +281,10 @@ fn metadata_is_revalidated_with_etags() {
     let i = curated.publish("left-pad", "1.3.0", OLD);
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    );
     assert_eq!(check(&p, &[], &[]).code, 0);
     curated.clear_log();
     assert_eq!(check(&p, &[], &[]).code, 0);
@@ -282,7 +305,12 @@ fn cooldown_quarantines_young_fallback_versions_until_a_date() {
     let p = Project::new();
     p.write(
         "depgate.toml",
-        &chain_config(&curated.url(), &public.url(), "", "quarantine_days = 7\ncooldown_exempt = [\"pkg:npm/exempted@*\"]"),
+        &chain_config(
+            &curated.url(),
+            &public.url(),
+            "",
+            "quarantine_days = 7\ncooldown_exempt = [\"pkg:npm/exempted@*\"]",
+        ),
     );
     p.write(
         "package-lock.json",
@@ -316,7 +344,10 @@ fn tokens_are_sent_but_never_printed() {
     let i = curated.publish("left-pad", "1.3.0", OLD);
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "auth = \"env:CURATED_TOKEN\"", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    );
     let ok = check(&p, &["--download", "-vv"], &[("CURATED_TOKEN", TOKEN), ("DEPGATE_LOG", "trace")]);
     assert_eq!(ok.code, 0, "{}", ok.all_output());
     assert!(curated.log().iter().all(|l| l.authorization.as_deref() == Some(&format!("Bearer {TOKEN}") as &str)));
@@ -343,7 +374,12 @@ fn stale_resolved_urls_are_reported_with_a_remedy() {
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
     p.write(
         "package-lock.json",
-        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, "https://old-artifactory.example.com/api/npm/npm/left-pad/-/left-pad-1.3.0.tgz".into())]),
+        &package_lock_v3(&[Locked::new(
+            "left-pad",
+            "1.3.0",
+            &i,
+            "https://old-artifactory.example.com/api/npm/npm/left-pad/-/left-pad-1.3.0.tgz".into(),
+        )]),
     );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
@@ -382,7 +418,10 @@ fn deprecated_versions_warn_and_json_goes_to_stdout() {
     curated.set_version_field("request", "2.88.2", "deprecated", "request has been deprecated".into());
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("request", "2.88.2", &i, tarball(&curated, "request", "2.88.2"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("request", "2.88.2", &i, tarball(&curated, "request", "2.88.2"))]),
+    );
     let run = check(&p, &["--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("stdout is the decisions JSON");
@@ -398,9 +437,16 @@ fn report_is_written_atomically_and_replaced_whole() {
     let i = curated.publish("left-pad", "1.3.0", OLD);
     let p = Project::new();
     p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]));
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    );
     assert_eq!(check(&p, &["--out", "out/report"], &[]).code, 0);
-    let names: Vec<String> = std::fs::read_dir(p.path().join("out/report")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let names: Vec<String> = std::fs::read_dir(p.path().join("out/report"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     assert!(names.iter().all(|n| !n.starts_with(".tmp")), "{names:?}");
     assert!(names.contains(&"decisions.json".to_string()) && names.contains(&"summary.md".to_string()));
 }

@@ -1,8 +1,8 @@
-//! On-disk caches: registry metadata (revalidated with ETags) and a content-addressed
+//! On-disk caches: registry metadata (revalidated with `ETag`s) and a content-addressed
 //! artifact store.
 //!
 //! Owns: paths, versioned buckets, atomic writes. Must not: know HTTP or registries. A
-//! format change bumps the bucket name (`npm-packument-v1` → `-v2`); old buckets are
+//! format change bumps the bucket name (`npm-packument-v1` to `-v2`); old buckets are
 //! simply ignored, never migrated.
 
 use std::fs;

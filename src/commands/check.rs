@@ -51,7 +51,8 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
 /// Run a check and write its report; returns the exit status and the records.
 pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
-    let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles)
+        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
     if let Some(c) = coords.iter().find(|c| req.config.chain(c.ecosystem).is_empty()) {
         return Err(CommandError::usage(format!(
@@ -63,8 +64,10 @@ pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Re
             c.ecosystem
         )));
     }
-    let policy = Policy::load(&req.config.policy, &req.config.base_dir).map_err(|e| CommandError::usage(format!("error: {e}")))?;
-    let upstreams = Upstreams::new(&req.config, &req.cache_dir).map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let policy = Policy::load(&req.config.policy, &req.config.base_dir)
+        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let upstreams = Upstreams::new(&req.config, &req.cache_dir)
+        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
     let opts = Options {
         now: req.now,
         download: req.download,

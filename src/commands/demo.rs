@@ -55,18 +55,25 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
             .map_err(|e| CommandError::failure(format!("error: cannot create a temporary folder: {e}")))?
             .keep(),
     };
-    unpack(&dir).map_err(|e| CommandError::failure(format!("error: cannot unpack the demo into {}: {e}", dir.display())))?;
+    unpack(&dir)
+        .map_err(|e| CommandError::failure(format!("error: cannot unpack the demo into {}: {e}", dir.display())))?;
     let config_path = dir.join("depgate.toml");
-    let mut text = std::fs::read_to_string(&config_path).map_err(|e| CommandError::failure(format!("error: {}: {e}", config_path.display())))?;
+    let mut text = std::fs::read_to_string(&config_path)
+        .map_err(|e| CommandError::failure(format!("error: {}: {e}", config_path.display())))?;
     if args.live {
         text = text.replace(
             "kind = \"dir\"\npath = \"registry/public\"                     # a snapshot of registry.npmjs.org\nmirrors = \"https://registry.npmjs.org/\"      # lockfile URLs on that host belong to this tier",
             "kind = \"npm\"\nurl = \"https://registry.npmjs.org/\"",
         );
-        crate::cache::write_atomic(&config_path, text.as_bytes()).map_err(|e| CommandError::failure(format!("error: {}: {e}", config_path.display())))?;
+        crate::cache::write_atomic(&config_path, text.as_bytes())
+            .map_err(|e| CommandError::failure(format!("error: {}: {e}", config_path.display())))?;
     }
     let config = Config::parse(&text, &config_path).map_err(CommandError::failure)?;
-    eprintln!("depgate demo: gating {} (chain: curated folder → {})", dir.display(), if args.live { "live registry.npmjs.org" } else { "public snapshot folder" });
+    eprintln!(
+        "depgate demo: gating {} (chain: curated folder → {})",
+        dir.display(),
+        if args.live { "live registry.npmjs.org" } else { "public snapshot folder" }
+    );
     let now = if args.live { time::OffsetDateTime::now_utc() } else { datetime!(2025-03-22 00:00:00 UTC) };
     let out = dir.join("depgate-report");
     let req = CheckRequest {

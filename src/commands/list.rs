@@ -59,23 +59,32 @@ fn row(c: &Coordinate) -> Row<'_> {
 }
 
 pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
-    let (_, coords) = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let (_, coords) = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles)
+        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let rows: Vec<Row<'_>> = coords.iter().map(row).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let res = match args.format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other).and_then(|()| writeln!(out)),
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other).and_then(|()| writeln!(out))
+        }
         Format::Table => (|| {
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, 50);
             writeln!(out, "{:<w$}  {:<14} {:<8} {:<5} {:<5} source", "name", "version", "kind", "dev", "direct")?;
             for r in &rows {
-                writeln!(out, "{:<w$}  {:<14} {:<8} {:<5} {:<5} {}:{}", r.name, r.version, r.source, r.dev, r.direct, r.source_file, r.line)?;
+                writeln!(
+                    out,
+                    "{:<w$}  {:<14} {:<8} {:<5} {:<5} {}:{}",
+                    r.name, r.version, r.source, r.dev, r.direct, r.source_file, r.line
+                )?;
             }
             writeln!(out, "{} packages", rows.len())
         })(),
     };
     match res {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CommandError::failure(format!("error: cannot write to stdout: {e}"))),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CommandError::failure(format!("error: cannot write to stdout: {e}")))
+        }
         _ => Ok(ExitStatus::Allowed),
     }
 }

@@ -25,19 +25,22 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
 
 /// Load `--config FILE`, else `depgate.toml` in the project folder, else the embedded default.
 pub fn load_config(explicit: Option<&Path>, project: &Path) -> Result<Config, CommandError> {
-    let path = match explicit {
-        Some(p) => p.to_path_buf(),
-        None => {
-            let p = project.join("depgate.toml");
-            if !p.is_file() {
-                tracing::debug!("no depgate.toml in {}: using the embedded default", project.display());
-                return Ok(Config::embedded_default());
-            }
-            p
+    let path = if let Some(p) = explicit {
+        p.to_path_buf()
+    } else {
+        let p = project.join("depgate.toml");
+        if !p.is_file() {
+            tracing::debug!("no depgate.toml in {}: using the embedded default", project.display());
+            return Ok(Config::embedded_default());
         }
+        p
     };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| CommandError::usage(format!("error: cannot read {}: {e}\n  help: check the path given to --config", path.display())))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        CommandError::usage(format!(
+            "error: cannot read {}: {e}\n  help: check the path given to --config",
+            path.display()
+        ))
+    })?;
     Config::parse(&text, &path).map_err(CommandError::usage)
 }
 

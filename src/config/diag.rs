@@ -21,14 +21,7 @@ impl Diagnostic {
     pub fn at(file: &std::path::Path, text: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         let (line, column) = line_col(text, span.start);
         let snippet = text.lines().nth(line.saturating_sub(1)).unwrap_or("").to_string();
-        Self {
-            file: file.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-            help: None,
-            snippet,
-        }
+        Self { file: file.to_path_buf(), line, column, message: message.into(), help: None, snippet }
     }
 
     #[must_use]

@@ -21,7 +21,7 @@ use crate::ecosystem::Ecosystem;
 pub enum UpstreamKind {
     /// An npm registry (packuments + tarballs).
     Npm,
-    /// A PyPI simple index (PEP 503/691).
+    /// A `PyPI` simple index (PEP 503/691).
     PypiSimple,
     /// A Maven repository.
     Maven,
@@ -217,19 +217,15 @@ impl Config {
 
     /// The chain of one ecosystem, resolved to upstreams in priority order.
     pub fn chain(&self, eco: Ecosystem) -> Vec<&Upstream> {
-        self.chains.get(&eco).map_or_else(Vec::new, |c| {
-            c.upstreams.iter().filter_map(|n| self.upstreams.get(n)).collect()
-        })
+        self.chains
+            .get(&eco)
+            .map_or_else(Vec::new, |c| c.upstreams.iter().filter_map(|n| self.upstreams.get(n)).collect())
     }
 
     /// The upstream a namespace binds `name` to, if any.
     pub fn namespace_owner(&self, eco: Ecosystem, name: &str) -> Option<(&str, &str)> {
         let chain = self.chains.get(&eco)?;
-        chain
-            .namespaces
-            .iter()
-            .find(|(pattern, _)| name_matches(pattern, name))
-            .map(|(p, u)| (p.as_str(), u.as_str()))
+        chain.namespaces.iter().find(|(pattern, _)| name_matches(pattern, name)).map(|(p, u)| (p.as_str(), u.as_str()))
     }
 }
 

@@ -9,16 +9,26 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PolicyConfig,
-    Require, Upstream, UpstreamKind, VerifyConfig,
+    AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PolicyConfig, Require,
+    Upstream, UpstreamKind, VerifyConfig,
 };
 use crate::ecosystem::Ecosystem;
 
 const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const UPSTREAM_KEYS: &[&str] = &[
-    "kind", "url", "path", "auth", "auth_scheme", "tier", "timeout_secs", "retries", "fall_through",
-    "identity", "attestations", "mirrors",
+    "kind",
+    "url",
+    "path",
+    "auth",
+    "auth_scheme",
+    "tier",
+    "timeout_secs",
+    "retries",
+    "fall_through",
+    "identity",
+    "attestations",
+    "mirrors",
 ];
 const POLICY_KEYS: &[&str] = &["files", "builtin", "quarantine_days", "cooldown_tiers", "cooldown_exempt", "require"];
 const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache"];
@@ -84,7 +94,7 @@ impl Ctx<'_> {
             return None;
         };
         let mut out = Vec::new();
-        for item in arr.iter() {
+        for item in arr {
             if let Some(s) = item.get_ref().as_str() {
                 out.push((s.to_string(), item.span()));
             } else {
@@ -103,7 +113,11 @@ impl Ctx<'_> {
         match parsed {
             Some(n) if n.is_finite() && n >= 0.0 => Some(n),
             _ => {
-                self.err(v.span(), format!("`{what}` must be a non-negative number"), format!("for example {what} = 7"));
+                self.err(
+                    v.span(),
+                    format!("`{what}` must be a non-negative number"),
+                    format!("for example {what} = 7"),
+                );
                 None
             }
         }
@@ -193,11 +207,19 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
         {
             let mut seen = BTreeSet::new();
             if list.is_empty() {
-                cx.err(c.span(), format!("the {eco} chain is empty"), "name at least one upstream, e.g. chain = [\"npmjs\"]");
+                cx.err(
+                    c.span(),
+                    format!("the {eco} chain is empty"),
+                    "name at least one upstream, e.g. chain = [\"npmjs\"]",
+                );
             }
             for (name, span) in list {
                 if !seen.insert(name.clone()) {
-                    cx.err(span.clone(), format!("upstream `{name}` appears twice in the {eco} chain"), "list each upstream once, in priority order");
+                    cx.err(
+                        span.clone(),
+                        format!("upstream `{name}` appears twice in the {eco} chain"),
+                        "list each upstream once, in priority order",
+                    );
                 }
                 match upstreams.get(&name) {
                     None if !upstream_spans.contains_key(&name) => {
@@ -214,12 +236,18 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
                         {
                             cx.err(
                                 span.clone(),
-                                format!("upstream `{name}` is of kind `{}` and cannot serve the {eco} chain", u.kind.as_str()),
-                                format!("use an upstream of kind `{}` or `dir` here", match eco {
-                                    Ecosystem::Npm => "npm",
-                                    Ecosystem::Pypi => "pypi-simple",
-                                    Ecosystem::Maven => "maven",
-                                }),
+                                format!(
+                                    "upstream `{name}` is of kind `{}` and cannot serve the {eco} chain",
+                                    u.kind.as_str()
+                                ),
+                                format!(
+                                    "use an upstream of kind `{}` or `dir` here",
+                                    match eco {
+                                        Ecosystem::Npm => "npm",
+                                        Ecosystem::Pypi => "pypi-simple",
+                                        Ecosystem::Maven => "maven",
+                                    }
+                                ),
                             );
                         }
                     }
@@ -236,7 +264,11 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             for (pattern, target) in nt {
                 let p = pattern.get_ref().to_string();
                 if p.matches('*').count() > 1 {
-                    cx.err(pattern.span(), format!("namespace pattern `{p}` has more than one `*`"), "use a prefix glob such as \"@acme/*\" or \"com.acme:*\"");
+                    cx.err(
+                        pattern.span(),
+                        format!("namespace pattern `{p}` has more than one `*`"),
+                        "use a prefix glob such as \"@acme/*\" or \"com.acme:*\"",
+                    );
                 }
                 if let Some(u) = cx.string(target, "namespaces") {
                     if !chain.upstreams.contains(&u) {
@@ -280,7 +312,11 @@ fn parse_upstream(
     cx.unknown_keys(t, UPSTREAM_KEYS, &format!("[upstream.{name}]"));
     let kind = match t.get("kind") {
         None => {
-            cx.err(key_span.clone(), format!("upstream `{name}` has no `kind`"), "add kind = \"npm\" (or pypi-simple, maven, dir)");
+            cx.err(
+                key_span.clone(),
+                format!("upstream `{name}` has no `kind`"),
+                "add kind = \"npm\" (or pypi-simple, maven, dir)",
+            );
             None
         }
         Some(k) => match cx.string(k, "kind").as_deref() {
@@ -289,7 +325,11 @@ fn parse_upstream(
             Some("maven") => Some(UpstreamKind::Maven),
             Some("dir") => Some(UpstreamKind::Dir),
             Some(other) => {
-                cx.err(k.span(), format!("unknown upstream kind `{other}`"), "kind is one of: npm, pypi-simple, maven, dir");
+                cx.err(
+                    k.span(),
+                    format!("unknown upstream kind `{other}`"),
+                    "kind is one of: npm, pypi-simple, maven, dir",
+                );
                 None
             }
             None => None,
@@ -301,17 +341,29 @@ fn parse_upstream(
             Location::Dir(if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
         }),
         (Some(UpstreamKind::Dir), Some(u), None) => {
-            cx.err(u.span(), format!("upstream `{name}` is a `dir` upstream: it takes `path`, not `url`"), "write path = \"registry/\" (relative to this file)");
+            cx.err(
+                u.span(),
+                format!("upstream `{name}` is a `dir` upstream: it takes `path`, not `url`"),
+                "write path = \"registry/\" (relative to this file)",
+            );
             None
         }
         (Some(_), _, Some(p)) => {
-            cx.err(p.span(), format!("`path` is only for `dir` upstreams (`{name}` is a network upstream)"), "use url = \"https://…\"");
+            cx.err(
+                p.span(),
+                format!("`path` is only for `dir` upstreams (`{name}` is a network upstream)"),
+                "use url = \"https://…\"",
+            );
             None
         }
         (Some(_), Some(u), None) => cx.string(u, "url").and_then(|s| match url::Url::parse(&s) {
             Ok(parsed) if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() => {
                 if !parsed.username().is_empty() || parsed.password().is_some() {
-                    cx.err(u.span(), format!("the url of upstream `{name}` carries credentials"), "remove them from the URL and use auth = \"env:VAR\"");
+                    cx.err(
+                        u.span(),
+                        format!("the url of upstream `{name}` carries credentials"),
+                        "remove them from the URL and use auth = \"env:VAR\"",
+                    );
                     return None;
                 }
                 let mut parsed = parsed;
@@ -322,16 +374,28 @@ fn parse_upstream(
                 Some(Location::Url(parsed))
             }
             Ok(parsed) => {
-                cx.err(u.span(), format!("the url of upstream `{name}` must be http(s), found `{}:`", parsed.scheme()), "use https://host/path/ (or kind = \"dir\" with path for a folder)");
+                cx.err(
+                    u.span(),
+                    format!("the url of upstream `{name}` must be http(s), found `{}:`", parsed.scheme()),
+                    "use https://host/path/ (or kind = \"dir\" with path for a folder)",
+                );
                 None
             }
             Err(e) => {
-                cx.err(u.span(), format!("bad url for upstream `{name}`: {e}"), "write a full URL such as https://registry.npmjs.org/");
+                cx.err(
+                    u.span(),
+                    format!("bad url for upstream `{name}`: {e}"),
+                    "write a full URL such as https://registry.npmjs.org/",
+                );
                 None
             }
         }),
         (Some(k), None, None) => {
-            let (key, example) = if k == UpstreamKind::Dir { ("path", "path = \"registry/\"") } else { ("url", "url = \"https://…/\"") };
+            let (key, example) = if k == UpstreamKind::Dir {
+                ("path", "path = \"registry/\"")
+            } else {
+                ("url", "url = \"https://…/\"")
+            };
             cx.err(key_span.clone(), format!("upstream `{name}` has no `{key}`"), format!("add {example}"));
             None
         }
@@ -365,20 +429,36 @@ fn parse_upstream(
         },
     };
     if t.get("auth_scheme").is_some() && t.get("auth").is_none() {
-        cx.err(t.get("auth_scheme").map_or(key_span.clone(), Spanned::span), "auth_scheme without auth", "add auth = \"env:VAR\" or remove auth_scheme");
+        cx.err(
+            t.get("auth_scheme").map_or(key_span.clone(), Spanned::span),
+            "auth_scheme without auth",
+            "add auth = \"env:VAR\" or remove auth_scheme",
+        );
     }
     if kind == Some(UpstreamKind::Dir) && auth.is_some() {
-        cx.err(t.get("auth").map_or(key_span.clone(), Spanned::span), format!("`dir` upstream `{name}` cannot take auth"), "remove auth");
+        cx.err(
+            t.get("auth").map_or(key_span.clone(), Spanned::span),
+            format!("`dir` upstream `{name}` cannot take auth"),
+            "remove auth",
+        );
     }
     let tier = match t.get("tier") {
         None => {
-            cx.err(key_span.clone(), format!("upstream `{name}` has no `tier`"), "add tier = \"curated\", \"private\" or \"public\" (policy decides by tier)");
+            cx.err(
+                key_span.clone(),
+                format!("upstream `{name}` has no `tier`"),
+                "add tier = \"curated\", \"private\" or \"public\" (policy decides by tier)",
+            );
             None
         }
         Some(v) => cx.string(v, "tier").filter(|s| {
             let ok = valid_ident(s);
             if !ok {
-                cx.err(v.span(), format!("tier `{s}` is not a valid label"), "use a short label such as curated, private, public");
+                cx.err(
+                    v.span(),
+                    format!("tier `{s}` is not a valid label"),
+                    "use a short label such as curated, private, public",
+                );
             }
             ok
         }),
@@ -399,7 +479,11 @@ fn parse_upstream(
                 .filter_map(|(s, span)| {
                     let r = FallReason::parse(&s);
                     if r.is_none() {
-                        cx.err(span, format!("unknown fall_through reason `{s}`"), "reasons are: not_found, http_5xx, timeout, auth");
+                        cx.err(
+                            span,
+                            format!("unknown fall_through reason `{s}`"),
+                            "reasons are: not_found, http_5xx, timeout, auth",
+                        );
                     }
                     r
                 })
@@ -408,14 +492,22 @@ fn parse_upstream(
     };
     let mirrors = t.get("mirrors").and_then(|m| {
         if kind != Some(UpstreamKind::Dir) {
-            cx.err(m.span(), format!("`mirrors` is only for `dir` upstreams (`{name}` is a network upstream)"), "remove it; the url already says where this upstream is");
+            cx.err(
+                m.span(),
+                format!("`mirrors` is only for `dir` upstreams (`{name}` is a network upstream)"),
+                "remove it; the url already says where this upstream is",
+            );
             return None;
         }
         let s = cx.string(m, "mirrors")?;
         match url::Url::parse(&s) {
             Ok(u) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => Some(u),
             _ => {
-                cx.err(m.span(), format!("`mirrors` of upstream `{name}` is not an http(s) URL"), "write the registry URL this folder is a snapshot of, e.g. https://registry.npmjs.org/");
+                cx.err(
+                    m.span(),
+                    format!("`mirrors` of upstream `{name}` is not an http(s) URL"),
+                    "write the registry URL this folder is a snapshot of, e.g. https://registry.npmjs.org/",
+                );
                 None
             }
         }
@@ -467,7 +559,11 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyCon
             Some("none") => p.require = Require::None,
             Some("signature") => p.require = Require::Signature,
             Some("provenance") => p.require = Require::Provenance,
-            Some(other) => cx.err(r.span(), format!("unknown require level `{other}`"), "require is one of: none, signature, provenance"),
+            Some(other) => cx.err(
+                r.span(),
+                format!("unknown require level `{other}`"),
+                "require is one of: none, signature, provenance",
+            ),
             None => {}
         }
     }

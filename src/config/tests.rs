@@ -1,4 +1,4 @@
-//! One test per configuration error class; each message names file:line:col and a hint.
+//! One test per configuration error class; each message names `file:line:col` and a hint.
 
 use std::path::Path;
 
@@ -123,8 +123,23 @@ quarantine_days = "seven"
     let e = errors(text);
     let lines: Vec<usize> = e.iter().map(|d| d.line).collect();
     assert!(e.len() >= 6, "{e:#?}");
-    assert_eq!(lines, { let mut l = lines.clone(); l.sort_unstable(); l }, "sorted by position");
-    for needle in ["unknown upstream `missing`", "not in the npm chain", "takes `path`", "non-negative", "unknown require level", "non-negative number"] {
+    assert_eq!(
+        lines,
+        {
+            let mut l = lines.clone();
+            l.sort_unstable();
+            l
+        },
+        "sorted by position"
+    );
+    for needle in [
+        "unknown upstream `missing`",
+        "not in the npm chain",
+        "takes `path`",
+        "non-negative",
+        "unknown require level",
+        "non-negative number",
+    ] {
         assert!(e.iter().any(|d| d.message.contains(needle)), "missing {needle}: {e:#?}");
     }
 }

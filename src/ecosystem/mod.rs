@@ -122,19 +122,12 @@ impl Coordinate {
                     None => format!("pkg:npm/{}@{}", purl_escape(name), purl_escape(&self.version)),
                 }
             }
-            Ecosystem::Pypi => format!(
-                "pkg:pypi/{}@{}",
-                purl_escape(&self.name.to_ascii_lowercase()),
-                purl_escape(&self.version)
-            ),
+            Ecosystem::Pypi => {
+                format!("pkg:pypi/{}@{}", purl_escape(&self.name.to_ascii_lowercase()), purl_escape(&self.version))
+            }
             Ecosystem::Maven => {
                 let (group, artifact) = self.name.split_once(':').unwrap_or(("", &self.name));
-                format!(
-                    "pkg:maven/{}/{}@{}",
-                    purl_escape(group),
-                    purl_escape(artifact),
-                    purl_escape(&self.version)
-                )
+                format!("pkg:maven/{}/{}@{}", purl_escape(group), purl_escape(artifact), purl_escape(&self.version))
             }
         }
     }
@@ -146,7 +139,8 @@ fn purl_escape(s: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'~' | b'+') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            use std::fmt::Write as _;
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
@@ -164,28 +158,14 @@ pub struct LockfileError {
 }
 
 impl LockfileError {
-    pub fn new(
-        file: impl Into<PathBuf>,
-        line: usize,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) -> Self {
-        Self {
-            file: file.into(),
-            line,
-            message: message.into(),
-            help: help.into(),
-        }
+    pub fn new(file: impl Into<PathBuf>, line: usize, message: impl Into<String>, help: impl Into<String>) -> Self {
+        Self { file: file.into(), line, message: message.into(), help: help.into() }
     }
 }
 
 /// 1-based line number of a byte offset in `text`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
+    text.get(..offset.min(text.len())).map_or(0, |s| s.matches('\n').count()) + 1
 }
 
 #[cfg(test)]

@@ -40,7 +40,13 @@ pub struct Options {
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
-pub async fn run<R: Registry>(config: &Config, registry: &R, policy: &Policy, coords: &[Coordinate], opts: &Options) -> Vec<Record> {
+pub async fn run<R: Registry>(
+    config: &Config,
+    registry: &R,
+    policy: &Policy,
+    coords: &[Coordinate],
+    opts: &Options,
+) -> Vec<Record> {
     let chain = config.chain(Ecosystem::Npm);
     let outcomes = resolve_names(config, registry, &chain, coords, opts).await;
 
@@ -59,10 +65,7 @@ pub async fn run<R: Registry>(config: &Config, registry: &R, policy: &Policy, co
             } else {
                 (None, None)
             };
-            let license = packument
-                .as_ref()
-                .and_then(|p| p.versions.get(&c.version))
-                .and_then(|v| v.license.clone());
+            let license = packument.as_ref().and_then(|p| p.versions.get(&c.version)).and_then(|v| v.license.clone());
             let rec = Record {
                 package,
                 resolution,
@@ -194,7 +197,8 @@ fn resolution_for(
                     r.age_days = Some((age * 1000.0).round() / 1000.0);
                 }
             }
-            r.lockfile_source = c.resolved.as_deref().map(|res| classify_resolved(res, chain, *index, tarball.as_deref()));
+            r.lockfile_source =
+                c.resolved.as_deref().map(|res| classify_resolved(res, chain, *index, tarball.as_deref()));
             (r, Some(packument.clone()))
         }
     }
@@ -230,12 +234,21 @@ fn classify_resolved(resolved: &str, chain: &[&Upstream], owner: usize, owner_ta
     if owner_match {
         return LockfileSource { url: shown, upstream: Some(chain[owner].name.clone()), matches_owner: true };
     }
-    let other = chain.iter().enumerate().find(|(i, up)| *i != owner && up.registry_url().is_some_and(|base| under(base, &u)));
+    let other =
+        chain.iter().enumerate().find(|(i, up)| *i != owner && up.registry_url().is_some_and(|base| under(base, &u)));
     LockfileSource { url: shown, upstream: other.map(|(_, up)| up.name.clone()), matches_owner: false }
 }
 
+/// Digests of a fetched artifact and whether it came from the cache.
+type Fetched = Result<(BTreeMap<String, String>, bool), Failure>;
+
 /// Fetch every resolvable artifact, check its bytes, keep it in the content-addressed cache.
-async fn download_all<R: Registry>(registry: &R, chain: &[&Upstream], records: &mut [(Record, Option<Arc<Packument>>)], concurrency: usize) {
+async fn download_all<R: Registry>(
+    registry: &R,
+    chain: &[&Upstream],
+    records: &mut [(Record, Option<Arc<Packument>>)],
+    concurrency: usize,
+) {
     let jobs: Vec<(usize, usize, String, String, Option<String>)> = records
         .iter()
         .enumerate()
@@ -249,14 +262,18 @@ async fn download_all<R: Registry>(registry: &R, chain: &[&Upstream], records: &
             Some((i, owner, rec.package.name.clone(), url, r.digests.get("sha512").cloned()))
         })
         .collect();
-    let results: Vec<(usize, Result<(BTreeMap<String, String>, bool), Failure>)> = futures::stream::iter(jobs)
+    let results: Vec<(usize, Fetched)> = futures::stream::iter(jobs)
         .map(|(i, owner, name, url, expected)| async move {
             let got = match registry.npm_tarball(chain[owner], &name, &url, expected.as_deref()).await {
                 Lookup::Found(a) => Ok(a),
                 Lookup::NotFound => Err(Failure {
                     kind: crate::upstream::FailKind::Status,
                     status: Some(404),
-                    message: format!("upstream `{}` lists {name} but its tarball {} is missing", chain[owner].name, redact_text(&url)),
+                    message: format!(
+                        "upstream `{}` lists {name} but its tarball {} is missing",
+                        chain[owner].name,
+                        redact_text(&url)
+                    ),
                 }),
                 Lookup::Failed(f) => Err(f),
             };
@@ -270,7 +287,9 @@ async fn download_all<R: Registry>(registry: &R, chain: &[&Upstream], records: &
         match result {
             Ok((actual, hit)) => {
                 r.artifact_integrity = compare_digests(&actual, &r.digests);
-                if r.artifact_integrity == IntegrityCheck::Missing || r.artifact_integrity == IntegrityCheck::Unavailable {
+                if r.artifact_integrity == IntegrityCheck::Missing
+                    || r.artifact_integrity == IntegrityCheck::Unavailable
+                {
                     // The owner publishes no digest: the bytes are all we have.
                     r.artifact_integrity = IntegrityCheck::Unavailable;
                 }
@@ -326,7 +345,9 @@ fn decide(policy: &Policy, rec: &mut Record, opts: &Options) {
     match policy.evaluate(&policy_input(rec, opts)) {
         Ok(out) => {
             let mut findings = Vec::new();
-            for (level, list) in [(Decision::Deny, out.deny), (Decision::Quarantine, out.quarantine), (Decision::Warn, out.warn)] {
+            for (level, list) in
+                [(Decision::Deny, out.deny), (Decision::Quarantine, out.quarantine), (Decision::Warn, out.warn)]
+            {
                 findings.extend(list.into_iter().map(|finding| LeveledFinding { level, finding }));
             }
             rec.decision = findings.iter().map(|f| f.level).max().unwrap_or(Decision::Allow);
@@ -336,7 +357,12 @@ fn decide(policy: &Policy, rec: &mut Record, opts: &Options) {
             rec.decision = Decision::Error;
             rec.findings = vec![LeveledFinding {
                 level: Decision::Error,
-                finding: Finding { rule: "policy-error".into(), msg: format!("{}: {e}", rec.package.purl), remedy: Some("fix the policy".into()), until: None },
+                finding: Finding {
+                    rule: "policy-error".into(),
+                    msg: format!("{}: {e}", rec.package.purl),
+                    remedy: Some("fix the policy".into()),
+                    until: None,
+                },
             }];
         }
     }

@@ -164,7 +164,9 @@ impl PackageInfo {
         use crate::ecosystem::SourceKind;
         let location = match &c.source {
             SourceKind::Registry => None,
-            SourceKind::Git(s) | SourceKind::File(s) | SourceKind::Link(s) | SourceKind::Tarball(s) => Some(crate::upstream::redact_text(s)),
+            SourceKind::Git(s) | SourceKind::File(s) | SourceKind::Link(s) | SourceKind::Tarball(s) => {
+                Some(crate::upstream::redact_text(s))
+            }
         };
         Self {
             ecosystem: c.ecosystem,

@@ -39,13 +39,17 @@ pub enum PolicyError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("policy file pattern `{pattern}` is invalid: {message}")]
     Pattern { pattern: String, message: String },
-    #[error("policy file pattern `{pattern}` (relative to {base}) matches no file\n  help: fix [policy] files in depgate.toml or create the file")]
+    #[error(
+        "policy file pattern `{pattern}` (relative to {base}) matches no file\n  help: fix [policy] files in depgate.toml or create the file"
+    )]
     NoMatch { pattern: String, base: PathBuf },
     #[error("policy error in {0}")]
     Compile(String),
     #[error("policy evaluation failed: {0}")]
     Eval(String),
-    #[error("policy rule {rule} produced a malformed finding: {message}\n  help: each finding must be an object with string fields rule and msg")]
+    #[error(
+        "policy rule {rule} produced a malformed finding: {message}\n  help: each finding must be an object with string fields rule and msg"
+    )]
     Shape { rule: String, message: String },
 }
 
@@ -72,14 +76,14 @@ impl Policy {
         for pattern in &cfg.files {
             let full = base_dir.join(pattern);
             let full_str = full.to_string_lossy().to_string();
-            let paths = glob::glob(&full_str).map_err(|e| PolicyError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
+            let paths = glob::glob(&full_str)
+                .map_err(|e| PolicyError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
             let mut matched = 0;
             for p in paths.flatten() {
                 matched += 1;
-                let text = std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
-                engine
-                    .add_policy(p.display().to_string(), text)
-                    .map_err(|e| PolicyError::Compile(e.to_string()))?;
+                let text =
+                    std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
+                engine.add_policy(p.display().to_string(), text).map_err(|e| PolicyError::Compile(e.to_string()))?;
                 sources.push(p.display().to_string());
             }
             if matched == 0 {
@@ -94,9 +98,7 @@ impl Policy {
                 "require": cfg.require,
             }
         });
-        engine
-            .add_data(to_rego(&settings)?)
-            .map_err(|e| PolicyError::Eval(format!("settings: {e}")))?;
+        engine.add_data(to_rego(&settings)?).map_err(|e| PolicyError::Eval(format!("settings: {e}")))?;
         Ok(Policy { engine, sources })
     }
 
@@ -106,9 +108,8 @@ impl Policy {
         engine.set_input(to_rego(input)?);
         let mut out = Outcome::default();
         for (rule, dst) in [("deny", &mut out.deny), ("quarantine", &mut out.quarantine), ("warn", &mut out.warn)] {
-            let value = engine
-                .eval_rule(format!("data.depgate.{rule}"))
-                .map_err(|e| PolicyError::Eval(e.to_string()))?;
+            let value =
+                engine.eval_rule(format!("data.depgate.{rule}")).map_err(|e| PolicyError::Eval(e.to_string()))?;
             *dst = findings(rule, &value)?;
         }
         Ok(out)
@@ -129,12 +130,18 @@ fn findings(rule: &str, value: &regorus::Value) -> Result<Vec<Finding>, PolicyEr
         serde_json::Value::Array(a) => a,
         serde_json::Value::Null => Vec::new(),
         other => {
-            return Err(PolicyError::Shape { rule: format!("data.depgate.{rule}"), message: format!("expected a set, found {other}") });
+            return Err(PolicyError::Shape {
+                rule: format!("data.depgate.{rule}"),
+                message: format!("expected a set, found {other}"),
+            });
         }
     };
     let mut out: Vec<Finding> = items
         .into_iter()
-        .map(|i| serde_json::from_value(i).map_err(|e| PolicyError::Shape { rule: format!("data.depgate.{rule}"), message: e.to_string() }))
+        .map(|i| {
+            serde_json::from_value(i)
+                .map_err(|e| PolicyError::Shape { rule: format!("data.depgate.{rule}"), message: e.to_string() })
+        })
         .collect::<Result<_, _>>()?;
     out.sort();
     Ok(out)

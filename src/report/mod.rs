@@ -98,17 +98,17 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
     writeln!(w, "## depgate: {} dependencies gated\n", c.total)?;
     writeln!(w, "{verdict}\n")?;
     writeln!(w, "| decision | count |\n|---|---:|")?;
-    for (label, n) in [("allow", c.allow), ("warn", c.warn), ("quarantine", c.quarantine), ("deny", c.deny), ("error", c.error)] {
+    for (label, n) in
+        [("allow", c.allow), ("warn", c.warn), ("quarantine", c.quarantine), ("deny", c.deny), ("error", c.error)]
+    {
         writeln!(w, "| {label} | {n} |")?;
     }
     // Counts by tier.
     let mut tiers: BTreeMap<String, Counts> = BTreeMap::new();
     for r in records {
-        let tier = r
-            .resolution
-            .as_ref()
-            .and_then(|x| x.tier.clone())
-            .unwrap_or_else(|| if r.package.source == "registry" { "(unresolved)".into() } else { format!("({})", r.package.source) });
+        let tier = r.resolution.as_ref().and_then(|x| x.tier.clone()).unwrap_or_else(|| {
+            if r.package.source == "registry" { "(unresolved)".into() } else { format!("({})", r.package.source) }
+        });
         let e = tiers.entry(tier).or_default();
         e.total += 1;
         match r.decision {
@@ -121,9 +121,22 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
     }
     writeln!(w, "\n| tier | total | allow | warn | quarantine | deny | error |\n|---|---:|---:|---:|---:|---:|---:|")?;
     for (tier, t) in &tiers {
-        writeln!(w, "| {} | {} | {} | {} | {} | {} | {} |", md_escape(tier), t.total, t.allow, t.warn, t.quarantine, t.deny, t.error)?;
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            md_escape(tier),
+            t.total,
+            t.allow,
+            t.warn,
+            t.quarantine,
+            t.deny,
+            t.error
+        )?;
     }
-    let blocking: Vec<&Record> = records.iter().filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error)).collect();
+    let blocking: Vec<&Record> = records
+        .iter()
+        .filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error))
+        .collect();
     if !blocking.is_empty() {
         writeln!(w, "\n### Blocked\n")?;
         writeln!(w, "| package | decision | rule | why | what to do |\n|---|---|---|---|---|")?;
@@ -158,11 +171,22 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
         }
         writeln!(w, "\n</details>")?;
     }
-    writeln!(w, "\n<sub>config: {} · policy: {} · decided at {}</sub>", md_escape(&run.config), run.policy.join(", "), run.now)
+    writeln!(
+        w,
+        "\n<sub>config: {} · policy: {} · decided at {}</sub>",
+        md_escape(&run.config),
+        run.policy.join(", "),
+        run.now
+    )
 }
 
 /// The short human table on the terminal: the blocking packages, then totals.
-pub fn write_terminal(w: &mut impl Write, records: &[Record], report_dir: Option<&Path>, color: bool) -> io::Result<()> {
+pub fn write_terminal(
+    w: &mut impl Write,
+    records: &[Record],
+    report_dir: Option<&Path>,
+    color: bool,
+) -> io::Result<()> {
     let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
     let c = Counts::of(records);
     let notable: Vec<&Record> = records.iter().filter(|r| r.decision != Decision::Allow).collect();

@@ -55,17 +55,19 @@ pub async fn walk_chain<R: Registry>(
                 if bound.is_some() || !upstream.fall_through.contains(&FallReason::NotFound) {
                     return ChainOutcome::NotFound { fell_through };
                 }
-                fell_through.push(Attempt { upstream: upstream.name.clone(), reason: FallReason::NotFound, detail: String::new() });
+                fell_through.push(Attempt {
+                    upstream: upstream.name.clone(),
+                    reason: FallReason::NotFound,
+                    detail: String::new(),
+                });
             }
-            Lookup::Failed(failure) => {
-                match failure.kind.fall_reason() {
-                    Some(reason) if bound.is_none() && upstream.fall_through.contains(&reason) => {
-                        tracing::warn!("{} — falling through to the next upstream as configured", failure.message);
-                        fell_through.push(Attempt { upstream: upstream.name.clone(), reason, detail: failure.message });
-                    }
-                    _ => return ChainOutcome::Failed { index: i, failure, fell_through },
+            Lookup::Failed(failure) => match failure.kind.fall_reason() {
+                Some(reason) if bound.is_none() && upstream.fall_through.contains(&reason) => {
+                    tracing::warn!("{} — falling through to the next upstream as configured", failure.message);
+                    fell_through.push(Attempt { upstream: upstream.name.clone(), reason, detail: failure.message });
                 }
-            }
+                _ => return ChainOutcome::Failed { index: i, failure, fell_through },
+            },
         }
     }
     ChainOutcome::NotFound { fell_through }

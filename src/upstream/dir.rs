@@ -24,19 +24,28 @@ pub(super) async fn npm_packument(root: &Path, name: &str) -> Lookup<Arc<Packume
             Err(e) => Lookup::Failed(invalid(format!("{}: invalid packument: {e}", path.display()))),
         },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lookup::NotFound,
-        Err(e) => Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) }),
+        Err(e) => {
+            Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) })
+        }
     }
 }
 
 pub(super) async fn npm_tarball(root: &Path, name: &str, url: &str) -> Lookup<Vec<u8>> {
     let file = url.rsplit('/').next().unwrap_or_default();
-    if !valid_name(name) || file.is_empty() || file.starts_with('.') || file.contains('\\') || !file.ends_with(".tgz") {
+    if !valid_name(name)
+        || file.is_empty()
+        || file.starts_with('.')
+        || file.contains('\\')
+        || !std::path::Path::new(file).extension().is_some_and(|e| e.eq_ignore_ascii_case("tgz"))
+    {
         return Lookup::Failed(invalid(format!("cannot map tarball `{url}` of `{name}` into the folder")));
     }
     let path = root.join(name).join("-").join(file);
     match tokio::fs::read(&path).await {
         Ok(bytes) => Lookup::Found(bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lookup::NotFound,
-        Err(e) => Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) }),
+        Err(e) => {
+            Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) })
+        }
     }
 }

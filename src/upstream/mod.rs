@@ -128,18 +128,11 @@ impl Upstreams {
         for u in config.upstreams.values() {
             if let Some(a) = &u.auth {
                 let v = std::env::var(&a.env_var).ok().filter(|v| !v.is_empty());
-                credentials.insert(
-                    u.name.clone(),
-                    v.map(|v| (a.scheme, Secret::new(v))).ok_or_else(|| a.env_var.clone()),
-                );
+                credentials
+                    .insert(u.name.clone(), v.map(|v| (a.scheme, Secret::new(v))).ok_or_else(|| a.env_var.clone()));
             }
         }
-        Ok(Self {
-            client,
-            cache: MetadataCache::new(cache_dir),
-            artifacts: ArtifactStore::new(cache_dir),
-            credentials,
-        })
+        Ok(Self { client, cache: MetadataCache::new(cache_dir), artifacts: ArtifactStore::new(cache_dir), credentials })
     }
 
     /// The content-addressed artifact store next to the metadata cache.
@@ -163,7 +156,13 @@ impl Registry for Upstreams {
         npm::packument(self, upstream, name, full).await
     }
 
-    async fn npm_tarball(&self, upstream: &Upstream, name: &str, url: &str, expected_sha512: Option<&str>) -> Lookup<Artifact> {
+    async fn npm_tarball(
+        &self,
+        upstream: &Upstream,
+        name: &str,
+        url: &str,
+        expected_sha512: Option<&str>,
+    ) -> Lookup<Artifact> {
         if let Some(bytes) = expected_sha512.and_then(|h| self.artifacts.get(h)) {
             return Lookup::Found(Artifact { bytes, cache_hit: true });
         }

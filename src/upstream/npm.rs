@@ -24,16 +24,19 @@ pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, 
             message: format!("`{name}` is not a valid npm package name"),
         });
     }
-    let Location::Url(base) = &upstream.location else {
-        unreachable!("dir upstreams are read by upstream::dir")
-    };
+    let Location::Url(base) = &upstream.location else { unreachable!("dir upstreams are read by upstream::dir") };
     let url = match base.join(&escape_name(name)) {
         Ok(u) => u,
         Err(e) => {
-            return Lookup::Failed(Failure { kind: FailKind::Invalid, status: None, message: format!("cannot build a URL for `{name}`: {e}") });
+            return Lookup::Failed(Failure {
+                kind: FailKind::Invalid,
+                status: None,
+                message: format!("cannot build a URL for `{name}`: {e}"),
+            });
         }
     };
-    let (bucket, accept) = if full { ("npm-packument-full-v1", ACCEPT_FULL) } else { ("npm-packument-abbrev-v1", ACCEPT_ABBREVIATED) };
+    let (bucket, accept) =
+        if full { ("npm-packument-full-v1", ACCEPT_FULL) } else { ("npm-packument-abbrev-v1", ACCEPT_ABBREVIATED) };
     let cached = ups.cache.get(bucket, url.as_str());
     let got = get(ups, upstream, &url, accept, cached.as_ref().map(|c| &c.meta)).await;
     let body = match got {
@@ -43,7 +46,11 @@ pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, 
                 return Lookup::Failed(Failure {
                     kind: FailKind::Status,
                     status: Some(304),
-                    message: format!("upstream `{}` answered 304 Not Modified to an unconditional request for {}", upstream.name, redact_url(&url)),
+                    message: format!(
+                        "upstream `{}` answered 304 Not Modified to an unconditional request for {}",
+                        upstream.name,
+                        redact_url(&url)
+                    ),
                 });
             }
         },
@@ -62,7 +69,11 @@ pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, 
         Err(e) => Lookup::Failed(Failure {
             kind: FailKind::Invalid,
             status: None,
-            message: format!("upstream `{}` served an invalid packument for `{name}` at {}: {e}", upstream.name, redact_url(&url)),
+            message: format!(
+                "upstream `{}` served an invalid packument for `{name}` at {}: {e}",
+                upstream.name,
+                redact_url(&url)
+            ),
         }),
     }
 }
@@ -71,14 +82,22 @@ pub(super) async fn tarball(ups: &Upstreams, upstream: &Upstream, url: &str) -> 
     let parsed = match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
         _ => {
-            return Lookup::Failed(Failure { kind: FailKind::Invalid, status: None, message: format!("tarball URL `{url}` is not an http(s) URL") });
+            return Lookup::Failed(Failure {
+                kind: FailKind::Invalid,
+                status: None,
+                message: format!("tarball URL `{url}` is not an http(s) URL"),
+            });
         }
     };
     match get(ups, upstream, &parsed, "application/octet-stream", None).await {
         Got::Body { bytes, .. } => Lookup::Found(bytes),
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
-        Got::NotModified => Lookup::Failed(Failure { kind: FailKind::Status, status: Some(304), message: "unexpected 304 for a tarball".into() }),
+        Got::NotModified => Lookup::Failed(Failure {
+            kind: FailKind::Status,
+            status: Some(304),
+            message: "unexpected 304 for a tarball".into(),
+        }),
     }
 }
 
@@ -94,7 +113,13 @@ fn same_origin(a: &url::Url, b: &url::Url) -> bool {
 }
 
 /// GET with the upstream's credentials, timeout and retry budget.
-async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str, validators: Option<&CacheMeta>) -> Got {
+async fn get(
+    ups: &Upstreams,
+    upstream: &Upstream,
+    url: &url::Url,
+    accept: &str,
+    validators: Option<&CacheMeta>,
+) -> Got {
     let shown = redact_url(url);
     let who = &upstream.name;
     let fail = |kind, status: Option<u16>, message: String| Got::Failed(Failure { kind, status, message });
@@ -112,7 +137,9 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
             return fail(
                 FailKind::Auth,
                 None,
-                format!("upstream `{who}` needs the credential in environment variable {var}, which is not set; export it (in CI: from a secret) and run again"),
+                format!(
+                    "upstream `{who}` needs the credential in environment variable {var}, which is not set; export it (in CI: from a secret) and run again"
+                ),
             );
         }
         _ => None,
@@ -126,7 +153,8 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
         }
         let mut req = ups.client.get(url.clone()).timeout(upstream.timeout).header(ACCEPT, accept);
         if let Some(a) = &auth {
-            let mut v = reqwest::header::HeaderValue::from_str(a).unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
+            let mut v = reqwest::header::HeaderValue::from_str(a)
+                .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
             v.set_sensitive(true);
             req = req.header(AUTHORIZATION, v);
         }
@@ -141,11 +169,19 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
         let resp = match req.send().await {
             Ok(r) => r,
             Err(e) if e.is_timeout() => {
-                return fail(FailKind::Timeout, None, format!("upstream `{who}` did not answer within {}s at {shown}", upstream.timeout.as_secs_f64()));
+                return fail(
+                    FailKind::Timeout,
+                    None,
+                    format!("upstream `{who}` did not answer within {}s at {shown}", upstream.timeout.as_secs_f64()),
+                );
             }
             Err(e) => {
                 let e = e.without_url();
-                last = Some(fail(FailKind::Connect, None, format!("upstream `{who}` could not be reached at {shown}: {e} (after {} attempt(s))", attempt + 1)));
+                last = Some(fail(
+                    FailKind::Connect,
+                    None,
+                    format!("upstream `{who}` could not be reached at {shown}: {e} (after {} attempt(s))", attempt + 1),
+                ));
                 continue;
             }
         };
@@ -158,7 +194,9 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
                 return fail(
                     FailKind::Auth,
                     Some(status.as_u16()),
-                    format!("upstream `{who}` refused access ({status}) at {shown}; check the credential configured for it (auth = \"env:…\")"),
+                    format!(
+                        "upstream `{who}` refused access ({status}) at {shown}; check the credential configured for it (auth = \"env:…\")"
+                    ),
                 );
             }
             s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => {
@@ -168,7 +206,11 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
                     .get(RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| v.trim().parse::<u64>().ok());
-                last = Some(fail(kind, Some(s.as_u16()), format!("upstream `{who}` answered {s} at {shown} (after {} attempt(s))", attempt + 1)));
+                last = Some(fail(
+                    kind,
+                    Some(s.as_u16()),
+                    format!("upstream `{who}` answered {s} at {shown} (after {} attempt(s))", attempt + 1),
+                ));
                 if let Some(secs) = wait.filter(|&w| w <= 30 && attempt + 1 < attempts) {
                     tokio::time::sleep(Duration::from_secs(secs)).await;
                 }
@@ -176,11 +218,16 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
             }
             s => return fail(FailKind::Status, Some(s.as_u16()), format!("upstream `{who}` answered {s} at {shown}")),
         }
-        let header = |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
+        let header =
+            |h| resp.headers().get(h).and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok()).map(str::to_string);
         let etag = header(ETAG);
         let last_modified = header(LAST_MODIFIED);
         if resp.content_length().is_some_and(|n| n > MAX_BODY) {
-            return fail(FailKind::Invalid, None, format!("upstream `{who}` announced a body over {MAX_BODY} bytes at {shown}"));
+            return fail(
+                FailKind::Invalid,
+                None,
+                format!("upstream `{who}` announced a body over {MAX_BODY} bytes at {shown}"),
+            );
         }
         let mut body = Vec::new();
         let mut stream = resp.bytes_stream();
@@ -190,7 +237,11 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
                 Ok(c) => {
                     body.extend_from_slice(&c);
                     if body.len() as u64 > MAX_BODY {
-                        return fail(FailKind::Invalid, None, format!("upstream `{who}` sent more than {MAX_BODY} bytes at {shown}"));
+                        return fail(
+                            FailKind::Invalid,
+                            None,
+                            format!("upstream `{who}` sent more than {MAX_BODY} bytes at {shown}"),
+                        );
                     }
                 }
                 Err(e) => {
@@ -202,11 +253,22 @@ async fn get(ups: &Upstreams, upstream: &Upstream, url: &url::Url, accept: &str,
         match broken {
             None => return Got::Body { bytes: body, etag, last_modified },
             Some(e) if e.is_timeout() => {
-                return fail(FailKind::Timeout, None, format!("upstream `{who}` did not finish the answer within {}s at {shown}", upstream.timeout.as_secs_f64()));
+                return fail(
+                    FailKind::Timeout,
+                    None,
+                    format!(
+                        "upstream `{who}` did not finish the answer within {}s at {shown}",
+                        upstream.timeout.as_secs_f64()
+                    ),
+                );
             }
             Some(e) => {
                 let e = e.without_url();
-                last = Some(fail(FailKind::Connect, None, format!("upstream `{who}` broke the connection at {shown}: {e} (after {} attempt(s))", attempt + 1)));
+                last = Some(fail(
+                    FailKind::Connect,
+                    None,
+                    format!("upstream `{who}` broke the connection at {shown}: {e} (after {} attempt(s))", attempt + 1),
+                ));
             }
         }
     }

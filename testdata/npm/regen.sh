@@ -80,7 +80,10 @@ make_bundler_tgz() {
   rm -rf "$d" && mkdir -p "$d"
   cp -r "$HERE/_src/bundler/." "$d/"
   (cd "$d" && npm11 install "${NPM_FLAGS[@]}" --no-package-lock && npm11 pack --pack-destination "$d")
-  cp "$d/bundler-1.0.0.tgz" "$HERE/basic/local/bundler-1.0.0.tgz"
+  local c
+  for c in basic pnpm yarn/classic yarn/berry; do
+    cp "$d/bundler-1.0.0.tgz" "$HERE/$c/local/bundler-1.0.0.tgz"
+  done
 }
 
 # Fresh scratch copy of a case (package.json and local packages, no lockfiles).
@@ -199,6 +202,7 @@ pnpm_case() {
 
 case_pnpm() {
   make_git_repo
+  make_bundler_tgz
   pnpm_case pnpm
 }
 
@@ -235,6 +239,7 @@ yarn1_installed() {
 
 case_yarn() {
   make_git_repo
+  make_bundler_tgz
   local d
   d="$(scratch yarn/classic yarn1)"
   (cd "$d" && yarn1 install --registry "$REGISTRY" --ignore-scripts --no-progress --non-interactive)

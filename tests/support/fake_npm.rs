@@ -107,9 +107,9 @@ impl FakeNpm {
         let shasum = hex::encode(Sha1::digest(&bytes));
         let mut g = self.inner.lock().unwrap();
         let tarball_url = format!("http://{}/{path}", self.addr);
-        let doc = g.docs.entry(name.to_string()).or_insert_with(|| {
-            serde_json::json!({"name": name, "dist-tags": {}, "versions": {}, "time": {"created": published_at}})
-        });
+        let doc = g.docs.entry(name.to_string()).or_insert_with(
+            || serde_json::json!({"name": name, "dist-tags": {}, "versions": {}, "time": {"created": published_at}}),
+        );
         doc["versions"][version] = serde_json::json!({
             "name": name, "version": version, "license": "MIT",
             "dist": {"integrity": integrity, "shasum": shasum, "tarball": tarball_url}
@@ -183,11 +183,8 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
         let g = state.lock().unwrap();
         let trimmed = path.trim_start_matches('/');
         let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
-        let fault = g
-            .faults
-            .iter()
-            .find(|(k, _)| k.as_str() == "*" || decoded.starts_with(k.as_str()))
-            .map(|(_, f)| f.clone());
+        let fault =
+            g.faults.iter().find(|(k, _)| k.as_str() == "*" || decoded.starts_with(k.as_str())).map(|(_, f)| f.clone());
         (fault, g.latency, g.token.clone())
     };
     if !latency.is_zero() {
@@ -204,7 +201,13 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     resp
 }
 
-async fn respond(state: &Arc<Mutex<Inner>>, path: &str, headers: &HeaderMap, fault: Option<&Fault>, token: Option<&str>) -> Response {
+async fn respond(
+    state: &Arc<Mutex<Inner>>,
+    path: &str,
+    headers: &HeaderMap,
+    fault: Option<&Fault>,
+    token: Option<&str>,
+) -> Response {
     if let Some(t) = token {
         let want = format!("Bearer {t}");
         if header_str(headers, header::AUTHORIZATION).as_deref() != Some(want.as_str()) {
@@ -234,7 +237,8 @@ async fn respond(state: &Arc<Mutex<Inner>>, path: &str, headers: &HeaderMap, fau
     let Some(doc) = g.docs.get(&decoded) else {
         return (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response();
     };
-    let abbreviated = header_str(headers, header::ACCEPT).is_some_and(|a| a.starts_with("application/vnd.npm.install-v1+json"));
+    let abbreviated =
+        header_str(headers, header::ACCEPT).is_some_and(|a| a.starts_with("application/vnd.npm.install-v1+json"));
     let mut doc = doc.clone();
     let content_type = if abbreviated {
         doc.as_object_mut().unwrap().remove("time");
@@ -245,7 +249,11 @@ async fn respond(state: &Arc<Mutex<Inner>>, path: &str, headers: &HeaderMap, fau
     let body = serde_json::to_vec(&doc).unwrap();
     let etag = format!("\"{}\"", hex::encode(&Sha512::digest(&body)[..8]));
     if header_str(headers, header::IF_NONE_MATCH).as_deref() == Some(etag.as_str()) {
-        return Response::builder().status(StatusCode::NOT_MODIFIED).header(header::ETAG, etag).body(Body::empty()).unwrap();
+        return Response::builder()
+            .status(StatusCode::NOT_MODIFIED)
+            .header(header::ETAG, etag)
+            .body(Body::empty())
+            .unwrap();
     }
     Response::builder()
         .header(header::CONTENT_TYPE, content_type)

@@ -29,23 +29,18 @@ const HELP_NPM: &str = "regenerate it with `npm install --package-lock-only` (np
 pub fn parse_package_lock(text: &str, file: &Path) -> Result<Vec<Coordinate>, LockfileError> {
     let lines = LineIndex::new(text);
     let root = json::parse(text, &lines).map_err(|e| {
-        LockfileError::new(
-            file,
-            lines.line(e.offset),
-            format!("not a valid package-lock: {}", e.message),
-            HELP_NPM,
-        )
+        LockfileError::new(file, lines.line(e.offset), format!("not a valid package-lock: {}", e.message), HELP_NPM)
     })?;
     let Some(top) = root.as_map() else {
-        return Err(LockfileError::new(file, 1, "not a valid package-lock: the top level is not a JSON object", HELP_NPM));
-    };
-    let Some(version_entry) = top.entry("lockfileVersion") else {
         return Err(LockfileError::new(
             file,
             1,
-            "not a package-lock: there is no `lockfileVersion`",
+            "not a valid package-lock: the top level is not a JSON object",
             HELP_NPM,
         ));
+    };
+    let Some(version_entry) = top.entry("lockfileVersion") else {
+        return Err(LockfileError::new(file, 1, "not a package-lock: there is no `lockfileVersion`", HELP_NPM));
     };
     let version = match &version_entry.value {
         Node::Number(n) => n.parse::<u64>().ok(),
@@ -114,9 +109,13 @@ impl Ctx<'_> {
         // node_modules, then each parent folder's).
         let mut direct: HashSet<String> = HashSet::new();
         for importer in &importers {
-            let Some(node) = by_path.get(importer).map(|e| &e.value) else { continue };
+            let Some(node) = by_path.get(importer).map(|e| &e.value) else {
+                continue;
+            };
             for field in ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"] {
-                let Some(deps) = node.get(field).and_then(Node::as_map) else { continue };
+                let Some(deps) = node.get(field).and_then(Node::as_map) else {
+                    continue;
+                };
                 for dep in &deps.entries {
                     if let Some(path) = resolve_from(importer, &dep.key, &by_path) {
                         direct.insert(path);
@@ -124,6 +123,21 @@ impl Ctx<'_> {
                 }
             }
         }
+
+        // Remote tarball dependencies (`"foo": "https://host/foo.tgz"`): npm records that
+        // URL as their `resolved`; anything else resolved over HTTP is a registry download.
+        let url_specs: HashSet<&str> = map
+            .entries
+            .iter()
+            .flat_map(|e| {
+                ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"]
+                    .into_iter()
+                    .filter_map(|f| e.value.get(f).and_then(Node::as_map))
+                    .flat_map(|m| m.entries.iter().filter_map(|d| d.value.as_str()))
+            })
+            .filter(|spec| spec.starts_with("http://") || spec.starts_with("https://"))
+            .map(strip_fragment)
+            .collect();
 
         for e in &map.entries {
             let path = e.key.as_str();
@@ -176,7 +190,7 @@ impl Ctx<'_> {
                 return Err(self.error(e.offset, format!("entry `{path}` has no `version`")));
             };
             let source = match &resolved {
-                Some(r) => classify_resolved(r, &name),
+                Some(r) => classify_resolved(r, !url_specs.contains(strip_fragment(r))),
                 None => SourceKind::Registry,
             };
             self.out.push(Coordinate {
@@ -226,8 +240,10 @@ impl Ctx<'_> {
         }
         let mut required = vec![false; nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
-            let Some(requires) = n.entry.value.get("requires").and_then(Node::as_map) else { continue };
-            for r in &requires.entries {
+            let Some(wants) = n.entry.value.get("requires").and_then(Node::as_map) else {
+                continue;
+            };
+            for r in &wants.entries {
                 let mut scope = Some(i);
                 loop {
                     if let Some(&t) = children.get(&(scope, r.key.as_str())) {
@@ -264,19 +280,21 @@ impl Ctx<'_> {
                 // `"my-ms": {"version": "npm:ms@2.0.0"}`
                 let (real, v) = split_name_spec(spec);
                 if real.is_empty() || v.is_empty() {
-                    return Err(self.error(e.offset, format!("entry `{}` has an unreadable alias version `{version}`", e.key)));
+                    return Err(
+                        self.error(e.offset, format!("entry `{}` has an unreadable alias version `{version}`", e.key))
+                    );
                 }
                 alias = Some(e.key.clone());
                 name = real.to_string();
                 let v = v.to_string();
                 version = v;
-                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, &name));
+                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, true));
             } else if looks_like_version(&version) {
-                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, &name));
+                source = resolved.as_deref().map_or(SourceKind::Registry, |r| classify_resolved(r, true));
             } else {
                 // A git / file / URL dependency: npm 6 records the spec as the version and
                 // no other version; it stays the version here.
-                source = classify_resolved(&version, &name);
+                source = classify_resolved(&version, false);
             }
             self.out.push(Coordinate {
                 ecosystem: Ecosystem::Npm,
@@ -316,38 +334,42 @@ fn workspace_globs(root: &Node) -> Vec<String> {
         },
         _ => return Vec::new(),
     };
-    list.iter()
-        .filter_map(Node::as_str)
-        .map(|g| g.trim_start_matches("./").trim_end_matches('/').to_string())
-        .collect()
+    list.iter().filter_map(Node::as_str).map(|g| g.trim_start_matches("./").trim_end_matches('/').to_string()).collect()
 }
 
 /// Path glob with `*` (within one segment) and `**` (any number of segments).
 fn glob_match(glob: &str, path: &str) -> bool {
-    fn segs(glob: &[&str], path: &[&str]) -> bool {
-        match glob.split_first() {
-            None => path.is_empty(),
-            Some((&"**", rest)) => (0..=path.len()).any(|i| segs(rest, path.get(i..).unwrap_or_default())),
-            Some((g, rest)) => match path.split_first() {
-                Some((p, prest)) => seg_match(g.as_bytes(), p.as_bytes()) && segs(rest, prest),
-                None => false,
+    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    wildcard(&g, &p, |s| *s == "**", |g, p| wildcard(g.as_bytes(), p.as_bytes(), |c| *c == b'*', |a, b| a == b))
+}
+
+/// Wildcard matching with the last-star backtracking walk: O(pattern x text), whatever
+/// the input (no exponential backtracking).
+fn wildcard<P, T>(pat: &[P], text: &[T], is_star: impl Fn(&P) -> bool, eq: impl Fn(&P, &T) -> bool) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pat.get(p) {
+            Some(x) if is_star(x) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(x) if eq(x, &text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
             },
         }
     }
-    fn seg_match(g: &[u8], p: &[u8]) -> bool {
-        match g.split_first() {
-            None => p.is_empty(),
-            Some((b'*', rest)) => (0..=p.len()).any(|i| seg_match(rest, p.get(i..).unwrap_or_default())),
-            Some((c, rest)) => p.split_first().is_some_and(|(d, prest)| c == d && seg_match(rest, prest)),
-        }
-    }
-    let g: Vec<&str> = glob.split('/').filter(|s| !s.is_empty() && *s != ".").collect();
-    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    // Bound the backtracking: workspace globs are short.
-    if g.len() > 32 || glob.len() > 512 {
-        return false;
-    }
-    segs(&g, &p)
+    pat.get(p..).unwrap_or_default().iter().all(is_star)
 }
 
 /// Node's resolution of `name` required from folder `from`: `from/node_modules/name`, then
@@ -355,11 +377,8 @@ fn glob_match(glob: &str, path: &str) -> bool {
 fn resolve_from(from: &str, name: &str, by_path: &HashMap<&str, &Entry>) -> Option<String> {
     let mut dir = from.to_string();
     loop {
-        let candidate = if dir.is_empty() {
-            format!("node_modules/{name}")
-        } else {
-            format!("{dir}/node_modules/{name}")
-        };
+        let candidate =
+            if dir.is_empty() { format!("node_modules/{name}") } else { format!("{dir}/node_modules/{name}") };
         if by_path.contains_key(candidate.as_str()) {
             return Some(candidate);
         }
@@ -395,30 +414,27 @@ pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
             SourceKind::Git(l) | SourceKind::File(l) | SourceKind::Link(l) | SourceKind::Tarball(l) => l.clone(),
         };
         let key = (c.name.clone(), c.version.clone(), c.source.label(), location);
-        match index.get(&key) {
-            Some(&i) => {
-                let kept = &mut out[i];
-                kept.direct |= c.direct;
-                kept.dev &= c.dev;
-                kept.optional &= c.optional;
-                kept.bundled &= c.bundled;
-                if kept.integrity.is_none() {
-                    kept.integrity = c.integrity;
-                }
-                if kept.resolved.is_none() {
-                    kept.resolved = c.resolved;
-                }
-                if kept.alias.is_none() {
-                    kept.alias = c.alias;
-                }
-                if c.line != 0 && (kept.line == 0 || c.line < kept.line) {
-                    kept.line = c.line;
-                }
+        if let Some(&i) = index.get(&key) {
+            let kept = &mut out[i];
+            kept.direct |= c.direct;
+            kept.dev &= c.dev;
+            kept.optional &= c.optional;
+            kept.bundled &= c.bundled;
+            if kept.integrity.is_none() {
+                kept.integrity = c.integrity;
             }
-            None => {
-                index.insert(key, out.len());
-                out.push(c);
+            if kept.resolved.is_none() {
+                kept.resolved = c.resolved;
             }
+            if kept.alias.is_none() {
+                kept.alias = c.alias;
+            }
+            if c.line != 0 && (kept.line == 0 || c.line < kept.line) {
+                kept.line = c.line;
+            }
+        } else {
+            index.insert(key, out.len());
+            out.push(c);
         }
     }
     out.sort_by(|a, b| a.line.cmp(&b.line).then_with(|| a.name.cmp(&b.name)));
@@ -442,7 +458,12 @@ pub(crate) fn looks_like_version(v: &str) -> bool {
 }
 
 /// Source of a recorded location (`resolved` URL, or a v1 spec-as-version).
-pub(crate) fn classify_resolved(r: &str, name: &str) -> SourceKind {
+///
+/// An HTTP(S) URL is the registry's tarball when `url_is_registry`: the caller knows
+/// (from the dependency specs) whether the package was asked for by URL. Registry
+/// tarball URLs have no fixed shape across registries (`/-/` paths, GitHub Packages'
+/// `/download/…`, mirrors), so the URL itself is not used to decide.
+pub(crate) fn classify_resolved(r: &str, url_is_registry: bool) -> SourceKind {
     let lower = r.to_ascii_lowercase();
     if ["git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "gist:", "ssh:"]
         .iter()
@@ -454,11 +475,7 @@ pub(crate) fn classify_resolved(r: &str, name: &str) -> SourceKind {
     } else if let Some(path) = r.strip_prefix("link:") {
         SourceKind::Link(path.to_string())
     } else if lower.starts_with("http://") || lower.starts_with("https://") {
-        if is_registry_tarball(r, name) {
-            SourceKind::Registry
-        } else {
-            SourceKind::Tarball(r.to_string())
-        }
+        if url_is_registry { SourceKind::Registry } else { SourceKind::Tarball(r.to_string()) }
     } else if looks_like_version(r) {
         SourceKind::Registry
     } else {
@@ -467,27 +484,8 @@ pub(crate) fn classify_resolved(r: &str, name: &str) -> SourceKind {
     }
 }
 
-fn strip_fragment(s: &str) -> &str {
+pub(crate) fn strip_fragment(s: &str) -> &str {
     s.split_once('#').map_or(s, |(a, _)| a)
-}
-
-/// A registry tarball URL: `<registry>/<name>/-/<file>.tgz` (scoped names may be
-/// `@scope/name` or `@scope%2fname`). Anything else served over HTTP is a plain tarball.
-pub(crate) fn is_registry_tarball(url: &str, name: &str) -> bool {
-    let url = strip_fragment(url);
-    let url = url.split_once('?').map_or(url, |(a, _)| a);
-    if !url.ends_with(".tgz") {
-        return false;
-    }
-    let lower = url.to_ascii_lowercase();
-    let name = name.to_ascii_lowercase();
-    if lower.contains(&format!("/{name}/-/")) {
-        return true;
-    }
-    match name.strip_prefix('@').and_then(|n| n.split_once('/')) {
-        Some((scope, bare)) => lower.contains(&format!("/@{scope}%2f{bare}/-/")),
-        None => false,
-    }
 }
 
 /// Byte offset -> 1-based line, in O(log n) per look-up.
@@ -587,7 +585,7 @@ impl Node {
     }
 }
 
-/// A small JSON reader that records the byte offset of every object key (serde_json
+/// A small JSON reader that records the byte offset of every object key (`serde_json`
 /// keeps no positions). Depth is bounded so that no input can exhaust the stack.
 pub(crate) mod json {
     use super::{Entry, LineIndex, Map, Node};
@@ -756,7 +754,9 @@ pub(crate) mod json {
             self.i += 1; // opening quote
             let mut out: Vec<u8> = Vec::new();
             loop {
-                let Some(b) = self.peek() else { return Err(self.eof()) };
+                let Some(b) = self.peek() else {
+                    return Err(self.eof());
+                };
                 match b {
                     b'"' => {
                         self.i += 1;
@@ -764,7 +764,9 @@ pub(crate) mod json {
                     }
                     b'\\' => {
                         self.i += 1;
-                        let Some(e) = self.peek() else { return Err(self.eof()) };
+                        let Some(e) = self.peek() else {
+                            return Err(self.eof());
+                        };
                         self.i += 1;
                         match e {
                             b'"' => out.push(b'"'),
@@ -831,8 +833,21 @@ mod tests {
     #[test]
     fn json_reader_rejects_bad_input_without_panicking() {
         for bad in [
-            "", "{", "{\"a\"", "{\"a\":", "{\"a\":1,", "[1,", "\"abc", "{\"a\":tru}", "{\"a\":1}x", "{1:2}", "\"\\u12\"",
-            "\"\\uZZZZ\"", "-", "{\"a\":\"\\q\"}", "\u{feff}",
+            "",
+            "{",
+            "{\"a\"",
+            "{\"a\":",
+            "{\"a\":1,",
+            "[1,",
+            "\"abc",
+            "{\"a\":tru}",
+            "{\"a\":1}x",
+            "{1:2}",
+            "\"\\u12\"",
+            "\"\\uZZZZ\"",
+            "-",
+            "{\"a\":\"\\q\"}",
+            "\u{feff}",
         ] {
             assert!(json::parse(bad, &LineIndex::new(bad)).is_err(), "{bad:?}");
         }
@@ -855,10 +870,10 @@ mod tests {
   "name": "x", "lockfileVersion": 3, "requires": true,
   "packages": {
     "": {"name": "x", "workspaces": ["packages/*"], "dependencies": {"foo": "npm:bar@^1", "a": "^1"},
-         "devDependencies": {"d": "^1"}},
+         "devDependencies": {"d": "https://example.com/d.tgz"}},
     "packages/ws": {"name": "ws", "version": "2.0.0", "dependencies": {"a": "^2"}},
     "node_modules/foo": {"name": "bar", "version": "1.0.0", "resolved": "https://registry.npmjs.org/bar/-/bar-1.0.0.tgz", "integrity": "sha512-x"},
-    "node_modules/a": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/a/-/a-1.0.0.tgz", "integrity": "sha512-a1"},
+    "node_modules/a": {"version": "1.0.0", "resolved": "https://npm.pkg.github.com/download/a/1.0.0/abc", "integrity": "sha512-a1"},
     "node_modules/ws": {"resolved": "packages/ws", "link": true},
     "node_modules/d": {"version": "1.0.0", "dev": true, "resolved": "https://example.com/d.tgz", "integrity": "sha512-d"},
     "node_modules/d/node_modules/a": {"version": "1.0.0", "dev": true, "integrity": "sha512-a1"},
@@ -873,6 +888,7 @@ mod tests {
         assert_eq!(bar.line, 7);
         let a1 = get("a", "1.0.0");
         assert!(a1.direct && !a1.dev, "one copy is prod and direct");
+        assert!(a1.source.is_registry(), "any registry URL layout");
         let a2 = get("a", "2.0.0");
         assert!(a2.direct && a2.optional, "direct dependency of the workspace member");
         let ws = get("ws", "2.0.0");
@@ -934,14 +950,17 @@ mod tests {
         assert_eq!(split_name_spec("@s/n@^1"), ("@s/n", "^1"));
         assert_eq!(split_name_spec("n@npm:m@1"), ("n", "npm:m@1"));
         assert_eq!(split_name_spec("@"), ("@", ""));
-        assert!(is_registry_tarball("https://r.example/@s%2Fn/-/n-1.0.0.tgz", "@s/n"));
-        assert!(is_registry_tarball("https://registry.npmjs.org/@s/n/-/n-1.0.0.tgz#abc", "@s/n"));
-        assert!(!is_registry_tarball("https://example.com/n.tgz", "n"));
         assert!(glob_match("packages/*", "packages/a"));
         assert!(!glob_match("packages/*", "packages/a/b"));
         assert!(glob_match("packages/**", "packages/a/b"));
         assert!(glob_match("apps/web-*", "apps/web-1"));
         assert!(glob_match("./tools/x", "tools/x"));
+        assert!(glob_match("packages/**/x", "packages/a/b/x"));
+        assert!(!glob_match("packages/**/x", "packages/a/b/y"));
+        assert!(glob_match("**", "a/b"));
+        assert!(!glob_match("a*b*c*d*e*f*g*h*i*j*k*l*m*n*o*p*q*r", &"a".repeat(5000)));
+        assert!(glob_match(&"**/".repeat(64), "a"));
+        assert!(!glob_match(&format!("{}b", "**/".repeat(64)), &"a/".repeat(200)));
     }
 
     #[test]

@@ -109,10 +109,9 @@ fn lenient_license<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Stri
 fn lenient_time<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
     Ok(match v {
-        serde_json::Value::Object(m) => m
-            .into_iter()
-            .filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string())))
-            .collect(),
+        serde_json::Value::Object(m) => {
+            m.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, s.to_string()))).collect()
+        }
         _ => BTreeMap::new(),
     })
 }

@@ -20,7 +20,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use super::lockfile::{classify_resolved, dedupe, is_registry_tarball, split_name_spec, Entry, Map, Node};
+use super::lockfile::{Entry, Map, Node, classify_resolved, dedupe, looks_like_version, split_name_spec};
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
 const HELP_PNPM: &str = "regenerate it with `pnpm install --lockfile-only` (pnpm 8 or newer)";
@@ -32,15 +32,16 @@ pub fn parse_pnpm_lock(text: &str, file: &Path) -> Result<Vec<Coordinate>, Lockf
     })?;
     // pnpm 10 may write a first document (config dependencies) before the lockfile
     // proper; the lockfile is the last document that has a lockfileVersion.
-    let Some(top) = docs.iter().rev().filter_map(Node::as_map).find(|m| m.get("lockfileVersion").is_some()) else {
+    let Some((top, version_entry)) =
+        docs.iter().rev().filter_map(Node::as_map).find_map(|m| Some((m, m.entry("lockfileVersion")?)))
+    else {
         return Err(LockfileError::new(
             file,
-            if text.trim().is_empty() { 0 } else { 1 },
+            usize::from(!text.trim().is_empty()),
             "not a pnpm-lock.yaml: there is no `lockfileVersion`",
             HELP_PNPM,
         ));
     };
-    let version_entry = top.entry("lockfileVersion").expect("checked above");
     let version = version_entry.value.as_str().unwrap_or_default();
     let major = version.split('.').next().and_then(|m| m.trim().parse::<u32>().ok());
     let v9 = match major {
@@ -88,8 +89,7 @@ impl<'a> Lock<'a> {
 
     fn section(&self, name: &str) -> Result<Option<&'a Map>, LockfileError> {
         match self.top.entry(name) {
-            None => Ok(None),
-            Some(Entry { value: Node::Null, .. }) => Ok(None),
+            None | Some(Entry { value: Node::Null, .. }) => Ok(None),
             Some(Entry { value: Node::Map(m), .. }) => Ok(Some(m)),
             Some(e) => Err(self.error(e.line, format!("`{name}` is not a mapping"))),
         }
@@ -120,7 +120,9 @@ impl<'a> Lock<'a> {
         let mut dev_roots: Vec<usize> = Vec::new();
         for importer in &importers {
             for field in ["dependencies", "optionalDependencies", "devDependencies"] {
-                let Some(deps) = importer.get(field).and_then(Node::as_map) else { continue };
+                let Some(deps) = importer.get(field).and_then(Node::as_map) else {
+                    continue;
+                };
                 for dep in &deps.entries {
                     let reference = match &dep.value {
                         // inline specifiers (v6+): {specifier, version}
@@ -134,7 +136,9 @@ impl<'a> Lock<'a> {
                         out.push(self.link(&dep.key, reference, path, dep.line, true, field));
                         continue;
                     }
-                    let Some(i) = self.lookup(&keys, &dep.key, reference) else { continue };
+                    let Some(i) = self.lookup(&keys, &dep.key, reference) else {
+                        continue;
+                    };
                     direct[i] = true;
                     if insts[i].name != dep.key && alias[i].is_none() {
                         alias[i] = Some(dep.key.clone());
@@ -242,7 +246,10 @@ impl<'a> Lock<'a> {
             if name.is_empty() || version.is_empty() {
                 return Err(self.error(e.line, format!("cannot tell the package name and version of `{}`", e.key)));
             }
-            let (source, integrity, resolved) = resolution(self, e, node, &name)?;
+            // `/name@1.0.0` keys are registry packages; others (`file:…`, URLs, git
+            // hosts) are not.
+            let registry_key = e.key.starts_with('/');
+            let (source, integrity, resolved) = resolution(self, e, node, registry_key)?;
             out.push((
                 e.key.as_str(),
                 Inst {
@@ -293,7 +300,8 @@ impl<'a> Lock<'a> {
             if name.is_empty() || version.is_empty() {
                 return Err(self.error(pkg.line, format!("cannot tell the package name and version of `{}`", pkg.key)));
             }
-            let (source, integrity, resolved) = resolution(self, pkg, node, &name)?;
+            let registry_key = looks_like_version(spec);
+            let (source, integrity, resolved) = resolution(self, pkg, node, registry_key)?;
             out.push((
                 snap.key.as_str(),
                 Inst {
@@ -342,7 +350,7 @@ fn deps_of(node: &Node) -> Vec<(&str, &str, &Entry, bool)> {
 
 type Resolved = (SourceKind, Option<String>, Option<String>);
 
-fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, name: &str) -> Result<Resolved, LockfileError> {
+fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, registry_key: bool) -> Result<Resolved, LockfileError> {
     let Some(res) = node.get("resolution") else {
         return Err(lock.error(e.line, format!("package `{}` has no `resolution`", e.key)));
     };
@@ -356,15 +364,10 @@ fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, name: &str) -> Result<Res
         return Ok((SourceKind::File(dir.to_string()), integrity, None));
     }
     if let Some(tarball) = res.str_field("tarball") {
-        let source = if tarball.starts_with("http://") || tarball.starts_with("https://") {
-            if is_registry_tarball(tarball, name) {
-                SourceKind::Registry
-            } else {
-                SourceKind::Tarball(tarball.to_string())
-            }
-        } else {
-            classify_resolved(tarball, name)
-        };
+        // A registry package keeps a version-keyed entry even when pnpm records its
+        // tarball (registries whose tarball URLs are not derivable); a URL dependency is
+        // keyed by its URL.
+        let source = classify_resolved(tarball, registry_key);
         return Ok((source, integrity, Some(tarball.to_string())));
     }
     if integrity.is_none() && res.as_map().is_none() {
@@ -415,7 +418,9 @@ pub(crate) mod yaml {
     pub(crate) fn parse(text: &str) -> Result<Vec<Node>, Error> {
         let mut b = Builder::default();
         let mut parser = Parser::new_from_str(text);
-        parser.load(&mut b, true).map_err(|e| Error { line: e.marker().line().max(1), message: e.info().to_string() })?;
+        parser
+            .load(&mut b, true)
+            .map_err(|e| Error { line: e.marker().line().max(1), message: e.info().to_string() })?;
         if let Some(e) = b.error {
             return Err(e);
         }
@@ -442,7 +447,9 @@ pub(crate) mod yaml {
                 Some(Frame::Map(map, pending)) => match pending.take() {
                     Some((key, line)) => map.entries.push(Entry { key, offset: 0, line, value }),
                     None => match value {
-                        Node::String(k) | Node::Number(k) => *pending = Some((k, mark.line().max(1))),
+                        Node::String(k) | Node::Number(k) => {
+                            *pending = Some((k, mark.line().max(1)));
+                        }
                         Node::Null => *pending = Some((String::new(), mark.line().max(1))),
                         _ => {
                             if self.error.is_none() {
@@ -573,7 +580,8 @@ packages:
         let e = p("lockfileVersion: '5.4'\n").unwrap_err();
         assert_eq!(e.line, 1);
         assert!(e.message.contains("5.4"));
-        let e = p("lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n   bad: 1\n").unwrap_err();
+        let e = p("lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n   bad: 1\n")
+            .unwrap_err();
         assert!(e.line >= 4, "{e}");
         assert!(p("").is_err());
         assert!(p("[a, b]").is_err());

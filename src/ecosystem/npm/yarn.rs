@@ -21,7 +21,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use super::lockfile::{classify_resolved, dedupe, split_name_spec, Node};
+use super::lockfile::{Node, classify_resolved, dedupe, split_name_spec};
 use super::pnpm::yaml;
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
@@ -82,7 +82,11 @@ impl Manifest {
                 .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect())
                 .unwrap_or_default()
         };
-        Ok(Self { dependencies: list("dependencies"), dev: list("devDependencies"), optional: list("optionalDependencies") })
+        Ok(Self {
+            dependencies: list("dependencies"),
+            dev: list("devDependencies"),
+            optional: list("optionalDependencies"),
+        })
     }
 }
 
@@ -119,9 +123,7 @@ fn flags(n: usize, roots: &[Root], edges: &[Vec<(usize, bool)>]) -> Vec<(bool, b
     let dev = walk(&mut roots.iter().filter(|r| r.dev).map(|r| r.target), true);
     let all = walk(&mut roots.iter().map(|r| r.target), true);
     let required = walk(&mut roots.iter().filter(|r| !r.optional).map(|r| r.target), false);
-    (0..n)
-        .map(|i| (roots.iter().any(|r| r.target == i), dev[i] && !prod[i], all[i] && !required[i]))
-        .collect()
+    (0..n).map(|i| (roots.iter().any(|r| r.target == i), dev[i] && !prod[i], all[i] && !required[i])).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,7 +262,9 @@ fn parse_classic(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result
                     _ => {}
                 }
             }
-            _ => return Err(classic_error(file, n, format!("unexpected indentation of {indent} spaces"))),
+            _ => {
+                return Err(classic_error(file, n, format!("unexpected indentation of {indent} spaces")));
+            }
         }
     }
 
@@ -273,7 +277,9 @@ fn parse_classic(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result
     }
     let graph = manifest.map(|m| {
         let mut roots = Vec::new();
-        for (list, dev, optional) in [(&m.dependencies, false, false), (&m.dev, true, false), (&m.optional, false, true)] {
+        for (list, dev, optional) in
+            [(&m.dependencies, false, false), (&m.dev, true, false), (&m.optional, false, true)]
+        {
             for (name, range) in list {
                 if let Some(&t) = by_pattern.get(format!("{name}@{range}").as_str()) {
                     roots.push(Root { target: t, dev, optional });
@@ -302,13 +308,21 @@ fn parse_classic(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result
         let (name, alias) = match spec.strip_prefix("npm:") {
             Some(target) => {
                 let (real, _) = split_name_spec(target);
-                if real.is_empty() { (installed.to_string(), None) } else { (real.to_string(), Some(installed.to_string())) }
+                if real.is_empty() {
+                    (installed.to_string(), None)
+                } else {
+                    (real.to_string(), Some(installed.to_string()))
+                }
             }
             None => (installed.to_string(), None),
         };
-        let source = match &e.resolved {
-            Some(r) => classify_resolved(r, &name),
-            None => source_from_spec(spec),
+        // The pattern says what kind of dependency it is; `resolved` where it came from.
+        // A range resolved over HTTP is a registry download whatever the URL looks like.
+        let source = match (source_from_spec(spec), &e.resolved) {
+            (SourceKind::Registry, Some(r)) => classify_resolved(r, true),
+            (SourceKind::Git(_), Some(r)) => SourceKind::Git(r.clone()),
+            (_, Some(r)) => classify_resolved(r, false),
+            (from_spec, None) => from_spec,
         };
         let integrity = e.integrity.or_else(|| match &source {
             SourceKind::Registry | SourceKind::Tarball(_) => e.resolved.as_deref().and_then(sha1_fragment_sri),
@@ -417,12 +431,15 @@ fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            if let Some(v) = b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        let escaped = if b[i] == b'%' {
+            b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())
+        } else {
+            None
+        };
+        if let Some(v) = escaped {
+            out.push(v);
+            i += 3;
+            continue;
         }
         out.push(b[i]);
         i += 1;
@@ -435,24 +452,25 @@ fn strip_params(d: &str) -> &str {
     d.split_once("::").map_or(d, |(a, _)| a)
 }
 
+struct BerryEntry<'a> {
+    line: usize,
+    descriptors: Vec<&'a str>,
+    name: String,
+    version: String,
+    /// None: a workspace.
+    source: Option<SourceKind>,
+    workspace_root: bool,
+    node: &'a Node,
+    patch_of: Option<String>,
+}
+
 fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<Vec<Coordinate>, LockfileError> {
-    let docs = yaml::parse(text)
-        .map_err(|e| berry_error(file, e.line, format!("not a valid yarn.lock: {}", e.message)))?;
+    let docs =
+        yaml::parse(text).map_err(|e| berry_error(file, e.line, format!("not a valid yarn.lock: {}", e.message)))?;
     let Some(top) = docs.first().and_then(Node::as_map) else {
         return Err(berry_error(file, 1, "not a valid yarn.lock: the top level is not a mapping"));
     };
 
-    struct BerryEntry<'a> {
-        line: usize,
-        descriptors: Vec<&'a str>,
-        name: String,
-        version: String,
-        /// None: a workspace.
-        source: Option<SourceKind>,
-        workspace_root: bool,
-        node: &'a Node,
-        patch_of: Option<String>,
-    }
     let mut entries: Vec<BerryEntry<'_>> = Vec::new();
     for e in &top.entries {
         if e.key == "__metadata" {
@@ -467,19 +485,24 @@ fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<V
         };
         let (name, reference) = split_name_spec(resolution);
         if name.is_empty() || reference.is_empty() {
-            return Err(berry_error(file, e.line, format!("entry `{}` has an unreadable resolution `{resolution}`", e.key)));
+            return Err(berry_error(
+                file,
+                e.line,
+                format!("entry `{}` has an unreadable resolution `{resolution}`", e.key),
+            ));
         }
         let version = match node.str_field("version") {
             Some(v) => v.to_string(),
             None => match reference.strip_prefix("npm:") {
                 Some(v) => v.to_string(),
-                None => return Err(berry_error(file, e.line, format!("entry `{}` has no `version`", e.key))),
+                None => {
+                    return Err(berry_error(file, e.line, format!("entry `{}` has no `version`", e.key)));
+                }
             },
         };
         // `patch:left-pad@npm%3A1.3.0#~/.yarn/patches/…` -> `left-pad@npm:1.3.0`
-        let patch_of = reference
-            .strip_prefix("patch:")
-            .map(|inner| percent_decode(inner.split('#').next().unwrap_or_default()));
+        let patch_of =
+            reference.strip_prefix("patch:").map(|inner| percent_decode(inner.split('#').next().unwrap_or_default()));
         entries.push(BerryEntry {
             line: e.line,
             descriptors: e.key.split(", ").map(str::trim).collect(),
@@ -544,7 +567,10 @@ fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<V
                     continue; // workspace -> workspace: both are roots already
                 }
                 let dev = e.workspace_root
-                    && manifest.is_some_and(|m| m.dev.iter().any(|(d, _)| *d == dep) && !m.dependencies.iter().chain(&m.optional).any(|(d, _)| *d == dep));
+                    && manifest.is_some_and(|m| {
+                        m.dev.iter().any(|(d, _)| *d == dep)
+                            && !m.dependencies.iter().chain(&m.optional).any(|(d, _)| *d == dep)
+                    });
                 roots.push(Root { target: t, dev, optional });
             } else {
                 edges[i].push((t, optional));
@@ -565,9 +591,9 @@ fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<V
         let Some(source) = e.source else { continue };
         let (direct, dev, optional) = graph[i];
         // An alias found through dependencies; otherwise from the descriptors themselves.
-        let alias = alias[i].take().or_else(|| {
-            e.descriptors.iter().map(|d| split_name_spec(d).0).find(|d| *d != e.name).map(str::to_string)
-        });
+        let alias = alias[i]
+            .take()
+            .or_else(|| e.descriptors.iter().map(|d| split_name_spec(d).0).find(|d| *d != e.name).map(str::to_string));
         out.push(Coordinate {
             ecosystem: Ecosystem::Npm,
             name: e.name,
@@ -679,7 +705,10 @@ c@1.0.0:
             berry_source("patch:typescript@npm%3A5.0.4#optional!builtin<compat/typescript>::version=5.0.4", 0),
             Some(SourceKind::Registry)
         );
-        assert_eq!(berry_source("link:local/x::locator=a%40workspace%3A.", 0), Some(SourceKind::Link("local/x".into())));
+        assert_eq!(
+            berry_source("link:local/x::locator=a%40workspace%3A.", 0),
+            Some(SourceKind::Link("local/x".into()))
+        );
         assert_eq!(berry_source("portal:../p::locator=a%40workspace%3A.", 0), Some(SourceKind::Link("../p".into())));
         assert_eq!(
             berry_source("file:local/x.tgz#local/x.tgz::hash=1&locator=a", 0),
@@ -700,7 +729,8 @@ c@1.0.0:
         let e = p("__metadata:\n  version: 8\n\n\"a@npm:^1\":\n  version: 1.0.0\n").unwrap_err();
         assert_eq!(e.line, 4);
         assert!(e.message.contains("resolution"));
-        let e = p("__metadata:\n  version: 8\n\"a@npm:^1\":\n  version: 1.0.0\n resolution: \"a@npm:1.0.0\"\n").unwrap_err();
+        let e = p("__metadata:\n  version: 8\n\"a@npm:^1\":\n  version: 1.0.0\n resolution: \"a@npm:1.0.0\"\n")
+            .unwrap_err();
         assert!(e.line >= 4, "{e}");
         assert!(e.help.contains("yarn install"));
     }
