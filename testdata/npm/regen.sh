@@ -24,6 +24,27 @@
 # commit dates are pinned so its sha, and so the lockfiles, are reproducible. The
 # lockfiles only record the URL: tests never need that repository to exist.
 #
+# yarn 4 rejects git+file: URLs, so for it the same repository is served by `git daemon`
+# on 127.0.0.1:9418 during the install (git://127.0.0.1/gitdep.git). pnpm 8.15.9 cannot
+# write a lockfile with a git+file: dependency at all: its variant has no gitdep.
+#
+# Layout (each case has its package.json and local packages committed next to the output):
+#   _src/                  sources of the git dependency and of local/bundler-1.0.0.tgz
+#   basic/                 package-lock.v1.json (npm 6), package-lock.v2.json,
+#                          package-lock.v3.json, npm-shrinkwrap.json, expected-*.txt
+#                          deps, devDeps, optional, peer (ajv-keywords -> ajv), npm: alias
+#                          (my-ms -> ms@2.0.0), scoped, file: folder, file: tarball that
+#                          bundles is-odd + is-number@6 (bundleDependencies), git
+#   workspaces/npm/        npm workspaces, package-lock.json (v3)
+#   workspaces/pnpm/       pnpm workspace (3 importers), pnpm-lock.v6.yaml, pnpm-lock.v9.yaml
+#   pnpm/                  basic + link:, pnpm-lock.v6.yaml, pnpm-lock.v9.yaml
+#   yarn/classic/          basic + link:, yarn.lock (yarn 1)
+#   yarn/berry/            basic + link:, portal:, patch: (left-pad, via `yarn patch`),
+#                          yarn.lock (yarn 4), .yarn/patches/
+#   large/                 react-scripts 5 + react + typescript, package-lock.json (v3);
+#                          expected-v3-platform-skipped.txt lists the lockfile entries npm
+#                          skips on this platform (os/cpu), e.g. fsevents
+#
 # Usage: testdata/npm/regen.sh [case...]   cases: basic workspaces pnpm yarn large
 set -euo pipefail
 
