@@ -10,7 +10,9 @@ fn live() -> bool {
     if std::env::var("DEPGATE_LIVE").as_deref() == Ok("1") {
         return true;
     }
-    println!("SKIPPED live npm registry test: set DEPGATE_LIVE=1 to run it (needs network access to registry.npmjs.org)");
+    println!(
+        "SKIPPED live npm registry test: set DEPGATE_LIVE=1 to run it (needs network access to registry.npmjs.org)"
+    );
     false
 }
 
@@ -38,7 +40,10 @@ fn live_gate_small_lockfile_with_downloads() {
         assert_eq!(res["artifact_integrity"], "match", "real bytes must match the registry: {r:#}");
     }
     // The git dependency is reported, never silently dropped.
-    assert!(records.iter().any(|r| r["package"]["source"] == "git" && r["findings"][0]["rule"] == "unresolvable-source"), "{d:#}");
+    assert!(
+        records.iter().any(|r| r["package"]["source"] == "git" && r["findings"][0]["rule"] == "unresolvable-source"),
+        "{d:#}"
+    );
     assert_eq!(run.code, 0, "{}", run.all_output());
 }
 

@@ -51,22 +51,14 @@ struct Case {
     berry: bool,
 }
 
-const BASIC_NPM7: &[(&str, &str)] = &[
-    ("bundler", "file"),
-    ("gitdep", "git"),
-    ("local-pkg", "link"),
-];
+const BASIC_NPM7: &[(&str, &str)] = &[("bundler", "file"), ("gitdep", "git"), ("local-pkg", "link")];
 
 const CASES: &[Case] = &[
     Case {
         lock: "basic/package-lock.v1.json",
         kind: Kind::Npm,
         expected: &["basic/expected-v1.txt"],
-        non_registry: &[
-            ("bundler", "file"),
-            ("gitdep", "git"),
-            ("local-pkg", "file"),
-        ],
+        non_registry: &[("bundler", "file"), ("gitdep", "git"), ("local-pkg", "file")],
         berry: false,
     },
     Case {
@@ -94,10 +86,7 @@ const CASES: &[Case] = &[
         lock: "workspaces/npm/package-lock.json",
         kind: Kind::Npm,
         expected: &["workspaces/npm/expected-v3.txt"],
-        non_registry: &[
-            ("@depgate-fixture/ws-a", "link"),
-            ("@depgate-fixture/ws-b", "link"),
-        ],
+        non_registry: &[("@depgate-fixture/ws-a", "link"), ("@depgate-fixture/ws-b", "link")],
         berry: false,
     },
     Case {
@@ -119,35 +108,21 @@ const CASES: &[Case] = &[
         kind: Kind::Pnpm,
         expected: &["pnpm/expected-pnpm8.txt"],
         // pnpm 8 cannot lock a git+file: dependency (see regen.sh): no gitdep here.
-        non_registry: &[
-            ("bundler", "file"),
-            ("linked-pkg", "link"),
-            ("local-pkg", "file"),
-        ],
+        non_registry: &[("bundler", "file"), ("linked-pkg", "link"), ("local-pkg", "file")],
         berry: false,
     },
     Case {
         lock: "pnpm/pnpm-lock.v9.yaml",
         kind: Kind::Pnpm,
         expected: &["pnpm/expected-pnpm9.txt"],
-        non_registry: &[
-            ("bundler", "file"),
-            ("gitdep", "git"),
-            ("linked-pkg", "link"),
-            ("local-pkg", "file"),
-        ],
+        non_registry: &[("bundler", "file"), ("gitdep", "git"), ("linked-pkg", "link"), ("local-pkg", "file")],
         berry: false,
     },
     Case {
         lock: "yarn/classic/yarn.lock",
         kind: Kind::Yarn,
         expected: &["yarn/classic/expected-yarn1.txt"],
-        non_registry: &[
-            ("bundler", "file"),
-            ("gitdep", "git"),
-            ("linked-pkg", "link"),
-            ("local-pkg", "file"),
-        ],
+        non_registry: &[("bundler", "file"), ("gitdep", "git"), ("linked-pkg", "link"), ("local-pkg", "file")],
         berry: false,
     },
     Case {
@@ -167,29 +142,19 @@ const CASES: &[Case] = &[
         lock: "large/package-lock.json",
         kind: Kind::Npm,
         // What npm installed here, plus what it rightly skipped on this platform (fsevents).
-        expected: &[
-            "large/expected-v3.txt",
-            "large/expected-v3-platform-skipped.txt",
-        ],
+        expected: &["large/expected-v3.txt", "large/expected-v3-platform-skipped.txt"],
         non_registry: &[],
         berry: false,
     },
 ];
 
 fn lines_of(rel: &str) -> BTreeSet<String> {
-    read(rel)
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_string)
-        .collect()
+    read(rel).lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect()
 }
 
 fn name_of(line: &str) -> &str {
     let from = usize::from(line.starts_with('@'));
-    line.get(from..)
-        .and_then(|r| r.find('@'))
-        .map_or(line, |i| &line[..from + i])
+    line.get(from..).and_then(|r| r.find('@')).map_or(line, |i| &line[..from + i])
 }
 
 fn id(c: &Coordinate) -> String {
@@ -206,30 +171,17 @@ fn check_case(case: &Case) -> Result<(), String> {
         .filter(|c| !c.source.is_registry())
         .map(|c| (c.name.clone(), c.source.label().to_string()))
         .collect();
-    let want_nr: BTreeSet<(String, String)> = case
-        .non_registry
-        .iter()
-        .map(|(n, k)| ((*n).to_string(), (*k).to_string()))
-        .collect();
+    let want_nr: BTreeSet<(String, String)> =
+        case.non_registry.iter().map(|(n, k)| ((*n).to_string(), (*k).to_string())).collect();
     if non_registry != want_nr {
-        problems.push(format!(
-            "non-registry entries: got {non_registry:?}, want {want_nr:?}"
-        ));
+        problems.push(format!("non-registry entries: got {non_registry:?}, want {want_nr:?}"));
     }
 
     // Registry (name, version) == what the client installed, minus the local / git ones.
     let nr_names: BTreeSet<&str> = case.non_registry.iter().map(|(n, _)| *n).collect();
-    let expected: BTreeSet<String> = case
-        .expected
-        .iter()
-        .flat_map(|e| lines_of(e))
-        .filter(|l| !nr_names.contains(name_of(l)))
-        .collect();
-    let got: BTreeSet<String> = coords
-        .iter()
-        .filter(|c| c.source.is_registry())
-        .map(id)
-        .collect();
+    let expected: BTreeSet<String> =
+        case.expected.iter().flat_map(|e| lines_of(e)).filter(|l| !nr_names.contains(name_of(l))).collect();
+    let got: BTreeSet<String> = coords.iter().filter(|c| c.source.is_registry()).map(id).collect();
     let missing: Vec<&String> = expected.difference(&got).collect();
     let extra: Vec<&String> = got.difference(&expected).collect();
     if !missing.is_empty() || !extra.is_empty() {
@@ -283,23 +235,14 @@ fn check_case(case: &Case) -> Result<(), String> {
             problems.push(format!("{}: line {} is `{l}`", id(c), c.line));
         }
         if c.source_file != testdata().join(case.lock) {
-            problems.push(format!(
-                "{}: source_file {}",
-                id(c),
-                c.source_file.display()
-            ));
+            problems.push(format!("{}: source_file {}", id(c), c.source_file.display()));
         }
     }
 
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(format!(
-            "{} ({} coordinates):\n  {}",
-            case.lock,
-            coords.len(),
-            problems.join("\n  ")
-        ))
+        Err(format!("{} ({} coordinates):\n  {}", case.lock, coords.len(), problems.join("\n  ")))
     }
 }
 
@@ -331,28 +274,12 @@ fn large_lockfile_has_over_a_thousand_coordinates() {
     let coords = parse(Kind::Npm, "large/package-lock.json");
     assert!(coords.len() > 1000, "{}", coords.len());
     assert!(lines_of("large/expected-v3.txt").len() > 1000);
-    let fsevents = coords
-        .iter()
-        .find(|c| c.name == "fsevents")
-        .expect("platform-specific packages are reported");
+    let fsevents = coords.iter().find(|c| c.name == "fsevents").expect("platform-specific packages are reported");
     assert!(fsevents.optional);
     // Direct: exactly what package.json declares.
-    let direct: BTreeSet<&str> = coords
-        .iter()
-        .filter(|c| c.direct)
-        .map(|c| c.name.as_str())
-        .collect();
-    assert_eq!(
-        direct,
-        BTreeSet::from(["react", "react-dom", "react-scripts", "typescript"])
-    );
-    assert!(
-        coords
-            .iter()
-            .find(|c| c.name == "react-scripts")
-            .unwrap()
-            .dev
-    );
+    let direct: BTreeSet<&str> = coords.iter().filter(|c| c.direct).map(|c| c.name.as_str()).collect();
+    assert_eq!(direct, BTreeSet::from(["react", "react-dom", "react-scripts", "typescript"]));
+    assert!(coords.iter().find(|c| c.name == "react-scripts").unwrap().dev);
     assert!(!coords.iter().find(|c| c.name == "react").unwrap().dev);
 }
 
@@ -381,24 +308,14 @@ fn integrity_agrees_across_formats() {
         for (kind, rel) in *group {
             for c in parse(*kind, rel) {
                 if let (true, Some(i)) = (c.source.is_registry(), &c.integrity) {
-                    seen.entry(id(&c))
-                        .or_default()
-                        .entry(i.clone())
-                        .or_default()
-                        .push(rel);
+                    seen.entry(id(&c)).or_default().entry(i.clone()).or_default().push(rel);
                 }
             }
         }
         let disagree: Vec<_> = seen.iter().filter(|(_, by)| by.len() > 1).collect();
         assert!(disagree.is_empty(), "integrity differs: {disagree:#?}");
-        let shared = seen
-            .values()
-            .filter(|by| by.values().map(Vec::len).sum::<usize>() > 1)
-            .count();
-        assert!(
-            shared >= 8,
-            "too few packages shared across formats to compare: {shared}"
-        );
+        let shared = seen.values().filter(|by| by.values().map(Vec::len).sum::<usize>() > 1).count();
+        assert!(shared >= 8, "too few packages shared across formats to compare: {shared}");
     }
 }
 
@@ -410,36 +327,20 @@ fn find<'a>(coords: &'a [Coordinate], name: &str, version: &str) -> &'a Coordina
 }
 
 fn line_text(rel: &str, line: usize) -> String {
-    read(rel)
-        .lines()
-        .nth(line - 1)
-        .unwrap_or_default()
-        .to_string()
+    read(rel).lines().nth(line - 1).unwrap_or_default().to_string()
 }
 
 #[test]
 fn package_lock_v2_v3_flags() {
-    for rel in [
-        "basic/package-lock.v2.json",
-        "basic/package-lock.v3.json",
-        "basic/npm-shrinkwrap.json",
-    ] {
+    for rel in ["basic/package-lock.v2.json", "basic/package-lock.v3.json", "basic/npm-shrinkwrap.json"] {
         let c = parse(Kind::Npm, rel);
         let alias = find(&c, "ms", "2.0.0");
         assert_eq!(alias.alias.as_deref(), Some("my-ms"), "{rel}");
         assert!(alias.direct && alias.source.is_registry());
-        assert!(
-            line_text(rel, alias.line).contains("\"node_modules/my-ms\": {"),
-            "{rel}"
-        );
+        assert!(line_text(rel, alias.line).contains("\"node_modules/my-ms\": {"), "{rel}");
         let ms = find(&c, "ms", "2.1.2");
         assert!(!ms.direct && ms.alias.is_none() && !ms.dev);
-        for dev in [
-            "semver@7.5.4",
-            "lru-cache@6.0.0",
-            "yallist@4.0.0",
-            "is-number@7.0.0",
-        ] {
+        for dev in ["semver@7.5.4", "lru-cache@6.0.0", "yallist@4.0.0", "is-number@7.0.0"] {
             let (n, v) = dev.split_once('@').unwrap();
             assert!(find(&c, n, v).dev, "{rel}: {dev} is dev");
         }
@@ -450,37 +351,26 @@ fn package_lock_v2_v3_flags() {
         assert!(lp.optional && lp.direct && !lp.dev);
         for (n, v) in [("is-odd", "3.0.1"), ("is-number", "6.0.0")] {
             let b = find(&c, n, v);
-            assert!(
-                b.bundled && b.integrity.is_none() && !b.direct,
-                "{rel}: {n} bundled"
-            );
+            assert!(b.bundled && b.integrity.is_none() && !b.direct, "{rel}: {n} bundled");
         }
         assert!(!find(&c, "is-number", "7.0.0").bundled);
         let scoped = find(&c, "@isaacs/string-locale-compare", "1.1.0");
         assert!(scoped.direct);
         assert_eq!(
             scoped.resolved.as_deref(),
-            Some(
-                "https://registry.npmjs.org/@isaacs/string-locale-compare/-/string-locale-compare-1.1.0.tgz"
-            )
+            Some("https://registry.npmjs.org/@isaacs/string-locale-compare/-/string-locale-compare-1.1.0.tgz")
         );
         let git = find(&c, "gitdep", "1.0.0");
         assert_eq!(
             git.source,
-            SourceKind::Git("git+file:///tmp/depgate-fixture-git/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797".into())
+            SourceKind::Git(
+                "git+file:///tmp/depgate-fixture-git/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797".into()
+            )
         );
         assert!(git.direct);
         let bundler = find(&c, "bundler", "1.0.0");
-        assert_eq!(
-            bundler.source,
-            SourceKind::File("local/bundler-1.0.0.tgz".into())
-        );
-        assert!(
-            bundler
-                .integrity
-                .as_deref()
-                .is_some_and(|i| i.starts_with("sha512-"))
-        );
+        assert_eq!(bundler.source, SourceKind::File("local/bundler-1.0.0.tgz".into()));
+        assert!(bundler.integrity.as_deref().is_some_and(|i| i.starts_with("sha512-")));
         let local = find(&c, "local-pkg", "1.0.0");
         assert_eq!(local.source, SourceKind::Link("local/local-pkg".into()));
         assert!(local.direct);
@@ -503,29 +393,21 @@ fn package_lock_v1_flags() {
     let b = find(&c, "is-number", "6.0.0");
     assert!(b.bundled);
     assert!(line_text(rel, b.line).contains("\"is-number\": {"));
-    assert!(
-        b.line > find(&c, "bundler", "file:local/bundler-1.0.0.tgz").line,
-        "nested under bundler"
-    );
+    assert!(b.line > find(&c, "bundler", "file:local/bundler-1.0.0.tgz").line, "nested under bundler");
     assert!(find(&c, "semver", "7.5.4").dev && find(&c, "semver", "7.5.4").direct);
     assert!(find(&c, "yallist", "4.0.0").dev && !find(&c, "yallist", "4.0.0").direct);
     assert!(find(&c, "left-pad", "1.3.0").optional);
     let local = c.iter().find(|c| c.name == "local-pkg").unwrap();
     assert_eq!(local.source, SourceKind::File("local/local-pkg".into()));
     let git = c.iter().find(|c| c.name == "gitdep").unwrap();
-    assert!(
-        matches!(&git.source, SourceKind::Git(u) if u.ends_with("#832cced2de16c1192da3c98eb2b15bee8d197797"))
-    );
+    assert!(matches!(&git.source, SourceKind::Git(u) if u.ends_with("#832cced2de16c1192da3c98eb2b15bee8d197797")));
 }
 
 #[test]
 fn npm_workspaces() {
     let rel = "workspaces/npm/package-lock.json";
     let c = parse(Kind::Npm, rel);
-    let ws_b = c
-        .iter()
-        .find(|c| c.name == "@depgate-fixture/ws-b")
-        .unwrap();
+    let ws_b = c.iter().find(|c| c.name == "@depgate-fixture/ws-b").unwrap();
     assert_eq!(ws_b.source, SourceKind::Link("packages/ws-b".into()));
     assert_eq!(ws_b.version, "1.0.0");
     assert!(ws_b.direct, "ws-a depends on ws-b");
@@ -538,12 +420,7 @@ fn npm_workspaces() {
     assert!(find(&c, "semver", "7.5.4").dev && find(&c, "semver", "7.5.4").direct);
     assert!(!find(&c, "debug", "4.3.4").dev && find(&c, "debug", "4.3.4").direct);
     // The members' folders are not coordinates themselves.
-    assert_eq!(
-        c.iter()
-            .filter(|c| c.name.starts_with("@depgate-fixture/"))
-            .count(),
-        2
-    );
+    assert_eq!(c.iter().filter(|c| c.name.starts_with("@depgate-fixture/")).count(), 2);
 }
 
 #[test]
@@ -580,40 +457,26 @@ fn pnpm_flags() {
         assert_eq!(local.source, SourceKind::File("local/local-pkg".into()));
         assert!(!find(&c, "escape-string-regexp", "4.0.0").direct);
         let bundler = find(&c, "bundler", "1.0.0");
-        assert_eq!(
-            bundler.source,
-            SourceKind::File("local/bundler-1.0.0.tgz".into())
-        );
+        assert_eq!(bundler.source, SourceKind::File("local/bundler-1.0.0.tgz".into()));
         assert!(bundler.integrity.is_some());
     }
     let c = parse(Kind::Pnpm, "pnpm/pnpm-lock.v9.yaml");
     let git = find(&c, "gitdep", "1.0.0");
     assert_eq!(
         git.source,
-        SourceKind::Git(
-            "file:///tmp/depgate-fixture-git/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797"
-                .into()
-        )
+        SourceKind::Git("file:///tmp/depgate-fixture-git/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797".into())
     );
     assert!(git.direct);
     assert!(!find(&c, "is-plain-obj", "2.1.0").direct);
     let c = parse(Kind::Pnpm, "pnpm/pnpm-lock.v6.yaml");
-    assert!(
-        line_text("pnpm/pnpm-lock.v6.yaml", find(&c, "ms", "2.0.0").line).contains("/ms@2.0.0:")
-    );
+    assert!(line_text("pnpm/pnpm-lock.v6.yaml", find(&c, "ms", "2.0.0").line).contains("/ms@2.0.0:"));
 }
 
 #[test]
 fn pnpm_workspaces() {
-    for rel in [
-        "workspaces/pnpm/pnpm-lock.v6.yaml",
-        "workspaces/pnpm/pnpm-lock.v9.yaml",
-    ] {
+    for rel in ["workspaces/pnpm/pnpm-lock.v6.yaml", "workspaces/pnpm/pnpm-lock.v9.yaml"] {
         let c = parse(Kind::Pnpm, rel);
-        let ws_b = c
-            .iter()
-            .find(|c| c.name == "@depgate-fixture/ws-b")
-            .unwrap();
+        let ws_b = c.iter().find(|c| c.name == "@depgate-fixture/ws-b").unwrap();
         assert_eq!(ws_b.source, SourceKind::Link("../ws-b".into()));
         assert!(ws_b.direct);
         assert!(find(&c, "ms", "2.0.0").direct && find(&c, "ms", "2.1.3").direct);
@@ -639,18 +502,9 @@ fn yarn_classic_flags() {
     assert_eq!(line_text(rel, lru.line), "lru-cache@^6.0.0:");
     // yarn 1 installs bundled dependencies on its own: plain registry entries.
     assert!(!find(&c, "is-odd", "3.0.1").bundled);
-    assert_eq!(
-        find(&c, "linked-pkg", "0.0.0").source,
-        SourceKind::Link("local/linked-pkg".into())
-    );
-    assert_eq!(
-        find(&c, "local-pkg", "1.0.0").source,
-        SourceKind::File("local/local-pkg".into())
-    );
-    assert_eq!(
-        find(&c, "bundler", "1.0.0").source,
-        SourceKind::File("local/bundler-1.0.0.tgz".into())
-    );
+    assert_eq!(find(&c, "linked-pkg", "0.0.0").source, SourceKind::Link("local/linked-pkg".into()));
+    assert_eq!(find(&c, "local-pkg", "1.0.0").source, SourceKind::File("local/local-pkg".into()));
+    assert_eq!(find(&c, "bundler", "1.0.0").source, SourceKind::File("local/bundler-1.0.0.tgz".into()));
 
     // Without the manifest: nothing is known about direct / dev.
     let text = read(rel);
@@ -676,17 +530,12 @@ fn yarn_berry_flags() {
     let lp: Vec<_> = c.iter().filter(|c| c.name == "left-pad").collect();
     assert_eq!(lp.len(), 1);
     assert!(lp[0].source.is_registry() && lp[0].optional && lp[0].direct);
-    assert_eq!(
-        find(&c, "portal-pkg", "0.0.0-use.local").source,
-        SourceKind::Link("local/portal-pkg".into())
-    );
+    assert_eq!(find(&c, "portal-pkg", "0.0.0-use.local").source, SourceKind::Link("local/portal-pkg".into()));
     assert!(!find(&c, "is-plain-obj", "2.1.0").direct);
     let git = find(&c, "gitdep", "1.0.0");
     assert_eq!(
         git.source,
-        SourceKind::Git(
-            "git://127.0.0.1/gitdep.git#commit=832cced2de16c1192da3c98eb2b15bee8d197797".into()
-        )
+        SourceKind::Git("git://127.0.0.1/gitdep.git#commit=832cced2de16c1192da3c98eb2b15bee8d197797".into())
     );
     // The project itself (a workspace) is not a coordinate.
     assert!(!c.iter().any(|c| c.name == "yarn-berry-basic"));
@@ -729,19 +578,11 @@ fn truncated_json() {
 
 #[test]
 fn wrong_lockfile_version() {
-    let text = read("basic/package-lock.v3.json").replacen(
-        "\"lockfileVersion\": 3",
-        "\"lockfileVersion\": 7",
-        1,
-    );
+    let text = read("basic/package-lock.v3.json").replacen("\"lockfileVersion\": 3", "\"lockfileVersion\": 7", 1);
     let e = err_of(Kind::Npm, &text);
     assert_eq!(e.line, 4);
     assert!(e.message.contains('7'), "{e}");
-    let text = read("pnpm/pnpm-lock.v9.yaml").replacen(
-        "lockfileVersion: '9.0'",
-        "lockfileVersion: '5.4'",
-        1,
-    );
+    let text = read("pnpm/pnpm-lock.v9.yaml").replacen("lockfileVersion: '9.0'", "lockfileVersion: '5.4'", 1);
     assert_eq!(err_of(Kind::Pnpm, &text).line, 1);
 }
 
@@ -749,22 +590,14 @@ fn wrong_lockfile_version() {
 fn yaml_with_a_bad_indent() {
     let text = read("pnpm/pnpm-lock.v9.yaml");
     let lines: Vec<&str> = text.lines().collect();
-    let target = lines
-        .iter()
-        .position(|l| l.starts_with("  debug@4.3.4:"))
-        .unwrap();
+    let target = lines.iter().position(|l| l.starts_with("  debug@4.3.4:")).unwrap();
     let mut broken: Vec<String> = lines.iter().map(|l| (*l).to_string()).collect();
     // The entry's `resolution:` line indented by 3 instead of 4.
     broken[target + 1] = format!("   {}", broken[target + 1].trim_start());
     broken[target + 2] = format!(" {}", broken[target + 2]);
     let e = err_of(Kind::Pnpm, &broken.join("\n"));
     let near = target + 1..=target + 4;
-    assert!(
-        near.contains(&e.line),
-        "line {} for a bad indent at {}: {e}",
-        e.line,
-        target + 2
-    );
+    assert!(near.contains(&e.line), "line {} for a bad indent at {}: {e}", e.line, target + 2);
 
     let text = read("yarn/berry/yarn.lock").replacen(
         "  resolution: \"debug@npm:4.3.4\"",
@@ -787,11 +620,7 @@ fn yarn_entry_without_version() {
 
     let rel = "yarn/berry/yarn.lock";
     let text = read(rel);
-    let header = text
-        .lines()
-        .position(|l| l == "\"debug@npm:4.3.4\":")
-        .unwrap()
-        + 1;
+    let header = text.lines().position(|l| l == "\"debug@npm:4.3.4\":").unwrap() + 1;
     let broken = text.replacen("  resolution: \"debug@npm:4.3.4\"\n", "", 1);
     assert_eq!(err_of(Kind::Yarn, &broken).line, header);
 }
