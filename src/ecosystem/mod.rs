@@ -40,7 +40,7 @@ impl fmt::Display for Ecosystem {
 ///
 /// Only `Registry` entries can be resolved through a chain. The others are reported
 /// (never silently dropped) so that policy and reviewers see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "location", rename_all = "lowercase")]
 pub enum SourceKind {
     /// Served by a package registry (the normal case).

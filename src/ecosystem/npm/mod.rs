@@ -1,5 +1,6 @@
 //! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn) and registry wire types.
 
+mod common;
 pub mod lockfile;
 pub mod packument;
 pub mod pnpm;

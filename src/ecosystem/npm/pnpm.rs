@@ -20,7 +20,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use super::lockfile::{Entry, Map, Node, classify_resolved, dedupe, looks_like_version, split_name_spec};
+use super::common::{Entry, Map, Node, classify_resolved, dedupe, looks_like_version, split_name_spec};
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
 const HELP_PNPM: &str = "regenerate it with `pnpm install --lockfile-only` (pnpm 8 or newer)";
@@ -405,7 +405,7 @@ pub(crate) mod yaml {
     use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
     use yaml_rust2::scanner::{Marker, TScalarStyle};
 
-    use super::super::lockfile::{Entry, Map, Node};
+    use super::super::common::{Entry, Map, Node};
 
     const MAX_DEPTH: usize = 128;
 

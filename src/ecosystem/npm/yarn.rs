@@ -21,7 +21,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
-use super::lockfile::{Node, classify_resolved, dedupe, split_name_spec};
+use super::common::{Node, classify_resolved, dedupe, split_name_spec};
 use super::pnpm::yaml;
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
