@@ -6,9 +6,13 @@
 # (quarantine findings also carry "until"). Settings come from depgate.toml as data.config.
 package depgate
 
+default configured := {}
+
+configured := data.config
+
 settings := object.union(
 	{"quarantine_days": 7, "cooldown_tiers": [], "cooldown_exempt": [], "require": "none"},
-	object.get(data, "config", {}),
+	configured,
 )
 
 purl := input.package.purl
@@ -111,7 +115,7 @@ quarantine contains object.union(
 	finding(
 		"fallback-cooldown",
 		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [purl, res.age_days, res.upstream, res.tier, settings.quarantine_days]),
-		sprintf("wait until %s, pin the previous version, or exempt it with cooldown_exempt = [\"%s\"] in depgate.toml", [until, purl]),
+		sprintf("wait until then, pin the previous version, or exempt it with cooldown_exempt = [\"%s\"] in depgate.toml", [purl]),
 	),
 	{"until": until},
 ) if {

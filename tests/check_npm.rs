@@ -18,6 +18,14 @@ fn check(p: &Project, extra: &[&str], env: &[(&str, &str)]) -> support::Run {
     p.depgate(&args, env)
 }
 
+/// A project gated by a `curated` → `public` chain over two fake registries.
+fn gated(curated: &FakeNpm, public: &FakeNpm, extra_curated: &str, policy: &str, entries: &[Locked<'_>]) -> Project {
+    let p = Project::new();
+    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), extra_curated, policy));
+    p.write("package-lock.json", &package_lock_v3(entries));
+    p
+}
+
 fn tarball(reg: &FakeNpm, name: &str, version: &str) -> String {
     let base = name.rsplit('/').next().unwrap();
     format!("{}{name}/-/{base}-{version}.tgz", reg.url())
@@ -29,14 +37,15 @@ fn owner_has_it_and_fallback_on_404() {
     let public = FakeNpm::start();
     let a = curated.publish("left-pad", "1.3.0", OLD);
     let b = public.publish("ms", "2.1.3", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[
             Locked::new("left-pad", "1.3.0", &a, tarball(&curated, "left-pad", "1.3.0")),
             Locked::new("ms", "2.1.3", &b, tarball(&public, "ms", "2.1.3")),
-        ]),
+        ],
     );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
@@ -79,11 +88,12 @@ fn owned_name_is_never_fetched_from_a_lower_upstream() {
     curated.publish("internal-utils", "1.0.0", OLD);
     // The squat: a higher version of the same name on the public registry.
     let evil = public.publish("internal-utils", "9.9.9", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("internal-utils", "9.9.9", &evil, tarball(&public, "internal-utils", "9.9.9"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("internal-utils", "9.9.9", &evil, tarball(&public, "internal-utils", "9.9.9"))],
     );
     let run = check(&p, &["--download"], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
@@ -104,12 +114,8 @@ fn lockfile_from_a_lower_upstream_is_an_ownership_violation() {
     let bytes = b"shared tarball".to_vec();
     let i = curated.publish_bytes("shared", "1.0.0", OLD, bytes.clone());
     public.publish_bytes("shared", "1.0.0", OLD, bytes);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("shared", "1.0.0", &i, tarball(&public, "shared", "1.0.0"))]),
-    );
+    let p =
+        gated(&curated, &public, "", "", &[Locked::new("shared", "1.0.0", &i, tarball(&public, "shared", "1.0.0"))]);
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
     let r = p.record("pkg:npm/shared@1.0.0");
@@ -158,9 +164,7 @@ fn failing_priority_one(fault: Fault, expect: &str) {
     let public = FakeNpm::start();
     let i = public.publish("ms", "2.1.3", OLD);
     curated.fault("*", fault);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write("package-lock.json", &package_lock_v3(&[Locked::new("ms", "2.1.3", &i, tarball(&public, "ms", "2.1.3"))]));
+    let p = gated(&curated, &public, "", "", &[Locked::new("ms", "2.1.3", &i, tarball(&public, "ms", "2.1.3"))]);
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 3, "{}", run.all_output());
     let r = p.record("pkg:npm/ms@2.1.3");
@@ -257,11 +261,12 @@ fn download_fills_the_content_addressed_cache() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     let i = curated.publish("left-pad", "1.3.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
     );
     assert_eq!(check(&p, &["--download"], &[]).code, 0);
     let r = p.record("pkg:npm/left-pad@1.3.0");
@@ -279,11 +284,12 @@ fn metadata_is_revalidated_with_etags() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     let i = curated.publish("left-pad", "1.3.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
     );
     assert_eq!(check(&p, &[], &[]).code, 0);
     curated.clear_log();
@@ -342,11 +348,12 @@ fn tokens_are_sent_but_never_printed() {
     let public = FakeNpm::start();
     curated.require_token(TOKEN);
     let i = curated.publish("left-pad", "1.3.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "auth = \"env:CURATED_TOKEN\"", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "auth = \"env:CURATED_TOKEN\"",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
     );
     let ok = check(&p, &["--download", "-vv"], &[("CURATED_TOKEN", TOKEN), ("DEPGATE_LOG", "trace")]);
     assert_eq!(ok.code, 0, "{}", ok.all_output());
@@ -370,16 +377,17 @@ fn stale_resolved_urls_are_reported_with_a_remedy() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     let i = curated.publish("left-pad", "1.3.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new(
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new(
             "left-pad",
             "1.3.0",
             &i,
             "https://old-artifactory.example.com/api/npm/npm/left-pad/-/left-pad-1.3.0.tgz".into(),
-        )]),
+        )],
     );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
@@ -416,11 +424,12 @@ fn deprecated_versions_warn_and_json_goes_to_stdout() {
     let public = FakeNpm::start();
     let i = curated.publish("request", "2.88.2", OLD);
     curated.set_version_field("request", "2.88.2", "deprecated", "request has been deprecated".into());
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("request", "2.88.2", &i, tarball(&curated, "request", "2.88.2"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("request", "2.88.2", &i, tarball(&curated, "request", "2.88.2"))],
     );
     let run = check(&p, &["--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
@@ -435,11 +444,12 @@ fn report_is_written_atomically_and_replaced_whole() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     let i = curated.publish("left-pad", "1.3.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))]),
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
     );
     assert_eq!(check(&p, &["--out", "out/report"], &[]).code, 0);
     let names: Vec<String> = std::fs::read_dir(p.path().join("out/report"))

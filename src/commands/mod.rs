@@ -8,6 +8,7 @@ mod list;
 use std::path::Path;
 
 pub use check::{CheckRequest, check};
+pub use demo::DEMO_FILES;
 
 use crate::cli::{Command, InitArgs};
 use crate::config::Config;

@@ -328,7 +328,7 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
     input
 }
 
-fn decide(policy: &Policy, rec: &mut Record, opts: &Options) {
+fn decide(policy: &mut crate::policy::Evaluator, rec: &mut Record, opts: &Options) {
     if let Some(err) = rec.resolution.as_ref().and_then(|r| r.error.clone()) {
         rec.decision = Decision::Error;
         rec.findings = vec![LeveledFinding {
@@ -375,8 +375,9 @@ fn decide_all(policy: &Policy, records: &mut [Record], opts: &Options) {
     std::thread::scope(|s| {
         for part in records.chunks_mut(chunk) {
             s.spawn(move || {
+                let mut evaluator = policy.evaluator();
                 for rec in part {
-                    decide(policy, rec, opts);
+                    decide(&mut evaluator, rec, opts);
                 }
             });
         }

@@ -53,12 +53,25 @@ pub enum PolicyError {
     Shape { rule: String, message: String },
 }
 
+/// The rules depgate reads out of a policy.
+const ENTRY_POINTS: [&str; 3] = ["data.depgate.deny", "data.depgate.quarantine", "data.depgate.warn"];
+
 /// A loaded policy, ready to evaluate inputs.
 #[derive(Clone)]
 pub struct Policy {
     engine: regorus::Engine,
+    /// The policy compiled for regorus' bytecode VM (about three times faster than the
+    /// tree-walking interpreter), when every construct it uses compiles.
+    compiled: Option<(regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>)>,
+    data: regorus::Value,
     /// Files the policy was built from, for the report.
     pub sources: Vec<String>,
+}
+
+/// Evaluates inputs one after another; one per thread.
+pub struct Evaluator {
+    vm: Option<regorus::rvm::vm::RegoVM>,
+    engine: regorus::Engine,
 }
 
 impl Policy {
@@ -98,19 +111,74 @@ impl Policy {
                 "require": cfg.require,
             }
         });
-        engine.add_data(to_rego(&settings)?).map_err(|e| PolicyError::Eval(format!("settings: {e}")))?;
-        Ok(Policy { engine, sources })
+        let data = to_rego(&settings)?;
+        engine.add_data(data.clone()).map_err(|e| PolicyError::Eval(format!("settings: {e}")))?;
+        let compiled = match compile_rvm(&mut engine) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                tracing::debug!("policy runs on the interpreter (bytecode compilation: {e})");
+                None
+            }
+        };
+        Ok(Policy { engine, compiled, data, sources })
+    }
+
+    /// Whether evaluation runs on the bytecode VM.
+    pub fn uses_vm(&self) -> bool {
+        self.compiled.is_some()
+    }
+
+    /// A fresh evaluator (cheap: shares the compiled program).
+    pub fn evaluator(&self) -> Evaluator {
+        let vm = self.compiled.as_ref().and_then(|(policy, program)| {
+            let mut vm = regorus::rvm::vm::RegoVM::new_with_policy(policy.clone());
+            vm.load_program(program.clone());
+            vm.set_data(self.data.clone()).ok().map(|()| vm)
+        });
+        Evaluator { vm, engine: self.engine.clone() }
+    }
+
+    /// The same evaluator on the tree-walking interpreter (the reference for the VM).
+    pub fn interpreter(&self) -> Evaluator {
+        Evaluator { vm: None, engine: self.engine.clone() }
     }
 
     /// Evaluate one input document.
     pub fn evaluate(&self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
-        let mut engine = self.engine.clone();
-        engine.set_input(to_rego(input)?);
+        self.evaluator().evaluate(input)
+    }
+}
+
+type Compiled = (regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>);
+
+fn compile_rvm(engine: &mut regorus::Engine) -> anyhow::Result<Compiled> {
+    let entry: regorus::Rc<str> = ENTRY_POINTS[0].into();
+    let compiled = engine.compile_with_entrypoint(&entry)?;
+    let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &ENTRY_POINTS)?;
+    Ok((compiled, program))
+}
+
+impl Evaluator {
+    /// Evaluate one input document.
+    pub fn evaluate(&mut self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
+        let input = to_rego(input)?;
+        let mut values = Vec::with_capacity(ENTRY_POINTS.len());
+        if let Some(vm) = &mut self.vm {
+            vm.set_input(input);
+            for e in ENTRY_POINTS {
+                values.push(vm.execute_entry_point_by_name(e).map_err(|e| PolicyError::Eval(e.to_string()))?);
+            }
+        } else {
+            let mut engine = self.engine.clone();
+            engine.set_input(input);
+            for e in ENTRY_POINTS {
+                values.push(engine.eval_rule(e.to_string()).map_err(|e| PolicyError::Eval(e.to_string()))?);
+            }
+        }
         let mut out = Outcome::default();
-        for (rule, dst) in [("deny", &mut out.deny), ("quarantine", &mut out.quarantine), ("warn", &mut out.warn)] {
-            let value =
-                engine.eval_rule(format!("data.depgate.{rule}")).map_err(|e| PolicyError::Eval(e.to_string()))?;
-            *dst = findings(rule, &value)?;
+        let slots = [("deny", &mut out.deny), ("quarantine", &mut out.quarantine), ("warn", &mut out.warn)];
+        for ((rule, dst), value) in slots.into_iter().zip(&values) {
+            *dst = findings(rule, value)?;
         }
         Ok(out)
     }
@@ -146,3 +214,6 @@ fn findings(rule: &str, value: &regorus::Value) -> Result<Vec<Finding>, PolicyEr
     out.sort();
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Benchmark: `depgate check` of a 2,000-package lockfile against a fake npm registry on
+# 127.0.0.1 that adds 5 ms of latency to every request; cold (empty metadata cache) and
+# warm (metadata cached, revalidated with ETags), with wall time and peak RSS.
+# Peer in the same run: `npm ci --dry-run`-free resolution is not comparable, so the peer
+# is npm itself re-resolving the same lockfile against the same registry
+# (`npm install --package-lock-only`), which also fetches every packument.
+# Targets (issue 2): warm < 1 s, cold < 5 s, RSS < 150 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${N:-2000}"; LATENCY_MS="${LATENCY_MS:-5}"; RUNS="${RUNS:-3}"
+cargo build --release --quiet --bin depgate --example fake_registry
+work="$(mktemp -d)"
+trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
+./target/release/examples/fake_registry "$N" "$LATENCY_MS" "$work/package-lock.json" > "$work/url" &
+pid=$!
+for _ in $(seq 300); do [ -s "$work/url" ] && break; sleep 0.1; done
+url="$(cat "$work/url")"
+cat > "$work/depgate.toml" <<TOML
+[npm]
+chain = ["fake"]
+[upstream.fake]
+kind = "npm"
+url = "$url"
+tier = "public"
+TOML
+echo '{"name":"bench","version":"1.0.0"}' > "$work/package.json"
+python3 - "$work" "$N" "$RUNS" <<'PY'
+import json, os, resource, shutil, subprocess, sys, time
+work, n, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+dg = os.path.abspath("target/release/depgate")
+
+def measure(cmd, env=None):
+    """Wall seconds and peak RSS (MiB) of one child process, measured in a fresh fork."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        t = time.perf_counter()
+        p = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dt = time.perf_counter() - t
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        os.write(w, json.dumps([dt, rss, p.returncode]).encode()); os._exit(0)
+    os.close(w); data = b""
+    while chunk := os.read(r, 4096): data += chunk
+    os.waitpid(pid, 0)
+    return json.loads(data)
+
+env = dict(os.environ, DEPGATE_CACHE_DIR=os.path.join(work, "cache"), NO_COLOR="1")
+rows = []
+for i in range(runs):
+    shutil.rmtree(os.path.join(work, "cache"), ignore_errors=True)
+    rows.append(("cold", *measure([dg, "check", "--current-time", "2026-01-01T00:00:00Z"], env)))
+for i in range(runs):
+    rows.append(("warm", *measure([dg, "check", "--current-time", "2026-01-01T00:00:00Z"], env)))
+peer = []
+if shutil.which("npm"):
+    npm_env = dict(os.environ, npm_config_registry=json.load(open(os.path.join(work, "package-lock.json")))["packages"]["node_modules/pkg-1"]["resolved"].split("pkg-1/")[0])
+    for i in range(runs):
+        shutil.rmtree(os.path.join(work, "npm-cache"), ignore_errors=True)
+        peer.append(("npm", *measure(["npm", "install", "--package-lock-only", "--ignore-scripts", "--no-audit", "--no-fund", "--cache", os.path.join(work, "npm-cache")], npm_env)))
+print(f"depgate check, {n} packages, fake registry with added latency (best of {runs}):")
+for kind in ("cold", "warm"):
+    sel = [r for r in rows if r[0] == kind]
+    best = min(sel, key=lambda r: r[1])
+    codes = sorted({r[3] for r in sel})
+    print(f"  {kind}: {best[1]:.3f} s wall, peak RSS {max(r[2] for r in sel):.1f} MiB, exit {codes}")
+if peer:
+    best = min(p[1] for p in peer)
+    cold = min(r[1] for r in rows if r[0] == "cold")
+    print(f"  peer npm install --package-lock-only (cold npm cache): {best:.3f} s, peak RSS {max(p[2] for p in peer):.1f} MiB, exit {sorted({p[3] for p in peer})}")
+    print(f"  ratio depgate cold / npm: {cold / best:.2f}")
+PY

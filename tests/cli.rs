@@ -1,0 +1,138 @@
+//! The command line: `list`, `init`, `demo`, and how bad input is reported (exit 2,
+//! naming file and line, never a panic).
+
+mod support;
+
+use support::Project;
+
+#[test]
+fn list_prints_coordinates_as_json_without_network() {
+    let p = Project::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/npm/basic/package-lock.v3.json");
+    p.write("package-lock.json", &std::fs::read_to_string(src).unwrap());
+    // A config pointing at an unreachable registry proves list never touches the network.
+    p.write(
+        "depgate.toml",
+        "[npm]\nchain = [\"x\"]\n[upstream.x]\nkind = \"npm\"\nurl = \"http://127.0.0.1:9/\"\ntier = \"public\"\n",
+    );
+    let run = p.depgate(&["list", "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(rows.len(), 23);
+    for r in &rows {
+        for key in ["ecosystem", "name", "version", "direct", "dev", "source_file", "line", "hashes", "source", "purl"]
+        {
+            assert!(r.get(key).is_some(), "missing {key} in {r}");
+        }
+        assert!(r["line"].as_u64().unwrap() > 0);
+    }
+    let registry: Vec<&serde_json::Value> =
+        rows.iter().filter(|r| r["source"] == "registry" && r["bundled"] == false).collect();
+    assert!(rows.iter().any(|r| r["bundled"] == true), "bundled packages are listed too");
+    assert!(registry.iter().all(|r| r["integrity"].as_str().is_some_and(|i| i.starts_with("sha512-"))
+        && r["hashes"]["sha512"].as_str().unwrap().len() == 128));
+    assert!(rows.iter().any(|r| r["source"] == "git"));
+    let table = p.depgate(&["list"], &[]);
+    assert!(table.stdout.contains("23 packages"), "{}", table.stdout);
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_refuses_to_overwrite() {
+    let p = Project::new();
+    assert_eq!(p.depgate(&["init"], &[]).code, 0);
+    let text = p.read("depgate.toml");
+    assert!(text.contains("[upstream.npmjs]"));
+    let again = p.depgate(&["init"], &[]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists") && again.stderr.contains("--force"), "{}", again.stderr);
+    assert_eq!(p.depgate(&["init", "--force"], &[]).code, 0);
+    // The starter is accepted by check (an empty lockfile needs no network).
+    p.write("package-lock.json", r#"{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"}}}"#);
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+}
+
+#[test]
+fn config_errors_exit_2_naming_file_line_and_column() {
+    let p = Project::new();
+    p.write("package-lock.json", r#"{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"}}}"#);
+    p.write("depgate.toml", "[npm]\nchain = [\"npmjs\", \"nope\"]\n\n[upstream.npmjs]\nkind = \"npm\"\nurl = \"https://registry.npmjs.org/\"\ntier = \"public\"\nauth = \"abc\"\n");
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("depgate.toml:2:19"), "{}", run.stderr);
+    assert!(run.stderr.contains("depgate.toml:8:8"), "{}", run.stderr);
+    assert!(run.stderr.contains("2 problems in configuration"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+}
+
+#[test]
+fn malformed_lockfiles_exit_2_with_a_location() {
+    let p = Project::new();
+    p.write(
+        "package-lock.json",
+        "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": \n",
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("package-lock.json:"), "{}", run.stderr);
+    assert!(run.stderr.contains("help:"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+    // No report is written for a run that could not start.
+    assert!(!p.path().join("depgate-report").exists());
+    let none = Project::new();
+    let run = none.depgate(&["check"], &[]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no lockfile found"), "{}", run.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let p = Project::new();
+    assert_eq!(p.depgate(&["check", "--frobnicate"], &[]).code, 2);
+    assert_eq!(p.depgate(&["check", "--current-time", "yesterday"], &[]).code, 2);
+    assert_eq!(p.depgate(&["--version"], &[]).code, 0);
+}
+
+#[test]
+fn demo_gates_the_bundled_project_end_to_end() {
+    let p = Project::new();
+    let dir = p.path().join("demo");
+    let run = p.depgate(&["demo", "--dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let d: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("depgate-report/decisions.json")).unwrap()).unwrap();
+    let by =
+        |purl: &str| d["decisions"].as_array().unwrap().iter().find(|r| r["package"]["purl"] == purl).cloned().unwrap();
+    let logger = by("pkg:npm/%40acme/logger@9.0.0");
+    assert_eq!(logger["decision"], "deny");
+    assert!(logger["findings"][0]["msg"].as_str().unwrap().contains("dependency confusion"));
+    assert_eq!(by("pkg:npm/nanoid@3.3.11")["decision"], "quarantine");
+    assert_eq!(by("pkg:npm/left-pad@1.3.0")["resolution"]["tier"], "curated");
+    assert_eq!(by("pkg:npm/left-pad@1.3.0")["resolution"]["artifact_integrity"], "match");
+    assert_eq!(by("pkg:npm/ms@2.1.3")["resolution"]["fallback"], true);
+    assert_eq!(d["counts"]["allow"], 5);
+}
+
+#[test]
+fn demo_embeds_every_file_of_the_demo_project() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/demo");
+    let mut on_disk = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let rel = e.path().strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+            if rel.starts_with("regen") {
+                continue; // the generator is not part of the demo project
+            }
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                on_disk.push(rel);
+            }
+        }
+    }
+    on_disk.sort();
+    let mut embedded: Vec<String> = depgate::commands::DEMO_FILES.iter().map(|(p, _)| (*p).to_string()).collect();
+    embedded.sort();
+    assert_eq!(on_disk, embedded, "update DEMO_FILES in src/commands/demo.rs");
+}
