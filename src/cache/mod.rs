@@ -15,11 +15,23 @@ use sha2::{Digest, Sha256, Sha512};
 /// Write `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
 /// Readers see the old content or the new, never half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_renamed(path, bytes, true)
+}
+
+/// Like [`write_atomic`] without the fsync: for cache entries, whose own digest makes a
+/// torn or empty file after a power loss read as absent (and be fetched again).
+fn write_cache_entry(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_renamed(path, bytes, false)
+}
+
+fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -65,40 +77,39 @@ impl MetadataCache {
         Self { root: root.to_path_buf() }
     }
 
-    fn paths(&self, bucket: &str, key: &str) -> (PathBuf, PathBuf) {
+    fn path(&self, bucket: &str, key: &str) -> PathBuf {
         let h = hex::encode(Sha256::digest(key.as_bytes()));
-        let dir = self.root.join(bucket).join(&h[..2]);
-        (dir.join(format!("{h}.body")), dir.join(format!("{h}.meta.json")))
+        self.root.join(bucket).join(&h[..2]).join(h)
     }
 
     /// The cached document for `key` (the request URL plus what varies it), if any.
     /// A damaged entry reads as absent.
     pub fn get(&self, bucket: &str, key: &str) -> Option<CachedDoc> {
-        let (body_path, meta_path) = self.paths(bucket, key);
-        let meta: CacheMeta = serde_json::from_slice(&fs::read(meta_path).ok()?).ok()?;
-        let body = fs::read(body_path).ok()?;
-        let (digest, body) = split_digest(&body)?;
-        if hex::encode(Sha256::digest(body)) != digest {
+        let framed = fs::read(self.path(bucket, key)).ok()?;
+        let (digest, rest) = split_line(&framed)?;
+        if hex::encode(Sha256::digest(rest)) != std::str::from_utf8(digest).ok()? {
             return None;
         }
-        Some(CachedDoc { meta, body: body.to_vec() })
+        let (meta, body) = split_line(rest)?;
+        Some(CachedDoc { meta: serde_json::from_slice(meta).ok()?, body: body.to_vec() })
     }
 
-    /// Store a document. The body is written first with its own digest, so a crash between
-    /// the two writes leaves a body whose meta is stale, which only costs a refetch.
+    /// Store a document with its validators in one file: `sha256(rest)\n meta-json\n body`.
+    /// One rename makes it visible, and the digest makes a torn file read as absent.
     pub fn put(&self, bucket: &str, key: &str, meta: &CacheMeta, body: &[u8]) -> io::Result<()> {
-        let (body_path, meta_path) = self.paths(bucket, key);
-        let mut framed = hex::encode(Sha256::digest(body)).into_bytes();
+        let mut rest = serde_json::to_vec(meta).map_err(io::Error::other)?;
+        rest.push(b'\n');
+        rest.extend_from_slice(body);
+        let mut framed = hex::encode(Sha256::digest(&rest)).into_bytes();
         framed.push(b'\n');
-        framed.extend_from_slice(body);
-        write_atomic(&body_path, &framed)?;
-        write_atomic(&meta_path, &serde_json::to_vec(meta).map_err(io::Error::other)?)
+        framed.extend_from_slice(&rest);
+        write_cache_entry(&self.path(bucket, key), &framed)
     }
 }
 
-fn split_digest(framed: &[u8]) -> Option<(&str, &[u8])> {
-    let nl = framed.iter().position(|&b| b == b'\n')?;
-    Some((std::str::from_utf8(&framed[..nl]).ok()?, &framed[nl + 1..]))
+fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let nl = bytes.iter().position(|&b| b == b'\n')?;
+    Some((&bytes[..nl], &bytes[nl + 1..]))
 }
 
 /// Content-addressed artifact store keyed by sha512.
@@ -130,7 +141,8 @@ impl ArtifactStore {
         let h = hex::encode(Sha512::digest(bytes));
         let p = self.path(&h);
         if !p.exists() {
-            write_atomic(&p, bytes)?;
+            // Content-addressed: `get` re-checks the digest, so no fsync is needed.
+            write_cache_entry(&p, bytes)?;
         }
         Ok(h)
     }
@@ -148,12 +160,16 @@ mod tests {
         c.put("npm-packument-v1", "k", &meta, b"{}").unwrap();
         assert_eq!(c.get("npm-packument-v1", "k").unwrap().body, b"{}");
         assert!(c.get("npm-packument-v2", "k").is_none());
+        assert_eq!(c.get("npm-packument-v1", "k").unwrap().meta.etag.as_deref(), Some("\"e\""));
         // Corrupt the body: it must read as absent, not as garbage.
-        let (body, _) = c.paths("npm-packument-v1", "k");
-        let mut b = fs::read(&body).unwrap();
+        let path = c.path("npm-packument-v1", "k");
+        let mut b = fs::read(&path).unwrap();
         let last = b.len() - 1;
         b[last] = b'x';
-        fs::write(&body, b).unwrap();
+        fs::write(&path, &b).unwrap();
+        assert!(c.get("npm-packument-v1", "k").is_none());
+        // A torn write (truncated file) too.
+        fs::write(&path, &b[..b.len() / 2]).unwrap();
         assert!(c.get("npm-packument-v1", "k").is_none());
     }
 

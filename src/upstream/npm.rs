@@ -36,7 +36,7 @@ pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, 
         }
     };
     let (bucket, accept) =
-        if full { ("npm-packument-full-v1", ACCEPT_FULL) } else { ("npm-packument-abbrev-v1", ACCEPT_ABBREVIATED) };
+        if full { ("npm-packument-full-v2", ACCEPT_FULL) } else { ("npm-packument-abbrev-v2", ACCEPT_ABBREVIATED) };
     let cached = ups.cache.get(bucket, url.as_str());
     let got = get(ups, upstream, &url, accept, cached.as_ref().map(|c| &c.meta)).await;
     let body = match got {
