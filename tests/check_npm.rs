@@ -460,3 +460,22 @@ fn report_is_written_atomically_and_replaced_whole() {
     assert!(names.iter().all(|n| !n.starts_with(".tmp")), "{names:?}");
     assert!(names.contains(&"decisions.json".to_string()) && names.contains(&"summary.md".to_string()));
 }
+
+#[test]
+fn basic_auth_sends_user_and_password_from_the_environment() {
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    // base64("ci-bot:p4ss-w0rd")
+    curated.require_authorization("Basic Y2ktYm90OnA0c3MtdzByZA==");
+    let i = curated.publish("left-pad", "1.3.0", OLD);
+    let p = gated(
+        &curated,
+        &public,
+        "auth = \"env:CURATED_BASIC\"\nauth_scheme = \"basic\"",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
+    );
+    let run = check(&p, &[], &[("CURATED_BASIC", "ci-bot:p4ss-w0rd")]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(!run.all_output().contains("p4ss-w0rd") && !p.all_files_text().contains("p4ss-w0rd"));
+}

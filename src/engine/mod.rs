@@ -212,14 +212,16 @@ fn canonical_host(host: &str) -> &str {
     }
 }
 
-fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+/// Same registry, counting a registry's aliases as one (unlike the check that decides where
+/// credentials may go, which is strict).
+fn same_registry(a: &url::Url, b: &url::Url) -> bool {
     a.scheme().eq_ignore_ascii_case(b.scheme())
         && a.host_str().map(canonical_host) == b.host_str().map(canonical_host)
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn under(base: &url::Url, u: &url::Url) -> bool {
-    same_origin(base, u) && u.path().starts_with(base.path())
+    same_registry(base, u) && u.path().starts_with(base.path())
 }
 
 /// Which upstream the lockfile's `resolved` URL belongs to.
@@ -230,7 +232,7 @@ fn classify_resolved(resolved: &str, chain: &[&Upstream], owner: usize, owner_ta
     };
     let shown = Some(crate::upstream::redact_url(&u));
     let owner_match = chain[owner].registry_url().is_some_and(|base| under(base, &u))
-        || owner_tarball.and_then(|t| url::Url::parse(t).ok()).is_some_and(|t| same_origin(&t, &u));
+        || owner_tarball.and_then(|t| url::Url::parse(t).ok()).is_some_and(|t| same_registry(&t, &u));
     if owner_match {
         return LockfileSource { url: shown, upstream: Some(chain[owner].name.clone()), matches_owner: true };
     }

@@ -50,17 +50,22 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(records: &[Record]) -> Self {
-        let mut c = Counts { total: records.len(), ..Counts::default() };
+        let mut c = Counts::default();
         for r in records {
-            match r.decision {
-                Decision::Allow => c.allow += 1,
-                Decision::Warn => c.warn += 1,
-                Decision::Quarantine => c.quarantine += 1,
-                Decision::Deny => c.deny += 1,
-                Decision::Error => c.error += 1,
-            }
+            c.add(r.decision);
         }
         c
+    }
+
+    fn add(&mut self, d: Decision) {
+        self.total += 1;
+        match d {
+            Decision::Allow => self.allow += 1,
+            Decision::Warn => self.warn += 1,
+            Decision::Quarantine => self.quarantine += 1,
+            Decision::Deny => self.deny += 1,
+            Decision::Error => self.error += 1,
+        }
     }
 }
 
@@ -109,15 +114,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
         let tier = r.resolution.as_ref().and_then(|x| x.tier.clone()).unwrap_or_else(|| {
             if r.package.source == "registry" { "(unresolved)".into() } else { format!("({})", r.package.source) }
         });
-        let e = tiers.entry(tier).or_default();
-        e.total += 1;
-        match r.decision {
-            Decision::Allow => e.allow += 1,
-            Decision::Warn => e.warn += 1,
-            Decision::Quarantine => e.quarantine += 1,
-            Decision::Deny => e.deny += 1,
-            Decision::Error => e.error += 1,
-        }
+        tiers.entry(tier).or_default().add(r.decision);
     }
     writeln!(w, "\n| tier | total | allow | warn | quarantine | deny | error |\n|---|---:|---:|---:|---:|---:|---:|")?;
     for (tier, t) in &tiers {

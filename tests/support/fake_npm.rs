@@ -137,7 +137,12 @@ impl FakeNpm {
 
     /// Require `Authorization: Bearer <token>` on every request.
     pub fn require_token(&self, token: &str) {
-        self.inner.lock().unwrap().token = Some(token.to_string());
+        self.require_authorization(&format!("Bearer {token}"));
+    }
+
+    /// Require this exact `Authorization` header on every request.
+    pub fn require_authorization(&self, header: &str) {
+        self.inner.lock().unwrap().token = Some(header.to_string());
     }
 
     pub fn log(&self) -> Vec<Logged> {
@@ -208,9 +213,8 @@ async fn respond(
     fault: Option<&Fault>,
     token: Option<&str>,
 ) -> Response {
-    if let Some(t) = token {
-        let want = format!("Bearer {t}");
-        if header_str(headers, header::AUTHORIZATION).as_deref() != Some(want.as_str()) {
+    if let Some(want) = token {
+        if header_str(headers, header::AUTHORIZATION).as_deref() != Some(want) {
             return (StatusCode::UNAUTHORIZED, "authentication required").into_response();
         }
     }
