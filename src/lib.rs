@@ -4,6 +4,7 @@
 //! The binary (`main.rs`) is a thin shell over [`commands`]; every front door (`check`,
 //! later `serve` and the plugins) runs the same [`engine`] pipeline.
 
+pub mod attest;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_npm;
+pub mod shared;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,243 @@
+//! Verification against real, production-signed Sigstore material from `../shared`:
+//! the `sigstore-conformance` `bundle-verify` cases (a `_fail` suffix must fail), and the
+//! real npm and PyPI attestations paired with their artifacts.
+
+mod support;
+
+use std::path::Path;
+
+use depgate::attest::formats::{verify_npm_attestations, verify_pep740};
+use depgate::attest::{IdentityPolicy, SanMatch, Stage, Subject, Trust};
+use sha2::{Digest, Sha512};
+
+const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// Run one conformance case; `Ok` when verification succeeded.
+fn run_case(dir: &Path) -> Result<(), String> {
+    let bundle = String::from_utf8(read(&dir.join("bundle.sigstore.json"))).unwrap();
+    let artifact = if dir.join("artifact").is_file() {
+        read(&dir.join("artifact"))
+    } else {
+        read(&dir.parent().unwrap().join("a.txt"))
+    };
+    let mut trust = Trust::empty();
+    match std::fs::read_to_string(dir.join("trusted_root.json")) {
+        Ok(json) => trust.add_root_json("case", &json).map_err(|e| e.to_string())?,
+        Err(_) => trust = Trust::embedded().unwrap(),
+    }
+    let policy = if let Ok(pem) = std::fs::read_to_string(dir.join("key.pub")) {
+        trust.add_pem_key(&pem).map_err(|e| e.to_string())?;
+        IdentityPolicy::default()
+    } else {
+        let identity = std::fs::read_to_string(dir.join("identity"))
+            .map_or(DEFAULT_IDENTITY.to_string(), |s| s.trim().to_string());
+        let issuer =
+            std::fs::read_to_string(dir.join("issuer")).map_or(DEFAULT_ISSUER.to_string(), |s| s.trim().to_string());
+        IdentityPolicy { issuer: Some(issuer), san: Some(SanMatch::Exact(identity)), ..IdentityPolicy::default() }
+    };
+    let v = trust.verify_bundle(&bundle, Subject::Bytes(&artifact), None, &policy);
+    if v.verified { Ok(()) } else { Err(format!("{:?}", v.failure)) }
+}
+
+#[test]
+fn sigstore_conformance_bundle_verify_cases() {
+    let Some(fx) = support::shared::sigstore_fixtures("sigstore_conformance_bundle_verify_cases") else { return };
+    let mut passed = 0;
+    let mut failed = Vec::new();
+    for group in ["generic/sigstore-conformance", "negative/sigstore-conformance"] {
+        let mut cases: Vec<_> =
+            std::fs::read_dir(fx.join(group)).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
+        cases.sort_by_key(std::fs::DirEntry::file_name);
+        for case in cases {
+            let name = case.file_name().to_string_lossy().into_owned();
+            let must_fail = name.ends_with("_fail");
+            let outcome = run_case(&case.path());
+            let ok = outcome.is_ok() != must_fail;
+            println!(
+                "{} {group}/{name}: {}",
+                if ok { "ok  " } else { "FAIL" },
+                match &outcome {
+                    Ok(()) => "verified".to_string(),
+                    Err(e) => format!("rejected {e}"),
+                }
+            );
+            if ok { passed += 1 } else { failed.push(name) }
+        }
+    }
+    println!("conformance: {passed} passed, {} failed", failed.len());
+    assert!(failed.is_empty(), "conformance cases with the wrong outcome: {failed:?}");
+    assert!(passed >= 40, "expected the whole suite, ran {passed}");
+}
+
+fn npm_case(fx: &Path, pkg: &str, tarball: &str) -> (Vec<u8>, Vec<u8>, String) {
+    let dir = fx.join("npm").join(pkg);
+    let (name, version) = pkg.rsplit_once('@').unwrap();
+    (read(&dir.join(tarball)), read(&dir.join("attestations.json")), format!("pkg:npm/{name}@{version}"))
+}
+
+fn github(repo: &str, workflow: &str) -> IdentityPolicy {
+    IdentityPolicy {
+        issuer: Some(DEFAULT_ISSUER.into()),
+        source_repo: Some(repo.into()),
+        workflow: Some(workflow.into()),
+        ..IdentityPolicy::default()
+    }
+}
+
+#[test]
+fn real_npm_attestations_verify_with_the_right_identity_only() {
+    let Some(fx) = support::shared::sigstore_fixtures("real_npm_attestations_verify_with_the_right_identity_only")
+    else {
+        return;
+    };
+    let trust = Trust::embedded().unwrap();
+    let cases = [
+        ("sigstore@1.0.0", "sigstore-1.0.0.tgz", "sigstore/sigstore-js", ".github/workflows/publish.yml"),
+        ("tuf-js@1.0.0", "tuf-js-1.0.0.tgz", "theupdateframework/tuf-js", ".github/workflows/publish.yml"),
+        ("sigstore@2.3.1", "sigstore-2.3.1.tgz", "sigstore/sigstore-js", ".github/workflows/release.yml"),
+    ];
+    for (pkg, tgz, repo, workflow) in cases {
+        let (bytes, response, purl) = npm_case(&fx, pkg, tgz);
+        let right = github(repo, workflow);
+        let checked = verify_npm_attestations(&trust, &response, &purl, Subject::Bytes(&bytes), &right).unwrap();
+        assert_eq!(checked.len(), 2, "{pkg}");
+        for c in &checked {
+            assert!(c.verdict.verified, "{pkg} {}: {:?}", c.kind, c.verdict.failure);
+        }
+        let prov = checked.iter().find(|c| c.kind == "provenance").unwrap();
+        assert_eq!(
+            prov.verdict.identity.source_repo.as_deref(),
+            Some(format!("https://github.com/{repo}").as_str()),
+            "{pkg}"
+        );
+        assert!(
+            prov.verdict.stages.contains(&Stage::TransparencyLog) && prov.verdict.stages.contains(&Stage::Identity)
+        );
+        let publish = checked.iter().find(|c| c.kind == "publish").unwrap();
+        assert_eq!(
+            publish.verdict.identity.key_id.as_deref(),
+            Some("SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA")
+        );
+        // Verifying from the digest alone (dist.integrity) gives the same result.
+        let digest: [u8; 64] = Sha512::digest(&bytes).into();
+        let by_digest = verify_npm_attestations(&trust, &response, &purl, Subject::Sha512(&digest), &right).unwrap();
+        assert!(by_digest.iter().all(|c| c.verdict.verified), "{pkg}");
+
+        // Wrong identity: another repository, another workflow, another issuer.
+        for wrong in [
+            github("evil/sigstore-js", workflow),
+            github(repo, ".github/workflows/other.yml"),
+            IdentityPolicy { issuer: Some("https://accounts.google.com".into()), ..IdentityPolicy::default() },
+            IdentityPolicy {
+                san: Some(SanMatch::Regex(regex::Regex::new("^https://github.com/evil/").unwrap())),
+                ..IdentityPolicy::default()
+            },
+        ] {
+            let c = verify_npm_attestations(&trust, &response, &purl, Subject::Bytes(&bytes), &wrong).unwrap();
+            let prov = c.iter().find(|c| c.kind == "provenance").unwrap();
+            assert!(!prov.verdict.verified, "{pkg} verified with a wrong identity {wrong:?}");
+            assert_eq!(prov.verdict.failure.as_ref().unwrap().stage, Stage::Identity);
+        }
+        // A tampered artifact: one flipped byte.
+        let mut tampered = bytes.clone();
+        tampered[bytes.len() / 2] ^= 1;
+        let c = verify_npm_attestations(&trust, &response, &purl, Subject::Bytes(&tampered), &right).unwrap();
+        assert!(
+            c.iter().all(|c| !c.verdict.verified && c.verdict.failure.as_ref().unwrap().stage == Stage::Subject),
+            "{pkg}: {c:#?}"
+        );
+        // The right bytes under another package's name.
+        let c =
+            verify_npm_attestations(&trust, &response, "pkg:npm/other@1.0.0", Subject::Bytes(&bytes), &right).unwrap();
+        assert!(c.iter().all(|c| !c.verdict.verified), "{pkg}");
+    }
+    // A different version's bundle: sigstore@1.0.0's attestations against 2.3.1's tarball.
+    let (bytes_231, _, purl_231) = npm_case(&fx, "sigstore@2.3.1", "sigstore-2.3.1.tgz");
+    let (_, response_100, _) = npm_case(&fx, "sigstore@1.0.0", "sigstore-1.0.0.tgz");
+    let c = verify_npm_attestations(
+        &trust,
+        &response_100,
+        &purl_231,
+        Subject::Bytes(&bytes_231),
+        &IdentityPolicy::default(),
+    )
+    .unwrap();
+    assert!(c.iter().all(|c| !c.verdict.verified), "another version's bundle verified");
+}
+
+#[test]
+fn real_pypi_attestations_verify_with_the_right_identity_only() {
+    let Some(fx) = support::shared::sigstore_fixtures("real_pypi_attestations_verify_with_the_right_identity_only")
+    else {
+        return;
+    };
+    let trust = Trust::embedded().unwrap();
+    let dir = fx.join("pypi/pypi_attestations-0.0.19");
+    let file = "pypi_attestations-0.0.19.tar.gz";
+    let bytes = read(&dir.join(file));
+    for doc in [format!("{file}.provenance"), format!("{file}.publish.attestation")] {
+        let doc = read(&dir.join(doc));
+        let c = verify_pep740(&trust, &doc, file, Subject::Bytes(&bytes), &IdentityPolicy::default()).unwrap();
+        assert!(!c.is_empty());
+        for x in &c {
+            assert!(x.verdict.verified, "{:?}", x.verdict.failure);
+            assert_eq!(
+                x.verdict.identity.source_repo.as_deref(),
+                Some("https://github.com/trailofbits/pypi-attestations")
+            );
+        }
+        let wrong = IdentityPolicy { source_repo: Some("evil/pypi-attestations".into()), ..IdentityPolicy::default() };
+        assert!(
+            verify_pep740(&trust, &doc, file, Subject::Bytes(&bytes), &wrong)
+                .unwrap()
+                .iter()
+                .all(|x| !x.verdict.verified)
+        );
+        let mut tampered = bytes.clone();
+        tampered[10] ^= 1;
+        assert!(
+            verify_pep740(&trust, &doc, file, Subject::Bytes(&tampered), &IdentityPolicy::default())
+                .unwrap()
+                .iter()
+                .all(|x| !x.verdict.verified)
+        );
+        assert!(
+            verify_pep740(
+                &trust,
+                &doc,
+                "pypi_attestations-0.0.18.tar.gz",
+                Subject::Bytes(&bytes),
+                &IdentityPolicy::default()
+            )
+            .unwrap()
+            .iter()
+            .all(|x| !x.verdict.verified)
+        );
+    }
+    // The Trusted Publisher in the provenance object binds the identity: a provenance
+    // whose publisher names another repository fails even with an empty user policy.
+    let mut prov: serde_json::Value = serde_json::from_slice(&read(&dir.join(format!("{file}.provenance")))).unwrap();
+    prov["attestation_bundles"][0]["publisher"]["repository"] = "evil/pypi-attestations".into();
+    let c =
+        verify_pep740(&trust, prov.to_string().as_bytes(), file, Subject::Bytes(&bytes), &IdentityPolicy::default())
+            .unwrap();
+    assert!(c.iter().all(|x| !x.verdict.verified && x.verdict.failure.as_ref().unwrap().stage == Stage::Identity));
+
+    // A production hashedrekord bundle over a real wheel.
+    let dir = fx.join("pypi/rfc8785-0.1.2");
+    let wheel = read(&dir.join("rfc8785-0.1.2-py3-none-any.whl"));
+    let bundle = String::from_utf8(read(&dir.join("rfc8785-0.1.2-py3-none-any.whl.sigstore"))).unwrap();
+    let v = trust.verify_bundle(
+        &bundle,
+        Subject::Bytes(&wheel),
+        None,
+        &github("trailofbits/rfc8785.py", ".github/workflows/release.yml"),
+    );
+    assert!(v.verified, "{:?}", v.failure);
+    assert_eq!(v.content, "message_signature");
+}
