@@ -1,17 +1,30 @@
-# depgate builtin policy.
+# depgate builtin policy: one rule per stable code.
 #
-# Input: one `depgate.input/v1` document per coordinate (see docs/policy.md).
-# Output: sets `deny`, `quarantine` and `warn` of findings
-#   {"rule": <stable code>, "msg": <what happened, naming the package>, "remedy": <what to do>}
-# (quarantine findings also carry "until"). Settings come from depgate.toml as data.config.
-package depgate
+# Input: one `depgate.input/v1` document per coordinate (docs/policy.md,
+# schema/depgate.input.v1.schema.json). Output: sets `deny`, `quarantine` and `warn` of
+# findings {"rule", "msg", "remedy"} (+ "until" for quarantines), which package depgate
+# (depgate.rego) passes on unless the rule's code is overridden. Settings come from
+# depgate.toml as data.config; every key has a default here, so the policy also runs
+# without them (opa eval, policy tests).
+package depgate.builtin
 
 default configured := {}
 
 configured := data.config
 
 settings := object.union(
-	{"quarantine_days": 7, "cooldown_tiers": [], "cooldown_exempt": [], "require": "none"},
+	{
+		"quarantine_days": 7,
+		"cooldown_tiers": [],
+		"cooldown_exempt": [],
+		"require": "none",
+		"disable": [],
+		"tiers": {},
+		"security_fixes": {},
+		"license_allow": [],
+		"license_deny": [],
+		"license_pins": {},
+	},
 	configured,
 )
 
@@ -20,6 +33,36 @@ purl := input.package.purl
 res := object.get(input, "resolution", {})
 
 finding(rule, msg, remedy) := {"rule": rule, "msg": msg, "remedy": remedy}
+
+# The version exists at its owner (the usual case for a registry package).
+found if {
+	res.status == "owned"
+	res.version_found == true
+}
+
+# A package pattern from depgate.toml: a purl glob (`pkg:npm/%40acme/*`), or a name or
+# `name@version`, exact or ending in `*` (`lodash@4.17.*`, `@acme/*`).
+matches_package(pattern) if {
+	startswith(pattern, "pkg:")
+	glob.match(pattern, ["/"], purl)
+}
+
+matches_package(pattern) if {
+	not startswith(pattern, "pkg:")
+	prefix_match(pattern, sprintf("%s@%s", [input.package.name, input.package.version]))
+}
+
+matches_package(pattern) if {
+	not startswith(pattern, "pkg:")
+	prefix_match(pattern, input.package.name)
+}
+
+prefix_match(pattern, s) if pattern == s
+
+prefix_match(pattern, s) if {
+	endswith(pattern, "*")
+	startswith(s, trim_suffix(pattern, "*"))
+}
 
 # --- integrity --------------------------------------------------------------------------
 
@@ -78,8 +121,7 @@ deny contains finding(
 	sprintf("%s: the lockfile resolved it from upstream %s, but the name belongs to %s (%s)", [purl, res.lockfile_source.upstream, res.upstream, owner_reason]),
 	"regenerate the lockfile with the package manager pointed at the chain (or depgate serve), so the name comes from its owner",
 ) if {
-	res.status == "owned"
-	res.version_found == true
+	found
 	res.lockfile_source.upstream != null
 	res.lockfile_source.upstream != res.upstream
 }
@@ -93,39 +135,62 @@ warn contains finding(
 	sprintf("%s: the lockfile's resolved URL %s is not on upstream %s, which now serves this package", [purl, res.lockfile_source.url, res.upstream]),
 	"the lockfile (or a build cache) predates the move to this chain: regenerate the lockfile against the chain and clear package-manager caches (npm cache clean --force)",
 ) if {
-	res.status == "owned"
-	res.version_found == true
+	found
 	res.lockfile_source.url != null
 	res.lockfile_source.upstream == null
 	res.lockfile_source.matches_owner == false
 }
 
-# --- cooldown ---------------------------------------------------------------------------
+# --- cooldown (tier-aware) --------------------------------------------------------------
+# Versions served by a fallback upstream (or by a tier listed in cooldown_tiers) wait
+# `quarantine_days` after publication; [policy.tiers.<tier>] quarantine_days sets it per
+# tier. Exempt: cooldown_exempt purl globs, and [policy.security_fixes] entries (which
+# leave a warning saying why).
+
+tier_settings := object.get(settings.tiers, res.tier, {})
+
+cooldown_days := object.get(tier_settings, "quarantine_days", settings.quarantine_days)
 
 cooldown_applies if res.fallback == true
 
 cooldown_applies if res.tier in settings.cooldown_tiers
 
-exempt if {
+cooldown_exempt if {
 	some pattern in settings.cooldown_exempt
 	glob.match(pattern, ["/"], purl)
+}
+
+security_fix_reasons contains reason if {
+	some pattern, reason in settings.security_fixes
+	matches_package(pattern)
+}
+
+cooldown_waived if cooldown_exempt
+
+cooldown_waived if count(security_fix_reasons) > 0
+
+cooling if {
+	found
+	cooldown_applies
+	cooldown_days > 0
+}
+
+young if {
+	cooling
+	res.age_days < cooldown_days
 }
 
 quarantine contains object.union(
 	finding(
 		"fallback-cooldown",
-		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [purl, res.age_days, res.upstream, res.tier, settings.quarantine_days]),
-		sprintf("wait until then, pin the previous version, or exempt it with cooldown_exempt = [\"%s\"] in depgate.toml", [purl]),
+		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [purl, res.age_days, res.upstream, res.tier, cooldown_days]),
+		sprintf("wait until %s, pin a version published at least %v days ago, or exempt this one: cooldown_exempt = [\"%s\"], or for a security fix [policy.security_fixes] \"%s@%s\" = \"<advisory it fixes>\"", [until, cooldown_days, purl, input.package.name, input.package.version]),
 	),
 	{"until": until},
 ) if {
-	res.status == "owned"
-	res.version_found == true
-	cooldown_applies
-	not exempt
-	settings.quarantine_days > 0
-	res.age_days < settings.quarantine_days
-	until := time.format(time.parse_rfc3339_ns(res.published_at) + round(settings.quarantine_days * 86400) * 1000000000)
+	young
+	not cooldown_waived
+	until := time.format(time.parse_rfc3339_ns(res.published_at) + round(cooldown_days * 86400) * 1000000000)
 }
 
 deny contains finding(
@@ -133,12 +198,19 @@ deny contains finding(
 	sprintf("%s: upstream %s (tier %s) gives no publish time for this version, so its cooldown cannot be checked", [purl, res.upstream, res.tier]),
 	sprintf("exempt it with cooldown_exempt = [\"%s\"] if you trust it, or serve it from an upstream that records publish times", [purl]),
 ) if {
-	res.status == "owned"
-	res.version_found == true
-	cooldown_applies
-	not exempt
-	settings.quarantine_days > 0
+	cooling
+	not cooldown_waived
 	not res.published_at
+}
+
+warn contains finding(
+	"security-fix-exemption",
+	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed as a security fix: %s", [purl, res.age_days, res.upstream, res.tier, cooldown_days, concat("; ", sort(security_fix_reasons))]),
+	"remove the [policy.security_fixes] entry once the version is past its cooldown",
+) if {
+	young
+	not cooldown_exempt
+	count(security_fix_reasons) > 0
 }
 
 # --- verification -----------------------------------------------------------------------
@@ -151,18 +223,201 @@ deny contains finding(
 	input.verification.status == "violated"
 }
 
+# What a package must bring: [policy.tiers.<tier>] require, else [policy] require for
+# fallback upstreams.
+fallback_require := settings.require if res.fallback == true else := "none"
+
+required := object.get(tier_settings, "require", fallback_require)
+
+attestation_ok(a) if object.get(a, "verified", true) == true
+
+has_provenance if {
+	input.verification.status == "verified"
+	some a in input.verification.attestations
+	attestation_ok(a)
+	startswith(object.get(a, "predicate_type", ""), "https://slsa.dev/provenance/")
+}
+
 deny contains finding(
 	"provenance-required",
-	sprintf("%s: served by fallback upstream %s (tier %s) without verified %s", [purl, res.upstream, res.tier, settings.require]),
-	"use a version that publishes provenance, serve it from a curated upstream, or lower [policy] require",
+	sprintf("%s: served by upstream %s (tier %s%s) without verified SLSA provenance (verification: %s)", [purl, res.upstream, res.tier, fallback_note, input.verification.status]),
+	"use a version that publishes provenance, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
 ) if {
-	settings.require != "none"
+	required == "provenance"
 	res.status == "owned"
-	res.fallback == true
+	not has_provenance
+}
+
+deny contains finding(
+	"signature-required",
+	sprintf("%s: served by upstream %s (tier %s%s) without a verified signature (verification: %s)", [purl, res.upstream, res.tier, fallback_note, input.verification.status]),
+	"use a version that is signed, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
+) if {
+	required == "signature"
+	res.status == "owned"
 	input.verification.status != "verified"
 }
 
-# --- sources outside the chain and hygiene -----------------------------------------------
+fallback_note := ", fallback" if res.fallback == true else := ""
+
+# --- licences ---------------------------------------------------------------------------
+# depgate gives the declared SPDX expression as `license` and its choices as
+# `license_choices` ("MIT OR Apache-2.0" -> [["Apache-2.0"], ["MIT"]]). A list entry
+# matches a licence id case-insensitively, exactly or by a trailing `*`; an entry matches
+# "X WITH exception" when it matches X. A package pinned in [policy.license_pins] skips the
+# lists (it was reviewed) but is denied when its licence changes.
+
+upstream_name := object.get(res, "upstream", "no upstream")
+
+license_choices := object.get(input, "license_choices", [[input.license]])
+
+license_term_matches(pattern, term) if prefix_match(lower(pattern), lower(term))
+
+license_term_matches(pattern, term) if {
+	contains(term, " WITH ")
+	prefix_match(lower(pattern), lower(split(term, " WITH ")[0]))
+}
+
+term_denied(term) if {
+	some pattern in settings.license_deny
+	license_term_matches(pattern, term)
+}
+
+term_allowed(term) if {
+	some pattern in settings.license_allow
+	license_term_matches(pattern, term)
+}
+
+choice_denied(choice) if {
+	some term in choice
+	term_denied(term)
+}
+
+choice_allowed(choice) if {
+	count([term | some term in choice; not term_allowed(term)]) == 0
+}
+
+license_pins contains pin if {
+	some pattern, pin in settings.license_pins
+	matches_package(pattern)
+}
+
+license_pinned if count(license_pins) > 0
+
+license_denied if {
+	input.license
+	count([c | some c in license_choices; not choice_denied(c)]) == 0
+}
+
+deny contains finding(
+	"license-denied",
+	sprintf("%s (from %s): licence %s is denied by license_deny (%s)", [purl, upstream_name, input.license, concat(", ", sort({t | some c in license_choices; some t in c; term_denied(t)}))]),
+	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
+) if {
+	count(settings.license_deny) > 0
+	not license_pinned
+	license_denied
+}
+
+deny contains finding(
+	"license-not-allowed",
+	sprintf("%s (from %s): licence %s is not in license_allow", [purl, upstream_name, input.license]),
+	sprintf("replace the dependency, add the licence to license_allow, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
+) if {
+	count(settings.license_allow) > 0
+	not license_pinned
+	input.license
+	not license_denied
+	count([c | some c in license_choices; choice_allowed(c)]) == 0
+}
+
+deny contains finding(
+	"license-not-allowed",
+	sprintf("%s (from %s): declares no licence, and license_allow is set", [purl, upstream_name]),
+	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"<licence>\"", [input.package.name]),
+) if {
+	count(settings.license_allow) > 0
+	not license_pinned
+	found
+	not input.license
+}
+
+lowered(choices) := {{lower(t) | some t in c} | some c in choices}
+
+deny contains finding(
+	"license-changed",
+	sprintf("%s (from %s): licence is now %s, but it was reviewed under %s ([policy.license_pins])", [purl, upstream_name, object.get(input, "license", "(none)"), pin.expression]),
+	sprintf("review the new licence; if it is acceptable update the pin to \"%s\", otherwise stay on a version under %s", [object.get(input, "license", ""), pin.expression]),
+) if {
+	some pin in license_pins
+	input.license
+	lowered(pin.choices) != lowered(license_choices)
+}
+
+deny contains finding(
+	"license-changed",
+	sprintf("%s (from %s): declares no licence, but it was reviewed under %s ([policy.license_pins])", [purl, upstream_name, pin.expression]),
+	sprintf("stay on a version under %s, or review the package again and remove the pin", [pin.expression]),
+) if {
+	some pin in license_pins
+	found
+	not input.license
+}
+
+# --- trust downgrade against the baseline -----------------------------------------------
+# input.baseline is the package's previous trust state (a base-branch decisions.json given
+# with --baseline, or the committed depgate.trust.json): null when there is none.
+
+identity_of(a) := {
+	"issuer": object.get(a, "issuer", null),
+	"source_repo": object.get(a, "source_repo", null),
+	"workflow": object.get(a, "workflow", null),
+}
+
+current_identities contains identity_of(a) if {
+	input.verification.status == "verified"
+	some a in input.verification.attestations
+	attestation_ok(a)
+}
+
+show_identity(id) := sprintf("%v %v (issuer %v)", [
+	object.get(id, "source_repo", null),
+	object.get(id, "workflow", null),
+	object.get(id, "issuer", null),
+])
+
+accept_remedy := "if the change is expected, accept it with `depgate trust update` and commit depgate.trust.json (or merge the base branch); otherwise find out what changed before installing"
+
+deny contains finding(
+	"trust-downgrade-tier",
+	sprintf("%s: the baseline had it from %s (tier %s, first choice), now it falls back to %s (tier %s)", [purl, object.get(input.baseline, "upstream", "?"), object.get(input.baseline, "tier", "?"), res.upstream, res.tier]),
+	sprintf("find out why %s no longer serves it (removed, renamed, access lost); %s", [object.get(input.baseline, "upstream", "the curated upstream"), accept_remedy]),
+) if {
+	input.baseline.fallback == false
+	res.status == "owned"
+	res.fallback == true
+}
+
+deny contains finding(
+	"trust-downgrade-identity",
+	sprintf("%s (from %s): signed by %s, but the baseline (%s) was signed by %s", [purl, upstream_name, concat(" / ", sort([show_identity(i) | some i in current_identities])), object.get(input.baseline, "version", "?"), show_identity(input.baseline.identity)]),
+	sprintf("check that the project really moved its release pipeline; %s", [accept_remedy]),
+) if {
+	is_object(input.baseline.identity)
+	count(current_identities) > 0
+	not input.baseline.identity in current_identities
+}
+
+deny contains finding(
+	"attestation-disappeared",
+	sprintf("%s (from %s): the baseline (%s) was verified, this version has no attestation", [purl, upstream_name, object.get(input.baseline, "version", "?")]),
+	sprintf("stay on the attested version %s, or ask the publisher why provenance stopped; %s", [object.get(input.baseline, "version", "?"), accept_remedy]),
+) if {
+	input.baseline.verification == "verified"
+	input.verification.status == "unverifiable"
+}
+
+# --- sources outside the chain and hygiene ----------------------------------------------
 
 warn contains finding(
 	"unresolvable-source",
@@ -174,8 +429,16 @@ warn contains finding(
 
 warn contains finding(
 	"deprecated-version",
-	sprintf("%s: deprecated by its publisher: %s", [purl, res.deprecated]),
-	"upgrade to a supported version",
+	sprintf("%s: deprecated by its publisher on %s: %s", [purl, upstream_name, res.deprecated]),
+	sprintf("upgrade to a supported version (latest: %s)", [object.get(res, "owner_latest", "unknown")]),
 ) if {
 	res.deprecated
+}
+
+deny contains finding(
+	"yanked-version",
+	sprintf("%s: yanked from %s: %v", [purl, upstream_name, res.yanked]),
+	sprintf("use a version that is not yanked (latest: %s)", [object.get(res, "owner_latest", "unknown")]),
+) if {
+	res.yanked
 }

@@ -38,6 +38,10 @@ pub enum Command {
     Init(InitArgs),
     /// Gate the bundled demo project end to end and show the report.
     Demo(DemoArgs),
+    /// Policy tooling: input schema, builtin rules, policy tests, evaluation, bundles.
+    Policy(PolicyArgs),
+    /// Trust baseline: record the current trust state for downgrade detection.
+    Trust(TrustArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,6 +95,131 @@ pub struct CheckArgs {
     /// Decide as of this time (RFC 3339) instead of now. For tests and reproductions.
     #[arg(long, value_name = "RFC3339", hide = true)]
     pub current_time: Option<String>,
+
+    /// Previous trust state for downgrade detection: a decisions.json (e.g. from the base
+    /// branch) or a depgate.trust.json. Default: depgate.trust.json in the project, if any.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    #[command(subcommand)]
+    pub command: PolicyCommand,
+}
+
+/// Where a policy command finds its configuration.
+#[derive(Debug, Args)]
+pub struct PolicyConfigArgs {
+    /// Configuration file (default: depgate.toml in the current folder, else the embedded
+    /// default).
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Print the JSON Schema of the policy input (depgate.input/v1).
+    Schema,
+    /// List the builtin rule codes.
+    Rules,
+    /// Run the test_ rules of *_test.rego files (like `opa test`), with the builtin policy.
+    Test(PolicyTestArgs),
+    /// Evaluate input documents and print the decision and the rules that fired.
+    Eval(PolicyEvalArgs),
+    /// Write the effective policy (modules and data.json) to a folder, for opa eval / opa build.
+    Bundle(PolicyBundleArgs),
+    /// Evaluate inputs repeatedly and print decisions per second (benchmarks).
+    #[command(hide = true)]
+    Bench(PolicyBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Files or folders holding the policy and its tests (default: the current folder).
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub config: PolicyConfigArgs,
+
+    /// Leave the builtin policy out.
+    #[arg(long)]
+    pub no_builtin: bool,
+
+    /// List every test, not only failures.
+    #[arg(long)]
+    pub verbose_tests: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyEvalArgs {
+    /// Input document: one depgate.input/v1 object, or an array of them (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub config: PolicyConfigArgs,
+
+    /// Output: a human summary, or the outcomes as JSON (pipeable).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyBundleArgs {
+    /// Folder to write the modules and data.json into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub config: PolicyConfigArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyBenchArgs {
+    /// A JSON array of input documents.
+    #[arg(long, value_name = "FILE")]
+    pub input: PathBuf,
+
+    #[command(flatten)]
+    pub config: PolicyConfigArgs,
+
+    /// Evaluate this many inputs (cycling through the file).
+    #[arg(short = 'n', long, default_value_t = 10_000)]
+    pub count: usize,
+
+    /// Use the tree-walking interpreter instead of the bytecode VM.
+    #[arg(long)]
+    pub interpreter: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    #[command(subcommand)]
+    pub command: TrustCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Write depgate.trust.json from a check's decisions.json (commit it; later checks
+    /// compare against it).
+    Update(TrustUpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TrustUpdateArgs {
+    /// Project folder.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// decisions.json to read (default: depgate-report/decisions.json in the project).
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+
+    /// File to write (default: depgate.trust.json in the project).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

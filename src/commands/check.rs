@@ -45,12 +45,23 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         concurrency: usize::from(args.concurrency),
         now,
     };
-    check(req, color).await.map(|(status, _)| status)
+    check_with_baseline(req, args.baseline.as_deref(), color).await.map(|(status, _)| status)
 }
 
-/// Run a check and write its report; returns the exit status and the records.
+/// Run a check and write its report; returns the exit status and the records. The
+/// baseline is the project's depgate.trust.json, if it has one.
 pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Record>), CommandError> {
+    check_with_baseline(req, None, color).await
+}
+
+/// [`check`] with an explicit baseline file (`--baseline`).
+pub async fn check_with_baseline(
+    req: CheckRequest,
+    baseline: Option<&Path>,
+    color: bool,
+) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
+    let baseline = super::trust::load_baseline(baseline, &req.project)?;
     let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
@@ -75,6 +86,7 @@ pub async fn check(req: CheckRequest, color: bool) -> Result<(ExitStatus, Vec<Re
         mode: "check",
         repository: std::env::var(crate::env::GITHUB_REPOSITORY).ok(),
         event: std::env::var(crate::env::GITHUB_EVENT_NAME).ok(),
+        baseline,
     };
     let records = engine::run(&req.config, &upstreams, &policy, &coords, &opts).await;
 

@@ -4,10 +4,12 @@
 mod check;
 mod demo;
 mod list;
+mod policy;
+mod trust;
 
 use std::path::Path;
 
-pub use check::{CheckRequest, check};
+pub use check::{CheckRequest, check, check_with_baseline};
 pub use demo::DEMO_FILES;
 
 use crate::cli::{Command, InitArgs};
@@ -21,6 +23,8 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::List(args) => list::run(&args),
         Command::Init(args) => init(&args),
         Command::Demo(args) => demo::run(args, color).await,
+        Command::Policy(args) => policy::run(args),
+        Command::Trust(args) => trust::run(&args),
     }
 }
 

@@ -170,6 +170,49 @@ pub struct PolicyConfig {
     /// purl globs exempt from the cooldown.
     pub cooldown_exempt: Vec<String>,
     pub require: Require,
+    /// Glob patterns of JSON/YAML data files merged into the policy's `data` document.
+    pub data: Vec<String>,
+    /// Builtin rule codes switched off (a user rule may take the code over).
+    pub disable: Vec<String>,
+    /// Per-tier settings (`[policy.tiers.<tier>]`).
+    pub tiers: BTreeMap<String, TierPolicy>,
+    /// Package pattern (purl glob, `name@version` or `name`) → why it skips the cooldown.
+    pub security_fixes: BTreeMap<String, String>,
+    /// SPDX licence ids (globs) accepted; empty accepts any licence not denied.
+    pub license_allow: Vec<String>,
+    /// SPDX licence ids (globs) refused.
+    pub license_deny: Vec<String>,
+    /// Package pattern → the licence expression it was reviewed under.
+    pub license_pins: BTreeMap<String, String>,
+}
+
+/// `[policy.tiers.<tier>]`: what policy asks of one tier.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TierPolicy {
+    /// Cooldown for versions of this tier (when the cooldown applies to it).
+    pub quarantine_days: Option<f64>,
+    /// Evidence every package served from this tier must bring, fallback or not.
+    pub require: Option<Require>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            files: Vec::new(),
+            builtin: true,
+            quarantine_days: 7.0,
+            cooldown_tiers: Vec::new(),
+            cooldown_exempt: Vec::new(),
+            require: Require::None,
+            data: Vec::new(),
+            disable: Vec::new(),
+            tiers: BTreeMap::new(),
+            security_fixes: BTreeMap::new(),
+            license_allow: Vec::new(),
+            license_deny: Vec::new(),
+            license_pins: BTreeMap::new(),
+        }
+    }
 }
 
 /// `[verify]`.

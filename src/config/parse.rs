@@ -30,7 +30,22 @@ const UPSTREAM_KEYS: &[&str] = &[
     "attestations",
     "mirrors",
 ];
-const POLICY_KEYS: &[&str] = &["files", "builtin", "quarantine_days", "cooldown_tiers", "cooldown_exempt", "require"];
+const POLICY_KEYS: &[&str] = &[
+    "files",
+    "builtin",
+    "quarantine_days",
+    "cooldown_tiers",
+    "cooldown_exempt",
+    "require",
+    "data",
+    "disable",
+    "tiers",
+    "security_fixes",
+    "license_allow",
+    "license_deny",
+    "license_pins",
+];
+const TIER_KEYS: &[&str] = &["quarantine_days", "require"];
 const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache"];
 
 struct Ctx<'a> {
@@ -529,14 +544,7 @@ fn parse_upstream(
 }
 
 fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyConfig {
-    let mut p = PolicyConfig {
-        files: Vec::new(),
-        builtin: true,
-        quarantine_days: 7.0,
-        cooldown_tiers: Vec::new(),
-        cooldown_exempt: Vec::new(),
-        require: Require::None,
-    };
+    let mut p = PolicyConfig::default();
     let Some(t) = v.and_then(|v| cx.table(v, "policy")) else { return p };
     cx.unknown_keys(t, POLICY_KEYS, "[policy]");
     if let Some(f) = t.get("files").and_then(|v| cx.string_list(v, "files")) {
@@ -555,19 +563,109 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyCon
         p.cooldown_exempt = l.into_iter().map(|(s, _)| s).collect();
     }
     if let Some(r) = t.get("require") {
-        match cx.string(r, "require").as_deref() {
-            Some("none") => p.require = Require::None,
-            Some("signature") => p.require = Require::Signature,
-            Some("provenance") => p.require = Require::Provenance,
-            Some(other) => cx.err(
+        if let Some(level) = parse_require(cx, r) {
+            p.require = level;
+        }
+    }
+    parse_policy_extras(cx, t, &mut p);
+    p
+}
+
+fn parse_require(cx: &mut Ctx<'_>, r: &Spanned<DeValue<'_>>) -> Option<Require> {
+    match cx.string(r, "require").as_deref() {
+        Some("none") => Some(Require::None),
+        Some("signature") => Some(Require::Signature),
+        Some("provenance") => Some(Require::Provenance),
+        Some(other) => {
+            cx.err(
                 r.span(),
                 format!("unknown require level `{other}`"),
                 "require is one of: none, signature, provenance",
-            ),
-            None => {}
+            );
+            None
+        }
+        None => None,
+    }
+}
+
+/// A `[policy.<what>]` table of string → string (`"pattern" = "text"`).
+fn string_table(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, what: &str) -> Vec<(String, String, Range<usize>)> {
+    let mut out = Vec::new();
+    let Some(t) = cx.table(v, &format!("policy.{what}")) else { return out };
+    for (key, val) in t {
+        if let Some(s) = cx.string(val, what) {
+            out.push((key.get_ref().to_string(), s, val.span()));
         }
     }
-    p
+    out
+}
+
+/// The keys added with the policy tooling: data files, disabled rules, tiers, security
+/// fixes, licences.
+fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig) {
+    if let Some(l) = t.get("data").and_then(|v| cx.string_list(v, "data")) {
+        p.data = l.into_iter().map(|(s, _)| s).collect();
+    }
+    if let Some(l) = t.get("disable").and_then(|v| cx.string_list(v, "disable")) {
+        for (code, span) in l {
+            if crate::policy::BUILTIN_RULES.iter().any(|r| r.code == code) {
+                p.disable.push(code);
+            } else {
+                let codes: Vec<&str> = crate::policy::BUILTIN_RULES.iter().map(|r| r.code).collect();
+                let hint = closest(&code, &codes).map_or_else(
+                    || "`depgate policy rules` lists the builtin rule codes".to_string(),
+                    |c| format!("did you mean `{c}`? `depgate policy rules` lists the builtin rule codes"),
+                );
+                cx.err(span, format!("`disable` names `{code}`, which is not a builtin rule"), hint);
+            }
+        }
+    }
+    if let Some(v) = t.get("tiers")
+        && let Some(tiers) = cx.table(v, "policy.tiers")
+    {
+        for (tier, val) in tiers {
+            let tier = tier.get_ref().to_string();
+            let Some(tt) = cx.table(val, &format!("policy.tiers.{tier}")) else { continue };
+            cx.unknown_keys(tt, TIER_KEYS, &format!("[policy.tiers.{tier}]"));
+            let mut tp = crate::config::TierPolicy::default();
+            if let Some(q) = tt.get("quarantine_days") {
+                tp.quarantine_days = cx.number(q, "quarantine_days");
+            }
+            if let Some(r) = tt.get("require") {
+                tp.require = parse_require(cx, r);
+            }
+            p.tiers.insert(tier, tp);
+        }
+    }
+    if let Some(v) = t.get("security_fixes") {
+        for (pattern, reason, span) in string_table(cx, v, "security_fixes") {
+            if reason.trim().is_empty() {
+                cx.err(
+                    span,
+                    format!("security fix `{pattern}` has no reason"),
+                    "say which advisory this version fixes, e.g. \"GHSA-xxxx: prototype pollution\"",
+                );
+            }
+            p.security_fixes.insert(pattern, reason);
+        }
+    }
+    for (key, dst) in [("license_allow", &mut p.license_allow), ("license_deny", &mut p.license_deny)] {
+        if let Some(l) = t.get(key).and_then(|v| cx.string_list(v, key)) {
+            *dst = l.into_iter().map(|(s, _)| s).collect();
+        }
+    }
+    if let Some(v) = t.get("license_pins") {
+        for (pattern, expr, span) in string_table(cx, v, "license_pins") {
+            if let Err(e) = crate::policy::license::parse(&expr) {
+                cx.err(
+                    span,
+                    format!("licence pin for `{pattern}` is not an SPDX expression: {e}"),
+                    "write it as in package.json, e.g. \"MIT\" or \"(MIT OR Apache-2.0)\"",
+                );
+            }
+            p.license_pins.insert(pattern, expr);
+        }
+    }
 }
 
 fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, base_dir: &Path) -> VerifyConfig {

@@ -37,6 +37,8 @@ pub struct Options {
     pub mode: &'static str,
     pub repository: Option<String>,
     pub event: Option<String>,
+    /// Previous trust state per package (`input.baseline`), for downgrade detection.
+    pub baseline: Option<Arc<crate::policy::Baseline>>,
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
@@ -313,7 +315,7 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
     let mut input = json!({
         "package": rec.package,
         "verification": rec.verification,
-        "baseline": null,
+        "baseline": crate::policy::baseline_input(opts.baseline.as_deref(), rec.package.ecosystem.as_str(), &rec.package.name),
         "context": {
             "mode": opts.mode,
             "repository": opts.repository,

@@ -1,17 +1,31 @@
-//! Rego evaluation (regorus): the embedded builtin policy, user policy files, and the
-//! settings from `depgate.toml` handed to policy as `data.config`.
+//! Rego evaluation (regorus): the embedded builtin policy, user policy files and data
+//! files, the settings from `depgate.toml` handed to policy as `data.config`, the input
+//! schema, baselines, the `policy test` runner and the grouping of findings by rule.
 //!
 //! Must not: fetch, print, or decide anything itself. One policy serves the gate, the
 //! proxy and the PR check alike; it sees only the `depgate.input/v1` document.
+
+pub mod baseline;
+pub mod explain;
+pub mod license;
+mod rules;
+pub mod settings;
+pub mod testing;
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use baseline::{Baseline, BaselineEntry, baseline_input};
+pub use rules::{BUILTIN_MODULES, BUILTIN_POLICY, BUILTIN_RULES, ENGINE_RULES, RuleInfo};
+
 use crate::config::PolicyConfig;
 
-/// The builtin policy, embedded at build time.
-pub const BUILTIN_POLICY: &str = include_str!("../../policy/builtin.rego");
+/// The JSON Schema of the policy input (`depgate.input/v1`).
+pub const INPUT_SCHEMA: &str = include_str!("../../schema/depgate.input.v1.schema.json");
+
+/// The input schema's identifier.
+pub const INPUT_SCHEMA_ID: &str = "depgate.input/v1";
 
 /// One rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -25,11 +39,26 @@ pub struct Finding {
 }
 
 /// What policy said about one input.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
     pub deny: Vec<Finding>,
     pub quarantine: Vec<Finding>,
     pub warn: Vec<Finding>,
+}
+
+impl Outcome {
+    /// The decision these findings mean: the most severe level that has one.
+    pub fn decision(&self) -> &'static str {
+        if !self.deny.is_empty() {
+            "deny"
+        } else if !self.quarantine.is_empty() {
+            "quarantine"
+        } else if !self.warn.is_empty() {
+            "warn"
+        } else {
+            "allow"
+        }
+    }
 }
 
 /// A policy that could not be loaded or evaluated.
@@ -40,10 +69,14 @@ pub enum PolicyError {
     #[error("policy file pattern `{pattern}` is invalid: {message}")]
     Pattern { pattern: String, message: String },
     #[error(
-        "policy file pattern `{pattern}` (relative to {base}) matches no file\n  help: fix [policy] files in depgate.toml or create the file"
+        "policy file pattern `{pattern}` (relative to {base}) matches no file\n  help: fix [policy] files or data in depgate.toml, or create the file"
     )]
     NoMatch { pattern: String, base: PathBuf },
-    #[error("policy error in {0}")]
+    #[error(
+        "policy data file {path}: {message}\n  help: a data file is one JSON object or YAML mapping; its keys become data.<key>"
+    )]
+    Data { path: PathBuf, message: String },
+    #[error("{0}")]
     Compile(String),
     #[error("policy evaluation failed: {0}")]
     Eval(String),
@@ -54,7 +87,15 @@ pub enum PolicyError {
 }
 
 /// The rules depgate reads out of a policy.
-const ENTRY_POINTS: [&str; 3] = ["data.depgate.deny", "data.depgate.quarantine", "data.depgate.warn"];
+pub const ENTRY_POINTS: [&str; 3] = ["data.depgate.deny", "data.depgate.quarantine", "data.depgate.warn"];
+
+/// One Rego module of a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Where it came from: `builtin/<file>` or the path of a user file.
+    pub name: String,
+    pub text: String,
+}
 
 /// A loaded policy, ready to evaluate inputs.
 #[derive(Clone)]
@@ -64,6 +105,8 @@ pub struct Policy {
     /// tree-walking interpreter), when every construct it uses compiles.
     compiled: Option<(regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>)>,
     data: regorus::Value,
+    data_json: serde_json::Value,
+    modules: Vec<Module>,
     /// Files the policy was built from, for the report.
     pub sources: Vec<String>,
 }
@@ -74,53 +117,70 @@ pub struct Evaluator {
     engine: regorus::Engine,
 }
 
+/// Turn a regorus parse/compile error into `file:line:col: message` plus its snippet.
+pub fn describe_rego_error(e: &anyhow::Error) -> String {
+    let text = e.to_string();
+    let Some(at) = text.find("--> ") else { return text };
+    let rest = &text[at + 4..];
+    let location = rest.lines().next().unwrap_or("").trim();
+    let message = rest.lines().last().unwrap_or("").trim();
+    let message = message.strip_prefix("error: ").unwrap_or(message);
+    let snippet: Vec<&str> = rest.lines().skip(1).filter(|l| l.contains('|')).collect();
+    format!("{location}: {message}\n{}", snippet.join("\n"))
+}
+
 impl Policy {
-    /// Builtin policy (unless disabled) plus the user's files, with settings as `data.config`.
+    /// Builtin policy (unless disabled) plus the user's files and data files, with
+    /// settings as `data.config`.
     pub fn load(cfg: &PolicyConfig, base_dir: &Path) -> Result<Policy, PolicyError> {
+        let mut modules = Vec::new();
+        if cfg.builtin {
+            modules.extend(builtin_modules());
+        }
+        for p in settings::expand(&cfg.files, base_dir)? {
+            let text = std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
+            modules.push(Module { name: p.display().to_string(), text });
+        }
+        let mut data = serde_json::Map::new();
+        data.insert("config".into(), settings::config_data(cfg));
+        for p in settings::expand(&cfg.data, base_dir)? {
+            let serde_json::Value::Object(o) = settings::read_data_file(&p)? else { unreachable!("checked") };
+            settings::merge(&mut data, o, "").map_err(|message| PolicyError::Data { path: p.clone(), message })?;
+        }
+        Policy::from_parts(modules, serde_json::Value::Object(data))
+    }
+
+    /// A policy from modules and a `data` document.
+    pub fn from_parts(modules: Vec<Module>, data_json: serde_json::Value) -> Result<Policy, PolicyError> {
         let mut engine = regorus::Engine::new();
         engine.set_strict_builtin_errors(true);
         let mut sources = Vec::new();
-        if cfg.builtin {
-            engine
-                .add_policy("builtin.rego".into(), BUILTIN_POLICY.into())
-                .map_err(|e| PolicyError::Compile(format!("the builtin policy: {e}")))?;
-            sources.push("builtin".to_string());
-        }
-        for pattern in &cfg.files {
-            let full = base_dir.join(pattern);
-            let full_str = full.to_string_lossy().to_string();
-            let paths = glob::glob(&full_str)
-                .map_err(|e| PolicyError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
-            let mut matched = 0;
-            for p in paths.flatten() {
-                matched += 1;
-                let text =
-                    std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
-                engine.add_policy(p.display().to_string(), text).map_err(|e| PolicyError::Compile(e.to_string()))?;
-                sources.push(p.display().to_string());
-            }
-            if matched == 0 {
-                return Err(PolicyError::NoMatch { pattern: pattern.clone(), base: base_dir.to_path_buf() });
+        for m in &modules {
+            engine.add_policy(m.name.clone(), m.text.clone()).map_err(|e| {
+                PolicyError::Compile(format!(
+                    "policy syntax error at {}\n  help: fix the Rego at that position (Rego v1: `deny contains f if {{ ... }}`)",
+                    describe_rego_error(&e)
+                ))
+            })?;
+            let source = if m.name.starts_with("builtin/") { "builtin" } else { m.name.as_str() };
+            if !sources.iter().any(|s| s == source) {
+                sources.push(source.to_string());
             }
         }
-        let settings = serde_json::json!({
-            "config": {
-                "quarantine_days": cfg.quarantine_days,
-                "cooldown_tiers": cfg.cooldown_tiers,
-                "cooldown_exempt": cfg.cooldown_exempt,
-                "require": cfg.require,
-            }
-        });
-        let data = to_rego(&settings)?;
-        engine.add_data(data.clone()).map_err(|e| PolicyError::Eval(format!("settings: {e}")))?;
-        let compiled = match compile_rvm(&mut engine) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                tracing::debug!("policy runs on the interpreter (bytecode compilation: {e})");
-                None
-            }
-        };
-        Ok(Policy { engine, compiled, data, sources })
+        let data = to_rego(&data_json)?;
+        engine.add_data(data.clone()).map_err(|e| PolicyError::Eval(format!("policy data: {e}")))?;
+        let compiled = compile_rvm(&mut engine)?;
+        Ok(Policy { engine, compiled, data, data_json, modules, sources })
+    }
+
+    /// The Rego modules, in load order (for `policy bundle` and `opa`).
+    pub fn modules(&self) -> &[Module] {
+        &self.modules
+    }
+
+    /// The `data` document (settings and data files).
+    pub fn data(&self) -> &serde_json::Value {
+        &self.data_json
     }
 
     /// Whether evaluation runs on the bytecode VM.
@@ -149,19 +209,50 @@ impl Policy {
     }
 }
 
+/// The builtin modules as [`Module`]s.
+pub fn builtin_modules() -> Vec<Module> {
+    BUILTIN_MODULES.iter().map(|(n, t)| Module { name: format!("builtin/{n}"), text: (*t).to_string() }).collect()
+}
+
+/// Fields depgate derives from the input before policy sees it: `license_choices`, the
+/// declared SPDX expression in disjunctive normal form (Rego cannot parse it).
+pub fn prepare_input(input: &serde_json::Value) -> serde_json::Value {
+    let mut out = input.clone();
+    if let Some(o) = out.as_object_mut()
+        && !o.contains_key("license_choices")
+        && let Some(l) = o.get("license").and_then(serde_json::Value::as_str)
+    {
+        let choices = license::choices(l);
+        o.insert("license_choices".into(), serde_json::json!(choices));
+    }
+    out
+}
+
 type Compiled = (regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>);
 
-fn compile_rvm(engine: &mut regorus::Engine) -> anyhow::Result<Compiled> {
+/// Check the policy (semantic errors are load errors) and compile it for the VM; a
+/// construct the VM lacks leaves the policy on the interpreter.
+fn compile_rvm(engine: &mut regorus::Engine) -> Result<Option<Compiled>, PolicyError> {
     let entry: regorus::Rc<str> = ENTRY_POINTS[0].into();
-    let compiled = engine.compile_with_entrypoint(&entry)?;
-    let program = regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &ENTRY_POINTS)?;
-    Ok((compiled, program))
+    let compiled = engine.compile_with_entrypoint(&entry).map_err(|e| {
+        PolicyError::Compile(format!(
+            "policy error at {}\n  help: every policy needs `package depgate` with deny, quarantine or warn rules",
+            describe_rego_error(&e)
+        ))
+    })?;
+    match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &ENTRY_POINTS) {
+        Ok(program) => Ok(Some((compiled, program))),
+        Err(e) => {
+            tracing::debug!("policy runs on the interpreter (bytecode compilation: {e})");
+            Ok(None)
+        }
+    }
 }
 
 impl Evaluator {
     /// Evaluate one input document.
     pub fn evaluate(&mut self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
-        let input = to_rego(input)?;
+        let input = to_rego(&prepare_input(input))?;
         let mut values = Vec::with_capacity(ENTRY_POINTS.len());
         if let Some(vm) = &mut self.vm {
             vm.set_input(input);

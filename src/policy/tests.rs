@@ -14,6 +14,7 @@ fn settings() -> PolicyConfig {
         cooldown_tiers: vec!["watched".into()],
         cooldown_exempt: vec!["pkg:npm/exempt@*".into()],
         require: Require::None,
+        ..PolicyConfig::default()
     }
 }
 
