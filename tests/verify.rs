@@ -1,6 +1,6 @@
 //! Verification against real, production-signed Sigstore material from `../shared`:
 //! the `sigstore-conformance` `bundle-verify` cases (a `_fail` suffix must fail), and the
-//! real npm and PyPI attestations paired with their artifacts.
+//! real npm and `PyPI` attestations paired with their artifacts.
 
 mod support;
 
@@ -96,6 +96,7 @@ fn real_npm_attestations_verify_with_the_right_identity_only() {
         return;
     };
     let trust = Trust::embedded().unwrap();
+    let evil_san = regex::Regex::new("^https://github.com/evil/").unwrap();
     let cases = [
         ("sigstore@1.0.0", "sigstore-1.0.0.tgz", "sigstore/sigstore-js", ".github/workflows/publish.yml"),
         ("tuf-js@1.0.0", "tuf-js-1.0.0.tgz", "theupdateframework/tuf-js", ".github/workflows/publish.yml"),
@@ -133,10 +134,7 @@ fn real_npm_attestations_verify_with_the_right_identity_only() {
             github("evil/sigstore-js", workflow),
             github(repo, ".github/workflows/other.yml"),
             IdentityPolicy { issuer: Some("https://accounts.google.com".into()), ..IdentityPolicy::default() },
-            IdentityPolicy {
-                san: Some(SanMatch::Regex(regex::Regex::new("^https://github.com/evil/").unwrap())),
-                ..IdentityPolicy::default()
-            },
+            IdentityPolicy { san: Some(SanMatch::Regex(evil_san.clone())), ..IdentityPolicy::default() },
         ] {
             let c = verify_npm_attestations(&trust, &response, &purl, Subject::Bytes(&bytes), &wrong).unwrap();
             let prov = c.iter().find(|c| c.kind == "provenance").unwrap();

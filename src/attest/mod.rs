@@ -450,12 +450,12 @@ fn hint_names(hint: &str, key: &TrustedKey) -> bool {
 fn check_subject_name(st: &StatementSummary, name: &str, subject: Subject<'_>) -> Result<(), String> {
     let (sha256, sha512) = subject.digests();
     let wanted = |n: &str| n == name || n.replace("%40", "@") == name.replace("%40", "@");
-    let named: Vec<&(String, String, String)> = st.subjects.iter().filter(|(n, _, _)| wanted(n)).collect();
-    if named.is_empty() {
+    let matching: Vec<&(String, String, String)> = st.subjects.iter().filter(|(n, _, _)| wanted(n)).collect();
+    if matching.is_empty() {
         let names: Vec<&str> = st.subjects.iter().map(|(n, _, _)| n.as_str()).collect();
         return Err(format!("the attestation is about {names:?}, not `{name}`"));
     }
-    let ok = named.iter().any(|(_, algo, hex_digest)| match algo.as_str() {
+    let ok = matching.iter().any(|(_, algo, hex_digest)| match algo.as_str() {
         "sha256" => sha256.is_some_and(|d| hex::encode(d) == *hex_digest),
         "sha512" => sha512.is_some_and(|d| hex::encode(d) == *hex_digest),
         _ => false,
