@@ -117,6 +117,12 @@ pub struct Upstream {
     pub retries: u32,
     /// Which failures let the chain walk on to the next upstream. Default: only `not_found`.
     pub fall_through: Vec<FallReason>,
+    /// Expected signer identities of this upstream's provenance (any may match; empty = any
+    /// identity the trust roots vouch for).
+    pub identity: Vec<crate::attest::IdentityPolicy>,
+    /// URL template of this upstream's attestations (`{name}`, `{version}`), for curated
+    /// vendors that publish them outside the registry's own metadata.
+    pub attestations: Option<String>,
     /// For a `dir` upstream that is a snapshot of a registry: that registry's URL. Used
     /// only to recognise lockfile `resolved` URLs that point at it; never fetched.
     pub mirrors: Option<url::Url>,
@@ -218,8 +224,28 @@ impl Default for PolicyConfig {
 /// `[verify]`.
 #[derive(Debug, Clone)]
 pub struct VerifyConfig {
-    pub trusted_root: String,
+    /// `embedded` (the Sigstore production root) and/or paths of `trusted_root.json` files.
+    pub trusted_roots: Vec<TrustedRootRef>,
+    /// Bundles committed beside the lockfile, read before any network fetch.
     pub attestation_cache: Option<PathBuf>,
+    /// npm/PyPI provenance must come from the package's declared repository.
+    pub require_declared_repository: bool,
+    /// Expected signer identities for packages matching purl globs (any rule may match).
+    pub identities: Vec<PackageIdentity>,
+}
+
+/// One entry of `[verify] trusted_root`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustedRootRef {
+    Embedded,
+    File(PathBuf),
+}
+
+/// `[[verify.identity]]`: packages (purl globs) and the identity they must be signed by.
+#[derive(Debug, Clone)]
+pub struct PackageIdentity {
+    pub packages: Vec<String>,
+    pub identity: crate::attest::IdentityPolicy,
 }
 
 /// A validated configuration.

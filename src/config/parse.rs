@@ -10,8 +10,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::{
     AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PolicyConfig, Require,
-    Upstream, UpstreamKind, VerifyConfig,
-};
+    Upstream, UpstreamKind, VerifyConfig, PackageIdentity, TrustedRootRef};
 use crate::ecosystem::Ecosystem;
 
 const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify"];
@@ -46,7 +45,11 @@ const POLICY_KEYS: &[&str] = &[
     "license_pins",
 ];
 const TIER_KEYS: &[&str] = &["quarantine_days", "require"];
-const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache"];
+const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache", "require_declared_repository", "identity"];
+const IDENTITY_KEYS: &[&str] = &[
+    "issuer", "san", "san_regex", "source_repository", "repository_id", "workflow", "ref", "commit", "runner_environment",
+    "build_trigger", "packages",
+];
 
 struct Ctx<'a> {
     file: &'a Path,
@@ -505,6 +508,16 @@ fn parse_upstream(
                 .collect()
         }),
     };
+    let identity = t.get("identity").map(|v| parse_identity_list(cx, v, &format!("[upstream.{name}] identity"), false)).unwrap_or_default();
+    let identity: Vec<crate::attest::IdentityPolicy> = identity.into_iter().map(|(_, p)| p).collect();
+    let attestations = t.get("attestations").and_then(|v| {
+        let s = cx.string(v, "attestations")?;
+        let ok = (s.starts_with("https://") || s.starts_with("http://")) && s.contains("{name}") && s.contains("{version}");
+        if !ok {
+            cx.err(v.span(), format!("`attestations` of upstream `{name}` must be an http(s) URL template with {{name}} and {{version}}"), "for example attestations = \"https://vendor.example/attestations/{name}/{version}.json\"");
+        }
+        ok.then_some(s)
+    });
     let mirrors = t.get("mirrors").and_then(|m| {
         if kind != Some(UpstreamKind::Dir) {
             cx.err(
@@ -532,6 +545,8 @@ fn parse_upstream(
     }
     Some(Upstream {
         mirrors,
+        identity,
+        attestations,
         name: name.to_string(),
         kind: kind?,
         location: location?,
@@ -669,14 +684,92 @@ fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig) 
 }
 
 fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, base_dir: &Path) -> VerifyConfig {
-    let mut out = VerifyConfig { trusted_root: "embedded".into(), attestation_cache: None };
+    let mut out = VerifyConfig {
+        trusted_roots: vec![TrustedRootRef::Embedded],
+        attestation_cache: None,
+        require_declared_repository: false,
+        identities: Vec::new(),
+    };
     let Some(t) = v.and_then(|v| cx.table(v, "verify")) else { return out };
     cx.unknown_keys(t, VERIFY_KEYS, "[verify]");
-    if let Some(s) = t.get("trusted_root").and_then(|v| cx.string(v, "trusted_root")) {
-        out.trusted_root = s;
+    if let Some(v) = t.get("trusted_root") {
+        let list = if v.get_ref().is_str() { cx.string(v, "trusted_root").map(|s| vec![(s, v.span())]) } else { cx.string_list(v, "trusted_root") };
+        if let Some(list) = list {
+            out.trusted_roots = list
+                .into_iter()
+                .map(|(s, _)| if s == "embedded" { TrustedRootRef::Embedded } else { TrustedRootRef::File(base_dir.join(s)) })
+                .collect();
+        }
     }
     if let Some(s) = t.get("attestation_cache").and_then(|v| cx.string(v, "attestation_cache")) {
         out.attestation_cache = Some(base_dir.join(s));
+    }
+    if let Some(b) = t.get("require_declared_repository").and_then(|v| cx.bool(v, "require_declared_repository")) {
+        out.require_declared_repository = b;
+    }
+    if let Some(v) = t.get("identity") {
+        out.identities = parse_identity_list(cx, v, "[[verify.identity]]", true)
+            .into_iter()
+            .map(|(packages, identity)| PackageIdentity { packages, identity })
+            .collect();
+    }
+    out
+}
+
+/// An array of identity tables. With `with_packages`, each must name the purl globs it
+/// applies to (`packages = ["pkg:npm/%40acme/*"]`).
+fn parse_identity_list(
+    cx: &mut Ctx<'_>,
+    v: &Spanned<DeValue<'_>>,
+    what: &str,
+    with_packages: bool,
+) -> Vec<(Vec<String>, crate::attest::IdentityPolicy)> {
+    let Some(items) = v.get_ref().as_array() else {
+        cx.err(v.span(), format!("{what} must be an array of tables"), "write identity = [{ issuer = \"…\", source_repository = \"owner/repo\" }]");
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(t) = cx.table(item, what) else { continue };
+        cx.unknown_keys(t, IDENTITY_KEYS, what);
+        let mut s = |key: &str| t.get(key).and_then(|v| cx.string(v, key));
+        let mut p = crate::attest::IdentityPolicy {
+            issuer: s("issuer"),
+            source_repo: s("source_repository"),
+            repo_id: s("repository_id"),
+            workflow: s("workflow"),
+            git_ref: s("ref"),
+            commit: s("commit"),
+            runner_environment: s("runner_environment"),
+            build_trigger: s("build_trigger"),
+            san: s("san").map(crate::attest::SanMatch::Exact),
+        };
+        if let Some(r) = t.get("san_regex") {
+            if p.san.is_some() {
+                cx.err(r.span(), "give `san` or `san_regex`, not both", "keep one of them");
+            } else if let Some(text) = cx.string(r, "san_regex") {
+                match regex::Regex::new(&text) {
+                    Ok(re) => p.san = Some(crate::attest::SanMatch::Regex(re)),
+                    Err(e) => cx.err(r.span(), format!("`san_regex` is not a valid regular expression: {e}"), "anchor it, e.g. \"^https://github.com/acme/\""),
+                }
+            }
+        }
+        if p.is_empty() {
+            cx.err(item.span(), format!("an entry of {what} names no identity field"), format!("set at least one of: {}", IDENTITY_KEYS[..10].join(", ")));
+        }
+        let packages = match (with_packages, t.get("packages")) {
+            (true, Some(v)) => cx.string_list(v, "packages").map(|l| l.into_iter().map(|(s, _)| s).collect()).unwrap_or_default(),
+            (true, None) => {
+                cx.err(item.span(), format!("an entry of {what} has no `packages`"), "add packages = [\"pkg:npm/name@*\"] (purl globs)");
+                Vec::new()
+            }
+            (false, Some(v)) => {
+                cx.err(v.span(), "`packages` belongs in [[verify.identity]], not in an upstream's identity", "remove it here");
+                Vec::new()
+            }
+            (false, None) => Vec::new(),
+        };
+        out.push((packages, p));
     }
     out
 }
