@@ -64,7 +64,14 @@ fn rules() -> Result<ExitStatus, CommandError> {
 fn test(args: &PolicyTestArgs) -> Result<ExitStatus, CommandError> {
     let cfg = config(&args.config)?;
     let builtin = if args.no_builtin { Vec::new() } else { policy::builtin_modules() };
-    let (rego, data_files) = testing::discover(&args.paths).map_err(|e| policy_error(&e))?;
+    let (mut rego, mut data_files) = testing::discover(&args.paths).map_err(|e| policy_error(&e))?;
+    // The configuration's own policy and data files are part of the policy under test.
+    if cfg.source.is_some() {
+        rego.extend(policy::settings::expand(&cfg.policy.files, &cfg.base_dir).map_err(|e| policy_error(&e))?);
+        data_files.extend(policy::settings::expand(&cfg.policy.data, &cfg.base_dir).map_err(|e| policy_error(&e))?);
+    }
+    let rego = dedup(rego);
+    let data_files = dedup(data_files);
     let user = testing::read_modules(&rego, &builtin).map_err(|e| policy_error(&e))?;
     let mut data = serde_json::Map::new();
     data.insert("config".into(), policy::settings::config_data(&cfg.policy));
@@ -113,6 +120,12 @@ fn test(args: &PolicyTestArgs) -> Result<ExitStatus, CommandError> {
     let _ = writeln!(out, "{passed} passed, {failed} failed");
     print(&out)?;
     Ok(if failed == 0 { ExitStatus::Allowed } else { ExitStatus::Denied })
+}
+
+/// The same files named twice (a folder and a glob) are loaded once.
+fn dedup(paths: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> {
+    let mut seen = std::collections::BTreeSet::new();
+    paths.into_iter().filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))).collect()
 }
 
 /// Read a JSON document from a file or stdin (`-`), naming line and column on error.

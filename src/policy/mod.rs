@@ -137,7 +137,9 @@ impl Policy {
         if cfg.builtin {
             modules.extend(builtin_modules());
         }
-        for p in settings::expand(&cfg.files, base_dir)? {
+        // Test modules (`*_test.rego`) are for `depgate policy test`, not the gate.
+        let is_test = |p: &Path| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_test.rego"));
+        for p in settings::expand(&cfg.files, base_dir)?.into_iter().filter(|p| !is_test(p)) {
             let text = std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
             modules.push(Module { name: p.display().to_string(), text });
         }

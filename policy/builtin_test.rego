@@ -1,0 +1,81 @@
+# Tests of the builtin policy, in Rego: `depgate policy test policy/` runs them on depgate's
+# engine, `opa test policy/` on OPA's. A template of how to test your own rules.
+package depgate_builtin_test
+
+import data.depgate
+
+pkg(name) := {
+	"ecosystem": "npm", "name": name, "version": "1.0.0",
+	"purl": sprintf("pkg:npm/%s@1.0.0", [name]),
+	"direct": true, "dev": false, "source": "registry",
+}
+
+resolution(tier, fallback, age_days, published_at) := {
+	"status": "owned", "upstream": tier, "tier": tier, "priority": 2, "fallback": fallback,
+	"ownership": {"bound_by": "chain", "upstream": tier},
+	"version_found": true, "published_at": published_at, "age_days": age_days,
+	"digests": {}, "lockfile_integrity": "match", "artifact_integrity": "not_downloaded",
+	"fell_through": [],
+}
+
+doc(name, tier, fallback, age_days) := {
+	"package": pkg(name),
+	"resolution": resolution(tier, fallback, age_days, "2025-10-26T00:00:00Z"),
+	"verification": {"status": "unverifiable", "attestations": []},
+	"license": "MIT",
+	"baseline": null,
+	"context": {"mode": "check", "now": "2025-10-28T00:00:00Z"},
+}
+
+rules(findings) := {f.rule | some f in findings}
+
+test_young_fallback_version_is_quarantined_until_publish_plus_cooldown if {
+	some f in depgate.quarantine with input as doc("fresh", "public", true, 2)
+	f.rule == "fallback-cooldown"
+	f.until == "2025-11-02T00:00:00Z"
+}
+
+test_same_version_from_the_curated_tier_is_allowed if {
+	count(depgate.quarantine) == 0 with input as doc("fresh", "curated", false, 2)
+}
+
+test_tier_sets_its_own_cooldown if {
+	cfg := {"quarantine_days": 7, "tiers": {"public": {"quarantine_days": 14}}}
+	some f in depgate.quarantine with input as doc("fresh", "public", true, 10) with data.config as cfg
+	f.until == "2025-11-09T00:00:00Z"
+}
+
+test_security_fix_passes_with_a_warning if {
+	cfg := {"security_fixes": {"fixme@1.0.0": "GHSA-x: fixes RCE"}}
+	inp := doc("fixme", "public", true, 1)
+	count(depgate.quarantine) == 0 with input as inp with data.config as cfg
+	"security-fix-exemption" in rules(depgate.warn) with input as inp with data.config as cfg
+}
+
+test_disabled_rule_does_not_fire if {
+	cfg := {"disable": ["fallback-cooldown"]}
+	count(depgate.quarantine) == 0 with input as doc("fresh", "public", true, 2) with data.config as cfg
+}
+
+test_denied_licence_only_when_every_choice_is_denied if {
+	cfg := {"license_deny": ["GPL-*"]}
+	gpl := object.union(doc("gpl", "public", false, 300), {"license": "GPL-3.0-only", "license_choices": [["GPL-3.0-only"]]})
+	dual := object.union(doc("dual", "public", false, 300), {"license": "MIT OR GPL-3.0-only", "license_choices": [["GPL-3.0-only"], ["MIT"]]})
+	"license-denied" in rules(depgate.deny) with input as gpl with data.config as cfg
+	count(depgate.deny) == 0 with input as dual with data.config as cfg
+}
+
+test_tier_downgrade_against_the_baseline if {
+	inp := object.union(doc("moved", "public", true, 300), {"baseline": {"version": "0.9.0", "tier": "curated", "upstream": "curated", "fallback": false, "verification": "unverifiable", "identity": null}})
+	"trust-downgrade-tier" in rules(depgate.deny) with input as inp
+}
+
+test_attestation_disappeared if {
+	inp := object.union(doc("unsigned", "curated", false, 300), {"baseline": {"version": "0.9.0", "tier": "curated", "fallback": false, "verification": "verified", "identity": null}})
+	"attestation-disappeared" in rules(depgate.deny) with input as inp
+}
+
+test_clean_package_is_allowed if {
+	inp := doc("clean", "public", true, 300)
+	count(depgate.deny) + count(depgate.quarantine) + count(depgate.warn) == 0 with input as inp
+}

@@ -1,0 +1,5 @@
+package depgate
+
+deny contains {"rule": "x", "msg": "y"} if {
+	input.package.name == 
+}
