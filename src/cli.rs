@@ -92,6 +92,10 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
     pub concurrency: u16,
 
+    /// A Sigstore `trusted_root.json` to trust besides the configured roots (repeatable).
+    #[arg(long = "trusted-root", value_name = "FILE")]
+    pub trusted_roots: Vec<PathBuf>,
+
     /// Decide as of this time (RFC 3339) instead of now. For tests and reproductions.
     #[arg(long, value_name = "RFC3339", hide = true)]
     pub current_time: Option<String>,

@@ -190,9 +190,12 @@ impl Trust {
         Ok(())
     }
 
-    /// Add the embedded npm registry attestation keys.
+    /// Add the embedded npm registry attestation keys (once).
     pub fn add_npm_keys(&mut self) {
         for k in npm_keys::NPM_ATTESTATION_KEYS {
+            if self.keys.iter().any(|x| x.key_id == k.key_id) {
+                continue;
+            }
             let spki_der =
                 base64::engine::general_purpose::STANDARD.decode(k.spki_b64).expect("embedded key is base64");
             self.keys.push(TrustedKey {
@@ -221,6 +224,16 @@ impl Trust {
             valid_until: None,
         });
         Ok(key_id)
+    }
+
+    /// Take over another set's roots and keys.
+    pub fn extend(&mut self, other: Trust) {
+        self.roots.extend(other.roots);
+        for k in other.keys {
+            if !self.keys.iter().any(|x| x.key_id == k.key_id && x.spki_der == k.spki_der) {
+                self.keys.push(k);
+            }
+        }
     }
 
     pub fn root_names(&self) -> Vec<&str> {

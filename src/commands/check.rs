@@ -25,6 +25,8 @@ pub struct CheckRequest {
     pub cache_dir: PathBuf,
     pub concurrency: usize,
     pub now: OffsetDateTime,
+    /// `--trusted-root` files, added to the configured roots.
+    pub trusted_roots: Vec<PathBuf>,
 }
 
 pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, CommandError> {
@@ -44,6 +46,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         cache_dir: args.cache_dir.unwrap_or_else(crate::cache::default_dir),
         concurrency: usize::from(args.concurrency),
         now,
+        trusted_roots: args.trusted_roots,
     };
     check_with_baseline(req, args.baseline.as_deref(), color).await.map(|(status, _)| status)
 }
@@ -88,7 +91,8 @@ pub async fn check_with_baseline(
         event: std::env::var(crate::env::GITHUB_EVENT_NAME).ok(),
         baseline,
     };
-    let records = engine::run(&req.config, &upstreams, &policy, &coords, &opts).await;
+    let trust = super::load_trust(&req.config, &req.trusted_roots)?;
+    let records = engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await;
 
     let run = run_info(&req, &files, &policy, started);
     report::write_report(&req.out, &run, &records)

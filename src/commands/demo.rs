@@ -86,6 +86,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         cache_dir: dir.join(".depgate").join("cache"),
         concurrency: 16,
         now,
+        trusted_roots: Vec::new(),
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {

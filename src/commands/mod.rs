@@ -49,6 +49,37 @@ pub fn load_config(explicit: Option<&Path>, project: &Path) -> Result<Config, Co
     Config::parse(&text, &path).map_err(CommandError::usage)
 }
 
+/// Trust material: the configured roots (`[verify] trusted_root`), `extra` root files,
+/// and the embedded npm registry keys. Verification never needs the network.
+pub fn load_trust(config: &Config, extra: &[std::path::PathBuf]) -> Result<crate::attest::Trust, CommandError> {
+    use crate::config::TrustedRootRef;
+    let mut trust = crate::attest::Trust::empty();
+    let add_file = |trust: &mut crate::attest::Trust, p: &Path| {
+        let text = std::fs::read_to_string(p).map_err(|e| {
+            CommandError::usage(format!(
+                "error: cannot read trusted root {}: {e}\n  help: check [verify] trusted_root or --trusted-root",
+                p.display()
+            ))
+        })?;
+        trust.add_root_json(&p.display().to_string(), &text).map_err(|e| CommandError::usage(format!("error: {e}")))
+    };
+    for r in &config.verify.trusted_roots {
+        match r {
+            TrustedRootRef::Embedded => {
+                let embedded =
+                    crate::attest::Trust::embedded().map_err(|e| CommandError::failure(format!("error: {e}")))?;
+                trust.extend(embedded);
+            }
+            TrustedRootRef::File(p) => add_file(&mut trust, p)?,
+        }
+    }
+    for p in extra {
+        add_file(&mut trust, p)?;
+    }
+    trust.add_npm_keys();
+    Ok(trust)
+}
+
 fn init(args: &InitArgs) -> Result<ExitStatus, CommandError> {
     let path = args.path.join("depgate.toml");
     if path.exists() && !args.force {

@@ -6,6 +6,7 @@
 
 mod integrity;
 pub mod model;
+mod verify;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub struct Options {
 pub async fn run<R: Registry>(
     config: &Config,
     registry: &R,
+    trust: &crate::attest::Trust,
     policy: &Policy,
     coords: &[Coordinate],
     opts: &Options,
@@ -83,6 +85,7 @@ pub async fn run<R: Registry>(
     if opts.download {
         download_all(registry, &chain, &mut records, opts.concurrency).await;
     }
+    verify::verify_all(config, registry, trust, &chain, &mut records, opts.concurrency).await;
 
     let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
     decide_all(policy, &mut records, opts);

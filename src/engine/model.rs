@@ -98,20 +98,47 @@ pub struct Resolution {
     pub cache: Option<&'static str>,
 }
 
-/// Verification outcome. Attestation verification is not wired into the gate yet, so
-/// every package is `unverifiable` — never `verified` without a check.
+/// Verification outcome: `verified` (at least one attestation verified and every one
+/// that exists verified), `unverifiable` (none exists), `violated` (one exists and fails,
+/// or cannot be checked). The last two are never collapsed.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub status: &'static str,
-    pub attestations: Vec<serde_json::Value>,
+    pub attestations: Vec<AttestationRecord>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
+    /// Where the evidence came from (`attestation_cache`, `upstream`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::upstream::EvidenceSource>,
 }
 
 impl Verification {
     pub fn unverifiable() -> Self {
-        Self { status: "unverifiable", attestations: Vec::new(), reasons: Vec::new() }
+        Self { status: "unverifiable", attestations: Vec::new(), reasons: Vec::new(), evidence: None }
     }
+}
+
+/// One attestation and how it verified, flattened for policy.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationRecord {
+    /// `provenance`, `publish`, `other`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predicate_type: Option<String>,
+    pub verified: bool,
+    #[serde(flatten)]
+    pub identity: crate::attest::Identity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builder_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_root: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrated_time: Option<String>,
+    pub stages: Vec<crate::attest::Stage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<crate::attest::StageFailure>,
 }
 
 /// The policy outcome for one coordinate.

@@ -30,6 +30,20 @@ pub(super) async fn npm_packument(root: &Path, name: &str) -> Lookup<Arc<Packume
     }
 }
 
+pub(super) async fn npm_attestations(root: &Path, name: &str, version: &str) -> Lookup<Vec<u8>> {
+    if !valid_name(name) || !super::evidence::safe_version(version) {
+        return Lookup::Failed(invalid(format!("cannot map `{name}@{version}` into the folder")));
+    }
+    let path = root.join(name).join("attestations").join(format!("{version}.json"));
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => Lookup::Found(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Lookup::NotFound,
+        Err(e) => {
+            Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) })
+        }
+    }
+}
+
 pub(super) async fn npm_tarball(root: &Path, name: &str, url: &str) -> Lookup<Vec<u8>> {
     let file = url.rsplit('/').next().unwrap_or_default();
     if !valid_name(name)

@@ -7,6 +7,7 @@
 
 mod chain;
 mod dir;
+pub mod evidence;
 mod npm;
 mod secret;
 
@@ -94,6 +95,28 @@ pub trait Registry: Send + Sync {
         url: &str,
         expected_sha512: Option<&str>,
     ) -> impl Future<Output = Lookup<Artifact>> + Send;
+
+    /// The npm attestations response for `name@version`: from the committed attestation
+    /// cache when it has it, else from `url` on `upstream` (a `dir` upstream keeps it at
+    /// `{name}/attestations/{version}.json`). `url` is `None` when the upstream advertises
+    /// no attestations; then only the attestation cache is consulted.
+    fn npm_attestations(
+        &self,
+        upstream: &Upstream,
+        name: &str,
+        version: &str,
+        url: Option<&str>,
+    ) -> impl Future<Output = Lookup<(Vec<u8>, EvidenceSource)>> + Send;
+}
+
+/// Where attestation evidence came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceSource {
+    /// The committed `attestation_cache` folder (offline).
+    AttestationCache,
+    /// The owning upstream.
+    Upstream,
 }
 
 /// Artifact bytes and whether the cache already had them.
@@ -112,6 +135,8 @@ pub struct Upstreams {
     /// Credentials by upstream name, read from the environment once. `Err` holds the
     /// variable name that was not set.
     credentials: BTreeMap<String, Result<(AuthScheme, Secret), String>>,
+    /// The committed, offline attestation folder (`[verify] attestation_cache`).
+    attestation_cache: Option<PathBuf>,
 }
 
 /// Response size ceiling for metadata and tarballs (some packuments are tens of MB).
@@ -132,7 +157,13 @@ impl Upstreams {
                     .insert(u.name.clone(), v.map(|v| (a.scheme, Secret::new(v))).ok_or_else(|| a.env_var.clone()));
             }
         }
-        Ok(Self { client, cache: MetadataCache::new(cache_dir), artifacts: ArtifactStore::new(cache_dir), credentials })
+        Ok(Self {
+            client,
+            cache: MetadataCache::new(cache_dir),
+            artifacts: ArtifactStore::new(cache_dir),
+            credentials,
+            attestation_cache: config.verify.attestation_cache.clone(),
+        })
     }
 
     /// The content-addressed artifact store next to the metadata cache.
@@ -154,6 +185,30 @@ impl Registry for Upstreams {
             return dir::npm_packument(&root, name).await;
         }
         npm::packument(self, upstream, name, full).await
+    }
+
+    async fn npm_attestations(
+        &self,
+        upstream: &Upstream,
+        name: &str,
+        version: &str,
+        url: Option<&str>,
+    ) -> Lookup<(Vec<u8>, EvidenceSource)> {
+        if let Some(dir) = &self.attestation_cache
+            && let Some(bytes) = evidence::read_cached_npm(dir, name, version).await
+        {
+            return Lookup::Found((bytes, EvidenceSource::AttestationCache));
+        }
+        let got = match (Self::dir_root(upstream), url) {
+            (Some(root), _) => dir::npm_attestations(&root, name, version).await,
+            (None, Some(url)) => npm::attestations(self, upstream, url).await,
+            (None, None) => Lookup::NotFound,
+        };
+        match got {
+            Lookup::Found(b) => Lookup::Found((b, EvidenceSource::Upstream)),
+            Lookup::NotFound => Lookup::NotFound,
+            Lookup::Failed(f) => Lookup::Failed(f),
+        }
     }
 
     async fn npm_tarball(

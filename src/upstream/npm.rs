@@ -78,6 +78,43 @@ pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, 
     }
 }
 
+/// An npm attestations response (immutable per version, so cached and revalidated).
+pub(super) async fn attestations(ups: &Upstreams, upstream: &Upstream, url: &str) -> Lookup<Vec<u8>> {
+    let parsed = match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+        _ => {
+            return Lookup::Failed(Failure {
+                kind: FailKind::Invalid,
+                status: None,
+                message: format!("attestations URL `{url}` is not an http(s) URL"),
+            });
+        }
+    };
+    let bucket = "npm-attestations-v1";
+    let cached = ups.cache.get(bucket, parsed.as_str());
+    match get(ups, upstream, &parsed, "application/json", cached.as_ref().map(|c| &c.meta)).await {
+        Got::Body { bytes, etag, last_modified } => {
+            let meta = CacheMeta { url: redact_url(&parsed), etag, last_modified };
+            if let Err(e) = ups.cache.put(bucket, parsed.as_str(), &meta, &bytes) {
+                tracing::warn!("could not write the metadata cache: {e}");
+            }
+            Lookup::Found(bytes)
+        }
+        Got::NotModified => cached.map_or_else(
+            || {
+                Lookup::Failed(Failure {
+                    kind: FailKind::Status,
+                    status: Some(304),
+                    message: "unexpected 304 for attestations".into(),
+                })
+            },
+            |c| Lookup::Found(c.body),
+        ),
+        Got::NotFound => Lookup::NotFound,
+        Got::Failed(f) => Lookup::Failed(f),
+    }
+}
+
 pub(super) async fn tarball(ups: &Upstreams, upstream: &Upstream, url: &str) -> Lookup<Vec<u8>> {
     let parsed = match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") => u,
