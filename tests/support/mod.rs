@@ -4,6 +4,7 @@
 
 pub mod fake_npm;
 pub mod shared;
+pub mod test_pki;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
