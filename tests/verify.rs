@@ -239,3 +239,187 @@ fn real_pypi_attestations_verify_with_the_right_identity_only() {
     assert!(v.verified, "{:?}", v.failure);
     assert_eq!(v.content, "message_signature");
 }
+
+// ---- The gate over a fake registry that publishes the real attestations --------------
+
+use support::fake_npm::FakeNpm;
+use support::{Locked, Project, chain_config, package_lock_v3};
+
+const REAL: [(&str, &str, &str); 3] = [
+    ("sigstore", "1.0.0", "sigstore-1.0.0.tgz"),
+    ("tuf-js", "1.0.0", "tuf-js-1.0.0.tgz"),
+    ("sigstore", "2.3.1", "sigstore-2.3.1.tgz"),
+];
+
+/// A registry serving the real tarballs and their real attestation responses; `mutate`
+/// may alter the attestations of one package before they are published.
+fn registry_with_real_attestations(
+    fx: &Path,
+    mutate: impl Fn(&str, &mut serde_json::Value),
+) -> (FakeNpm, Vec<(String, String, String)>) {
+    let reg = FakeNpm::start();
+    let mut locked = Vec::new();
+    for (name, version, tgz) in REAL {
+        let dir = fx.join("npm").join(format!("{name}@{version}"));
+        let integrity = reg.publish_bytes(name, version, "2023-01-01T00:00:00.000Z", read(&dir.join(tgz)));
+        let mut att: serde_json::Value = serde_json::from_slice(&read(&dir.join("attestations.json"))).unwrap();
+        mutate(&format!("{name}@{version}"), &mut att);
+        reg.publish_attestations(name, version, serde_json::to_vec(&att).unwrap());
+        locked.push((name.to_string(), version.to_string(), integrity));
+    }
+    (reg, locked)
+}
+
+fn gate(reg: &FakeNpm, locked: &[(String, String, String)], extra: &str, policy: &str) -> (Project, support::Run) {
+    let other = FakeNpm::start();
+    let p = Project::new();
+    p.write("depgate.toml", &chain_config(&reg.url(), &other.url(), extra, policy));
+    let entries: Vec<Locked<'_>> = locked
+        .iter()
+        .enumerate()
+        .map(|(i, (n, v, integ))| {
+            // Two versions of `sigstore`: install the second one nested, as npm would.
+            let mut l = Locked::new(n, v, integ, format!("{}{n}/-/{n}-{v}.tgz", reg.url()));
+            l.dev = i == 2;
+            l
+        })
+        .collect();
+    let mut lock: serde_json::Value = serde_json::from_str(&package_lock_v3(&entries[..2])).unwrap();
+    lock["packages"]["node_modules/tuf-js/node_modules/sigstore"] = serde_json::json!({"version": "2.3.1", "integrity": locked[2].2, "resolved": format!("{}sigstore/-/sigstore-2.3.1.tgz", reg.url())});
+    p.write("package-lock.json", &lock.to_string());
+    let run = p.depgate(&["check", "--current-time", "2026-01-01T00:00:00Z"], &[]);
+    (p, run)
+}
+
+#[test]
+fn gate_marks_real_attestations_verified_with_their_identities() {
+    let Some(fx) = support::shared::sigstore_fixtures("gate_marks_real_attestations_verified_with_their_identities")
+    else {
+        return;
+    };
+    let (reg, locked) = registry_with_real_attestations(&fx, |_, _| {});
+    let (p, run) = gate(&reg, &locked, "", "");
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    for (purl, repo) in [
+        ("pkg:npm/sigstore@1.0.0", "https://github.com/sigstore/sigstore-js"),
+        ("pkg:npm/tuf-js@1.0.0", "https://github.com/theupdateframework/tuf-js"),
+        ("pkg:npm/sigstore@2.3.1", "https://github.com/sigstore/sigstore-js"),
+    ] {
+        let r = p.record(purl);
+        let v = &r["verification"];
+        assert_eq!(v["status"], "verified", "{r:#}");
+        assert_eq!(v["evidence"], "upstream");
+        let prov = v["attestations"].as_array().unwrap().iter().find(|a| a["kind"] == "provenance").unwrap();
+        assert_eq!(prov["source_repo"], repo, "{prov:#}");
+        assert_eq!(prov["issuer"], "https://token.actions.githubusercontent.com");
+        assert!(prov["workflow"].as_str().unwrap().contains(".github/workflows/"), "{prov:#}");
+        let publish = v["attestations"].as_array().unwrap().iter().find(|a| a["kind"] == "publish").unwrap();
+        assert_eq!(publish["key_id"], "SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA");
+    }
+}
+
+#[test]
+fn gate_denies_tampered_and_wrong_identity_attestations() {
+    let Some(fx) = support::shared::sigstore_fixtures("gate_denies_tampered_and_wrong_identity_attestations") else {
+        return;
+    };
+    // Tamper with tuf-js's provenance: a flipped bit in the DSSE signature.
+    let (reg, locked) = registry_with_real_attestations(&fx, |pkg, att| {
+        if pkg == "tuf-js@1.0.0" {
+            let sig =
+                att["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"].as_str().unwrap().to_string();
+            let mut bytes = base64_decode(&sig);
+            bytes[20] ^= 1;
+            att["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"] = base64_encode(&bytes).into();
+        }
+    });
+    let (p, run) = gate(&reg, &locked, "", "");
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = p.record("pkg:npm/tuf-js@1.0.0");
+    assert_eq!(r["verification"]["status"], "violated", "{r:#}");
+    assert_eq!(r["decision"], "deny");
+    assert_eq!(r["findings"][0]["rule"], "signature-violated");
+    assert_eq!(p.record("pkg:npm/sigstore@1.0.0")["verification"]["status"], "verified");
+
+    // An identity rule on the upstream: only sigstore-js may build these packages.
+    let (reg, locked) = registry_with_real_attestations(&fx, |_, _| {});
+    let (p, run) = gate(&reg, &locked, "identity = [{ source_repository = \"sigstore/sigstore-js\" }]", "");
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = p.record("pkg:npm/tuf-js@1.0.0");
+    assert_eq!(r["verification"]["status"], "violated");
+    assert!(r["verification"]["reasons"][0].as_str().unwrap().contains("source repository"), "{r:#}");
+    assert_eq!(p.record("pkg:npm/sigstore@2.3.1")["verification"]["status"], "verified");
+}
+
+#[test]
+fn gate_verifies_offline_from_the_attestation_cache() {
+    let Some(fx) = support::shared::sigstore_fixtures("gate_verifies_offline_from_the_attestation_cache") else {
+        return;
+    };
+    let reg = FakeNpm::start();
+    let dir = fx.join("npm/sigstore@1.0.0");
+    let integrity =
+        reg.publish_bytes("sigstore", "1.0.0", "2023-01-01T00:00:00.000Z", read(&dir.join("sigstore-1.0.0.tgz")));
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        &(chain_config(&reg.url(), &reg.url(), "", "") + "\n[verify]\nattestation_cache = \".depgate/attestations\"\n")
+            .replace("chain = [\"curated\", \"public\"]", "chain = [\"curated\"]"),
+    );
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[Locked::new(
+            "sigstore",
+            "1.0.0",
+            &integrity,
+            format!("{}sigstore/-/sigstore-1.0.0.tgz", reg.url()),
+        )]),
+    );
+    p.write(
+        ".depgate/attestations/npm/sigstore/1.0.0.json",
+        &String::from_utf8(read(&dir.join("attestations.json"))).unwrap(),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = p.record("pkg:npm/sigstore@1.0.0");
+    assert_eq!(r["verification"]["status"], "verified", "{r:#}");
+    assert_eq!(r["verification"]["evidence"], "attestation_cache");
+    assert!(reg.log().iter().all(|l| !l.path.contains("attestations")));
+}
+
+#[test]
+fn advertised_but_missing_attestations_are_violated_and_absent_ones_unverifiable() {
+    let reg = FakeNpm::start();
+    let a = reg.publish("gone", "1.0.0", "2023-01-01T00:00:00.000Z");
+    reg.advertise_missing_attestations("gone", "1.0.0");
+    let b = reg.publish("plain", "1.0.0", "2023-01-01T00:00:00.000Z");
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        &chain_config(&reg.url(), &reg.url(), "", "")
+            .replace("chain = [\"curated\", \"public\"]", "chain = [\"curated\"]"),
+    );
+    p.write(
+        "package-lock.json",
+        &package_lock_v3(&[
+            Locked::new("gone", "1.0.0", &a, format!("{}gone/-/gone-1.0.0.tgz", reg.url())),
+            Locked::new("plain", "1.0.0", &b, format!("{}plain/-/plain-1.0.0.tgz", reg.url())),
+        ]),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(p.record("pkg:npm/gone@1.0.0")["verification"]["status"], "violated");
+    let plain = p.record("pkg:npm/plain@1.0.0");
+    assert_eq!(plain["verification"]["status"], "unverifiable");
+    assert_eq!(plain["decision"], "allow", "unverifiable is reported, not blocked, by default");
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(b)
+}

@@ -20,6 +20,8 @@ struct Job {
     name: String,
     version: String,
     url: Option<String>,
+    /// The registry's own metadata says attestations exist (`dist.attestations`).
+    advertised: bool,
 }
 
 /// Fetch and verify the evidence of every resolved npm version.
@@ -41,17 +43,19 @@ pub(super) async fn verify_all<R: Registry>(
             }
             let owner = r.priority? - 1;
             let version = &rec.package.version;
-            let url = packument
+            let advertised_url = packument
                 .as_ref()
                 .and_then(|p| p.versions.get(version))
                 .and_then(|v| v.dist.attestations.as_ref())
-                .and_then(|a| a.url.clone())
-                .or_else(|| {
-                    chain[owner].attestations.as_ref().map(|t| {
-                        t.replace("{name}", &rec.package.name.replace('/', "%2f")).replace("{version}", version)
-                    })
-                });
-            Some(Job { index, owner, name: rec.package.name.clone(), version: version.clone(), url })
+                .and_then(|a| a.url.clone());
+            let advertised = advertised_url.is_some();
+            let url = advertised_url.or_else(|| {
+                chain[owner]
+                    .attestations
+                    .as_ref()
+                    .map(|t| t.replace("{name}", &rec.package.name.replace('/', "%2f")).replace("{version}", version))
+            });
+            Some(Job { index, owner, name: rec.package.name.clone(), version: version.clone(), url, advertised })
         })
         .collect();
     let fetched: Vec<(Job, Lookup<(Vec<u8>, crate::upstream::EvidenceSource)>)> = futures::stream::iter(jobs)
@@ -76,6 +80,14 @@ pub(super) async fn verify_all<R: Registry>(
                         .map(|(job, got)| {
                             let (rec, packument) = &records[job.index];
                             let out = match got {
+                                Lookup::NotFound if job.advertised => Ok(Some(Verification {
+                                    status: "violated",
+                                    reasons: vec![format!(
+                                        "the registry advertises attestations at {} but serves none",
+                                        crate::upstream::redact_text(job.url.as_deref().unwrap_or_default())
+                                    )],
+                                    ..Verification::unverifiable()
+                                })),
                                 Lookup::NotFound => Ok(None),
                                 Lookup::Failed(f) => Err(f.clone()),
                                 Lookup::Found((bytes, source)) => {

@@ -43,6 +43,7 @@ pub struct Logged {
 struct Inner {
     docs: HashMap<String, serde_json::Value>,
     tarballs: HashMap<String, Vec<u8>>,
+    attestations: HashMap<String, Vec<u8>>,
     faults: HashMap<String, Fault>,
     log: Vec<Logged>,
     latency: Duration,
@@ -118,6 +119,24 @@ impl FakeNpm {
         doc["dist-tags"]["latest"] = serde_json::json!(version);
         g.tarballs.insert(path, bytes);
         integrity
+    }
+
+    /// Serve an npm attestations response for `name@version` and advertise it in the
+    /// packument (`dist.attestations.url`), as the npm registry does.
+    pub fn publish_attestations(&self, name: &str, version: &str, body: Vec<u8>) {
+        let key = format!("{name}@{version}");
+        let url = format!("http://{}/-/npm/v1/attestations/{key}", self.addr);
+        let mut g = self.inner.lock().unwrap();
+        g.docs.get_mut(name).unwrap()["versions"][version]["dist"]["attestations"] =
+            serde_json::json!({"url": url, "provenance": {"predicateType": "https://slsa.dev/provenance/v1"}});
+        g.attestations.insert(key, body);
+    }
+
+    /// Advertise attestations in the packument without serving them.
+    pub fn advertise_missing_attestations(&self, name: &str, version: &str) {
+        let url = format!("http://{}/-/npm/v1/attestations/{name}@{version}", self.addr);
+        let mut g = self.inner.lock().unwrap();
+        g.docs.get_mut(name).unwrap()["versions"][version]["dist"]["attestations"] = serde_json::json!({"url": url});
     }
 
     /// Set a field of one version's manifest (e.g. `deprecated`).
@@ -226,6 +245,12 @@ async fn respond(
     let trimmed = path.trim_start_matches('/');
     let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
     let g = state.lock().unwrap();
+    if let Some(key) = decoded.strip_prefix("-/npm/v1/attestations/") {
+        return match g.attestations.get(key) {
+            Some(body) => ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response(),
+            None => (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response(),
+        };
+    }
     if decoded.contains("/-/") {
         return match g.tarballs.get(&decoded) {
             Some(bytes) => {
