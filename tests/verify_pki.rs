@@ -132,7 +132,7 @@ fn certificate_from_an_untrusted_ca_fails_at_certificate() {
 fn ca_outside_its_trusted_window_fails_at_certificate() {
     // The CA is known but the trusted root says it stopped issuing before the signing.
     let spec = Spec { ca_valid_until: Some(T0 - 1), ..Spec::new(ARTIFACT) };
-    assert_fails_at(&verify(&sign(&spec), ARTIFACT), Stage::Certificate, "no trusted certificate authority");
+    assert_fails_at(&verify(&sign(&spec), ARTIFACT), Stage::TrustRoot, "no trusted certificate authority");
 }
 
 #[test]

@@ -480,7 +480,11 @@ fn stage_of(e: &sigstore_verify::Error) -> Stage {
     use sigstore_verify::{CertificateError, Error};
     match e {
         Error::InvalidBundle(_) | Error::UnsupportedBundle(_) | Error::Types(_) | Error::Bundle(_) => Stage::Bundle,
-        Error::InvalidTrustRoot(_) | Error::TrustRoot(_) | Error::TrustedCertificate(_) => Stage::TrustRoot,
+        // No CA of the trusted root was valid at the signing time: a trust-root verdict.
+        Error::InvalidTrustRoot(_)
+        | Error::TrustRoot(_)
+        | Error::TrustedCertificate(_)
+        | Error::Certificate(CertificateError::NoValidAuthority { .. }) => Stage::TrustRoot,
         Error::Certificate(CertificateError::Sct(_)) => Stage::Sct,
         Error::Certificate(_) => Stage::Certificate,
         Error::TransparencyLog(_) => Stage::TransparencyLog,

@@ -9,8 +9,9 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{
-    AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PolicyConfig, Require,
-    Upstream, UpstreamKind, VerifyConfig, PackageIdentity, TrustedRootRef};
+    AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, FallReason, Location, PackageIdentity, PolicyConfig,
+    Require, TrustedRootRef, Upstream, UpstreamKind, VerifyConfig,
+};
 use crate::ecosystem::Ecosystem;
 
 const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify"];
@@ -47,8 +48,17 @@ const POLICY_KEYS: &[&str] = &[
 const TIER_KEYS: &[&str] = &["quarantine_days", "require"];
 const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache", "require_declared_repository", "identity"];
 const IDENTITY_KEYS: &[&str] = &[
-    "issuer", "san", "san_regex", "source_repository", "repository_id", "workflow", "ref", "commit", "runner_environment",
-    "build_trigger", "packages",
+    "issuer",
+    "san",
+    "san_regex",
+    "source_repository",
+    "repository_id",
+    "workflow",
+    "ref",
+    "commit",
+    "runner_environment",
+    "build_trigger",
+    "packages",
 ];
 
 struct Ctx<'a> {
@@ -508,13 +518,23 @@ fn parse_upstream(
                 .collect()
         }),
     };
-    let identity = t.get("identity").map(|v| parse_identity_list(cx, v, &format!("[upstream.{name}] identity"), false)).unwrap_or_default();
+    let identity = t
+        .get("identity")
+        .map(|v| parse_identity_list(cx, v, &format!("[upstream.{name}] identity"), false))
+        .unwrap_or_default();
     let identity: Vec<crate::attest::IdentityPolicy> = identity.into_iter().map(|(_, p)| p).collect();
     let attestations = t.get("attestations").and_then(|v| {
         let s = cx.string(v, "attestations")?;
-        let ok = (s.starts_with("https://") || s.starts_with("http://")) && s.contains("{name}") && s.contains("{version}");
+        let ok =
+            (s.starts_with("https://") || s.starts_with("http://")) && s.contains("{name}") && s.contains("{version}");
         if !ok {
-            cx.err(v.span(), format!("`attestations` of upstream `{name}` must be an http(s) URL template with {{name}} and {{version}}"), "for example attestations = \"https://vendor.example/attestations/{name}/{version}.json\"");
+            cx.err(
+                v.span(),
+                format!(
+                    "`attestations` of upstream `{name}` must be an http(s) URL template with {{name}} and {{version}}"
+                ),
+                "for example attestations = \"https://vendor.example/attestations/{name}/{version}.json\"",
+            );
         }
         ok.then_some(s)
     });
@@ -693,12 +713,18 @@ fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, base_dir: &P
     let Some(t) = v.and_then(|v| cx.table(v, "verify")) else { return out };
     cx.unknown_keys(t, VERIFY_KEYS, "[verify]");
     if let Some(v) = t.get("trusted_root") {
-        let list = if v.get_ref().is_str() { cx.string(v, "trusted_root").map(|s| vec![(s, v.span())]) } else { cx.string_list(v, "trusted_root") };
+        let list = if v.get_ref().is_str() {
+            cx.string(v, "trusted_root").map(|s| vec![(s, v.span())])
+        } else {
+            cx.string_list(v, "trusted_root")
+        };
         if let Some(list) = list {
-            out.trusted_roots = list
-                .into_iter()
-                .map(|(s, _)| if s == "embedded" { TrustedRootRef::Embedded } else { TrustedRootRef::File(base_dir.join(s)) })
-                .collect();
+            out.trusted_roots =
+                list.into_iter()
+                    .map(|(s, _)| {
+                        if s == "embedded" { TrustedRootRef::Embedded } else { TrustedRootRef::File(base_dir.join(s)) }
+                    })
+                    .collect();
         }
     }
     if let Some(s) = t.get("attestation_cache").and_then(|v| cx.string(v, "attestation_cache")) {
@@ -725,51 +751,73 @@ fn parse_identity_list(
     with_packages: bool,
 ) -> Vec<(Vec<String>, crate::attest::IdentityPolicy)> {
     let Some(items) = v.get_ref().as_array() else {
-        cx.err(v.span(), format!("{what} must be an array of tables"), "write identity = [{ issuer = \"…\", source_repository = \"owner/repo\" }]");
+        cx.err(
+            v.span(),
+            format!("{what} must be an array of tables"),
+            "write identity = [{ issuer = \"…\", source_repository = \"owner/repo\" }]",
+        );
         return Vec::new();
     };
     let mut out = Vec::new();
     for item in items {
         let Some(t) = cx.table(item, what) else { continue };
         cx.unknown_keys(t, IDENTITY_KEYS, what);
-        let mut s = |key: &str| t.get(key).and_then(|v| cx.string(v, key));
-        let mut p = crate::attest::IdentityPolicy {
-            issuer: s("issuer"),
-            source_repo: s("source_repository"),
-            repo_id: s("repository_id"),
-            workflow: s("workflow"),
-            git_ref: s("ref"),
-            commit: s("commit"),
-            runner_environment: s("runner_environment"),
-            build_trigger: s("build_trigger"),
-            san: s("san").map(crate::attest::SanMatch::Exact),
+        let mut text = |key: &str| t.get(key).and_then(|v| cx.string(v, key));
+        let mut policy = crate::attest::IdentityPolicy {
+            issuer: text("issuer"),
+            source_repo: text("source_repository"),
+            repo_id: text("repository_id"),
+            workflow: text("workflow"),
+            git_ref: text("ref"),
+            commit: text("commit"),
+            runner_environment: text("runner_environment"),
+            build_trigger: text("build_trigger"),
+            san: text("san").map(crate::attest::SanMatch::Exact),
         };
-        if let Some(r) = t.get("san_regex") {
-            if p.san.is_some() {
-                cx.err(r.span(), "give `san` or `san_regex`, not both", "keep one of them");
-            } else if let Some(text) = cx.string(r, "san_regex") {
+        if let Some(regex_value) = t.get("san_regex") {
+            if policy.san.is_some() {
+                cx.err(regex_value.span(), "give `san` or `san_regex`, not both", "keep one of them");
+            } else if let Some(text) = cx.string(regex_value, "san_regex") {
                 match regex::Regex::new(&text) {
-                    Ok(re) => p.san = Some(crate::attest::SanMatch::Regex(re)),
-                    Err(e) => cx.err(r.span(), format!("`san_regex` is not a valid regular expression: {e}"), "anchor it, e.g. \"^https://github.com/acme/\""),
+                    Ok(re) => policy.san = Some(crate::attest::SanMatch::Regex(re)),
+                    Err(e) => cx.err(
+                        regex_value.span(),
+                        format!("`san_regex` is not a valid regular expression: {e}"),
+                        "anchor it, e.g. \"^https://github.com/acme/\"",
+                    ),
                 }
             }
         }
-        if p.is_empty() {
-            cx.err(item.span(), format!("an entry of {what} names no identity field"), format!("set at least one of: {}", IDENTITY_KEYS[..10].join(", ")));
+        if policy.is_empty() {
+            cx.err(
+                item.span(),
+                format!("an entry of {what} names no identity field"),
+                format!("set at least one of: {}", IDENTITY_KEYS[..10].join(", ")),
+            );
         }
         let packages = match (with_packages, t.get("packages")) {
-            (true, Some(v)) => cx.string_list(v, "packages").map(|l| l.into_iter().map(|(s, _)| s).collect()).unwrap_or_default(),
+            (true, Some(v)) => {
+                cx.string_list(v, "packages").map(|l| l.into_iter().map(|(s, _)| s).collect()).unwrap_or_default()
+            }
             (true, None) => {
-                cx.err(item.span(), format!("an entry of {what} has no `packages`"), "add packages = [\"pkg:npm/name@*\"] (purl globs)");
+                cx.err(
+                    item.span(),
+                    format!("an entry of {what} has no `packages`"),
+                    "add packages = [\"pkg:npm/name@*\"] (purl globs)",
+                );
                 Vec::new()
             }
             (false, Some(v)) => {
-                cx.err(v.span(), "`packages` belongs in [[verify.identity]], not in an upstream's identity", "remove it here");
+                cx.err(
+                    v.span(),
+                    "`packages` belongs in [[verify.identity]], not in an upstream's identity",
+                    "remove it here",
+                );
                 Vec::new()
             }
             (false, None) => Vec::new(),
         };
-        out.push((packages, p));
+        out.push((packages, policy));
     }
     out
 }

@@ -14,6 +14,11 @@ use crate::config::{Config, Upstream};
 use crate::ecosystem::npm::packument::Packument;
 use crate::upstream::{Lookup, Registry};
 
+/// What fetching one job's evidence gave.
+type Fetched = (Job, Lookup<(Vec<u8>, crate::upstream::EvidenceSource)>);
+/// Per record: the verification, nothing (no evidence), or the fetch failure.
+type Slot = (usize, Result<Option<Verification>, crate::upstream::Failure>);
+
 struct Job {
     index: usize,
     owner: usize,
@@ -58,7 +63,7 @@ pub(super) async fn verify_all<R: Registry>(
             Some(Job { index, owner, name: rec.package.name.clone(), version: version.clone(), url, advertised })
         })
         .collect();
-    let fetched: Vec<(Job, Lookup<(Vec<u8>, crate::upstream::EvidenceSource)>)> = futures::stream::iter(jobs)
+    let fetched: Vec<Fetched> = futures::stream::iter(jobs)
         .map(|job| async move {
             let got = registry.npm_attestations(chain[job.owner], &job.name, &job.version, job.url.as_deref()).await;
             (job, got)
@@ -70,7 +75,7 @@ pub(super) async fn verify_all<R: Registry>(
     // Signature checks are CPU work: spread them over the cores.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
     let per = fetched.len().div_ceil(threads).max(1);
-    let slots: Vec<(usize, Result<Option<Verification>, crate::upstream::Failure>)> = std::thread::scope(|s| {
+    let slots: Vec<Slot> = std::thread::scope(|s| {
         let handles: Vec<_> = fetched
             .chunks(per)
             .map(|part| {
