@@ -36,6 +36,11 @@ pub enum Command {
     List(ListArgs),
     /// Write a commented starter depgate.toml.
     Init(InitArgs),
+    /// Verify one artifact against one bundle (Sigstore bundle, PEP 740 provenance or
+    /// attestation, or an npm attestations response). Exit 0 verified, 1 not verified.
+    Verify(VerifyArgs),
+    /// Fill the attestation cache (`[verify] attestation_cache`) for offline verification.
+    Attest(AttestArgs),
     /// Gate the bundled demo project end to end and show the report.
     Demo(DemoArgs),
     /// Policy tooling: input schema, builtin rules, policy tests, evaluation, bundles.
@@ -255,4 +260,86 @@ pub struct DemoArgs {
     /// Use the live public npm registry as the public tier instead of the bundled snapshot.
     #[arg(long)]
     pub live: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The artifact file (tarball, wheel, jar, …).
+    pub artifact: PathBuf,
+
+    /// The bundle: a Sigstore bundle, a PEP 740 provenance object or attestation, or an
+    /// npm attestations response.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: PathBuf,
+
+    /// Expected certificate identity (SAN), exactly.
+    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
+    pub certificate_identity: Option<String>,
+
+    /// Expected certificate identity (SAN), as a regular expression.
+    #[arg(long, value_name = "REGEX")]
+    pub certificate_identity_regexp: Option<String>,
+
+    /// Expected OIDC issuer of the certificate.
+    #[arg(long, value_name = "URL")]
+    pub certificate_oidc_issuer: Option<String>,
+
+    /// Expected source repository (`owner/repo` or URL) in the certificate.
+    #[arg(long, value_name = "REPO")]
+    pub source_repository: Option<String>,
+
+    /// Expected workflow (path, file name, or full build-config URI).
+    #[arg(long, value_name = "WORKFLOW")]
+    pub workflow: Option<String>,
+
+    /// Expected git ref (e.g. `refs/tags/v1.0.0`).
+    #[arg(long = "ref", value_name = "REF")]
+    pub git_ref: Option<String>,
+
+    /// Verify a key-signed bundle with this PEM public key.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+
+    /// Trust this `trusted_root.json` instead of the embedded Sigstore production root
+    /// (repeatable).
+    #[arg(long = "trusted-root", value_name = "FILE")]
+    pub trusted_roots: Vec<PathBuf>,
+
+    /// The subject name the attestation must be about (a purl like `pkg:npm/x@1.0.0`,
+    /// or a file name). Default: the artifact's file name for PEP 740; none otherwise.
+    #[arg(long, value_name = "NAME")]
+    pub subject: Option<String>,
+
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    #[command(subcommand)]
+    pub command: AttestCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AttestCommand {
+    /// Fetch the attestations of every locked package into the attestation cache.
+    Pull(AttestPullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AttestPullArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+
+    /// Configuration file (default: depgate.toml in the project folder).
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+
+    /// Folder to fill (default: `[verify] attestation_cache`, else `.depgate/attestations`).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// Cache folder for metadata.
+    #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
 }

@@ -423,3 +423,115 @@ fn base64_encode(b: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(b)
 }
+
+// ---- `depgate verify` and `depgate attest pull` ---------------------------------------
+
+fn depgate(args: &[&str]) -> support::Run {
+    Project::new().depgate(args, &[])
+}
+
+#[test]
+fn verify_command_uses_cosign_flags_and_exit_codes() {
+    let Some(fx) = support::shared::sigstore_fixtures("verify_command_uses_cosign_flags_and_exit_codes") else {
+        return;
+    };
+    let p = |rel: &str| fx.join(rel).to_string_lossy().into_owned();
+    let wheel = p("pypi/rfc8785-0.1.2/rfc8785-0.1.2-py3-none-any.whl");
+    let bundle = p("pypi/rfc8785-0.1.2/rfc8785-0.1.2-py3-none-any.whl.sigstore");
+    let ok = depgate(&[
+        "verify",
+        &wheel,
+        "--bundle",
+        &bundle,
+        "--certificate-identity-regexp",
+        "^https://github.com/trailofbits/rfc8785.py/",
+        "--certificate-oidc-issuer",
+        "https://token.actions.githubusercontent.com",
+        "--source-repository",
+        "trailofbits/rfc8785.py",
+        "--ref",
+        "refs/tags/v0.1.2",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.all_output());
+    assert!(
+        ok.stdout.contains("VERIFIED") && ok.stdout.contains("transparency_log") && ok.stdout.contains("identity"),
+        "{}",
+        ok.stdout
+    );
+    let wrong =
+        depgate(&["verify", &wheel, "--bundle", &bundle, "--source-repository", "evil/rfc8785.py", "--format", "json"]);
+    assert_eq!(wrong.code, 1, "{}", wrong.all_output());
+    let doc: serde_json::Value = serde_json::from_str(&wrong.stdout).unwrap();
+    assert_eq!(doc["verified"], false);
+    assert_eq!(doc["attestations"][0]["verdict"]["failure"]["stage"], "identity");
+
+    // An npm attestations response needs the package it must be about.
+    let tgz = p("npm/sigstore@1.0.0/sigstore-1.0.0.tgz");
+    let att = p("npm/sigstore@1.0.0/attestations.json");
+    assert_eq!(depgate(&["verify", &tgz, "--bundle", &att]).code, 2);
+    let npm = depgate(&[
+        "verify",
+        &tgz,
+        "--bundle",
+        &att,
+        "--subject",
+        "pkg:npm/sigstore@1.0.0",
+        "--source-repository",
+        "sigstore/sigstore-js",
+    ]);
+    assert_eq!(npm.code, 0, "{}", npm.all_output());
+    assert!(npm.stdout.contains("SHA256:jl3bwswu80PjjokCgh0o2w5c2U4LhQAE57gj9cz1kzA"), "{}", npm.stdout);
+
+    // PEP 740: the subject defaults to the artifact's file name.
+    let sdist = p("pypi/pypi_attestations-0.0.19/pypi_attestations-0.0.19.tar.gz");
+    let prov = p("pypi/pypi_attestations-0.0.19/pypi_attestations-0.0.19.tar.gz.provenance");
+    assert_eq!(depgate(&["verify", &sdist, "--bundle", &prov]).code, 0);
+
+    // A managed key and a custom trusted root.
+    let case = fx.join("generic/sigstore-conformance/managed-key-and-trusted-root");
+    let a_txt = p("generic/sigstore-conformance/a.txt");
+    let keyed = depgate(&[
+        "verify",
+        &a_txt,
+        "--bundle",
+        &case.join("bundle.sigstore.json").to_string_lossy(),
+        "--key",
+        &case.join("key.pub").to_string_lossy(),
+        "--trusted-root",
+        &case.join("trusted_root.json").to_string_lossy(),
+    ]);
+    assert_eq!(keyed.code, 0, "{}", keyed.all_output());
+    // Bad input: a clear usage error, never a panic.
+    let bad = depgate(&["verify", &a_txt, "--bundle", &a_txt]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("not JSON") && !bad.stderr.contains("panicked"), "{}", bad.stderr);
+}
+
+#[test]
+fn attest_pull_fills_the_cache_for_an_offline_check() {
+    let Some(fx) = support::shared::sigstore_fixtures("attest_pull_fills_the_cache_for_an_offline_check") else {
+        return;
+    };
+    let (reg, locked) = registry_with_real_attestations(&fx, |_, _| {});
+    let p = Project::new();
+    let cfg = chain_config(&reg.url(), &reg.url(), "", "")
+        .replace("chain = [\"curated\", \"public\"]", "chain = [\"curated\"]")
+        + "\n[verify]\nattestation_cache = \"attestations\"\n";
+    p.write("depgate.toml", &cfg);
+    let entries: Vec<Locked<'_>> =
+        locked[..2].iter().map(|(n, v, i)| Locked::new(n, v, i, format!("{}{n}/-/{n}-{v}.tgz", reg.url()))).collect();
+    p.write("package-lock.json", &package_lock_v3(&entries));
+    let pull = p.depgate(&["attest", "pull"], &[]);
+    assert_eq!(pull.code, 0, "{}", pull.all_output());
+    assert!(pull.stderr.contains("2 attestation set(s) written"), "{}", pull.stderr);
+    assert!(p.path().join("attestations/npm/tuf-js/1.0.0.json").is_file());
+    reg.clear_log();
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    for purl in ["pkg:npm/sigstore@1.0.0", "pkg:npm/tuf-js@1.0.0"] {
+        let r = p.record(purl);
+        assert_eq!(r["verification"]["status"], "verified");
+        assert_eq!(r["verification"]["evidence"], "attestation_cache");
+    }
+    assert!(reg.log().iter().all(|l| !l.path.contains("attestations")), "{:?}", reg.log());
+}

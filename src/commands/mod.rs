@@ -1,11 +1,13 @@
 //! The commands: wire CLI arguments to config, inputs, the engine and the report.
 //! Each returns an [`ExitStatus`] or a [`CommandError`] that already says what to do.
 
+mod attest;
 mod check;
 mod demo;
 mod list;
 mod policy;
 mod trust;
+mod verify;
 
 use std::path::Path;
 
@@ -23,6 +25,8 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::List(args) => list::run(&args),
         Command::Init(args) => init(&args),
         Command::Demo(args) => demo::run(args, color).await,
+        Command::Verify(args) => verify::run(&args),
+        Command::Attest(args) => attest::run(args).await,
         Command::Policy(args) => policy::run(args),
         Command::Trust(args) => trust::run(&args),
     }

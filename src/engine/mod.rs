@@ -8,6 +8,8 @@ mod integrity;
 pub mod model;
 mod verify;
 
+pub use verify::collect_evidence;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -52,9 +54,30 @@ pub async fn run<R: Registry>(
     opts: &Options,
 ) -> Vec<Record> {
     let chain = config.chain(Ecosystem::Npm);
+    let mut records = resolve_records(config, registry, coords, opts).await;
+
+    if opts.download {
+        download_all(registry, &chain, &mut records, opts.concurrency).await;
+    }
+    verify::verify_all(config, registry, trust, &chain, &mut records, opts.concurrency).await;
+
+    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
+    decide_all(policy, &mut records, opts);
+    records
+}
+
+/// Resolve every coordinate through its chain: records with resolution (no verification
+/// or decision yet), each with the owner's packument.
+pub(crate) async fn resolve_records<R: Registry>(
+    config: &Config,
+    registry: &R,
+    coords: &[Coordinate],
+    opts: &Options,
+) -> Vec<(Record, Option<Arc<Packument>>)> {
+    let chain = config.chain(Ecosystem::Npm);
     let outcomes = resolve_names(config, registry, &chain, coords, opts).await;
 
-    let mut records: Vec<(Record, Option<Arc<Packument>>)> = coords
+    coords
         .iter()
         .map(|c| {
             let package = PackageInfo::from_coordinate(c);
@@ -80,16 +103,7 @@ pub async fn run<R: Registry>(
             };
             (rec, packument)
         })
-        .collect();
-
-    if opts.download {
-        download_all(registry, &chain, &mut records, opts.concurrency).await;
-    }
-    verify::verify_all(config, registry, trust, &chain, &mut records, opts.concurrency).await;
-
-    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
-    decide_all(policy, &mut records, opts);
-    records
+        .collect()
 }
 
 /// One chain walk per distinct name, `concurrency` at a time.

@@ -38,6 +38,17 @@ pub(super) async fn verify_all<R: Registry>(
     records: &mut [(Record, Option<Arc<Packument>>)],
     concurrency: usize,
 ) {
+    let fetched = fetch_evidence(registry, chain, records, concurrency).await;
+    verify_fetched(config, trust, chain, records, fetched);
+}
+
+/// The evidence of every resolved npm version, fetched `concurrency` at a time.
+async fn fetch_evidence<R: Registry>(
+    registry: &R,
+    chain: &[&Upstream],
+    records: &[(Record, Option<Arc<Packument>>)],
+    concurrency: usize,
+) -> Vec<Fetched> {
     let jobs: Vec<Job> = records
         .iter()
         .enumerate()
@@ -63,15 +74,47 @@ pub(super) async fn verify_all<R: Registry>(
             Some(Job { index, owner, name: rec.package.name.clone(), version: version.clone(), url, advertised })
         })
         .collect();
-    let fetched: Vec<Fetched> = futures::stream::iter(jobs)
+    futures::stream::iter(jobs)
         .map(|job| async move {
             let got = registry.npm_attestations(chain[job.owner], &job.name, &job.version, job.url.as_deref()).await;
             (job, got)
         })
         .buffer_unordered(concurrency.max(1))
         .collect()
-        .await;
+        .await
+}
 
+/// The attestations of each resolvable npm coordinate as the owner (or the attestation
+/// cache) serves them, for `depgate attest pull`: `(name, version, outcome)`.
+pub async fn collect_evidence<R: Registry>(
+    config: &Config,
+    registry: &R,
+    coords: &[crate::ecosystem::Coordinate],
+    opts: &super::Options,
+) -> Vec<(String, String, Lookup<Vec<u8>>)> {
+    let records = super::resolve_records(config, registry, coords, opts).await;
+    let chain = config.chain(crate::ecosystem::Ecosystem::Npm);
+    fetch_evidence(registry, &chain, &records, opts.concurrency)
+        .await
+        .into_iter()
+        .map(|(job, got)| {
+            let got = match got {
+                Lookup::Found((bytes, _)) => Lookup::Found(bytes),
+                Lookup::NotFound => Lookup::NotFound,
+                Lookup::Failed(f) => Lookup::Failed(f),
+            };
+            (job.name, job.version, got)
+        })
+        .collect()
+}
+
+fn verify_fetched(
+    config: &Config,
+    trust: &Trust,
+    chain: &[&Upstream],
+    records: &mut [(Record, Option<Arc<Packument>>)],
+    fetched: Vec<Fetched>,
+) {
     // Signature checks are CPU work: spread them over the cores.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
     let per = fetched.len().div_ceil(threads).max(1);

@@ -1,0 +1,162 @@
+//! `depgate verify ARTIFACT --bundle FILE`: one artifact, one bundle, every stage shown.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::attest::formats::{Checked, verify_npm_attestations, verify_pep740};
+use crate::attest::{IdentityPolicy, SanMatch, Subject, Trust};
+use crate::cli::{Format, VerifyArgs};
+use crate::exit::{CommandError, ExitStatus};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    artifact: String,
+    bundle: String,
+    format: &'a str,
+    verified: bool,
+    attestations: &'a [Checked],
+}
+
+fn policy(args: &VerifyArgs) -> Result<IdentityPolicy, CommandError> {
+    let san = match (&args.certificate_identity, &args.certificate_identity_regexp) {
+        (Some(s), _) => Some(SanMatch::Exact(s.clone())),
+        (None, Some(r)) => Some(SanMatch::Regex(regex::Regex::new(r).map_err(|e| {
+            CommandError::usage(format!("error: --certificate-identity-regexp is not a valid regular expression: {e}"))
+        })?)),
+        (None, None) => None,
+    };
+    Ok(IdentityPolicy {
+        issuer: args.certificate_oidc_issuer.clone(),
+        san,
+        source_repo: args.source_repository.clone(),
+        workflow: args.workflow.clone(),
+        git_ref: args.git_ref.clone(),
+        ..IdentityPolicy::default()
+    })
+}
+
+fn trust(args: &VerifyArgs) -> Result<Trust, CommandError> {
+    let mut t = if args.trusted_roots.is_empty() {
+        Trust::embedded().map_err(|e| CommandError::failure(format!("error: {e}")))?
+    } else {
+        let mut t = Trust::empty();
+        for p in &args.trusted_roots {
+            let text = std::fs::read_to_string(p)
+                .map_err(|e| CommandError::usage(format!("error: cannot read {}: {e}", p.display())))?;
+            t.add_root_json(&p.display().to_string(), &text).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+        }
+        t.add_npm_keys();
+        t
+    };
+    if let Some(k) = &args.key {
+        let pem = std::fs::read_to_string(k)
+            .map_err(|e| CommandError::usage(format!("error: cannot read --key {}: {e}", k.display())))?;
+        t.add_pem_key(&pem).map_err(|e| CommandError::usage(format!("error: {}: {e}", k.display())))?;
+    }
+    Ok(t)
+}
+
+pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
+    let artifact = std::fs::read(&args.artifact).map_err(|e| {
+        CommandError::usage(format!("error: cannot read the artifact {}: {e}", args.artifact.display()))
+    })?;
+    let bundle = std::fs::read(&args.bundle)
+        .map_err(|e| CommandError::usage(format!("error: cannot read the bundle {}: {e}", args.bundle.display())))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bundle).map_err(|e| {
+        CommandError::usage(format!("error: {}: not JSON ({e})\n  help: pass a Sigstore bundle, a PEP 740 provenance or attestation, or an npm attestations response", args.bundle.display()))
+    })?;
+    let policy = policy(args)?;
+    let trust = trust(args)?;
+    let subject = Subject::Bytes(&artifact);
+    let file_name = args.artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let (format, checked) = if doc.get("attestations").is_some() {
+        let name = args.subject.clone().ok_or_else(|| {
+            CommandError::usage("error: an npm attestations response needs --subject pkg:npm/NAME@VERSION (the package it must be about)")
+        })?;
+        ("npm-attestations", verify_npm_attestations(&trust, &bundle, &name, subject, &policy))
+    } else if doc.get("attestation_bundles").is_some() || doc.get("envelope").is_some() {
+        let name = args.subject.clone().unwrap_or(file_name);
+        ("pep740", verify_pep740(&trust, &bundle, &name, subject, &policy))
+    } else {
+        let text = String::from_utf8_lossy(&bundle);
+        let verdict = trust.verify_bundle(&text, subject, args.subject.as_deref(), &policy);
+        ("sigstore-bundle", Ok(vec![Checked { kind: "signature".into(), verdict }]))
+    };
+    let checked = checked.map_err(|e| CommandError::usage(format!("error: {}: {e}", args.bundle.display())))?;
+    let verified = !checked.is_empty() && checked.iter().all(|c| c.verdict.verified);
+    let report = Report {
+        artifact: args.artifact.display().to_string(),
+        bundle: args.bundle.display().to_string(),
+        format,
+        verified,
+        attestations: &checked,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other).and_then(|()| writeln!(out))
+        }
+        Format::Table => print_human(&mut out, &report, &policy),
+    };
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(CommandError::failure(format!("error: cannot write to stdout: {e}")));
+    }
+    Ok(if verified { ExitStatus::Allowed } else { ExitStatus::Denied })
+}
+
+fn print_human(w: &mut impl Write, r: &Report<'_>, policy: &IdentityPolicy) -> std::io::Result<()> {
+    writeln!(w, "{}: {} ({})", r.artifact, if r.verified { "VERIFIED" } else { "NOT VERIFIED" }, r.format)?;
+    if policy.is_empty() {
+        writeln!(
+            w,
+            "  note: no identity was required; any signer the trust roots vouch for passes (use --certificate-identity / --source-repository)"
+        )?;
+    }
+    for c in r.attestations {
+        let v = &c.verdict;
+        writeln!(
+            w,
+            "- {} {}: {}",
+            c.kind,
+            v.predicate_type.as_deref().unwrap_or(v.content),
+            if v.verified { "verified" } else { "FAILED" }
+        )?;
+        for s in &v.stages {
+            writeln!(
+                w,
+                "    ok    {}",
+                serde_json::to_value(s).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default()
+            )?;
+        }
+        if let Some(f) = &v.failure {
+            writeln!(
+                w,
+                "    FAIL  {}: {}",
+                serde_json::to_value(f.stage).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default(),
+                f.message
+            )?;
+        }
+        let id = &v.identity;
+        for (k, val) in [
+            ("issuer", &id.issuer),
+            ("identity", &id.san),
+            ("source repository", &id.source_repo),
+            ("workflow", &id.workflow),
+            ("ref", &id.git_ref),
+            ("commit", &id.commit),
+            ("key", &id.key_id),
+        ] {
+            if let Some(val) = val {
+                writeln!(w, "    {k:<18} {val}")?;
+            }
+        }
+        if let Some(t) = &v.integrated_time {
+            writeln!(w, "    {:<18} {t}", "logged at")?;
+        }
+    }
+    Ok(())
+}
