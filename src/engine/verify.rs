@@ -39,7 +39,7 @@ pub(super) async fn verify_all<R: Registry>(
     concurrency: usize,
 ) {
     let fetched = fetch_evidence(registry, chain, records, concurrency).await;
-    verify_fetched(config, trust, chain, records, fetched);
+    verify_fetched(config, trust, chain, records, &fetched);
 }
 
 /// The evidence of every resolved npm version, fetched `concurrency` at a time.
@@ -113,7 +113,7 @@ fn verify_fetched(
     trust: &Trust,
     chain: &[&Upstream],
     records: &mut [(Record, Option<Arc<Packument>>)],
-    fetched: Vec<Fetched>,
+    fetched: &[Fetched],
 ) {
     // Signature checks are CPU work: spread them over the cores.
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
