@@ -264,6 +264,20 @@ impl Trust {
             }
             None => None,
         };
+        // For an attestation, hash the artifact once here and hand the verifier the digest
+        // the statement binds, instead of the bytes (which it would hash again).
+        let digests;
+        let subject = match (subject, &statement) {
+            (Subject::Bytes(b), Some(st)) => {
+                digests = (<[u8; 32]>::from(Sha256::digest(b)), <[u8; 64]>::from(Sha512::digest(b)));
+                if st.subjects.iter().any(|(_, algo, _)| algo == "sha512") {
+                    Subject::Sha512(&digests.1)
+                } else {
+                    Subject::Sha256(&digests.0)
+                }
+            }
+            (s, _) => s,
+        };
         let key_hint = raw["verificationMaterial"]["publicKey"]["hint"].as_str().map(str::to_string);
         let is_key_signed = raw["verificationMaterial"].get("publicKey").is_some();
         let mut verdict = if is_key_signed {
