@@ -1,5 +1,5 @@
 //! Verifications per second of real Sigstore bundles in one process, on one thread.
-//! Usage: `verify_bench FIXTURES_DIR [SECONDS]` (FIXTURES_DIR = ../shared/fixtures/sigstore).
+//! Usage: `verify_bench FIXTURES_DIR [SECONDS]` (`FIXTURES_DIR` = `../shared/fixtures/sigstore`).
 //! Prints one line per bundle kind and a total; used by `benches/verify.sh`.
 
 use std::path::Path;
