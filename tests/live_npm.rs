@@ -10,8 +10,8 @@ fn live() -> bool {
     if std::env::var("DEPGATE_LIVE").as_deref() == Ok("1") {
         return true;
     }
-    println!(
-        "SKIPPED live npm registry test: set DEPGATE_LIVE=1 to run it (needs network access to registry.npmjs.org)"
+    support::skipped(
+        "live npm registry test: set DEPGATE_LIVE=1 to run it (needs network access to registry.npmjs.org)",
     );
     false
 }

@@ -180,3 +180,10 @@ retries = 1
 "#
     )
 }
+
+/// Say that a test skipped, visibly: straight to stderr, past the test harness's capture
+/// (which hides `println!` of passing tests).
+pub fn skipped(why: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {why}");
+}

@@ -17,9 +17,9 @@ pub fn sigstore_fixtures(test: &str) -> Option<PathBuf> {
         "{test}: the shared fixtures are required (DEPGATE_REQUIRE_SHARED=1) but {} is missing",
         dir.display()
     );
-    println!(
-        "SKIPPED {test}: {} is absent (the shared Sigstore fixtures live beside the repository; set DEPGATE_SHARED_DIR)",
+    super::skipped(&format!(
+        "{test}: {} is absent (the shared Sigstore fixtures live beside the repository; set DEPGATE_SHARED_DIR)",
         dir.display()
-    );
+    ));
     None
 }
