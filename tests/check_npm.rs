@@ -226,15 +226,16 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     let public = FakeNpm::start();
     curated.publish("left-pad", "1.3.0", OLD);
     let good = curated.publish("is-number", "7.0.0", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
     let forged = support::fake_npm::sri_sha512(b"something else");
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[
             Locked::new("left-pad", "1.3.0", &forged, tarball(&curated, "left-pad", "1.3.0")),
             Locked::new("is-number", "7.0.0", &good, tarball(&curated, "is-number", "7.0.0")),
-        ]),
+        ],
     );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
@@ -402,15 +403,16 @@ fn unknown_names_and_versions_are_denied() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     public.publish("ms", "2.1.3", OLD);
-    let p = Project::new();
-    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
     let fake = support::fake_npm::sri_sha512(b"x");
-    p.write(
-        "package-lock.json",
-        &package_lock_v3(&[
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[
             Locked::new("nowhere", "1.0.0", &fake, tarball(&public, "nowhere", "1.0.0")),
             Locked::new("ms", "9.0.0", &fake, tarball(&public, "ms", "9.0.0")),
-        ]),
+        ],
     );
     let run = check(&p, &[], &[]);
     assert_eq!(run.code, 1);

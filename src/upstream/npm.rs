@@ -16,115 +16,93 @@ use crate::ecosystem::npm::packument::{Packument, escape_name, parse_packument, 
 const ACCEPT_ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 const ACCEPT_FULL: &str = "application/json";
 
-pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, full: bool) -> Lookup<Arc<Packument>> {
-    if !valid_name(name) {
-        return Lookup::Failed(Failure {
-            kind: FailKind::Invalid,
-            status: None,
-            message: format!("`{name}` is not a valid npm package name"),
-        });
-    }
-    let Location::Url(base) = &upstream.location else { unreachable!("dir upstreams are read by upstream::dir") };
-    let url = match base.join(&escape_name(name)) {
-        Ok(u) => u,
-        Err(e) => {
-            return Lookup::Failed(Failure {
-                kind: FailKind::Invalid,
-                status: None,
-                message: format!("cannot build a URL for `{name}`: {e}"),
-            });
-        }
-    };
-    let (bucket, accept) =
-        if full { ("npm-packument-full-v2", ACCEPT_FULL) } else { ("npm-packument-abbrev-v2", ACCEPT_ABBREVIATED) };
-    let cached = ups.cache.get(bucket, url.as_str());
-    let got = get(ups, upstream, &url, accept, cached.as_ref().map(|c| &c.meta)).await;
-    let body = match got {
-        Got::NotModified => match cached {
-            Some(c) => c.body,
-            None => {
-                return Lookup::Failed(Failure {
-                    kind: FailKind::Status,
-                    status: Some(304),
-                    message: format!(
-                        "upstream `{}` answered 304 Not Modified to an unconditional request for {}",
-                        upstream.name,
-                        redact_url(&url)
-                    ),
-                });
-            }
-        },
-        Got::Body { bytes, etag, last_modified } => {
-            let meta = CacheMeta { url: redact_url(&url), etag, last_modified };
-            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes) {
-                tracing::warn!("could not write the metadata cache: {e}");
-            }
-            bytes
-        }
-        Got::NotFound => return Lookup::NotFound,
-        Got::Failed(f) => return Lookup::Failed(f),
-    };
-    match parse_packument(&body) {
-        Ok(p) => Lookup::Found(Arc::new(p)),
-        Err(e) => Lookup::Failed(Failure {
-            kind: FailKind::Invalid,
-            status: None,
-            message: format!(
-                "upstream `{}` served an invalid packument for `{name}` at {}: {e}",
-                upstream.name,
-                redact_url(&url)
-            ),
-        }),
+fn invalid(message: String) -> Failure {
+    Failure { kind: FailKind::Invalid, status: None, message }
+}
+
+/// `url` as an http(s) URL, or why not (`what` names it for the message).
+fn http_url(url: &str, what: &str) -> Result<url::Url, Failure> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u),
+        _ => Err(invalid(format!("{what} URL `{url}` is not an http(s) URL"))),
     }
 }
 
-/// An npm attestations response (immutable per version, so cached and revalidated).
-pub(super) async fn attestations(ups: &Upstreams, upstream: &Upstream, url: &str) -> Lookup<Vec<u8>> {
-    let parsed = match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-        _ => {
-            return Lookup::Failed(Failure {
-                kind: FailKind::Invalid,
-                status: None,
-                message: format!("attestations URL `{url}` is not an http(s) URL"),
-            });
-        }
-    };
-    let bucket = "npm-attestations-v1";
-    let cached = ups.cache.get(bucket, parsed.as_str());
-    match get(ups, upstream, &parsed, "application/json", cached.as_ref().map(|c| &c.meta)).await {
-        Got::Body { bytes, etag, last_modified } => {
-            let meta = CacheMeta { url: redact_url(&parsed), etag, last_modified };
-            if let Err(e) = ups.cache.put(bucket, parsed.as_str(), &meta, &bytes) {
-                tracing::warn!("could not write the metadata cache: {e}");
-            }
-            Lookup::Found(bytes)
-        }
+/// GET a metadata document through the metadata cache: conditional on the cached
+/// validators, the cached body on 304, the cache refreshed on 200.
+async fn get_cached(
+    ups: &Upstreams,
+    upstream: &Upstream,
+    bucket: &str,
+    url: &url::Url,
+    accept: &str,
+) -> Lookup<Vec<u8>> {
+    let cached = ups.cache.get(bucket, url.as_str());
+    match get(ups, upstream, url, accept, cached.as_ref().map(|c| &c.meta)).await {
         Got::NotModified => cached.map_or_else(
             || {
                 Lookup::Failed(Failure {
                     kind: FailKind::Status,
                     status: Some(304),
-                    message: "unexpected 304 for attestations".into(),
+                    message: format!(
+                        "upstream `{}` answered 304 Not Modified to an unconditional request for {}",
+                        upstream.name,
+                        redact_url(url)
+                    ),
                 })
             },
             |c| Lookup::Found(c.body),
         ),
+        Got::Body { bytes, etag, last_modified } => {
+            let meta = CacheMeta { url: redact_url(url), etag, last_modified };
+            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes) {
+                tracing::warn!("could not write the metadata cache: {e}");
+            }
+            Lookup::Found(bytes)
+        }
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
     }
 }
 
+pub(super) async fn packument(ups: &Upstreams, upstream: &Upstream, name: &str, full: bool) -> Lookup<Arc<Packument>> {
+    if !valid_name(name) {
+        return Lookup::Failed(invalid(format!("`{name}` is not a valid npm package name")));
+    }
+    let Location::Url(base) = &upstream.location else { unreachable!("dir upstreams are read by upstream::dir") };
+    let url = match base.join(&escape_name(name)) {
+        Ok(u) => u,
+        Err(e) => return Lookup::Failed(invalid(format!("cannot build a URL for `{name}`: {e}"))),
+    };
+    let (bucket, accept) =
+        if full { ("npm-packument-full-v2", ACCEPT_FULL) } else { ("npm-packument-abbrev-v2", ACCEPT_ABBREVIATED) };
+    let body = match get_cached(ups, upstream, bucket, &url, accept).await {
+        Lookup::Found(b) => b,
+        Lookup::NotFound => return Lookup::NotFound,
+        Lookup::Failed(f) => return Lookup::Failed(f),
+    };
+    match parse_packument(&body) {
+        Ok(p) => Lookup::Found(Arc::new(p)),
+        Err(e) => Lookup::Failed(invalid(format!(
+            "upstream `{}` served an invalid packument for `{name}` at {}: {e}",
+            upstream.name,
+            redact_url(&url)
+        ))),
+    }
+}
+
+/// An npm attestations response (immutable per version, so cached and revalidated).
+pub(super) async fn attestations(ups: &Upstreams, upstream: &Upstream, url: &str) -> Lookup<Vec<u8>> {
+    match http_url(url, "attestations") {
+        Ok(u) => get_cached(ups, upstream, "npm-attestations-v1", &u, "application/json").await,
+        Err(f) => Lookup::Failed(f),
+    }
+}
+
 pub(super) async fn tarball(ups: &Upstreams, upstream: &Upstream, url: &str) -> Lookup<Vec<u8>> {
-    let parsed = match url::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-        _ => {
-            return Lookup::Failed(Failure {
-                kind: FailKind::Invalid,
-                status: None,
-                message: format!("tarball URL `{url}` is not an http(s) URL"),
-            });
-        }
+    let parsed = match http_url(url, "tarball") {
+        Ok(u) => u,
+        Err(f) => return Lookup::Failed(f),
     };
     match get(ups, upstream, &parsed, "application/octet-stream", None).await {
         Got::Body { bytes, .. } => Lookup::Found(bytes),
