@@ -12,8 +12,13 @@ default configured := {}
 
 configured := data.config
 
-settings := object.union(
-	{
+# depgate hands over every setting (complete = true); elsewhere (opa eval, tests with
+# `with data.config as {...}`) missing ones take their defaults.
+settings := configured if {
+	configured.complete == true
+} else := object.union(setting_defaults, configured)
+
+setting_defaults := {
 		"quarantine_days": 7,
 		"cooldown_tiers": [],
 		"cooldown_exempt": [],
@@ -24,9 +29,7 @@ settings := object.union(
 		"license_allow": [],
 		"license_deny": [],
 		"license_pins": {},
-	},
-	configured,
-)
+}
 
 purl := input.package.purl
 
@@ -36,25 +39,61 @@ finding(rule, msg, remedy) := {"rule": rule, "msg": msg, "remedy": remedy}
 
 # The version exists at its owner (the usual case for a registry package).
 found if {
-	res.status == "owned"
-	res.version_found == true
+	input.resolution.status == "owned"
+	input.resolution.version_found == true
 }
 
 # A package pattern from depgate.toml: a purl glob (`pkg:npm/%40acme/*`), or a name or
 # `name@version`, exact or ending in `*` (`lodash@4.17.*`, `@acme/*`).
-matches_package(pattern) if {
-	startswith(pattern, "pkg:")
-	glob.match(pattern, ["/"], purl)
-}
+# (For user rules; the builtin rules use `matching_patterns`, which is the same test
+# written without function calls: calls are what costs most per input.)
+matches_package(pattern) if purl_glob_match(pattern)
 
 matches_package(pattern) if {
 	not startswith(pattern, "pkg:")
-	prefix_match(pattern, sprintf("%s@%s", [input.package.name, input.package.version]))
+	prefix_match(pattern, concat("@", [input.package.name, input.package.version]))
 }
 
 matches_package(pattern) if {
 	not startswith(pattern, "pkg:")
 	prefix_match(pattern, input.package.name)
+}
+
+# A purl glob (`*` stops at `/`). The literal start is compared first: most packages
+# fail there, before the (costlier) glob.
+purl_glob_match(pattern) if {
+	startswith(pattern, "pkg:")
+	startswith(input.package.purl, glob_literal(pattern))
+	glob.match(pattern, ["/"], input.package.purl)
+}
+
+# The literal start of a glob (before its first `*`, `?`, `[` or `{`).
+glob_literal(pattern) := split(split(split(split(pattern, "*")[0], "?")[0], "[")[0], "{")[0]
+
+# Every package pattern of [policy.security_fixes] and [policy.license_pins] that matches
+# this package.
+package_patterns := {p | some p, _ in settings.security_fixes} | {p | some p, _ in settings.license_pins}
+
+name_keys := {input.package.name, concat("@", [input.package.name, input.package.version])}
+
+matching_patterns contains p if {
+	some p in package_patterns
+	startswith(p, "pkg:")
+	startswith(input.package.purl, split(split(split(split(p, "*")[0], "?")[0], "[")[0], "{")[0])
+	glob.match(p, ["/"], input.package.purl)
+}
+
+matching_patterns contains p if {
+	some p in package_patterns
+	p in name_keys
+}
+
+matching_patterns contains p if {
+	some p in package_patterns
+	not startswith(p, "pkg:")
+	endswith(p, "*")
+	some k in name_keys
+	startswith(k, trim_suffix(p, "*"))
 }
 
 prefix_match(pattern, s) if pattern == s
@@ -68,77 +107,77 @@ prefix_match(pattern, s) if {
 
 deny contains finding(
 	"integrity-mismatch",
-	sprintf("%s: the lockfile's integrity does not match what upstream %s serves for this version", [purl, res.upstream]),
+	sprintf("%s: the lockfile's integrity does not match what upstream %s serves for this version", [input.package.purl, input.resolution.upstream]),
 	"do not install it; find out why the bytes differ (republished or tampered package, or a lockfile from another registry), then regenerate the lockfile against the chain",
 ) if {
-	res.lockfile_integrity == "mismatch"
+	input.resolution.lockfile_integrity == "mismatch"
 }
 
 deny contains finding(
 	"integrity-mismatch",
-	sprintf("%s: the downloaded artifact from %s does not match the integrity the upstream publishes", [purl, res.upstream]),
+	sprintf("%s: the downloaded artifact from %s does not match the integrity the upstream publishes", [input.package.purl, input.resolution.upstream]),
 	"do not install it; the upstream serves bytes that differ from its own metadata: report it to the upstream's operators",
 ) if {
-	res.artifact_integrity == "mismatch"
+	input.resolution.artifact_integrity == "mismatch"
 }
 
 # --- ownership and dependency confusion -------------------------------------------------
 
 deny contains finding(
 	"not-found-in-chain",
-	sprintf("%s: no upstream in the %s chain has a package of this name", [purl, input.package.ecosystem]),
+	sprintf("%s: no upstream in the %s chain has a package of this name", [input.package.purl, input.package.ecosystem]),
 	"publish it to one of the chain's upstreams, or add an upstream that carries it to depgate.toml",
 ) if {
-	res.status == "not_found"
-	not res.ownership.bound_by == "namespace"
+	input.resolution.status == "not_found"
+	not input.resolution.ownership.bound_by == "namespace"
 }
 
 deny contains finding(
 	"namespace-not-found",
-	sprintf("%s: the name is bound by namespace %s to upstream %s, which does not have it; bound names never fall through", [purl, res.ownership.pattern, res.ownership.upstream]),
-	sprintf("publish it to %s, or remove the dependency", [res.ownership.upstream]),
+	sprintf("%s: the name is bound by namespace %s to upstream %s, which does not have it; bound names never fall through", [input.package.purl, input.resolution.ownership.pattern, input.resolution.ownership.upstream]),
+	sprintf("publish it to %s, or remove the dependency", [input.resolution.ownership.upstream]),
 ) if {
-	res.status == "not_found"
-	res.ownership.bound_by == "namespace"
+	input.resolution.status == "not_found"
+	input.resolution.ownership.bound_by == "namespace"
 }
 
 deny contains finding(
 	"not-found-in-owner",
-	sprintf("%s: upstream %s (tier %s) owns the name but does not have version %s; lower upstreams are never asked for an owned name%s", [purl, res.upstream, res.tier, input.package.version, confusion_note]),
-	sprintf("use a version %s has (latest: %s), or have %s added to it", [res.upstream, object.get(res, "owner_latest", "none"), input.package.version]),
+	sprintf("%s: upstream %s (tier %s) owns the name but does not have version %s; lower upstreams are never asked for an owned name%s", [input.package.purl, input.resolution.upstream, input.resolution.tier, input.package.version, confusion_note]),
+	sprintf("use a version %s has (latest: %s), or have %s added to it", [input.resolution.upstream, object.get(input.resolution, "owner_latest", "none"), input.package.version]),
 ) if {
-	res.status == "owned"
-	res.version_found == false
+	input.resolution.status == "owned"
+	input.resolution.version_found == false
 }
 
-confusion_note := sprintf(" (the lockfile resolved it from %s: possible dependency confusion)", [res.lockfile_source.upstream]) if {
-	res.lockfile_source.upstream != null
-	res.lockfile_source.upstream != res.upstream
+confusion_note := sprintf(" (the lockfile resolved it from %s: possible dependency confusion)", [input.resolution.lockfile_source.upstream]) if {
+	input.resolution.lockfile_source.upstream != null
+	input.resolution.lockfile_source.upstream != input.resolution.upstream
 } else := ""
 
 deny contains finding(
 	"ownership-violation",
-	sprintf("%s: the lockfile resolved it from upstream %s, but the name belongs to %s (%s)", [purl, res.lockfile_source.upstream, res.upstream, owner_reason]),
+	sprintf("%s: the lockfile resolved it from upstream %s, but the name belongs to %s (%s)", [input.package.purl, input.resolution.lockfile_source.upstream, input.resolution.upstream, owner_reason]),
 	"regenerate the lockfile with the package manager pointed at the chain (or depgate serve), so the name comes from its owner",
 ) if {
 	found
-	res.lockfile_source.upstream != null
-	res.lockfile_source.upstream != res.upstream
+	input.resolution.lockfile_source.upstream != null
+	input.resolution.lockfile_source.upstream != input.resolution.upstream
 }
 
-owner_reason := sprintf("bound by namespace %s", [res.ownership.pattern]) if {
-	res.ownership.bound_by == "namespace"
+owner_reason := sprintf("bound by namespace %s", [input.resolution.ownership.pattern]) if {
+	input.resolution.ownership.bound_by == "namespace"
 } else := "it is found there first in the chain"
 
 warn contains finding(
 	"resolved-url-mismatch",
-	sprintf("%s: the lockfile's resolved URL %s is not on upstream %s, which now serves this package", [purl, res.lockfile_source.url, res.upstream]),
+	sprintf("%s: the lockfile's resolved URL %s is not on upstream %s, which now serves this package", [input.package.purl, input.resolution.lockfile_source.url, input.resolution.upstream]),
 	"the lockfile (or a build cache) predates the move to this chain: regenerate the lockfile against the chain and clear package-manager caches (npm cache clean --force)",
 ) if {
 	found
-	res.lockfile_source.url != null
-	res.lockfile_source.upstream == null
-	res.lockfile_source.matches_owner == false
+	input.resolution.lockfile_source.url != null
+	input.resolution.lockfile_source.upstream == null
+	input.resolution.lockfile_source.matches_owner == false
 }
 
 # --- cooldown (tier-aware) --------------------------------------------------------------
@@ -147,22 +186,23 @@ warn contains finding(
 # tier. Exempt: cooldown_exempt purl globs, and [policy.security_fixes] entries (which
 # leave a warning saying why).
 
-tier_settings := object.get(settings.tiers, res.tier, {})
+tier_settings := object.get(settings.tiers, input.resolution.tier, {})
 
 cooldown_days := object.get(tier_settings, "quarantine_days", settings.quarantine_days)
 
-cooldown_applies if res.fallback == true
+cooldown_applies if input.resolution.fallback == true
 
-cooldown_applies if res.tier in settings.cooldown_tiers
+cooldown_applies if input.resolution.tier in settings.cooldown_tiers
 
 cooldown_exempt if {
 	some pattern in settings.cooldown_exempt
-	glob.match(pattern, ["/"], purl)
+	startswith(input.package.purl, split(split(split(split(pattern, "*")[0], "?")[0], "[")[0], "{")[0])
+	glob.match(pattern, ["/"], input.package.purl)
 }
 
 security_fix_reasons contains reason if {
 	some pattern, reason in settings.security_fixes
-	matches_package(pattern)
+	pattern in matching_patterns
 }
 
 cooldown_waived if cooldown_exempt
@@ -177,35 +217,35 @@ cooling if {
 
 young if {
 	cooling
-	res.age_days < cooldown_days
+	input.resolution.age_days < cooldown_days
 }
 
 quarantine contains object.union(
 	finding(
 		"fallback-cooldown",
-		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [purl, res.age_days, res.upstream, res.tier, cooldown_days]),
-		sprintf("wait until %s, pin a version published at least %v days ago, or exempt this one: cooldown_exempt = [\"%s\"], or for a security fix [policy.security_fixes] \"%s@%s\" = \"<advisory it fixes>\"", [until, cooldown_days, purl, input.package.name, input.package.version]),
+		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days]),
+		sprintf("wait until %s, pin a version published at least %v days ago, or exempt this one: cooldown_exempt = [\"%s\"], or for a security fix [policy.security_fixes] \"%s@%s\" = \"<advisory it fixes>\"", [until, cooldown_days, input.package.purl, input.package.name, input.package.version]),
 	),
 	{"until": until},
 ) if {
 	young
 	not cooldown_waived
-	until := time.format(time.parse_rfc3339_ns(res.published_at) + round(cooldown_days * 86400) * 1000000000)
+	until := time.format(time.parse_rfc3339_ns(input.resolution.published_at) + round(cooldown_days * 86400) * 1000000000)
 }
 
 deny contains finding(
 	"publish-time-unknown",
-	sprintf("%s: upstream %s (tier %s) gives no publish time for this version, so its cooldown cannot be checked", [purl, res.upstream, res.tier]),
-	sprintf("exempt it with cooldown_exempt = [\"%s\"] if you trust it, or serve it from an upstream that records publish times", [purl]),
+	sprintf("%s: upstream %s (tier %s) gives no publish time for this version, so its cooldown cannot be checked", [input.package.purl, input.resolution.upstream, input.resolution.tier]),
+	sprintf("exempt it with cooldown_exempt = [\"%s\"] if you trust it, or serve it from an upstream that records publish times", [input.package.purl]),
 ) if {
 	cooling
 	not cooldown_waived
-	not res.published_at
+	not input.resolution.published_at
 }
 
 warn contains finding(
 	"security-fix-exemption",
-	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed as a security fix: %s", [purl, res.age_days, res.upstream, res.tier, cooldown_days, concat("; ", sort(security_fix_reasons))]),
+	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed as a security fix: %s", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days, concat("; ", sort(security_fix_reasons))]),
 	"remove the [policy.security_fixes] entry once the version is past its cooldown",
 ) if {
 	young
@@ -217,7 +257,7 @@ warn contains finding(
 
 deny contains finding(
 	"signature-violated",
-	sprintf("%s: an attestation exists but does not verify: %s", [purl, concat("; ", object.get(input.verification, "reasons", []))]),
+	sprintf("%s: an attestation exists but does not verify: %s", [input.package.purl, concat("; ", object.get(input.verification, "reasons", []))]),
 	"do not install it: the artifact or its attestation has been tampered with, or was signed by an unexpected identity",
 ) if {
 	input.verification.status == "violated"
@@ -225,7 +265,7 @@ deny contains finding(
 
 # What a package must bring: [policy.tiers.<tier>] require, else [policy] require for
 # fallback upstreams.
-fallback_require := settings.require if res.fallback == true else := "none"
+fallback_require := settings.require if input.resolution.fallback == true else := "none"
 
 required := object.get(tier_settings, "require", fallback_require)
 
@@ -240,25 +280,25 @@ has_provenance if {
 
 deny contains finding(
 	"provenance-required",
-	sprintf("%s: served by upstream %s (tier %s%s) without verified SLSA provenance (verification: %s)", [purl, res.upstream, res.tier, fallback_note, input.verification.status]),
+	sprintf("%s: served by upstream %s (tier %s%s) without verified SLSA provenance (verification: %s)", [input.package.purl, input.resolution.upstream, input.resolution.tier, fallback_note, input.verification.status]),
 	"use a version that publishes provenance, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
 ) if {
 	required == "provenance"
-	res.status == "owned"
+	input.resolution.status == "owned"
 	not has_provenance
 }
 
 deny contains finding(
 	"signature-required",
-	sprintf("%s: served by upstream %s (tier %s%s) without a verified signature (verification: %s)", [purl, res.upstream, res.tier, fallback_note, input.verification.status]),
+	sprintf("%s: served by upstream %s (tier %s%s) without a verified signature (verification: %s)", [input.package.purl, input.resolution.upstream, input.resolution.tier, fallback_note, input.verification.status]),
 	"use a version that is signed, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
 ) if {
 	required == "signature"
-	res.status == "owned"
+	input.resolution.status == "owned"
 	input.verification.status != "verified"
 }
 
-fallback_note := ", fallback" if res.fallback == true else := ""
+fallback_note := ", fallback" if input.resolution.fallback == true else := ""
 
 # --- licences ---------------------------------------------------------------------------
 # depgate gives the declared SPDX expression as `license` and its choices as
@@ -267,51 +307,73 @@ fallback_note := ", fallback" if res.fallback == true else := ""
 # "X WITH exception" when it matches X. A package pinned in [policy.license_pins] skips the
 # lists (it was reviewed) but is denied when its licence changes.
 
-upstream_name := object.get(res, "upstream", "no upstream")
+upstream_name := object.get(input, ["resolution", "upstream"], "no upstream")
 
 license_choices := object.get(input, "license_choices", [[input.license]])
 
-license_term_matches(pattern, term) if prefix_match(lower(pattern), lower(term))
+# Licence ids of this package (lower case), each with the list entries it matches. An
+# entry matches an id exactly or by a trailing `*`, and "X WITH e" also by X.
+license_deny_exact := {lower(p) | some p in settings.license_deny; not endswith(p, "*")}
 
-license_term_matches(pattern, term) if {
-	contains(term, " WITH ")
-	prefix_match(lower(pattern), lower(split(term, " WITH ")[0]))
-}
+license_deny_prefix := {lower(trim_suffix(p, "*")) | some p in settings.license_deny; endswith(p, "*")}
 
-term_denied(term) if {
-	some pattern in settings.license_deny
-	license_term_matches(pattern, term)
-}
+license_allow_exact := {lower(p) | some p in settings.license_allow; not endswith(p, "*")}
 
-term_allowed(term) if {
-	some pattern in settings.license_allow
-	license_term_matches(pattern, term)
-}
+license_allow_prefix := {lower(trim_suffix(p, "*")) | some p in settings.license_allow; endswith(p, "*")}
 
-choice_denied(choice) if {
+# term -> the lower-case forms a list entry may match: the term and, for "X WITH e", X.
+license_term_forms[term] := forms if {
+	some choice in license_choices
 	some term in choice
-	term_denied(term)
+	forms := {lower(term), lower(split(term, " WITH ")[0])}
 }
 
-choice_allowed(choice) if {
-	count([term | some term in choice; not term_allowed(term)]) == 0
+denied_terms contains term if {
+	some term, forms in license_term_forms
+	some f in forms
+	f in license_deny_exact
 }
+
+denied_terms contains term if {
+	some term, forms in license_term_forms
+	some f in forms
+	some pre in license_deny_prefix
+	startswith(f, pre)
+}
+
+allowed_terms contains term if {
+	some term, forms in license_term_forms
+	some f in forms
+	f in license_allow_exact
+}
+
+allowed_terms contains term if {
+	some term, forms in license_term_forms
+	some f in forms
+	some pre in license_allow_prefix
+	startswith(f, pre)
+}
+
+# For user rules: the same tests as functions.
+term_denied(term) if term in denied_terms
+
+term_allowed(term) if term in allowed_terms
 
 license_pins contains pin if {
 	some pattern, pin in settings.license_pins
-	matches_package(pattern)
+	pattern in matching_patterns
 }
 
 license_pinned if count(license_pins) > 0
 
 license_denied if {
 	input.license
-	count([c | some c in license_choices; not choice_denied(c)]) == 0
+	count([c | some c in license_choices; count([t | some t in c; t in denied_terms]) == 0]) == 0
 }
 
 deny contains finding(
 	"license-denied",
-	sprintf("%s (from %s): licence %s is denied by license_deny (%s)", [purl, upstream_name, input.license, concat(", ", sort({t | some c in license_choices; some t in c; term_denied(t)}))]),
+	sprintf("%s (from %s): licence %s is denied by license_deny (%s)", [input.package.purl, upstream_name, input.license, concat(", ", sort(denied_terms))]),
 	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
 ) if {
 	count(settings.license_deny) > 0
@@ -321,19 +383,19 @@ deny contains finding(
 
 deny contains finding(
 	"license-not-allowed",
-	sprintf("%s (from %s): licence %s is not in license_allow", [purl, upstream_name, input.license]),
+	sprintf("%s (from %s): licence %s is not in license_allow", [input.package.purl, upstream_name, input.license]),
 	sprintf("replace the dependency, add the licence to license_allow, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
 ) if {
 	count(settings.license_allow) > 0
 	not license_pinned
 	input.license
 	not license_denied
-	count([c | some c in license_choices; choice_allowed(c)]) == 0
+	count([c | some c in license_choices; count([t | some t in c; not t in allowed_terms]) == 0]) == 0
 }
 
 deny contains finding(
 	"license-not-allowed",
-	sprintf("%s (from %s): declares no licence, and license_allow is set", [purl, upstream_name]),
+	sprintf("%s (from %s): declares no licence, and license_allow is set", [input.package.purl, upstream_name]),
 	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"<licence>\"", [input.package.name]),
 ) if {
 	count(settings.license_allow) > 0
@@ -346,7 +408,7 @@ lowered(choices) := {{lower(t) | some t in c} | some c in choices}
 
 deny contains finding(
 	"license-changed",
-	sprintf("%s (from %s): licence is now %s, but it was reviewed under %s ([policy.license_pins])", [purl, upstream_name, object.get(input, "license", "(none)"), pin.expression]),
+	sprintf("%s (from %s): licence is now %s, but it was reviewed under %s ([policy.license_pins])", [input.package.purl, upstream_name, object.get(input, "license", "(none)"), pin.expression]),
 	sprintf("review the new licence; if it is acceptable update the pin to \"%s\", otherwise stay on a version under %s", [object.get(input, "license", ""), pin.expression]),
 ) if {
 	some pin in license_pins
@@ -356,7 +418,7 @@ deny contains finding(
 
 deny contains finding(
 	"license-changed",
-	sprintf("%s (from %s): declares no licence, but it was reviewed under %s ([policy.license_pins])", [purl, upstream_name, pin.expression]),
+	sprintf("%s (from %s): declares no licence, but it was reviewed under %s ([policy.license_pins])", [input.package.purl, upstream_name, pin.expression]),
 	sprintf("stay on a version under %s, or review the package again and remove the pin", [pin.expression]),
 ) if {
 	some pin in license_pins
@@ -390,17 +452,17 @@ accept_remedy := "if the change is expected, accept it with `depgate trust updat
 
 deny contains finding(
 	"trust-downgrade-tier",
-	sprintf("%s: the baseline had it from %s (tier %s, first choice), now it falls back to %s (tier %s)", [purl, object.get(input.baseline, "upstream", "?"), object.get(input.baseline, "tier", "?"), res.upstream, res.tier]),
+	sprintf("%s: the baseline had it from %s (tier %s, first choice), now it falls back to %s (tier %s)", [input.package.purl, object.get(input.baseline, "upstream", "?"), object.get(input.baseline, "tier", "?"), input.resolution.upstream, input.resolution.tier]),
 	sprintf("find out why %s no longer serves it (removed, renamed, access lost); %s", [object.get(input.baseline, "upstream", "the curated upstream"), accept_remedy]),
 ) if {
 	input.baseline.fallback == false
-	res.status == "owned"
-	res.fallback == true
+	input.resolution.status == "owned"
+	input.resolution.fallback == true
 }
 
 deny contains finding(
 	"trust-downgrade-identity",
-	sprintf("%s (from %s): signed by %s, but the baseline (%s) was signed by %s", [purl, upstream_name, concat(" / ", sort([show_identity(i) | some i in current_identities])), object.get(input.baseline, "version", "?"), show_identity(input.baseline.identity)]),
+	sprintf("%s (from %s): signed by %s, but the baseline (%s) was signed by %s", [input.package.purl, upstream_name, concat(" / ", sort([show_identity(i) | some i in current_identities])), object.get(input.baseline, "version", "?"), show_identity(input.baseline.identity)]),
 	sprintf("check that the project really moved its release pipeline; %s", [accept_remedy]),
 ) if {
 	is_object(input.baseline.identity)
@@ -410,7 +472,7 @@ deny contains finding(
 
 deny contains finding(
 	"attestation-disappeared",
-	sprintf("%s (from %s): the baseline (%s) was verified, this version has no attestation", [purl, upstream_name, object.get(input.baseline, "version", "?")]),
+	sprintf("%s (from %s): the baseline (%s) was verified, this version has no attestation", [input.package.purl, upstream_name, object.get(input.baseline, "version", "?")]),
 	sprintf("stay on the attested version %s, or ask the publisher why provenance stopped; %s", [object.get(input.baseline, "version", "?"), accept_remedy]),
 ) if {
 	input.baseline.verification == "verified"
@@ -421,7 +483,7 @@ deny contains finding(
 
 warn contains finding(
 	"unresolvable-source",
-	sprintf("%s: comes from %s %s, not from a registry, so the chain cannot vouch for it", [purl, input.package.source, object.get(input.package, "location", "")]),
+	sprintf("%s: comes from %s %s, not from a registry, so the chain cannot vouch for it", [input.package.purl, input.package.source, object.get(input.package, "location", "")]),
 	"publish it to a registry upstream and depend on it by version",
 ) if {
 	input.package.source in {"git", "tarball"}
@@ -429,16 +491,16 @@ warn contains finding(
 
 warn contains finding(
 	"deprecated-version",
-	sprintf("%s: deprecated by its publisher on %s: %s", [purl, upstream_name, res.deprecated]),
-	sprintf("upgrade to a supported version (latest: %s)", [object.get(res, "owner_latest", "unknown")]),
+	sprintf("%s: deprecated by its publisher on %s: %s", [input.package.purl, upstream_name, input.resolution.deprecated]),
+	sprintf("upgrade to a supported version (latest: %s)", [object.get(input.resolution, "owner_latest", "unknown")]),
 ) if {
-	res.deprecated
+	input.resolution.deprecated
 }
 
 deny contains finding(
 	"yanked-version",
-	sprintf("%s: yanked from %s: %v", [purl, upstream_name, res.yanked]),
-	sprintf("use a version that is not yanked (latest: %s)", [object.get(res, "owner_latest", "unknown")]),
+	sprintf("%s: yanked from %s: %v", [input.package.purl, upstream_name, input.resolution.yanked]),
+	sprintf("use a version that is not yanked (latest: %s)", [object.get(input.resolution, "owner_latest", "unknown")]),
 ) if {
-	res.yanked
+	input.resolution.yanked
 }

@@ -24,6 +24,27 @@ cargo fmt --check
 step "lint (clippy, pedantic, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
 
+step "policy tools: opa (Rego conformance, bench) and Python jsonschema (input schema)"
+# Installed once into a cache folder; the policy tests use them and, with
+# DEPGATE_REQUIRE_TOOLS=1, fail instead of skipping when one is missing.
+OPA_VERSION="${OPA_VERSION:-v1.22.2}"
+tools="${DEPGATE_TOOLS_DIR:-$HOME/.cache/depgate-tools}"
+if ! "$tools/bin/opa" version 2>/dev/null | grep -qx "Version: ${OPA_VERSION#v}"; then
+  if ! command -v go >/dev/null; then
+    echo "error: go is needed to install opa $OPA_VERSION (go install); install Go 1.24+ and run again" >&2
+    exit 2
+  fi
+  echo "installing opa $OPA_VERSION into $tools/bin (go install, a few minutes once)"
+  GOFLAGS=-mod=mod GOBIN="$tools/bin" go install "github.com/open-policy-agent/opa@$OPA_VERSION"
+fi
+export DEPGATE_OPA="$tools/bin/opa"
+"$DEPGATE_OPA" version | head -1
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
+fi
+python3 -c 'import importlib.metadata as m; print("jsonschema", m.version("jsonschema"))'
+export DEPGATE_REQUIRE_TOOLS=1
+
 step "hermetic tests (fake registries on 127.0.0.1)"
 cargo test --locked --all-targets
 
@@ -33,6 +54,10 @@ if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
 else
   echo "SKIPPED live tests: DEPGATE_LIVE=0"
 fi
+
+step "policy: the builtin policy's Rego tests on depgate and on opa"
+cargo run --locked --quiet -- policy test policy/
+"$DEPGATE_OPA" test policy/
 
 step "demo, end to end"
 demo_dir="$(mktemp -d)"

@@ -256,13 +256,28 @@ fn bench(args: &PolicyBenchArgs) -> Result<ExitStatus, CommandError> {
     let n = args.count.max(1);
     let mut blocked = 0usize;
     let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_ns();
     for input in inputs.iter().cycle().take(n) {
         let o = evaluator.evaluate(input).map_err(|e| policy_error(&e))?;
         blocked += usize::from(matches!(o.decision(), "deny" | "quarantine"));
     }
-    let secs = start.elapsed().as_secs_f64();
+    let wall = start.elapsed().as_secs_f64();
+    // CPU time of this thread where the OS tells it (other processes on a busy machine
+    // then do not count against depgate), else wall time.
+    #[allow(clippy::cast_precision_loss)]
+    let secs = match (cpu_start, thread_cpu_ns()) {
+        (Some(a), Some(b)) if b > a => (b - a) as f64 / 1e9,
+        _ => wall,
+    };
+    eprintln!("wall {wall:.3} s, on CPU {secs:.3} s");
     #[allow(clippy::cast_precision_loss)]
     let rate = n as f64 / secs;
     eprintln!("{n} decisions in {secs:.3} s on one thread ({engine}); {blocked} blocked");
     print(&format!("decisions_per_second={rate:.0}\n"))
+}
+
+/// Nanoseconds this thread has run on a CPU (Linux: /proc/thread-self/schedstat).
+fn thread_cpu_ns() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    text.split_whitespace().next()?.parse().ok()
 }

@@ -107,6 +107,8 @@ pub struct Policy {
     data: regorus::Value,
     data_json: serde_json::Value,
     modules: Vec<Module>,
+    /// The builtin entry module (with `outcome`) is loaded.
+    single: bool,
     /// Files the policy was built from, for the report.
     pub sources: Vec<String>,
 }
@@ -115,6 +117,8 @@ pub struct Policy {
 pub struct Evaluator {
     vm: Option<regorus::rvm::vm::RegoVM>,
     engine: regorus::Engine,
+    /// Evaluate the builtin `outcome` entry point instead of the three sets one by one.
+    single: bool,
 }
 
 /// Turn a regorus parse/compile error into `file:line:col: message` plus its snippet.
@@ -171,8 +175,10 @@ impl Policy {
         }
         let data = to_rego(&data_json)?;
         engine.add_data(data.clone()).map_err(|e| PolicyError::Eval(format!("policy data: {e}")))?;
-        let compiled = compile_rvm(&mut engine)?;
-        Ok(Policy { engine, compiled, data, data_json, modules, sources })
+        let single = modules.iter().any(|m| m.name == "builtin/depgate.rego");
+        let entries: &[&str] = if single { &[OUTCOME] } else { &ENTRY_POINTS };
+        let compiled = compile_rvm(&mut engine, entries)?;
+        Ok(Policy { engine, compiled, data, data_json, modules, single, sources })
     }
 
     /// The Rego modules, in load order (for `policy bundle` and `opa`).
@@ -197,12 +203,12 @@ impl Policy {
             vm.load_program(program.clone());
             vm.set_data(self.data.clone()).ok().map(|()| vm)
         });
-        Evaluator { vm, engine: self.engine.clone() }
+        Evaluator { vm, engine: self.engine.clone(), single: self.single }
     }
 
     /// The same evaluator on the tree-walking interpreter (the reference for the VM).
     pub fn interpreter(&self) -> Evaluator {
-        Evaluator { vm: None, engine: self.engine.clone() }
+        Evaluator { vm: None, engine: self.engine.clone(), single: self.single }
     }
 
     /// Evaluate one input document.
@@ -232,17 +238,20 @@ pub fn prepare_input(input: &serde_json::Value) -> serde_json::Value {
 
 type Compiled = (regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>);
 
+/// The builtin entry module's `outcome` (all three sets in one document).
+const OUTCOME: &str = "data.depgate.outcome";
+
 /// Check the policy (semantic errors are load errors) and compile it for the VM; a
 /// construct the VM lacks leaves the policy on the interpreter.
-fn compile_rvm(engine: &mut regorus::Engine) -> Result<Option<Compiled>, PolicyError> {
-    let entry: regorus::Rc<str> = ENTRY_POINTS[0].into();
+fn compile_rvm(engine: &mut regorus::Engine, entries: &[&str]) -> Result<Option<Compiled>, PolicyError> {
+    let entry: regorus::Rc<str> = entries[0].into();
     let compiled = engine.compile_with_entrypoint(&entry).map_err(|e| {
         PolicyError::Compile(format!(
             "policy error at {}\n  help: every policy needs `package depgate` with deny, quarantine or warn rules",
             describe_rego_error(&e)
         ))
     })?;
-    match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, &ENTRY_POINTS) {
+    match regorus::languages::rego::compiler::Compiler::compile_from_policy(&compiled, entries) {
         Ok(program) => Ok(Some((compiled, program))),
         Err(e) => {
             tracing::debug!("policy runs on the interpreter (bytecode compilation: {e})");
@@ -254,20 +263,36 @@ fn compile_rvm(engine: &mut regorus::Engine) -> Result<Option<Compiled>, PolicyE
 impl Evaluator {
     /// Evaluate one input document.
     pub fn evaluate(&mut self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
-        let input = to_rego(&prepare_input(input))?;
-        let mut values = Vec::with_capacity(ENTRY_POINTS.len());
-        if let Some(vm) = &mut self.vm {
-            vm.set_input(input);
-            for e in ENTRY_POINTS {
-                values.push(vm.execute_entry_point_by_name(e).map_err(|e| PolicyError::Eval(e.to_string()))?);
+        let input = rego_input(input)?;
+        let values: Vec<regorus::Value> = match (&mut self.vm, self.single) {
+            (Some(vm), true) => {
+                vm.set_input(input);
+                let o = vm.execute_entry_point_by_name(OUTCOME).map_err(eval_err)?;
+                ["deny", "quarantine", "warn"].iter().map(|k| o[*k].clone()).collect()
             }
-        } else {
-            let mut engine = self.engine.clone();
-            engine.set_input(input);
-            for e in ENTRY_POINTS {
-                values.push(engine.eval_rule(e.to_string()).map_err(|e| PolicyError::Eval(e.to_string()))?);
+            (Some(vm), false) => {
+                vm.set_input(input);
+                ENTRY_POINTS
+                    .iter()
+                    .map(|e| vm.execute_entry_point_by_name(e))
+                    .collect::<Result<_, _>>()
+                    .map_err(eval_err)?
             }
-        }
+            (None, single) => {
+                let mut engine = self.engine.clone();
+                engine.set_input(input);
+                if single {
+                    let o = engine.eval_rule(OUTCOME.to_string()).map_err(eval_err)?;
+                    ["deny", "quarantine", "warn"].iter().map(|k| o[*k].clone()).collect()
+                } else {
+                    ENTRY_POINTS
+                        .iter()
+                        .map(|e| engine.eval_rule((*e).to_string()))
+                        .collect::<Result<_, _>>()
+                        .map_err(eval_err)?
+                }
+            }
+        };
         let mut out = Outcome::default();
         let slots = [("deny", &mut out.deny), ("quarantine", &mut out.quarantine), ("warn", &mut out.warn)];
         for ((rule, dst), value) in slots.into_iter().zip(&values) {
@@ -277,31 +302,40 @@ impl Evaluator {
     }
 }
 
+fn eval_err(e: impl std::fmt::Display) -> PolicyError {
+    PolicyError::Eval(e.to_string())
+}
+
+/// The input as regorus sees it: [`prepare_input`] without copying the document.
+fn rego_input(input: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
+    let mut value = to_rego(input)?;
+    if input.get("license_choices").is_none()
+        && let Some(l) = input.get("license").and_then(serde_json::Value::as_str)
+        && let Ok(o) = value.as_object_mut()
+    {
+        let choices = license::choices(l);
+        o.insert(regorus::Value::from("license_choices"), to_rego(&serde_json::json!(choices))?);
+    }
+    Ok(value)
+}
+
 fn to_rego(v: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
-    regorus::Value::from_json_str(&v.to_string()).map_err(|e| PolicyError::Eval(e.to_string()))
+    <regorus::Value as serde::Deserialize>::deserialize(v).map_err(|e| PolicyError::Eval(e.to_string()))
 }
 
 fn findings(rule: &str, value: &regorus::Value) -> Result<Vec<Finding>, PolicyError> {
-    if *value == regorus::Value::Undefined {
-        return Ok(Vec::new());
-    }
-    let json = value.to_json_str().map_err(|e| PolicyError::Eval(e.to_string()))?;
-    let parsed: serde_json::Value = serde_json::from_str(&json).map_err(|e| PolicyError::Eval(e.to_string()))?;
-    let items = match parsed {
-        serde_json::Value::Array(a) => a,
-        serde_json::Value::Null => Vec::new(),
-        other => {
-            return Err(PolicyError::Shape {
-                rule: format!("data.depgate.{rule}"),
-                message: format!("expected a set, found {other}"),
-            });
-        }
+    let shape = |message: String| PolicyError::Shape { rule: format!("data.depgate.{rule}"), message };
+    let items: Vec<&regorus::Value> = match value {
+        regorus::Value::Undefined | regorus::Value::Null => return Ok(Vec::new()),
+        regorus::Value::Set(s) => s.iter().collect(),
+        regorus::Value::Array(a) => a.iter().collect(),
+        other => return Err(shape(format!("expected a set, found {other}"))),
     };
     let mut out: Vec<Finding> = items
         .into_iter()
         .map(|i| {
-            serde_json::from_value(i)
-                .map_err(|e| PolicyError::Shape { rule: format!("data.depgate.{rule}"), message: e.to_string() })
+            let json = serde_json::to_value(i).map_err(|e| shape(e.to_string()))?;
+            serde_json::from_value(json).map_err(|e| shape(e.to_string()))
         })
         .collect::<Result<_, _>>()?;
     out.sort();

@@ -51,6 +51,7 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
         "license_allow": cfg.license_allow,
         "license_deny": cfg.license_deny,
         "license_pins": pins,
+        "complete": true,
     })
 }
 

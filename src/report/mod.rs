@@ -130,6 +130,23 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
             t.error
         )?;
     }
+    // Findings grouped by rule (crate::policy::explain), most severe first.
+    let groups = crate::policy::explain::group_by_rule(records.iter().flat_map(|r| {
+        r.findings.iter().map(|f| crate::policy::explain::Item {
+            purl: &r.package.purl,
+            level: f.level.as_str(),
+            finding: &f.finding,
+        })
+    }));
+    if !groups.is_empty() {
+        writeln!(w, "\n### By rule\n")?;
+        writeln!(w, "| rule | level | packages |\n|---|---|---|")?;
+        for g in &groups {
+            let shown: Vec<String> = g.items.iter().take(5).map(|i| format!("`{}`", i.purl)).collect();
+            let more = if g.items.len() > 5 { format!(" and {} more", g.items.len() - 5) } else { String::new() };
+            writeln!(w, "| `{}` | {} | {} ({}){more} |", g.rule, g.level, g.items.len(), shown.join(", "))?;
+        }
+    }
     let blocking: Vec<&Record> = records
         .iter()
         .filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error))
