@@ -28,10 +28,16 @@ fn require_tools() -> bool {
     std::env::var("DEPGATE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
 }
 
+/// A line the test harness does not capture (counts people should see).
+fn report(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 /// A tool is missing: fail under CI, say SKIPPED (visibly) otherwise.
 fn skip(what: &str) {
     assert!(!require_tools(), "{what} is required (DEPGATE_REQUIRE_TOOLS=1): run scripts/test.sh to install it");
-    eprintln!("SKIPPED: {what} is not installed (scripts/test.sh installs it)");
+    support::skipped(&format!("{what} is not installed (scripts/test.sh installs it)"));
 }
 
 /// `opa`: `$DEPGATE_OPA`, else the tools cache scripts/test.sh installs into, else PATH.
@@ -178,7 +184,7 @@ fn conformance_with_opa_eval() {
             }
         }
     }
-    eprintln!("conformance: {same}/{total} inputs decided identically by depgate and opa eval");
+    report(&format!("conformance: {same}/{total} inputs decided identically by depgate and opa eval"));
     assert!(total >= 40, "at least 40 conformance inputs");
     assert_eq!(same, total, "depgate and opa disagree");
 }
@@ -356,7 +362,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
                 "inputs do not match the schema:\n{text}{}",
                 String::from_utf8_lossy(&o.stderr)
             );
-            eprintln!("schema: {}", text.trim());
+            report(&format!("schema: {}", text.trim()));
         }
         Err(_) => skip("python3"),
     }
