@@ -109,6 +109,8 @@ pub struct Policy {
     modules: Vec<Module>,
     /// The builtin entry module (with `outcome`) is loaded.
     single: bool,
+    /// Which of [`ENTRY_POINTS`] the policy defines.
+    present: Vec<bool>,
     /// Files the policy was built from, for the report.
     pub sources: Vec<String>,
 }
@@ -119,6 +121,8 @@ pub struct Evaluator {
     engine: regorus::Engine,
     /// Evaluate the builtin `outcome` entry point instead of the three sets one by one.
     single: bool,
+    /// Which of [`ENTRY_POINTS`] the policy defines (the others are empty).
+    present: Vec<bool>,
 }
 
 /// Turn a regorus parse/compile error into `file:line:col: message` plus its snippet.
@@ -176,9 +180,27 @@ impl Policy {
         let data = to_rego(&data_json)?;
         engine.add_data(data.clone()).map_err(|e| PolicyError::Eval(format!("policy data: {e}")))?;
         let single = modules.iter().any(|m| m.name == "builtin/depgate.rego");
-        let entries: &[&str] = if single { &[OUTCOME] } else { &ENTRY_POINTS };
-        let compiled = compile_rvm(&mut engine, entries)?;
-        Ok(Policy { engine, compiled, data, data_json, modules, single, sources })
+        // Without the builtin entry module, the sets the user's modules define (a policy
+        // with only deny rules has no data.depgate.warn to ask for).
+        let present: Vec<bool> = ENTRY_POINTS
+            .iter()
+            .map(|e| {
+                let rule = e.rsplit('.').next().unwrap_or_default();
+                single || modules.iter().any(|m| defines(m, "depgate", rule))
+            })
+            .collect();
+        let entries: Vec<&str> = if single {
+            vec![OUTCOME]
+        } else {
+            ENTRY_POINTS.iter().zip(&present).filter(|(_, p)| **p).map(|(e, _)| *e).collect()
+        };
+        if entries.is_empty() {
+            return Err(PolicyError::Compile(
+                "the policy defines none of deny, quarantine and warn in package depgate\n  help: turn the builtin policy back on ([policy] builtin = true) or add `deny contains {...} if {...}` rules".into(),
+            ));
+        }
+        let compiled = compile_rvm(&mut engine, &entries)?;
+        Ok(Policy { engine, compiled, data, data_json, modules, single, present, sources })
     }
 
     /// The Rego modules, in load order (for `policy bundle` and `opa`).
@@ -203,12 +225,12 @@ impl Policy {
             vm.load_program(program.clone());
             vm.set_data(self.data.clone()).ok().map(|()| vm)
         });
-        Evaluator { vm, engine: self.engine.clone(), single: self.single }
+        Evaluator { vm, engine: self.engine.clone(), single: self.single, present: self.present.clone() }
     }
 
     /// The same evaluator on the tree-walking interpreter (the reference for the VM).
     pub fn interpreter(&self) -> Evaluator {
-        Evaluator { vm: None, engine: self.engine.clone(), single: self.single }
+        Evaluator { vm: None, engine: self.engine.clone(), single: self.single, present: self.present.clone() }
     }
 
     /// Evaluate one input document.
@@ -220,6 +242,16 @@ impl Policy {
 /// The builtin modules as [`Module`]s.
 pub fn builtin_modules() -> Vec<Module> {
     BUILTIN_MODULES.iter().map(|(n, t)| Module { name: format!("builtin/{n}"), text: (*t).to_string() }).collect()
+}
+
+/// Whether `module` is in `package` and defines a rule named `rule` (at the start of a
+/// line, as Rego is written).
+fn defines(module: &Module, package: &str, rule: &str) -> bool {
+    testing::package_of(&module.text).as_deref() == Some(package)
+        && module.text.lines().any(|l| {
+            l.strip_prefix(rule)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '[' || c == '='))
+        })
 }
 
 /// Fields depgate derives from the input before policy sees it: `license_choices`, the
@@ -272,9 +304,11 @@ impl Evaluator {
             }
             (Some(vm), false) => {
                 vm.set_input(input);
+                let present = &self.present;
                 ENTRY_POINTS
                     .iter()
-                    .map(|e| vm.execute_entry_point_by_name(e))
+                    .zip(present)
+                    .map(|(e, p)| if *p { vm.execute_entry_point_by_name(e) } else { Ok(regorus::Value::Undefined) })
                     .collect::<Result<_, _>>()
                     .map_err(eval_err)?
             }
@@ -287,7 +321,12 @@ impl Evaluator {
                 } else {
                     ENTRY_POINTS
                         .iter()
-                        .map(|e| engine.eval_rule((*e).to_string()))
+                        .zip(&self.present)
+                        .map(
+                            |(e, p)| {
+                                if *p { engine.eval_rule((*e).to_string()) } else { Ok(regorus::Value::Undefined) }
+                            },
+                        )
                         .collect::<Result<_, _>>()
                         .map_err(eval_err)?
                 }

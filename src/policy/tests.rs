@@ -209,3 +209,25 @@ fn user_rules_add_to_the_builtin_policy() {
     assert_eq!(out.deny[0].rule, "licence-gpl");
     assert_eq!(out, policy.interpreter().evaluate(&input).unwrap());
 }
+
+#[test]
+fn a_user_policy_without_the_builtin_may_define_only_some_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("only.rego"),
+        "package depgate\n\ndeny contains {\"rule\": \"no-x\", \"msg\": \"x\", \"remedy\": \"drop x\"} if input.package.name == \"x\"\n",
+    )
+    .unwrap();
+    let mut s = settings();
+    s.builtin = false;
+    s.files = vec!["*.rego".into()];
+    let policy = Policy::load(&s, dir.path()).unwrap();
+    let input = json!({"package": {"name": "x", "purl": "pkg:npm/x@1"}});
+    for mut ev in [policy.evaluator(), policy.interpreter()] {
+        let out = ev.evaluate(&input).unwrap();
+        assert_eq!((out.deny.len(), out.quarantine.len(), out.warn.len()), (1, 0, 0));
+    }
+    std::fs::write(dir.path().join("only.rego"), "package depgate\n\nx := 1\n").unwrap();
+    let err = Policy::load(&s, dir.path()).err().expect("no entry points").to_string();
+    assert!(err.contains("none of deny, quarantine and warn"), "{err}");
+}
