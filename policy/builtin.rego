@@ -430,11 +430,17 @@ deny contains finding(
 # input.baseline is the package's previous trust state (a base-branch decisions.json given
 # with --baseline, or the committed depgate.trust.json): null when there is none.
 
+# The stable part of a signer identity: issuer, repository and workflow file. The
+# workflow's `@ref` suffix changes with every release, so it is dropped.
 identity_of(a) := {
 	"issuer": object.get(a, "issuer", null),
 	"source_repo": object.get(a, "source_repo", null),
-	"workflow": object.get(a, "workflow", null),
+	"workflow": workflow_of(a),
 }
+
+workflow_of(a) := split(a.workflow, "@")[0] if is_string(a.workflow)
+
+workflow_of(a) := null if not is_string(a.workflow)
 
 current_identities contains identity_of(a) if {
 	input.verification.status == "verified"

@@ -49,7 +49,12 @@ pub fn key(ecosystem: &str, name: &str) -> String {
 /// workflow (refs and commits change with every release, so they are left out).
 pub fn identity_of(attestation: &Value) -> Option<Value> {
     let get = |k: &str| attestation.get(k).filter(|v| v.is_string()).cloned().unwrap_or(Value::Null);
-    let id = json!({"issuer": get("issuer"), "source_repo": get("source_repo"), "workflow": get("workflow")});
+    // `…/release.yml@refs/tags/v1` → `…/release.yml` (as policy/builtin.rego does).
+    let workflow = attestation
+        .get("workflow")
+        .and_then(Value::as_str)
+        .map_or(Value::Null, |w| json!(w.split('@').next().unwrap_or(w)));
+    let id = json!({"issuer": get("issuer"), "source_repo": get("source_repo"), "workflow": workflow});
     if id.as_object().is_some_and(|o| o.values().all(Value::is_null)) { None } else { Some(id) }
 }
 
@@ -159,7 +164,7 @@ mod tests {
             "resolution": {"status": "owned", "version_found": true, "upstream": tier, "tier": tier, "fallback": fallback},
             "verification": {"status": status, "attestations": if status == "verified" {
                 json!([{"issuer": "https://token.actions.githubusercontent.com", "source_repo": "https://github.com/o/r",
-                        "workflow": ".github/workflows/release.yml", "ref": "refs/tags/v1", "san": "x"}])
+                        "workflow": "https://github.com/o/r/.github/workflows/release.yml@refs/tags/v1", "ref": "refs/tags/v1", "san": "x"}])
             } else { json!([]) }}
         })
     }
@@ -176,7 +181,7 @@ mod tests {
         assert_eq!(b.packages.len(), 2);
         let a = &b.packages["npm:a"];
         assert_eq!((a.version.as_str(), a.verification.as_str(), a.fallback), ("1.0.0", "verified", Some(false)));
-        assert_eq!(a.identity.as_ref().unwrap()["workflow"], ".github/workflows/release.yml");
+        assert_eq!(a.identity.as_ref().unwrap()["workflow"], "https://github.com/o/r/.github/workflows/release.yml");
         assert!(a.identity.as_ref().unwrap().get("ref").is_none(), "refs change every release");
         let input = baseline_input(Some(&b), "npm", "a");
         assert_eq!(input["tier"], "curated");

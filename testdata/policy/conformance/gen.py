@@ -14,10 +14,12 @@ import os
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NOW = "2025-10-28T00:00:00Z"
+# Stable identities as a baseline records them; attestations carry the workflow with its
+# `@ref` (as Fulcio certificates do), which changes every release.
 ID_A = {"issuer": "https://token.actions.githubusercontent.com", "source_repo": "https://github.com/acme/a",
-        "workflow": ".github/workflows/release.yml"}
+        "workflow": "https://github.com/acme/a/.github/workflows/release.yml"}
 ID_B = {"issuer": "https://token.actions.githubusercontent.com", "source_repo": "https://github.com/evil/a",
-        "workflow": ".github/workflows/publish.yml"}
+        "workflow": "https://github.com/evil/a/.github/workflows/publish.yml"}
 
 
 def base(name, version="1.0.0", tier="public", fallback=True, upstream=None):
@@ -66,8 +68,8 @@ def young(doc, days, published="2025-10-26T00:00:00Z"):
 
 
 def verified(doc, identity, predicate="https://slsa.dev/provenance/v1", ref="refs/tags/v1.0.0"):
-    att = dict(identity, predicate_type=predicate, san=f"{identity['source_repo']}/{identity['workflow']}@{ref}",
-               ref=ref, commit="0" * 40)
+    att = dict(identity, predicate_type=predicate, san=f"{identity['workflow']}@{ref}",
+               workflow=f"{identity['workflow']}@{ref}", ref=ref, commit="0" * 40, verified=True, kind="provenance")
     return set_(doc, "verification", {"status": "verified", "attestations": [att]})
 
 
