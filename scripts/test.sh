@@ -29,7 +29,9 @@ step "policy tools: opa (Rego conformance, bench) and Python jsonschema (input s
 # DEPGATE_REQUIRE_TOOLS=1, fail instead of skipping when one is missing.
 OPA_VERSION="${OPA_VERSION:-v1.22.2}"
 tools="${DEPGATE_TOOLS_DIR:-$HOME/.cache/depgate-tools}"
-if ! "$tools/bin/opa" version 2>/dev/null | grep -qx "Version: ${OPA_VERSION#v}"; then
+# No pipes into `head`/`grep -q` here: under pipefail the writer's SIGPIPE fails the step.
+opa_version="$("$tools/bin/opa" version 2>/dev/null || true)"
+if [[ "$opa_version" != *"Version: ${OPA_VERSION#v}"* ]]; then
   if ! command -v go >/dev/null; then
     echo "error: go is needed to install opa $OPA_VERSION (go install); install Go 1.24+ and run again" >&2
     exit 2
@@ -38,7 +40,8 @@ if ! "$tools/bin/opa" version 2>/dev/null | grep -qx "Version: ${OPA_VERSION#v}"
   GOFLAGS=-mod=mod GOBIN="$tools/bin" go install "github.com/open-policy-agent/opa@$OPA_VERSION"
 fi
 export DEPGATE_OPA="$tools/bin/opa"
-"$DEPGATE_OPA" version | head -1
+opa_version="$("$DEPGATE_OPA" version)"
+echo "${opa_version%%$'\n'*}"
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi
