@@ -123,7 +123,7 @@ fn verify_fetched(
             .chunks(per)
             .map(|part| {
                 let records = &*records;
-                s.spawn(move || {
+                let handle = s.spawn(move || {
                     part.iter()
                         .map(|(job, got)| {
                             let (rec, packument) = &records[job.index];
@@ -148,10 +148,29 @@ fn verify_fetched(
                             (job.index, out)
                         })
                         .collect::<Vec<_>>()
-                })
+                });
+                (part, handle)
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles
+            .into_iter()
+            .flat_map(|(part, h)| {
+                // Fail closed: a verifier that died leaves its packages `violated`, never
+                // silently `unverifiable`.
+                h.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|(job, _)| {
+                            let v = Verification {
+                                status: "violated",
+                                reasons: vec!["internal error while verifying the attestations".into()],
+                                ..Verification::unverifiable()
+                            };
+                            (job.index, Ok(Some(v)))
+                        })
+                        .collect()
+                })
+            })
+            .collect()
     });
     for (i, outcome) in slots {
         let (rec, _) = &mut records[i];
