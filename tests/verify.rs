@@ -69,7 +69,7 @@ fn sigstore_conformance_bundle_verify_cases() {
             if ok { passed += 1 } else { failed.push(name) }
         }
     }
-    println!("conformance: {passed} passed, {} failed", failed.len());
+    support::report(&format!("sigstore-conformance bundle-verify: {passed} passed, {} failed", failed.len()));
     assert!(failed.is_empty(), "conformance cases with the wrong outcome: {failed:?}");
     assert!(passed >= 40, "expected the whole suite, ran {passed}");
 }
