@@ -4,7 +4,10 @@
 //! Must not: open files by itself beyond what a caller hands in, touch the network,
 //! print, or know about policy. Every parser is `&str -> Result<_, LockfileError>`.
 
+pub mod index;
+pub mod maven;
 pub mod npm;
+pub mod pypi;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -96,6 +99,18 @@ pub struct Coordinate {
     pub optional: bool,
     /// Shipped inside another package's tarball (`bundleDependencies`): not fetched on its own.
     pub bundled: bool,
+    /// The files the lockfile pins for this coordinate: every wheel/sdist of a `PyPI`
+    /// release it records a hash for, or the one Maven artifact file. Empty for npm (its
+    /// one tarball's digest is `integrity`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<LockedFile>,
+    /// Maven classifier (`sources`, `linux-x86_64`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<String>,
+    /// Maven artifact extension (`jar`, `pom`, `aar`, …) when the input records it; `None`
+    /// means "whatever the POM's packaging says" (a jar for most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
     pub source: SourceKind,
     /// Lockfile this came from, as given to the parser.
     pub source_file: PathBuf,
@@ -104,6 +119,34 @@ pub struct Coordinate {
 }
 
 impl Coordinate {
+    /// A registry coordinate with no flags, integrity or files set; parsers fill in the rest.
+    pub fn new(
+        ecosystem: Ecosystem,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        source_file: &std::path::Path,
+        line: usize,
+    ) -> Self {
+        Self {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            integrity: None,
+            resolved: None,
+            alias: None,
+            direct: false,
+            dev: false,
+            optional: false,
+            bundled: false,
+            files: Vec::new(),
+            classifier: None,
+            extension: None,
+            source: SourceKind::Registry,
+            source_file: source_file.to_path_buf(),
+            line,
+        }
+    }
+
     /// Package URL (purl) of the coordinate, e.g. `pkg:npm/%40scope/name@1.0.0`.
     pub fn purl(&self) -> String {
         match self.ecosystem {
@@ -123,11 +166,26 @@ impl Coordinate {
                 }
             }
             Ecosystem::Pypi => {
-                format!("pkg:pypi/{}@{}", purl_escape(&self.name.to_ascii_lowercase()), purl_escape(&self.version))
+                format!("pkg:pypi/{}@{}", purl_escape(&pypi::normalize_name(&self.name)), purl_escape(&self.version))
             }
             Ecosystem::Maven => {
                 let (group, artifact) = self.name.split_once(':').unwrap_or(("", &self.name));
-                format!("pkg:maven/{}/{}@{}", purl_escape(group), purl_escape(artifact), purl_escape(&self.version))
+                let mut purl = format!(
+                    "pkg:maven/{}/{}@{}",
+                    purl_escape(group),
+                    purl_escape(artifact),
+                    purl_escape(&self.version)
+                );
+                // Qualifiers in lexical key order, as the purl spec asks.
+                let mut sep = '?';
+                if let Some(c) = self.classifier.as_deref().filter(|c| !c.is_empty()) {
+                    purl.push_str(&format!("{sep}classifier={}", purl_escape(c)));
+                    sep = '&';
+                }
+                if let Some(t) = self.extension.as_deref().filter(|t| !t.is_empty() && *t != "jar") {
+                    purl.push_str(&format!("{sep}type={}", purl_escape(t)));
+                }
+                purl
             }
         }
     }
@@ -163,6 +221,21 @@ impl LockfileError {
     }
 }
 
+/// One file a lockfile pins: a wheel or sdist, or a Maven artifact file.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LockedFile {
+    /// File name (`six-1.16.0-py2.py3-none-any.whl`, `guava-33.0.0-jre.jar`); `None` when
+    /// the lockfile records only a hash (`requirements.txt --hash`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Where the lockfile says it was downloaded from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Digests by algorithm (`sha256`, `sha512`, `sha1`, `md5`), lowercase hex.
+    #[serde(default)]
+    pub hashes: std::collections::BTreeMap<String, String>,
+}
+
 /// 1-based line number of a byte offset in `text`.
 pub fn line_of_offset(text: &str, offset: usize) -> usize {
     text.get(..offset.min(text.len())).map_or(0, |s| s.matches('\n').count()) + 1
@@ -184,6 +257,9 @@ mod tests {
             dev: false,
             optional: false,
             bundled: false,
+            files: Vec::new(),
+            classifier: None,
+            extension: None,
             source: SourceKind::Registry,
             source_file: PathBuf::from("package-lock.json"),
             line: 1,
