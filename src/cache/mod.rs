@@ -57,6 +57,9 @@ pub struct CacheMeta {
     pub url: String,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// `Content-Type` of the answer (the `PyPI` simple API serves JSON or HTML).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 /// A cached document and its validators.
@@ -112,7 +115,8 @@ fn split_line(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&bytes[..nl], &bytes[nl + 1..]))
 }
 
-/// Content-addressed artifact store keyed by sha512.
+/// Content-addressed artifact store keyed by sha512, with sha256 and sha1 indexes (small
+/// files naming the sha512) for registries that publish only those (`PyPI`, Maven).
 #[derive(Debug, Clone)]
 pub struct ArtifactStore {
     root: PathBuf,
@@ -120,29 +124,59 @@ pub struct ArtifactStore {
 
 impl ArtifactStore {
     pub fn new(cache_root: &Path) -> Self {
-        Self { root: cache_root.join("artifacts-v1").join("sha512") }
+        Self { root: cache_root.join("artifacts-v1") }
     }
 
-    fn path(&self, sha512_hex: &str) -> PathBuf {
-        self.root.join(&sha512_hex[..2]).join(sha512_hex)
+    fn path(&self, algo: &str, hex_digest: &str) -> PathBuf {
+        self.root.join(algo).join(&hex_digest[..2]).join(hex_digest)
     }
 
     /// The stored bytes with this sha512, re-checked on read.
     pub fn get(&self, sha512_hex: &str) -> Option<Vec<u8>> {
-        if sha512_hex.len() != 128 {
+        if sha512_hex.len() != 128 || !sha512_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
-        let bytes = fs::read(self.path(sha512_hex)).ok()?;
+        let bytes = fs::read(self.path("sha512", sha512_hex)).ok()?;
         (hex::encode(Sha512::digest(&bytes)) == sha512_hex).then_some(bytes)
+    }
+
+    /// The stored bytes matching the strongest of `digests` (hex by algorithm) the store
+    /// indexes, each digest re-checked on read.
+    pub fn get_any(&self, digests: &std::collections::BTreeMap<String, String>) -> Option<Vec<u8>> {
+        if let Some(h) = digests.get("sha512") {
+            return self.get(&h.to_ascii_lowercase());
+        }
+        for (algo, len) in [("sha256", 64), ("sha1", 40)] {
+            let Some(h) = digests.get(algo).map(|h| h.to_ascii_lowercase()) else { continue };
+            if h.len() != len || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            let pointer = fs::read_to_string(self.path(algo, &h)).ok()?;
+            let bytes = self.get(pointer.trim())?;
+            let actual = match algo {
+                "sha256" => hex::encode(Sha256::digest(&bytes)),
+                _ => hex::encode(sha1::Sha1::digest(&bytes)),
+            };
+            return (actual == h).then_some(bytes);
+        }
+        None
     }
 
     /// Store bytes under their own sha512 (computed here), returning it.
     pub fn put(&self, bytes: &[u8]) -> io::Result<String> {
         let h = hex::encode(Sha512::digest(bytes));
-        let p = self.path(&h);
+        let p = self.path("sha512", &h);
         if !p.exists() {
             // Content-addressed: `get` re-checks the digest, so no fsync is needed.
             write_cache_entry(&p, bytes)?;
+        }
+        for (algo, d) in
+            [("sha256", hex::encode(Sha256::digest(bytes))), ("sha1", hex::encode(sha1::Sha1::digest(bytes)))]
+        {
+            let ptr = self.path(algo, &d);
+            if !ptr.exists() {
+                write_cache_entry(&ptr, h.as_bytes())?;
+            }
         }
         Ok(h)
     }
@@ -156,7 +190,7 @@ mod tests {
     fn metadata_roundtrip_and_corruption() {
         let d = tempfile::tempdir().unwrap();
         let c = MetadataCache::new(d.path());
-        let meta = CacheMeta { url: "u".into(), etag: Some("\"e\"".into()), last_modified: None };
+        let meta = CacheMeta { url: "u".into(), etag: Some("\"e\"".into()), last_modified: None, content_type: None };
         c.put("npm-packument-v1", "k", &meta, b"{}").unwrap();
         assert_eq!(c.get("npm-packument-v1", "k").unwrap().body, b"{}");
         assert!(c.get("npm-packument-v2", "k").is_none());
@@ -179,7 +213,14 @@ mod tests {
         let s = ArtifactStore::new(d.path());
         let h = s.put(b"abc").unwrap();
         assert_eq!(s.get(&h).unwrap(), b"abc");
-        fs::write(s.path(&h), b"abd").unwrap();
+        let by256 = std::collections::BTreeMap::from([("sha256".to_string(), hex::encode(Sha256::digest(b"abc")))]);
+        assert_eq!(s.get_any(&by256).unwrap(), b"abc");
+        let by1 = std::collections::BTreeMap::from([("sha1".to_string(), hex::encode(sha1::Sha1::digest(b"abc")))]);
+        assert_eq!(s.get_any(&by1).unwrap(), b"abc");
+        let other = std::collections::BTreeMap::from([("sha256".to_string(), "0".repeat(64))]);
+        assert!(s.get_any(&other).is_none());
+        fs::write(s.path("sha512", &h), b"abd").unwrap();
         assert!(s.get(&h).is_none());
+        assert!(s.get_any(&by256).is_none());
     }
 }

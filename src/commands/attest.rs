@@ -3,7 +3,7 @@
 use crate::cli::{AttestArgs, AttestCommand, AttestPullArgs};
 use crate::engine::{Options, collect_evidence};
 use crate::exit::{CommandError, ExitStatus};
-use crate::upstream::{Lookup, Upstreams, evidence};
+use crate::upstream::{EvidenceRequest, Lookup, Upstreams, evidence};
 
 pub(super) async fn run(args: AttestArgs) -> Result<ExitStatus, CommandError> {
     match args.command {
@@ -35,10 +35,13 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
     };
     let got = collect_evidence(&config, &upstreams, &coords, &opts).await;
     let (mut written, mut none, mut failed) = (0, 0, 0);
-    for (name, version, outcome) in got {
-        match outcome {
+    for item in got {
+        let (name, version) = (&item.name, &item.version);
+        match item.got {
             Lookup::Found(bytes) => {
-                let Some(path) = evidence::npm_path(&dir, &name, &version) else { continue };
+                let req =
+                    EvidenceRequest { ecosystem: item.ecosystem, name, version, file: item.file.as_deref(), url: None };
+                let Some(path) = evidence::cache_path(&dir, &req) else { continue };
                 crate::cache::write_atomic(&path, &bytes)
                     .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
                 written += 1;

@@ -1,47 +1,12 @@
-//! Subresource-integrity strings and digests: parse, compare, compute.
+//! Digests: compare what a lockfile records with what an owner publishes, compute them.
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
 use super::model::IntegrityCheck;
-
-/// Digests (hex) by algorithm from an SRI string (`sha512-… sha1-…`); unknown or
-/// malformed entries are skipped.
-pub fn parse_sri(sri: &str) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for part in sri.split_whitespace() {
-        let Some((algo, b64)) = part.split_once('-') else { continue };
-        let b64 = b64.split('?').next().unwrap_or_default();
-        let expected_len = match algo {
-            "sha512" => 64,
-            "sha384" => 48,
-            "sha256" => 32,
-            "sha1" => 20,
-            _ => continue,
-        };
-        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64)
-            && bytes.len() == expected_len
-        {
-            out.insert(algo.to_string(), hex::encode(bytes));
-        }
-    }
-    out
-}
-
-/// Digests an npm version publishes: `dist.integrity` and the legacy `dist.shasum`.
-pub fn registry_digests(integrity: Option<&str>, shasum: Option<&str>) -> BTreeMap<String, String> {
-    let mut d = integrity.map(parse_sri).unwrap_or_default();
-    if let Some(s) = shasum
-        && s.len() == 40
-        && s.bytes().all(|b| b.is_ascii_hexdigit())
-    {
-        d.entry("sha1".into()).or_insert_with(|| s.to_ascii_lowercase());
-    }
-    d
-}
+pub use crate::ecosystem::digest::{parse_sri, registry_digests};
 
 /// Compare recorded digests with published ones on the strongest algorithm both have.
 pub fn compare(recorded: &BTreeMap<String, String>, published: &BTreeMap<String, String>) -> IntegrityCheck {
@@ -75,7 +40,7 @@ mod tests {
         let all = digest_all(bytes);
         let sri = format!(
             "sha512-{}",
-            base64::engine::general_purpose::STANDARD.encode(hex::decode(&all["sha512"]).unwrap())
+            base64::Engine::encode(&base64::engine::general_purpose::STANDARD, hex::decode(&all["sha512"]).unwrap())
         );
         let parsed = parse_sri(&sri);
         assert_eq!(parsed["sha512"], all["sha512"]);

@@ -91,11 +91,50 @@ pub struct Resolution {
     pub fell_through: Vec<Attempt>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deprecated: Option<String>,
+    /// Yanked (PEP 592), with the reason (may be empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub yanked: Option<String>,
+    /// The artifact file the url and digests describe (`PyPI`, Maven).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Signature files beside a Maven artifact (`sigstore.json`, `asc`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,
     /// Where the downloaded artifact sits in the content-addressed cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<&'static str>,
+}
+
+impl Resolution {
+    /// Nothing resolved yet: not found, no digests, nothing compared.
+    pub fn empty() -> Self {
+        Self {
+            status: ResolutionStatus::NotFound,
+            upstream: None,
+            tier: None,
+            priority: None,
+            fallback: false,
+            ownership: None,
+            version_found: false,
+            owner_latest: None,
+            url: None,
+            published_at: None,
+            age_days: None,
+            digests: BTreeMap::new(),
+            lockfile_integrity: IntegrityCheck::Unavailable,
+            artifact_integrity: IntegrityCheck::NotDownloaded,
+            lockfile_source: None,
+            fell_through: Vec::new(),
+            deprecated: None,
+            yanked: None,
+            file: None,
+            signatures: Vec::new(),
+            error: None,
+            cache: None,
+        }
+    }
 }
 
 /// Verification outcome: `verified` (at least one attestation verified and every one
@@ -182,6 +221,10 @@ pub struct PackageInfo {
     pub location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extension: Option<String>,
     pub lockfile: String,
     pub line: usize,
 }
@@ -207,6 +250,8 @@ impl PackageInfo {
             source: c.source.label(),
             location,
             alias: c.alias.clone(),
+            classifier: c.classifier.clone(),
+            extension: c.extension.clone(),
             lockfile: c.source_file.display().to_string(),
             line: c.line,
         }

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 use super::model::{AttestationRecord, Record, ResolutionStatus, Verification};
-use crate::attest::formats::{Checked, verify_npm_attestations};
+use crate::attest::formats::{Checked, verify_npm_attestations, verify_pep740};
 use crate::attest::{IdentityPolicy, Stage, StageFailure, Subject, Trust};
 use crate::config::{Config, Upstream};
-use crate::ecosystem::npm::packument::Packument;
-use crate::upstream::{Lookup, Registry};
+use crate::ecosystem::Ecosystem;
+use crate::ecosystem::index::PackageIndex;
+use crate::upstream::{EvidenceRequest, Lookup, Registry};
 
 /// What fetching one job's evidence gave.
 type Fetched = (Job, Lookup<(Vec<u8>, crate::upstream::EvidenceSource)>);
@@ -21,62 +22,92 @@ type Slot = (usize, Result<Option<Verification>, crate::upstream::Failure>);
 
 struct Job {
     index: usize,
-    owner: usize,
+    owner: Upstream,
+    ecosystem: Ecosystem,
     name: String,
     version: String,
+    /// The distribution file the evidence is for (`PyPI`, Maven).
+    file: Option<String>,
     url: Option<String>,
-    /// The registry's own metadata says attestations exist (`dist.attestations`).
+    /// The registry's own metadata says evidence exists (`dist.attestations`, PEP 691
+    /// `provenance`, a `.sigstore.json` beside the artifact).
     advertised: bool,
 }
 
-/// Fetch and verify the evidence of every resolved npm version.
+/// Fetch and verify the evidence of every resolved version.
 pub(super) async fn verify_all<R: Registry>(
     config: &Config,
     registry: &R,
     trust: &Trust,
-    chain: &[&Upstream],
-    records: &mut [(Record, Option<Arc<Packument>>)],
+    records: &mut [(Record, Option<Arc<PackageIndex>>)],
     concurrency: usize,
 ) {
-    let fetched = fetch_evidence(registry, chain, records, concurrency).await;
-    verify_fetched(config, trust, chain, records, &fetched);
+    let fetched = fetch_evidence(config, registry, records, concurrency).await;
+    verify_fetched(config, trust, records, &fetched);
 }
 
-/// The evidence of every resolved npm version, fetched `concurrency` at a time.
+/// Fill an upstream's evidence URL template (`{name}`, `{version}`, `{file}`).
+fn template(t: &str, name: &str, version: &str, file: Option<&str>) -> String {
+    t.replace("{name}", &name.replace('/', "%2f")).replace("{version}", version).replace("{file}", file.unwrap_or(""))
+}
+
+/// What evidence to fetch for one record, if any can exist.
+fn job_for(config: &Config, index: usize, rec: &Record, package: Option<&PackageIndex>) -> Option<Job> {
+    let owner = super::owner_of(config, rec)?;
+    let r = rec.resolution.as_ref()?;
+    let eco = rec.package.ecosystem;
+    let version = &rec.package.version;
+    let release = package.and_then(|p| p.release(eco, version));
+    let file_entry =
+        release.and_then(|rel| rel.files.iter().find(|f| r.file.as_ref().is_none_or(|n| &f.filename == n)));
+    let file = r.file.clone();
+    let advertised_url = match eco {
+        Ecosystem::Npm => release.and_then(|rel| rel.attestations_url.clone()),
+        Ecosystem::Pypi => file_entry.and_then(|f| f.provenance_url.clone()),
+        Ecosystem::Maven => file_entry
+            .filter(|f| f.signatures.iter().any(|s| s == "sigstore.json"))
+            .map(|f| format!("{}.sigstore.json", f.url)),
+    };
+    if eco != Ecosystem::Npm && file.is_none() {
+        return None;
+    }
+    let advertised = advertised_url.is_some();
+    let url = advertised_url
+        .or_else(|| owner.attestations.as_ref().map(|t| template(t, &rec.package.name, version, file.as_deref())));
+    Some(Job {
+        index,
+        owner: owner.clone(),
+        ecosystem: eco,
+        name: rec.package.name.clone(),
+        version: version.clone(),
+        file,
+        url,
+        advertised,
+    })
+}
+
+/// The evidence of every resolved version, fetched `concurrency` at a time.
 async fn fetch_evidence<R: Registry>(
+    config: &Config,
     registry: &R,
-    chain: &[&Upstream],
-    records: &[(Record, Option<Arc<Packument>>)],
+    records: &[(Record, Option<Arc<PackageIndex>>)],
     concurrency: usize,
 ) -> Vec<Fetched> {
     let jobs: Vec<Job> = records
         .iter()
         .enumerate()
-        .filter_map(|(index, (rec, packument))| {
-            let r = rec.resolution.as_ref()?;
-            if r.status != ResolutionStatus::Owned || !r.version_found {
-                return None;
-            }
-            let owner = r.priority? - 1;
-            let version = &rec.package.version;
-            let advertised_url = packument
-                .as_ref()
-                .and_then(|p| p.versions.get(version))
-                .and_then(|v| v.dist.attestations.as_ref())
-                .and_then(|a| a.url.clone());
-            let advertised = advertised_url.is_some();
-            let url = advertised_url.or_else(|| {
-                chain[owner]
-                    .attestations
-                    .as_ref()
-                    .map(|t| t.replace("{name}", &rec.package.name.replace('/', "%2f")).replace("{version}", version))
-            });
-            Some(Job { index, owner, name: rec.package.name.clone(), version: version.clone(), url, advertised })
-        })
+        .filter_map(|(index, (rec, package))| job_for(config, index, rec, package.as_deref()))
         .collect();
     futures::stream::iter(jobs)
         .map(|job| async move {
-            let got = registry.npm_attestations(chain[job.owner], &job.name, &job.version, job.url.as_deref()).await;
+            let req = EvidenceRequest {
+                ecosystem: job.ecosystem,
+                name: &job.name,
+                version: &job.version,
+                file: job.file.as_deref(),
+                url: job.url.as_deref(),
+            };
+            let got = registry.evidence(&job.owner, &req).await;
             (job, got)
         })
         .buffer_unordered(concurrency.max(1))
@@ -84,17 +115,25 @@ async fn fetch_evidence<R: Registry>(
         .await
 }
 
-/// The attestations of each resolvable npm coordinate as the owner (or the attestation
-/// cache) serves them, for `depgate attest pull`: `(name, version, outcome)`.
+/// One piece of evidence as the owner (or the attestation cache) serves it.
+pub struct CollectedEvidence {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    pub file: Option<String>,
+    pub got: Lookup<Vec<u8>>,
+}
+
+/// The evidence of each resolvable coordinate as the owner (or the attestation cache)
+/// serves it, for `depgate attest pull`.
 pub async fn collect_evidence<R: Registry>(
     config: &Config,
     registry: &R,
     coords: &[crate::ecosystem::Coordinate],
     opts: &super::Options,
-) -> Vec<(String, String, Lookup<Vec<u8>>)> {
+) -> Vec<CollectedEvidence> {
     let records = super::resolve_records(config, registry, coords, opts).await;
-    let chain = config.chain(crate::ecosystem::Ecosystem::Npm);
-    fetch_evidence(registry, &chain, &records, opts.concurrency)
+    fetch_evidence(config, registry, &records, opts.concurrency)
         .await
         .into_iter()
         .map(|(job, got)| {
@@ -103,7 +142,7 @@ pub async fn collect_evidence<R: Registry>(
                 Lookup::NotFound => Lookup::NotFound,
                 Lookup::Failed(f) => Lookup::Failed(f),
             };
-            (job.name, job.version, got)
+            CollectedEvidence { ecosystem: job.ecosystem, name: job.name, version: job.version, file: job.file, got }
         })
         .collect()
 }
@@ -111,8 +150,7 @@ pub async fn collect_evidence<R: Registry>(
 fn verify_fetched(
     config: &Config,
     trust: &Trust,
-    chain: &[&Upstream],
-    records: &mut [(Record, Option<Arc<Packument>>)],
+    records: &mut [(Record, Option<Arc<PackageIndex>>)],
     fetched: &[Fetched],
 ) {
     // Signature checks are CPU work: spread them over the cores.
@@ -126,7 +164,7 @@ fn verify_fetched(
                 let handle = s.spawn(move || {
                     part.iter()
                         .map(|(job, got)| {
-                            let (rec, packument) = &records[job.index];
+                            let (rec, package) = &records[job.index];
                             let out = match got {
                                 Lookup::NotFound if job.advertised => Ok(Some(Verification {
                                     status: "violated",
@@ -139,8 +177,7 @@ fn verify_fetched(
                                 Lookup::NotFound => Ok(None),
                                 Lookup::Failed(f) => Err(f.clone()),
                                 Lookup::Found((bytes, source)) => {
-                                    let mut v =
-                                        verify_one(config, trust, chain[job.owner], rec, packument.as_deref(), bytes);
+                                    let mut v = verify_one(config, trust, &job.owner, rec, package.as_deref(), bytes);
                                     v.evidence = Some(*source);
                                     Ok(Some(v))
                                 }
@@ -212,33 +249,52 @@ fn normalize_repo(r: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// A digest of the artifact the record describes, as a fixed-size array.
+fn digest<const N: usize>(rec: &Record, algo: &str) -> Option<[u8; N]> {
+    let h = rec.resolution.as_ref()?.digests.get(algo)?;
+    <[u8; N]>::try_from(hex::decode(h).ok()?).ok()
+}
+
 fn verify_one(
     config: &Config,
     trust: &Trust,
     owner: &Upstream,
     rec: &Record,
-    packument: Option<&Packument>,
+    package: Option<&PackageIndex>,
     evidence: &[u8],
 ) -> Verification {
     let mut v = Verification::unverifiable();
-    let Some(sha512) = rec
-        .resolution
-        .as_ref()
-        .and_then(|r| r.digests.get("sha512"))
-        .and_then(|h| hex::decode(h).ok())
-        .and_then(|b| <[u8; 64]>::try_from(b).ok())
-    else {
-        v.status = "violated";
-        v.reasons.push("attestations exist but the upstream publishes no sha512 digest to check them against".into());
-        return v;
+    let eco = rec.package.ecosystem;
+    let sha512 = digest::<64>(rec, "sha512");
+    let sha256 = digest::<32>(rec, "sha256");
+    let file = rec.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default();
+    let subject = match (eco, &sha512, &sha256) {
+        (Ecosystem::Npm, Some(d), _) => Subject::Sha512(d),
+        (Ecosystem::Pypi | Ecosystem::Maven, _, Some(d)) => Subject::Sha256(d),
+        (Ecosystem::Maven, Some(d), None) => Subject::Sha512(d),
+        _ => {
+            v.status = "violated";
+            v.reasons.push(format!(
+                "attestations exist but the upstream publishes no {} digest to check them against (run with --download to hash the artifact)",
+                if eco == Ecosystem::Npm { "sha512" } else { "sha256" }
+            ));
+            return v;
+        }
     };
-    let checked = match verify_npm_attestations(
-        trust,
-        evidence,
-        &rec.package.purl,
-        Subject::Sha512(&sha512),
-        &IdentityPolicy::default(),
-    ) {
+    let checked = match eco {
+        Ecosystem::Npm => {
+            verify_npm_attestations(trust, evidence, &rec.package.purl, subject, &IdentityPolicy::default())
+        }
+        Ecosystem::Pypi => verify_pep740(trust, evidence, &file, subject, &IdentityPolicy::default()),
+        Ecosystem::Maven => match std::str::from_utf8(evidence) {
+            Ok(json) => Ok(vec![Checked {
+                kind: "signature".into(),
+                verdict: trust.verify_bundle(json, subject, None, &IdentityPolicy::default()),
+            }]),
+            Err(_) => Err("the .sigstore.json file is not UTF-8 JSON".to_string()),
+        },
+    };
+    let checked = match checked {
         Ok(c) => c,
         Err(e) => {
             v.status = "violated";
@@ -247,9 +303,9 @@ fn verify_one(
         }
     };
     let alternatives = expected_identities(config, owner, &rec.package.purl);
-    let declared = packument.and_then(|p| p.versions.get(&rec.package.version)).and_then(|m| m.repository.clone());
+    let declared = package.and_then(|p| p.release(eco, &rec.package.version)).and_then(|m| m.repository.clone());
     for Checked { kind, mut verdict } in checked {
-        if verdict.verified && kind == "provenance" {
+        if verdict.verified && matches!(kind.as_str(), "provenance" | "signature") {
             if !alternatives.is_empty() {
                 let errors: Vec<String> =
                     alternatives.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();

@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{Failure, Lookup, Registry};
+use super::{Failure, Lookup, Registry, Want};
 use crate::config::{FallReason, Upstream};
-use crate::ecosystem::npm::packument::Packument;
+use crate::ecosystem::Ecosystem;
+use crate::ecosystem::index::PackageIndex;
 
 /// A higher-priority upstream that was passed over, and why.
 #[derive(Debug, Clone, Serialize)]
@@ -26,7 +27,7 @@ pub struct Attempt {
 #[derive(Debug, Clone)]
 pub enum ChainOutcome {
     /// `index` (0-based priority) owns the name.
-    Owned { index: usize, packument: Arc<Packument>, fell_through: Vec<Attempt> },
+    Owned { index: usize, package: Arc<PackageIndex>, fell_through: Vec<Attempt> },
     /// No upstream that may be asked has the name.
     NotFound { fell_through: Vec<Attempt> },
     /// Upstream `index` failed in a way that may not fall through.
@@ -34,13 +35,14 @@ pub enum ChainOutcome {
 }
 
 /// Walk `chain` for `name`. `bound` is the chain index a namespace binds the name to.
-/// `full(index)` says whether that upstream must serve the full document (publish times).
+/// `want(index)` says what that upstream is asked for (publish times, locked artifacts).
 pub async fn walk_chain<R: Registry>(
     registry: &R,
     chain: &[&Upstream],
+    ecosystem: Ecosystem,
     bound: Option<usize>,
     name: &str,
-    full: impl Fn(usize) -> bool,
+    want: impl Fn(usize) -> Want,
 ) -> ChainOutcome {
     let mut fell_through = Vec::new();
     let candidates: Vec<usize> = match bound {
@@ -49,8 +51,8 @@ pub async fn walk_chain<R: Registry>(
     };
     for i in candidates {
         let upstream = chain[i];
-        match registry.npm_packument(upstream, name, full(i)).await {
-            Lookup::Found(packument) => return ChainOutcome::Owned { index: i, packument, fell_through },
+        match registry.index(upstream, ecosystem, name, &want(i)).await {
+            Lookup::Found(package) => return ChainOutcome::Owned { index: i, package, fell_through },
             Lookup::NotFound => {
                 if bound.is_some() || !upstream.fall_through.contains(&FallReason::NotFound) {
                     return ChainOutcome::NotFound { fell_through };

@@ -8,8 +8,14 @@
 mod chain;
 mod dir;
 pub mod evidence;
+mod http;
+#[cfg(any())] // TEMP-WIP
+mod maven;
 mod npm;
+#[cfg(any())] // TEMP-WIP
+mod pypi;
 mod secret;
+mod source;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,7 +27,8 @@ pub use secret::{Secret, redact_text, redact_url};
 
 use crate::cache::{ArtifactStore, MetadataCache};
 use crate::config::{AuthScheme, Config, FallReason, Location, Upstream};
-use crate::ecosystem::npm::packument::Packument;
+use crate::ecosystem::Ecosystem;
+use crate::ecosystem::index::PackageIndex;
 
 /// What went wrong talking to an upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -73,39 +80,68 @@ pub enum Lookup<T> {
     Failed(Failure),
 }
 
+/// What the engine wants to know about one name; a chain walk asks each upstream the same.
+#[derive(Debug, Clone, Default)]
+pub struct Want {
+    /// Publish times are needed (npm: the full packument rather than the abbreviated one).
+    pub full: bool,
+    /// The locked artifacts of this name. A Maven index has no per-version data, so the
+    /// POM and checksums of exactly these are fetched into it.
+    pub artifacts: Vec<WantedArtifact>,
+}
+
+/// One locked artifact of a name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WantedArtifact {
+    pub version: String,
+    pub classifier: Option<String>,
+    pub extension: Option<String>,
+}
+
+/// Which evidence to fetch: the npm attestations of a version, the PEP 740 provenance of
+/// a `PyPI` file, the `.sigstore.json` bundle of a Maven artifact file.
+#[derive(Debug, Clone)]
+pub struct EvidenceRequest<'a> {
+    pub ecosystem: Ecosystem,
+    pub name: &'a str,
+    pub version: &'a str,
+    /// The distribution file (`PyPI`, Maven).
+    pub file: Option<&'a str>,
+    /// Where the owner keeps it; `None` when it advertises nothing (then only the
+    /// committed attestation cache is consulted).
+    pub url: Option<&'a str>,
+}
+
 /// A source of registry metadata. The engine and the chain walk see only this, so tests
 /// and other front doors can swap what stands behind it.
 pub trait Registry: Send + Sync {
-    /// The packument of `name` from `upstream`. `full` asks for the full document (with
-    /// publish times) rather than the abbreviated one.
-    fn npm_packument(
+    /// What `upstream` says about `name`: `NotFound` when it does not have the name.
+    fn index(
         &self,
         upstream: &Upstream,
+        ecosystem: Ecosystem,
         name: &str,
-        full: bool,
-    ) -> impl Future<Output = Lookup<Arc<Packument>>> + Send;
+        want: &Want,
+    ) -> impl Future<Output = Lookup<Arc<PackageIndex>>> + Send;
 
-    /// The bytes of an npm tarball that `upstream` serves at `url`, from the
-    /// content-addressed cache when it holds `expected_sha512` (hex), else fetched and
-    /// stored there under their own digest.
-    fn npm_tarball(
+    /// The bytes of the artifact file `url` of `name` that `upstream` serves: from the
+    /// content-addressed cache when it holds one of the `expected` digests, else fetched
+    /// and stored there.
+    fn artifact(
         &self,
         upstream: &Upstream,
+        ecosystem: Ecosystem,
         name: &str,
         url: &str,
-        expected_sha512: Option<&str>,
+        expected: &BTreeMap<String, String>,
     ) -> impl Future<Output = Lookup<Artifact>> + Send;
 
-    /// The npm attestations response for `name@version`: from the committed attestation
-    /// cache when it has it, else from `url` on `upstream` (a `dir` upstream keeps it at
-    /// `{name}/attestations/{version}.json`). `url` is `None` when the upstream advertises
-    /// no attestations; then only the attestation cache is consulted.
-    fn npm_attestations(
+    /// Attestation evidence: from the committed attestation cache when it has it, else
+    /// from `upstream`.
+    fn evidence(
         &self,
         upstream: &Upstream,
-        name: &str,
-        version: &str,
-        url: Option<&str>,
+        request: &EvidenceRequest<'_>,
     ) -> impl Future<Output = Lookup<(Vec<u8>, EvidenceSource)>> + Send;
 }
 
@@ -180,28 +216,46 @@ impl Upstreams {
 }
 
 impl Registry for Upstreams {
-    async fn npm_packument(&self, upstream: &Upstream, name: &str, full: bool) -> Lookup<Arc<Packument>> {
-        if let Some(root) = Self::dir_root(upstream) {
-            return dir::npm_packument(&root, name).await;
-        }
-        npm::packument(self, upstream, name, full).await
-    }
-
-    async fn npm_attestations(
+    async fn index(
         &self,
         upstream: &Upstream,
+        ecosystem: Ecosystem,
         name: &str,
-        version: &str,
-        url: Option<&str>,
-    ) -> Lookup<(Vec<u8>, EvidenceSource)> {
+        want: &Want,
+    ) -> Lookup<Arc<PackageIndex>> {
+        let root = Self::dir_root(upstream); // TEMP-WIP
+        match (root.clone(), ecosystem) {
+            (Some(root), Ecosystem::Npm) => dir::npm_packument(&root, name).await,
+            // TEMP-WIP
+            (_, Ecosystem::Pypi | Ecosystem::Maven) => Lookup::Failed(http::invalid(format!("{root:?}{want:?}"))),
+            (None, Ecosystem::Npm) => npm::packument(self, upstream, name, want.full).await,
+        }
+    }
+
+    async fn evidence(&self, upstream: &Upstream, req: &EvidenceRequest<'_>) -> Lookup<(Vec<u8>, EvidenceSource)> {
         if let Some(dir) = &self.attestation_cache
-            && let Some(bytes) = evidence::read_cached_npm(dir, name, version).await
+            && let Some(path) = evidence::cache_path(dir, req)
+            && let Ok(bytes) = tokio::fs::read(&path).await
         {
             return Lookup::Found((bytes, EvidenceSource::AttestationCache));
         }
-        let got = match (Self::dir_root(upstream), url) {
-            (Some(root), _) => dir::npm_attestations(&root, name, version).await,
-            (None, Some(url)) => npm::attestations(self, upstream, url).await,
+        let got = match (Self::dir_root(upstream), req.url) {
+            (Some(root), _) => dir::evidence(&root, req).await,
+            (None, Some(url)) => match http::http_url(url, "attestations") {
+                Ok(u) => {
+                    let bucket = match req.ecosystem {
+                        Ecosystem::Npm => "npm-attestations-v1",
+                        Ecosystem::Pypi => "pypi-provenance-v1",
+                        Ecosystem::Maven => "maven-sigstore-v1",
+                    };
+                    match http::get_cached(self, upstream, bucket, &u, "application/json").await {
+                        Lookup::Found((b, _)) => Lookup::Found(b),
+                        Lookup::NotFound => Lookup::NotFound,
+                        Lookup::Failed(f) => Lookup::Failed(f),
+                    }
+                }
+                Err(f) => Lookup::Failed(f),
+            },
             (None, None) => Lookup::NotFound,
         };
         match got {
@@ -211,19 +265,21 @@ impl Registry for Upstreams {
         }
     }
 
-    async fn npm_tarball(
+    async fn artifact(
         &self,
         upstream: &Upstream,
+        ecosystem: Ecosystem,
         name: &str,
         url: &str,
-        expected_sha512: Option<&str>,
+        expected: &BTreeMap<String, String>,
     ) -> Lookup<Artifact> {
-        if let Some(bytes) = expected_sha512.and_then(|h| self.artifacts.get(h)) {
+        if let Some(bytes) = self.artifacts.get_any(expected) {
             return Lookup::Found(Artifact { bytes, cache_hit: true });
         }
         let got = match Self::dir_root(upstream) {
-            Some(root) => dir::npm_tarball(&root, name, url).await,
-            None => npm::tarball(self, upstream, url).await,
+            Some(root) if ecosystem == Ecosystem::Npm => dir::npm_tarball(&root, name, url).await,
+            Some(root) => dir::file_url(&root, url).await,
+            None => http::fetch(self, upstream, url, "artifact").await,
         };
         match got {
             Lookup::Found(bytes) => {

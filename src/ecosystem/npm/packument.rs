@@ -4,6 +4,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::ecosystem::digest::registry_digests;
+use crate::ecosystem::index::{DistFile, PackageIndex, Release};
+
 /// A packument as served by `GET /{name}`, with what depgate reads of it.
 ///
 /// Works for both the full document and the abbreviated one
@@ -52,6 +55,47 @@ pub struct Dist {
 pub struct DistAttestations {
     #[serde(default)]
     pub url: Option<String>,
+}
+
+impl Packument {
+    /// The packument as an ecosystem-neutral [`PackageIndex`]: one file (the tarball) per
+    /// version, publish times from `time` when the document has them.
+    pub fn to_index(&self) -> PackageIndex {
+        let versions = self
+            .versions
+            .iter()
+            .map(|(v, m)| {
+                let files = m
+                    .dist
+                    .tarball
+                    .iter()
+                    .map(|url| DistFile {
+                        filename: tarball_file_name(&self.name, v),
+                        url: url.clone(),
+                        digests: registry_digests(m.dist.integrity.as_deref(), m.dist.shasum.as_deref()),
+                        integrity: m.dist.integrity.clone(),
+                        ..DistFile::default()
+                    })
+                    .collect();
+                let release = Release {
+                    published_at: self.time.get(v).cloned(),
+                    deprecated: m.deprecated.clone(),
+                    yanked: None,
+                    license: m.license.clone(),
+                    repository: m.repository.clone(),
+                    attestations_url: m.dist.attestations.as_ref().and_then(|a| a.url.clone()),
+                    files,
+                };
+                (v.clone(), release)
+            })
+            .collect();
+        PackageIndex {
+            name: self.name.clone(),
+            latest: self.dist_tags.get("latest").cloned(),
+            versions,
+            has_times: !self.time.is_empty(),
+        }
+    }
 }
 
 /// Parse a packument. Errors carry serde's line/column.

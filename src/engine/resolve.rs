@@ -1,0 +1,361 @@
+//! Resolution: every coordinate through the chain of its ecosystem, one chain walk per
+//! distinct name (shared by every version of it, single-flight by construction), and what
+//! the owner says about the locked version: files, digests against the lockfile's,
+//! publish time, yanked/deprecated.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use futures::StreamExt;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::integrity::{compare as compare_digests, parse_sri};
+use super::model::{
+    Decision, IntegrityCheck, LockfileSource, Ownership, PackageInfo, Record, Resolution, ResolutionStatus,
+    Verification,
+};
+use super::{Options, rfc3339};
+use crate::config::{Config, Upstream};
+use crate::ecosystem::index::{DistFile, PackageIndex, Release};
+use crate::ecosystem::{Coordinate, Ecosystem};
+use crate::upstream::{ChainOutcome, Failure, Registry, Want, WantedArtifact, redact_text, walk_chain};
+
+/// How a name is looked up: `PyPI` names by their normalized form.
+type NameKey = (Ecosystem, String);
+
+fn name_key(c: &Coordinate) -> NameKey {
+    let name = match c.ecosystem {
+        Ecosystem::Pypi => crate::ecosystem::pypi::normalize_name(&c.name),
+        _ => c.name.clone(),
+    };
+    (c.ecosystem, name)
+}
+
+/// Resolved through a chain: registry packages not shipped inside another.
+fn resolvable(c: &Coordinate) -> bool {
+    c.source.is_registry() && !c.bundled
+}
+
+/// The chain walk of one name and the namespace binding that applied to it.
+type Walked = (Option<(String, usize)>, ChainOutcome);
+
+/// Resolve every coordinate through its chain: records with resolution (no verification
+/// or decision yet), each with the owner's index of the name.
+pub(crate) async fn resolve_records<R: Registry>(
+    config: &Config,
+    registry: &R,
+    coords: &[Coordinate],
+    opts: &Options,
+) -> Vec<(Record, Option<Arc<PackageIndex>>)> {
+    let outcomes = resolve_names(config, registry, coords, opts).await;
+    coords
+        .iter()
+        .map(|c| {
+            let package = PackageInfo::from_coordinate(c);
+            let chain = config.chain(c.ecosystem);
+            let (resolution, index) = if !resolvable(c) {
+                (None, None)
+            } else if chain.is_empty() {
+                (Some(no_chain(c)), None)
+            } else {
+                match outcomes.get(&name_key(c)) {
+                    Some(o) => {
+                        let (r, p) = resolution_for(c, o, &chain, opts.now);
+                        (Some(r), p)
+                    }
+                    None => (None, None),
+                }
+            };
+            let license =
+                index.as_ref().and_then(|p| p.release(c.ecosystem, &c.version)).and_then(|v| v.license.clone());
+            let rec = Record {
+                package,
+                resolution,
+                verification: Verification::unverifiable(),
+                license,
+                decision: Decision::Allow,
+                findings: Vec::new(),
+            };
+            (rec, index)
+        })
+        .collect()
+}
+
+/// A coordinate of an ecosystem the configuration has no chain for: no decision possible.
+fn no_chain(c: &Coordinate) -> Resolution {
+    let mut r = Resolution::empty();
+    r.status = ResolutionStatus::Error;
+    r.error = Some(Failure {
+        kind: crate::upstream::FailKind::Status,
+        status: None,
+        message: format!(
+            "{} is locked in {} but depgate.toml has no [{eco}] chain; add [{eco}] chain = [...] (the embedded default has one)",
+            c.purl(),
+            c.source_file.display(),
+            eco = c.ecosystem
+        ),
+    });
+    r
+}
+
+/// One chain walk per distinct name, `concurrency` at a time.
+async fn resolve_names<R: Registry>(
+    config: &Config,
+    registry: &R,
+    coords: &[Coordinate],
+    opts: &Options,
+) -> HashMap<NameKey, Walked> {
+    let mut names: BTreeMap<NameKey, (String, BTreeSet<WantedArtifact>)> = BTreeMap::new();
+    for c in coords.iter().filter(|c| resolvable(c)) {
+        let entry = names.entry(name_key(c)).or_insert_with(|| (c.name.clone(), BTreeSet::new()));
+        entry.1.insert(WantedArtifact {
+            version: c.version.clone(),
+            classifier: c.classifier.clone(),
+            extension: c.extension.clone(),
+        });
+    }
+    let chains: BTreeMap<Ecosystem, Vec<&Upstream>> =
+        [Ecosystem::Npm, Ecosystem::Pypi, Ecosystem::Maven].into_iter().map(|e| (e, config.chain(e))).collect();
+    let p = &config.policy;
+    futures::stream::iter(names)
+        .map(|(key, (name, wanted))| {
+            let chain = &chains[&key.0];
+            let bound = config
+                .namespace_owner(key.0, &key.1)
+                .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
+            // Publish times are only needed where the cooldown can apply: fallback
+            // upstreams and tiers named in cooldown_tiers. Elsewhere the smaller
+            // abbreviated npm document does.
+            let needs_full =
+                move |i: usize| p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier));
+            let artifacts: Vec<WantedArtifact> = wanted.into_iter().collect();
+            async move {
+                let want = |i: usize| Want { full: needs_full(i), artifacts: artifacts.clone() };
+                let outcome = walk_chain(registry, chain, key.0, bound.as_ref().map(|b| b.1), &name, want).await;
+                (key, (bound, outcome))
+            }
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await
+}
+
+fn resolution_for(
+    c: &Coordinate,
+    (bound, outcome): &Walked,
+    chain: &[&Upstream],
+    now: OffsetDateTime,
+) -> (Resolution, Option<Arc<PackageIndex>>) {
+    let ownership = |i: usize| Ownership {
+        bound_by: if bound.is_some() { "namespace" } else { "chain" },
+        upstream: chain[i].name.clone(),
+        pattern: bound.as_ref().map(|b| b.0.clone()),
+    };
+    let mut r = Resolution::empty();
+    match outcome {
+        ChainOutcome::NotFound { fell_through } => {
+            r.fell_through.clone_from(fell_through);
+            if let Some((_, i)) = bound {
+                r.ownership = Some(ownership(*i));
+            }
+            (r, None)
+        }
+        ChainOutcome::Failed { index, failure, fell_through } => {
+            r.status = ResolutionStatus::Error;
+            r.upstream = Some(chain[*index].name.clone());
+            r.tier = Some(chain[*index].tier.clone());
+            r.priority = Some(index + 1);
+            r.fell_through.clone_from(fell_through);
+            r.error = Some(failure.clone());
+            (r, None)
+        }
+        ChainOutcome::Owned { index, package, fell_through } => {
+            let owner = chain[*index];
+            r.status = ResolutionStatus::Owned;
+            r.upstream = Some(owner.name.clone());
+            r.tier = Some(owner.tier.clone());
+            r.priority = Some(index + 1);
+            r.fallback = *index > 0;
+            r.ownership = Some(ownership(*index));
+            r.fell_through.clone_from(fell_through);
+            r.owner_latest.clone_from(&package.latest);
+            let release = package.release(c.ecosystem, &c.version);
+            r.version_found = release.is_some();
+            let mut primary_url = None;
+            if let Some(rel) = release {
+                let (primary, check) = match_files(c, rel);
+                r.lockfile_integrity = check;
+                if let Some(f) = primary {
+                    r.digests.clone_from(&f.digests);
+                    r.url = Some(redact_text(&f.url));
+                    r.signatures.clone_from(&f.signatures);
+                    if c.ecosystem != Ecosystem::Npm {
+                        r.file = Some(f.filename.clone());
+                    }
+                    primary_url = Some(f.url.clone());
+                }
+                r.deprecated.clone_from(&rel.deprecated);
+                r.yanked.clone_from(&rel.yanked);
+                if let Some(t) = rel.published_at.as_deref().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok()) {
+                    r.published_at = Some(rfc3339(t));
+                    let age = (now - t).as_seconds_f64() / 86_400.0;
+                    r.age_days = Some((age * 1000.0).round() / 1000.0);
+                }
+            }
+            let recorded_url = c
+                .resolved
+                .clone()
+                .or_else(|| c.files.iter().find_map(|f| f.url.clone()))
+                .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+            r.lockfile_source =
+                recorded_url.as_deref().map(|res| classify_resolved(res, chain, *index, primary_url.as_deref()));
+            (r, Some(package.clone()))
+        }
+    }
+}
+
+/// The owner's file this coordinate stands for, and how the lockfile's digests compare
+/// with the owner's. npm: the one tarball against `integrity`. `PyPI`/Maven: every file
+/// the lockfile pins must be one the owner serves with the same digest (by file name
+/// where the lockfile records one, else by digest).
+fn match_files<'a>(c: &Coordinate, rel: &'a Release) -> (Option<&'a DistFile>, IntegrityCheck) {
+    if c.ecosystem == Ecosystem::Npm {
+        let f = rel.files.first();
+        let recorded = c.integrity.as_deref().map(parse_sri).unwrap_or_default();
+        let check = match f {
+            Some(f) => compare_digests(&recorded, &f.digests),
+            None if recorded.is_empty() => IntegrityCheck::Missing,
+            None => IntegrityCheck::Unavailable,
+        };
+        return (f, check);
+    }
+    let mut primary: Option<&DistFile> = None;
+    let (mut matched, mut mismatched, mut pinned) = (false, false, false);
+    for locked in &c.files {
+        let by_name = locked.name.as_deref().and_then(|n| rel.files.iter().find(|f| f.filename == n));
+        if locked.hashes.is_empty() {
+            primary = primary.or(by_name);
+            continue;
+        }
+        pinned = true;
+        match by_name {
+            Some(f) => match compare_digests(&locked.hashes, &f.digests) {
+                IntegrityCheck::Match => {
+                    matched = true;
+                    primary = primary.or(Some(f));
+                }
+                IntegrityCheck::Mismatch => {
+                    mismatched = true;
+                    primary = Some(f);
+                }
+                _ => primary = primary.or(Some(f)),
+            },
+            None if locked.name.is_some() && c.ecosystem == Ecosystem::Maven => {
+                // A Maven file name the index did not fetch (another classifier): judged
+                // below by the primary file.
+            }
+            None => {
+                let hit = rel.files.iter().find(|f| {
+                    locked.hashes.iter().any(|(algo, h)| f.digests.get(algo).is_some_and(|d| d.eq_ignore_ascii_case(h)))
+                });
+                match hit {
+                    Some(f) => {
+                        matched = true;
+                        primary = primary.or(Some(f));
+                    }
+                    // A pinned file the owner does not serve: the lock was made against
+                    // other bytes than the owner's.
+                    None if rel.files.iter().any(|f| !f.digests.is_empty()) => mismatched = true,
+                    None => {}
+                }
+            }
+        }
+    }
+    let primary = primary.or_else(|| default_file(c, rel));
+    if c.ecosystem == Ecosystem::Maven
+        && !matched
+        && !mismatched
+        && let Some(f) = primary
+    {
+        // Pins recorded without a usable file name: compare with the artifact file.
+        let recorded: BTreeMap<String, String> = c.files.iter().flat_map(|l| l.hashes.clone()).collect();
+        if !recorded.is_empty() {
+            return (primary, compare_digests(&recorded, &f.digests));
+        }
+        let _ = f;
+    }
+    let check = if mismatched {
+        IntegrityCheck::Mismatch
+    } else if matched {
+        IntegrityCheck::Match
+    } else if pinned {
+        IntegrityCheck::Unavailable
+    } else {
+        IntegrityCheck::Missing
+    };
+    (primary, check)
+}
+
+/// The file a coordinate stands for when the lockfile names none: Maven's artifact file
+/// (the classifier's); for `PyPI` the sdist, else the first wheel.
+fn default_file<'a>(c: &Coordinate, rel: &'a Release) -> Option<&'a DistFile> {
+    match c.ecosystem {
+        Ecosystem::Maven => {
+            let artifact = c.name.split_once(':').map_or(c.name.as_str(), |(_, a)| a);
+            let stem = match c.classifier.as_deref().filter(|s| !s.is_empty()) {
+                Some(cl) => format!("{artifact}-{}-{cl}.", c.version),
+                None => format!("{artifact}-{}.", c.version),
+            };
+            rel.files
+                .iter()
+                .find(|f| {
+                    f.filename.starts_with(&stem)
+                        && c.extension.as_deref().is_none_or(|e| f.filename[stem.len()..] == *e)
+                })
+                .or_else(|| rel.files.first())
+        }
+        _ => rel
+            .files
+            .iter()
+            .find(|f| !std::path::Path::new(&f.filename).extension().is_some_and(|e| e.eq_ignore_ascii_case("whl")))
+            .or_else(|| rel.files.first()),
+    }
+}
+
+/// Registry hosts that are one registry under two names.
+fn canonical_host(host: &str) -> &str {
+    match host {
+        "registry.yarnpkg.com" => "registry.npmjs.org",
+        h => h,
+    }
+}
+
+/// Same registry, counting a registry's aliases as one (unlike the check that decides where
+/// credentials may go, which is strict).
+fn same_registry(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme().eq_ignore_ascii_case(b.scheme())
+        && a.host_str().map(canonical_host) == b.host_str().map(canonical_host)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+fn under(base: &url::Url, u: &url::Url) -> bool {
+    same_registry(base, u) && u.path().starts_with(base.path())
+}
+
+/// Which upstream the lockfile's `resolved` URL belongs to.
+fn classify_resolved(resolved: &str, chain: &[&Upstream], owner: usize, owner_tarball: Option<&str>) -> LockfileSource {
+    let raw = resolved.split('#').next().unwrap_or(resolved);
+    let Ok(u) = url::Url::parse(raw) else {
+        return LockfileSource { url: Some(redact_text(raw)), upstream: None, matches_owner: false };
+    };
+    let shown = Some(crate::upstream::redact_url(&u));
+    let owner_match = chain[owner].registry_url().is_some_and(|base| under(base, &u))
+        || owner_tarball.and_then(|t| url::Url::parse(t).ok()).is_some_and(|t| same_registry(&t, &u));
+    if owner_match {
+        return LockfileSource { url: shown, upstream: Some(chain[owner].name.clone()), matches_owner: true };
+    }
+    let other =
+        chain.iter().enumerate().find(|(i, up)| *i != owner && up.registry_url().is_some_and(|base| under(base, &u)));
+    LockfileSource { url: shown, upstream: other.map(|(_, up)| up.name.clone()), matches_owner: false }
+}

@@ -1,0 +1,175 @@
+//! The Maven repository layout: `maven-metadata.xml` for the versions of a name, and for
+//! each locked artifact its POM (packaging, licence, source repository, `Last-Modified`),
+//! its checksum files and which signature files sit beside it (`.sigstore.json`, `.asc`).
+//! Transport is [`Source`]: HTTP or a folder (a local repository such as Debian's
+//! `/usr/share/maven-repo`, which has neither metadata nor checksums).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::http::invalid;
+use super::source::Source;
+use super::{Lookup, Upstreams, Want};
+use crate::config::{Location, Upstream};
+use crate::ecosystem::digest::{checksum_file_digest, hex_len};
+use crate::ecosystem::index::{DistFile, PackageIndex, Release};
+use crate::ecosystem::maven::metadata::parse_maven_metadata;
+use crate::ecosystem::maven::pom::{packaging_extension, parse_pom};
+use crate::ecosystem::maven::{artifact_path, metadata_path};
+
+/// Checksum files read beside an artifact, strongest first.
+const CHECKSUMS: [&str; 3] = ["sha512", "sha256", "sha1"];
+/// Signature files recorded as evidence when present.
+const SIGNATURES: [&str; 2] = ["sigstore.json", "asc"];
+
+pub(super) async fn http_index(
+    ups: &Upstreams,
+    upstream: &Upstream,
+    name: &str,
+    want: &Want,
+) -> Lookup<Arc<PackageIndex>> {
+    let Location::Url(base) = &upstream.location else { unreachable!("dir upstreams are read by upstream::dir") };
+    index(&Source::Http { ups, upstream, base }, name, want).await
+}
+
+/// What `src` has of `name` (`group:artifact`): the versions its metadata lists, and the
+/// details of the wanted artifacts. Without metadata (folders often have none), the name
+/// is present when a wanted version's POM is.
+pub(super) async fn index(src: &Source<'_>, name: &str, want: &Want) -> Lookup<Arc<PackageIndex>> {
+    let Some(meta_rel) = metadata_path(name) else {
+        return Lookup::Failed(invalid(format!("`{name}` is not a Maven group:artifact name")));
+    };
+    let mut index = PackageIndex { name: name.to_string(), has_times: true, ..PackageIndex::default() };
+    let mut listed = false;
+    let mut last_updated = None;
+    let mut newest = None;
+    match src.get(&meta_rel, "maven-metadata-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
+        Lookup::Found((bytes, _, _)) => match parse_maven_metadata(&bytes) {
+            Ok(m) => {
+                listed = true;
+                index.latest = m.release.clone().or_else(|| m.latest.clone());
+                newest = m.versions.last().cloned();
+                for v in &m.versions {
+                    index.versions.insert(v.clone(), Release::default());
+                }
+                last_updated = m.last_updated;
+            }
+            Err(e) => {
+                return Lookup::Failed(invalid(format!("{} served an invalid {meta_rel}: {e}", src.who())));
+            }
+        },
+        Lookup::NotFound => {}
+        Lookup::Failed(f) => return Lookup::Failed(f),
+    }
+    let wanted: BTreeSet<_> = want.artifacts.iter().collect();
+    let mut poms: BTreeMap<String, Option<(String, Release)>> = BTreeMap::new();
+    for w in wanted {
+        if !poms.contains_key(&w.version) {
+            let got = pom(src, name, &w.version).await;
+            match got {
+                Lookup::Found(p) => poms.insert(w.version.clone(), Some(p)),
+                Lookup::NotFound => poms.insert(w.version.clone(), None),
+                Lookup::Failed(f) => return Lookup::Failed(f),
+            };
+        }
+        let Some(Some((packaging, release))) = poms.get(&w.version) else { continue };
+        let extension = w.extension.clone().unwrap_or_else(|| packaging_extension(packaging).to_string());
+        let Some(rel) = artifact_path(name, &w.version, w.classifier.as_deref(), &extension) else {
+            return Lookup::Failed(invalid(format!(
+                "cannot map {name}:{}:{extension} into a repository path",
+                w.version
+            )));
+        };
+        let file = match artifact_file(src, &rel).await {
+            Ok(f) => f,
+            Err(f) => return Lookup::Failed(f),
+        };
+        let entry = index.versions.entry(w.version.clone()).or_default();
+        if entry.files.is_empty() && entry.published_at.is_none() {
+            *entry = Release { files: entry.files.clone(), ..release.clone() };
+        }
+        entry.files.push(file);
+    }
+    if !listed && index.versions.is_empty() {
+        return Lookup::NotFound;
+    }
+    // Nothing better than `lastUpdated` for the newest version of a repository that
+    // gives no Last-Modified.
+    if let (Some(v), Some(t)) = (newest, last_updated)
+        && let Some(r) = index.versions.get_mut(&v)
+        && r.published_at.is_none()
+    {
+        r.published_at = Some(t);
+    }
+    index.has_times = index.versions.values().any(|r| r.published_at.is_some());
+    Lookup::Found(Arc::new(index))
+}
+
+/// The POM of `name:version`: its packaging and what it says about the release.
+async fn pom(src: &Source<'_>, name: &str, version: &str) -> Lookup<(String, Release)> {
+    let Some(rel) = artifact_path(name, version, None, "pom") else {
+        return Lookup::Failed(invalid(format!("cannot map {name}:{version} into a repository path")));
+    };
+    match src.get(&rel, "maven-pom-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
+        Lookup::Found((bytes, last_modified, _)) => match parse_pom(&bytes) {
+            Ok(p) => {
+                let release = Release {
+                    published_at: last_modified,
+                    license: p.license_expression(),
+                    repository: p.scm_url.clone(),
+                    ..Release::default()
+                };
+                Lookup::Found((p.packaging.clone(), release))
+            }
+            Err(e) => Lookup::Failed(invalid(format!("{} served an invalid POM at {rel}: {e}", src.who()))),
+        },
+        Lookup::NotFound => Lookup::NotFound,
+        Lookup::Failed(f) => Lookup::Failed(f),
+    }
+}
+
+/// An artifact file: its URL, the checksums published beside it, its signature files.
+async fn artifact_file(src: &Source<'_>, rel: &str) -> Result<DistFile, super::Failure> {
+    let url = src.url(rel)?;
+    let mut file = DistFile {
+        filename: rel.rsplit('/').next().unwrap_or(rel).to_string(),
+        url: url.to_string(),
+        ..DistFile::default()
+    };
+    let sums = futures::future::join_all(
+        CHECKSUMS.iter().map(|algo| src.get_checked(format!("{rel}.{algo}"), "maven-checksum-v1")),
+    )
+    .await;
+    for (algo, got) in CHECKSUMS.iter().zip(sums) {
+        match got {
+            Lookup::Found(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                match hex_len(algo).and_then(|n| checksum_file_digest(&text, n)) {
+                    Some(d) => {
+                        file.digests.insert((*algo).to_string(), d);
+                    }
+                    None => {
+                        return Err(invalid(format!(
+                            "{} served a {rel}.{algo} that is not a {algo} checksum",
+                            src.who()
+                        )));
+                    }
+                }
+            }
+            Lookup::NotFound => {}
+            Lookup::Failed(f) => return Err(f),
+        }
+    }
+    let sigs = futures::future::join_all(
+        SIGNATURES.iter().map(|ext| src.get_checked(format!("{rel}.{ext}"), "maven-signature-v1")),
+    )
+    .await;
+    for (ext, got) in SIGNATURES.iter().zip(sigs) {
+        match got {
+            Lookup::Found(_) => file.signatures.push((*ext).to_string()),
+            Lookup::NotFound => {}
+            Lookup::Failed(f) => return Err(f),
+        }
+    }
+    Ok(file)
+}
