@@ -1,0 +1,1 @@
+"""gitdep: a fixture package served from a local git repository."""

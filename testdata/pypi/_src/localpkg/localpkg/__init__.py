@@ -1,0 +1,1 @@
+"""localpkg: a fixture package installed from a local folder."""
