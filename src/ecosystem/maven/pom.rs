@@ -99,8 +99,11 @@ pub fn parse_pom(bytes: &[u8]) -> Result<Pom, String> {
         props.insert("project.parent.artifactId".into(), p.artifact_id.clone());
         props.insert("project.parent.version".into(), p.version.clone());
     }
-    let expand = |v: Option<String>| v.map(|v| interpolate(&v, &props));
     let scm = root.child("scm");
+    if let Some(tag) = scm.and_then(|s| s.child_text("tag")) {
+        props.insert("project.scm.tag".into(), tag);
+    }
+    let expand = |v: Option<String>| v.map(|v| interpolate(&v, &props));
     let scm_url = scm.and_then(|s| {
         s.child_text("url").or_else(|| {
             ["connection", "developerConnection"].iter().find_map(|c| s.child_text(c)).map(|c| strip_scm_prefix(&c))
