@@ -1,9 +1,22 @@
 //! Finding and reading lockfiles: walk a project folder (or take named files), read each,
-//! hand the text to the matching pure parser in `ecosystem/`.
+//! hand the text to the matching pure parser in `ecosystem/`. The only file access of the
+//! inputs happens here (`-r` includes, a manifest beside a lockfile, hashing the local
+//! files a `mvn dependency:list` names).
 
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
+use crate::ecosystem::maven::gradle_lock::parse_gradle_lockfile;
+use crate::ecosystem::maven::mvn_list::parse_mvn_dependency_list;
+use crate::ecosystem::maven::resolved::parse_resolved_list;
+use crate::ecosystem::maven::verification::parse_verification_metadata;
 use crate::ecosystem::npm::{parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
+// TEMP-WIP use crate::ecosystem::pypi::pipfile::parse_pipfile_lock;
+// TEMP-WIP use crate::ecosystem::pypi::poetry::parse_poetry_lock;
+// TEMP-WIP use crate::ecosystem::pypi::pylock::parse_pylock;
+use crate::ecosystem::pypi::requirements::{InputNote, parse_requirements};
+// TEMP-WIP use crate::ecosystem::pypi::uv::parse_uv_lock;
 use crate::ecosystem::{Coordinate, LockfileError};
 
 /// Lockfile kinds depgate reads.
@@ -13,6 +26,21 @@ pub enum LockfileKind {
     PackageLock,
     PnpmLock,
     YarnLock,
+    /// `requirements.txt`, `requirements-*.txt`: pinned, ideally with `--hash`.
+    Requirements,
+    PoetryLock,
+    UvLock,
+    PipfileLock,
+    /// PEP 751 `pylock.toml` / `pylock.<name>.toml`.
+    Pylock,
+    /// `gradle.lockfile`, or `gradle/dependency-locks/<configuration>.lockfile`.
+    GradleLockfile,
+    /// `gradle/verification-metadata.xml`.
+    GradleVerification,
+    /// `depgate-resolved.json` (docs/resolved-list.md).
+    ResolvedList,
+    /// The output file of `mvn dependency:list -DoutputFile=…`.
+    MvnDependencyList,
 }
 
 impl LockfileKind {
@@ -23,13 +51,51 @@ impl LockfileKind {
             "package-lock.json" => LockfileKind::PackageLock,
             "pnpm-lock.yaml" => LockfileKind::PnpmLock,
             "yarn.lock" => LockfileKind::YarnLock,
+            "poetry.lock" => LockfileKind::PoetryLock,
+            "uv.lock" => LockfileKind::UvLock,
+            "Pipfile.lock" => LockfileKind::PipfileLock,
+            "gradle.lockfile" => LockfileKind::GradleLockfile,
+            "verification-metadata.xml" => LockfileKind::GradleVerification,
+            "depgate-resolved.json" => LockfileKind::ResolvedList,
+            MVN_LIST_FILE => LockfileKind::MvnDependencyList,
+            n if n == "pylock.toml" || (n.starts_with("pylock.") && n.ends_with(".toml")) => LockfileKind::Pylock,
+            n if n == "requirements.txt"
+                || ((n.starts_with("requirements-") || n.starts_with("requirements_")) && n.ends_with(".txt")) =>
+            {
+                LockfileKind::Requirements
+            }
             _ => return None,
+        })
+    }
+
+    /// The kind of `path`, including kinds known by their folder
+    /// (`dependency-locks/*.lockfile`).
+    pub fn of_path(path: &Path) -> Option<Self> {
+        let name = path.file_name()?.to_str()?;
+        Self::from_file_name(name).or_else(|| {
+            let in_locks = path.parent().and_then(Path::file_name).is_some_and(|d| d == "dependency-locks");
+            (in_locks && name.ends_with(".lockfile")).then_some(LockfileKind::GradleLockfile)
         })
     }
 }
 
-/// Folders never searched: installed trees, VCS data, build output.
-const SKIP_DIRS: &[&str] = &["node_modules", ".git", "target", ".yarn", ".pnpm-store", "depgate-report", ".depgate"];
+/// The file name depgate looks for as `mvn dependency:list` output.
+pub const MVN_LIST_FILE: &str = "depgate-mvn-dependencies.txt";
+
+/// Folders never searched: installed trees, virtual environments, VCS data, build output.
+const SKIP_DIRS: &[&str] = &[
+    "node_modules",
+    ".git",
+    "target",
+    ".yarn",
+    ".pnpm-store",
+    "depgate-report",
+    ".depgate",
+    "venv",
+    "__pycache__",
+    "site-packages",
+    "build",
+];
 const MAX_DEPTH: usize = 8;
 
 /// Why lockfiles could not be gathered.
@@ -38,11 +104,11 @@ pub enum InputError {
     #[error("{path}: {source}\n  help: check the path and its permissions")]
     Io { path: PathBuf, source: std::io::Error },
     #[error(
-        "no lockfile found under {0}\n  help: run depgate in the project folder, name one with --lockfile, or create one (npm install --package-lock-only)"
+        "no lockfile found under {0}\n  help: run depgate in the project folder, name one with --lockfile, or create one (npm install --package-lock-only, pip-compile --generate-hashes, uv lock, gradle dependencies --write-locks)"
     )]
     NoneFound(PathBuf),
     #[error(
-        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml and yarn.lock"
+        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json and depgate-mvn-dependencies.txt (mvn dependency:list output)"
     )]
     UnknownKind(PathBuf),
     #[error(transparent)]
@@ -69,10 +135,11 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
         let name = e.file_name().to_string_lossy().to_string();
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
-            if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') {
+            if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') && !is_venv(&e.path())
+            {
                 subdirs.push(e.path());
             }
-        } else if ft.is_file() && LockfileKind::from_file_name(&name).is_some() {
+        } else if ft.is_file() && LockfileKind::of_path(&e.path()).is_some() {
             here.push(e.path());
         }
     }
@@ -86,31 +153,93 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
     Ok(())
 }
 
+/// A Python virtual environment (never searched: it holds installed packages' own files).
+fn is_venv(dir: &Path) -> bool {
+    dir.join("pyvenv.cfg").is_file()
+}
+
+/// What was read from one lockfile.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub coords: Vec<Coordinate>,
+    /// Things in the input depgate does not act on but reports (`--index-url` lines).
+    pub notes: Vec<InputNote>,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
+    move |source| InputError::Io { path: path.to_path_buf(), source }
+}
+
 /// Read and parse one lockfile.
-pub fn read(path: &Path) -> Result<Vec<Coordinate>, InputError> {
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-    let kind = LockfileKind::from_file_name(&name).ok_or_else(|| InputError::UnknownKind(path.to_path_buf()))?;
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Io { path: path.to_path_buf(), source })?;
+pub fn read(path: &Path) -> Result<Read, InputError> {
+    let kind = LockfileKind::of_path(path).ok_or_else(|| InputError::UnknownKind(path.to_path_buf()))?;
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let beside = |name: &str| path.parent().map(|d| d.join(name)).and_then(|m| std::fs::read_to_string(m).ok());
     let coords = match kind {
         LockfileKind::NpmShrinkwrap | LockfileKind::PackageLock => parse_package_lock(&text, path)?,
         LockfileKind::PnpmLock => parse_pnpm_lock(&text, path)?,
         LockfileKind::YarnLock => {
             // yarn.lock alone cannot tell direct from transitive or dev from prod; the
             // manifest next to it can.
-            let manifest = path.parent().map(|d| d.join("package.json"));
-            let manifest_text = manifest.and_then(|m| std::fs::read_to_string(m).ok());
-            parse_yarn_lock_with_manifest(&text, path, manifest_text.as_deref())?
+            parse_yarn_lock_with_manifest(&text, path, beside("package.json").as_deref())?
+        }
+        LockfileKind::Requirements => {
+            let mut include = |p: &Path| std::fs::read_to_string(p);
+            let r = parse_requirements(&text, path, &mut include)?;
+            return Ok(Read { coords: r.coords, notes: r.notes });
+        }
+        LockfileKind::PoetryLock | LockfileKind::UvLock | LockfileKind::PipfileLock | LockfileKind::Pylock => {
+            return Err(InputError::UnknownKind(path.to_path_buf())); // TEMP-WIP
+        }
+        LockfileKind::GradleLockfile => parse_gradle_lockfile(&text, path)?,
+        LockfileKind::GradleVerification => parse_verification_metadata(&text, path)?,
+        LockfileKind::ResolvedList => parse_resolved_list(&text, path)?,
+        LockfileKind::MvnDependencyList => {
+            let mut coords = parse_mvn_dependency_list(&text, path)?;
+            hash_local_files(&mut coords);
+            coords
         }
     };
-    Ok(coords)
+    Ok(Read { coords, notes: Vec::new() })
+}
+
+/// `mvn dependency:list -DoutputAbsoluteArtifactFilename=true` names the file each artifact
+/// resolved to in the local repository: its sha256 is what the build used.
+fn hash_local_files(coords: &mut [Coordinate]) {
+    for c in coords {
+        let Some(local) = c.resolved.as_deref().map(PathBuf::from).filter(|p| p.is_absolute()) else { continue };
+        let Ok(bytes) = std::fs::read(&local) else { continue };
+        let digest = hex::encode(Sha256::digest(&bytes));
+        match c.files.first_mut() {
+            Some(f) => {
+                f.hashes.insert("sha256".into(), digest);
+            }
+            None => c.files.push(crate::ecosystem::LockedFile {
+                name: local.file_name().map(|n| n.to_string_lossy().into_owned()),
+                url: None,
+                hashes: std::collections::BTreeMap::from([("sha256".to_string(), digest)]),
+            }),
+        }
+    }
+}
+
+/// Everything gathered from a project's lockfiles.
+#[derive(Debug, Default)]
+pub struct Gathered {
+    pub files: Vec<PathBuf>,
+    pub coords: Vec<Coordinate>,
+    pub notes: Vec<InputNote>,
 }
 
 /// Gather coordinates from named lockfiles, or from every lockfile under `root`.
-pub fn gather(root: &Path, named: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<Coordinate>), InputError> {
+pub fn gather(root: &Path, named: &[PathBuf]) -> Result<Gathered, InputError> {
     let files = if named.is_empty() { discover(root)? } else { named.to_vec() };
-    let mut all = Vec::new();
+    let mut all = Gathered::default();
     for f in &files {
-        all.extend(read(f)?);
+        let r = read(f)?;
+        all.coords.extend(r.coords);
+        all.notes.extend(r.notes);
     }
-    Ok((files, all))
+    all.files = files;
+    Ok(all)
 }

@@ -65,8 +65,10 @@ pub async fn check_with_baseline(
 ) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
     let baseline = super::trust::load_baseline(baseline, &req.project)?;
-    let (files, coords) = crate::lockfiles::gather(&req.project, &req.lockfiles)
+    let gathered = crate::lockfiles::gather(&req.project, &req.lockfiles)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    super::print_notes(&gathered.notes);
+    let (files, coords) = (gathered.files, gathered.coords);
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
     if let Some(c) = coords.iter().find(|c| req.config.chain(c.ecosystem).is_empty()) {
         return Err(CommandError::usage(format!(

@@ -29,6 +29,13 @@ struct Row<'a> {
     resolved: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     alias: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    classifier: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extension: Option<&'a str>,
+    /// Files the lockfile pins (`PyPI` wheels/sdists, the Maven artifact file).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    files: &'a [crate::ecosystem::LockedFile],
     source_file: String,
     line: usize,
 }
@@ -44,7 +51,12 @@ fn row(c: &Coordinate) -> Row<'_> {
         version: &c.version,
         purl: c.purl(),
         integrity: c.integrity.as_deref(),
-        hashes: c.integrity.as_deref().map(parse_sri).unwrap_or_default(),
+        hashes: match c.integrity.as_deref() {
+            Some(i) => parse_sri(i),
+            // One file pinned: its digests; several (wheels): see `files`.
+            None if c.files.len() == 1 => c.files[0].hashes.clone(),
+            None => std::collections::BTreeMap::new(),
+        },
         direct: c.direct,
         dev: c.dev,
         optional: c.optional,
@@ -53,14 +65,19 @@ fn row(c: &Coordinate) -> Row<'_> {
         location,
         resolved: c.resolved.as_deref().map(crate::upstream::redact_text),
         alias: c.alias.as_deref(),
+        classifier: c.classifier.as_deref(),
+        extension: c.extension.as_deref(),
+        files: &c.files,
         source_file: c.source_file.display().to_string(),
         line: c.line,
     }
 }
 
 pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
-    let (_, coords) = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles)
+    let gathered = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    super::print_notes(&gathered.notes);
+    let coords = gathered.coords;
     let rows: Vec<Row<'_>> = coords.iter().map(row).collect();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -97,3 +97,10 @@ fn init(args: &InitArgs) -> Result<ExitStatus, CommandError> {
     eprintln!("wrote {}", path.display());
     Ok(ExitStatus::Allowed)
 }
+
+/// Say on stderr what the inputs contain that depgate reads but does not act on.
+fn print_notes(notes: &[crate::ecosystem::pypi::requirements::InputNote]) {
+    for n in notes {
+        eprintln!("warning: {}:{}: {} [{}]", n.file.display(), n.line, n.message, n.code);
+    }
+}

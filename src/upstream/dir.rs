@@ -39,7 +39,6 @@ pub(super) async fn pypi_project(root: &Path, name: &str, want: &Want) -> Lookup
     super::pypi::project(&Source::Dir { root }, name, want).await
 }
 
-#[cfg(any())] // TEMP-WIP
 pub(super) async fn maven_index(root: &Path, name: &str, want: &Want) -> Lookup<Arc<PackageIndex>> {
     super::maven::index(&Source::Dir { root }, name, want).await
 }

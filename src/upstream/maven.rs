@@ -112,7 +112,8 @@ async fn pom(src: &Source<'_>, name: &str, version: &str) -> Lookup<(String, Rel
     };
     match src.get(&rel, "maven-pom-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
         Lookup::Found((bytes, last_modified, _)) => match parse_pom(&bytes) {
-            Ok(p) => {
+            Ok(mut p) => {
+                inherit_from_parents(src, &mut p).await;
                 let release = Release {
                     published_at: last_modified,
                     license: p.license_expression(),
@@ -125,6 +126,30 @@ async fn pom(src: &Source<'_>, name: &str, version: &str) -> Lookup<(String, Rel
         },
         Lookup::NotFound => Lookup::NotFound,
         Lookup::Failed(f) => Lookup::Failed(f),
+    }
+}
+
+/// Licences and the source repository are often declared only in a parent POM (guava's,
+/// Apache's): walk up to four parents for what the POM lacks. A parent that cannot be read
+/// leaves the field empty (licence policy then sees none), never fails the package.
+async fn inherit_from_parents(src: &Source<'_>, pom: &mut crate::ecosystem::maven::pom::Pom) {
+    let mut next = pom.parent.clone();
+    for _ in 0..4 {
+        if pom.license_expression().is_some() && pom.scm_url.is_some() {
+            return;
+        }
+        let Some(parent) = next.take() else { return };
+        let name = format!("{}:{}", parent.group_id, parent.artifact_id);
+        let Some(rel) = artifact_path(&name, &parent.version, None, "pom") else { return };
+        let Lookup::Found((bytes, _, _)) = src.get(&rel, "maven-pom-v1", "application/xml, */*;q=0.1").await else {
+            return;
+        };
+        let Ok(p) = parse_pom(&bytes) else { return };
+        pom.inherit_licenses(&p);
+        if pom.scm_url.is_none() {
+            pom.scm_url.clone_from(&p.scm_url);
+        }
+        next = p.parent;
     }
 }
 

@@ -9,7 +9,6 @@ mod chain;
 mod dir;
 pub mod evidence;
 mod http;
-#[cfg(any())] // TEMP-WIP
 mod maven;
 mod npm;
 #[cfg(any())] // TEMP-WIP
@@ -226,8 +225,10 @@ impl Registry for Upstreams {
         let root = Self::dir_root(upstream); // TEMP-WIP
         match (root.clone(), ecosystem) {
             (Some(root), Ecosystem::Npm) => dir::npm_packument(&root, name).await,
+            (Some(root), Ecosystem::Maven) => dir::maven_index(&root, name, want).await,
+            (None, Ecosystem::Maven) => maven::http_index(self, upstream, name, want).await,
             // TEMP-WIP
-            (_, Ecosystem::Pypi | Ecosystem::Maven) => Lookup::Failed(http::invalid(format!("{root:?}{want:?}"))),
+            (_, Ecosystem::Pypi) => Lookup::Failed(http::invalid(format!("{root:?}{want:?}"))),
             (None, Ecosystem::Npm) => npm::packument(self, upstream, name, want.full).await,
         }
     }
