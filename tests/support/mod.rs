@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_npm;
+pub mod fake_repo;
 pub mod shared;
 pub mod test_pki;
 
