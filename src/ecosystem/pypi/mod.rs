@@ -1,6 +1,29 @@
 //! `PyPI`: names (PEP 503), versions (PEP 440), lockfiles and the simple API's wire types.
+//!
+//! Owns: every `PyPI` input depgate reads (requirements files, `poetry.lock`, `uv.lock`,
+//! `Pipfile.lock`, `pylock.toml`) and the simple API (PEP 503 HTML, PEP 691 JSON) and core
+//! metadata it is served. Must not: open files, touch the network, or decide anything;
+//! parsers take text or bytes and return values or a [`LockfileError`](super::LockfileError).
 
+mod common;
+mod html;
+pub mod metadata;
+pub mod pipfile;
+pub mod poetry;
+pub mod pylock;
+pub mod requirements;
+pub mod simple;
+pub mod uv;
 pub mod version;
+
+pub use metadata::{CoreMetadata, parse_core_metadata};
+pub use pipfile::{parse_pipfile_lock, parse_pipfile_lock_with_pipfile};
+pub use poetry::parse_poetry_lock;
+pub use pylock::parse_pylock;
+pub use requirements::{InputNote, Requirements, parse_requirements};
+pub use simple::{parse_simple_html, parse_simple_json, version_from_filename};
+pub use uv::parse_uv_lock;
+pub use version::Version;
 
 /// PEP 503 normalized name: lowercase, runs of `-`, `_` and `.` become one `-`.
 pub fn normalize_name(name: &str) -> String {
