@@ -58,9 +58,9 @@ impl LockfileKind {
             "verification-metadata.xml" => LockfileKind::GradleVerification,
             "depgate-resolved.json" => LockfileKind::ResolvedList,
             MVN_LIST_FILE => LockfileKind::MvnDependencyList,
-            n if n == "pylock.toml" || (n.starts_with("pylock.") && n.ends_with(".toml")) => LockfileKind::Pylock,
+            n if n.starts_with("pylock.") && has_extension(n, "toml") => LockfileKind::Pylock,
             n if n == "requirements.txt"
-                || ((n.starts_with("requirements-") || n.starts_with("requirements_")) && n.ends_with(".txt")) =>
+                || ((n.starts_with("requirements-") || n.starts_with("requirements_")) && has_extension(n, "txt")) =>
             {
                 LockfileKind::Requirements
             }
@@ -77,6 +77,10 @@ impl LockfileKind {
             (in_locks && name.ends_with(".lockfile")).then_some(LockfileKind::GradleLockfile)
         })
     }
+}
+
+fn has_extension(name: &str, ext: &str) -> bool {
+    Path::new(name).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
 }
 
 /// The file name depgate looks for as `mvn dependency:list` output.

@@ -85,7 +85,7 @@ fn pypi_owner_has_it_and_fallback_on_404() {
     let curated = FakeRepo::start();
     let public = FakeRepo::start();
     let meta = b"Metadata-Version: 2.4\nName: Acme-Tools\nVersion: 1.0.0\nLicense-Expression: MIT\nProject-URL: Source, https://github.com/acme/tools\n\n".to_vec();
-    let a = curated.publish_py_bytes(
+    let tools = curated.publish_py_bytes(
         "Acme_Tools",
         "1.0.0",
         "acme_tools-1.0.0-py3-none-any.whl",
@@ -93,10 +93,10 @@ fn pypi_owner_has_it_and_fallback_on_404() {
         b"wheel bytes".to_vec(),
         Some(meta),
     );
-    let b = public.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
+    let six = public.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
     let p = Project::new();
     p.write("depgate.toml", &pypi_config(&curated, &public, "", ""));
-    p.write("requirements.txt", &format!("{}{}", req("acme-tools", "1.0.0", &a), req("six", "1.16.0", &b)));
+    p.write("requirements.txt", &format!("{}{}", req("acme-tools", "1.0.0", &tools), req("six", "1.16.0", &six)));
     let run = check(&p, &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
 
@@ -221,12 +221,15 @@ fn pypi_cooldown_uses_upload_time_and_curated_is_exempt() {
 fn maven_owner_has_it_checksums_match_and_fallback_on_404() {
     let curated = FakeRepo::start();
     let public = FakeRepo::start();
-    let a = curated.publish_maven("com.acme:core", "1.2.0", OLD_HTTP);
+    let core = curated.publish_maven("com.acme:core", "1.2.0", OLD_HTTP);
     curated.publish_maven_signature("com.acme:core", "1.2.0", "asc", b"-----BEGIN PGP SIGNATURE-----".to_vec());
-    let b = public.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+    let slf4j = public.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
     let p = Project::new();
     p.write("depgate.toml", &maven_config(&curated, &public, "", ""));
-    p.write("depgate-resolved.json", &resolved_list(&[("com.acme:core", "1.2.0", &a), ("org.slf4j:slf4j-api", "2.0.13", &b)]));
+    p.write(
+        "depgate-resolved.json",
+        &resolved_list(&[("com.acme:core", "1.2.0", &core), ("org.slf4j:slf4j-api", "2.0.13", &slf4j)]),
+    );
     let run = check(&p, &["--download"]);
     assert_eq!(run.code, 0, "{}", run.all_output());
     let r = p.record("pkg:maven/com.acme/core@1.2.0");

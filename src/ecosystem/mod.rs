@@ -180,11 +180,15 @@ impl Coordinate {
                 // Qualifiers in lexical key order, as the purl spec asks.
                 let mut sep = '?';
                 if let Some(c) = self.classifier.as_deref().filter(|c| !c.is_empty()) {
-                    purl.push_str(&format!("{sep}classifier={}", purl_escape(c)));
+                    purl.push(sep);
+                    purl.push_str("classifier=");
+                    purl.push_str(&purl_escape(c));
                     sep = '&';
                 }
                 if let Some(t) = self.extension.as_deref().filter(|t| !t.is_empty() && *t != "jar") {
-                    purl.push_str(&format!("{sep}type={}", purl_escape(t)));
+                    purl.push(sep);
+                    purl.push_str("type=");
+                    purl.push_str(&purl_escape(t));
                 }
                 purl
             }

@@ -95,6 +95,9 @@ pub(crate) fn artifact_url(rec: &Record, index: Option<&PackageIndex>) -> Option
 /// Digests of a fetched artifact and whether it came from the cache.
 type Fetched = Result<(BTreeMap<String, String>, bool), Failure>;
 
+/// One artifact to fetch: record index, owner, ecosystem, name, URL, expected digests.
+type Download<'c> = (usize, &'c Upstream, Ecosystem, String, String, BTreeMap<String, String>);
+
 /// Fetch every resolvable artifact, check its bytes, keep it in the content-addressed cache.
 async fn download_all<R: Registry>(
     config: &Config,
@@ -102,7 +105,7 @@ async fn download_all<R: Registry>(
     records: &mut [(Record, Option<Arc<PackageIndex>>)],
     concurrency: usize,
 ) {
-    let jobs: Vec<(usize, &Upstream, Ecosystem, String, String, BTreeMap<String, String>)> = records
+    let jobs: Vec<Download<'_>> = records
         .iter()
         .enumerate()
         .filter_map(|(i, (rec, index))| {

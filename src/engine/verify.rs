@@ -269,9 +269,8 @@ fn verify_one(
     let sha256 = digest::<32>(rec, "sha256");
     let file = rec.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default();
     let subject = match (eco, &sha512, &sha256) {
-        (Ecosystem::Npm, Some(d), _) => Subject::Sha512(d),
+        (Ecosystem::Npm, Some(d), _) | (Ecosystem::Maven, Some(d), None) => Subject::Sha512(d),
         (Ecosystem::Pypi | Ecosystem::Maven, _, Some(d)) => Subject::Sha256(d),
-        (Ecosystem::Maven, Some(d), None) => Subject::Sha512(d),
         _ => {
             v.status = "violated";
             v.reasons.push(format!(

@@ -52,7 +52,7 @@ impl Source<'_> {
 }
 
 impl Source<'_> {
-    /// Who is answering, for messages: `upstream `name`` or the folder.
+    /// Who is answering, for messages: the upstream by name, or the folder.
     pub(super) fn who(&self) -> String {
         match self {
             Source::Http { upstream, .. } => format!("upstream `{}`", upstream.name),

@@ -183,7 +183,12 @@ impl FakeRepo {
 
     /// Serve a PEP 740 provenance object for a file and link it from the JSON page.
     pub fn publish_provenance(&self, project: &str, version: &str, filename: &str, body: Vec<u8>) {
-        self.put(&format!("integrity/{}/{version}/{filename}/provenance", normalize(project)), "application/json", body, None);
+        self.put(
+            &format!("integrity/{}/{version}/{filename}/provenance", normalize(project)),
+            "application/json",
+            body,
+            None,
+        );
         let mut g = self.inner.lock().unwrap();
         if let Some((_, files)) = g.projects.get_mut(&normalize(project)) {
             for f in files.iter_mut().filter(|f| f.filename == filename) {
@@ -259,7 +264,7 @@ impl FakeRepo {
                 .files
                 .keys()
                 .filter_map(|k| k.strip_prefix(&prefix))
-                .filter(|rest| rest.ends_with(".pom"))
+                .filter(|rest| std::path::Path::new(rest).extension().is_some_and(|e| e == "pom"))
                 .filter_map(|rest| rest.split('/').next().map(str::to_string))
                 .collect()
         };
@@ -268,10 +273,14 @@ impl FakeRepo {
         }
         versions.sort();
         versions.dedup();
-        let list: String = versions.iter().map(|v| format!("<version>{v}</version>")).collect();
-        let last = versions.last().cloned().unwrap_or_default();
+        let list: String = versions.iter().fold(String::new(), |mut acc, v| {
+            use std::fmt::Write as _;
+            let _ = write!(acc, "<version>{v}</version>");
+            acc
+        });
+        let newest = versions.last().cloned().unwrap_or_default();
         let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata><groupId>{g}</groupId><artifactId>{a}</artifactId><versioning><latest>{last}</latest><release>{last}</release><versions>{list}</versions><lastUpdated>20240102030405</lastUpdated></versioning></metadata>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata><groupId>{g}</groupId><artifactId>{a}</artifactId><versioning><latest>{newest}</latest><release>{newest}</release><versions>{list}</versions><lastUpdated>20240102030405</lastUpdated></versioning></metadata>\n"
         );
         self.put(&path, "text/xml", xml.into_bytes(), None);
     }
@@ -320,7 +329,8 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     let (fault, latency, auth) = {
         let g = state.lock().unwrap();
         let trimmed = path.trim_start_matches('/');
-        let fault = g.faults.iter().find(|(k, _)| k.as_str() == "*" || trimmed.starts_with(k.as_str())).map(|(_, f)| f.clone());
+        let fault =
+            g.faults.iter().find(|(k, _)| k.as_str() == "*" || trimmed.starts_with(k.as_str())).map(|(_, f)| f.clone());
         (fault, g.latency, g.authorization.clone())
     };
     if !latency.is_zero() {
@@ -405,8 +415,12 @@ fn json_page(name: &str, files: &[PyFile]) -> Response {
                 v["core-metadata"] = serde_json::json!({"sha256": sha256_hex(m)});
             }
             if f.provenance {
-                v["provenance"] =
-                    serde_json::json!(format!("../../integrity/{}/{}/{}/provenance", normalize(name), f.version, f.filename));
+                v["provenance"] = serde_json::json!(format!(
+                    "../../integrity/{}/{}/{}/provenance",
+                    normalize(name),
+                    f.version,
+                    f.filename
+                ));
             }
             v
         })
@@ -419,18 +433,17 @@ fn html_page(name: &str, files: &[PyFile]) -> Response {
     let mut html = format!(
         "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for {name}</title></head><body><h1>Links for {name}</h1>\n"
     );
+    use std::fmt::Write as _;
     for f in files {
         let mut attrs = String::new();
         if let Some(reason) = &f.yanked {
-            attrs.push_str(&format!(" data-yanked=\"{}\"", reason.replace('&', "&amp;").replace('"', "&quot;")));
+            let _ = write!(attrs, " data-yanked=\"{}\"", reason.replace('&', "&amp;").replace('"', "&quot;"));
         }
         if let Some(m) = &f.metadata {
-            attrs.push_str(&format!(" data-core-metadata=\"sha256={}\"", sha256_hex(m)));
+            let _ = write!(attrs, " data-core-metadata=\"sha256={}\"", sha256_hex(m));
         }
-        html.push_str(&format!(
-            "<a href=\"../../files/{}#sha256={}\"{attrs}>{}</a><br/>\n",
-            f.filename, f.sha256, f.filename
-        ));
+        let _ =
+            writeln!(html, "<a href=\"../../files/{}#sha256={}\"{attrs}>{}</a><br/>", f.filename, f.sha256, f.filename);
     }
     html.push_str("</body></html>\n");
     ([(header::CONTENT_TYPE, "text/html")], html).into_response()
