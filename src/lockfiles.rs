@@ -12,11 +12,11 @@ use crate::ecosystem::maven::mvn_list::parse_mvn_dependency_list;
 use crate::ecosystem::maven::resolved::parse_resolved_list;
 use crate::ecosystem::maven::verification::parse_verification_metadata;
 use crate::ecosystem::npm::{parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
-// TEMP-WIP use crate::ecosystem::pypi::pipfile::parse_pipfile_lock;
-// TEMP-WIP use crate::ecosystem::pypi::poetry::parse_poetry_lock;
-// TEMP-WIP use crate::ecosystem::pypi::pylock::parse_pylock;
+use crate::ecosystem::pypi::pipfile::parse_pipfile_lock;
+use crate::ecosystem::pypi::poetry::parse_poetry_lock;
+use crate::ecosystem::pypi::pylock::parse_pylock;
 use crate::ecosystem::pypi::requirements::{InputNote, parse_requirements};
-// TEMP-WIP use crate::ecosystem::pypi::uv::parse_uv_lock;
+use crate::ecosystem::pypi::uv::parse_uv_lock;
 use crate::ecosystem::{Coordinate, LockfileError};
 
 /// Lockfile kinds depgate reads.
@@ -192,9 +192,10 @@ pub fn read(path: &Path) -> Result<Read, InputError> {
             let r = parse_requirements(&text, path, &mut include)?;
             return Ok(Read { coords: r.coords, notes: r.notes });
         }
-        LockfileKind::PoetryLock | LockfileKind::UvLock | LockfileKind::PipfileLock | LockfileKind::Pylock => {
-            return Err(InputError::UnknownKind(path.to_path_buf())); // TEMP-WIP
-        }
+        LockfileKind::PoetryLock => parse_poetry_lock(&text, path, beside("pyproject.toml").as_deref())?,
+        LockfileKind::UvLock => parse_uv_lock(&text, path)?,
+        LockfileKind::PipfileLock => parse_pipfile_lock(&text, path)?,
+        LockfileKind::Pylock => parse_pylock(&text, path)?,
         LockfileKind::GradleLockfile => parse_gradle_lockfile(&text, path)?,
         LockfileKind::GradleVerification => parse_verification_metadata(&text, path)?,
         LockfileKind::ResolvedList => parse_resolved_list(&text, path)?,

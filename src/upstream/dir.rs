@@ -34,7 +34,6 @@ pub(super) async fn npm_packument(root: &Path, name: &str) -> Lookup<Arc<Package
     }
 }
 
-#[cfg(any())] // TEMP-WIP
 pub(super) async fn pypi_project(root: &Path, name: &str, want: &Want) -> Lookup<Arc<PackageIndex>> {
     super::pypi::project(&Source::Dir { root }, name, want).await
 }

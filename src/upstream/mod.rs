@@ -11,7 +11,6 @@ pub mod evidence;
 mod http;
 mod maven;
 mod npm;
-#[cfg(any())] // TEMP-WIP
 mod pypi;
 mod secret;
 mod source;
@@ -222,13 +221,12 @@ impl Registry for Upstreams {
         name: &str,
         want: &Want,
     ) -> Lookup<Arc<PackageIndex>> {
-        let root = Self::dir_root(upstream); // TEMP-WIP
-        match (root.clone(), ecosystem) {
+        match (Self::dir_root(upstream), ecosystem) {
             (Some(root), Ecosystem::Npm) => dir::npm_packument(&root, name).await,
             (Some(root), Ecosystem::Maven) => dir::maven_index(&root, name, want).await,
             (None, Ecosystem::Maven) => maven::http_index(self, upstream, name, want).await,
-            // TEMP-WIP
-            (_, Ecosystem::Pypi) => Lookup::Failed(http::invalid(format!("{root:?}{want:?}"))),
+            (Some(root), Ecosystem::Pypi) => dir::pypi_project(&root, name, want).await,
+            (None, Ecosystem::Pypi) => pypi::http_project(self, upstream, name, want).await,
             (None, Ecosystem::Npm) => npm::packument(self, upstream, name, want.full).await,
         }
     }
