@@ -140,6 +140,11 @@ async fn download_all<R: Registry>(
         match result {
             Ok((actual, hit)) => {
                 r.artifact_integrity = compare_digests(&actual, &r.digests);
+                // The owner publishes no digest the lockfile also records (Maven Central's
+                // sha1 against a sha256 pin): the bytes settle it.
+                if r.lockfile_integrity == IntegrityCheck::Unavailable && !r.lockfile_digests.is_empty() {
+                    r.lockfile_integrity = compare_digests(&r.lockfile_digests, &actual);
+                }
                 if r.artifact_integrity == IntegrityCheck::Missing
                     || r.artifact_integrity == IntegrityCheck::Unavailable
                 {

@@ -85,6 +85,10 @@ pub struct Resolution {
     /// Digests the owner publishes, hex, by algorithm.
     pub digests: BTreeMap<String, String>,
     pub lockfile_integrity: IntegrityCheck,
+    /// What the lockfile pins for this file (hex by algorithm), compared with the bytes
+    /// when `--download` fetches them and the owner publishes no common digest.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub lockfile_digests: BTreeMap<String, String>,
     pub artifact_integrity: IntegrityCheck,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockfile_source: Option<LockfileSource>,
@@ -124,6 +128,7 @@ impl Resolution {
             age_days: None,
             digests: BTreeMap::new(),
             lockfile_integrity: IntegrityCheck::Unavailable,
+            lockfile_digests: BTreeMap::new(),
             artifact_integrity: IntegrityCheck::NotDownloaded,
             lockfile_source: None,
             fell_through: Vec::new(),

@@ -186,6 +186,7 @@ fn resolution_for(
             if let Some(rel) = release {
                 let (primary, check) = match_files(c, rel);
                 r.lockfile_integrity = check;
+                r.lockfile_digests = locked_digests(c, primary);
                 if let Some(f) = primary {
                     r.digests.clone_from(&f.digests);
                     r.url = Some(redact_text(&f.url));
@@ -295,6 +296,19 @@ fn match_files<'a>(c: &Coordinate, rel: &'a Release) -> (Option<&'a DistFile>, I
         IntegrityCheck::Missing
     };
     (primary, check)
+}
+
+/// What the lockfile pins for the file a coordinate resolved to.
+fn locked_digests(c: &Coordinate, primary: Option<&DistFile>) -> BTreeMap<String, String> {
+    if c.ecosystem == Ecosystem::Npm {
+        return c.integrity.as_deref().map(parse_sri).unwrap_or_default();
+    }
+    let named = primary.and_then(|p| c.files.iter().find(|l| l.name.as_deref() == Some(p.filename.as_str())));
+    match (named, c.files.as_slice()) {
+        (Some(l), _) => l.hashes.clone(),
+        (None, [only]) if c.ecosystem == Ecosystem::Maven || only.name.is_none() => only.hashes.clone(),
+        _ => BTreeMap::new(),
+    }
 }
 
 /// The file a coordinate stands for when the lockfile names none: Maven's artifact file
