@@ -110,12 +110,12 @@ fn truncate(s: &str) -> String {
 /// `MIT OR Apache-2.0`), not a sentence or a licence text. Generic words that are not
 /// SPDX ids (`BSD`, `GPL`, `UNKNOWN`) do not count.
 fn spdx_like(license: &str) -> Option<String> {
+    const NOT_IDS: &[&str] =
+        &["unknown", "bsd", "gpl", "lgpl", "agpl", "apache", "proprietary", "other", "dual", "none", "custom", "free"];
     let l = license.trim();
     if l.is_empty() || l.len() > 80 || l.contains('\n') {
         return None;
     }
-    const NOT_IDS: &[&str] =
-        &["unknown", "bsd", "gpl", "lgpl", "agpl", "apache", "proprietary", "other", "dual", "none", "custom", "free"];
     let tokens: Vec<&str> =
         l.split_whitespace().map(|t| t.trim_matches(['(', ')'])).filter(|t| !t.is_empty()).collect();
     let mut ids = 0;

@@ -135,7 +135,7 @@ fn declared_names(pipfile: &str, path: &Path) -> Result<BTreeSet<String>, Lockfi
 }
 
 /// Line numbers of the keys of the top-level sections' objects, found by walking the
-/// JSON text (serde_json does not keep positions).
+/// JSON text (`serde_json` does not keep positions).
 struct KeyLines {
     /// (section, key or `None` for the section itself, line).
     entries: Vec<(String, Option<String>, usize)>,

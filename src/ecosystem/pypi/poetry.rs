@@ -19,7 +19,7 @@
 //! Sources: `[package.source]` `git` → [`SourceKind::Git`] (`git+<url>@<commit>`),
 //! `directory` → [`SourceKind::Link`] when `develop = true` else [`SourceKind::File`],
 //! `file` → [`SourceKind::File`], `url` → [`SourceKind::Tarball`]; `legacy` (a PEP 503
-//! index other than PyPI) is a registry, its URL kept in `resolved`.
+//! index other than `PyPI`) is a registry, its URL kept in `resolved`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -46,7 +46,7 @@ pub fn parse_poetry_lock(text: &str, path: &Path, pyproject: Option<&str>) -> Re
     if let Some(v) = lock_version
         && !(v.starts_with("1.") || v.starts_with("2."))
     {
-        let span = get_table(&root, "metadata").and_then(|m| get(m, "lock-version")).map_or(0..0, |s| s.span());
+        let span = get_table(&root, "metadata").and_then(|m| get(m, "lock-version")).map_or(0..0, toml::Spanned::span);
         return Err(LockfileError::new(
             path,
             doc.line(&span),

@@ -285,7 +285,7 @@ fn ignored(opt: &str, value: &str) -> String {
 
 /// A non-registry requirement: `name @ url`, a bare VCS URL or path, or `-e target`.
 fn url_requirement(name: Option<&str>, url: &str, editable: bool, path: &Path, line: usize) -> Coordinate {
-    let name = name.map(str::to_string).unwrap_or_else(|| name_from_url(url));
+    let name = name.map_or_else(|| name_from_url(url), str::to_string);
     let mut coord = Coordinate::new(Ecosystem::Pypi, name, url, path, line);
     coord.source = classify_url(url, editable);
     if !matches!(coord.source, SourceKind::Git(_)) {
@@ -363,15 +363,12 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
                 out.push((i + 1, raw.to_string()));
                 continue;
             }
-            match raw.strip_suffix('\\') {
-                Some(part) => {
-                    acc.push_str(part);
-                    current = Some((start, acc));
-                }
-                None => {
-                    acc.push_str(raw);
-                    out.push((start, acc));
-                }
+            if let Some(part) = raw.strip_suffix('\\') {
+                acc.push_str(part);
+                current = Some((start, acc));
+            } else {
+                acc.push_str(raw);
+                out.push((start, acc));
             }
             continue;
         }

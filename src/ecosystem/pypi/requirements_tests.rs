@@ -1,5 +1,5 @@
 //! Unit tests of the requirements-file parser (the fixtures made by pip-compile are
-//! tested in tests/lockfiles_pypi.rs).
+//! tested in `tests/lockfiles_pypi.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

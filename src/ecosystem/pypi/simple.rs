@@ -178,7 +178,7 @@ fn release_key(v: &str) -> String {
 pub fn version_from_filename(project: &str, filename: &str) -> Option<String> {
     let project = normalize_name(project);
     let lower = filename.to_ascii_lowercase();
-    if lower.ends_with(".whl") {
+    if std::path::Path::new(&lower).extension().is_some_and(|e| e == "whl") {
         let stem = filename.get(..filename.len() - 4)?;
         let parts: Vec<&str> = stem.split('-').collect();
         if !(parts.len() == 5 || parts.len() == 6) || normalize_name(parts[0]) != project {

@@ -257,7 +257,20 @@ source = { registry = "https://pypi.org/simple" }
 name = "pytest"
 version = "8.0"
 source = { registry = "https://pypi.org/simple" }
-dependencies = [{ name = "click" }]
+dependencies = [{ name = "click" }, { name = "plug", extra = ["color"] }]
+
+[[package]]
+name = "plug"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
+
+[package.optional-dependencies]
+color = [{ name = "colorlib" }]
+
+[[package]]
+name = "colorlib"
+version = "1.0"
+source = { registry = "https://pypi.org/simple" }
 
 [[package]]
 name = "vendored"
@@ -278,6 +291,7 @@ sdist = { path = "vendor/vendored-3.0.tar.gz" }
         assert!(!by["speedup"].direct && !by["speedup"].dev, "reached through req[fast]");
         assert!(by["click"].direct && by["click"].optional && !by["click"].dev, "cli extra and pytest's dep");
         assert!(by["pytest"].dev && by["pytest"].direct);
+        assert!(by["plug"].dev && by["colorlib"].dev && !by["colorlib"].direct, "dev reaches extras too");
         assert_eq!(by["vendored"].source, SourceKind::File("vendor/vendored-3.0.tar.gz".into()));
         assert!(!by["vendored"].direct && !by["vendored"].dev);
         assert_eq!(by["req"].line, 27);

@@ -182,6 +182,7 @@ impl Version {
     }
 
     /// The version without its local label (`1.0+abc` → `1.0`).
+    #[must_use]
     pub fn public(&self) -> Self {
         Self { local: Vec::new(), ..self.clone() }
     }
@@ -329,13 +330,12 @@ impl Cursor<'_> {
         };
         let after_label = self.i;
         self.eat_sep();
-        match self.number() {
-            Some(n) => Some((value, n)),
-            None => {
-                // A separator with no number after it belongs to what follows.
-                self.i = after_label;
-                Some((value, Ok(0)))
-            }
+        if let Some(n) = self.number() {
+            Some((value, n))
+        } else {
+            // A separator with no number after it belongs to what follows.
+            self.i = after_label;
+            Some((value, Ok(0)))
         }
     }
 }
