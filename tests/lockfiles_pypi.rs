@@ -607,3 +607,38 @@ fn file_names_of_the_locked_files_give_their_versions() {
         }
     }
 }
+
+/// Every parser returns (never panics) on every prefix of every fixture.
+#[test]
+fn never_panics_on_truncated_inputs() {
+    let cuts = |text: &str| -> Vec<usize> {
+        let step = (text.len() / 150).max(1);
+        (0..text.len()).step_by(step).filter(|i| text.is_char_boundary(*i)).collect()
+    };
+    let path = Path::new("cut");
+    for case in CASES {
+        let text = read(case.lock);
+        for cut in cuts(&text) {
+            let t = &text[..cut];
+            let _ = match case.kind {
+                Kind::Requirements => parse_requirements(t, path, &mut |_: &Path| Ok(String::new())).map(|r| r.coords),
+                Kind::Poetry => parse_poetry_lock(t, path, Some(t)),
+                Kind::Uv => parse_uv_lock(t, path),
+                Kind::Pipfile => parse_pipfile_lock_with_pipfile(t, path, Some(t)),
+                Kind::Pylock => parse_pylock(t, path),
+            };
+        }
+    }
+    let url = page_url("six");
+    for rel in
+        ["simple/six.html", "simple/six.json", "simple/handmade-demo-pkg.html", "simple/requests-2.34.2.METADATA"]
+    {
+        let text = read(rel);
+        for cut in cuts(&text) {
+            let b = &text.as_bytes()[..cut];
+            let _ = parse_simple_html(b, &url);
+            let _ = parse_simple_json(b, &url);
+            let _ = parse_core_metadata(b);
+        }
+    }
+}

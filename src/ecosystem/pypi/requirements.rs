@@ -35,19 +35,23 @@ and give depgate the output";
 /// noticed but does not act on.
 #[derive(Debug, Clone, Default)]
 pub struct Requirements {
+    /// Every requirement of the file and its includes, one per name, version and source.
     pub coords: Vec<Coordinate>,
+    /// Options depgate ignores and markers it does not evaluate, in file order.
     pub notes: Vec<InputNote>,
 }
 
 /// Something in an input file that depgate reports but does not act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputNote {
+    /// The file the line is in (an included file for its own lines).
     pub file: PathBuf,
     /// 1-based line.
     pub line: usize,
     /// Stable code: `index-url-ignored`, `extra-index-url-ignored`, `find-links-ignored`,
     /// `trusted-host-ignored`, `no-index-ignored`, `marker-not-evaluated`, `option-ignored`.
     pub code: String,
+    /// What was ignored and why, for people.
     pub message: String,
 }
 

@@ -118,7 +118,8 @@ fn hash_map(v: Option<&Value>) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Groups page files into releases.
+/// Groups page files into releases. `latest` is the highest final (not pre- or dev-)
+/// release that is not yanked and has files.
 pub(crate) fn build_index(name: String, files: Vec<PageFile>, versions: &[String]) -> PackageIndex {
     let mut releases: BTreeMap<String, Release> = BTreeMap::new();
     // PEP 700 `versions`: every version, including ones with no files left.

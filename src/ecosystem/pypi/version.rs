@@ -37,7 +37,9 @@ impl PreKind {
 /// One segment of a local version label (`+ubuntu.1` → `ubuntu`, `1`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum LocalSegment {
+    /// All digits (compared numerically).
     Number(u64),
+    /// Anything else, lowercase.
     Text(String),
 }
 
@@ -75,11 +77,17 @@ impl fmt::Display for LocalSegment {
 /// differently (the normal form keeps the release segments as written).
 #[derive(Debug, Clone)]
 pub struct Version {
+    /// `N!` (0 when absent).
     pub epoch: u64,
+    /// The release segments as written (`1.0` → `[1, 0]`).
     pub release: Vec<u64>,
+    /// `aN`, `bN`, `rcN`.
     pub pre: Option<(PreKind, u64)>,
+    /// `.postN` (or `-N`).
     pub post: Option<u64>,
+    /// `.devN`.
     pub dev: Option<u64>,
+    /// The local label after `+`, split into segments.
     pub local: Vec<LocalSegment>,
 }
 
