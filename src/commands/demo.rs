@@ -19,6 +19,7 @@ macro_rules! demo_files {
 pub const DEMO_FILES: &[(&str, &[u8])] = demo_files![
     "README.md",
     "depgate.toml",
+    // npm: package-lock.json, the curated folder and the registry.npmjs.org snapshot.
     "package.json",
     "package-lock.json",
     "registry/curated/@acme/logger/index.json",
@@ -36,6 +37,44 @@ pub const DEMO_FILES: &[(&str, &[u8])] = demo_files![
     "registry/public/ms/-/ms-2.1.3.tgz",
     "registry/public/nanoid/index.json",
     "registry/public/nanoid/-/nanoid-3.3.11.tgz",
+    // PyPI: requirements.txt (pip-compile), PEP 691 pages of the curated folder and of the
+    // pypi.org snapshot.
+    "python/requirements.in",
+    "python/requirements.txt",
+    "registry/pypi-curated/acme-billing/index.json",
+    "registry/pypi-public/acme-billing/index.json",
+    "registry/pypi-public/certifi/index.json",
+    "registry/pypi-public/idna/index.json",
+    "registry/pypi-public/platformdirs/index.json",
+    "registry/pypi-public/python-dateutil/index.json",
+    "registry/pypi-public/six/index.json",
+    // Maven: the resolved-artifact list, the curated repository and the Maven Central
+    // snapshot (POMs, checksums, metadata; no jars).
+    "jvm/depgate-resolved.json",
+    "registry/maven-curated/com/acme/acme-ledger/maven-metadata.xml",
+    "registry/maven-curated/com/acme/acme-ledger/2.3.1/acme-ledger-2.3.1.pom",
+    "registry/maven-curated/com/acme/acme-ledger/2.3.1/acme-ledger-2.3.1.jar.sha1",
+    "registry/maven-curated/com/acme/acme-ledger/2.3.1/acme-ledger-2.3.1.jar.sha256",
+    "registry/maven-curated/com/acme/acme-payments/maven-metadata.xml",
+    "registry/maven-curated/com/acme/acme-payments/1.4.0/acme-payments-1.4.0.pom",
+    "registry/maven-curated/com/acme/acme-payments/1.4.0/acme-payments-1.4.0.jar.sha1",
+    "registry/maven-curated/com/acme/acme-payments/1.4.0/acme-payments-1.4.0.jar.sha256",
+    "registry/maven-central/com/acme/acme-payments/maven-metadata.xml",
+    "registry/maven-central/com/acme/acme-payments/9.0.0/acme-payments-9.0.0.pom",
+    "registry/maven-central/com/acme/acme-payments/9.0.0/acme-payments-9.0.0.jar.sha1",
+    "registry/maven-central/com/acme/acme-payments/9.0.0/acme-payments-9.0.0.jar.sha256",
+    "registry/maven-central/com/google/code/findbugs/jsr305/maven-metadata.xml",
+    "registry/maven-central/com/google/code/findbugs/jsr305/3.0.2/jsr305-3.0.2.pom",
+    "registry/maven-central/com/google/code/findbugs/jsr305/3.0.2/jsr305-3.0.2.jar.sha1",
+    "registry/maven-central/com/google/code/findbugs/jsr305/3.0.2/jsr305-3.0.2.jar.sha256",
+    "registry/maven-central/commons-codec/commons-codec/maven-metadata.xml",
+    "registry/maven-central/commons-codec/commons-codec/1.17.0/commons-codec-1.17.0.pom",
+    "registry/maven-central/commons-codec/commons-codec/1.17.0/commons-codec-1.17.0.jar.sha1",
+    "registry/maven-central/commons-codec/commons-codec/1.17.0/commons-codec-1.17.0.jar.sha256",
+    "registry/maven-central/org/slf4j/slf4j-api/maven-metadata.xml",
+    "registry/maven-central/org/slf4j/slf4j-api/2.0.13/slf4j-api-2.0.13.pom",
+    "registry/maven-central/org/slf4j/slf4j-api/2.0.13/slf4j-api-2.0.13.jar.sha1",
+    "registry/maven-central/org/slf4j/slf4j-api/2.0.13/slf4j-api-2.0.13.jar.sha256",
 ];
 
 /// Write the demo project into `dir`.
@@ -48,7 +87,9 @@ pub fn unpack(dir: &Path) -> std::io::Result<()> {
 
 pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, CommandError> {
     let dir: PathBuf = match &args.dir {
-        Some(d) => d.clone(),
+        // Absolute, so that the `dir` upstreams' `file:` URLs can be built.
+        Some(d) => std::path::absolute(d)
+            .map_err(|e| CommandError::failure(format!("error: cannot resolve {}: {e}", d.display())))?,
         None => tempfile::Builder::new()
             .prefix("depgate-demo-")
             .tempdir()
@@ -70,9 +111,9 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
     }
     let config = Config::parse(&text, &config_path).map_err(CommandError::failure)?;
     eprintln!(
-        "depgate demo: gating {} (chain: curated folder → {})",
+        "depgate demo: gating {} (npm, PyPI and Maven; each chain: curated folder → {})",
         dir.display(),
-        if args.live { "live registry.npmjs.org" } else { "public snapshot folder" }
+        if args.live { "public snapshot folder, live registry.npmjs.org for npm" } else { "public snapshot folder" }
     );
     let now = if args.live { time::OffsetDateTime::now_utc() } else { datetime!(2025-03-22 00:00:00 UTC) };
     let out = dir.join("depgate-report");
@@ -82,7 +123,10 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         config,
         out: out.clone(),
         format: Format::Table,
-        download: true,
+        // The PyPI and Maven snapshots hold pages, POMs and checksums but no wheels or jars
+        // (their URLs stay the real registries'), so the demo compares the lockfiles' pins
+        // with the registries' digests and does not fetch artifacts.
+        download: false,
         cache_dir: dir.join(".depgate").join("cache"),
         concurrency: 16,
         now,
@@ -90,9 +134,9 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {
-        "one dependency-confusion case (the cooldown case depends on the live registry's publish times)"
+        "a dependency-confusion case in each ecosystem (cooldowns depend on the real clock and the live registry's publish times)"
     } else {
-        "one dependency-confusion case and one cooldown case"
+        "a dependency-confusion case in each ecosystem (npm, PyPI, Maven) and two cooldown cases (npm, PyPI)"
     };
     eprintln!(
         "\nThe demo is meant to block: {expected}.\nRead {} for the reviewer's summary, {} for the full record.",
