@@ -52,8 +52,8 @@ step "hermetic tests (fake registries on 127.0.0.1)"
 cargo test --locked --all-targets
 
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
-  step "live tests (registry.npmjs.org)"
-  DEPGATE_LIVE=1 cargo test --locked --test live_npm -- --nocapture
+  step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
+  DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven -- --nocapture
 else
   echo "SKIPPED live tests: DEPGATE_LIVE=0"
 fi

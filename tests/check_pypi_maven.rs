@@ -350,3 +350,54 @@ fn a_project_locked_in_three_ecosystems_gives_one_report() {
         assert_eq!(p.record(purl)["decision"], "allow", "{purl}");
     }
 }
+
+#[test]
+fn maven_dir_upstreams_relative_and_debian_repository() {
+    // A repository folder beside depgate.toml, named relatively (the default project path
+    // is `.`): POM, jar and .sha256, no maven-metadata.xml.
+    let p = Project::new();
+    let jar = b"relative jar".to_vec();
+    let sha = support::fake_repo::sha256_hex(&jar);
+    let dir = "repo/org/local/tool/1.0";
+    p.write(&format!("{dir}/tool-1.0.pom"), "<project><groupId>org.local</groupId><artifactId>tool</artifactId><version>1.0</version><licenses><license><name>MIT License</name></license></licenses></project>");
+    p.write(&format!("{dir}/tool-1.0.jar.sha256"), &sha);
+    std::fs::write(p.path().join(dir).join("tool-1.0.jar"), &jar).unwrap();
+    p.write(
+        "depgate.toml",
+        "[maven]\nchain = [\"local\"]\n[upstream.local]\nkind = \"dir\"\npath = \"repo\"\ntier = \"private\"\n",
+    );
+    p.write("depgate-resolved.json", &resolved_list(&[("org.local:tool", "1.0", &sha)]));
+    let run = check(&p, &["--download"]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = p.record("pkg:maven/org.local/tool@1.0");
+    assert_eq!(r["resolution"]["lockfile_integrity"], "match", "{r:#}");
+    assert_eq!(r["resolution"]["artifact_integrity"], "match", "{r:#}");
+    assert_eq!(r["license"], "MIT");
+
+    // Debian's /usr/share/maven-repo: a real repository layout with neither metadata nor
+    // checksums; the resolved list Gradle 4.4.1 wrote against it (testdata/maven/regen.sh).
+    let debian = std::path::Path::new("/usr/share/maven-repo");
+    if !debian.join("junit/junit").is_dir() {
+        support::skipped(
+            "Debian maven-repo part: /usr/share/maven-repo is not installed (apt-get install junit4 libcommons-lang3-java)",
+        );
+        return;
+    }
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        "[maven]\nchain = [\"debian\"]\n[upstream.debian]\nkind = \"dir\"\npath = \"/usr/share/maven-repo\"\ntier = \"curated\"\n",
+    );
+    let list =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/maven/gradle-offline/depgate-resolved.json");
+    p.write("depgate-resolved.json", &std::fs::read_to_string(list).unwrap());
+    let run = check(&p, &["--download"]);
+    let d = p.decisions();
+    for r in d["decisions"].as_array().unwrap() {
+        assert_eq!(r["resolution"]["upstream"], "debian", "{r:#}");
+        // No checksum files: the bytes settle the list's sha256 pins.
+        assert_eq!(r["resolution"]["artifact_integrity"], "unavailable", "{r:#}");
+        assert_eq!(r["resolution"]["lockfile_integrity"], "match", "{r:#}");
+    }
+    assert_eq!(run.code, 0, "{}", run.all_output());
+}

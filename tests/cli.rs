@@ -108,9 +108,23 @@ fn demo_gates_the_bundled_project_end_to_end() {
     assert!(logger["findings"][0]["msg"].as_str().unwrap().contains("dependency confusion"));
     assert_eq!(by("pkg:npm/nanoid@3.3.11")["decision"], "quarantine");
     assert_eq!(by("pkg:npm/left-pad@1.3.0")["resolution"]["tier"], "curated");
-    assert_eq!(by("pkg:npm/left-pad@1.3.0")["resolution"]["artifact_integrity"], "match");
+    assert_eq!(by("pkg:npm/left-pad@1.3.0")["resolution"]["lockfile_integrity"], "match");
     assert_eq!(by("pkg:npm/ms@2.1.3")["resolution"]["fallback"], true);
-    assert_eq!(d["counts"]["allow"], 5);
+    // The Python and Maven parts: the same squat, denied; a young fallback wheel waits;
+    // pinned hashes match the owners'.
+    let billing = by("pkg:pypi/acme-billing@9.0.0");
+    assert_eq!(billing["decision"], "deny");
+    assert_eq!(billing["resolution"]["ownership"]["bound_by"], "namespace");
+    assert_eq!(by("pkg:pypi/platformdirs@4.3.7")["decision"], "quarantine");
+    assert_eq!(by("pkg:pypi/six@1.17.0")["resolution"]["lockfile_integrity"], "match");
+    assert_eq!(by("pkg:maven/com.acme/acme-payments@9.0.0")["decision"], "deny");
+    let ledger = by("pkg:maven/com.acme/acme-ledger@2.3.1");
+    assert_eq!(ledger["resolution"]["tier"], "curated");
+    assert_eq!(ledger["resolution"]["lockfile_integrity"], "match");
+    assert_eq!(by("pkg:maven/org.slf4j/slf4j-api@2.0.13")["resolution"]["lockfile_integrity"], "match");
+    assert_eq!(d["counts"]["allow"], 13);
+    assert_eq!(d["counts"]["deny"], 3);
+    assert_eq!(d["counts"]["quarantine"], 2);
 }
 
 #[test]

@@ -207,7 +207,9 @@ impl Upstreams {
 
     fn dir_root(upstream: &Upstream) -> Option<PathBuf> {
         match &upstream.location {
-            Location::Dir(p) => Some(p.clone()),
+            // Absolute, so that the file URLs a folder's index resolves to are well formed
+            // whatever the working directory (a relative project path is the default).
+            Location::Dir(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
             Location::Url(_) => None,
         }
     }
