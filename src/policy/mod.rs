@@ -11,6 +11,8 @@ pub mod license;
 mod rules;
 pub mod settings;
 pub mod testing;
+#[cfg(feature = "opa-wasm")]
+pub mod wasm;
 
 use std::path::{Path, PathBuf};
 
