@@ -173,6 +173,13 @@ pub struct PolicyEvalArgs {
     /// Output: a human summary, or the outcomes as JSON (pipeable).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Evaluate this OPA WebAssembly bundle (`opa build -t wasm`: bundle.tar.gz or
+    /// policy.wasm) instead of the Rego policy; settings and data still come from the
+    /// configuration.
+    #[cfg(feature = "opa-wasm")]
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -175,10 +175,21 @@ fn eval(args: &PolicyEvalArgs) -> Result<ExitStatus, CommandError> {
     let single = doc.is_object();
     let inputs = inputs_of(doc, &args.input)?;
     let mut evaluator = policy.evaluator();
+    #[cfg(feature = "opa-wasm")]
+    let mut wasm = match &args.bundle {
+        Some(path) => Some(policy::wasm::WasmPolicy::load(path, policy.data()).map_err(|e| policy_error(&e))?),
+        None => None,
+    };
     let mut outcomes: Vec<(String, Outcome)> = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
-        let o =
-            evaluator.evaluate(input).map_err(|e| CommandError::failure(format!("error: {}: {e}", label(input, i))))?;
+        #[cfg(feature = "opa-wasm")]
+        let o = match wasm.as_mut() {
+            Some(w) => w.evaluate(input),
+            None => evaluator.evaluate(input),
+        };
+        #[cfg(not(feature = "opa-wasm"))]
+        let o = evaluator.evaluate(input);
+        let o = o.map_err(|e| CommandError::failure(format!("error: {}: {e}", label(input, i))))?;
         outcomes.push((label(input, i), o));
     }
     let blocked = outcomes.iter().any(|(_, o)| matches!(o.decision(), "deny" | "quarantine"));
