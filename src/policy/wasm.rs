@@ -247,6 +247,7 @@ impl WasmPolicy {
         let json = serde_json::to_vec(&input).map_err(|e| self.eval_error(&e))?;
         let len = i32::try_from(json.len()).map_err(|_| self.eval_error(&"the input document is too large"))?;
         let addr = self.heap_ptr;
+        let heap = addr.checked_add(len).ok_or_else(|| self.eval_error(&"the input document is too large"))?;
         let end = to_usize(addr) + json.len();
         let have = self.memory.data(&self.store).len();
         if end > have {
@@ -261,7 +262,7 @@ impl WasmPolicy {
             // opa_eval(reserved, entrypoint, data, input, input length, heap, format 0 = JSON)
             let result = self
                 .opa_eval
-                .call(&mut self.store, (0, entry, self.data_addr, addr, len, addr + len, 0))
+                .call(&mut self.store, (0, entry, self.data_addr, addr, len, heap, 0))
                 .map_err(|e| self.eval_error(&e))?;
             let text = c_string(self.memory.data(&self.store), result).map_err(|e| self.eval_error(&e))?;
             let results: Vec<Value> = serde_json::from_slice(text).map_err(|e| self.eval_error(&e))?;
