@@ -6,7 +6,6 @@
 //! index URL and the Maven URL on stdout, one per line).
 
 #[path = "../tests/support/fake_npm.rs"]
-#[allow(dead_code)]
 mod fake_npm;
 #[path = "../tests/support/fake_repo.rs"]
 mod fake_repo;
@@ -35,7 +34,10 @@ fn main() {
         let wheel_bytes = zip_stored(&[
             (format!("{file}/__init__.py"), Vec::new()),
             (format!("{dist_info}/METADATA"), metadata.clone().into_bytes()),
-            (format!("{dist_info}/WHEEL"), b"Wheel-Version: 1.0\nGenerator: depgate-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec()),
+            (
+                format!("{dist_info}/WHEEL"),
+                b"Wheel-Version: 1.0\nGenerator: depgate-bench\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+            ),
             (format!("{dist_info}/RECORD"), Vec::new()),
         ]);
         let wheel = repo.publish_py_bytes(
@@ -58,7 +60,8 @@ fn main() {
         let ga = format!("org.bench.g{}:artifact-{i}", i % 20);
         let sha = repo.publish_maven(&ga, "1.0.0", "Mon, 01 Jan 2024 00:00:00 GMT");
         let (g, a) = ga.split_once(':').unwrap();
-        artifacts.push(serde_json::json!({"group": g, "name": a, "version": "1.0.0", "extension": "jar", "sha256": sha}));
+        artifacts
+            .push(serde_json::json!({"group": g, "name": a, "version": "1.0.0", "extension": "jar", "sha256": sha}));
     }
     std::fs::create_dir_all(out.join("pypi")).unwrap();
     std::fs::create_dir_all(out.join("maven")).unwrap();

@@ -51,6 +51,11 @@ export DEPGATE_REQUIRE_TOOLS=1
 step "hermetic tests (fake registries on 127.0.0.1)"
 cargo test --locked --all-targets
 
+step "opa-wasm engine (cargo feature opa-wasm)"
+# The same target folder: cargo keeps the feature build beside the default one, so only
+# depgate itself and the wasm interpreter compile again.
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" scripts/test-wasm.sh
+
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
   step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
   DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven -- --nocapture

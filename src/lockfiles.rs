@@ -12,7 +12,7 @@ use crate::ecosystem::maven::mvn_list::parse_mvn_dependency_list;
 use crate::ecosystem::maven::resolved::parse_resolved_list;
 use crate::ecosystem::maven::verification::parse_verification_metadata;
 use crate::ecosystem::npm::{parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
-use crate::ecosystem::pypi::pipfile::parse_pipfile_lock;
+use crate::ecosystem::pypi::pipfile::parse_pipfile_lock_with_pipfile;
 use crate::ecosystem::pypi::poetry::parse_poetry_lock;
 use crate::ecosystem::pypi::pylock::parse_pylock;
 use crate::ecosystem::pypi::requirements::{InputNote, parse_requirements};
@@ -58,7 +58,14 @@ impl LockfileKind {
             "verification-metadata.xml" => LockfileKind::GradleVerification,
             "depgate-resolved.json" => LockfileKind::ResolvedList,
             MVN_LIST_FILE => LockfileKind::MvnDependencyList,
-            n if n.starts_with("pylock.") && has_extension(n, "toml") => LockfileKind::Pylock,
+            // PEP 751: `pylock.toml` or `pylock.<name>.toml`, the name without dots.
+            n if n.strip_prefix("pylock.").and_then(|r| r.strip_suffix("toml")).is_some_and(|mid| {
+                mid.is_empty()
+                    || (mid.ends_with('.') && !mid[..mid.len() - 1].is_empty() && !mid[..mid.len() - 1].contains('.'))
+            }) =>
+            {
+                LockfileKind::Pylock
+            }
             n if n == "requirements.txt"
                 || ((n.starts_with("requirements-") || n.starts_with("requirements_")) && has_extension(n, "txt")) =>
             {
@@ -194,7 +201,7 @@ pub fn read(path: &Path) -> Result<Read, InputError> {
         }
         LockfileKind::PoetryLock => parse_poetry_lock(&text, path, beside("pyproject.toml").as_deref())?,
         LockfileKind::UvLock => parse_uv_lock(&text, path)?,
-        LockfileKind::PipfileLock => parse_pipfile_lock(&text, path)?,
+        LockfileKind::PipfileLock => parse_pipfile_lock_with_pipfile(&text, path, beside("Pipfile").as_deref())?,
         LockfileKind::Pylock => parse_pylock(&text, path)?,
         LockfileKind::GradleLockfile => parse_gradle_lockfile(&text, path)?,
         LockfileKind::GradleVerification => parse_verification_metadata(&text, path)?,

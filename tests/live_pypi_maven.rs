@@ -1,6 +1,6 @@
 //! LIVE group: gates real lockfiles (made here by pip-compile, poetry, uv, and a real
 //! Gradle/Maven resolution; see testdata/pypi/regen.sh and testdata/maven/regen.sh)
-//! against the live PyPI and Maven Central with the embedded default configuration.
+//! against the live `PyPI` and Maven Central with the embedded default configuration.
 //! Needs the network, so it runs only with `DEPGATE_LIVE=1` (the test script and CI set
 //! it) and says so when skipped.
 

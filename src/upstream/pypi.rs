@@ -55,7 +55,7 @@ pub(super) async fn project(src: &Source<'_>, name: &str, want: &Want) -> Lookup
     };
     let is_json = match &content_type {
         Some(ct) => ct.contains("json"),
-        None => page_rel.ends_with(".json"),
+        None => std::path::Path::new(&page_rel).extension().is_some_and(|e| e.eq_ignore_ascii_case("json")),
     };
     let parsed = if is_json { parse_simple_json(&body, &page_url) } else { parse_simple_html(&body, &page_url) };
     let mut index = match parsed {
@@ -79,7 +79,9 @@ pub(super) async fn project(src: &Source<'_>, name: &str, want: &Want) -> Lookup
             .files
             .iter()
             .filter(|f| f.core_metadata.is_some())
-            .min_by_key(|f| !f.filename.ends_with(".whl"))
+            .min_by_key(|f| {
+                !std::path::Path::new(&f.filename).extension().is_some_and(|e| e.eq_ignore_ascii_case("whl"))
+            })
             .cloned()
         else {
             continue;
@@ -99,7 +101,7 @@ pub(super) async fn project(src: &Source<'_>, name: &str, want: &Want) -> Lookup
             )));
         }
         if let Ok(meta) = parse_core_metadata(&bytes) {
-            release.license = meta.license.clone();
+            release.license.clone_from(&meta.license);
             release.repository = meta.repository();
         }
     }

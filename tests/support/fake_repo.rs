@@ -430,10 +430,10 @@ fn json_page(name: &str, files: &[PyFile]) -> Response {
 }
 
 fn html_page(name: &str, files: &[PyFile]) -> Response {
+    use std::fmt::Write as _;
     let mut html = format!(
         "<!DOCTYPE html>\n<html><head><meta name=\"pypi:repository-version\" content=\"1.0\"><title>Links for {name}</title></head><body><h1>Links for {name}</h1>\n"
     );
-    use std::fmt::Write as _;
     for f in files {
         let mut attrs = String::new();
         if let Some(reason) = &f.yanked {
