@@ -535,3 +535,114 @@ fn attest_pull_fills_the_cache_for_an_offline_check() {
     }
     assert!(reg.log().iter().all(|l| !l.path.contains("attestations")), "{:?}", reg.log());
 }
+
+// ---- PyPI (PEP 740) and Maven (.sigstore.json) evidence through the gate ----
+
+use support::fake_repo::FakeRepo;
+
+/// A project whose only chain is `eco` over `repo`, gated at a fixed time.
+fn gate_one(eco: &str, kind: &str, url: &str, lockfile: (&str, &str), identity: &str) -> (Project, support::Run) {
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        &format!(
+            "[{eco}]\nchain = [\"up\"]\n[upstream.up]\nkind = \"{kind}\"\nurl = \"{url}\"\ntier = \"public\"\n{identity}\n"
+        ),
+    );
+    p.write(lockfile.0, lockfile.1);
+    let run = p.depgate(&["check", "--current-time", "2026-01-01T00:00:00Z"], &[]);
+    (p, run)
+}
+
+#[test]
+fn gate_verifies_real_pep740_provenance_served_by_a_pypi_index() {
+    let Some(fx) = support::shared::sigstore_fixtures("gate_verifies_real_pep740_provenance_served_by_a_pypi_index")
+    else {
+        return;
+    };
+    let dir = fx.join("pypi/pypi_attestations-0.0.19");
+    let file = "pypi_attestations-0.0.19.tar.gz";
+    let bytes = read(&dir.join(file));
+    let provenance = read(&dir.join(format!("{file}.provenance")));
+    let repo = FakeRepo::start();
+    let sha = repo.publish_py_bytes("pypi-attestations", "0.0.19", file, "2024-11-01T00:00:00Z", bytes.clone(), None);
+    repo.publish_provenance("pypi-attestations", "0.0.19", file, provenance.clone());
+    let lock = format!("pypi-attestations==0.0.19 \\\n    --hash=sha256:{sha}\n");
+    let (p, run) = gate_one("pypi", "pypi-simple", &repo.simple_url(), ("requirements.txt", &lock), "");
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = p.record("pkg:pypi/pypi-attestations@0.0.19");
+    assert_eq!(r["verification"]["status"], "verified", "{r:#}");
+    assert_eq!(r["verification"]["evidence"], "upstream");
+    let a = &r["verification"]["attestations"][0];
+    assert_eq!(a["source_repo"], "https://github.com/trailofbits/pypi-attestations", "{a:#}");
+    assert_eq!(a["predicate_type"], "https://docs.pypi.org/attestations/publish/v1");
+
+    // The same provenance served for other bytes (the index's digest is of those bytes):
+    // the subject does not match, so the file is violated and denied.
+    let repo = FakeRepo::start();
+    let mut other = bytes;
+    other.push(b'!');
+    let sha = repo.publish_py_bytes("pypi-attestations", "0.0.19", file, "2024-11-01T00:00:00Z", other, None);
+    repo.publish_provenance("pypi-attestations", "0.0.19", file, provenance);
+    let lock = format!("pypi-attestations==0.0.19 \\\n    --hash=sha256:{sha}\n");
+    let (p, run) = gate_one("pypi", "pypi-simple", &repo.simple_url(), ("requirements.txt", &lock), "");
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = p.record("pkg:pypi/pypi-attestations@0.0.19");
+    assert_eq!(r["verification"]["status"], "violated", "{r:#}");
+    assert_eq!(r["decision"], "deny");
+}
+
+#[test]
+fn gate_verifies_a_real_sigstore_bundle_beside_a_maven_artifact() {
+    let Some(fx) = support::shared::sigstore_fixtures("gate_verifies_a_real_sigstore_bundle_beside_a_maven_artifact")
+    else {
+        return;
+    };
+    // A production hashedrekord bundle (message signature over the file's sha256) is what
+    // Maven Central keeps as `{file}.sigstore.json`; the rfc8785 wheel stands in as the jar.
+    let dir = fx.join("pypi/rfc8785-0.1.2");
+    let artifact = read(&dir.join("rfc8785-0.1.2-py3-none-any.whl"));
+    let bundle = read(&dir.join("rfc8785-0.1.2-py3-none-any.whl.sigstore"));
+    let list = |sha: &str| {
+        format!(
+            "{{\"format\": \"depgate.resolved/v1\", \"artifacts\": [{{\"group\": \"org.example\", \"name\": \"rfc8785\", \"version\": \"0.1.2\", \"extension\": \"jar\", \"sha256\": \"{sha}\"}}]}}"
+        )
+    };
+    let serve = |bytes: Vec<u8>| {
+        let repo = FakeRepo::start();
+        let sha = repo.publish_maven_bytes(
+            "org.example:rfc8785",
+            "0.1.2",
+            None,
+            "jar",
+            bytes,
+            "Mon, 01 Jan 2024 00:00:00 GMT",
+            &["sha1", "sha256"],
+        );
+        repo.publish_maven_signature("org.example:rfc8785", "0.1.2", "sigstore.json", bundle.clone());
+        (repo, sha)
+    };
+    let right = "identity = [{ issuer = \"https://token.actions.githubusercontent.com\", source_repository = \"trailofbits/rfc8785.py\" }]";
+    let (repo, sha) = serve(artifact.clone());
+    let (p, run) = gate_one("maven", "maven", &repo.maven_url(), ("depgate-resolved.json", &list(&sha)), right);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = p.record("pkg:maven/org.example/rfc8785@0.1.2");
+    assert_eq!(r["resolution"]["signatures"], serde_json::json!(["sigstore.json"]));
+    assert_eq!(r["verification"]["status"], "verified", "{r:#}");
+    assert_eq!(r["verification"]["attestations"][0]["kind"], "signature");
+
+    // Another signer expected: the identity stage fails, violated, denied.
+    let wrong = "identity = [{ issuer = \"https://token.actions.githubusercontent.com\", source_repository = \"evil/rfc8785.py\" }]";
+    let (p, run) = gate_one("maven", "maven", &repo.maven_url(), ("depgate-resolved.json", &list(&sha)), wrong);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = p.record("pkg:maven/org.example/rfc8785@0.1.2");
+    assert_eq!(r["verification"]["status"], "violated", "{r:#}");
+
+    // Other bytes under the same bundle: the signature does not cover them.
+    let mut tampered = artifact;
+    tampered[100] ^= 1;
+    let (repo, sha) = serve(tampered);
+    let (p, run) = gate_one("maven", "maven", &repo.maven_url(), ("depgate-resolved.json", &list(&sha)), right);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(p.record("pkg:maven/org.example/rfc8785@0.1.2")["verification"]["status"], "violated");
+}
