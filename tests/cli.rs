@@ -150,3 +150,47 @@ fn demo_embeds_every_file_of_the_demo_project() {
     embedded.sort();
     assert_eq!(on_disk, embedded, "update DEMO_FILES in src/commands/demo.rs");
 }
+
+#[test]
+fn list_reads_every_lockfile_format_with_the_same_fields() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let npm_fields = |row: &serde_json::Value| {
+        for key in ["ecosystem", "name", "version", "purl", "hashes", "direct", "dev", "source", "source_file", "line"]
+        {
+            assert!(row.get(key).is_some(), "{key} missing in {row:#}");
+        }
+    };
+    let cases = [
+        ("npm/basic/package-lock.v3.json", "npm", 5),
+        ("pypi/pip-tools/requirements.txt", "pypi", 13),
+        ("pypi/poetry/poetry.lock", "pypi", 20),
+        ("pypi/uv/uv.lock", "pypi", 32),
+        ("pypi/pipenv/Pipfile.lock", "pypi", 18),
+        ("pypi/pip-lock/pylock.toml", "pypi", 18),
+        ("maven/gradle/gradle.lockfile", "maven", 20),
+        ("maven/gradle/verification-metadata.xml", "maven", 20),
+        ("maven/gradle/depgate-resolved.json", "maven", 23),
+        ("maven/mvn/list-abs.txt", "maven", 20),
+    ];
+    for (rel, eco, at_least) in cases {
+        let p = Project::new();
+        // Files keep the name discovery knows them by (the mvn output has no standard one).
+        let name = if rel.ends_with("list-abs.txt") {
+            "depgate-mvn-dependencies.txt".to_string()
+        } else if rel.ends_with(".v3.json") {
+            "package-lock.json".to_string()
+        } else {
+            std::path::Path::new(rel).file_name().unwrap().to_string_lossy().into_owned()
+        };
+        p.write(&name, &std::fs::read_to_string(root.join(rel)).unwrap());
+        let run = p.depgate(&["list", "--format", "json"], &[]);
+        assert_eq!(run.code, 0, "{rel}: {}", run.all_output());
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+        let registry: Vec<&serde_json::Value> = rows.iter().filter(|r| r["source"] == "registry").collect();
+        assert!(registry.len() >= at_least, "{rel}: {} registry rows", registry.len());
+        for r in &rows {
+            npm_fields(r);
+            assert_eq!(r["ecosystem"], eco, "{rel}: {r:#}");
+        }
+    }
+}
