@@ -9,6 +9,8 @@
 mod fake_npm;
 #[path = "../tests/support/fake_repo.rs"]
 mod fake_repo;
+#[path = "../tests/support/server.rs"]
+mod server;
 
 use std::fmt::Write as _;
 use std::io::Write as _;

@@ -17,22 +17,7 @@ fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/opa-wasm}"
 
 step "opa-wasm: opa (builds the WebAssembly bundles the tests load)"
-# The same install as scripts/test.sh: once into a cache folder, with `go install`.
-OPA_VERSION="${OPA_VERSION:-v1.22.2}"
-tools="${DEPGATE_TOOLS_DIR:-$HOME/.cache/depgate-tools}"
-# No pipes into `head`/`grep -q` here: under pipefail the writer's SIGPIPE fails the step.
-opa_version="$("$tools/bin/opa" version 2>/dev/null || true)"
-if [[ "$opa_version" != *"Version: ${OPA_VERSION#v}"* ]]; then
-  if ! command -v go >/dev/null; then
-    echo "error: go is needed to install opa $OPA_VERSION (go install); install Go 1.24+ and run again" >&2
-    exit 2
-  fi
-  echo "installing opa $OPA_VERSION into $tools/bin (go install, a few minutes once)"
-  GOFLAGS=-mod=mod GOBIN="$tools/bin" go install "github.com/open-policy-agent/opa@$OPA_VERSION"
-fi
-export DEPGATE_OPA="$tools/bin/opa"
-opa_version="$("$DEPGATE_OPA" version)"
-echo "${opa_version%%$'\n'*}"
+source scripts/install-opa.sh
 export DEPGATE_REQUIRE_TOOLS=1
 
 step "opa-wasm: lint (clippy with the feature on, warnings are errors) in $CARGO_TARGET_DIR"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if ! command -v cargo >/dev/null; then
-  echo "error: cargo is not installed; install Rust 1.85 or newer (rustup) and run again" >&2
+  echo "error: cargo is not installed; install Rust 1.86 or newer (rustup) and run again" >&2
   exit 2
 fi
 # rustfmt and clippy come with rustup's default profile; add them if this toolchain lacks them.
@@ -27,21 +27,7 @@ cargo clippy --locked --all-targets -- -D warnings
 step "policy tools: opa (Rego conformance, bench) and Python jsonschema (input schema)"
 # Installed once into a cache folder; the policy tests use them and, with
 # DEPGATE_REQUIRE_TOOLS=1, fail instead of skipping when one is missing.
-OPA_VERSION="${OPA_VERSION:-v1.22.2}"
-tools="${DEPGATE_TOOLS_DIR:-$HOME/.cache/depgate-tools}"
-# No pipes into `head`/`grep -q` here: under pipefail the writer's SIGPIPE fails the step.
-opa_version="$("$tools/bin/opa" version 2>/dev/null || true)"
-if [[ "$opa_version" != *"Version: ${OPA_VERSION#v}"* ]]; then
-  if ! command -v go >/dev/null; then
-    echo "error: go is needed to install opa $OPA_VERSION (go install); install Go 1.24+ and run again" >&2
-    exit 2
-  fi
-  echo "installing opa $OPA_VERSION into $tools/bin (go install, a few minutes once)"
-  GOFLAGS=-mod=mod GOBIN="$tools/bin" go install "github.com/open-policy-agent/opa@$OPA_VERSION"
-fi
-export DEPGATE_OPA="$tools/bin/opa"
-opa_version="$("$DEPGATE_OPA" version)"
-echo "${opa_version%%$'\n'*}"
+source scripts/install-opa.sh
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi

@@ -54,8 +54,7 @@ struct Inner {
 pub struct FakeNpm {
     pub addr: SocketAddr,
     inner: Arc<Mutex<Inner>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: super::server::Server,
 }
 
 pub fn sri_sha512(bytes: &[u8]) -> String {
@@ -69,26 +68,8 @@ impl FakeNpm {
 
     pub fn start_on(bind: &str) -> Self {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let state = inner.clone();
-        let bind = bind.to_string();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(&bind).await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(handle).with_state(state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Self { addr, inner, stop: Some(tx), thread: Some(thread) }
+        let server = super::server::Server::start(bind, Router::new().fallback(handle).with_state(inner.clone()));
+        Self { addr: server.addr, inner, _server: server }
     }
 
     pub fn url(&self) -> String {
@@ -182,17 +163,6 @@ impl FakeNpm {
                 p == name || p == escaped || p.starts_with(&format!("{name}/-/"))
             })
             .collect()
-    }
-}
-
-impl Drop for FakeNpm {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

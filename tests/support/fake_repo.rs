@@ -65,8 +65,7 @@ struct Inner {
 pub struct FakeRepo {
     pub addr: SocketAddr,
     inner: Arc<Mutex<Inner>>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _server: super::server::Server,
 }
 
 /// PEP 503 name normalization.
@@ -88,25 +87,9 @@ pub fn sha256_hex(b: &[u8]) -> String {
 impl FakeRepo {
     pub fn start() -> Self {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let state = inner.clone();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let app = Router::new().fallback(handle).with_state(state);
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Self { addr, inner, stop: Some(tx), thread: Some(thread) }
+        let server =
+            super::server::Server::start("127.0.0.1:0", Router::new().fallback(handle).with_state(inner.clone()));
+        Self { addr: server.addr, inner, _server: server }
     }
 
     /// `http://127.0.0.1:PORT/`.
@@ -305,17 +288,6 @@ impl FakeRepo {
     /// Requests whose path contains `needle`.
     pub fn requests_containing(&self, needle: &str) -> Vec<Logged> {
         self.log().into_iter().filter(|l| l.path.contains(needle)).collect()
-    }
-}
-
-impl Drop for FakeRepo {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
