@@ -97,7 +97,7 @@ pub async fn check_with_baseline(
     let records = engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await;
 
     let run = run_info(&req, &files, &policy, started);
-    report::write_report(&req.out, &run, &records)
+    report::write_report(&req.out, &run, &records, &report::project_info(&req.project))
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", req.out.display())))?;
 
     let stdout = std::io::stdout();

@@ -2,6 +2,9 @@
 //! this module is the one printer, and it writes to `impl Write` so tests capture it.
 //! `write_report` writes each file atomically, only after the run completed.
 
+pub mod cyclonedx;
+pub mod spdx;
+
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -9,6 +12,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::{Decision, Record};
+pub use cyclonedx::{ProjectInfo, project_info, render_cyclonedx};
+pub use spdx::render_spdx;
 
 /// Schema id of `decisions.json`.
 pub const DECISIONS_SCHEMA: &str = "depgate.decisions/v1";
@@ -242,12 +247,18 @@ pub fn write_terminal(
 
 /// Write the report folder. Every file is rendered in memory first and then written
 /// atomically, so an interrupted run leaves the previous report, not a half-written one.
-pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record]) -> io::Result<Vec<PathBuf>> {
+/// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
+pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &ProjectInfo) -> io::Result<Vec<PathBuf>> {
     let mut decisions = Vec::new();
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
     write_summary_md(&mut summary, run, records)?;
-    let files = [("decisions.json", decisions), ("summary.md", summary)];
+    let files = [
+        ("decisions.json", decisions),
+        ("summary.md", summary),
+        ("sbom.cdx.json", render_cyclonedx(run, records, project, false)),
+        ("sbom.spdx.json", render_spdx(run, records, project, false)),
+    ];
     let mut written = Vec::new();
     for (name, bytes) in files {
         let p = dir.join(name);
