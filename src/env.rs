@@ -8,6 +8,11 @@ pub const CACHE_DIR: &str = "DEPGATE_CACHE_DIR";
 pub const CONFIG: &str = "DEPGATE_CONFIG";
 /// Disable colours (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
-/// GitHub runner context, recorded in reports.
+/// GitHub runner context, recorded in reports and the audit log (`report::audit::RunnerContext`).
 pub const GITHUB_REPOSITORY: &str = "GITHUB_REPOSITORY";
 pub const GITHUB_EVENT_NAME: &str = "GITHUB_EVENT_NAME";
+pub const GITHUB_ACTOR: &str = "GITHUB_ACTOR";
+pub const GITHUB_WORKFLOW: &str = "GITHUB_WORKFLOW";
+pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
+pub const GITHUB_RUN_ATTEMPT: &str = "GITHUB_RUN_ATTEMPT";
+pub const GITHUB_SHA: &str = "GITHUB_SHA";

@@ -2,7 +2,9 @@
 //! this module is the one printer, and it writes to `impl Write` so tests capture it.
 //! `write_report` writes each file atomically, only after the run completed.
 
+pub mod audit;
 pub mod cyclonedx;
+pub mod sarif;
 pub mod spdx;
 
 use std::collections::BTreeMap;

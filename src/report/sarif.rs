@@ -1,0 +1,381 @@
+//! `results.sarif`: the run's findings as SARIF 2.1.0, for GitHub code scanning and any
+//! other SARIF consumer.
+//!
+//! Owns the mapping from depgate's records to SARIF: one `reportingDescriptor` per rule
+//! code that fired (text from the rule table in `policy::rules`, or a generic text for a
+//! project's own rule codes), one `result` per finding that is not `allow`, located at the
+//! lockfile line the package was read from. It renders bytes and never writes files or
+//! prints; `report::write_report` decides where they go.
+//!
+//! Choices, so that code scanning tracks alerts well:
+//! - levels: `deny`, `quarantine` and `error` are SARIF `error` (each one fails the gate,
+//!   exit 1 or 3, so code scanning must not show them as less); `warn` is `warning`.
+//!   A quarantine's `until` date is in the message.
+//! - `partialFingerprints["depgateFinding/v1"]` = sha256 of `purl NUL rule`: the same
+//!   package version and rule is the same alert from run to run, wherever its line moves
+//!   in the lockfile. (`primaryLocationLineHash` is left to the uploader, which computes it
+//!   from the file's text.)
+//! - locations are relative to the project root with `uriBaseId: "%SRCROOT%"` and forward
+//!   slashes; a record with line 0 (no line known) has no `region`, and one with no
+//!   lockfile has no location.
+//! - order is deterministic: rules by code; results by file, line, purl, rule.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Component, Path};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Decision, Record};
+use crate::policy::{BUILTIN_RULES, ENGINE_RULES, RuleInfo};
+
+use super::RunInfo;
+
+/// `$schema` of the files depgate writes: the OASIS SARIF 2.1.0 schema (errata 01).
+pub const SARIF_SCHEMA: &str =
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/// The SARIF version depgate writes.
+pub const SARIF_VERSION: &str = "2.1.0";
+
+/// The `uriBaseId` every location is relative to: the checked-out source (the project).
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// The `partialFingerprints` key depgate fills: stable per (purl, rule).
+pub const FINGERPRINT_KEY: &str = "depgateFinding/v1";
+
+/// Where a rule code comes from, for its help text.
+#[derive(Clone, Copy)]
+enum Origin {
+    Builtin,
+    Engine,
+    Project,
+}
+
+/// The SARIF level of a decision level; `None` for `allow` (no result).
+pub fn sarif_level(level: Decision) -> Option<&'static str> {
+    match level {
+        Decision::Allow => None,
+        Decision::Warn => Some("warning"),
+        Decision::Quarantine | Decision::Deny | Decision::Error => Some("error"),
+    }
+}
+
+fn level_of_rule_table(level: &str) -> &'static str {
+    if level == "warn" { "warning" } else { "error" }
+}
+
+/// What a decision level does to the build, in words.
+fn level_effect(level: &str) -> &'static str {
+    match level {
+        "deny" => "the package is denied and the gate fails (exit 1)",
+        "quarantine" => "the package waits until the date in the message; until then the gate fails (exit 1)",
+        "warn" => "the package is allowed with a warning",
+        "error" => "no decision was possible, so the gate fails closed (exit 3)",
+        _ => "see the message",
+    }
+}
+
+fn lookup(code: &str) -> Option<(&'static RuleInfo, Origin)> {
+    BUILTIN_RULES
+        .iter()
+        .find(|r| r.code == code)
+        .map(|r| (r, Origin::Builtin))
+        .or_else(|| ENGINE_RULES.iter().find(|r| r.code == code).map(|r| (r, Origin::Engine)))
+}
+
+/// `fallback-cooldown` → `FallbackCooldown` (SARIF's `name`: an identifier, not prose).
+fn pascal_case(code: &str) -> String {
+    code.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut cs = w.chars();
+            cs.next().map(|f| f.to_ascii_uppercase().to_string() + cs.as_str()).unwrap_or_default()
+        })
+        .collect()
+}
+
+fn sentence(s: &str) -> String {
+    let mut out = String::new();
+    let mut cs = s.chars();
+    if let Some(f) = cs.next() {
+        out.extend(f.to_uppercase());
+        out.push_str(cs.as_str());
+    }
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
+fn descriptor(code: &str, seen_level: Decision) -> Value {
+    let (summary, level, origin) = match lookup(code) {
+        Some((r, origin)) => (r.summary.to_string(), r.level.to_string(), origin),
+        None => (
+            "a finding of a rule from the project's own policy".to_string(),
+            seen_level.as_str().to_string(),
+            Origin::Project,
+        ),
+    };
+    let from = match origin {
+        Origin::Builtin => {
+            "It comes from depgate's builtin policy: switch it off with `[policy] disable` in depgate.toml, or replace it by code in your own Rego."
+        }
+        Origin::Engine => "depgate emits it itself, not policy: it cannot be switched off.",
+        Origin::Project => "It comes from the project's own Rego policy (`[policy] files` in depgate.toml).",
+    };
+    let full = format!("{} Level `{level}`: {}.", sentence(&summary), level_effect(&level));
+    let help_text = format!(
+        "{full} {from} The message says which package and what to do; `depgate policy rules` lists the builtin rules."
+    );
+    let help_md = format!(
+        "**`{code}`** ({level}): {}\n\n{}.\n\n{from}\n\nThe message says which package and what to do; `depgate policy rules` lists the builtin rules.",
+        summary,
+        sentence(level_effect(&level)).trim_end_matches('.'),
+    );
+    let mut tags = vec!["security", "supply-chain"];
+    if matches!(origin, Origin::Engine) {
+        tags = vec!["supply-chain", "reliability"];
+    }
+    json!({
+        "id": code,
+        "name": pascal_case(code),
+        "shortDescription": {"text": sentence(&summary)},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": level_of_rule_table(&level)},
+        "properties": {"tags": tags, "depgate-level": level},
+    })
+}
+
+/// The lockfile path relative to the project root, with forward slashes, when it can be
+/// made relative: a relative path as read, else the longest of the run's (project-relative)
+/// lockfiles that the path ends with.
+fn relative_lockfile(lockfile: &str, run: &RunInfo) -> Option<String> {
+    let path = Path::new(lockfile);
+    let normal = |p: &Path| -> Option<Vec<String>> {
+        let mut parts = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+                Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+            }
+        }
+        (!parts.is_empty()).then_some(parts)
+    };
+    if let Some(parts) = normal(path) {
+        return Some(parts.join("/"));
+    }
+    run.lockfiles
+        .iter()
+        .filter_map(|l| normal(Path::new(l)))
+        .filter(|parts| path.ends_with(parts.join("/")))
+        .max_by_key(Vec::len)
+        .map(|parts| parts.join("/"))
+}
+
+/// Percent-encode what a relative URI reference may not hold (RFC 3986): everything but
+/// unreserved characters, `/` and a few safe sub-delimiters.
+fn uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'!' | b'=' | b',')
+        {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// An absolute path as a `file:` URI (a lockfile outside the project: no `uriBaseId`).
+fn file_uri(path: &str) -> String {
+    let p = path.replace('\\', "/");
+    let p = if p.starts_with('/') { p } else { format!("/{p}") };
+    format!("file://{}", uri_path(&p))
+}
+
+/// The stable identity of one alert: sha256 over `purl NUL rule`, hex.
+pub fn fingerprint(purl: &str, rule: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(purl.as_bytes());
+    h.update([0u8]);
+    h.update(rule.as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn message(f: &crate::policy::Finding) -> String {
+    let mut text = f.msg.trim_end().to_string();
+    if let Some(u) = &f.until {
+        let _ = write!(text, "{}Quarantined until {u}.", if text.ends_with('.') { " " } else { ". " });
+    }
+    if let Some(r) = &f.remedy {
+        let _ = write!(text, "\nWhat to do: {}", r.trim_end());
+    }
+    text
+}
+
+struct Pending {
+    uri: Option<(String, bool)>,
+    line: usize,
+    purl: String,
+    rule: String,
+    level: Decision,
+    result: Value,
+}
+
+/// Render the run's findings as a SARIF 2.1.0 log (UTF-8 JSON, pretty, newline at the end).
+pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
+    let mut rule_levels: BTreeMap<String, Decision> = BTreeMap::new();
+    let mut pending = Vec::new();
+    for r in records {
+        let res = r.resolution.as_ref();
+        let uri = if r.package.lockfile.is_empty() {
+            None
+        } else {
+            Some(match relative_lockfile(&r.package.lockfile, run) {
+                Some(rel) => (uri_path(&rel), true),
+                None => (file_uri(&r.package.lockfile), false),
+            })
+        };
+        for f in &r.findings {
+            let Some(level) = sarif_level(f.level) else { continue };
+            let code = f.finding.rule.clone();
+            let seen = rule_levels.entry(code.clone()).or_insert(f.level);
+            *seen = (*seen).max(f.level);
+            let mut result = json!({
+                "ruleId": code,
+                "level": level,
+                "message": {"text": message(&f.finding)},
+                "partialFingerprints": {FINGERPRINT_KEY: fingerprint(&r.package.purl, &code)},
+                "properties": {
+                    "purl": r.package.purl,
+                    "ecosystem": r.package.ecosystem.as_str(),
+                    "decision": r.decision.as_str(),
+                    "findingLevel": f.level.as_str(),
+                    "upstream": res.and_then(|x| x.upstream.clone()),
+                    "tier": res.and_then(|x| x.tier.clone()),
+                    "verification": r.verification.status,
+                },
+            });
+            if let Some(u) = &f.finding.until {
+                result["properties"]["until"] = json!(u);
+            }
+            if let Some((u, relative)) = &uri {
+                let mut artifact = json!({"uri": u});
+                if *relative {
+                    artifact["uriBaseId"] = json!(SRCROOT);
+                }
+                let mut physical = json!({"artifactLocation": artifact});
+                if r.package.line > 0 {
+                    physical["region"] = json!({"startLine": r.package.line});
+                }
+                result["locations"] = json!([{"physicalLocation": physical}]);
+            }
+            pending.push(Pending {
+                uri: uri.clone(),
+                line: r.package.line,
+                purl: r.package.purl.clone(),
+                rule: code,
+                level: f.level,
+                result,
+            });
+        }
+    }
+    pending.sort_by(|a, b| {
+        (&a.uri, a.line, &a.purl, &a.rule, std::cmp::Reverse(a.level)).cmp(&(
+            &b.uri,
+            b.line,
+            &b.purl,
+            &b.rule,
+            std::cmp::Reverse(b.level),
+        ))
+    });
+    let index: BTreeMap<&str, usize> = rule_levels.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let results: Vec<Value> = pending
+        .into_iter()
+        .map(|mut p| {
+            if let Some(i) = index.get(p.rule.as_str()) {
+                p.result["ruleIndex"] = json!(i);
+            }
+            p.result
+        })
+        .collect();
+    let rules: Vec<Value> = rule_levels.iter().map(|(code, level)| descriptor(code, *level)).collect();
+    let mut driver = json!({
+        "name": "depgate",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(uri) = information_uri() {
+        driver["informationUri"] = json!(uri);
+    }
+    let log = json!({
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": driver},
+            "automationDetails": {"id": format!("depgate/{}/", run.mode)},
+            "results": results,
+            "properties": {
+                "mode": run.mode,
+                "startedAt": run.started_at,
+                "decidedAt": run.now,
+                "config": run.config,
+                "lockfiles": run.lockfiles,
+                "policy": run.policy,
+            },
+        }],
+    });
+    let mut out = serde_json::to_vec_pretty(&log).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// The project's page, from the package metadata (`homepage`, else `repository`).
+fn information_uri() -> Option<&'static str> {
+    [env!("CARGO_PKG_HOMEPAGE"), env!("CARGO_PKG_REPOSITORY")].into_iter().find(|s| !s.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(lockfiles: &[&str]) -> RunInfo {
+        RunInfo {
+            tool: "depgate".into(),
+            mode: "check".into(),
+            started_at: String::new(),
+            now: String::new(),
+            config: String::new(),
+            lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
+            chains: BTreeMap::new(),
+            policy: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn lockfile_paths_become_project_relative() {
+        let r = run(&["package-lock.json", "web/package-lock.json"]);
+        assert_eq!(relative_lockfile("./package-lock.json", &r).as_deref(), Some("package-lock.json"));
+        assert_eq!(relative_lockfile("./web/package-lock.json", &r).as_deref(), Some("web/package-lock.json"));
+        assert_eq!(relative_lockfile("/tmp/p/web/package-lock.json", &r).as_deref(), Some("web/package-lock.json"));
+        assert_eq!(relative_lockfile("/elsewhere/poetry.lock", &r), None);
+        assert_eq!(relative_lockfile("../x/poetry.lock", &r), None);
+        assert_eq!(uri_path("a b/ü.lock"), "a%20b/%C3%BC.lock");
+        assert_eq!(file_uri("/elsewhere/poetry.lock"), "file:///elsewhere/poetry.lock");
+    }
+
+    #[test]
+    fn names_and_levels() {
+        assert_eq!(pascal_case("fallback-cooldown"), "FallbackCooldown");
+        assert_eq!(sarif_level(Decision::Quarantine), Some("error"));
+        assert_eq!(sarif_level(Decision::Warn), Some("warning"));
+        assert_eq!(sarif_level(Decision::Allow), None);
+        assert_ne!(fingerprint("pkg:npm/a@1", "x"), fingerprint("pkg:npm/a@1", "y"));
+    }
+}
