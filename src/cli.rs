@@ -47,6 +47,8 @@ pub enum Command {
     Policy(PolicyArgs),
     /// Trust baseline: record the current trust state for downgrade detection.
     Trust(TrustArgs),
+    /// The audit log (audit.jsonl): check its hash chain, search it.
+    Audit(AuditArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -349,4 +351,54 @@ pub struct AttestPullArgs {
     /// Cache folder for metadata.
     #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
     pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(subcommand)]
+    pub command: AuditCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: exit 0 when intact, 1 naming the first broken record.
+    Verify(AuditVerifyArgs),
+    /// Print the records that match every filter given.
+    Query(AuditQueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// The audit log (e.g. depgate-report/audit.jsonl).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditQueryArgs {
+    /// The audit log (e.g. depgate-report/audit.jsonl).
+    pub file: PathBuf,
+
+    /// purl glob (`*` also matches `/`), e.g. `pkg:npm/@acme/*` or `pkg:pypi/requests@*`.
+    #[arg(long, value_name = "GLOB")]
+    pub purl: Option<String>,
+
+    /// Only records served by this upstream.
+    #[arg(long, value_name = "NAME")]
+    pub upstream: Option<String>,
+
+    /// Only records with this decision.
+    #[arg(long, value_name = "DECISION", value_parser = ["allow", "warn", "quarantine", "deny", "error"])]
+    pub decision: Option<String>,
+
+    /// At or after this time (RFC 3339, or a date: from its start, UTC).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// At or before this time (RFC 3339, or a date: to its end, UTC).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A table for people, or the matching records as JSON Lines (pipeable).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }

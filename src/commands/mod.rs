@@ -2,6 +2,7 @@
 //! Each returns an [`ExitStatus`] or a [`CommandError`] that already says what to do.
 
 mod attest;
+mod audit;
 mod check;
 mod demo;
 mod list;
@@ -29,6 +30,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Attest(args) => attest::run(args).await,
         Command::Policy(args) => policy::run(args),
         Command::Trust(args) => trust::run(&args),
+        Command::Audit(args) => audit::run(&args),
     }
 }
 
