@@ -669,6 +669,14 @@ fn reopening_continues_the_chain_and_refuses_a_broken_head() {
         "{err}"
     );
 
+    // A crafted head at the largest seq is refused, never overflowed.
+    let mut v: Value = serde_json::from_slice(good.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    v["seq"] = json!(u64::MAX);
+    v["hash"] = json!(audit::record_hash(&v));
+    std::fs::write(&path, format!("{v}\n")).unwrap();
+    let err = AuditLog::open(&path).unwrap_err();
+    assert!(matches!(err, AuditError::Broken { line: 1, problem: Problem::SeqRange(u64::MAX), .. }), "{err}");
+
     // Another writer grew the file: the next append continues from its head.
     std::fs::write(&path, &good).unwrap();
     let a = AuditLog::open(&path).unwrap();

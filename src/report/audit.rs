@@ -50,6 +50,10 @@ pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000
 
 const HASH_PREFIX: &str = "sha256:";
 
+/// The largest `seq` a log may reach: JSON readers that hold numbers as doubles (browsers,
+/// `jq` 1.6) lose integers above it.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
 /// Who and what ran, from the GitHub Actions environment (absent outside Actions).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunnerContext {
@@ -303,6 +307,8 @@ pub enum Problem {
     Truncated,
     #[error("bad time `{0}`: not RFC 3339")]
     BadTime(String),
+    #[error("seq {0} is out of range (at most 2^53 - 1, the largest integer every JSON reader keeps exactly)")]
+    SeqRange(u64),
 }
 
 /// Why an audit log cannot be used.
@@ -316,6 +322,9 @@ pub enum AuditError {
     /// An earlier write failed part-way; the file may end in a partial line.
     #[error("an earlier write to {} failed: the log may end in a partial line; run `depgate audit verify` on it", path.display())]
     Unusable { path: PathBuf },
+    /// The next `seq` would pass [`MAX_SEQ`].
+    #[error("{} has reached the largest seq: start a new log", path.display())]
+    Full { path: PathBuf },
 }
 
 impl AuditError {
@@ -603,6 +612,9 @@ impl AuditLog {
         let mut records = Vec::with_capacity(entries.len());
         let mut bytes = Vec::new();
         let (mut seq, mut prev) = (s.next_seq, s.prev.clone());
+        if seq.saturating_add(entries.len() as u64) > MAX_SEQ {
+            return Err(AuditError::Full { path: self.path.clone() });
+        }
         for e in entries {
             let r = AuditRecord::chain(seq, e, &prev);
             bytes.extend_from_slice(&r.to_line());
@@ -630,7 +642,11 @@ fn head_of(file: &mut File, len: u64) -> Result<(u64, String), HeadError> {
             Err(HeadError::Broken(AuditError::Broken { line, seq: None, problem: Problem::Truncated }))
         }
         Tail::Line(raw) => match check_line(&raw, 0) {
-            Ok((_, seq, hash)) => Ok((seq + 1, hash)),
+            Ok((_, seq, hash)) if seq < MAX_SEQ => Ok((seq + 1, hash)),
+            Ok((_, seq, _)) => {
+                let line = count_lines(file)?;
+                Err(HeadError::Broken(AuditError::Broken { line, seq: Some(seq), problem: Problem::SeqRange(seq) }))
+            }
             Err(AuditError::Broken { seq, problem, .. }) => {
                 let line = count_lines(file)?;
                 Err(HeadError::Broken(AuditError::Broken { line, seq, problem }))

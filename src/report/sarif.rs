@@ -150,8 +150,8 @@ fn descriptor(code: &str, seen_level: Decision) -> Value {
 }
 
 /// The lockfile path relative to the project root, with forward slashes, when it can be
-/// made relative: a relative path as read, else the longest of the run's (project-relative)
-/// lockfiles that the path ends with.
+/// made relative: the longest of the run's (project-relative) lockfiles that the path ends
+/// with, else the path itself when it is relative and stays inside its base.
 fn relative_lockfile(lockfile: &str, run: &RunInfo) -> Option<String> {
     let path = Path::new(lockfile);
     let normal = |p: &Path| -> Option<Vec<String>> {
@@ -165,14 +165,12 @@ fn relative_lockfile(lockfile: &str, run: &RunInfo) -> Option<String> {
         }
         (!parts.is_empty()).then_some(parts)
     };
-    if let Some(parts) = normal(path) {
-        return Some(parts.join("/"));
-    }
     run.lockfiles
         .iter()
         .filter_map(|l| normal(Path::new(l)))
         .filter(|parts| path.ends_with(parts.join("/")))
         .max_by_key(Vec::len)
+        .or_else(|| normal(path))
         .map(|parts| parts.join("/"))
 }
 
@@ -207,8 +205,11 @@ pub fn fingerprint(purl: &str, rule: &str) -> String {
     hex::encode(h.finalize())
 }
 
-fn message(f: &crate::policy::Finding) -> String {
+fn message(purl: &str, f: &crate::policy::Finding) -> String {
     let mut text = f.msg.trim_end().to_string();
+    if text.is_empty() {
+        text = format!("{purl}: {}", f.rule);
+    }
     if let Some(u) = &f.until {
         let _ = write!(text, "{}Quarantined until {u}.", if text.ends_with('.') { " " } else { ". " });
     }
@@ -249,7 +250,7 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
             let mut result = json!({
                 "ruleId": code,
                 "level": level,
-                "message": {"text": message(&f.finding)},
+                "message": {"text": message(&r.package.purl, &f.finding)},
                 "partialFingerprints": {FINGERPRINT_KEY: fingerprint(&r.package.purl, &code)},
                 "properties": {
                     "purl": r.package.purl,
@@ -366,6 +367,9 @@ mod tests {
         assert_eq!(relative_lockfile("/tmp/p/web/package-lock.json", &r).as_deref(), Some("web/package-lock.json"));
         assert_eq!(relative_lockfile("/elsewhere/poetry.lock", &r), None);
         assert_eq!(relative_lockfile("../x/poetry.lock", &r), None);
+        // `depgate check sub`: paths as read start with the project folder.
+        assert_eq!(relative_lockfile("sub/web/package-lock.json", &r).as_deref(), Some("web/package-lock.json"));
+        assert_eq!(relative_lockfile("sub/poetry.lock", &r).as_deref(), Some("sub/poetry.lock"));
         assert_eq!(uri_path("a b/ü.lock"), "a%20b/%C3%BC.lock");
         assert_eq!(file_uri("/elsewhere/poetry.lock"), "file:///elsewhere/poetry.lock");
     }
