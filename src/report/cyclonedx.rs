@@ -13,7 +13,7 @@
 //! `bom-ref`, fields in a fixed order, no clock but the run's `now`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha1::{Digest as _, Sha1};
@@ -70,9 +70,9 @@ pub(super) struct Entry<'a> {
 }
 
 /// The records merged by purl, sorted by purl. Lockfile paths are shown relative to the
-/// project (as `RunInfo::lockfiles` lists them), so the SBOM does not depend on where
-/// the project was checked out.
+/// project, so the SBOM does not depend on where the project was checked out.
 pub(super) fn entries<'a>(run: &RunInfo, records: &'a [Record]) -> Vec<Entry<'a>> {
+    let root = project_root(run, records);
     let mut by_purl: BTreeMap<&str, Vec<&Record>> = BTreeMap::new();
     for r in records {
         by_purl.entry(r.package.purl.as_str()).or_default().push(r);
@@ -85,7 +85,7 @@ pub(super) fn entries<'a>(run: &RunInfo, records: &'a [Record]) -> Vec<Entry<'a>
             let record = group.iter().copied().find(|r| r.decision == worst).unwrap_or(group[0]);
             let mut locations: Vec<String> = group
                 .iter()
-                .map(|r| format!("{}:{}", relative_lockfile(run, &r.package.lockfile), r.package.line))
+                .map(|r| format!("{}:{}", relative_lockfile(root.as_deref(), &r.package.lockfile), r.package.line))
                 .collect();
             locations.dedup();
             Entry {
@@ -99,15 +99,34 @@ pub(super) fn entries<'a>(run: &RunInfo, records: &'a [Record]) -> Vec<Entry<'a>
         .collect()
 }
 
-/// The lockfile as the run lists it (relative to the project) when one of those names is
-/// a suffix of the record's path, else the record's path as it is.
-fn relative_lockfile<'a>(run: &'a RunInfo, lockfile: &'a str) -> &'a str {
-    let path = Path::new(lockfile);
-    run.lockfiles
-        .iter()
-        .filter(|l| !l.is_empty() && path.ends_with(l.as_str()))
-        .max_by_key(|l| l.len())
-        .map_or(lockfile, String::as_str)
+/// The project folder the records' lockfile paths start with, found from the run's list of
+/// lockfiles (relative to the project): for each record, its path less the longest listed
+/// name it ends with; the folder most records agree on wins (then the shortest).
+fn project_root(run: &RunInfo, records: &[Record]) -> Option<PathBuf> {
+    let mut votes: BTreeMap<PathBuf, usize> = BTreeMap::new();
+    for r in records {
+        let path = Path::new(&r.package.lockfile);
+        let listed = run
+            .lockfiles
+            .iter()
+            .map(Path::new)
+            .filter(|l| l.is_relative() && l.components().next().is_some() && path.ends_with(l))
+            .max_by_key(|l| l.components().count());
+        if let Some(l) = listed {
+            let mut root = path.to_path_buf();
+            for _ in l.components() {
+                root.pop();
+            }
+            *votes.entry(root).or_default() += 1;
+        }
+    }
+    votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0))).map(|(root, _)| root)
+}
+
+/// A lockfile path relative to the project folder, when it is inside it.
+fn relative_lockfile(root: Option<&Path>, lockfile: &str) -> String {
+    root.and_then(|root| Path::new(lockfile).strip_prefix(root).ok())
+        .map_or_else(|| lockfile.to_string(), |p| p.display().to_string())
 }
 
 /// A name-based UUID (RFC 9562 version 5 layout: SHA-1 of a namespace and the content), or
@@ -205,6 +224,24 @@ pub(super) fn depgate_facts(e: &Entry<'_>) -> Vec<(&'static str, String)> {
         out.push(("depgate:lockfile", l.clone()));
     }
     out
+}
+
+/// Whether `purl` has the parts every purl needs (`pkg:`, a type, a name, a non-empty
+/// version when `@` is there): a record of an odd lockfile entry may lack one, and the
+/// SBOMs then leave the field out rather than carry a purl that readers reject.
+pub(super) fn valid_purl(purl: &str) -> bool {
+    let Some((kind, rest)) = purl.strip_prefix("pkg:").and_then(|r| r.split_once('/')) else {
+        return false;
+    };
+    let kind_ok = kind.starts_with(|c: char| c.is_ascii_alphabetic())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (path, version_ok) = match rest.rsplit_once('@') {
+        Some((path, version)) => (path, !version.is_empty()),
+        None => (rest, true),
+    };
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    kind_ok && version_ok && !name.is_empty()
 }
 
 /// A URL as an absolute, normalized IRI, or `None` for text that is not one.
@@ -373,7 +410,7 @@ fn component(e: &Entry<'_>) -> Component {
         scope: Some(scope),
         hashes,
         licenses,
-        purl: Some(r.package.purl.clone()),
+        purl: Some(r.package.purl.clone()).filter(|p| valid_purl(p)),
         external_references,
         properties: depgate_facts(e).into_iter().map(|(name, value)| Property { name, value }).collect(),
     }
@@ -426,4 +463,31 @@ pub fn render_cyclonedx(run: &RunInfo, records: &[Record], project: &ProjectInfo
     let mut out = serde_json::to_vec_pretty(&bom).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purls_need_a_type_a_name_and_a_version_after_at() {
+        for ok in ["pkg:npm/%40acme/logger@1.0.0", "pkg:pypi/six@1.17.0", "pkg:maven/g/a@1?classifier=x", "pkg:npm/x"] {
+            assert!(valid_purl(ok), "{ok}");
+        }
+        for bad in ["pkg:npm/@", "pkg:npm/", "pkg:npm/x@", "npm/x@1", "pkg:/x@1", "pkg:1npm/x@1", "pkg:npm", ""] {
+            assert!(!valid_purl(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uuids_are_rfc_shaped() {
+        let a = uuid(&SERIAL_NAMESPACE, b"x", false);
+        assert_eq!(a, uuid(&SERIAL_NAMESPACE, b"x", false));
+        assert_ne!(a, uuid(&SERIAL_NAMESPACE, b"y", false));
+        assert_ne!(uuid(&SERIAL_NAMESPACE, b"x", true), uuid(&SERIAL_NAMESPACE, b"x", true));
+        for u in [a, uuid(&SERIAL_NAMESPACE, b"x", true)] {
+            assert_eq!(u.len(), 36);
+            assert!(matches!(&u[14..15], "4" | "5") && matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
+        }
+    }
 }

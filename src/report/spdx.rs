@@ -19,7 +19,7 @@ use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
 use super::RunInfo;
-use super::cyclonedx::{Entry, ProjectInfo, clean_hex, depgate_facts, entries, hash_alg, uuid};
+use super::cyclonedx::{Entry, ProjectInfo, clean_hex, depgate_facts, entries, hash_alg, uuid, valid_purl};
 use crate::engine::Record;
 
 /// Namespace of the document UUIDs (made up, like the `CycloneDX` one, and different from it).
@@ -224,7 +224,11 @@ fn package(e: &Entry<'_>, spdx_id: String, date: &str, licenses: &mut BTreeMap<S
         license_concluded: NOASSERTION,
         license_declared,
         source_info,
-        external_refs: vec![ExternalRef { category: "PACKAGE-MANAGER", kind: "purl", locator: r.package.purl.clone() }],
+        external_refs: [&r.package.purl]
+            .into_iter()
+            .filter(|p| valid_purl(p))
+            .map(|p| ExternalRef { category: "PACKAGE-MANAGER", kind: "purl", locator: p.clone() })
+            .collect(),
         annotations: vec![Annotation {
             date: date.to_string(),
             kind: "OTHER",
