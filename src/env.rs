@@ -16,3 +16,11 @@ pub const GITHUB_WORKFLOW: &str = "GITHUB_WORKFLOW";
 pub const GITHUB_RUN_ID: &str = "GITHUB_RUN_ID";
 pub const GITHUB_RUN_ATTEMPT: &str = "GITHUB_RUN_ATTEMPT";
 pub const GITHUB_SHA: &str = "GITHUB_SHA";
+/// GitHub's server URL (`https://github.com`, or a GitHub Enterprise host), for the VSA's
+/// `resourceUri` (`report::vsa`).
+pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
+/// The key that signs the run's SLSA verification summary (`report::vsa`): a PEM PKCS#8
+/// ECDSA P-256 private key, as text. Never printed or logged.
+pub const SIGNING_KEY: &str = "DEPGATE_SIGNING_KEY";
+/// The same key read from this file path (set one of the two).
+pub const SIGNING_KEY_FILE: &str = "DEPGATE_SIGNING_KEY_FILE";

@@ -1,4 +1,7 @@
 //! `depgate verify ARTIFACT --bundle FILE`: one artifact, one bundle, every stage shown.
+//! FILE is a Sigstore bundle, a PEP 740 provenance, an npm attestations response, or a
+//! bare DSSE envelope over an in-toto statement (depgate's `vsa.intoto.jsonl`) checked
+//! with `--key`.
 
 use std::io::Write;
 
@@ -57,6 +60,16 @@ fn trust(args: &VerifyArgs) -> Result<Trust, CommandError> {
     Ok(t)
 }
 
+/// The `--key` public key (SPKI DER) for a bare DSSE envelope; none without `--key`.
+fn envelope_keys(args: &VerifyArgs) -> Result<Vec<sigstore_verify::types::DerPublicKey>, CommandError> {
+    let Some(k) = &args.key else { return Ok(Vec::new()) };
+    let pem = std::fs::read_to_string(k)
+        .map_err(|e| CommandError::usage(format!("error: cannot read --key {}: {e}", k.display())))?;
+    let key = sigstore_verify::types::DerPublicKey::from_pem(&pem)
+        .map_err(|e| CommandError::usage(format!("error: {}: not a PEM public key: {e}", k.display())))?;
+    Ok(vec![key])
+}
+
 pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
     let artifact = std::fs::read(&args.artifact).map_err(|e| {
         CommandError::usage(format!("error: cannot read the artifact {}: {e}", args.artifact.display()))
@@ -78,6 +91,21 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
     } else if doc.get("attestation_bundles").is_some() || doc.get("envelope").is_some() {
         let name = args.subject.clone().unwrap_or(file_name);
         ("pep740", verify_pep740(&trust, &bundle, &name, subject, &policy))
+    } else if doc.get("payloadType").is_some() && doc.get("signatures").is_some() {
+        // A bare DSSE envelope (depgate's signed VSA, `cosign attest-blob` output): no
+        // certificate, no log entry, so only the --key given here can vouch for it.
+        let name = args.subject.clone().unwrap_or(file_name);
+        let mut verdict = crate::report::vsa::verify_envelope(&bundle, &envelope_keys(args)?, &artifact, &name);
+        if verdict.verified && !policy.is_empty() {
+            verdict.verified = false;
+            verdict.failure = Some(crate::attest::StageFailure {
+                stage: crate::attest::Stage::Identity,
+                message:
+                    "the envelope is signed by a key, not a certificate identity, so the identity policy cannot be met"
+                        .into(),
+            });
+        }
+        ("dsse-envelope", Ok(vec![Checked { kind: "attestation".into(), verdict }]))
     } else {
         let text = String::from_utf8_lossy(&bundle);
         let verdict = trust.verify_bundle(&text, subject, args.subject.as_deref(), &policy);
@@ -110,7 +138,12 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
 
 fn print_human(w: &mut impl Write, r: &Report<'_>, policy: &IdentityPolicy) -> std::io::Result<()> {
     writeln!(w, "{}: {} ({})", r.artifact, if r.verified { "VERIFIED" } else { "NOT VERIFIED" }, r.format)?;
-    if policy.is_empty() {
+    if r.format == "dsse-envelope" {
+        writeln!(
+            w,
+            "  note: signed by a key, with no transparency log: the key is the only trust, and the signing time is not attested"
+        )?;
+    } else if policy.is_empty() {
         writeln!(
             w,
             "  note: no identity was required; any signer the trust roots vouch for passes (use --certificate-identity / --source-repository)"

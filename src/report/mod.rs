@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cyclonedx;
 pub mod sarif;
 pub mod spdx;
+pub mod vsa;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -250,7 +251,8 @@ pub fn write_terminal(
 /// Write the report folder: `decisions.json`, `summary.md`, `sbom.cdx.json`,
 /// `sbom.spdx.json`, `results.sarif` (each rendered in memory first and written atomically,
 /// so an interrupted run leaves the previous file, not a half-written one), then append
-/// the run to `audit.jsonl` (durable, hash-chained).
+/// the run to `audit.jsonl` (durable, hash-chained) and, when a signing key is configured,
+/// sign the run as a SLSA verification summary (`vsa.intoto.jsonl`, [`vsa`]).
 /// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
 pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &ProjectInfo) -> io::Result<Vec<PathBuf>> {
     let mut decisions = Vec::new();
@@ -273,8 +275,11 @@ pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &Pro
     // The audit log is the one append-only output: one hash-chained record per decision,
     // continuing the chain of earlier runs that wrote to the same folder.
     let log = dir.join("audit.jsonl");
-    audit::append_run(&log, run, &audit::RunnerContext::from_env(), records)
+    let head = audit::append_run(&log, run, &audit::RunnerContext::from_env(), records)
         .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
     written.push(log);
+    // With a signing key in the environment: the signed SLSA VSA over the files above and
+    // the chain head (`vsa.intoto.jsonl`, see `vsa`); without one, a stale one is removed.
+    written.extend(vsa::write_signed(dir, run, records, project, &head)?);
     Ok(written)
 }
