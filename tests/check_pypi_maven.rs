@@ -401,3 +401,23 @@ fn maven_dir_upstreams_relative_and_debian_repository() {
     }
     assert_eq!(run.code, 0, "{}", run.all_output());
 }
+
+#[test]
+fn maven_warm_runs_take_released_files_from_the_cache() {
+    let repo = FakeRepo::start();
+    let other = FakeRepo::start();
+    let sha = repo.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+    let p = Project::new();
+    p.write("depgate.toml", &maven_config(&repo, &other, "", ""));
+    p.write("depgate-resolved.json", &resolved_list(&[("org.slf4j:slf4j-api", "2.0.13", &sha)]));
+    assert_eq!(check(&p, &[]).code, 0);
+    let cold = repo.log().len();
+    assert!(repo.requests_containing(".pom").len() == 1, "{:?}", repo.log());
+    assert_eq!(check(&p, &[]).code, 0);
+    let warm: Vec<_> = repo.log().into_iter().skip(cold).collect();
+    // A released POM and its checksum files never change: only the version list (and
+    // files that were absent) are asked for again.
+    assert!(warm.iter().all(|l| !l.path.ends_with(".pom") && !l.path.ends_with(".sha256")), "{warm:?}");
+    assert!(warm.iter().any(|l| l.path.ends_with("maven-metadata.xml")), "{warm:?}");
+    assert_eq!(p.record("pkg:maven/org.slf4j/slf4j-api@2.0.13")["resolution"]["lockfile_integrity"], "match");
+}

@@ -26,8 +26,22 @@ pub(super) fn http_url(url: &str, what: &str) -> Result<url::Url, Failure> {
     }
 }
 
+/// Buckets of documents that never change once published (a released POM, its checksum
+/// and signature files, a wheel's core metadata, attestations of a version): a cached copy
+/// is used as is, without asking the upstream again.
+const IMMUTABLE: [&str; 7] = [
+    "maven-pom-v1",
+    "maven-checksum-v1",
+    "maven-signature-v1",
+    "maven-sigstore-v1",
+    "pypi-metadata-v1",
+    "pypi-provenance-v1",
+    "npm-attestations-v1",
+];
+
 /// GET a metadata document through the metadata cache: conditional on the cached
-/// validators, the cached body on 304, the cache refreshed on 200.
+/// validators, the cached body on 304, the cache refreshed on 200. Immutable documents
+/// come straight from the cache once it has them.
 pub(super) async fn get_cached(
     ups: &Upstreams,
     upstream: &Upstream,
@@ -36,6 +50,11 @@ pub(super) async fn get_cached(
     accept: &str,
 ) -> Lookup<(Vec<u8>, CacheMeta)> {
     let cached = ups.cache.get(bucket, url.as_str());
+    if IMMUTABLE.contains(&bucket)
+        && let Some(c) = cached
+    {
+        return Lookup::Found((c.body, c.meta));
+    }
     match get(ups, upstream, url, accept, cached.as_ref().map(|c| &c.meta)).await {
         Got::NotModified => cached.map_or_else(
             || {
