@@ -111,6 +111,11 @@ pub struct CheckArgs {
     /// branch) or a depgate.trust.json. Default: depgate.trust.json in the project, if any.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+
+    /// Give the SBOMs a random serial number and SPDX document namespace instead of ones
+    /// derived from their content (by default the same input gives the same bytes).
+    #[arg(long)]
+    pub random_serial: bool,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +274,10 @@ pub struct DemoArgs {
     /// Use the live public npm registry as the public tier instead of the bundled snapshot.
     #[arg(long)]
     pub live: bool,
+
+    /// Give the SBOMs a random serial number and document namespace (as `check` does).
+    #[arg(long)]
+    pub random_serial: bool,
 }
 
 #[derive(Debug, Args)]

@@ -337,6 +337,7 @@ fn sarif_from_a_real_check_validates_against_the_schema() {
         concurrency: 4,
         now: time::OffsetDateTime::parse(NOW, &time::format_description::well_known::Rfc3339).unwrap(),
         trusted_roots: Vec::new(),
+        random_serial: false,
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_, records) = runtime.block_on(depgate::commands::check(req, false)).unwrap();

@@ -131,6 +131,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         concurrency: 16,
         now,
         trusted_roots: Vec::new(),
+        random_serial: args.random_serial,
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {

@@ -254,7 +254,15 @@ pub fn write_terminal(
 /// the run to `audit.jsonl` (durable, hash-chained) and, when a signing key is configured,
 /// sign the run as a SLSA verification summary (`vsa.intoto.jsonl`, [`vsa`]).
 /// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
-pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &ProjectInfo) -> io::Result<Vec<PathBuf>> {
+/// `random_serial` gives the SBOMs a random serial number and document namespace instead
+/// of ones derived from their content (`--random-serial`).
+pub fn write_report(
+    dir: &Path,
+    run: &RunInfo,
+    records: &[Record],
+    project: &ProjectInfo,
+    random_serial: bool,
+) -> io::Result<Vec<PathBuf>> {
     let mut decisions = Vec::new();
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
@@ -262,8 +270,8 @@ pub fn write_report(dir: &Path, run: &RunInfo, records: &[Record], project: &Pro
     let files = [
         ("decisions.json", decisions),
         ("summary.md", summary),
-        ("sbom.cdx.json", render_cyclonedx(run, records, project, false)),
-        ("sbom.spdx.json", render_spdx(run, records, project, false)),
+        ("sbom.cdx.json", render_cyclonedx(run, records, project, random_serial)),
+        ("sbom.spdx.json", render_spdx(run, records, project, random_serial)),
         ("results.sarif", sarif::render_sarif(run, records)),
     ];
     let mut written = Vec::new();
