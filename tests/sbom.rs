@@ -265,6 +265,12 @@ fn demo_sboms_validate_carry_origin_and_reproduce() {
     assert_eq!((&scoped["group"], &scoped["name"]), (&Value::from("@acme"), &Value::from("logger")));
     assert_eq!(prop(scoped, "depgate:rules"), ["not-found-in-owner"]);
 
+    let sarif = std::fs::read(report.join("results.sarif")).unwrap();
+    match support::sarif::validate(&[&sarif]) {
+        Some(Ok(summary)) => support::report(&format!("sarif demo: {summary}")),
+        Some(Err(errors)) => panic!("the demo's results.sarif is not valid SARIF 2.1.0: {errors}"),
+        None => {}
+    }
     let py = validate_cdx_python(&cdx_path, components.len());
     let js = validate_cdx_js(&cdx_path);
     let spdx = validate_spdx(&spdx_path);
@@ -320,6 +326,12 @@ fn sboms_of_2000_packages_validate_and_reproduce() {
         bom["components"].as_array().unwrap().iter().map(|c| prop(c, "depgate:tier")).collect();
     assert_eq!(tiers, BTreeSet::from([vec!["curated"], vec!["public"]]));
 
+    let sarif = std::fs::read(report.join("results.sarif")).unwrap();
+    match support::sarif::validate(&[&sarif]) {
+        Some(Ok(summary)) => support::report(&format!("sarif 2,000 packages: {summary}")),
+        Some(Err(errors)) => panic!("results.sarif of 2,000 packages is not valid SARIF 2.1.0: {errors}"),
+        None => {}
+    }
     let js = validate_cdx_js(&cdx_path);
     let spdx = validate_spdx(&spdx_path);
     support::report(&format!(

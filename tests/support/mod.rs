@@ -4,6 +4,7 @@
 
 pub mod fake_npm;
 pub mod fake_repo;
+pub mod sarif;
 pub mod server;
 pub mod shared;
 pub mod test_pki;
