@@ -194,3 +194,23 @@ fn list_reads_every_lockfile_format_with_the_same_fields() {
         }
     }
 }
+
+#[test]
+fn audit_query_takes_npm_scopes_as_people_write_them() {
+    let p = Project::new();
+    let dir = p.path().join("demo");
+    assert_eq!(p.depgate(&["demo", "--dir", dir.to_str().unwrap()], &[]).code, 0);
+    let log = dir.join("depgate-report/audit.jsonl");
+    let q = p.depgate(&["audit", "query", log.to_str().unwrap(), "--purl", "pkg:npm/@acme/*", "--format", "json"], &[]);
+    assert_eq!(q.code, 0, "{}", q.all_output());
+    assert!(q.stdout.contains("pkg:npm/%40acme/logger@9.0.0"), "{}", q.stdout);
+    let t = p.depgate(&["audit", "query", log.to_str().unwrap(), "--purl", "pkg:npm/@acme/*"], &[]);
+    assert!(t.stderr.contains("1 record matches"), "{}", t.all_output());
+    // Report files are readable by the CI steps that upload them.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join("depgate-report/sbom.cdx.json")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o044, 0o044, "{mode:o}");
+    }
+}

@@ -50,10 +50,11 @@ fn verify(args: &AuditVerifyArgs) -> Result<ExitStatus, CommandError> {
 }
 
 fn query(args: &AuditQueryArgs) -> Result<ExitStatus, CommandError> {
+    // purls spell an npm scope's `@` as `%40`; accept the way people write it too.
     let purl = args
         .purl
         .as_deref()
-        .map(glob::Pattern::new)
+        .map(|p| glob::Pattern::new(&p.replace("pkg:npm/@", "pkg:npm/%40")))
         .transpose()
         .map_err(|e| CommandError::usage(format!("error: --purl is not a valid glob: {e}")))?;
     let bound = |s: &Option<String>, flag: &str, end: bool| {
@@ -91,7 +92,8 @@ fn query(args: &AuditQueryArgs) -> Result<ExitStatus, CommandError> {
     };
     print_stdout(&text)?;
     if args.format == Format::Table || records.is_empty() {
-        eprintln!("{} record{} match", records.len(), plural(records.len() as u64));
+        let n = records.len();
+        eprintln!("{n} record{} {}", plural(n as u64), if n == 1 { "matches" } else { "match" });
     }
     Ok(ExitStatus::Allowed)
 }

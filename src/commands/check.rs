@@ -85,6 +85,11 @@ pub async fn check_with_baseline(
     }
     let policy = Policy::load(&req.config.policy, &req.config.base_dir)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    // A signing key that cannot be used fails the run before any work, not after the
+    // report is half way out (the report writer reads it again when it signs).
+    crate::report::vsa::SigningKey::from_env().map_err(|e| {
+        CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
+    })?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir)
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
     let opts = Options {
