@@ -284,7 +284,6 @@ fn match_files<'a>(c: &Coordinate, rel: &'a Release) -> (Option<&'a DistFile>, I
         if !recorded.is_empty() {
             return (primary, compare_digests(&recorded, &f.digests));
         }
-        let _ = f;
     }
     let check = if mismatched {
         IntegrityCheck::Mismatch
