@@ -196,3 +196,36 @@ pub fn report(line: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "{line}");
 }
+
+/// `opa`: `$DEPGATE_OPA`, else the tools folder scripts/test.sh installs into
+/// (`$DEPGATE_TOOLS_DIR`, default `~/.cache/depgate-tools`), else `PATH`.
+pub fn opa() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("DEPGATE_OPA") {
+        candidates.push(PathBuf::from(p));
+    }
+    if let Some(dir) = std::env::var_os("DEPGATE_TOOLS_DIR") {
+        candidates.push(Path::new(&dir).join("bin/opa"));
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(Path::new(&home).join(".cache/depgate-tools/bin/opa"));
+    }
+    candidates.push(PathBuf::from("opa"));
+    candidates.into_iter().find(|c| Command::new(c).arg("version").output().is_ok_and(|o| o.status.success()))
+}
+
+/// Run `depgate ARGS` in `cwd` (no private cache, no configuration from the environment).
+pub fn depgate_in(args: &[&str], cwd: &Path) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_depgate"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DEPGATE_CONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
