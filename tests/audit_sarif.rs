@@ -579,7 +579,7 @@ fn concurrent_appends_from_eight_threads_keep_one_chain() {
     });
     assert_eq!(verify_file(&path).unwrap(), 8 * 30);
     let recs = audit::parse_records(&std::fs::read(&path).unwrap()).unwrap();
-    let purls: BTreeSet<String> = recs.iter().map(|(_, r)| r.purl.clone()).collect();
+    let purls: BTreeSet<String> = recs.iter().map(|(_, r)| r.entry.purl.clone()).collect();
     assert_eq!(purls.len(), 8 * 25, "every record is there");
     assert_eq!(log.head().seq, 240);
 }

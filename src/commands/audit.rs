@@ -108,12 +108,12 @@ fn table(records: &[&AuditRecord]) -> String {
         .map(|r| {
             [
                 r.seq.to_string(),
-                r.time.clone(),
-                r.decision.clone(),
-                r.purl.clone(),
-                r.upstream.clone().unwrap_or_else(|| "-".into()),
-                r.tier.clone().unwrap_or_else(|| "-".into()),
-                if r.rules.is_empty() { "-".into() } else { r.rules.join(",") },
+                r.entry.time.clone(),
+                r.entry.decision.clone(),
+                r.entry.purl.clone(),
+                r.entry.upstream.clone().unwrap_or_else(|| "-".into()),
+                r.entry.tier.clone().unwrap_or_else(|| "-".into()),
+                if r.entry.rules.is_empty() { "-".into() } else { r.entry.rules.join(",") },
             ]
         })
         .collect();

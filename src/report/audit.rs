@@ -97,6 +97,7 @@ pub struct Entry {
     pub time: String,
     /// `check`, `serve`, …
     pub mode: String,
+    #[serde(flatten)]
     pub context: RunnerContext,
     pub purl: String,
     pub upstream: Option<String>,
@@ -161,29 +162,13 @@ impl Entry {
     }
 }
 
-/// One line of `audit.jsonl`, fields in the order of DESIGN.md.
+/// One line of `audit.jsonl`, fields in the order of DESIGN.md: the entry between its
+/// sequence number and its chain links.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     pub seq: u64,
-    pub time: String,
-    pub mode: String,
-    pub actor: Option<String>,
-    pub repository: Option<String>,
-    pub workflow: Option<String>,
-    pub run_id: Option<String>,
-    pub run_attempt: Option<String>,
-    pub sha: Option<String>,
-    pub event: Option<String>,
-    pub purl: String,
-    pub upstream: Option<String>,
-    pub tier: Option<String>,
-    pub url: Option<String>,
-    pub digest: Option<String>,
-    pub cache: Option<String>,
-    pub verification: String,
-    pub identity: Option<Value>,
-    pub decision: String,
-    pub rules: Vec<String>,
+    #[serde(flatten)]
+    pub entry: Entry,
     /// `hash` of the record before ([`GENESIS`] for the first).
     pub prev: String,
     /// `sha256:` + hex of the canonical form of every other field.
@@ -193,31 +178,7 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// Chain `entry` after `prev` as record `seq`, computing its hash.
     pub fn chain(seq: u64, entry: &Entry, prev: &str) -> Self {
-        let c = entry.context.clone();
-        let mut r = Self {
-            seq,
-            time: entry.time.clone(),
-            mode: entry.mode.clone(),
-            actor: c.actor,
-            repository: c.repository,
-            workflow: c.workflow,
-            run_id: c.run_id,
-            run_attempt: c.run_attempt,
-            sha: c.sha,
-            event: c.event,
-            purl: entry.purl.clone(),
-            upstream: entry.upstream.clone(),
-            tier: entry.tier.clone(),
-            url: entry.url.clone(),
-            digest: entry.digest.clone(),
-            cache: entry.cache.clone(),
-            verification: entry.verification.clone(),
-            identity: entry.identity.clone(),
-            decision: entry.decision.clone(),
-            rules: entry.rules.clone(),
-            prev: prev.to_string(),
-            hash: String::new(),
-        };
+        let mut r = Self { seq, entry: entry.clone(), prev: prev.to_string(), hash: String::new() };
         r.hash = serde_json::to_value(&r).map(|v| record_hash(&v)).unwrap_or_default();
         r
     }
@@ -445,14 +406,15 @@ impl Query {
     /// Whether `r` matches; a record whose time cannot be read is an error when a time
     /// bound is set.
     pub fn matches(&self, r: &AuditRecord) -> Result<bool, Problem> {
-        if self.purl.as_ref().is_some_and(|p| !p.matches(&r.purl))
-            || self.upstream.as_ref().is_some_and(|u| r.upstream.as_ref() != Some(u))
-            || self.decision.as_ref().is_some_and(|d| &r.decision != d)
+        let e = &r.entry;
+        if self.purl.as_ref().is_some_and(|p| !p.matches(&e.purl))
+            || self.upstream.as_ref().is_some_and(|u| e.upstream.as_ref() != Some(u))
+            || self.decision.as_ref().is_some_and(|d| &e.decision != d)
         {
             return Ok(false);
         }
         if self.since.is_some() || self.until.is_some() {
-            let t = OffsetDateTime::parse(&r.time, &Rfc3339).map_err(|_| Problem::BadTime(r.time.clone()))?;
+            let t = OffsetDateTime::parse(&e.time, &Rfc3339).map_err(|_| Problem::BadTime(e.time.clone()))?;
             if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t > u) {
                 return Ok(false);
             }
