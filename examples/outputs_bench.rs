@@ -111,12 +111,12 @@ fn verified(owner: &str, repo: &str) -> Verification {
 /// a fifth Maven; a third from the curated upstream, the rest the public fallback.
 fn record(i: usize) -> Record {
     let seed = i as u64;
-    let curated = i % 3 == 0;
+    let curated = i.is_multiple_of(3);
     let (upstream, tier, base) =
         if curated { ("curated", "curated", "https://libraries.example.com") } else { ("public", "public", "") };
     let (ecosystem, name, purl, url, digests, lockfile) = match i % 10 {
         0..=4 => {
-            let name = if i % 5 == 0 { format!("@scope{}/pkg-{i}", i % 17) } else { format!("pkg-{i}") };
+            let name = if i.is_multiple_of(5) { format!("@scope{}/pkg-{i}", i % 17) } else { format!("pkg-{i}") };
             let short = name.rsplit('/').next().unwrap_or(&name).to_string();
             let host = if curated { format!("{base}/javascript") } else { "https://registry.npmjs.org".into() };
             let purl = format!("pkg:npm/{}@1.{}.0", name.replace('@', "%40"), i % 13);
@@ -179,9 +179,9 @@ fn record(i: usize) -> Record {
             name,
             version,
             purl,
-            direct: i % 8 == 0,
-            dev: i % 7 == 0,
-            optional: i % 41 == 0,
+            direct: i.is_multiple_of(8),
+            dev: i.is_multiple_of(7),
+            optional: i.is_multiple_of(41),
             bundled: false,
             source: "registry",
             location: None,
@@ -235,6 +235,7 @@ fn run_info() -> RunInfo {
             ("pypi".to_string(), chain("pypi-simple")),
         ]),
         policy: vec!["builtin".into()],
+        context: depgate::report::audit::RunnerContext::default(),
     }
 }
 

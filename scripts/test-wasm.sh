@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if ! command -v cargo >/dev/null; then
-  echo "error: cargo is not installed; install Rust 1.86 or newer (rustup) and run again" >&2
+  echo "error: cargo is not installed; install Rust 1.89 or newer (rustup) and run again" >&2
   exit 2
 fi
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target/opa-wasm}"

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 if ! command -v cargo >/dev/null; then
-  echo "error: cargo is not installed; install Rust 1.86 or newer (rustup) and run again" >&2
+  echo "error: cargo is not installed; install Rust 1.89 or newer (rustup) and run again" >&2
   exit 2
 fi
 # rustfmt and clippy come with rustup's default profile; add them if this toolchain lacks them.

@@ -69,10 +69,59 @@ pub struct ProjectArgs {
     pub lockfiles: Vec<PathBuf>,
 }
 
+/// Who and what runs, for the audit log and the signed summary. Each flag overrides the
+/// GitHub Actions variable named after it; outside Actions, these are the only source.
+#[derive(Debug, Default, Args)]
+pub struct RunnerArgs {
+    /// The user that started the run (default: `$GITHUB_ACTOR`).
+    #[arg(long, value_name = "LOGIN", help_heading = "Runner context")]
+    pub actor: Option<String>,
+    /// The repository built, owner/name (default: `$GITHUB_REPOSITORY`).
+    #[arg(long, value_name = "OWNER/NAME", help_heading = "Runner context")]
+    pub repository: Option<String>,
+    /// The workflow's name (default: `$GITHUB_WORKFLOW`).
+    #[arg(long, value_name = "NAME", help_heading = "Runner context")]
+    pub workflow: Option<String>,
+    /// The run's id (default: `$GITHUB_RUN_ID`).
+    #[arg(long, value_name = "ID", help_heading = "Runner context")]
+    pub run_id: Option<String>,
+    /// The run's attempt number (default: `$GITHUB_RUN_ATTEMPT`).
+    #[arg(long, value_name = "N", help_heading = "Runner context")]
+    pub run_attempt: Option<String>,
+    /// The commit built (default: `$GITHUB_SHA`).
+    #[arg(long, value_name = "SHA", help_heading = "Runner context")]
+    pub sha: Option<String>,
+    /// The event that started the run, e.g. `pull_request` (default: `$GITHUB_EVENT_NAME`).
+    #[arg(long, value_name = "NAME", help_heading = "Runner context")]
+    pub event: Option<String>,
+}
+
+impl RunnerArgs {
+    /// The runner context: these flags over the GitHub Actions environment.
+    pub fn context(&self) -> crate::report::audit::RunnerContext {
+        let env = crate::report::audit::RunnerContext::from_env();
+        let pick = |flag: &Option<String>, env: Option<String>| {
+            flag.as_ref().filter(|v| !v.trim().is_empty()).cloned().or(env)
+        };
+        crate::report::audit::RunnerContext {
+            actor: pick(&self.actor, env.actor),
+            repository: pick(&self.repository, env.repository),
+            workflow: pick(&self.workflow, env.workflow),
+            run_id: pick(&self.run_id, env.run_id),
+            run_attempt: pick(&self.run_attempt, env.run_attempt),
+            sha: pick(&self.sha, env.sha),
+            event: pick(&self.event, env.event),
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
+
+    #[command(flatten)]
+    pub runner: RunnerArgs,
 
     /// Configuration file (default: depgate.toml in the project folder, else the
     /// embedded default: public registries only).

@@ -85,6 +85,7 @@ fn run_info(lockfiles: &[&str]) -> RunInfo {
         lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
+        context: depgate::report::audit::RunnerContext::default(),
     }
 }
 
@@ -282,6 +283,7 @@ fn sarif_from_a_real_check_validates_against_the_schema() {
         now: time::OffsetDateTime::parse(NOW, &time::format_description::well_known::Rfc3339).unwrap(),
         trusted_roots: Vec::new(),
         random_serial: false,
+        context: RunnerContext::default(),
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_, records) = runtime.block_on(depgate::commands::check(req, false)).unwrap();
@@ -582,6 +584,42 @@ fn concurrent_appends_from_eight_threads_keep_one_chain() {
     let purls: BTreeSet<String> = recs.iter().map(|(_, r)| r.entry.purl.clone()).collect();
     assert_eq!(purls.len(), 8 * 25, "every record is there");
     assert_eq!(log.head().seq, 240);
+}
+
+/// Several `depgate check` processes writing one report folder at once (a matrix of jobs
+/// sharing a workspace) append to one audit log: the file lock keeps one chain.
+#[test]
+fn concurrent_checks_in_separate_processes_keep_one_chain() {
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let names: Vec<String> = (0..20).map(|i| format!("pkg-{i}")).collect();
+    let locked: Vec<Locked<'_>> = names
+        .iter()
+        .map(|name| {
+            let integrity = curated.publish(name, "1.0.0", OLD);
+            Locked::new(name, "1.0.0", &integrity, format!("{}{name}/-/{name}-1.0.0.tgz", curated.url()))
+        })
+        .collect();
+    let p = Project::new();
+    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", ""));
+    p.write("package-lock.json", &package_lock_v3(&locked));
+    // Warm the metadata cache so the runs below spend their time appending, not fetching.
+    assert_eq!(p.depgate(&["check", "--current-time", NOW, "--out", "warm"], &[]).code, 0);
+    let (procs, rounds) = (6, 4);
+    std::thread::scope(|s| {
+        for _ in 0..procs {
+            s.spawn(|| {
+                for _ in 0..rounds {
+                    let run = p.depgate(&["check", "--current-time", NOW, "--out", "shared"], &[]);
+                    assert_eq!(run.code, 0, "{}", run.all_output());
+                }
+            });
+        }
+    });
+    let path = p.path().join("shared/audit.jsonl");
+    assert_eq!(verify_file(&path).unwrap(), procs * rounds * 20, "one intact chain holding every run's records");
+    let run = audit_cli(&p, &["audit", "verify", "shared/audit.jsonl"]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
 }
 
 #[test]

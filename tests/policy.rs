@@ -282,6 +282,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         now,
         trusted_roots: Vec::new(),
         random_serial: false,
+        context: depgate::report::audit::RunnerContext::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(depgate::commands::check(req("first"), false)).unwrap();

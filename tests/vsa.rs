@@ -359,3 +359,42 @@ fn an_unusable_key_fails_the_run_without_quoting_it() {
     assert_eq!(run.code, 3, "{}", run.all_output());
     assert_no_key(&run.all_output(), &key, "the error");
 }
+
+#[test]
+fn runner_flags_override_the_environment_in_the_audit_log_and_the_vsa() {
+    let keys = tempfile::tempdir().unwrap();
+    let Some(key) = keypair(keys.path(), "signer") else { return };
+    let (p, _c, _u) = project(false);
+    let key_file = key.private_path.to_str().unwrap().to_string();
+    let mut env: Vec<(&str, &str)> = RUNNER.to_vec();
+    env.extend_from_slice(&[("GITHUB_ACTOR", "from-env"), ("DEPGATE_SIGNING_KEY_FILE", &key_file)]);
+    let run = p.depgate(
+        &[
+            "check",
+            "--current-time",
+            NOW,
+            "--actor",
+            "alice",
+            "--repository",
+            "acme/fork",
+            "--sha",
+            "feedface00000000000000000000000000000000",
+            "--event",
+            "workflow_dispatch",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let report = p.path().join("depgate-report");
+    let log = std::fs::read_to_string(report.join("audit.jsonl")).unwrap();
+    let first: Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(first["actor"], "alice", "a flag beats GITHUB_ACTOR");
+    assert_eq!(first["repository"], "acme/fork");
+    assert_eq!(first["sha"], "feedface00000000000000000000000000000000");
+    assert_eq!(first["event"], "workflow_dispatch");
+    assert_eq!(first["run_id"], "42", "what no flag sets still comes from the environment");
+    let st = statement_of(&std::fs::read(report.join("vsa.intoto.jsonl")).unwrap());
+    let text = st.to_string();
+    assert!(text.contains("acme/fork") && text.contains("feedface"), "the VSA names the flagged repository and commit");
+    assert!(!text.contains("acme/app"), "not the environment's");
+}

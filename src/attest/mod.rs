@@ -289,11 +289,10 @@ impl Trust {
         verdict.predicate_type = statement.as_ref().map(|s| s.predicate_type.clone());
         if verdict.verified
             && let (Some(name), Some(st)) = (subject_name, &statement)
+            && let Err(e) = check_subject_name(st, name, subject)
         {
-            if let Err(e) = check_subject_name(st, name, subject) {
-                verdict.verified = false;
-                verdict.failure = Some(StageFailure { stage: Stage::Subject, message: e });
-            }
+            verdict.verified = false;
+            verdict.failure = Some(StageFailure { stage: Stage::Subject, message: e });
         }
         if verdict.verified {
             verdict.stages.push(Stage::Subject);

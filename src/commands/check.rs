@@ -11,6 +11,7 @@ use crate::config::{Config, Location};
 use crate::engine::{self, Decision, Options, Record};
 use crate::exit::{CommandError, ExitStatus};
 use crate::policy::Policy;
+use crate::report::audit::RunnerContext;
 use crate::report::{self, ChainEntry, RunInfo};
 use crate::upstream::Upstreams;
 
@@ -29,6 +30,8 @@ pub struct CheckRequest {
     pub trusted_roots: Vec<PathBuf>,
     /// `--random-serial`: random SBOM serial number and namespace instead of content-derived.
     pub random_serial: bool,
+    /// Who and what runs (`--actor`, … over the GitHub Actions environment).
+    pub context: RunnerContext,
 }
 
 pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, CommandError> {
@@ -50,6 +53,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         now,
         trusted_roots: args.trusted_roots,
         random_serial: args.random_serial,
+        context: args.runner.context(),
     };
     check_with_baseline(req, args.baseline.as_deref(), color).await.map(|(status, _)| status)
 }
@@ -97,8 +101,8 @@ pub async fn check_with_baseline(
         download: req.download,
         concurrency: req.concurrency,
         mode: "check",
-        repository: std::env::var(crate::env::GITHUB_REPOSITORY).ok(),
-        event: std::env::var(crate::env::GITHUB_EVENT_NAME).ok(),
+        repository: req.context.repository.clone(),
+        event: req.context.event.clone(),
         baseline,
     };
     let trust = super::load_trust(&req.config, &req.trusted_roots)?;
@@ -179,6 +183,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
         lockfiles: files.iter().map(|f| display_path(f, &req.project)).collect(),
         chains,
         policy: policy.sources.clone(),
+        context: req.context.clone(),
     }
 }
 

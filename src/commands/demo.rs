@@ -132,6 +132,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         now,
         trusted_roots: Vec::new(),
         random_serial: args.random_serial,
+        context: crate::report::audit::RunnerContext::from_env(),
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {

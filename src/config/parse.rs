@@ -586,10 +586,10 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyCon
     if let Some(l) = t.get("cooldown_exempt").and_then(|v| cx.string_list(v, "cooldown_exempt")) {
         p.cooldown_exempt = l.into_iter().map(|(s, _)| s).collect();
     }
-    if let Some(r) = t.get("require") {
-        if let Some(level) = parse_require(cx, r) {
-            p.require = level;
-        }
+    if let Some(r) = t.get("require")
+        && let Some(level) = parse_require(cx, r)
+    {
+        p.require = level;
     }
     parse_policy_extras(cx, t, &mut p);
     p

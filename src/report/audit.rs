@@ -565,17 +565,30 @@ impl AuditLog {
             return Ok(Vec::new());
         }
         let io = |action, source| AuditError::Io { action, path: self.path.clone(), source };
+        // Other processes append to the same log (concurrent `check` runs, a proxy and a
+        // gate): an exclusive advisory lock spans reading the head and writing after it.
+        // The kernel releases it if this process dies.
+        s.file.lock().map_err(|e| io("lock", e))?;
+        let written = Self::append_locked(&mut s, entries, &self.path);
+        let unlocked = s.file.unlock().map_err(|e| io("unlock", e));
+        let records = written?;
+        unlocked?;
+        Ok(records)
+    }
+
+    fn append_locked(s: &mut State, entries: &[Entry], path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
+        let io = |action, source| AuditError::Io { action, path: path.to_path_buf(), source };
         // Another process may have appended since: continue from its head.
         let len = s.file.metadata().map_err(|e| io("read", e))?.len();
         if len != s.len {
-            let (next_seq, prev) = head_of(&mut s.file, len).map_err(|e| e.at_path(&self.path))?;
+            let (next_seq, prev) = head_of(&mut s.file, len).map_err(|e| e.at_path(path))?;
             (s.next_seq, s.prev, s.len) = (next_seq, prev, len);
         }
         let mut records = Vec::with_capacity(entries.len());
         let mut bytes = Vec::new();
         let (mut seq, mut prev) = (s.next_seq, s.prev.clone());
         if seq.saturating_add(entries.len() as u64) > MAX_SEQ {
-            return Err(AuditError::Full { path: self.path.clone() });
+            return Err(AuditError::Full { path: path.to_path_buf() });
         }
         for e in entries {
             let r = AuditRecord::chain(seq, e, &prev);

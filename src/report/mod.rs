@@ -33,6 +33,10 @@ pub struct RunInfo {
     pub lockfiles: Vec<String>,
     pub chains: BTreeMap<String, Vec<ChainEntry>>,
     pub policy: Vec<String>,
+    /// Who and what ran (flags over the GitHub Actions environment): recorded in the
+    /// audit log and the signed summary, not in decisions.json.
+    #[serde(skip)]
+    pub context: audit::RunnerContext,
 }
 
 /// One upstream of a chain, as the report shows it (no credentials, ever).
@@ -283,7 +287,7 @@ pub fn write_report(
     // The audit log is the one append-only output: one hash-chained record per decision,
     // continuing the chain of earlier runs that wrote to the same folder.
     let log = dir.join("audit.jsonl");
-    let head = audit::append_run(&log, run, &audit::RunnerContext::from_env(), records)
+    let head = audit::append_run(&log, run, &run.context, records)
         .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
     written.push(log);
     // With a signing key in the environment: the signed SLSA VSA over the files above and

@@ -412,14 +412,13 @@ pub fn write_signed(
     }
     let modules = policy_modules(&run.policy)?;
     let digest = policy_digest(&modules);
-    let context = RunnerContext::from_env();
     let server_url = std::env::var(crate::env::GITHUB_SERVER_URL).ok();
     let st = statement(&VsaInput {
         run,
         records,
         project,
         head,
-        context: &context,
+        context: &run.context,
         server_url: server_url.as_deref(),
         subjects: &subjects,
         policy_digest: &digest,

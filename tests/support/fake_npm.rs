@@ -202,10 +202,10 @@ async fn respond(
     fault: Option<&Fault>,
     token: Option<&str>,
 ) -> Response {
-    if let Some(want) = token {
-        if header_str(headers, header::AUTHORIZATION).as_deref() != Some(want) {
-            return (StatusCode::UNAUTHORIZED, "authentication required").into_response();
-        }
+    if let Some(want) = token
+        && header_str(headers, header::AUTHORIZATION).as_deref() != Some(want)
+    {
+        return (StatusCode::UNAUTHORIZED, "authentication required").into_response();
     }
     match fault {
         Some(Fault::Status(s)) => return (StatusCode::from_u16(*s).unwrap(), "injected fault").into_response(),
