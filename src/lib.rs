@@ -15,5 +15,6 @@ pub mod env;
 pub mod exit;
 pub mod lockfiles;
 pub mod policy;
+pub mod proxy;
 pub mod report;
 pub mod upstream;

@@ -1,0 +1,1 @@
+//! Maven repository layout for the proxy: request paths and `maven-metadata.xml`.

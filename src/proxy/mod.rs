@@ -1,0 +1,6 @@
+//! `depgate serve`: a local pull-through proxy that npm, pip, Maven and Gradle fetch
+//! through. Each request runs the same engine pipeline as `check` (chain with ownership,
+//! verification, policy); held-back versions are hidden from listings and refused as files.
+
+pub mod maven;
+pub mod pypi;
