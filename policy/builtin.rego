@@ -285,6 +285,7 @@ deny contains finding(
 ) if {
 	required == "provenance"
 	input.resolution.status == "owned"
+	checked
 	not has_provenance
 }
 
@@ -295,10 +296,15 @@ deny contains finding(
 ) if {
 	required == "signature"
 	input.resolution.status == "owned"
+	checked
 	input.verification.status != "verified"
 }
 
 fallback_note := ", fallback" if input.resolution.fallback == true else := ""
+
+# `pending`: the proxy lists a version before it fetches (and verifies) the artifact;
+# requirements on verification are decided when the artifact itself is asked for.
+checked if input.verification.status != "pending"
 
 # --- licences ---------------------------------------------------------------------------
 # depgate gives the declared SPDX expression as `license` and its choices as

@@ -49,6 +49,53 @@ pub enum Command {
     Trust(TrustArgs),
     /// The audit log (audit.jsonl): check its hash chain, search it.
     Audit(AuditArgs),
+    /// Run a local pull-through proxy for npm, pip, Maven and Gradle: every fetch goes
+    /// through the chain, verification and policy; held-back versions are hidden.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (default: depgate.toml in the project folder, else the
+    /// embedded default: public registries only).
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+
+    /// Project folder: where depgate.toml is looked for, and the root of the SBOMs.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+
+    /// Port to listen on; 0 picks a free one (see --ready-file).
+    #[arg(long, default_value_t = 7750)]
+    pub port: u16,
+
+    /// Address to listen on. Anything but loopback exposes the proxy to the network.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+
+    /// Report folder: the audit log is appended to while serving; decisions, SBOMs of
+    /// what was fetched, SARIF and the summary are written at shutdown.
+    #[arg(long, value_name = "DIR", default_value = "depgate-report")]
+    pub out: PathBuf,
+
+    /// Write the proxy's URLs and port here (JSON) once it accepts connections.
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Cache folder for metadata and artifacts.
+    #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
+
+    /// A Sigstore `trusted_root.json` to trust besides the configured roots (repeatable).
+    #[arg(long = "trusted-root", value_name = "FILE")]
+    pub trusted_roots: Vec<PathBuf>,
+
+    /// Decide as of this time (RFC 3339) instead of now. For tests and reproductions.
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    pub current_time: Option<String>,
+
+    #[command(flatten)]
+    pub runner: RunnerArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -24,3 +24,5 @@ pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
 pub const SIGNING_KEY: &str = "DEPGATE_SIGNING_KEY";
 /// The same key read from this file path (set one of the two).
 pub const SIGNING_KEY_FILE: &str = "DEPGATE_SIGNING_KEY_FILE";
+/// The token clients must present to `depgate serve` (Bearer, or Basic password).
+pub const PROXY_TOKEN: &str = "DEPGATE_PROXY_TOKEN";

@@ -33,6 +33,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         repository: None,
         event: None,
         baseline: None,
+        full_documents: false,
     };
     let got = collect_evidence(&config, &upstreams, &coords, &opts).await;
     let (mut written, mut none, mut failed) = (0, 0, 0);

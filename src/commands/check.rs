@@ -104,6 +104,7 @@ pub async fn check_with_baseline(
         repository: req.context.repository.clone(),
         event: req.context.event.clone(),
         baseline,
+        full_documents: false,
     };
     let trust = super::load_trust(&req.config, &req.trusted_roots)?;
     let records = engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await;
@@ -150,13 +151,26 @@ pub fn status_of(records: &[Record]) -> ExitStatus {
 }
 
 fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: OffsetDateTime) -> RunInfo {
-    let chains = req
-        .config
+    RunInfo {
+        tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
+        mode: "check".into(),
+        started_at: started.format(&Rfc3339).unwrap_or_default(),
+        now: req.now.format(&Rfc3339).unwrap_or_default(),
+        config: req.config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
+        lockfiles: files.iter().map(|f| display_path(f, &req.project)).collect(),
+        chains: chain_entries(&req.config, &req.project),
+        policy: policy.sources.clone(),
+        context: req.context.clone(),
+    }
+}
+
+/// The chains as the report shows them (no credentials; folders relative to `project`).
+pub(super) fn chain_entries(config: &Config, project: &Path) -> std::collections::BTreeMap<String, Vec<ChainEntry>> {
+    config
         .chains
         .keys()
         .map(|eco| {
-            let entries = req
-                .config
+            let entries = config
                 .chain(*eco)
                 .iter()
                 .enumerate()
@@ -165,7 +179,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
                     kind: u.kind.as_str().to_string(),
                     location: match &u.location {
                         Location::Url(_) => u.display_location(),
-                        Location::Dir(p) => display_path(p, &req.project),
+                        Location::Dir(p) => display_path(p, project),
                     },
                     tier: u.tier.clone(),
                     priority: i + 1,
@@ -173,18 +187,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
                 .collect();
             (eco.to_string(), entries)
         })
-        .collect();
-    RunInfo {
-        tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
-        mode: "check".into(),
-        started_at: started.format(&Rfc3339).unwrap_or_default(),
-        now: req.now.format(&Rfc3339).unwrap_or_default(),
-        config: req.config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
-        lockfiles: files.iter().map(|f| display_path(f, &req.project)).collect(),
-        chains,
-        policy: policy.sources.clone(),
-        context: req.context.clone(),
-    }
+        .collect()
 }
 
 fn display_path(p: &Path, base: &Path) -> String {

@@ -7,6 +7,7 @@ mod check;
 mod demo;
 mod list;
 mod policy;
+mod serve;
 mod trust;
 mod verify;
 
@@ -31,6 +32,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Policy(args) => policy::run(args),
         Command::Trust(args) => trust::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Serve(args) => serve::run(args).await,
     }
 }
 

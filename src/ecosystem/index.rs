@@ -24,6 +24,10 @@ pub struct PackageIndex {
     /// `upload-time`, Maven with `Last-Modified`); `false` for an abbreviated packument or
     /// PEP 503 HTML.
     pub has_times: bool,
+    /// The document as the upstream served it, where a front door passes it on (the
+    /// proxy rewrites npm packuments rather than rebuilding them). Not serialized.
+    #[serde(skip)]
+    pub raw: Option<std::sync::Arc<[u8]>>,
 }
 
 /// One version of a package.
@@ -61,6 +65,9 @@ pub struct DistFile {
     /// PEP 700 `upload-time`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_time: Option<String>,
+    /// PEP 700 `size` in bytes, where the index publishes it (PEP 691 JSON 1.1+).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
     /// PEP 592: yanked, with the reason (may be empty).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub yanked: Option<String>,

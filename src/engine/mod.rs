@@ -20,6 +20,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 pub(crate) use resolve::resolve_records;
+use resolve::{Walked, records_for_all_versions, walk_name};
 
 pub use integrity::{compare as compare_digests, digest_all, parse_sri, registry_digests};
 pub use model::*;
@@ -45,6 +46,9 @@ pub struct Options {
     pub event: Option<String>,
     /// Previous trust state per package (`input.baseline`), for downgrade detection.
     pub baseline: Option<Arc<crate::policy::Baseline>>,
+    /// Ask every upstream for its full metadata document (npm: the full packument), not
+    /// only where the cooldown needs publish times: the proxy passes the document on.
+    pub full_documents: bool,
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
@@ -66,6 +70,57 @@ pub async fn run<R: Registry>(
     let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
     decide_all(policy, &mut records, opts);
     records
+}
+
+/// What the proxy lists for one name: the chain walk, and a record per version the owner
+/// lists, decided on what the index says (verification `pending`: the artifact of a
+/// version is verified and decided again when it is fetched).
+pub struct Listing {
+    walked: Walked,
+    /// One per version, in the index's order.
+    pub records: Vec<Record>,
+}
+
+impl Listing {
+    /// The owner's index and its 0-based place in the chain, when an upstream owns the name.
+    pub fn owner(&self) -> Option<(usize, &Arc<PackageIndex>)> {
+        match &self.walked.1 {
+            crate::upstream::ChainOutcome::Owned { index, package, .. } => Some((*index, package)),
+            _ => None,
+        }
+    }
+
+    /// Why no decision was possible (an upstream failed and the chain may not fall
+    /// through): the message names the upstream.
+    pub fn failure(&self) -> Option<&Failure> {
+        match &self.walked.1 {
+            crate::upstream::ChainOutcome::Failed { failure, .. } => Some(failure),
+            _ => None,
+        }
+    }
+
+    /// The record of `version`, matching `PyPI` versions by their normal form.
+    pub fn record(&self, ecosystem: Ecosystem, version: &str) -> Option<&Record> {
+        let norm = (ecosystem == Ecosystem::Pypi).then(|| crate::ecosystem::pypi::normalize_version(version)).flatten();
+        self.records
+            .iter()
+            .find(|r| r.package.version == version || norm.as_deref().is_some_and(|n| r.package.version == n))
+    }
+}
+
+/// List `name` for the proxy: walk its chain (full documents), decide every version.
+pub async fn list_versions<R: Registry>(
+    config: &Config,
+    registry: &R,
+    policy: &Policy,
+    ecosystem: Ecosystem,
+    name: &str,
+    opts: &Options,
+) -> Listing {
+    let walked = walk_name(config, registry, ecosystem, name, Vec::new(), true).await;
+    let mut records = records_for_all_versions(config, ecosystem, name, &walked, opts.now);
+    decide_all(policy, &mut records, opts);
+    Listing { walked, records }
 }
 
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
@@ -95,8 +150,10 @@ pub(crate) fn artifact_url(rec: &Record, index: Option<&PackageIndex>) -> Option
 /// Digests of a fetched artifact and whether it came from the cache.
 type Fetched = Result<(BTreeMap<String, String>, bool), Failure>;
 
-/// One artifact to fetch: record index, owner, ecosystem, name, URL, expected digests.
-type Download<'c> = (usize, &'c Upstream, Ecosystem, String, String, BTreeMap<String, String>);
+/// One artifact to fetch: record index, owner's name, ecosystem, name, URL, expected
+/// digests. Owned values only: a borrowed upstream in the stream's item type makes the
+/// future not provably `Send` for every lifetime (the proxy spawns it).
+type Download = (usize, String, Ecosystem, String, String, BTreeMap<String, String>);
 
 /// Fetch every resolvable artifact, check its bytes, keep it in the content-addressed cache.
 async fn download_all<R: Registry>(
@@ -105,18 +162,22 @@ async fn download_all<R: Registry>(
     records: &mut [(Record, Option<Arc<PackageIndex>>)],
     concurrency: usize,
 ) {
-    let jobs: Vec<Download<'_>> = records
+    let jobs: Vec<Download> = records
         .iter()
         .enumerate()
         .filter_map(|(i, (rec, index))| {
             let owner = owner_of(config, rec)?;
             let url = artifact_url(rec, index.as_deref())?;
             let digests = rec.resolution.as_ref()?.digests.clone();
-            Some((i, owner, rec.package.ecosystem, rec.package.name.clone(), url, digests))
+            Some((i, owner.name.clone(), rec.package.ecosystem, rec.package.name.clone(), url, digests))
         })
         .collect();
     let results: Vec<(usize, Fetched)> = futures::stream::iter(jobs)
         .map(|(i, owner, eco, name, url, expected)| async move {
+            let Some(owner) = config.upstreams.get(&owner) else {
+                let message = format!("upstream `{owner}` is not configured");
+                return (i, Err(Failure { kind: crate::upstream::FailKind::Status, status: None, message }));
+            };
             let got = match registry.artifact(owner, eco, &name, &url, &expected).await {
                 Lookup::Found(a) => Ok(a),
                 Lookup::NotFound => Err(Failure {

@@ -144,7 +144,8 @@ impl Resolution {
 
 /// Verification outcome: `verified` (at least one attestation verified and every one
 /// that exists verified), `unverifiable` (none exists), `violated` (one exists and fails,
-/// or cannot be checked). The last two are never collapsed.
+/// or cannot be checked). The last two are never collapsed. `pending`: not checked yet
+/// (the proxy's listings, see [`Verification::pending`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub status: &'static str,
@@ -159,6 +160,13 @@ pub struct Verification {
 impl Verification {
     pub fn unverifiable() -> Self {
         Self { status: "unverifiable", attestations: Vec::new(), reasons: Vec::new(), evidence: None }
+    }
+
+    /// Not checked yet: the proxy decides which versions to list before any artifact is
+    /// fetched, and verifies each when it is (policy rules about verification skip
+    /// `pending`; the artifact's own decision never has it).
+    pub fn pending() -> Self {
+        Self { status: "pending", attestations: Vec::new(), reasons: Vec::new(), evidence: None }
     }
 }
 

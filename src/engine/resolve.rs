@@ -38,7 +38,7 @@ fn resolvable(c: &Coordinate) -> bool {
 }
 
 /// The chain walk of one name and the namespace binding that applied to it.
-type Walked = (Option<(String, usize)>, ChainOutcome);
+pub(crate) type Walked = (Option<(String, usize)>, ChainOutcome);
 
 /// Resolve every coordinate through its chain: records with resolution (no verification
 /// or decision yet), each with the owner's index of the name.
@@ -115,30 +115,73 @@ async fn resolve_names<R: Registry>(
             extension: c.extension.clone(),
         });
     }
-    let chains: BTreeMap<Ecosystem, Vec<&Upstream>> =
-        [Ecosystem::Npm, Ecosystem::Pypi, Ecosystem::Maven].into_iter().map(|e| (e, config.chain(e))).collect();
-    let p = &config.policy;
     futures::stream::iter(names)
-        .map(|(key, (name, wanted))| {
-            let chain = &chains[&key.0];
-            let bound = config
-                .namespace_owner(key.0, &key.1)
-                .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
-            // Publish times are only needed where the cooldown can apply: fallback
-            // upstreams and tiers named in cooldown_tiers. Elsewhere the smaller
-            // abbreviated npm document does.
-            let needs_full =
-                move |i: usize| p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier));
-            let artifacts: Vec<WantedArtifact> = wanted.into_iter().collect();
-            async move {
-                let want = |i: usize| Want { full: needs_full(i), artifacts: artifacts.clone() };
-                let outcome = walk_chain(registry, chain, key.0, bound.as_ref().map(|b| b.1), &name, want).await;
-                (key, (bound, outcome))
-            }
+        .map(|(key, (name, wanted))| async move {
+            let walked =
+                walk_name(config, registry, key.0, &name, wanted.into_iter().collect(), opts.full_documents).await;
+            (key, walked)
         })
         .buffer_unordered(opts.concurrency.max(1))
         .collect()
         .await
+}
+
+/// The chain walk of one name: the namespace binding that applies, then the walk, each
+/// upstream asked for `artifacts`. `always_full` asks every upstream for the full document
+/// (the proxy serves it on); otherwise publish times are asked for only where the
+/// cooldown can apply: fallback upstreams and tiers named in `cooldown_tiers` (elsewhere
+/// the smaller abbreviated npm document does).
+pub(crate) async fn walk_name<R: Registry>(
+    config: &Config,
+    registry: &R,
+    ecosystem: Ecosystem,
+    name: &str,
+    artifacts: Vec<WantedArtifact>,
+    always_full: bool,
+) -> Walked {
+    let chain = config.chain(ecosystem);
+    let key = name_key(&Coordinate::new(ecosystem, name, "", std::path::Path::new(""), 0));
+    let bound = config
+        .namespace_owner(ecosystem, &key.1)
+        .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
+    let p = &config.policy;
+    let needs_full =
+        |i: usize| always_full || (p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier)));
+    let want = |i: usize| Want { full: needs_full(i), artifacts: artifacts.clone() };
+    let outcome = walk_chain(registry, &chain, ecosystem, bound.as_ref().map(|b| b.1), name, want).await;
+    (bound, outcome)
+}
+
+/// Every version the owner of `name` lists, as records resolved against that one walk
+/// (no lockfile: nothing to compare), for the proxy's listings. Returns the walk too.
+pub(crate) fn records_for_all_versions(
+    config: &Config,
+    ecosystem: Ecosystem,
+    name: &str,
+    walked: &Walked,
+    now: OffsetDateTime,
+) -> Vec<Record> {
+    let chain = config.chain(ecosystem);
+    let versions: Vec<String> = match &walked.1 {
+        ChainOutcome::Owned { package, .. } => package.versions.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    versions
+        .iter()
+        .map(|v| {
+            let c = Coordinate::new(ecosystem, name, v.as_str(), std::path::Path::new(""), 0);
+            let (resolution, index) = resolution_for(&c, walked, &chain, now);
+            let license = index.as_ref().and_then(|p| p.release(ecosystem, v)).and_then(|r| r.license.clone());
+            Record {
+                package: PackageInfo::from_coordinate(&c),
+                resolution: Some(resolution),
+                verification: Verification::pending(),
+                license,
+                decision: Decision::Allow,
+                findings: Vec::new(),
+            }
+        })
+        .collect()
 }
 
 fn resolution_for(

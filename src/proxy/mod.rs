@@ -2,5 +2,9 @@
 //! through. Each request runs the same engine pipeline as `check` (chain with ownership,
 //! verification, policy); held-back versions are hidden from listings and refused as files.
 
+pub mod gate;
+mod handlers;
 pub mod maven;
+pub mod npm;
 pub mod pypi;
+pub mod server;

@@ -267,6 +267,29 @@ pub fn write_report(
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
+    let mut written = write_report_files(dir, run, records, project, random_serial)?;
+    // The audit log is the one append-only output: one hash-chained record per decision,
+    // continuing the chain of earlier runs that wrote to the same folder.
+    let log = dir.join("audit.jsonl");
+    let head = audit::append_run(&log, run, &run.context, records)
+        .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
+    written.push(log);
+    // With a signing key in the environment: the signed SLSA VSA over the files above and
+    // the chain head (`vsa.intoto.jsonl`, see `vsa`); without one, a stale one is removed.
+    written.extend(vsa::write_signed(dir, run, records, project, &head)?);
+    Ok(written)
+}
+
+/// The report files without the audit log and the signed summary: `decisions.json`,
+/// `summary.md`, both SBOMs and `results.sarif`, each written atomically. The proxy uses
+/// it at shutdown (its audit records were appended request by request).
+pub fn write_report_files(
+    dir: &Path,
+    run: &RunInfo,
+    records: &[Record],
+    project: &ProjectInfo,
+    random_serial: bool,
+) -> io::Result<Vec<PathBuf>> {
     let mut decisions = Vec::new();
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
@@ -284,14 +307,5 @@ pub fn write_report(
         crate::cache::write_atomic(&p, &bytes)?;
         written.push(p);
     }
-    // The audit log is the one append-only output: one hash-chained record per decision,
-    // continuing the chain of earlier runs that wrote to the same folder.
-    let log = dir.join("audit.jsonl");
-    let head = audit::append_run(&log, run, &run.context, records)
-        .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
-    written.push(log);
-    // With a signing key in the environment: the signed SLSA VSA over the files above and
-    // the chain head (`vsa.intoto.jsonl`, see `vsa`); without one, a stale one is removed.
-    written.extend(vsa::write_signed(dir, run, records, project, &head)?);
     Ok(written)
 }

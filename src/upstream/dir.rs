@@ -26,7 +26,11 @@ pub(super) async fn npm_packument(root: &Path, name: &str) -> Lookup<Arc<Package
     let rel = format!("{name}/index.json");
     match read_under(root, &rel).await {
         Lookup::Found(bytes) => match parse_packument(&bytes) {
-            Ok(p) => Lookup::Found(Arc::new(p.to_index())),
+            Ok(p) => {
+                let mut index = p.to_index();
+                index.raw = Some(Arc::from(bytes));
+                Lookup::Found(Arc::new(index))
+            }
             Err(e) => Lookup::Failed(invalid(format!("{}: invalid packument: {e}", root.join(&rel).display()))),
         },
         Lookup::NotFound => Lookup::NotFound,

@@ -10,6 +10,7 @@ mod dir;
 pub mod evidence;
 mod http;
 mod maven;
+mod memo;
 mod npm;
 mod pypi;
 mod secret;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use chain::{Attempt, ChainOutcome, walk_chain};
+pub use memo::Memo;
 pub use secret::{Secret, redact_text, redact_url};
 
 use crate::cache::{ArtifactStore, MetadataCache};
@@ -89,7 +91,7 @@ pub struct Want {
 }
 
 /// One locked artifact of a name.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct WantedArtifact {
     pub version: String,
     pub classifier: Option<String>,

@@ -34,7 +34,11 @@ pub(super) async fn packument(
         Lookup::Failed(f) => return Lookup::Failed(f),
     };
     match parse_packument(&body) {
-        Ok(p) => Lookup::Found(Arc::new(p.to_index())),
+        Ok(p) => {
+            let mut index = p.to_index();
+            index.raw = Some(Arc::from(body));
+            Lookup::Found(Arc::new(index))
+        }
         Err(e) => Lookup::Failed(invalid(format!(
             "upstream `{}` served an invalid packument for `{name}` at {}: {e}",
             upstream.name,

@@ -94,6 +94,7 @@ impl Packument {
             latest: self.dist_tags.get("latest").cloned(),
             versions,
             has_times: !self.time.is_empty(),
+            raw: None,
         }
     }
 }

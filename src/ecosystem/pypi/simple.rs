@@ -64,7 +64,7 @@ pub fn parse_simple_json(bytes: &[u8], page_url: &Url) -> Result<PackageIndex, S
         let hashes = hash_map(f.get("hashes"));
         // PEP 714: `core-metadata` replaces `dist-info-metadata`; prefer it when present.
         let core = f.get("core-metadata").or_else(|| f.get("dist-info-metadata"));
-        out.push(PageFile {
+        let page_file = PageFile {
             filename: filename.to_string(),
             url: url.to_string(),
             hashes,
@@ -85,14 +85,16 @@ pub fn parse_simple_json(bytes: &[u8], page_url: &Url) -> Result<PackageIndex, S
                 .and_then(Value::as_str)
                 .and_then(|p| page_url.join(p).ok())
                 .map(|u| u.to_string()),
-        });
+        };
+        // PEP 700 `size` (api-version 1.1+): a JSON integer, bytes.
+        out.push((page_file, f.get("size").and_then(Value::as_u64)));
     }
     let versions: Vec<String> = top
         .get("versions")
         .and_then(Value::as_array)
         .map(|vs| vs.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
-    Ok(build_index(name, out, &versions))
+    Ok(build_sized_index(name, out, &versions))
 }
 
 /// Parses a PEP 503 project page (HTML). See [`super::html`].
@@ -121,12 +123,17 @@ fn hash_map(v: Option<&Value>) -> BTreeMap<String, String> {
 /// Groups page files into releases. `latest` is the highest final (not pre- or dev-)
 /// release that is not yanked and has files.
 pub(crate) fn build_index(name: String, files: Vec<PageFile>, versions: &[String]) -> PackageIndex {
+    build_sized_index(name, files.into_iter().map(|f| (f, None)).collect(), versions)
+}
+
+/// [`build_index`] with each file's PEP 700 `size`, which only the JSON form carries.
+fn build_sized_index(name: String, files: Vec<(PageFile, Option<u64>)>, versions: &[String]) -> PackageIndex {
     let mut releases: BTreeMap<String, Release> = BTreeMap::new();
     // PEP 700 `versions`: every version, including ones with no files left.
     for v in versions {
         releases.entry(release_key(v)).or_default();
     }
-    for f in files {
+    for (f, size) in files {
         let Some(version) = version_from_filename(&name, &f.filename) else { continue };
         let release = releases.entry(release_key(&version)).or_default();
         if let Some(t) = &f.upload_time
@@ -140,6 +147,7 @@ pub(crate) fn build_index(name: String, files: Vec<PageFile>, versions: &[String
             digests: f.hashes,
             integrity: None,
             upload_time: f.upload_time,
+            size,
             yanked: f.yanked,
             core_metadata: f.core_metadata,
             provenance_url: f.provenance,
@@ -161,7 +169,7 @@ pub(crate) fn build_index(name: String, files: Vec<PageFile>, versions: &[String
         .filter(|(v, _)| !v.is_prerelease())
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, k)| k.clone());
-    PackageIndex { name, latest, versions: releases, has_times }
+    PackageIndex { name, latest, versions: releases, has_times, raw: None }
 }
 
 /// PEP 440 normal form, or the string itself for a legacy version.
@@ -239,7 +247,7 @@ mod tests {
           "versions": ["1.0", "1.1rc1", "2.0", "0.9"],
           "files": [
             {"filename": "demo-1.0.tar.gz", "url": "../../files/demo-1.0.tar.gz",
-             "hashes": {"sha256": "AB01"}, "requires-python": ">=3.8", "yanked": false,
+             "hashes": {"sha256": "AB01"}, "requires-python": ">=3.8", "yanked": false, "size": 1234,
              "upload-time": "2024-01-02T00:00:00.000000Z", "dist-info-metadata": {"sha256": "cd"},
              "core-metadata": {"sha256": "ef"}},
             {"filename": "demo-1.0-py3-none-any.whl", "url": "https://f.example/demo-1.0-py3-none-any.whl",
@@ -263,10 +271,12 @@ mod tests {
         let sdist = &r.files[0];
         assert_eq!(sdist.url, "https://example.com/files/demo-1.0.tar.gz");
         assert_eq!(sdist.digests["sha256"], "ab01");
+        assert_eq!(sdist.size, Some(1234));
         assert_eq!(sdist.requires_python.as_deref(), Some(">=3.8"));
         assert_eq!(sdist.core_metadata.as_ref().unwrap()["sha256"], "ef", "PEP 714: core-metadata wins");
         let wheel = &r.files[1];
         assert_eq!(wheel.core_metadata, Some(BTreeMap::new()));
+        assert_eq!(wheel.size, None);
         assert!(wheel.provenance_url.as_deref().unwrap().ends_with("/provenance"));
         assert_eq!(idx.versions["2.0"].yanked.as_deref(), Some("broken"));
         assert_eq!(idx.versions["1.1rc1"].files[0].url, "https://example.com/simple/demo/demo-1.1rc1.tar.gz");

@@ -1,0 +1,229 @@
+//! `depgate serve`: start the proxy, tell each client how to use it, stop cleanly on
+//! SIGTERM/SIGINT and leave the same report folder as `check` (of what was fetched).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli::ServeArgs;
+use crate::exit::{CommandError, ExitStatus};
+use crate::policy::Policy;
+use crate::proxy::gate::Gate;
+use crate::proxy::server::{self, Proxy};
+use crate::report::{self, RunInfo};
+use crate::upstream::{Secret, Upstreams};
+
+/// Client configuration files written into the report folder at start.
+const MAVEN_SETTINGS: &str = "maven-settings.xml";
+const GRADLE_INIT: &str = "gradle-init.gradle";
+
+pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
+    let started = OffsetDateTime::now_utc();
+    let config = super::load_config(args.config.as_deref(), &args.project)?;
+    let fixed_now =
+        match &args.current_time {
+            Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
+                CommandError::usage(format!("error: --current-time `{t}` is not an RFC 3339 time: {e}"))
+            })?),
+            None => None,
+        };
+    let policy =
+        Policy::load(&config.policy, &config.base_dir).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    crate::report::vsa::SigningKey::from_env().map_err(|e| {
+        CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
+    })?;
+    let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
+    let upstreams = Upstreams::new(&config, &cache_dir)
+        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let trust = super::load_trust(&config, &args.trusted_roots)?;
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
+    })?;
+    let log_path = args.out.join("audit.jsonl");
+    let audit = crate::report::audit::AuditLog::open(&log_path)
+        .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?;
+    let token = std::env::var(crate::env::PROXY_TOKEN).ok().filter(|t| !t.is_empty()).map(Secret::new);
+
+    let listener = tokio::net::TcpListener::bind((args.bind, args.port)).await.map_err(|e| {
+        CommandError::failure(format!(
+            "error: cannot listen on {}:{}: {e}\n  help: pick another --port (0 picks a free one)",
+            args.bind, args.port
+        ))
+    })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CommandError::failure(format!("error: cannot read the listening address: {e}")))?;
+    // Clients on this machine reach an unspecified bind address through loopback.
+    let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
+    let host = if host.contains(':') { format!("[{host}]") } else { host };
+    let root = format!("http://{host}:{}", addr.port());
+    if !addr.ip().is_loopback() {
+        tracing::warn!("listening on {addr}: the proxy is reachable from the network, not only from this machine");
+    }
+
+    let context = args.runner.context();
+    let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit));
+    let proxy = Arc::new(Proxy { gate: gate.clone(), root, token });
+    let files = write_client_files(&args.out, &proxy)?;
+    announce(&proxy, &files);
+    if let Some(ready) = &args.ready_file {
+        let doc = serde_json::json!({
+            "pid": std::process::id(),
+            "port": addr.port(),
+            "url": proxy.root,
+            "npm": proxy.npm_url(),
+            "pypi": proxy.pypi_url(),
+            "maven": proxy.maven_url(),
+            "maven_settings": files.0,
+            "gradle_init": files.1,
+        });
+        crate::cache::write_atomic(ready, format!("{doc:#}\n").as_bytes()).map_err(|e| {
+            CommandError::failure(format!("error: cannot write the ready file {}: {e}", ready.display()))
+        })?;
+    }
+
+    let served = server::run(listener, proxy.clone(), shutdown_signal()).await;
+    if let Some(ready) = &args.ready_file {
+        let _ = std::fs::remove_file(ready);
+    }
+    let head = gate.close_audit();
+    if let Err(e) = served {
+        return Err(CommandError::failure(format!("error: the proxy stopped: {e}")));
+    }
+    let records = gate.fetched();
+    let config = &gate.config;
+    let run = RunInfo {
+        tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
+        mode: "serve".into(),
+        started_at: started.format(&Rfc3339).unwrap_or_default(),
+        now: fixed_now.unwrap_or_else(OffsetDateTime::now_utc).format(&Rfc3339).unwrap_or_default(),
+        config: config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
+        lockfiles: Vec::new(),
+        chains: super::check::chain_entries(config, &args.project),
+        policy: Policy::load(&config.policy, &config.base_dir).map(|p| p.sources).unwrap_or_default(),
+        context,
+    };
+    let project = report::project_info(&args.project);
+    report::write_report_files(&args.out, &run, &records, &project, false)
+        .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
+    let Some(head) = head else {
+        return Err(CommandError::failure(format!(
+            "error: the audit log {} could not be written completely; the proxy refused requests after that",
+            log_path.display()
+        )));
+    };
+    report::vsa::write_signed(&args.out, &run, &records, &project, &head)
+        .map_err(|e| CommandError::failure(format!("error: cannot sign the report: {e}")))?;
+    let counts = report::Counts::of(&records);
+    eprintln!(
+        "depgate serve: stopped; {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}",
+        counts.total,
+        counts.allow,
+        counts.warn,
+        counts.quarantine,
+        counts.deny,
+        counts.error,
+        args.out.display()
+    );
+    Ok(ExitStatus::Allowed)
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); stop with Ctrl-C");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    eprintln!("depgate serve: stopping: finishing requests in flight, then writing the report");
+}
+
+/// A Maven settings.xml with the proxy as mirror of everything, and a Gradle init script
+/// that replaces every project's and buildscript's repositories with the proxy.
+fn write_client_files(out: &Path, proxy: &Proxy) -> Result<(PathBuf, PathBuf), CommandError> {
+    let url = proxy.maven_url();
+    let auth = proxy.token.is_some();
+    let server = if auth {
+        "  <servers>\n    <server>\n      <id>depgate</id>\n      <username>depgate</username>\n      <password>${env.DEPGATE_PROXY_TOKEN}</password>\n    </server>\n  </servers>\n"
+    } else {
+        ""
+    };
+    let settings = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Written by depgate serve: every repository through the proxy. -->\n<settings xmlns=\"http://maven.apache.org/SETTINGS/1.0.0\">\n{server}  <mirrors>\n    <mirror>\n      <id>depgate</id>\n      <mirrorOf>*</mirrorOf>\n      <url>{url}</url>\n    </mirror>\n  </mirrors>\n</settings>\n"
+    );
+    let credentials = if auth {
+        "\n            credentials { username = 'depgate'; password = System.getenv('DEPGATE_PROXY_TOKEN') }"
+    } else {
+        ""
+    };
+    let init = format!(
+        r"// Written by depgate serve: every repository of every project (and of its build
+// script) is replaced by the proxy, which walks the configured chain and applies policy.
+def depgateUrl = '{url}'
+def depgateRepos = {{ handler ->
+    handler.all {{ repo ->
+        if (!(repo instanceof MavenArtifactRepository) || repo.url.toString() != depgateUrl) {{
+            handler.remove(repo)
+        }}
+    }}
+    handler.maven {{
+        name = 'depgate'
+        url = depgateUrl{credentials}
+    }}
+}}
+allprojects {{
+    depgateRepos(buildscript.repositories)
+    depgateRepos(repositories)
+}}
+"
+    );
+    let settings_path = out.join(MAVEN_SETTINGS);
+    let init_path = out.join(GRADLE_INIT);
+    for (p, text) in [(&settings_path, settings), (&init_path, init)] {
+        crate::cache::write_atomic(p, text.as_bytes())
+            .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", p.display())))?;
+    }
+    Ok((settings_path, init_path))
+}
+
+/// How each client uses the proxy, on stdout.
+fn announce(proxy: &Proxy, (settings, init): &(PathBuf, PathBuf)) {
+    let mut out = std::io::stdout().lock();
+    let _ =
+        writeln!(out, "depgate serve: listening on {} (SIGTERM or Ctrl-C stops it and writes the report)", proxy.root);
+    let _ = writeln!(out, "  npm, pnpm, yarn:  npm_config_registry={}", proxy.npm_url());
+    let _ = writeln!(out, "  pip, uv:          PIP_INDEX_URL={}  UV_INDEX_URL={}", proxy.pypi_url(), proxy.pypi_url());
+    let _ = writeln!(
+        out,
+        "  Maven:            mvn -s {} …   (mirror of everything: {})",
+        settings.display(),
+        proxy.maven_url()
+    );
+    let _ = writeln!(out, "  Gradle:           gradle --init-script {} …", init.display());
+    if proxy.token.is_some() {
+        let host = proxy.npm_url().trim_start_matches("http:").to_string();
+        let _ = writeln!(
+            out,
+            "  A token is required: npm `{host}:_authToken=${{DEPGATE_PROXY_TOKEN}}` in .npmrc; pip http://depgate:TOKEN@…; Maven and Gradle read DEPGATE_PROXY_TOKEN"
+        );
+    }
+    let _ = out.flush();
+}

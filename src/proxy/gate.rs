@@ -1,0 +1,357 @@
+//! The proxy's pipeline at fetch time: listings decided per name, artifacts decided
+//! (fetched, checked, verified, policy) once per file and served from the
+//! content-addressed cache, one audit record per request.
+//!
+//! Both caches are single-flight: concurrent requests for the same name or file share one
+//! walk and one download. Nothing here speaks HTTP to clients; `npm`, `pypi` and `maven`
+//! turn requests into calls on [`Gate`] and its answers into responses.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+use tokio::sync::OnceCell;
+
+use crate::attest::Trust;
+use crate::config::Config;
+use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
+use crate::engine::{self, Decision, Listing, Options, Record};
+use crate::policy::Policy;
+use crate::report::audit::{AuditLog, Entry, RunnerContext};
+use crate::upstream::{Memo, Registry, Upstreams};
+
+/// How long a listing (and the upstream document under it) is reused.
+pub const LISTING_TTL: Duration = Duration::from_secs(300);
+
+/// Names kept in the listing cache before expired ones are swept.
+const SWEEP_AT: usize = 20_000;
+
+/// Which file of which version a client asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileRequest {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    /// The file name (`PyPI`, Maven); `None` for npm's one tarball.
+    pub file: Option<String>,
+    pub classifier: Option<String>,
+    pub extension: Option<String>,
+}
+
+/// The decision about one file, with where its bytes are when it may be served.
+#[derive(Debug)]
+pub struct Decided {
+    pub record: Record,
+    /// sha512 (hex) of the checked bytes in the artifact store; `None` when nothing was
+    /// fetched (not found, refused before download, upstream failure).
+    pub sha512: Option<String>,
+}
+
+impl Decided {
+    /// Whether the file may be served: allowed or warned, and its bytes are in the store.
+    pub fn servable(&self) -> bool {
+        matches!(self.record.decision, Decision::Allow | Decision::Warn) && self.sha512.is_some()
+    }
+
+    /// The version exists at the owner (else the answer is 404, not a refusal).
+    pub fn found(&self) -> bool {
+        self.record.resolution.as_ref().is_some_and(|r| {
+            r.status == engine::ResolutionStatus::Owned && r.version_found && (r.url.is_some() || r.file.is_some())
+        })
+    }
+}
+
+type ListingCell = Arc<OnceCell<Arc<Listing>>>;
+type DecidedCell = Arc<OnceCell<Arc<Decided>>>;
+
+/// Everything a request needs: configuration, the registry, trust, policy, the caches and
+/// the audit log. Shared by every request (`Arc<Gate>`).
+pub struct Gate {
+    pub config: Config,
+    registry: Memo<Upstreams>,
+    trust: Trust,
+    policy: Policy,
+    /// `--current-time`: decide as of this fixed time (tests); else the clock.
+    fixed_now: Option<OffsetDateTime>,
+    pub context: RunnerContext,
+    listings: Mutex<HashMap<(Ecosystem, String), (Instant, ListingCell)>>,
+    decided: Mutex<HashMap<FileRequest, DecidedCell>>,
+    audit: AuditSink,
+    /// The latest record of every file served or refused, for the report at shutdown.
+    fetched: Mutex<BTreeMap<(String, String), Record>>,
+}
+
+impl Gate {
+    pub fn new(
+        config: Config,
+        upstreams: Upstreams,
+        trust: Trust,
+        policy: Policy,
+        fixed_now: Option<OffsetDateTime>,
+        context: RunnerContext,
+        audit: AuditLog,
+    ) -> Self {
+        Self {
+            config,
+            registry: Memo::new(upstreams, LISTING_TTL),
+            trust,
+            policy,
+            fixed_now,
+            context,
+            listings: Mutex::new(HashMap::new()),
+            decided: Mutex::new(HashMap::new()),
+            audit: AuditSink::start(audit),
+            fetched: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options {
+            now: self.fixed_now.unwrap_or_else(OffsetDateTime::now_utc),
+            download: true,
+            concurrency: 8,
+            mode: "serve",
+            repository: self.context.repository.clone(),
+            event: self.context.event.clone(),
+            baseline: None,
+            full_documents: true,
+        }
+    }
+
+    /// The decision time as RFC 3339.
+    fn now_text(&self) -> String {
+        engine::rfc3339(self.fixed_now.unwrap_or_else(OffsetDateTime::now_utc))
+    }
+
+    /// The listing of `name`: owner, index and a decision per version. Reused for
+    /// [`LISTING_TTL`]; concurrent callers share one walk.
+    pub async fn listing(&self, ecosystem: Ecosystem, name: &str) -> Arc<Listing> {
+        let key = (ecosystem, listing_key(ecosystem, name));
+        let cell = {
+            let mut map = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
+            let now = Instant::now();
+            let fresh = map.get(&key).filter(|(at, cell)| {
+                now.duration_since(*at) < LISTING_TTL && !cell.get().is_some_and(|l| l.failure().is_some())
+            });
+            if let Some((_, cell)) = fresh {
+                cell.clone()
+            } else {
+                if map.len() >= SWEEP_AT {
+                    map.retain(|_, (at, _)| now.duration_since(*at) < LISTING_TTL);
+                }
+                let cell: ListingCell = Arc::new(OnceCell::new());
+                map.insert(key, (now, cell.clone()));
+                cell
+            }
+        };
+        cell.get_or_init(|| async {
+            let opts = self.options();
+            Arc::new(engine::list_versions(&self.config, &self.registry, &self.policy, ecosystem, name, &opts).await)
+        })
+        .await
+        .clone()
+    }
+
+    /// Decide one file: walk, fetch into the store, check digests, verify, policy. Once
+    /// per file for the life of the proxy; concurrent callers share the work. Writes the
+    /// audit record of this request (`hit` when the decision was already there).
+    pub async fn file(&self, req: &FileRequest) -> Arc<Decided> {
+        let cell = {
+            let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
+            // A failure to reach an upstream is not kept: the next request tries again.
+            if map.get(req).is_some_and(|c| c.get().is_some_and(|d| d.record.decision == Decision::Error)) {
+                map.remove(req);
+            }
+            map.entry(req.clone()).or_default().clone()
+        };
+        let mut first = false;
+        let decided = cell
+            .get_or_init(|| {
+                first = true;
+                self.decide_file(req)
+            })
+            .await
+            .clone();
+        let cache =
+            if first { decided.record.resolution.as_ref().and_then(|r| r.cache).unwrap_or("miss") } else { "hit" };
+        self.record(&decided.record, Some(cache));
+        decided
+    }
+
+    async fn decide_file(&self, req: &FileRequest) -> Arc<Decided> {
+        let mut c = Coordinate::new(req.ecosystem, req.name.clone(), req.version.clone(), Path::new(""), 0);
+        c.classifier.clone_from(&req.classifier);
+        c.extension.clone_from(&req.extension);
+        if let Some(f) = &req.file {
+            c.files = vec![LockedFile { name: Some(f.clone()), url: None, hashes: BTreeMap::new() }];
+        }
+        let opts = self.options();
+        let mut records =
+            engine::run(&self.config, &self.registry, &self.trust, &self.policy, std::slice::from_ref(&c), &opts).await;
+        let Some(record) = records.pop() else {
+            // `run` returns one record per coordinate; without one there is nothing to serve.
+            let record = Record {
+                package: engine::PackageInfo::from_coordinate(&c),
+                resolution: None,
+                verification: engine::Verification::unverifiable(),
+                license: None,
+                decision: Decision::Error,
+                findings: Vec::new(),
+            };
+            return Arc::new(Decided { record, sha512: None });
+        };
+        let sha512 = record
+            .resolution
+            .as_ref()
+            .filter(|r| r.cache.is_some() && r.artifact_integrity != engine::IntegrityCheck::Mismatch)
+            .and_then(|r| r.digests.get("sha512").cloned());
+        Arc::new(Decided { record, sha512 })
+    }
+
+    /// The checked bytes of a servable file.
+    pub fn bytes(&self, decided: &Decided) -> Option<Vec<u8>> {
+        let h = decided.sha512.as_ref()?;
+        self.registry.inner().artifacts().get(h)
+    }
+
+    /// Evidence an upstream keeps beside a file (a Maven `.sigstore.json` or `.asc`),
+    /// passed through from the file's owner.
+    pub async fn sidecar(&self, decided: &Decided, url: &str) -> Option<Vec<u8>> {
+        let r = decided.record.resolution.as_ref()?;
+        let owner = self.config.upstreams.get(r.upstream.as_deref()?)?;
+        let req = crate::upstream::EvidenceRequest {
+            ecosystem: decided.record.package.ecosystem,
+            name: &decided.record.package.name,
+            version: &decided.record.package.version,
+            file: r.file.as_deref(),
+            url: Some(url),
+        };
+        match self.registry.evidence(owner, &req).await {
+            crate::upstream::Lookup::Found((bytes, _)) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// A file the owner at chain position `owner` keeps beside a listed one (a `PyPI`
+    /// `.metadata` or `.provenance`), passed through unchanged.
+    pub async fn passthrough(
+        &self,
+        ecosystem: Ecosystem,
+        owner: usize,
+        name: &str,
+        version: &str,
+        file: &str,
+        url: &str,
+    ) -> Option<Vec<u8>> {
+        let chain = self.config.chain(ecosystem);
+        let upstream = chain.get(owner)?;
+        let req = crate::upstream::EvidenceRequest { ecosystem, name, version, file: Some(file), url: Some(url) };
+        match self.registry.evidence(upstream, &req).await {
+            crate::upstream::Lookup::Found((bytes, _)) => Some(bytes),
+            _ => None,
+        }
+    }
+
+    /// The owner's URL of a decided file (unredacted), for sidecars beside it.
+    pub async fn owner_url(&self, decided: &Decided) -> Option<String> {
+        let rec = &decided.record;
+        let listing = self.listing(rec.package.ecosystem, &rec.package.name).await;
+        let (_, index) = listing.owner()?;
+        let release = index.release(rec.package.ecosystem, &rec.package.version)?;
+        let file = rec.resolution.as_ref()?.file.as_deref();
+        let f = match file {
+            Some(name) => release.files.iter().find(|f| f.filename == name),
+            None => release.files.first(),
+        }?;
+        Some(f.url.clone())
+    }
+
+    /// Append the audit record of one request and remember the record for the report.
+    pub fn record(&self, record: &Record, cache: Option<&str>) {
+        let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
+        entry.cache = cache.map(str::to_string);
+        self.audit.send(entry);
+        let file = record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default();
+        self.fetched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert((record.package.purl.clone(), file), record.clone());
+    }
+
+    /// The audit log can no longer be written: the proxy refuses what it cannot record.
+    pub fn audit_failed(&self) -> bool {
+        self.audit.failed.load(Ordering::SeqCst)
+    }
+
+    /// Every file decided so far (served or refused), in purl order.
+    pub fn fetched(&self) -> Vec<Record> {
+        self.fetched.lock().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
+    }
+
+    /// Flush and close the audit log; returns its head.
+    pub fn close_audit(&self) -> Option<crate::report::audit::ChainHead> {
+        self.audit.close()
+    }
+}
+
+/// The listing cache key: `PyPI` names by their normalized form.
+fn listing_key(ecosystem: Ecosystem, name: &str) -> String {
+    match ecosystem {
+        Ecosystem::Pypi => crate::ecosystem::pypi::normalize_name(name),
+        _ => name.to_string(),
+    }
+}
+
+/// Audit appends off the request path: a writer thread takes every entry queued since its
+/// last write and appends them as one batch (one write, one fsync), so a request never
+/// waits for the disk and every record is durable within one batch.
+struct AuditSink {
+    tx: Mutex<Option<std::sync::mpsc::Sender<Entry>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    log: Arc<AuditLog>,
+    failed: Arc<AtomicBool>,
+}
+
+impl AuditSink {
+    fn start(log: AuditLog) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Entry>();
+        let log = Arc::new(log);
+        let failed = Arc::new(AtomicBool::new(false));
+        let (writer_log, writer_failed) = (log.clone(), failed.clone());
+        let thread = std::thread::Builder::new()
+            .name("depgate-audit".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let mut batch = vec![first];
+                    batch.extend(rx.try_iter());
+                    if let Err(e) = writer_log.append_batch(&batch) {
+                        tracing::error!("cannot append to the audit log: {e}; refusing further requests");
+                        writer_failed.store(true, Ordering::SeqCst);
+                    }
+                }
+            })
+            .ok();
+        if thread.is_none() {
+            failed.store(true, Ordering::SeqCst);
+        }
+        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), log, failed }
+    }
+
+    fn send(&self, entry: Entry) {
+        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
+        if tx.as_ref().is_none_or(|tx| tx.send(entry).is_err()) {
+            self.failed.store(true, Ordering::SeqCst);
+        }
+    }
+
+    fn close(&self) -> Option<crate::report::audit::ChainHead> {
+        drop(self.tx.lock().unwrap_or_else(PoisonError::into_inner).take());
+        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = t.join();
+        }
+        (!self.failed.load(Ordering::SeqCst)).then(|| self.log.head())
+    }
+}

@@ -1,0 +1,350 @@
+//! Requests of each ecosystem turned into [`Gate`] calls, and answers into responses.
+//!
+//! Listings show only versions whose listing decision is `allow` or `warn`; a file is
+//! served only when its own decision (verified, digest-checked) allows it. Refusals are
+//! 403 with a JSON body naming the rules; an upstream that failed is 502 naming it.
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+
+use super::gate::{Decided, FileRequest, Gate};
+use super::server::{Proxy, json_error, respond};
+use super::{maven, npm, pypi};
+use crate::ecosystem::Ecosystem;
+use crate::ecosystem::npm::packument::tarball_file_name;
+use crate::engine::{Decision, Listing, Record};
+
+/// A listing decision that keeps the version visible.
+fn visible(record: &Record) -> bool {
+    matches!(record.decision, Decision::Allow | Decision::Warn)
+}
+
+/// The answer when no upstream could be asked, or none has the name.
+fn unlisted(listing: &Listing, what: &str) -> Response {
+    match listing.failure() {
+        Some(f) => json_error(StatusCode::BAD_GATEWAY, &format!("{what}: {}", f.message)),
+        None => json_error(
+            StatusCode::NOT_FOUND,
+            &format!("{what} is not in any upstream of the chain depgate is configured with"),
+        ),
+    }
+}
+
+/// The answer for a decided file whose bytes are not served: 404, 403 or 502.
+fn refusal(decided: &Decided) -> Response {
+    let rec = &decided.record;
+    let error = rec.resolution.as_ref().and_then(|r| r.error.as_ref());
+    if let Some(e) = error {
+        if e.status == Some(404) {
+            return json_error(StatusCode::NOT_FOUND, &format!("{}: not found", rec.package.purl));
+        }
+        return json_error(StatusCode::BAD_GATEWAY, &format!("{}: {}", rec.package.purl, e.message));
+    }
+    if !decided.found() {
+        return json_error(StatusCode::NOT_FOUND, &format!("{}: not found at its owner", rec.package.purl));
+    }
+    if matches!(rec.decision, Decision::Deny | Decision::Quarantine | Decision::Error) {
+        let findings: Vec<serde_json::Value> = rec
+            .findings
+            .iter()
+            .filter(|f| f.level == rec.decision)
+            .map(|f| serde_json::json!({"rule": f.finding.rule, "message": f.finding.msg, "remedy": f.finding.remedy}))
+            .collect();
+        let rules: Vec<&str> = rec.findings.iter().map(|f| f.finding.rule.as_str()).collect();
+        let message = format!(
+            "depgate: {} is {} by policy ({}){}",
+            rec.package.purl,
+            match rec.decision {
+                Decision::Quarantine => "quarantined",
+                Decision::Error => "undecided (fail closed)",
+                _ => "denied",
+            },
+            rules.join(", "),
+            rec.findings.first().map(|f| format!(": {}", f.finding.msg)).unwrap_or_default()
+        );
+        let status = if rec.decision == Decision::Error { StatusCode::BAD_GATEWAY } else { StatusCode::FORBIDDEN };
+        let body = serde_json::json!({
+            "error": message,
+            "purl": rec.package.purl,
+            "decision": rec.decision.as_str(),
+            "rules": rules,
+            "findings": findings,
+        });
+        return respond(status, "application/json", body.to_string().into_bytes());
+    }
+    json_error(StatusCode::BAD_GATEWAY, &format!("{}: the artifact could not be fetched", rec.package.purl))
+}
+
+/// The bytes of a decided file, or why not.
+fn serve_file(gate: &Gate, decided: &Decided, content_type: &str) -> Response {
+    if !decided.servable() {
+        return refusal(decided);
+    }
+    match gate.bytes(decided) {
+        Some(bytes) => respond(StatusCode::OK, content_type, bytes),
+        None => json_error(
+            StatusCode::BAD_GATEWAY,
+            &format!("{}: the checked bytes are no longer in the cache; ask again", decided.record.package.purl),
+        ),
+    }
+}
+
+// ------------------------------------------------------------------------------- npm
+
+pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
+    let gate = &proxy.gate;
+    match npm::parse_request(rest) {
+        Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
+        Ok(npm::NpmRequest::Ping) => respond(StatusCode::OK, "application/json", b"{}".to_vec()),
+        Ok(npm::NpmRequest::Unsupported) => json_error(
+            StatusCode::NOT_FOUND,
+            "depgate serve answers packument and tarball requests only (no audit, search or publish)",
+        ),
+        Ok(npm::NpmRequest::Packument { name }) => {
+            let listing = gate.listing(Ecosystem::Npm, &name).await;
+            let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
+            let Some(raw) = index.raw.as_deref() else {
+                return json_error(StatusCode::BAD_GATEWAY, &format!("{name}: the upstream document was not kept"));
+            };
+            let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+            let abbreviated = npm::wants_abbreviated(accept);
+            let shown = |v: &str| listing.record(Ecosystem::Npm, v).is_some_and(visible);
+            match npm::rewrite_packument(raw, &name, &shown, &proxy.npm_url(), abbreviated) {
+                Ok(body) => {
+                    let ct = if abbreviated { "application/vnd.npm.install-v1+json" } else { "application/json" };
+                    respond(StatusCode::OK, ct, body)
+                }
+                Err(e) => json_error(StatusCode::BAD_GATEWAY, &format!("{name}: {e}")),
+            }
+        }
+        Ok(npm::NpmRequest::Tarball { name, file }) => {
+            let listing = gate.listing(Ecosystem::Npm, &name).await;
+            let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
+            let Some(version) = index.versions.keys().find(|v| tarball_file_name(&name, v) == file).cloned() else {
+                return json_error(StatusCode::NOT_FOUND, &format!("{name} has no tarball {file}"));
+            };
+            let req =
+                FileRequest { ecosystem: Ecosystem::Npm, name, version, file: None, classifier: None, extension: None };
+            let decided = gate.file(&req).await;
+            serve_file(gate, &decided, "application/octet-stream")
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------ PyPI
+
+/// `simple/` (root), `simple/<project>/` (page), `files/<project>/<filename>` (a file, or
+/// its `.metadata` / `.provenance`).
+pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
+    let gate = &proxy.gate;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if let Some(project) = path.strip_prefix("simple/") {
+        let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        let Some((format, content_type)) = pypi::negotiate(accept) else {
+            return json_error(StatusCode::NOT_ACCEPTABLE, "depgate serves the simple API as PEP 691 JSON or HTML");
+        };
+        if project.is_empty() {
+            return respond(StatusCode::OK, content_type, pypi::render_root(format, &[]));
+        }
+        let name = project.trim_end_matches('/');
+        if name.contains('/')
+            || name.is_empty()
+            || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        {
+            return json_error(StatusCode::NOT_FOUND, &format!("`{name}` is not a project name"));
+        }
+        let normalized = crate::ecosystem::pypi::normalize_name(name);
+        if normalized != name || !project.ends_with('/') {
+            // PEP 503: the normalized URL, with its trailing slash, is the page.
+            let mut r = respond(StatusCode::MOVED_PERMANENTLY, "text/plain", Vec::new());
+            if let Ok(v) = format!("{}{}simple/{normalized}/", proxy.root, super::server::PYPI_PREFIX).parse() {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        let listing = gate.listing(Ecosystem::Pypi, name).await;
+        let Some((_, index)) = listing.owner() else { return unlisted(&listing, name) };
+        let files_base = format!("{}{}files/{normalized}/", proxy.root, super::server::PYPI_PREFIX);
+        let mut versions = Vec::new();
+        let mut listed = Vec::new();
+        for (version, release) in &index.versions {
+            if !listing.record(Ecosystem::Pypi, version).is_some_and(visible) {
+                continue;
+            }
+            versions.push(version.clone());
+            for f in &release.files {
+                let url = format!("{files_base}{}", encode_segment(&f.filename));
+                let provenance_url = f.provenance_url.as_ref().map(|_| format!("{url}.provenance"));
+                listed.push(pypi::ListedFile { file: f, url, provenance_url });
+            }
+        }
+        return respond(StatusCode::OK, content_type, pypi::render_project(format, &index.name, &versions, &listed));
+    }
+    if let Some(rest) = path.strip_prefix("files/") {
+        let Some((project, file)) = rest.split_once('/') else {
+            return json_error(StatusCode::NOT_FOUND, "expected files/<project>/<filename>");
+        };
+        let file = percent_decode(file).unwrap_or_default();
+        if file.is_empty() || file.contains('/') || file.contains('\\') || file.starts_with('.') {
+            return json_error(StatusCode::BAD_REQUEST, "not a file name");
+        }
+        let listing = gate.listing(Ecosystem::Pypi, project).await;
+        let Some((upstream, index)) = listing.owner() else { return unlisted(&listing, project) };
+        let (base, sidecar) = if let Some(b) = file.strip_suffix(".metadata") {
+            (b.to_string(), Some(".metadata"))
+        } else if let Some(b) = file.strip_suffix(".provenance") {
+            (b.to_string(), Some(".provenance"))
+        } else {
+            (file.clone(), None)
+        };
+        let found = index
+            .versions
+            .iter()
+            .find_map(|(v, rel)| rel.files.iter().find(|f| f.filename == base).map(|f| (v.clone(), f.clone())));
+        let Some((version, dist)) = found else {
+            return json_error(StatusCode::NOT_FOUND, &format!("{project} has no file {base}"));
+        };
+        if !listing.record(Ecosystem::Pypi, &version).is_some_and(visible) {
+            let rec = listing.record(Ecosystem::Pypi, &version);
+            return match rec {
+                Some(r) => refusal(&Decided { record: r.clone(), sha512: None }),
+                None => json_error(StatusCode::NOT_FOUND, "not found"),
+            };
+        }
+        return match sidecar {
+            Some(".metadata") => {
+                if dist.core_metadata.is_none() {
+                    return json_error(StatusCode::NOT_FOUND, &format!("{base} has no core metadata file"));
+                }
+                let url = format!("{}.metadata", dist.url);
+                match gate.passthrough(Ecosystem::Pypi, upstream, index.name.as_str(), &version, &base, &url).await {
+                    Some(bytes) => respond(StatusCode::OK, "application/octet-stream", bytes),
+                    None => json_error(StatusCode::NOT_FOUND, &format!("{base}.metadata not found upstream")),
+                }
+            }
+            Some(_) => {
+                let Some(url) = dist.provenance_url.clone() else {
+                    return json_error(StatusCode::NOT_FOUND, &format!("{base} has no provenance"));
+                };
+                match gate.passthrough(Ecosystem::Pypi, upstream, index.name.as_str(), &version, &base, &url).await {
+                    Some(bytes) => respond(StatusCode::OK, "application/vnd.pypi.integrity.v1+json", bytes),
+                    None => json_error(StatusCode::NOT_FOUND, &format!("the provenance of {base} was not found")),
+                }
+            }
+            None => {
+                let req = FileRequest {
+                    ecosystem: Ecosystem::Pypi,
+                    name: index.name.clone(),
+                    version,
+                    file: Some(base),
+                    classifier: None,
+                    extension: None,
+                };
+                let decided = gate.file(&req).await;
+                serve_file(gate, &decided, "application/octet-stream")
+            }
+        };
+    }
+    json_error(StatusCode::NOT_FOUND, "depgate's PyPI index is at simple/")
+}
+
+/// A file name as one URL path segment.
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~+!".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(s.get(i + 1..i + 3)?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.contains('\0'))
+}
+
+// ----------------------------------------------------------------------------- Maven
+
+pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
+    let gate = &proxy.gate;
+    let req = match maven::parse_request(rest.split('?').next().unwrap_or(rest)) {
+        Ok(r) => r,
+        Err(message) => return json_error(StatusCode::NOT_FOUND, &message),
+    };
+    match req {
+        maven::MavenRequest::Metadata { group, artifact, sidecar } => {
+            let name = format!("{group}:{artifact}");
+            let listing = gate.listing(Ecosystem::Maven, &name).await;
+            let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
+            let versions: Vec<String> = index
+                .versions
+                .keys()
+                .filter(|v| listing.record(Ecosystem::Maven, v).is_some_and(visible))
+                .cloned()
+                .collect();
+            if versions.is_empty() && index.versions.is_empty() {
+                return json_error(StatusCode::NOT_FOUND, &format!("{name}: the owner lists no versions"));
+            }
+            let updated = index.versions.values().filter_map(|r| r.published_at.clone()).max();
+            let body = maven::render_metadata(&group, &artifact, &versions, updated.as_deref());
+            match sidecar {
+                None => respond(StatusCode::OK, "application/xml", body),
+                Some(s) => match s.checksum(&body) {
+                    Some(sum) => respond(StatusCode::OK, "text/plain", sum.into_bytes()),
+                    None => json_error(StatusCode::NOT_FOUND, "no such file beside maven-metadata.xml"),
+                },
+            }
+        }
+        maven::MavenRequest::VersionMetadata { .. } => {
+            json_error(StatusCode::NOT_FOUND, "depgate serves releases; SNAPSHOT metadata is not proxied")
+        }
+        maven::MavenRequest::File { group, artifact, version, classifier, extension, filename, sidecar } => {
+            let req = FileRequest {
+                ecosystem: Ecosystem::Maven,
+                name: format!("{group}:{artifact}"),
+                version,
+                file: Some(filename),
+                classifier,
+                extension: Some(extension),
+            };
+            let decided = gate.file(&req).await;
+            match sidecar {
+                None => serve_file(gate, &decided, "application/octet-stream"),
+                Some(s) if matches!(s, maven::Sidecar::Asc | maven::Sidecar::Sigstore) => {
+                    if !decided.servable() {
+                        return refusal(&decided);
+                    }
+                    let Some(url) = gate.owner_url(&decided).await else { return refusal(&decided) };
+                    let url = format!("{url}{}", s.suffix());
+                    match gate.sidecar(&decided, &url).await {
+                        Some(bytes) => respond(StatusCode::OK, "application/octet-stream", bytes),
+                        None => json_error(StatusCode::NOT_FOUND, "the owner has no such signature file"),
+                    }
+                }
+                Some(s) => {
+                    if !decided.servable() {
+                        return refusal(&decided);
+                    }
+                    match gate.bytes(&decided).and_then(|b| s.checksum(&b)) {
+                        Some(sum) => respond(StatusCode::OK, "text/plain", sum.into_bytes()),
+                        None => json_error(StatusCode::NOT_FOUND, "no such checksum"),
+                    }
+                }
+            }
+        }
+    }
+}
