@@ -22,6 +22,7 @@ pub mod mvn_list;
 pub mod pom;
 pub mod resolved;
 pub mod verification;
+pub mod version;
 mod xml;
 
 pub use gradle_lock::parse_gradle_lockfile;
