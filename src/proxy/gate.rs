@@ -134,7 +134,7 @@ impl Gate {
             let mut map = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let fresh = map.get(&key).filter(|(at, cell)| {
-                now.duration_since(*at) < LISTING_TTL && !cell.get().is_some_and(|l| l.failure().is_some())
+                now.duration_since(*at) < LISTING_TTL && cell.get().is_none_or(|l| l.failure().is_none())
             });
             if let Some((_, cell)) = fresh {
                 cell.clone()

@@ -255,7 +255,8 @@ fn encode_segment(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~+!".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            out.push('%');
+            out.push_str(&hex::encode_upper([b]));
         }
     }
     out

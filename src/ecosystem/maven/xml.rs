@@ -3,7 +3,8 @@
 //!
 //! Owns: turning XML text into a tree of elements with their attributes, text and byte
 //! offsets, on top of quick-xml's streaming reader.
-//! Must not: expand anything but the five predefined entities and character references.
+//! Must not: expand anything but the five predefined entities and character references
+//! (any other named entity reads as U+FFFD, as no DTD can define it).
 //! A `<!DOCTYPE …>` is refused outright: none of these formats needs one, and refusing it
 //! closes the door on external entities (XXE) and entity-expansion bombs. Never panics on
 //! malformed input; nesting is bounded so that a hostile document cannot exhaust the stack
@@ -147,7 +148,10 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                         .map(String::from)
                 } else {
                     let name = r.decode().map_err(|e| XmlError::new(at, format!("bad entity reference: {e}")))?;
-                    predefined(&name).map(String::from)
+                    // Old POMs on Maven Central use HTML entities (`&oslash;` in a
+                    // developer's name) that Maven's own lenient parser accepts. With no
+                    // DTD nothing defines them: they read as U+FFFD, never expanded.
+                    Some(predefined(&name).unwrap_or("\u{FFFD}").to_string())
                 };
                 let Some(s) = resolved else {
                     return Err(XmlError::new(at, "an entity reference that is not one of XML's predefined entities"));
@@ -223,7 +227,8 @@ mod tests {
         let bomb =
             "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><a>&lol2;</a>";
         assert!(parse(bomb).unwrap_err().message.contains("DOCTYPE"));
-        assert!(parse("<a>&custom;</a>").is_err());
+        // Undefined entities (HTML's, in old POMs) are not expanded: they read as U+FFFD.
+        assert_eq!(parse("<a>Bj&oslash;rn &custom;</a>").unwrap().text, "Bj\u{FFFD}rn \u{FFFD}");
         assert!(parse("<a x=\"&custom;\"/>").is_err());
         assert!(parse("<a><b></a>").is_err());
         assert!(parse("<a>").is_err());
