@@ -13,10 +13,11 @@ mod support;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support::served::Served;
 
 fn live() -> bool {
     if std::env::var("DEPGATE_LIVE").as_deref() == Ok("1") {
@@ -41,62 +42,13 @@ fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/serve")
 }
 
-struct Served {
-    child: Child,
-    ready: Value,
-    out: PathBuf,
-}
-
-impl Served {
-    fn start(dir: &Path) -> Self {
-        let ready_file = dir.join("ready.json");
-        let out = dir.join("report");
-        let child = Command::new(env!("CARGO_BIN_EXE_depgate"))
-            .args(["serve", "--port", "0", "--config"])
-            .arg(testdata().join("depgate.toml"))
-            .arg("--project")
-            .arg(dir)
-            .arg("--ready-file")
-            .arg(&ready_file)
-            .arg("--out")
-            .arg(&out)
-            .env("DEPGATE_CACHE_DIR", dir.join("cache"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("depgate serve starts");
-        let start = Instant::now();
-        while !ready_file.exists() {
-            assert!(start.elapsed() < Duration::from_secs(30), "no ready file");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let ready = serde_json::from_str(&std::fs::read_to_string(&ready_file).unwrap()).unwrap();
-        Self { child, ready, out }
-    }
-
-    fn url(&self, key: &str) -> String {
-        self.ready[key].as_str().unwrap().to_string()
-    }
-
-    /// SIGTERM, wait; the audit records (checked with `audit verify`).
-    fn stop(self) -> Vec<Value> {
-        let mut me = self;
-        Command::new("kill").args(["-TERM", &me.child.id().to_string()]).status().unwrap();
-        let status = me.child.wait().unwrap();
-        assert!(status.success(), "depgate serve exited with {status}");
-        let log = me.out.join("audit.jsonl");
-        let verify = Command::new(env!("CARGO_BIN_EXE_depgate")).arg("audit").arg("verify").arg(&log).output().unwrap();
-        assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
-        let text = std::fs::read_to_string(&log).unwrap();
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// SIGTERM, a clean exit, a chain that verifies; the audit records.
+fn stop(served: Served) -> Vec<Value> {
+    let log = served.out.join("audit.jsonl");
+    let (code, stderr) = served.stop();
+    assert_eq!(code, 0, "depgate serve exited with {code}: {stderr}");
+    support::served::assert_chain_verifies(&log);
+    support::served::records(&log)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -135,7 +87,7 @@ fn npm_ci_of_332_packages_through_the_proxy() {
     let work = tempfile::tempdir().unwrap();
     let project = work.path().join("app");
     copy_dir(&testdata().join("npm"), &project);
-    let served = Served::start(work.path());
+    let served = Served::start(work.path(), &testdata().join("depgate.toml"), &[]);
     let took = run(
         Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--registry", &served.url("npm"), "--cache"])
@@ -144,7 +96,7 @@ fn npm_ci_of_332_packages_through_the_proxy() {
             .current_dir(&project),
         "npm ci through depgate serve",
     );
-    let records = served.stop();
+    let records = stop(served);
     let lock: Value =
         serde_json::from_str(&std::fs::read_to_string(project.join("package-lock.json")).unwrap()).unwrap();
     // Every package the lockfile installs here (platform-specific optional ones may be
@@ -179,7 +131,7 @@ fn pip_install_of_55_packages_through_the_proxy() {
     let work = tempfile::tempdir().unwrap();
     let venv = work.path().join("venv");
     run(Command::new("python3").args(["-m", "venv"]).arg(&venv), "python3 -m venv");
-    let served = Served::start(work.path());
+    let served = Served::start(work.path(), &testdata().join("depgate.toml"), &[]);
     let took = run(
         Command::new(venv.join("bin/pip"))
             .args([
@@ -194,7 +146,7 @@ fn pip_install_of_55_packages_through_the_proxy() {
             .env("PIP_CONFIG_FILE", "/dev/null"),
         "pip install through depgate serve",
     );
-    let records = served.stop();
+    let records = stop(served);
     let fetched = files_by_ecosystem(&records, "pkg:pypi/");
     assert!(fetched.len() >= 55, "{} files: {fetched:?}", fetched.len());
     support::report(&format!(
@@ -210,7 +162,7 @@ fn mvn_and_gradle_build_through_the_proxy() {
         return;
     }
     let work = tempfile::tempdir().unwrap();
-    let served = Served::start(work.path());
+    let served = Served::start(work.path(), &testdata().join("depgate.toml"), &[]);
     let settings = served.ready["maven_settings"].as_str().unwrap().to_string();
     let init = served.ready["gradle_init"].as_str().unwrap().to_string();
     let mvn_project = work.path().join("mvn");
@@ -237,7 +189,7 @@ fn mvn_and_gradle_build_through_the_proxy() {
         ));
         assert!(g_project.join("build/libs/demo.jar").is_file());
     }
-    let records = served.stop();
+    let records = stop(served);
     let fetched = files_by_ecosystem(&records, "pkg:maven/");
     for want in ["pkg:maven/org.apache.commons/commons-lang3@3.14.0", "pkg:maven/com.google.code.gson/gson@2.10.1"] {
         assert!(fetched.contains(want), "{want} was fetched through the proxy");

@@ -11,12 +11,12 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 use support::fake_npm::FakeNpm;
+use support::served::{Served, assert_chain_verifies, records};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 const OLD: &str = "2025-06-01T00:00:00.000Z";
@@ -33,65 +33,6 @@ fn have(cmd: &str, arg: &str) -> bool {
         support::skipped(&format!("serve: {cmd} is not installed"));
     }
     ok
-}
-
-/// A running `depgate serve`, stopped with SIGTERM on drop if still running.
-struct Served {
-    child: Child,
-    ready: Value,
-    out: PathBuf,
-}
-
-impl Served {
-    fn start(dir: &Path, config: &str) -> Self {
-        let ready_file = dir.join("ready.json");
-        let out = dir.join("report");
-        let child = Command::new(env!("CARGO_BIN_EXE_depgate"))
-            .args(["serve", "--port", "0", "--current-time", NOW, "--config", config])
-            .arg("--project")
-            .arg(dir)
-            .arg("--ready-file")
-            .arg(&ready_file)
-            .arg("--out")
-            .arg(&out)
-            .env("DEPGATE_CACHE_DIR", dir.join("cache"))
-            .env_remove("DEPGATE_CONFIG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("depgate serve starts");
-        let start = Instant::now();
-        while !ready_file.exists() {
-            assert!(start.elapsed() < Duration::from_secs(30), "depgate serve did not write its ready file");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let ready = serde_json::from_str(&std::fs::read_to_string(&ready_file).unwrap()).unwrap();
-        Self { child, ready, out }
-    }
-
-    fn url(&self, key: &str) -> String {
-        self.ready[key].as_str().unwrap().to_string()
-    }
-
-    /// SIGTERM, wait, and return (exit code, stderr).
-    fn stop(mut self) -> (i32, String) {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-        let out = std::mem::replace(&mut self.child, Command::new("true").spawn().unwrap()).wait_with_output().unwrap();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-
-    fn audit(&self) -> Vec<Value> {
-        let text = std::fs::read_to_string(self.out.join("audit.jsonl")).unwrap_or_default();
-        text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// GET with curl: (status, body).
@@ -140,7 +81,7 @@ fn npm_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
     publish(&public, "@scope/tool", "2.0.0", OLD);
     let config = work.path().join("depgate.toml");
     std::fs::write(&config, support::chain_config(&curated.url(), &public.url(), "", "")).unwrap();
-    let served = Served::start(work.path(), config.to_str().unwrap());
+    let served = Served::start(work.path(), &config, &["--current-time", NOW]);
     let registry = served.url("npm");
 
     // The packument npm sees: 1.1.0 gone, latest moved back to 1.0.0, tarballs at the proxy.
@@ -187,8 +128,7 @@ fn npm_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
     let (code, stderr) = served.stop();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("stopped;"), "{stderr}");
-    let log = std::fs::read_to_string(out.join("audit.jsonl")).unwrap();
-    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records = records(&out.join("audit.jsonl"));
     assert!(records.len() >= audit_before_stop);
     // One record per file request: three installed tarballs and the refused one.
     let purls: Vec<&str> = records.iter().map(|r| r["purl"].as_str().unwrap()).collect();
@@ -202,13 +142,7 @@ fn npm_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
         (acme["upstream"].as_str(), acme["decision"].as_str(), acme["mode"].as_str()),
         (Some("curated"), Some("allow"), Some("serve"))
     );
-    let verify = Command::new(env!("CARGO_BIN_EXE_depgate"))
-        .arg("audit")
-        .arg("verify")
-        .arg(out.join("audit.jsonl"))
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert_chain_verifies(&out.join("audit.jsonl"));
     // The report of what was fetched.
     let decisions: Value = serde_json::from_str(&std::fs::read_to_string(out.join("decisions.json")).unwrap()).unwrap();
     assert_eq!(decisions["run"]["mode"], "serve");
@@ -294,7 +228,7 @@ fn pip_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
         support::skipped("serve: python3 cannot make a venv");
         return;
     }
-    let served = Served::start(work.path(), config.to_str().unwrap());
+    let served = Served::start(work.path(), &config, &["--current-time", NOW]);
     let index = served.url("pypi");
 
     // Both page formats, by content negotiation; the young file is not listed.
@@ -342,17 +276,10 @@ fn pip_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
     let out = served.out.clone();
     let (code, stderr) = served.stop();
     assert_eq!(code, 0, "{stderr}");
-    let log = std::fs::read_to_string(out.join("audit.jsonl")).unwrap();
-    let records: Vec<Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let records = records(&out.join("audit.jsonl"));
     let purls: Vec<&str> = records.iter().map(|r| r["purl"].as_str().unwrap()).collect();
     assert!(purls.contains(&"pkg:pypi/fresh-py@1.0") && purls.contains(&"pkg:pypi/acme-lib@1.0"), "{purls:?}");
     let acme = records.iter().find(|r| r["purl"] == "pkg:pypi/acme-lib@1.0").unwrap();
     assert_eq!(acme["upstream"], "curated");
-    let verify = Command::new(env!("CARGO_BIN_EXE_depgate"))
-        .arg("audit")
-        .arg("verify")
-        .arg(out.join("audit.jsonl"))
-        .output()
-        .unwrap();
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+    assert_chain_verifies(&out.join("audit.jsonl"));
 }

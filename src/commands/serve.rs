@@ -103,7 +103,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         config: config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
         lockfiles: Vec::new(),
         chains: super::check::chain_entries(config, &args.project),
-        policy: Policy::load(&config.policy, &config.base_dir).map(|p| p.sources).unwrap_or_default(),
+        policy: gate.policy_sources().to_vec(),
         context,
     };
     let project = report::project_info(&args.project);

@@ -211,6 +211,11 @@ impl Gate {
         Arc::new(Decided { record, sha512 })
     }
 
+    /// Where the policy came from (for the report).
+    pub fn policy_sources(&self) -> &[String] {
+        &self.policy.sources
+    }
+
     /// The checked bytes of a servable file.
     pub fn bytes(&self, decided: &Decided) -> Option<Vec<u8>> {
         let h = decided.sha512.as_ref()?;

@@ -5,6 +5,7 @@
 pub mod fake_npm;
 pub mod fake_repo;
 pub mod sarif;
+pub mod served;
 pub mod server;
 pub mod shared;
 pub mod test_pki;
