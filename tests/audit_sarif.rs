@@ -638,11 +638,25 @@ fn reopening_continues_the_chain_and_refuses_a_broken_head() {
     assert_eq!((r.seq, r.prev.as_str()), (4, head.hash.as_str()));
     assert_eq!(verify_file(&path).unwrap(), 4);
 
-    // A partial last line is reported with its line, not chained onto.
+    // A partial last line (a write a crash cut short, never acknowledged) is never chained
+    // onto: `audit verify` names it, and opening moves its bytes aside, keeping them, and
+    // continues from the last complete record.
     let good = std::fs::read(&path).unwrap();
-    std::fs::write(&path, [&good[..], b"{\"seq\":5,\"ti"].concat()).unwrap();
-    let err = AuditLog::open(&path).unwrap_err();
+    let torn = b"{\"seq\":5,\"ti";
+    std::fs::write(&path, [&good[..], torn].concat()).unwrap();
+    let err = verify_file(&path).unwrap_err();
     assert!(matches!(err, AuditError::Broken { line: 5, problem: Problem::Truncated, .. }), "{err}");
+    let repaired = AuditLog::open(&path).unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), good, "cut back to the last complete line");
+    let aside = dir.path().join(format!("audit.jsonl.torn-{}", good.len()));
+    assert_eq!(std::fs::read(&aside).unwrap(), torn, "the torn bytes are kept beside the log");
+    assert_eq!(repaired.head(), AuditLog::open(&path).unwrap().head());
+    drop(repaired);
+    // A log that is nothing but a torn line starts a new chain.
+    std::fs::write(&path, torn).unwrap();
+    assert_eq!(AuditLog::open(&path).unwrap().head().seq, 0);
+    assert_eq!(std::fs::read(&path).unwrap(), b"");
+    assert_eq!(std::fs::read(dir.path().join("audit.jsonl.torn-0")).unwrap(), torn);
     // A last line edited in place: its own hash no longer matches.
     let text = String::from_utf8(good.clone()).unwrap().replace("\"decision\":\"deny\"", "\"decision\":\"allow\"");
     std::fs::write(&path, text).unwrap();

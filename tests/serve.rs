@@ -12,28 +12,15 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 use support::fake_npm::FakeNpm;
-use support::served::{Served, assert_chain_verifies, records};
+use support::served::{Served, assert_chain_verifies, have, npm_tarball, records, require_tools};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 const OLD: &str = "2025-06-01T00:00:00.000Z";
 const YOUNG: &str = "2025-12-30T00:00:00.000Z";
-
-fn require_tools() -> bool {
-    std::env::var("DEPGATE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
-}
-
-fn have(cmd: &str, arg: &str) -> bool {
-    let ok = Command::new(cmd).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !ok {
-        assert!(!require_tools(), "{cmd} is required under DEPGATE_REQUIRE_TOOLS=1");
-        support::skipped(&format!("serve: {cmd} is not installed"));
-    }
-    ok
-}
 
 /// GET with curl: (status, body).
 fn get(url: &str) -> (u16, String) {
@@ -41,18 +28,6 @@ fn get(url: &str) -> (u16, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, code) = text.rsplit_once('\n').unwrap();
     (code.parse().unwrap(), body.to_string())
-}
-
-/// A real npm tarball (`package/package.json`), made with tar.
-fn npm_tarball(work: &Path, name: &str, version: &str) -> Vec<u8> {
-    let dir = work.join(format!("tgz-{}-{version}", name.replace('/', "_")));
-    std::fs::create_dir_all(dir.join("package")).unwrap();
-    let manifest = serde_json::json!({"name": name, "version": version, "main": "index.js"});
-    std::fs::write(dir.join("package/package.json"), manifest.to_string()).unwrap();
-    std::fs::write(dir.join("package/index.js"), format!("module.exports = '{name}@{version}';\n")).unwrap();
-    let out = Command::new("tar").arg("-czf").arg("-").arg("-C").arg(&dir).arg("package").output().unwrap();
-    assert!(out.status.success());
-    out.stdout
 }
 
 fn installed_version(project: &Path, name: &str) -> Option<String> {

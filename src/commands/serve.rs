@@ -22,6 +22,20 @@ const GRADLE_INIT: &str = "gradle-init.gradle";
 
 pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     let started = OffsetDateTime::now_utc();
+    // A ready file left by a proxy that was killed names a dead port: scripts waiting for
+    // this one must not read it.
+    if let Some(ready) = &args.ready_file {
+        match std::fs::remove_file(ready) {
+            Ok(()) => tracing::warn!("removed a stale ready file {} (a previous proxy did not stop)", ready.display()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(CommandError::failure(format!(
+                    "error: cannot remove the old ready file {}: {e}",
+                    ready.display()
+                )));
+            }
+        }
+    }
     let config = super::load_config(args.config.as_deref(), &args.project)?;
     let fixed_now =
         match &args.current_time {

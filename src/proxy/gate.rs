@@ -26,6 +26,9 @@ use crate::upstream::{Memo, Registry, Upstreams};
 /// How long a listing (and the upstream document under it) is reused.
 pub const LISTING_TTL: Duration = Duration::from_secs(300);
 
+/// Most audit records appended in one write.
+const MAX_BATCH: usize = 1024;
+
 /// Names kept in the listing cache before expired ones are swept.
 const SWEEP_AT: usize = 20_000;
 
@@ -156,9 +159,10 @@ impl Gate {
     }
 
     /// Decide one file: walk, fetch into the store, check digests, verify, policy. Once
-    /// per file for the life of the proxy; concurrent callers share the work. Writes the
-    /// audit record of this request (`hit` when the decision was already there).
-    pub async fn file(&self, req: &FileRequest) -> Arc<Decided> {
+    /// per file for the life of the proxy; concurrent callers share the work. Returns once
+    /// the audit record of this request (`hit` when the decision was already there) is on
+    /// disk, so nothing is answered that a crash could leave unrecorded.
+    pub async fn file(&self, req: &FileRequest) -> Result<Arc<Decided>, Unrecorded> {
         let cell = {
             let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
             // A failure to reach an upstream is not kept: the next request tries again.
@@ -177,8 +181,8 @@ impl Gate {
             .clone();
         let cache =
             if first { decided.record.resolution.as_ref().and_then(|r| r.cache).unwrap_or("miss") } else { "hit" };
-        self.record(&decided.record, Some(cache));
-        decided
+        self.record(&decided.record, Some(cache)).await?;
+        Ok(decided)
     }
 
     async fn decide_file(&self, req: &FileRequest) -> Arc<Decided> {
@@ -274,16 +278,24 @@ impl Gate {
         Some(f.url.clone())
     }
 
-    /// Append the audit record of one request and remember the record for the report.
-    pub fn record(&self, record: &Record, cache: Option<&str>) {
+    /// Append the audit record of one request, wait until it is durable, and remember the
+    /// record for the report.
+    pub async fn record(&self, record: &Record, cache: Option<&str>) -> Result<(), Unrecorded> {
         let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
         entry.cache = cache.map(str::to_string);
-        self.audit.send(entry);
+        let written = match self.audit.send(entry) {
+            Some(ack) => ack.await.unwrap_or(false),
+            None => false,
+        };
+        if !written {
+            return Err(Unrecorded);
+        }
         let file = record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default();
         self.fetched
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert((record.package.purl.clone(), file), record.clone());
+        Ok(())
     }
 
     /// The audit log can no longer be written: the proxy refuses what it cannot record.
@@ -310,11 +322,18 @@ fn listing_key(ecosystem: Ecosystem, name: &str) -> String {
     }
 }
 
-/// Audit appends off the request path: a writer thread takes every entry queued since its
-/// last write and appends them as one batch (one write, one fsync), so a request never
-/// waits for the disk and every record is durable within one batch.
+/// The audit log could not record a request, so it is not answered (503).
+#[derive(Debug, Clone, Copy)]
+pub struct Unrecorded;
+
+/// One queued record and who waits for it to be durable.
+type Pending = (Entry, tokio::sync::oneshot::Sender<bool>);
+
+/// Group commit of audit records: a writer thread takes every entry queued since its last
+/// write and appends them as one batch (one write, one fsync), then tells each waiting
+/// request. Requests wait for the disk together, one fsync per batch, not one each.
 struct AuditSink {
-    tx: Mutex<Option<std::sync::mpsc::Sender<Entry>>>,
+    tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     log: Arc<AuditLog>,
     failed: Arc<AtomicBool>,
@@ -322,7 +341,7 @@ struct AuditSink {
 
 impl AuditSink {
     fn start(log: AuditLog) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Entry>();
+        let (tx, rx) = std::sync::mpsc::channel::<Pending>();
         let log = Arc::new(log);
         let failed = Arc::new(AtomicBool::new(false));
         let (writer_log, writer_failed) = (log.clone(), failed.clone());
@@ -330,11 +349,18 @@ impl AuditSink {
             .name("depgate-audit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let mut batch = vec![first];
-                    batch.extend(rx.try_iter());
-                    if let Err(e) = writer_log.append_batch(&batch) {
-                        tracing::error!("cannot append to the audit log: {e}; refusing further requests");
-                        writer_failed.store(true, Ordering::SeqCst);
+                    let (entries, acks): (Vec<Entry>, Vec<_>) =
+                        std::iter::once(first).chain(rx.try_iter().take(MAX_BATCH - 1)).unzip();
+                    let written = match writer_log.append_batch(&entries) {
+                        Ok(_) => true,
+                        Err(e) => {
+                            tracing::error!("cannot append to the audit log: {e}; refusing further requests");
+                            writer_failed.store(true, Ordering::SeqCst);
+                            false
+                        }
+                    };
+                    for ack in acks {
+                        let _ = ack.send(written);
                     }
                 }
             })
@@ -345,11 +371,16 @@ impl AuditSink {
         Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), log, failed }
     }
 
-    fn send(&self, entry: Entry) {
+    /// Queue a record; the answer says whether it reached the disk. `None` when the
+    /// writer is gone (closed at shutdown, or it could not start).
+    fn send(&self, entry: Entry) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        let (ack, done) = tokio::sync::oneshot::channel();
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        if tx.as_ref().is_none_or(|tx| tx.send(entry).is_err()) {
+        if tx.as_ref().is_none_or(|tx| tx.send((entry, ack)).is_err()) {
             self.failed.store(true, Ordering::SeqCst);
+            return None;
         }
+        Some(done)
     }
 
     fn close(&self) -> Option<crate::report::audit::ChainHead> {

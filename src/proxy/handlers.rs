@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::gate::{Decided, FileRequest, Gate};
-use super::server::{Proxy, json_error, respond};
+use super::server::{Proxy, json_error, respond, unrecorded};
 use super::{maven, npm, pypi};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::npm::packument::tarball_file_name;
@@ -125,7 +125,7 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
             };
             let req =
                 FileRequest { ecosystem: Ecosystem::Npm, name, version, file: None, classifier: None, extension: None };
-            let decided = gate.file(&req).await;
+            let Ok(decided) = gate.file(&req).await else { return unrecorded() };
             serve_file(gate, &decided, "application/octet-stream")
         }
     }
@@ -240,7 +240,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
                     classifier: None,
                     extension: None,
                 };
-                let decided = gate.file(&req).await;
+                let Ok(decided) = gate.file(&req).await else { return unrecorded() };
                 serve_file(gate, &decided, "application/octet-stream")
             }
         };
@@ -322,7 +322,7 @@ pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
                 classifier,
                 extension: Some(extension),
             };
-            let decided = gate.file(&req).await;
+            let Ok(decided) = gate.file(&req).await else { return unrecorded() };
             match sidecar {
                 None => serve_file(gate, &decided, "application/octet-stream"),
                 Some(s) if matches!(s, maven::Sidecar::Asc | maven::Sidecar::Sigstore) => {

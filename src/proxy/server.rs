@@ -74,6 +74,14 @@ pub fn json_error(status: StatusCode, message: &str) -> Response {
     respond(status, "application/json", body.into_bytes())
 }
 
+/// 503: the audit log cannot be written, and nothing is served that was not recorded.
+pub fn unrecorded() -> Response {
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the audit log cannot be written, so depgate serves nothing it could not record; see the proxy's log",
+    )
+}
+
 /// A response with a body and its type.
 pub fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
     let len = body.len();
@@ -97,10 +105,7 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, h
         return r;
     }
     if proxy.gate.audit_failed() {
-        return json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "the audit log cannot be written, so depgate serves nothing it could not record; see the proxy's log",
-        );
+        return unrecorded();
     }
     let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
     if path.len() > MAX_PATH {

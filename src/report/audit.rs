@@ -523,8 +523,12 @@ fn count_lines(file: &mut File) -> io::Result<usize> {
 
 impl AuditLog {
     /// Open (or create) a log for appending and continue its chain from the last record.
-    /// A last line without its newline, or whose hash is wrong, is an error naming it:
-    /// nothing is ever chained onto a broken head.
+    ///
+    /// A last line without its newline is a write a crash cut short (one `write_all` of
+    /// whole lines, then fsync, before any request is answered): its bytes are moved to
+    /// `<log>.torn-<offset>` and the log is cut back to its last complete line, with a
+    /// warning naming both. A complete last line whose hash is wrong is an error naming
+    /// it: nothing is ever chained onto a broken head.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, AuditError> {
         let path = path.as_ref().to_path_buf();
         let io = |action| {
@@ -532,7 +536,14 @@ impl AuditLog {
             move |source| AuditError::Io { action, path, source }
         };
         let mut file = OpenOptions::new().read(true).append(true).create(true).open(&path).map_err(io("open"))?;
-        let len = file.metadata().map_err(io("read"))?.len();
+        let mut len = file.metadata().map_err(io("read"))?.len();
+        if matches!(read_tail(&mut file, len).map_err(io("read"))?, Tail::Unterminated) {
+            file.lock().map_err(io("lock"))?;
+            let cut = set_aside_torn_tail(&mut file, &path);
+            let unlocked = file.unlock().map_err(io("unlock"));
+            len = cut?;
+            unlocked?;
+        }
         let (next_seq, prev) = head_of(&mut file, len).map_err(|e| e.at_path(&path))?;
         Ok(Self { path, state: Mutex::new(State { file, next_seq, prev, len, failed: false }) })
     }
@@ -606,6 +617,51 @@ impl AuditLog {
         s.len += bytes.len() as u64;
         Ok(records)
     }
+}
+
+/// Move an unterminated last line (a torn write) to `<log>.torn-<offset>` and cut the log
+/// back to the end of its last complete line; returns the new length. Holds the caller's
+/// lock; another process may have repaired the log already, so the tail is read again.
+fn set_aside_torn_tail(file: &mut File, path: &Path) -> Result<u64, AuditError> {
+    let io = |action, source| AuditError::Io { action, path: path.to_path_buf(), source };
+    let len = file.metadata().map_err(|e| io("read", e))?.len();
+    if !matches!(read_tail(file, len).map_err(|e| io("read", e))?, Tail::Unterminated) {
+        return Ok(len);
+    }
+    // The torn bytes: from just after the last newline (or the start) to the end.
+    let mut start = len;
+    let mut buf = vec![0u8; 8192];
+    loop {
+        let from = start.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..usize::try_from(start - from).unwrap_or(0)];
+        file.seek(SeekFrom::Start(from)).map_err(|e| io("read", e))?;
+        file.read_exact(chunk).map_err(|e| io("read", e))?;
+        if let Some(p) = chunk.iter().rposition(|&b| b == b'\n') {
+            start = from + p as u64 + 1;
+            break;
+        }
+        start = from;
+        if from == 0 {
+            break;
+        }
+    }
+    let mut torn = Vec::with_capacity(usize::try_from(len - start).unwrap_or(0));
+    file.seek(SeekFrom::Start(start)).map_err(|e| io("read", e))?;
+    Read::take(&mut *file, len - start).read_to_end(&mut torn).map_err(|e| io("read", e))?;
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".torn-{start}"));
+    let aside = PathBuf::from(aside);
+    crate::cache::write_atomic(&aside, &torn)
+        .map_err(|source| AuditError::Io { action: "write", path: aside.clone(), source })?;
+    file.set_len(start).and_then(|()| file.sync_all()).map_err(|e| io("cut", e))?;
+    tracing::warn!(
+        "{}: its last line was cut short by a crash ({} bytes, never acknowledged); moved to {} and the log \
+         continues from its last complete record",
+        path.display(),
+        torn.len(),
+        aside.display()
+    );
+    Ok(start)
 }
 
 /// Where a chain stands: `(next seq, hash of the last record)`.

@@ -27,6 +27,8 @@ impl Served {
         let ready_file = dir.join("ready.json");
         let out = dir.join("report");
         let log = dir.join("serve.log");
+        // A ready file a killed proxy left behind would be read as this one's.
+        let _ = std::fs::remove_file(&ready_file);
         let child = Command::new(env!("CARGO_BIN_EXE_depgate"))
             .args(["serve", "--port", "0", "--config"])
             .arg(config)
@@ -69,6 +71,17 @@ impl Served {
         (status.code().unwrap_or(-1), std::fs::read_to_string(&self.log).unwrap_or_default())
     }
 
+    /// SIGKILL (no shutdown, no report) and wait.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The proxy's stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// Whether the ready file is still there.
     pub fn ready_file_exists(&self) -> bool {
         self.ready_file.exists()
@@ -92,4 +105,32 @@ pub fn records(log: &Path) -> Vec<Value> {
 pub fn assert_chain_verifies(log: &Path) {
     let verify = Command::new(env!("CARGO_BIN_EXE_depgate")).arg("audit").arg("verify").arg(log).output().unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+/// `DEPGATE_REQUIRE_TOOLS=1` (CI): a missing client fails the test instead of skipping it.
+pub fn require_tools() -> bool {
+    std::env::var("DEPGATE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// Whether `cmd arg` runs; if not, a visible SKIPPED line (a failure under
+/// `DEPGATE_REQUIRE_TOOLS=1`).
+pub fn have(cmd: &str, arg: &str) -> bool {
+    let ok = Command::new(cmd).arg(arg).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok {
+        assert!(!require_tools(), "{cmd} is required under DEPGATE_REQUIRE_TOOLS=1");
+        super::skipped(&format!("serve: {cmd} is not installed"));
+    }
+    ok
+}
+
+/// A real npm tarball (`package/package.json`, `index.js`), made with tar under `work`.
+pub fn npm_tarball(work: &Path, name: &str, version: &str) -> Vec<u8> {
+    let dir = work.join(format!("tgz-{}-{version}", name.replace('/', "_")));
+    std::fs::create_dir_all(dir.join("package")).unwrap();
+    let manifest = serde_json::json!({"name": name, "version": version, "main": "index.js"});
+    std::fs::write(dir.join("package/package.json"), manifest.to_string()).unwrap();
+    std::fs::write(dir.join("package/index.js"), format!("module.exports = '{name}@{version}';\n")).unwrap();
+    let out = Command::new("tar").arg("-czf").arg("-").arg("-C").arg(&dir).arg("package").output().unwrap();
+    assert!(out.status.success());
+    out.stdout
 }
