@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
@@ -25,6 +26,13 @@ use crate::upstream::{Memo, Registry, Upstreams};
 
 /// How long a listing (and the upstream document under it) is reused.
 pub const LISTING_TTL: Duration = Duration::from_secs(300);
+
+/// Largest file kept in memory once checked.
+const MEMORY_FILE_MAX: usize = 1 << 20;
+
+/// Memory for checked file bytes, all files together; beyond it files are read from the
+/// store on each request.
+const MEMORY_BUDGET: usize = 32 << 20;
 
 /// Most audit records appended in one write.
 const MAX_BATCH: usize = 1024;
@@ -51,9 +59,17 @@ pub struct Decided {
     /// sha512 (hex) of the checked bytes in the artifact store; `None` when nothing was
     /// fetched (not found, refused before download, upstream failure).
     pub sha512: Option<String>,
+    /// The checked bytes kept in memory after the first read (small files, within
+    /// [`MEMORY_BUDGET`]); others are read from the store and re-checked each time.
+    memory: OnceLock<Bytes>,
 }
 
 impl Decided {
+    /// A refusal decided from a listing, with nothing fetched.
+    pub fn refused(record: Record) -> Self {
+        Self { record, sha512: None, memory: OnceLock::new() }
+    }
+
     /// Whether the file may be served: allowed or warned, and its bytes are in the store.
     pub fn servable(&self) -> bool {
         matches!(self.record.decision, Decision::Allow | Decision::Warn) && self.sha512.is_some()
@@ -69,6 +85,8 @@ impl Decided {
 
 type ListingCell = Arc<OnceCell<Arc<Listing>>>;
 type DecidedCell = Arc<OnceCell<Arc<Decided>>>;
+/// A rendered page and the listing it came from (dropped listings are not kept alive).
+type RenderedPage = (Weak<Listing>, Bytes);
 
 /// Everything a request needs: configuration, the registry, trust, policy, the caches and
 /// the audit log. Shared by every request (`Arc<Gate>`).
@@ -82,6 +100,9 @@ pub struct Gate {
     pub context: RunnerContext,
     listings: Mutex<HashMap<(Ecosystem, String), (Instant, ListingCell)>>,
     decided: Mutex<HashMap<FileRequest, DecidedCell>>,
+    rendered: Mutex<HashMap<(Ecosystem, String, &'static str), RenderedPage>>,
+    /// Bytes of decided files kept in memory, against [`MEMORY_BUDGET`].
+    in_memory: AtomicUsize,
     audit: AuditSink,
     /// The latest record of every file served or refused, for the report at shutdown.
     fetched: Mutex<BTreeMap<(String, String), Record>>,
@@ -106,6 +127,8 @@ impl Gate {
             context,
             listings: Mutex::new(HashMap::new()),
             decided: Mutex::new(HashMap::new()),
+            rendered: Mutex::new(HashMap::new()),
+            in_memory: AtomicUsize::new(0),
             audit: AuditSink::start(audit),
             fetched: Mutex::new(BTreeMap::new()),
         }
@@ -205,14 +228,14 @@ impl Gate {
                 decision: Decision::Error,
                 findings: Vec::new(),
             };
-            return Arc::new(Decided { record, sha512: None });
+            return Arc::new(Decided::refused(record));
         };
         let sha512 = record
             .resolution
             .as_ref()
             .filter(|r| r.cache.is_some() && r.artifact_integrity != engine::IntegrityCheck::Mismatch)
             .and_then(|r| r.digests.get("sha512").cloned());
-        Arc::new(Decided { record, sha512 })
+        Arc::new(Decided { record, sha512, memory: OnceLock::new() })
     }
 
     /// Where the policy came from (for the report).
@@ -220,10 +243,54 @@ impl Gate {
         &self.policy.sources
     }
 
-    /// The checked bytes of a servable file.
-    pub fn bytes(&self, decided: &Decided) -> Option<Vec<u8>> {
+    /// The checked bytes of a servable file: from memory once read, else from the store
+    /// (whose read re-checks the digest).
+    pub fn bytes(&self, decided: &Decided) -> Option<Bytes> {
+        if let Some(b) = decided.memory.get() {
+            return Some(b.clone());
+        }
         let h = decided.sha512.as_ref()?;
-        self.registry.inner().artifacts().get(h)
+        let bytes = Bytes::from(self.registry.inner().artifacts().get(h)?);
+        let len = bytes.len();
+        if len <= MEMORY_FILE_MAX
+            && self
+                .in_memory
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |used| {
+                    (used + len <= MEMORY_BUDGET).then_some(used + len)
+                })
+                .is_ok()
+            && decided.memory.set(bytes.clone()).is_err()
+        {
+            // Another request kept the same bytes first: give the budget back.
+            self.in_memory.fetch_sub(len, Ordering::SeqCst);
+        }
+        Some(bytes)
+    }
+
+    /// A page rendered from `listing` (a rewritten packument, a simple page, a
+    /// `maven-metadata.xml`), rendered once and reused while `listing` is the current one.
+    pub fn rendered<E>(
+        &self,
+        key: (Ecosystem, &str, &'static str),
+        listing: &Arc<Listing>,
+        render: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Bytes, E> {
+        let key = (key.0, key.1.to_string(), key.2);
+        {
+            let map = self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((from, body)) = map.get(&key)
+                && from.upgrade().is_some_and(|l| Arc::ptr_eq(&l, listing))
+            {
+                return Ok(body.clone());
+            }
+        }
+        let body = Bytes::from(render()?);
+        let mut map = self.rendered.lock().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, (from, _)| from.strong_count() > 0);
+        }
+        map.insert(key, (Arc::downgrade(listing), body.clone()));
+        Ok(body)
     }
 
     /// Evidence an upstream keeps beside a file (a Maven `.sigstore.json` or `.asc`),
@@ -290,11 +357,13 @@ impl Gate {
         if !written {
             return Err(Unrecorded);
         }
-        let file = record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default();
-        self.fetched
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert((record.package.purl.clone(), file), record.clone());
+        let key =
+            (record.package.purl.clone(), record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default());
+        let mut fetched = self.fetched.lock().unwrap_or_else(PoisonError::into_inner);
+        // A hit repeats the decision already kept: no copy per request.
+        if cache != Some("hit") || !fetched.contains_key(&key) {
+            fetched.insert(key, record.clone());
+        }
         Ok(())
     }
 

@@ -109,7 +109,11 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
             let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
             let abbreviated = npm::wants_abbreviated(accept);
             let shown = |v: &str| listing.record(Ecosystem::Npm, v).is_some_and(visible);
-            match npm::rewrite_packument(raw, &name, &shown, &proxy.npm_url(), abbreviated) {
+            let variant = if abbreviated { "npm-abbreviated" } else { "npm-full" };
+            let body = gate.rendered((Ecosystem::Npm, &name, variant), &listing, || {
+                npm::rewrite_packument(raw, &name, &shown, &proxy.npm_url(), abbreviated)
+            });
+            match body {
                 Ok(body) => {
                     let ct = if abbreviated { "application/vnd.npm.install-v1+json" } else { "application/json" };
                     respond(StatusCode::OK, ct, body)
@@ -164,21 +168,25 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         }
         let listing = gate.listing(Ecosystem::Pypi, name).await;
         let Some((_, index)) = listing.owner() else { return unlisted(&listing, name) };
-        let files_base = format!("{}{}files/{normalized}/", proxy.root, super::server::PYPI_PREFIX);
-        let mut versions = Vec::new();
-        let mut listed = Vec::new();
-        for (version, release) in &index.versions {
-            if !listing.record(Ecosystem::Pypi, version).is_some_and(visible) {
-                continue;
+        // The content type names the format (JSON, HTML, legacy HTML).
+        let Ok(body) = gate.rendered((Ecosystem::Pypi, name, content_type), &listing, || {
+            let files_base = format!("{}{}files/{normalized}/", proxy.root, super::server::PYPI_PREFIX);
+            let mut versions = Vec::new();
+            let mut listed = Vec::new();
+            for (version, release) in &index.versions {
+                if !listing.record(Ecosystem::Pypi, version).is_some_and(visible) {
+                    continue;
+                }
+                versions.push(version.clone());
+                for f in &release.files {
+                    let url = format!("{files_base}{}", encode_segment(&f.filename));
+                    let provenance_url = f.provenance_url.as_ref().map(|_| format!("{url}.provenance"));
+                    listed.push(pypi::ListedFile { file: f, url, provenance_url });
+                }
             }
-            versions.push(version.clone());
-            for f in &release.files {
-                let url = format!("{files_base}{}", encode_segment(&f.filename));
-                let provenance_url = f.provenance_url.as_ref().map(|_| format!("{url}.provenance"));
-                listed.push(pypi::ListedFile { file: f, url, provenance_url });
-            }
-        }
-        return respond(StatusCode::OK, content_type, pypi::render_project(format, &index.name, &versions, &listed));
+            Ok::<_, std::convert::Infallible>(pypi::render_project(format, &index.name, &versions, &listed))
+        });
+        return respond(StatusCode::OK, content_type, body);
     }
     if let Some(rest) = path.strip_prefix("files/") {
         let Some((project, file)) = rest.split_once('/') else {
@@ -207,7 +215,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         if !listing.record(Ecosystem::Pypi, &version).is_some_and(visible) {
             let rec = listing.record(Ecosystem::Pypi, &version);
             return match rec {
-                Some(r) => refusal(&Decided { record: r.clone(), sha512: None }),
+                Some(r) => refusal(&Decided::refused(r.clone())),
                 None => json_error(StatusCode::NOT_FOUND, "not found"),
             };
         }

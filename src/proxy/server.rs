@@ -83,7 +83,8 @@ pub fn unrecorded() -> Response {
 }
 
 /// A response with a body and its type.
-pub fn respond(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
+pub fn respond(status: StatusCode, content_type: &str, body: impl Into<bytes::Bytes>) -> Response {
+    let body: bytes::Bytes = body.into();
     let len = body.len();
     let mut r = Response::new(Body::from(body));
     *r.status_mut() = status;
