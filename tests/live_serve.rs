@@ -4,6 +4,9 @@
 //! 55 pinned packages into a fresh venv, `mvn package` of a small project (plugins
 //! included), and Debian's Gradle building the same project. Each install must succeed
 //! with cold client caches, and the audit log must hold a record for every file fetched.
+//! Dependency confusion against Central: a curated folder owning the real junit 4.11, and
+//! mvn resolving the range `[4.0,)` (4.13.2 on Central) through the proxy gets 4.11, from
+//! the folder, with no newer junit ever decided.
 //!
 //! Needs the network, so it runs only with `DEPGATE_LIVE=1` (the test script and CI set
 //! it) and says so when skipped; a missing client is a SKIPPED line too (an error under
@@ -199,5 +202,105 @@ fn mvn_and_gradle_build_through_the_proxy() {
         mvn_took.as_secs_f64(),
         gradle_took.map(|d| format!(", gradle build in {:.1} s", d.as_secs_f64())).unwrap_or_default(),
         fetched.len()
+    ));
+}
+
+/// GET a URL (the live registry directly, or the proxy): the body of a 2xx answer.
+fn fetch_live(url: &str) -> Vec<u8> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let resp = reqwest::get(url).await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        assert!(resp.status().is_success(), "GET {url}: {}", resp.status());
+        resp.bytes().await.unwrap().to_vec()
+    })
+}
+
+#[test]
+fn mvn_version_range_resolves_the_curated_junit_never_a_newer_one_from_central() {
+    if !live() || !have("mvn", "--version") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    // The curated folder owns junit:junit at 4.11 only: the real release's POM and jar,
+    // fetched from Central without the proxy, and metadata listing that one version;
+    // Central lists 4.12 and 4.13.x too.
+    let central = "https://repo.maven.apache.org/maven2/";
+    let curated = work.path().join("curated");
+    let owned = curated.join("junit/junit");
+    std::fs::create_dir_all(owned.join("4.11")).unwrap();
+    let upstream = String::from_utf8(fetch_live(&format!("{central}junit/junit/maven-metadata.xml"))).unwrap();
+    assert!(upstream.contains("<version>4.13.2</version>"), "Central no longer lists junit 4.13.2: {upstream}");
+    let jar = fetch_live(&format!("{central}junit/junit/4.11/junit-4.11.jar"));
+    std::fs::write(owned.join("4.11/junit-4.11.jar"), &jar).unwrap();
+    std::fs::write(owned.join("4.11/junit-4.11.pom"), fetch_live(&format!("{central}junit/junit/4.11/junit-4.11.pom")))
+        .unwrap();
+    std::fs::write(
+        owned.join("maven-metadata.xml"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata><groupId>junit</groupId><artifactId>junit</artifactId><versioning><latest>4.11</latest><release>4.11</release><versions><version>4.11</version></versions></versioning></metadata>\n",
+    )
+    .unwrap();
+    let config = work.path().join("depgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[maven]\nchain = [\"curated\", \"central\"]\n\n[upstream.curated]\nkind = \"dir\"\npath = \"{}\"\ntier = \"curated\"\n\n[upstream.central]\nkind = \"maven\"\nurl = \"{central}\"\ntier = \"public-maven\"\n\n# Central sends no Last-Modified here (see testdata/serve/depgate.toml).\n[policy.tiers.public-maven]\nquarantine_days = 0\n",
+            curated.display()
+        ),
+    )
+    .unwrap();
+    let served = Served::start(work.path(), &config, &[]);
+    let settings = served.url("maven_settings");
+    let project = work.path().join("mvn");
+    copy_dir(&testdata().join("jvm-confusion/live-mvn"), &project);
+    std::fs::write(work.path().join("global-settings.xml"), "<settings/>\n").unwrap();
+    let m2 = work.path().join("m2");
+    // `[4.0,)` through the proxy (straight from Central it is 4.13.2).
+    let took = run(
+        Command::new("mvn")
+            .args(["-B", "-s", &settings, "-gs"])
+            .arg(work.path().join("global-settings.xml"))
+            .arg(format!("-Dmaven.repo.local={}", m2.display()))
+            .arg("validate")
+            .current_dir(&project),
+        "mvn validate through depgate serve",
+    );
+    let versions: BTreeSet<String> = std::fs::read_dir(m2.join("junit/junit"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(versions, BTreeSet::from(["4.11".to_string()]), "junit versions in the local repository");
+    assert!(
+        std::fs::read(m2.join("junit/junit/4.11/junit-4.11.jar")).unwrap() == jar,
+        "not the curated junit-4.11.jar"
+    );
+    // hamcrest-core, which junit depends on, is not curated: it comes from Central.
+    assert!(m2.join("org/hamcrest/hamcrest-core/1.3/hamcrest-core-1.3.jar").is_file());
+    // What the proxy's metadata says: the owner's one version, not Central's list.
+    let metadata =
+        String::from_utf8(fetch_live(&format!("{}junit/junit/maven-metadata.xml", served.url("maven")))).unwrap();
+    assert!(metadata.contains("<version>4.11</version>") && !metadata.contains("4.12"), "{metadata}");
+    assert!(!metadata.contains("4.13"), "{metadata}");
+
+    let records = stop(served);
+    let junit: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["purl"].as_str().is_some_and(|p| p.starts_with("pkg:maven/junit/junit@")))
+        .collect();
+    assert!(
+        junit.iter().any(|r| r["purl"] == "pkg:maven/junit/junit@4.11" && r["decision"] == "allow"),
+        "no record of the curated jar: {junit:?}"
+    );
+    for r in &junit {
+        assert_eq!(r["upstream"], "curated", "a junit file decided from another upstream: {r}");
+        assert!(r["purl"].as_str().unwrap().contains("@4.11"), "a junit other than 4.11 was asked for: {r}");
+    }
+    let hamcrest = records.iter().find(|r| r["purl"] == "pkg:maven/org.hamcrest/hamcrest-core@1.3").expect("hamcrest");
+    assert_eq!(hamcrest["upstream"], "central", "{hamcrest}");
+    support::report(&format!(
+        "live serve: mvn resolved junit [4.0,) to the curated 4.11 (Central has 4.13.2) in {:.1} s; {} Maven files audited",
+        took.as_secs_f64(),
+        files_by_ecosystem(&records, "pkg:maven/").len()
     ));
 }
