@@ -40,6 +40,16 @@ step "SBOM validators: cyclonedx-python-lib, spdx-tools (Python venv), @cycloned
 DEPGATE_TOOLS_DIR="$tools" scripts/sbom-validators.sh
 export DEPGATE_REQUIRE_TOOLS=1
 
+# tests/serve_jvm.rs (hermetic) and tests/live_serve.rs build projects through the proxy
+# with Debian's Gradle (4.4.1) and with mvn.
+for tool in gradle mvn; do
+  if ! command -v "$tool" >/dev/null; then
+    pkg=$tool; [ "$tool" = mvn ] && pkg=maven
+    sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$pkg"
+  fi
+done
+
 step "hermetic tests (fake registries on 127.0.0.1)"
 cargo test --locked --all-targets
 
@@ -49,14 +59,6 @@ step "opa-wasm engine (cargo feature opa-wasm)"
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" scripts/test-wasm.sh
 
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
-  # tests/live_serve.rs builds a project with Debian's Gradle (4.4.1) and with mvn.
-  for tool in gradle mvn; do
-    if ! command -v "$tool" >/dev/null; then
-      pkg=$tool; [ "$tool" = mvn ] && pkg=maven
-      sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
-      $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$pkg"
-    fi
-  done
   step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
   DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven --test live_serve -- --nocapture
 else

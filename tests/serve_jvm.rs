@@ -433,8 +433,6 @@ fn maven_protocol_head_checksums_and_refusals() {
 }
 
 #[test]
-#[ignore = "src bug: Gate::owner_url looks the file up in the listing, whose Maven releases carry no files, \
-            so every .sigstore.json (and .asc) is refused with 502 \"the artifact could not be fetched\""]
 fn a_sigstore_bundle_beside_a_jar_passes_through_unchanged() {
     let chain = Chain::new();
     let served = chain.serve();
@@ -454,8 +452,6 @@ fn a_sigstore_bundle_beside_a_jar_passes_through_unchanged() {
 }
 
 #[test]
-#[ignore = "src bug: a Maven listing has a publish time for the newest version only (metadata's lastUpdated), \
-            so under a cooldown every older version is denied publish-time-unknown and left out of maven-metadata.xml"]
 fn gradle_and_mvn_get_the_newest_version_outside_the_cooldown() {
     let chain = Chain::new();
     let served = chain.serve();
@@ -493,8 +489,6 @@ fn gradle_and_mvn_get_the_newest_version_outside_the_cooldown() {
 }
 
 #[test]
-#[ignore = "src bug: a Maven `dir` upstream without maven-metadata.xml owns only the versions it has a POM of; \
-            the listing and other versions fall through to the fallback (src/upstream/maven.rs `index`)"]
 fn a_curated_folder_without_maven_metadata_still_owns_its_names() {
     // Debian's /usr/share/maven-repo and many hand-made folders have no maven-metadata.xml
     // (src/upstream/dir.rs: "maven-metadata.xml and checksum files are optional").

@@ -145,9 +145,14 @@ pub(crate) async fn walk_name<R: Registry>(
         .namespace_owner(ecosystem, &key.1)
         .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
     let p = &config.policy;
-    let needs_full =
-        |i: usize| always_full || (p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier)));
-    let want = |i: usize| Want { full: needs_full(i), artifacts: artifacts.clone() };
+    let cooldown = |i: usize| p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier));
+    // A listing (no artifacts) the proxy serves on: every version's time where the
+    // cooldown applies, so held-back versions are known before any file is asked for.
+    let want = |i: usize| Want {
+        full: always_full || cooldown(i),
+        all_times: always_full && artifacts.is_empty() && cooldown(i),
+        artifacts: artifacts.clone(),
+    };
     let outcome = walk_chain(registry, &chain, ecosystem, bound.as_ref().map(|b| b.1), name, want).await;
     (bound, outcome)
 }

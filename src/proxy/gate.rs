@@ -188,8 +188,10 @@ impl Gate {
     pub async fn file(&self, req: &FileRequest) -> Result<Arc<Decided>, Unrecorded> {
         let cell = {
             let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
-            // A failure to reach an upstream is not kept: the next request tries again.
-            if map.get(req).is_some_and(|c| c.get().is_some_and(|d| d.record.decision == Decision::Error)) {
+            // A failure to reach an upstream, or a file its owner did not have, is not kept:
+            // the next request asks again (through the listing memo, for a while).
+            if map.get(req).is_some_and(|c| c.get().is_some_and(|d| d.record.decision == Decision::Error || !d.found()))
+            {
                 map.remove(req);
             }
             map.entry(req.clone()).or_default().clone()
@@ -334,6 +336,18 @@ impl Gate {
     /// The owner's URL of a decided file (unredacted), for sidecars beside it.
     pub async fn owner_url(&self, decided: &Decided) -> Option<String> {
         let rec = &decided.record;
+        if rec.package.ecosystem == Ecosystem::Maven {
+            // A Maven listing has no files: the owner's layout gives the place.
+            let r = rec.resolution.as_ref()?;
+            let owner = self.config.upstreams.get(r.upstream.as_deref()?)?;
+            let meta = crate::ecosystem::maven::metadata_path(&rec.package.name)?;
+            let dir = meta.rsplit_once('/')?.0;
+            let rel = format!("{dir}/{}/{}", rec.package.version, r.file.as_deref()?);
+            return match &owner.location {
+                crate::config::Location::Url(base) => base.join(&rel).ok().map(String::from),
+                crate::config::Location::Dir(root) => url::Url::from_file_path(root.join(&rel)).ok().map(String::from),
+            };
+        }
         let listing = self.listing(rec.package.ecosystem, &rec.package.name).await;
         let (_, index) = listing.owner()?;
         let release = index.release(rec.package.ecosystem, &rec.package.version)?;

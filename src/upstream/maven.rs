@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use futures::StreamExt as _;
+
 use super::http::invalid;
 use super::source::Source;
 use super::{Lookup, Upstreams, Want};
@@ -61,6 +63,31 @@ pub(super) async fn index(src: &Source<'_>, name: &str, want: &Want) -> Lookup<A
         Lookup::NotFound => {}
         Lookup::Failed(f) => return Lookup::Failed(f),
     }
+    if !listed && let Source::Dir { root } = src {
+        // A folder without metadata (Debian's maven-repo): its version folders list the
+        // name, so a name the folder owns is owned whichever version is asked for.
+        let versions = folder_versions(root, &meta_rel, name).await;
+        listed = !versions.is_empty();
+        for v in versions {
+            index.versions.insert(v, Release::default());
+        }
+    }
+    if want.all_times && !index.versions.is_empty() {
+        let versions: Vec<String> = index.versions.keys().cloned().collect();
+        let times: Vec<(String, Option<String>)> = futures::stream::iter(versions)
+            .map(|v| async move {
+                let t = pom_time(src, name, &v).await;
+                (v, t)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for (v, t) in times {
+            if let (Some(r), Some(t)) = (index.versions.get_mut(&v), t) {
+                r.published_at = Some(t);
+            }
+        }
+    }
     let wanted: BTreeSet<_> = want.artifacts.iter().collect();
     let mut poms: BTreeMap<String, Option<(String, Release)>> = BTreeMap::new();
     for w in wanted {
@@ -103,6 +130,36 @@ pub(super) async fn index(src: &Source<'_>, name: &str, want: &Want) -> Lookup<A
     }
     index.has_times = index.versions.values().any(|r| r.published_at.is_some());
     Lookup::Found(Arc::new(index))
+}
+
+/// When the POM of `name:version` was published (its `Last-Modified`), if the source says.
+/// A POM that cannot be read leaves the time unknown (policy then fails closed).
+async fn pom_time(src: &Source<'_>, name: &str, version: &str) -> Option<String> {
+    let rel = artifact_path(name, version, None, "pom")?;
+    match src.get(&rel, "maven-pom-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
+        Lookup::Found((_, last_modified, _)) => last_modified,
+        Lookup::NotFound | Lookup::Failed(_) => None,
+    }
+}
+
+/// The versions of `name` in a folder that has no `maven-metadata.xml`: the folders beside
+/// where it would be that hold the name's POM for their version.
+async fn folder_versions(root: &std::path::Path, meta_rel: &str, name: &str) -> Vec<String> {
+    let Some(dir) = std::path::Path::new(meta_rel).parent() else { return Vec::new() };
+    let Some(artifact) = name.rsplit(':').next() else { return Vec::new() };
+    let dir = root.join(dir);
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else { return Vec::new() };
+    let mut versions = Vec::new();
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let Some(v) = e.file_name().to_str().map(str::to_string) else { continue };
+        if v.starts_with('.') {
+            continue;
+        }
+        if tokio::fs::metadata(dir.join(&v).join(format!("{artifact}-{v}.pom"))).await.is_ok_and(|m| m.is_file()) {
+            versions.push(v);
+        }
+    }
+    versions
 }
 
 /// The POM of `name:version`: its packaging and what it says about the release.

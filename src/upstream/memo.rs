@@ -13,7 +13,7 @@ use crate::config::Upstream;
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::index::PackageIndex;
 
-type Key = (String, Ecosystem, String, bool, Vec<WantedArtifact>);
+type Key = (String, Ecosystem, String, (bool, bool), Vec<WantedArtifact>);
 type Cell = Arc<OnceCell<Lookup<Arc<PackageIndex>>>>;
 
 /// Entries kept before expired ones are swept (names a build asks for are far fewer).
@@ -63,7 +63,8 @@ impl<R: Registry> Registry for Memo<R> {
         name: &str,
         want: &Want,
     ) -> Lookup<Arc<PackageIndex>> {
-        let key = (upstream.name.clone(), ecosystem, name.to_string(), want.full, want.artifacts.clone());
+        let key =
+            (upstream.name.clone(), ecosystem, name.to_string(), (want.full, want.all_times), want.artifacts.clone());
         let cell = self.cell(key);
         cell.get_or_init(|| self.inner.index(upstream, ecosystem, name, want)).await.clone()
     }

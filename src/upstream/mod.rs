@@ -88,6 +88,9 @@ pub struct Want {
     /// The locked artifacts of this name. A Maven index has no per-version data, so the
     /// POM and checksums of exactly these are fetched into it.
     pub artifacts: Vec<WantedArtifact>,
+    /// The publish time of every listed version, not only the wanted ones (the proxy's
+    /// listings under a cooldown; Maven: each version's POM `Last-Modified`).
+    pub all_times: bool,
 }
 
 /// One locked artifact of a name.
