@@ -651,8 +651,11 @@ fn set_aside_torn_tail(file: &mut File, path: &Path) -> Result<u64, AuditError> 
     let mut aside = path.as_os_str().to_owned();
     aside.push(format!(".torn-{start}"));
     let aside = PathBuf::from(aside);
-    crate::cache::write_atomic(&aside, &torn)
-        .map_err(|source| AuditError::Io { action: "write", path: aside.clone(), source })?;
+    crate::cache::write_atomic(&aside, &torn).map_err(|source| AuditError::Io {
+        action: "write",
+        path: aside.clone(),
+        source,
+    })?;
     file.set_len(start).and_then(|()| file.sync_all()).map_err(|e| io("cut", e))?;
     tracing::warn!(
         "{}: its last line was cut short by a crash ({} bytes, never acknowledged); moved to {} and the log \
