@@ -52,6 +52,9 @@ pub enum Command {
     /// Run a local pull-through proxy for npm, pip, Maven and Gradle: every fetch goes
     /// through the chain, verification and policy; held-back versions are hidden.
     Serve(ServeArgs),
+    /// GitHub Actions: annotations, step summary and outputs, the check run and the sticky
+    /// pull-request comment, from the report folder of `depgate check`.
+    Github(GithubArgs),
 }
 
 #[derive(Debug, Args)]
@@ -506,4 +509,66 @@ pub struct AuditQueryArgs {
     /// A table for people, or the matching records as JSON Lines (pipeable).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct GithubArgs {
+    #[command(subcommand)]
+    pub command: GithubCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GithubCommand {
+    /// Report a finished `depgate check` to GitHub. Exit 1 when a decision is at or above
+    /// --fail-on; a token that may not post (a fork's pull request) only gives a warning.
+    Report(GithubReportArgs),
+}
+
+/// `--fail-on`: the least severe decision that fails the step (`error` counts as `deny`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Deny,
+    Quarantine,
+    Warn,
+    Never,
+}
+
+/// `--comment`: when to post the sticky pull-request comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CommentArg {
+    /// Only when failing (a comment from an earlier failing run is still updated).
+    OnFailure,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct GithubReportArgs {
+    /// The report folder `depgate check` wrote (its --out).
+    #[arg(long, value_name = "DIR", default_value = "depgate-report")]
+    pub report: PathBuf,
+
+    /// Fail (exit 1) when any decision is at or above this one.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Deny)]
+    pub fail_on: FailOnArg,
+
+    /// When to post the sticky pull-request comment (needs `pull-requests: write`).
+    #[arg(long, value_enum, default_value_t = CommentArg::OnFailure)]
+    pub comment: CommentArg,
+
+    /// Post the `depgate` check run with annotations (needs `checks: write`).
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub check_run: bool,
+
+    /// Print annotations as workflow commands on stdout.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub annotations: bool,
+
+    /// Append the markdown summary to `$GITHUB_STEP_SUMMARY`.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub summary: bool,
+
+    /// Write the step outputs to `$GITHUB_OUTPUT`.
+    #[arg(long, value_name = "BOOL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub outputs: bool,
 }

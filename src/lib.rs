@@ -13,6 +13,7 @@ pub mod ecosystem;
 pub mod engine;
 pub mod env;
 pub mod exit;
+pub mod github;
 pub mod lockfiles;
 pub mod policy;
 pub mod proxy;

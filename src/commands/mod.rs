@@ -5,6 +5,7 @@ mod attest;
 mod audit;
 mod check;
 mod demo;
+mod github;
 mod list;
 mod policy;
 mod serve;
@@ -33,6 +34,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Trust(args) => trust::run(&args),
         Command::Audit(args) => audit::run(&args),
         Command::Serve(args) => serve::run(args).await,
+        Command::Github(args) => github::run(args).await,
     }
 }
 
