@@ -337,6 +337,14 @@ fn without_github_the_step_writes_annotations_summary_and_outputs_and_exits_by_f
     let run = github_report(d, &[], &[]);
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("::error file=web/package-lock.json,line=3,title=depgate error%3A upstream-error::"));
+    // On a runner, the token is masked (the runner consumes the command) before anything else;
+    // outside one nothing would consume it, so it is never printed.
+    let env = [("GITHUB_TOKEN", TOKEN.to_string()), ("GITHUB_ACTIONS", "true".to_string())];
+    let run = github_report(d, &["--check-run", "false", "--comment", "never"], &env);
+    assert_eq!(run.stdout.lines().next(), Some(format!("::add-mask::{TOKEN}").as_str()), "{}", run.stdout);
+    assert_eq!(run.stdout.matches(TOKEN).count(), 1);
+    let run = github_report(d, &["--check-run", "false", "--comment", "never"], &env[..1]);
+    assert!(!run.stdout.contains(TOKEN));
     // A missing report is a usage error that says what to do.
     let run = github_report(d, &["--report", "nowhere"], &[]);
     assert_eq!(run.code, 2, "{}", run.stderr);

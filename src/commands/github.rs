@@ -16,7 +16,7 @@ use crate::cli::{CommentArg, FailOnArg, GithubArgs, GithubCommand, GithubReportA
 use crate::exit::{CommandError, ExitStatus};
 use crate::github::api::{Api, ApiError, DEFAULT_API_URL, DEFAULT_MAX_WAIT};
 use crate::github::markdown::{self, COMMENT_MARKER, Context};
-use crate::github::publish::{self, CommentMode, Repo, Target};
+use crate::github::publish::{self, CommentAction, CommentMode, Repo, Target};
 use crate::github::{FailOn, Outcome, Report, env, runner, workspace_path};
 
 pub async fn run(args: GithubArgs) -> Result<ExitStatus, CommandError> {
@@ -209,10 +209,11 @@ async fn publish_to_github(
                 publish::check_run_requests(sha, outcome, &summary, &annotations, ctx.run_url.as_deref());
             match publish::post_check_run(&api, &repo, &create, &updates).await {
                 Ok(posted) => eprintln!(
-                    "depgate: check run {} posted on {sha} with {} annotations in {} requests{}",
+                    "depgate: check run {} posted on {sha} with {} annotations in {} request{}{}",
                     posted.id,
                     annotations.len(),
                     posted.requests,
+                    if posted.requests == 1 { "" } else { "s" },
                     posted.html_url.map(|u| format!(": {u}")).unwrap_or_default()
                 ),
                 Err(e) => problems.push(problem(&format!("post the check run on {sha}"), &e)),
@@ -235,9 +236,15 @@ async fn publish_to_github(
                     let body = markdown::render(&head, &report.entries, outcome, ctx, publish::COMMENT_LIMIT);
                     match publish::write_comment(&api, &repo, pr, action, &body).await {
                         Ok(url) => {
-                            if let Some(url) = url {
-                                eprintln!("depgate: pull-request comment {action:?}: {url}");
-                            }
+                            let done = match action {
+                                CommentAction::Create => "created",
+                                CommentAction::Update(_) => "updated",
+                                CommentAction::Skip => "not needed (passing, and no earlier comment)",
+                            };
+                            eprintln!(
+                                "depgate: pull-request comment {done}{}",
+                                url.map(|u| format!(": {u}")).unwrap_or_default()
+                            );
                         }
                         Err(e) => problems.push(problem(&format!("write the comment on pull request #{pr}"), &e)),
                     }
