@@ -356,6 +356,7 @@ fn act(tools: &Path, repo: &Repo, workflow: &str, vars: &[(&str, &str)]) -> ActR
 
     let mut cmd = tool(tools, "act");
     cmd.current_dir(repo.path())
+        .env("ACT_DISABLE_VERSION_CHECK", "1")
         .args(["pull_request", "-e"])
         .arg(&event)
         .args(["-P", "ubuntu-latest=-self-hosted", "-W"])
@@ -482,6 +483,16 @@ fn act_baseline_gates_only_what_the_pull_request_changes() {
     assert!(run.log.contains(&format!("depgate check of the base commit {}", repo.base)), "{}", run.log);
     assert!(run.log.contains("all 3 findings at or above deny were already on the base commit"), "{}", run.log);
     assert!(run.log.contains("Summary - ### depgate baseline"), "{}", run.log);
+
+    // A base commit the clone lacks and cannot fetch (no remote here): a warning, and
+    // every package is gated (fail closed).
+    let mut repo = Repo::new("gate.yml", |_| {});
+    repo.base = "0123456789abcdef0123456789abcdef01234567".to_string();
+    let run = act(tools, &repo, "gate.yml", &vars);
+    assert_ne!(run.code, 0, "{}", run.log);
+    assert_eq!(run.output("failed"), "true");
+    assert_eq!(run.output("baseline"), "");
+    assert!(run.log.contains("could not be fetched: no baseline, every package is gated"), "{}", run.log);
 
     // The base had the npm squat only; the pull request adds the Python and Maven
     // lockfiles with theirs: two new denials fail the job, the old one is marked as such.

@@ -6,6 +6,7 @@
 # quarantined) is the report step's to judge; 2 (usage, config) and 3 (no decision
 # possible) fail here.
 set -euo pipefail
+# Empty arrays are expanded as ${a[@]+"${a[@]}"}: bash 3.2 (macOS) calls "${a[@]}" unbound under set -u.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -23,8 +24,8 @@ rm -rf "$report_dir"
 mkdir -p "$report_dir"
 echo "report-dir=$report_dir" >>"$GITHUB_OUTPUT"
 
-# Gates the base commit's lockfiles in a worktree; prints the base's decisions.json, or
-# nothing (with a warning saying why) when there is none to compare with.
+# Gates the base commit's lockfiles in a worktree; sets baseline_file to the base's
+# decisions.json, or leaves it empty (with a warning saying why) when there is none.
 base_report() {
   local base_sha="" event="${GITHUB_EVENT_NAME:-}"
   case "$event" in
@@ -32,12 +33,12 @@ base_report() {
     *) return 0 ;;
   esac
   if ! command -v jq >/dev/null; then
-    echo "::warning title=depgate::jq is not installed: no baseline, every package is gated" >&2
+    echo "::warning title=depgate::jq is not installed: no baseline, every package is gated"
     return 0
   fi
   base_sha="$(jq -r '.pull_request.base.sha // .merge_group.base_sha // empty' "${GITHUB_EVENT_PATH:?}")"
   if ! [[ "$base_sha" =~ ^[0-9a-f]{40,64}$ ]]; then
-    echo "::warning title=depgate::the $event event names no base commit: no baseline, every package is gated" >&2
+    echo "::warning title=depgate::the $event event names no base commit: no baseline, every package is gated"
     return 0
   fi
   local rel
@@ -46,42 +47,45 @@ base_report() {
     *) rel="/" ;;
   esac
   if [ "$rel" = / ] || ! git -C "$workspace" rev-parse --git-dir >/dev/null 2>&1; then
-    echo "::warning title=depgate::the project is not in a git checkout of the workspace: no baseline, every package is gated" >&2
+    echo "::warning title=depgate::the project is not in a git checkout of the workspace: no baseline, every package is gated"
     return 0
   fi
   if ! git -C "$workspace" cat-file -e "$base_sha^{commit}" 2>/dev/null; then
     local server="${GITHUB_SERVER_URL:-https://github.com}" auth
     auth="$(printf 'x-access-token:%s' "$DG_TOKEN" | base64 | tr -d '\n')"
-    echo "::add-mask::$auth" >&2
-    echo "fetching the base commit $base_sha (check out with fetch-depth: 2 to skip this)" >&2
+    echo "::add-mask::$auth"
+    echo "fetching the base commit $base_sha (check out with fetch-depth: 2 to skip this)"
     # An empty value first drops the header actions/checkout may have stored for the host.
     git -C "$workspace" -c "http.$server/.extraheader=" -c "http.$server/.extraheader=AUTHORIZATION: basic $auth" \
-      fetch --quiet --no-tags --depth=1 origin "$base_sha" >&2 || true
+      fetch --quiet --no-tags --depth=1 origin "$base_sha" || true
   fi
   if ! git -C "$workspace" cat-file -e "$base_sha^{commit}" 2>/dev/null; then
-    echo "::warning title=depgate::the base commit $base_sha is not in the clone and could not be fetched: no baseline, every package is gated" >&2
+    echo "::warning title=depgate::the base commit $base_sha is not in the clone and could not be fetched: no baseline, every package is gated"
     return 0
   fi
   local tree="$DG_STATE_DIR/base-tree" out="$DG_STATE_DIR/base-report" rc=0
   git -C "$workspace" worktree remove --force "$tree" >/dev/null 2>&1 || rm -rf "$tree"
-  git -C "$workspace" worktree add --quiet --detach --force "$tree" "$base_sha" >&2
+  if ! git -C "$workspace" worktree add --quiet --detach --force "$tree" "$base_sha"; then
+    echo "::warning title=depgate::cannot check out the base commit $base_sha: no baseline, every package is gated"
+    return 0
+  fi
   if [ ! -d "$tree/$rel" ]; then
-    echo "::notice title=depgate::${rel:-.} is new in this pull request: every package is gated" >&2
+    echo "::notice title=depgate::${rel:-.} is new in this pull request: every package is gated"
   else
     local base_config=()
     if [ -n "$DG_CONFIG" ]; then
       # The base's own configuration where it has one, so the comparison is base against head.
       local crel="${config#"$workspace"/}"
-      if [ "$crel" != "$config" ] && [ -f "$tree/$crel" ]; then base_config=(--config "$tree/$crel"); else base_config=("${config_args[@]}"); fi
+      if [ "$crel" != "$config" ] && [ -f "$tree/$crel" ]; then base_config=(--config "$tree/$crel"); else base_config=(${config_args[@]+"${config_args[@]}"}); fi
     fi
     rm -rf "$out"
-    echo "::group::depgate check of the base commit $base_sha" >&2
-    (cd "$tree" && "$DEPGATE" check "${base_config[@]}" --out "$out" --sha "$base_sha" "${rel:-.}") >&2 || rc=$?
-    echo "::endgroup::" >&2
+    echo "::group::depgate check of the base commit $base_sha"
+    (cd "$tree" && "$DEPGATE" check ${base_config[@]+"${base_config[@]}"} --out "$out" --sha "$base_sha" "${rel:-.}") || rc=$?
+    echo "::endgroup::"
     if [ "$rc" -le 1 ] && [ -s "$out/decisions.json" ]; then
-      printf '%s\n' "$out/decisions.json"
+      baseline_file="$out/decisions.json"
     else
-      echo "::warning title=depgate::gating the base commit $base_sha failed (exit $rc): no baseline, every package is gated" >&2
+      echo "::warning title=depgate::gating the base commit $base_sha failed (exit $rc): no baseline, every package is gated"
     fi
   fi
   git -C "$workspace" worktree remove --force "$tree" >/dev/null 2>&1 || rm -rf "$tree"
@@ -92,7 +96,7 @@ baseline_args=()
 case "$DG_BASELINE" in
   none) ;;
   auto)
-    baseline_file="$(base_report)"
+    base_report
     # A committed depgate.trust.json is the project's chosen trust state: depgate check reads it.
     if [ -n "$baseline_file" ] && [ ! -f "$project/depgate.trust.json" ]; then
       baseline_args=(--baseline "$baseline_file")
@@ -112,7 +116,7 @@ echo "baseline=$baseline_file" >>"$GITHUB_OUTPUT"
 rc=0
 # Run from the workspace with the path as given: the report names lockfiles relative to the
 # workspace, as annotations need.
-(cd "$workspace" && "$DEPGATE" check "${config_args[@]}" "${baseline_args[@]}" --out "$report_dir" "$DG_PATH") || rc=$?
+(cd "$workspace" && "$DEPGATE" check ${config_args[@]+"${config_args[@]}"} ${baseline_args[@]+"${baseline_args[@]}"} --out "$report_dir" "$DG_PATH") || rc=$?
 case "$rc" in
   0 | 1) ;;
   2) fail "depgate check exited 2: a usage or configuration error (see above)" 2 ;;

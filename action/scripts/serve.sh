@@ -10,6 +10,7 @@
 # init script (both written by depgate serve into the report folder) are passed explicitly.
 # `mode: stop` ends it; the pid, executable and report folder are kept in the state folder.
 set -euo pipefail
+# Empty arrays are expanded as ${a[@]+"${a[@]}"}: bash 3.2 (macOS) calls "${a[@]}" unbound under set -u.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
@@ -38,8 +39,8 @@ printf '%s\n' "$DEPGATE" >"$state/serve.bin"
 # where setsid exists (Linux); the runner still ends it with the job's other processes.
 detach=()
 command -v setsid >/dev/null && detach=(setsid)
-(cd "$workspace" && exec "${detach[@]}" bash "$(dirname "$0")/serve-run.sh" "$state/serve.rc" "$state/serve.log" \
-  "$DEPGATE" serve "${config_args[@]}" --project "$project" --port 0 --bind 127.0.0.1 \
+(cd "$workspace" && exec ${detach[@]+"${detach[@]}"} bash "$(dirname "$0")/serve-run.sh" "$state/serve.rc" "$state/serve.log" \
+  "$DEPGATE" serve ${config_args[@]+"${config_args[@]}"} --project "$project" --port 0 --bind 127.0.0.1 \
   --ready-file "$state/serve.ready.json" --out "$report_dir") &
 
 for _ in $(seq 1 600); do
