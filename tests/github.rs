@@ -359,6 +359,9 @@ fn double() -> Option<&'static Tools> {
 #[test]
 fn the_double_rejects_what_github_rejects() {
     let Some(tools) = double() else { return };
+    if !support::served::have("curl", "--version") {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let mock = Prism::mock(tools, dir.path());
     let post = |body: &Value| -> u16 {
@@ -426,6 +429,19 @@ fn check_run_with_120_annotations_is_created_with_50_then_patched_in_batches() {
     assert_eq!((annotations[0]["start_line"].as_u64(), annotations[0]["end_line"].as_u64()), (Some(10), Some(10)));
     assert_no_token(&run, d);
     support::report(&format!("github: check run with 120 annotations posted in {:.2}s", run.secs));
+
+    // A push: the check run goes on the pushed commit (`after`), and there is no comment.
+    let push = prism::push_payload(tools);
+    let mut env = pr_env(d, &proxy.url, "acme/pushed", &push);
+    env.retain(|(k, _)| *k != "GITHUB_EVENT_NAME");
+    env.push(("GITHUB_EVENT_NAME", "push".into()));
+    let run = github_report(d, &["--comment", "always"], &env);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let pushed: Vec<Value> =
+        fake.check_runs().into_iter().map(|c| c.0).filter(|c| c["head_sha"] == push["after"]).collect();
+    assert_eq!(pushed.len(), 1, "{:?}", fake.check_runs().iter().map(|c| c.0["head_sha"].clone()).collect::<Vec<_>>());
+    assert!(!fake.seen().iter().any(|s| s.path.contains("/acme/pushed/issues")), "no pull request, no comment");
+    assert_eq!(proxy.violations(), Vec::<String>::new());
 }
 
 #[test]

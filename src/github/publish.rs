@@ -15,6 +15,9 @@ use super::{Entry, Level, Outcome};
 pub const CHECK_NAME: &str = "depgate";
 /// Annotations per check-run request (the Checks API's limit).
 pub const ANNOTATIONS_PER_REQUEST: usize = 50;
+/// Annotations per check run: 20 requests. GitHub's secondary rate limits allow about 80
+/// content-creating requests a minute; every package is in the summary and the report anyway.
+pub const MAX_ANNOTATIONS: usize = 1_000;
 /// Longest check-run summary GitHub accepts (characters; rendered within as many bytes).
 pub const CHECK_SUMMARY_LIMIT: usize = 65_535;
 /// Room for the comment body (GitHub accepts 65,536 characters).
@@ -92,7 +95,8 @@ fn clip(s: &str, max: usize) -> String {
 }
 
 /// Check-run annotations for the packages that are not allowed and whose lockfile is in the
-/// workspace (the API needs a path): `failure` for deny and error, `warning` otherwise.
+/// workspace (the API needs a path): `failure` for deny and error, `warning` otherwise; the
+/// most severe first, at most [`MAX_ANNOTATIONS`].
 pub fn annotations(entries: &[Entry], paths: &[Option<String>]) -> Vec<Value> {
     let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].decision != Level::Allow).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(entries[i].decision));
@@ -112,6 +116,7 @@ pub fn annotations(entries: &[Entry], paths: &[Option<String>]) -> Vec<Value> {
                 "message": clip(&annotation_message(e), MESSAGE_LIMIT),
             }))
         })
+        .take(MAX_ANNOTATIONS)
         .collect()
 }
 

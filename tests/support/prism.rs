@@ -98,6 +98,8 @@ fn install() -> Tools {
         )
         .unwrap();
         std::fs::write(tmp.join("github-trimmed.json"), serde_json::to_vec_pretty(&trim(&full)).unwrap()).unwrap();
+        // The full descriptions (~400 MB, every GitHub edition) are not needed any more.
+        let _ = std::fs::remove_dir_all(tmp.join("node_modules/@octokit/openapi"));
         std::fs::write(tmp.join("installed.txt"), &want).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
         if std::fs::rename(&tmp, &dir).is_err() {
@@ -172,9 +174,21 @@ pub fn trim(full: &Value) -> Value {
 
 /// A real `pull_request` webhook payload (`action`: opened, synchronize, …).
 pub fn pull_request_payload(tools: &Tools, action: &str) -> Value {
+    webhook_examples(tools, "pull_request").into_iter().find(|e| e["action"] == action).unwrap()
+}
+
+/// A real `push` webhook payload (a branch push: `after` is a commit).
+pub fn push_payload(tools: &Tools) -> Value {
+    webhook_examples(tools, "push")
+        .into_iter()
+        .find(|e| e["after"].as_str().is_some_and(|a| !a.starts_with("0000")))
+        .unwrap()
+}
+
+fn webhook_examples(tools: &Tools, event: &str) -> Vec<Value> {
     let all: Value = serde_json::from_slice(&std::fs::read(&tools.examples).unwrap()).unwrap();
-    let events = all.as_array().unwrap().iter().find(|e| e["name"] == "pull_request").unwrap();
-    events["examples"].as_array().unwrap().iter().find(|e| e["action"] == action).unwrap().clone()
+    let events = all.as_array().unwrap().iter().find(|e| e["name"] == event).unwrap();
+    events["examples"].as_array().unwrap().clone()
 }
 
 /// A running Prism, killed on drop.
