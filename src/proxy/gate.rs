@@ -183,8 +183,9 @@ impl Gate {
 
     /// Decide one file: walk, fetch into the store, check digests, verify, policy. Once
     /// per file for the life of the proxy; concurrent callers share the work. Returns once
-    /// the audit record of this request (`hit` when the decision was already there) is on
-    /// disk, so nothing is answered that a crash could leave unrecorded.
+    /// the audit record of this request is in the log: synced for a first fetch, written
+    /// for a repeat (`hit`), so nothing is answered that the proxy's death could leave
+    /// unrecorded, and no first fetch that a power loss could.
     pub async fn file(&self, req: &FileRequest) -> Result<Arc<Decided>, Unrecorded> {
         let cell = {
             let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
@@ -364,7 +365,11 @@ impl Gate {
     pub async fn record(&self, record: &Record, cache: Option<&str>) -> Result<(), Unrecorded> {
         let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
         entry.cache = cache.map(str::to_string);
-        let written = match self.audit.send(entry) {
+        // A first fetch waits until its record is synced (it survives a power loss); a
+        // repeat (`hit`) of a decision already on disk waits until its record is written
+        // (it survives the proxy being killed), not for the sync.
+        let durable = cache != Some("hit");
+        let written = match self.audit.send(entry, durable) {
             Some(ack) => ack.await.unwrap_or(false),
             None => false,
         };
@@ -409,12 +414,14 @@ fn listing_key(ecosystem: Ecosystem, name: &str) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct Unrecorded;
 
-/// One queued record and who waits for it to be durable.
-type Pending = (Entry, tokio::sync::oneshot::Sender<bool>);
+/// One queued record, whether its request waits for the sync (else only for the write),
+/// and who waits.
+type Pending = (Entry, bool, tokio::sync::oneshot::Sender<bool>);
 
 /// Group commit of audit records: a writer thread takes every entry queued since its last
-/// write and appends them as one batch (one write, one fsync), then tells each waiting
-/// request. Requests wait for the disk together, one fsync per batch, not one each.
+/// write and appends them as one batch (one write, one fsync), telling repeats once the
+/// write is done and first fetches once the fsync is. Requests wait for the disk
+/// together, one fsync per batch, not one each.
 struct AuditSink {
     tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -432,9 +439,19 @@ impl AuditSink {
             .name("depgate-audit".into())
             .spawn(move || {
                 while let Ok(first) = rx.recv() {
-                    let (entries, acks): (Vec<Entry>, Vec<_>) =
-                        std::iter::once(first).chain(rx.try_iter().take(MAX_BATCH - 1)).unzip();
-                    let written = match writer_log.append_batch(&entries) {
+                    let mut entries = Vec::new();
+                    let (mut on_write, mut on_sync) = (Vec::new(), Vec::new());
+                    for (entry, durable, ack) in std::iter::once(first).chain(rx.try_iter().take(MAX_BATCH - 1)) {
+                        entries.push(entry);
+                        if durable { on_sync.push(ack) } else { on_write.push(ack) }
+                    }
+                    let mut early = Some(on_write);
+                    let appended = writer_log.append_batch_staged(&entries, || {
+                        for ack in early.take().unwrap_or_default() {
+                            let _ = ack.send(true);
+                        }
+                    });
+                    let ok = match appended {
                         Ok(_) => true,
                         Err(e) => {
                             tracing::error!("cannot append to the audit log: {e}; refusing further requests");
@@ -442,8 +459,11 @@ impl AuditSink {
                             false
                         }
                     };
-                    for ack in acks {
-                        let _ = ack.send(written);
+                    for ack in early.into_iter().flatten() {
+                        let _ = ack.send(false);
+                    }
+                    for ack in on_sync {
+                        let _ = ack.send(ok);
                     }
                 }
             })
@@ -456,10 +476,10 @@ impl AuditSink {
 
     /// Queue a record; the answer says whether it reached the disk. `None` when the
     /// writer is gone (closed at shutdown, or it could not start).
-    fn send(&self, entry: Entry) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+    fn send(&self, entry: Entry, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         let (ack, done) = tokio::sync::oneshot::channel();
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        if tx.as_ref().is_none_or(|tx| tx.send((entry, ack)).is_err()) {
+        if tx.as_ref().is_none_or(|tx| tx.send((entry, durable, ack)).is_err()) {
             self.failed.store(true, Ordering::SeqCst);
             return None;
         }

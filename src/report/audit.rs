@@ -568,6 +568,17 @@ impl AuditLog {
     /// Append records in order, consecutively: one `write_all` of all their lines, then
     /// `sync_data`. Returns them as written.
     pub fn append_batch(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
+        self.append_batch_staged(entries, || ())
+    }
+
+    /// [`Self::append_batch`], calling `written` once the lines are in the file (from then
+    /// on they survive this process being killed) and before they are synced (from then
+    /// on they survive a power loss). `written` is not called if the write fails.
+    pub fn append_batch_staged(
+        &self,
+        entries: &[Entry],
+        written: impl FnOnce(),
+    ) -> Result<Vec<AuditRecord>, AuditError> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if s.failed {
             return Err(AuditError::Unusable { path: self.path.clone() });
@@ -580,14 +591,19 @@ impl AuditLog {
         // gate): an exclusive advisory lock spans reading the head and writing after it.
         // The kernel releases it if this process dies.
         s.file.lock().map_err(|e| io("lock", e))?;
-        let written = Self::append_locked(&mut s, entries, &self.path);
+        let appended = Self::append_locked(&mut s, entries, &self.path, written);
         let unlocked = s.file.unlock().map_err(|e| io("unlock", e));
-        let records = written?;
+        let records = appended?;
         unlocked?;
         Ok(records)
     }
 
-    fn append_locked(s: &mut State, entries: &[Entry], path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
+    fn append_locked(
+        s: &mut State,
+        entries: &[Entry],
+        path: &Path,
+        written: impl FnOnce(),
+    ) -> Result<Vec<AuditRecord>, AuditError> {
         let io = |action, source| AuditError::Io { action, path: path.to_path_buf(), source };
         // Another process may have appended since: continue from its head.
         let len = s.file.metadata().map_err(|e| io("read", e))?.len();
@@ -608,9 +624,14 @@ impl AuditLog {
             prev.clone_from(&r.hash);
             records.push(r);
         }
-        if let Err(e) = s.file.write_all(&bytes).and_then(|()| s.file.sync_data()) {
+        if let Err(e) = s.file.write_all(&bytes) {
             s.failed = true;
             return Err(io("append to", e));
+        }
+        written();
+        if let Err(e) = s.file.sync_data() {
+            s.failed = true;
+            return Err(io("sync", e));
         }
         s.next_seq = seq;
         s.prev = prev;
