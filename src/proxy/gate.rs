@@ -416,12 +416,16 @@ pub struct Unrecorded;
 
 /// One queued record, whether its request waits for the sync (else only for the write),
 /// and who waits.
-type Pending = (Entry, bool, tokio::sync::oneshot::Sender<bool>);
+type Pending = (Entry, bool, Ack);
+
+/// Tells a waiting request whether its record made it.
+type Ack = tokio::sync::oneshot::Sender<bool>;
 
 /// Group commit of audit records: a writer thread takes every entry queued since its last
-/// write and appends them as one batch (one write, one fsync), telling repeats once the
-/// write is done and first fetches once the fsync is. Requests wait for the disk
-/// together, one fsync per batch, not one each.
+/// write and appends them as one write, telling repeats (`hit`) at once; a syncer thread
+/// behind it fsyncs whatever has been written since its last fsync and then tells the
+/// first fetches. Requests wait for the disk together, and a write never waits for an
+/// fsync.
 struct AuditSink {
     tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
@@ -438,6 +442,29 @@ impl AuditSink {
         let thread = std::thread::Builder::new()
             .name("depgate-audit".into())
             .spawn(move || {
+                // The syncer fsyncs behind the writer: a write never waits for an fsync.
+                let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Ack>>();
+                let (sync_log, sync_failed) = (writer_log.clone(), writer_failed.clone());
+                let syncer = std::thread::Builder::new().name("depgate-audit-sync".into()).spawn(move || {
+                    while let Ok(first) = sync_rx.recv() {
+                        let waiting: Vec<Ack> = std::iter::once(first).chain(sync_rx.try_iter()).flatten().collect();
+                        let ok = match sync_log.sync() {
+                            Ok(()) => true,
+                            Err(e) => {
+                                tracing::error!("cannot sync the audit log: {e}; refusing further requests");
+                                sync_failed.store(true, Ordering::SeqCst);
+                                false
+                            }
+                        };
+                        for ack in waiting {
+                            let _ = ack.send(ok);
+                        }
+                    }
+                });
+                let Ok(syncer) = syncer else {
+                    writer_failed.store(true, Ordering::SeqCst);
+                    return;
+                };
                 while let Ok(first) = rx.recv() {
                     let mut entries = Vec::new();
                     let (mut on_write, mut on_sync) = (Vec::new(), Vec::new());
@@ -445,13 +472,7 @@ impl AuditSink {
                         entries.push(entry);
                         if durable { on_sync.push(ack) } else { on_write.push(ack) }
                     }
-                    let mut early = Some(on_write);
-                    let appended = writer_log.append_batch_staged(&entries, || {
-                        for ack in early.take().unwrap_or_default() {
-                            let _ = ack.send(true);
-                        }
-                    });
-                    let ok = match appended {
+                    let ok = match writer_log.append_batch_unsynced(&entries) {
                         Ok(_) => true,
                         Err(e) => {
                             tracing::error!("cannot append to the audit log: {e}; refusing further requests");
@@ -459,12 +480,27 @@ impl AuditSink {
                             false
                         }
                     };
-                    for ack in early.into_iter().flatten() {
-                        let _ = ack.send(false);
-                    }
-                    for ack in on_sync {
+                    for ack in on_write {
                         let _ = ack.send(ok);
                     }
+                    if ok && !on_sync.is_empty() {
+                        if let Err(e) = sync_tx.send(on_sync) {
+                            for ack in e.0 {
+                                let _ = ack.send(false);
+                            }
+                        }
+                    } else {
+                        for ack in on_sync {
+                            let _ = ack.send(ok);
+                        }
+                    }
+                }
+                // Whatever was written is synced before the log is closed.
+                drop(sync_tx);
+                let _ = syncer.join();
+                if let Err(e) = writer_log.sync() {
+                    tracing::error!("cannot sync the audit log: {e}");
+                    writer_failed.store(true, Ordering::SeqCst);
                 }
             })
             .ok();

@@ -461,6 +461,9 @@ struct State {
 pub struct AuditLog {
     path: PathBuf,
     state: Mutex<State>,
+    /// A second handle on the same file, to sync it without holding `state` (appends go
+    /// on while an fsync is in flight).
+    syncer: File,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -545,7 +548,8 @@ impl AuditLog {
             unlocked?;
         }
         let (next_seq, prev) = head_of(&mut file, len).map_err(|e| e.at_path(&path))?;
-        Ok(Self { path, state: Mutex::new(State { file, next_seq, prev, len, failed: false }) })
+        let syncer = file.try_clone().map_err(io("open"))?;
+        Ok(Self { path, state: Mutex::new(State { file, next_seq, prev, len, failed: false }), syncer })
     }
 
     /// Where the log is.
@@ -568,17 +572,24 @@ impl AuditLog {
     /// Append records in order, consecutively: one `write_all` of all their lines, then
     /// `sync_data`. Returns them as written.
     pub fn append_batch(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
-        self.append_batch_staged(entries, || ())
+        let records = self.append_batch_unsynced(entries)?;
+        self.sync()?;
+        Ok(records)
     }
 
-    /// [`Self::append_batch`], calling `written` once the lines are in the file (from then
-    /// on they survive this process being killed) and before they are synced (from then
-    /// on they survive a power loss). `written` is not called if the write fails.
-    pub fn append_batch_staged(
-        &self,
-        entries: &[Entry],
-        written: impl FnOnce(),
-    ) -> Result<Vec<AuditRecord>, AuditError> {
+    /// Sync what was appended so far (`sync_data` through a second handle, so appends are
+    /// not held up meanwhile). A failure makes the log unusable, as a failed write does.
+    pub fn sync(&self) -> Result<(), AuditError> {
+        self.syncer.sync_data().map_err(|source| {
+            self.state.lock().unwrap_or_else(PoisonError::into_inner).failed = true;
+            AuditError::Io { action: "sync", path: self.path.clone(), source }
+        })
+    }
+
+    /// [`Self::append_batch`] without the sync: once this returns the lines are in the
+    /// file (they survive this process being killed); after [`Self::sync`] they survive a
+    /// power loss.
+    pub fn append_batch_unsynced(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if s.failed {
             return Err(AuditError::Unusable { path: self.path.clone() });
@@ -591,19 +602,14 @@ impl AuditLog {
         // gate): an exclusive advisory lock spans reading the head and writing after it.
         // The kernel releases it if this process dies.
         s.file.lock().map_err(|e| io("lock", e))?;
-        let appended = Self::append_locked(&mut s, entries, &self.path, written);
+        let appended = Self::append_locked(&mut s, entries, &self.path);
         let unlocked = s.file.unlock().map_err(|e| io("unlock", e));
         let records = appended?;
         unlocked?;
         Ok(records)
     }
 
-    fn append_locked(
-        s: &mut State,
-        entries: &[Entry],
-        path: &Path,
-        written: impl FnOnce(),
-    ) -> Result<Vec<AuditRecord>, AuditError> {
+    fn append_locked(s: &mut State, entries: &[Entry], path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
         let io = |action, source| AuditError::Io { action, path: path.to_path_buf(), source };
         // Another process may have appended since: continue from its head.
         let len = s.file.metadata().map_err(|e| io("read", e))?.len();
@@ -627,11 +633,6 @@ impl AuditLog {
         if let Err(e) = s.file.write_all(&bytes) {
             s.failed = true;
             return Err(io("append to", e));
-        }
-        written();
-        if let Err(e) = s.file.sync_data() {
-            s.failed = true;
-            return Err(io("sync", e));
         }
         s.next_seq = seq;
         s.prev = prev;
