@@ -18,8 +18,9 @@
 # Peers run as documented: Verdaccio is one Node.js 22 process (uplink `maxage` raised so
 # the packument stays cached through the run, request log off); proxpi runs under
 # gunicorn with PROXPI_WORKERS (default 2, one per core) workers of 2 threads. depgate
-# runs as it always does: every file it serves waits for its audit record's group-commit
-# fsync. No Accept-Encoding is sent (no proxy compresses). Peers are installed once into
+# runs as it always does: every file it serves waits for its audit record (a first fetch
+# for the group-commit fsync, a cache hit for the write). No Accept-Encoding is sent (no
+# proxy compresses). Peers are installed once into
 # DEPGATE_BENCH_TOOLS (default target/bench-tools); wrk from Debian's packages when
 # missing. Each row also shows how much of the machine's CPU processes outside the
 # benchmark used meanwhile (`oth`): on a shared machine, read the numbers with it.
