@@ -117,6 +117,11 @@ pub struct ProjectArgs {
     /// Lockfile to read instead of searching (repeatable).
     #[arg(long = "lockfile", value_name = "FILE")]
     pub lockfiles: Vec<PathBuf>,
+
+    /// A resolved-artifact list (`depgate.resolved/v1`, as the Gradle plugin writes it) to
+    /// read instead of searching, whatever its file name (repeatable; with --lockfile, both).
+    #[arg(long = "resolved", value_name = "FILE")]
+    pub resolved: Vec<PathBuf>,
 }
 
 /// Who and what runs, for the audit log and the signed summary. Each flag overrides the

@@ -181,9 +181,14 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
     move |source| InputError::Io { path: path.to_path_buf(), source }
 }
 
-/// Read and parse one lockfile.
+/// Read and parse one lockfile, of the kind its name says.
 pub fn read(path: &Path) -> Result<Read, InputError> {
     let kind = LockfileKind::of_path(path).ok_or_else(|| InputError::UnknownKind(path.to_path_buf()))?;
+    read_as(path, kind)
+}
+
+/// Read and parse one lockfile of a given kind, whatever its name.
+pub fn read_as(path: &Path, kind: LockfileKind) -> Result<Read, InputError> {
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let beside = |name: &str| path.parent().map(|d| d.join(name)).and_then(|m| std::fs::read_to_string(m).ok());
     let coords = match kind {
@@ -243,15 +248,25 @@ pub struct Gathered {
     pub notes: Vec<InputNote>,
 }
 
-/// Gather coordinates from named lockfiles, or from every lockfile under `root`.
-pub fn gather(root: &Path, named: &[PathBuf]) -> Result<Gathered, InputError> {
-    let files = if named.is_empty() { discover(root)? } else { named.to_vec() };
+/// Gather coordinates from named lockfiles and resolved-artifact lists (`--resolved`, read
+/// as `depgate.resolved/v1` whatever their names), or, when neither is named, from every
+/// lockfile under `root`.
+pub fn gather(root: &Path, named: &[PathBuf], resolved: &[PathBuf]) -> Result<Gathered, InputError> {
     let mut all = Gathered::default();
-    for f in &files {
-        let r = read(f)?;
+    let inputs: Vec<(PathBuf, Option<LockfileKind>)> = if named.is_empty() && resolved.is_empty() {
+        discover(root)?.into_iter().map(|p| (p, None)).collect()
+    } else {
+        let named = named.iter().map(|p| (p.clone(), None));
+        named.chain(resolved.iter().map(|p| (p.clone(), Some(LockfileKind::ResolvedList)))).collect()
+    };
+    for (f, kind) in inputs {
+        let r = match kind {
+            Some(kind) => read_as(&f, kind)?,
+            None => read(&f)?,
+        };
         all.coords.extend(r.coords);
         all.notes.extend(r.notes);
+        all.files.push(f);
     }
-    all.files = files;
     Ok(all)
 }

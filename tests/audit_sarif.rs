@@ -274,6 +274,7 @@ fn sarif_from_a_real_check_validates_against_the_schema() {
     let req = depgate::commands::CheckRequest {
         project: p.path().to_path_buf(),
         lockfiles: Vec::new(),
+        resolved: Vec::new(),
         config,
         out: p.path().join("depgate-report"),
         format: depgate::cli::Format::Table,

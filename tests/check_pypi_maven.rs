@@ -424,3 +424,25 @@ fn maven_warm_runs_take_released_files_from_the_cache() {
     assert!(warm.iter().any(|l| l.path.ends_with("maven-metadata.xml")), "{warm:?}");
     assert_eq!(p.record("pkg:maven/org.slf4j/slf4j-api@2.0.13")["resolution"]["lockfile_integrity"], "match");
 }
+
+#[test]
+fn maven_resolved_flag_reads_a_list_whatever_its_name() {
+    let repo = FakeRepo::start();
+    let other = FakeRepo::start();
+    let sha = repo.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+    let p = Project::new();
+    p.write("depgate.toml", &maven_config(&repo, &other, "", ""));
+    // Where the Gradle plugin writes it: not a name depgate would look for.
+    p.write("build/depgate/resolved-artifacts.json", &resolved_list(&[("org.slf4j:slf4j-api", "2.0.13", &sha)]));
+    // A lockfile in the folder is not read when inputs are named.
+    p.write("package-lock.json", "not json");
+    let run = check(&p, &["--resolved", "build/depgate/resolved-artifacts.json"]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(p.record("pkg:maven/org.slf4j/slf4j-api@2.0.13")["resolution"]["lockfile_integrity"], "match");
+
+    // A file that is not a resolved list: a usage error naming the file and the format.
+    p.write("build/depgate/other.json", "{\"lockfileVersion\": 3}");
+    let run = check(&p, &["--resolved", "build/depgate/other.json"]);
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("other.json") && run.stderr.contains("depgate.resolved/v1"), "{}", run.stderr);
+}

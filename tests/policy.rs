@@ -273,6 +273,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     let req = |out: &str| depgate::commands::CheckRequest {
         project: demo.clone(),
         lockfiles: Vec::new(),
+        resolved: Vec::new(),
         config: config.clone(),
         out: tmp.path().join(out),
         format: depgate::cli::Format::Json,

@@ -19,7 +19,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         .unwrap_or_else(|| args.project.path.join(".depgate").join("attestations"));
     // Fetch from the upstreams, not from the folder being filled.
     config.verify.attestation_cache = None;
-    let coords = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles)
+    let coords = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles, &args.project.resolved)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?
         .coords;
     let cache_dir = args.cache_dir.unwrap_or_else(crate::cache::default_dir);

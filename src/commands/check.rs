@@ -19,6 +19,8 @@ use crate::upstream::Upstreams;
 pub struct CheckRequest {
     pub project: PathBuf,
     pub lockfiles: Vec<PathBuf>,
+    /// `--resolved`: resolved-artifact lists, whatever their names.
+    pub resolved: Vec<PathBuf>,
     pub config: Config,
     pub out: PathBuf,
     pub format: Format,
@@ -44,6 +46,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
     let req = CheckRequest {
         project: args.project.path,
         lockfiles: args.project.lockfiles,
+        resolved: args.project.resolved,
         config,
         out: args.out,
         format: args.format,
@@ -72,7 +75,7 @@ pub async fn check_with_baseline(
 ) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
     let baseline = super::trust::load_baseline(baseline, &req.project)?;
-    let gathered = crate::lockfiles::gather(&req.project, &req.lockfiles)
+    let gathered = crate::lockfiles::gather(&req.project, &req.lockfiles, &req.resolved)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     super::print_notes(&gathered.notes);
     let (files, coords) = (gathered.files, gathered.coords);

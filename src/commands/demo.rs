@@ -120,6 +120,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
     let req = CheckRequest {
         project: dir.clone(),
         lockfiles: Vec::new(),
+        resolved: Vec::new(),
         config,
         out: out.clone(),
         format: Format::Table,

@@ -74,7 +74,7 @@ fn row(c: &Coordinate) -> Row<'_> {
 }
 
 pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
-    let gathered = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles)
+    let gathered = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles, &args.project.resolved)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     super::print_notes(&gathered.notes);
     let coords = gathered.coords;
