@@ -15,7 +15,7 @@ const { loadNpmrc } = require('./npmrc');
 const { chooseConfig } = require('./config');
 const { locateBinary, BinaryNotFound } = require('./locate');
 const { startProxy } = require('./proxy');
-const { clientEnv, isYarn, pointYarnLock } = require('./clients');
+const { clientEnv, isYarn, prepareLockfiles } = require('./clients');
 const { readDecisions, blockedCount, formatSummary } = require('./summary');
 
 const USAGE = `Usage: depgate-npm [options] <command> [args...]
@@ -123,7 +123,7 @@ async function runThroughProxy(opts, cmd, args, env) {
   const outDir = path.resolve(opts.out || path.join(projectDir, 'depgate-report'));
   const signals = trapSignals();
   let proxy = null;
-  let restoreYarn = () => {};
+  let restoreLockfiles = () => {};
   try {
     const { npmrc, cfg, bin } = prepare(opts, env, workDir, outDir);
     proxy = await startProxy({ bin, config: cfg.path, out: outDir, project: projectDir, workDir, env: { ...env, ...cfg.env }, verbose: opts.verbose });
@@ -131,7 +131,7 @@ async function runThroughProxy(opts, cmd, args, env) {
 
     let result = { code: null, signal: signals.signal };
     if (!signals.signal) {
-      if (isYarn(cmd)) restoreYarn = pointYarnLock(projectDir, npmrc, proxy.npm);
+      restoreLockfiles = prepareLockfiles(projectDir, npmrc, proxy.npm, { yarn: isYarn(cmd) });
       result = await runChild(cmd, args, {
         cwd: projectDir,
         env: clientEnv(env, proxy.npm, npmrc.scopes),
@@ -139,7 +139,7 @@ async function runThroughProxy(opts, cmd, args, env) {
       });
       if (result.error) say(`depgate-npm: cannot run ${cmd}: ${result.error.message}`);
     }
-    restoreYarn();
+    restoreLockfiles();
     const stopped = await proxy.stop();
     proxy = null;
     const doc = readDecisions(outDir);
@@ -162,7 +162,7 @@ async function runThroughProxy(opts, cmd, args, env) {
     }
     return 0;
   } finally {
-    restoreYarn();
+    restoreLockfiles();
     if (proxy) await proxy.stop();
     signals.release();
     fs.rmSync(workDir, { recursive: true, force: true });

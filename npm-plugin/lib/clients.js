@@ -9,6 +9,8 @@
 //   no registry URL.
 // - yarn 1 fetches yarn.lock's `resolved` URLs as written, so for the run yarn.lock's
 //   registry URLs are pointed at the proxy and put back afterwards.
+// - npm and yarn record the registry they used in the lockfiles they write; proxy URLs
+//   (whose port dies with the run) are mapped back onto the real registries.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -56,50 +58,72 @@ function yarnLockToProxy(text, npmrc, proxyNpm) {
   });
 }
 
-/**
- * The reverse: proxy URLs back onto the registry each name comes from (its scope's
- * registry, else yarn's default spelling of the public registry, else the default).
- */
-function yarnLockFromProxy(text, npmrc, proxyNpm) {
-  const publicDefault = /registry\.(npmjs\.org|yarnpkg\.com)/.test(npmrc.registry) ? YARN_DEFAULT : withSlash(npmrc.registry);
-  return text.replace(RESOLVED, (line, head, url, tail) => {
-    if (!url.startsWith(proxyNpm)) return line;
-    const rest = url.slice(proxyNpm.length);
-    const scope = rest.startsWith('@') ? decodeURIComponent(rest.split('/')[0]).toLowerCase() : null;
-    const base = scope && npmrc.scopes[scope] ? withSlash(npmrc.scopes[scope]) : publicDefault;
-    return head + base + rest + tail;
-  });
+/** `s` with regular-expression metacharacters escaped. */
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
- * Points the project's yarn.lock at the proxy for the run. Returns restore(), which
- * puts the original bytes back when yarn left the file as we wrote it, and otherwise
- * (yarn changed it) maps the proxy URLs back onto the registries.
+ * The reverse: every proxy URL in a lockfile back onto the registry its name comes
+ * from (its scope's registry, else `publicDefault` when the default registry is the
+ * public one, else the default registry), so no lockfile keeps a run's port.
  */
-function pointYarnLock(projectDir, npmrc, proxyNpm) {
-  const file = path.join(projectDir, 'yarn.lock');
-  let original;
+function lockfileFromProxy(text, npmrc, proxyNpm, publicDefault) {
+  const def = /registry\.(npmjs\.org|yarnpkg\.com)/.test(npmrc.registry) ? publicDefault : withSlash(npmrc.registry);
+  return text.replace(new RegExp(escapeRe(proxyNpm) + '([^"\'\\s#]*)', 'g'), (url, rest) => {
+    const scope = rest.startsWith('@') ? decodeURIComponent(rest.split('/')[0]).toLowerCase() : null;
+    return (scope && npmrc.scopes[scope] ? withSlash(npmrc.scopes[scope]) : def) + rest;
+  });
+}
+
+const LOCKFILES = [
+  ['package-lock.json', 'https://registry.npmjs.org/'],
+  ['npm-shrinkwrap.json', 'https://registry.npmjs.org/'],
+  ['pnpm-lock.yaml', 'https://registry.npmjs.org/'],
+  ['yarn.lock', YARN_DEFAULT],
+];
+
+function readOrNull(file) {
   try {
-    original = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch {
-    return () => {};
+    return null;
   }
-  if (!/# yarn lockfile v1/.test(original)) return () => {}; // yarn 2+ (berry) has its own config
-  const rewritten = yarnLockToProxy(original, npmrc, proxyNpm);
-  if (rewritten === original) return () => {};
-  fs.writeFileSync(file, rewritten);
+}
+
+/**
+ * Gets the project's lockfiles ready for a run through the proxy (yarn.lock's URLs on
+ * the proxy when `yarn` runs) and returns restore(): a lockfile the client left as we
+ * found it gets its original bytes back; one it wrote or changed gets every proxy URL
+ * mapped back onto its registry.
+ */
+function prepareLockfiles(projectDir, npmrc, proxyNpm, { yarn = false } = {}) {
+  const saved = [];
+  for (const [name, publicDefault] of LOCKFILES) {
+    const file = path.join(projectDir, name);
+    const original = readOrNull(file);
+    let written = original;
+    if (yarn && name === 'yarn.lock' && original !== null && /# yarn lockfile v1/.test(original)) {
+      written = yarnLockToProxy(original, npmrc, proxyNpm);
+      if (written !== original) fs.writeFileSync(file, written);
+    }
+    saved.push({ file, original, written, publicDefault });
+  }
   let done = false;
   return function restore() {
     if (done) return;
     done = true;
-    let now;
-    try {
-      now = fs.readFileSync(file, 'utf8');
-    } catch {
-      return;
+    for (const { file, original, written, publicDefault } of saved) {
+      const now = readOrNull(file);
+      if (now === null) continue;
+      if (now === written) {
+        if (original !== written) fs.writeFileSync(file, original);
+        continue;
+      }
+      const fixed = lockfileFromProxy(now, npmrc, proxyNpm, publicDefault);
+      if (fixed !== now) fs.writeFileSync(file, fixed);
     }
-    fs.writeFileSync(file, now === rewritten ? original : yarnLockFromProxy(now, npmrc, proxyNpm));
   };
 }
 
-module.exports = { clientEnv, isYarn, yarnLockToProxy, yarnLockFromProxy, pointYarnLock };
+module.exports = { clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy, prepareLockfiles };

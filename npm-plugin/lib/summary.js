@@ -18,7 +18,7 @@ function readDecisions(outDir) {
   }
 }
 
-/** The decisions that are not `allow`, as { purl, decision, findings: [{rule, message, remedy}] }. */
+/** The decisions that are not `allow`, as { purl, decision, findings: [{rule, msg, remedy, until}] }. */
 function notAllowed(doc) {
   return (doc && doc.decisions ? doc.decisions : [])
     .filter((d) => d.decision !== 'allow')
@@ -43,7 +43,7 @@ function formatSummary(doc, outDir) {
   for (const d of notAllowed(doc)) {
     lines.push(`  ${d.decision.padEnd(10)} ${d.purl}`);
     for (const f of d.findings) {
-      lines.push(`    ${f.rule}: ${f.message}`);
+      lines.push(`    ${f.rule}: ${f.msg || f.message || ''}`);
       if (f.remedy && BLOCKING.has(d.decision)) lines.push(`      what to do: ${f.remedy}`);
     }
   }
