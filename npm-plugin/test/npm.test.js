@@ -70,6 +70,24 @@ test('npm ci of a lockfile pinning a held-back version fails and names the packa
   assert.equal(decisions.counts.quarantine, 1);
 });
 
+test('a refused optional dependency npm skips still fails the run', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  const lock = JSON.parse(packageLock(s.registry, { fresh: '2.0.0', 'left-pad': '1.0.0' }));
+  lock.packages[''] = { name: 'fixture', version: '1.0.0', dependencies: { 'left-pad': '1.0.0' }, optionalDependencies: { fresh: '2.0.0' } };
+  lock.packages['node_modules/fresh'].optional = true;
+  h.writeProject(s.project, { 'left-pad': '1.0.0' }, { 'depgate.toml': h.dirConfig(s.registry), 'package-lock.json': JSON.stringify(lock, null, 2) });
+  const pkg = JSON.parse(fs.readFileSync(path.join(s.project, 'package.json'), 'utf8'));
+  pkg.optionalDependencies = { fresh: '2.0.0' };
+  fs.writeFileSync(path.join(s.project, 'package.json'), JSON.stringify(pkg, null, 2));
+  const r = await h.runWrapper(['--out', path.join(s.dir, 'report'), 'ci'], { cwd: s.project, env: s.env });
+  assert.equal(h.installed(s.project, 'left-pad'), '1.0.0', r.output);
+  assert.equal(h.installed(s.project, 'fresh'), null);
+  assert.equal(r.code, 1, r.output);
+  assert.match(r.stderr, /npm succeeded, but depgate refused 1 file it asked for/);
+  assert.match(r.stderr, /quarantine\s+pkg:npm\/fresh@2\.0\.0/);
+});
+
 test('check gates the lockfile and passes depgate exit codes through', async (t) => {
   const s = setup(t);
   if (!s) return;
