@@ -83,6 +83,19 @@ const LOCKFILES = [
   ['yarn.lock', YARN_DEFAULT],
 ];
 
+/** Writes `text` to `file` through a temporary file in the same folder and a rename, so a
+ * crash never leaves half a lockfile. */
+function writeAtomic(file, text) {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.depgate-npm-${process.pid}.tmp`);
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+/** Where the original yarn.lock waits while a run has it pointed at the proxy. */
+function backupOf(file) {
+  return path.join(path.dirname(file), `.${path.basename(file)}.depgate-npm-original`);
+}
+
 function readOrNull(file) {
   try {
     return fs.readFileSync(file, 'utf8');
@@ -101,29 +114,42 @@ function prepareLockfiles(projectDir, npmrc, proxyNpm, { yarn = false } = {}) {
   const saved = [];
   for (const [name, publicDefault] of LOCKFILES) {
     const file = path.join(projectDir, name);
+    const backup = backupOf(file);
+    // A run that was killed before it could put the original back left it here.
+    const left = readOrNull(backup);
+    if (left !== null) {
+      process.stderr.write(`depgate-npm: restoring ${name} from ${path.basename(backup)} (an earlier run was killed before it could)\n`);
+      writeAtomic(file, left);
+      fs.rmSync(backup, { force: true });
+    }
     const original = readOrNull(file);
     let written = original;
+    let backedUp = false;
     if (yarn && name === 'yarn.lock' && original !== null && /# yarn lockfile v1/.test(original)) {
       written = yarnLockToProxy(original, npmrc, proxyNpm);
-      if (written !== original) fs.writeFileSync(file, written);
+      if (written !== original) {
+        writeAtomic(backup, original);
+        backedUp = true;
+        writeAtomic(file, written);
+      }
     }
-    saved.push({ file, original, written, publicDefault });
+    saved.push({ file, original, written, publicDefault, backup: backedUp ? backup : null });
   }
   let done = false;
   return function restore() {
     if (done) return;
     done = true;
-    for (const { file, original, written, publicDefault } of saved) {
+    for (const { file, original, written, publicDefault, backup } of saved) {
       const now = readOrNull(file);
-      if (now === null) continue;
-      if (now === written) {
-        if (original !== written) fs.writeFileSync(file, original);
-        continue;
+      if (now !== null && now === written) {
+        if (original !== written) writeAtomic(file, original);
+      } else if (now !== null) {
+        const fixed = lockfileFromProxy(now, npmrc, proxyNpm, publicDefault);
+        if (fixed !== now) writeAtomic(file, fixed);
       }
-      const fixed = lockfileFromProxy(now, npmrc, proxyNpm, publicDefault);
-      if (fixed !== now) fs.writeFileSync(file, fixed);
+      if (backup) fs.rmSync(backup, { force: true });
     }
   };
 }
 
-module.exports = { clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy, prepareLockfiles };
+module.exports = { writeAtomic, clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy, prepareLockfiles };

@@ -9,7 +9,7 @@ const path = require('node:path');
 const { parseNpmrc, loadNpmrc, authFor, nerfDart, expandEnv } = require('../lib/npmrc');
 const { locateBinary, platformPackage, BinaryNotFound } = require('../lib/locate');
 const { generateConfig, chooseConfig, configuredUrls } = require('../lib/config');
-const { clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy } = require('../lib/clients');
+const { clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy, prepareLockfiles } = require('../lib/clients');
 const { parseArgs } = require('../lib/cli');
 const { formatSummary, blockedCount } = require('../lib/summary');
 const { tempDir } = require('./helpers/harness');
@@ -158,6 +158,27 @@ test('lockfile URLs move onto the proxy and back onto their registries', () => {
   assert.equal(lockfileFromProxy(onProxy, rc, proxy, 'https://registry.yarnpkg.com/'), lock);
   const npmLock = '"resolved": "http://127.0.0.1:9/npm/left-pad/-/left-pad-1.1.0.tgz",';
   assert.equal(lockfileFromProxy(npmLock, rc, proxy, 'https://registry.npmjs.org/'), '"resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.1.0.tgz",');
+});
+
+test('yarn.lock: the original waits in a backup during the run; a killed run is repaired by the next', (t) => {
+  const dir = tempDir(t);
+  const rc = { registry: 'https://registry.npmjs.org/', scopes: {}, auth: {} };
+  const lock = '# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\n  resolved "https://registry.yarnpkg.com/a/-/a-1.0.0.tgz#abc"\n';
+  const file = path.join(dir, 'yarn.lock');
+  const backup = path.join(dir, '.yarn.lock.depgate-npm-original');
+  fs.writeFileSync(file, lock);
+  // A run that is killed (restore never called): the lockfile points at the proxy, the
+  // original is in the backup.
+  prepareLockfiles(dir, rc, 'http://127.0.0.1:9/npm/', { yarn: true });
+  assert.match(fs.readFileSync(file, 'utf8'), /127\.0\.0\.1:9/);
+  assert.equal(fs.readFileSync(backup, 'utf8'), lock);
+  // The next run puts the original back first, then moves it onto its own proxy.
+  const restore = prepareLockfiles(dir, rc, 'http://127.0.0.1:10/npm/', { yarn: true });
+  assert.match(fs.readFileSync(file, 'utf8'), /127\.0\.0\.1:10\/npm\/a/);
+  restore();
+  assert.equal(fs.readFileSync(file, 'utf8'), lock);
+  assert.equal(fs.existsSync(backup), false);
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp')), []);
 });
 
 test('arguments: wrapper options before the command, everything after it passed on', () => {
