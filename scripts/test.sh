@@ -58,6 +58,10 @@ step "opa-wasm engine (cargo feature opa-wasm)"
 # depgate itself and the wasm interpreter compile again.
 CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" scripts/test-wasm.sh
 
+step "npm plugin (depgate-npm): real npm, pnpm 9 and yarn 1 through the proxy (node --test)"
+cargo build --locked --quiet
+DEPGATE_BIN="$PWD/target/debug/depgate" npm-plugin/scripts/test.sh
+
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
   step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
   DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven --test live_serve -- --nocapture
