@@ -42,7 +42,7 @@ public class DepgateCheckTask extends DefaultTask {
 
     void capture(Options options, List<File> parts, File resolvedList, String tool) {
         this.options = options;
-        this.parts = new ArrayList<File>(parts);
+        this.parts = parts; // filled as projects are evaluated: keep the reference
         this.resolvedList = resolvedList;
         this.tool = tool;
     }

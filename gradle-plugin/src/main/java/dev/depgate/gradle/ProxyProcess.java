@@ -107,7 +107,10 @@ final class ProxyProcess {
                         throw new GradleException("depgate: " + ready + " has no 'maven' URL; is " + binary
                                 + " too old for this plugin?");
                     }
-                    LOG.lifecycle("depgate: proxy mode, resolving through " + maven + " (report: " + reportDir + ")");
+                    Object pid = doc.get("pid");
+                    String pidText = pid instanceof Double ? String.valueOf(((Double) pid).longValue()) : String.valueOf(pid);
+                    LOG.lifecycle("depgate: proxy mode, resolving through " + maven + " (depgate serve pid " + pidText
+                            + ", report: " + reportDir + ")");
                     return new ProxyProcess(process, maven, reportDir, log);
                 }
                 if (!process.isAlive()) {

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the depgate Gradle plugin and runs its tests: unit tests, then functional tests
+# that spawn Debian's real gradle (4.4.1) on the fixture builds in src/test/fixtures.
+#
+#   DEPGATE_BIN=path/to/depgate   default: <repository>/target/debug/depgate (cargo build)
+#   DEPGATE_REQUIRE_TOOLS=1       fail instead of skipping when the Gradle 8.11.1 API jar
+#                                 (schema, reader, 8.x API compile check) cannot be had
+#   DEPGATE_GRADLE_API_JAR=FILE   a local copy of gradle-api-8.11.1.jar (checked by sha256)
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$here"
+start=$(date +%s)
+bin="${DEPGATE_BIN:-$root/target/debug/depgate}"
+if [ ! -x "$bin" ]; then
+    echo "test.sh: no depgate binary at $bin; run 'cargo build' in $root or set DEPGATE_BIN" >&2
+    exit 2
+fi
+if ! command -v gradle >/dev/null; then
+    echo "test.sh: gradle is not on PATH (Debian: apt-get install gradle)" >&2
+    exit 2
+fi
+version="$(tr -d ' \n' < VERSION)"
+scripts/build.sh
+
+lib="${GRADLE_LIB:-/usr/share/gradle/lib}"
+cp="$lib/*:$lib/plugins/*"
+for j in groovy-all slf4j-api atinject-jsr330-api junit4 hamcrest-core; do
+    cp="$cp:/usr/share/java/$j.jar"
+done
+rm -rf build/classes/test
+mkdir -p build/classes/test
+javac -nowarn -cp "$cp:build/classes/main" -d build/classes/test $(find src/test/java -name '*.java')
+
+# The Gradle 8.11.1 API jar (Gradle's own verification schema and reader, and the 8.x API
+# to compile against), fetched once and pinned by sha256.
+api_sha=6f4658c280ce4d63a7fe269d94332604449c95a6d2181949e4f6809ac010f871
+api_url=https://repo.maven.apache.org/maven2/dev/gradleplugins/gradle-api/8.11.1/gradle-api-8.11.1.jar
+tools="$root/target/gradle-plugin-tools"
+api="$tools/gradle-api-8.11.1.jar"
+api_why=""
+mkdir -p "$tools"
+if [ ! -f "$api" ] || [ "$(sha256sum "$api" | cut -d' ' -f1)" != "$api_sha" ]; then
+    rm -f "$api"
+    if [ -n "${DEPGATE_GRADLE_API_JAR:-}" ] && [ -f "$DEPGATE_GRADLE_API_JAR" ]; then
+        cp "$DEPGATE_GRADLE_API_JAR" "$api.part"
+    else
+        curl -fsSL --max-time 600 -o "$api.part" "$api_url" || api_why="download of $api_url failed"
+    fi
+    if [ -f "$api.part" ]; then
+        if [ "$(sha256sum "$api.part" | cut -d' ' -f1)" = "$api_sha" ]; then
+            mv "$api.part" "$api"
+        else
+            rm -f "$api.part"
+            api_why="gradle-api-8.11.1.jar does not have the pinned sha256 $api_sha"
+        fi
+    fi
+fi
+failed=0
+results=()
+if [ -f "$api" ]; then
+    # The plugin's sources (without the build-service stubs) against Gradle 8.11.1's API.
+    rm -rf build/classes/api8 && mkdir -p build/classes/api8
+    if javac --release 8 -nowarn -cp "$api" -d build/classes/api8 $(find src/main/java -name '*.java'); then
+        results+=("PASS compile against Gradle 8.11.1 API (no stubs)")
+    else
+        results+=("FAIL compile against Gradle 8.11.1 API (no stubs)"); failed=1
+    fi
+else
+    api=""
+    if [ "${DEPGATE_REQUIRE_TOOLS:-}" = "1" ]; then
+        echo "test.sh: $api_why (DEPGATE_REQUIRE_TOOLS=1)" >&2
+        exit 1
+    fi
+    results+=("SKIPPED: compile against Gradle 8.11.1 API: $api_why")
+fi
+
+run() {
+    local t0=$(date +%s)
+    echo "== $1"
+    if java -Ddepgate.bin="$bin" -Ddepgate.pluginDir="$here" -Ddepgate.pluginVersion="$version" \
+        -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" \
+        -cp "build/classes/test:build/classes/main:$cp" org.junit.runner.JUnitCore "dev.depgate.gradle.$1" > "build/test-$1.log" 2>&1; then
+        results+=("PASS $1 ($(grep -o 'OK ([0-9]* tests*)' "build/test-$1.log"), $(( $(date +%s) - t0 )) s)")
+    else
+        results+=("FAIL $1 ($(( $(date +%s) - t0 )) s): see build/test-$1.log"); failed=1
+    fi
+    grep -v '^\s*at \|^$' "build/test-$1.log" | sed 's/^/   /' | head -60
+}
+run UnitTest
+run CheckModeTest
+run ProxyModeTest
+run VerificationMetadataTest
+
+echo
+echo "gradle-plugin test summary ($(( $(date +%s) - start )) s):"
+printf '  %s\n' "${results[@]}"
+exit $failed
