@@ -54,8 +54,8 @@ public class DepgatePlugin implements Plugin<Project> {
 
     private static void configureBuild(Project root, DepgateExtension ext, final DepgateCheckTask check,
                                        VerificationMetadataTask metadata) {
-        final Options options = Options.resolve(ext, properties(root), root.getRootDir(), root.getBuildDir());
-        File work = new File(root.getBuildDir(), "depgate");
+        final Options options = Options.resolve(ext, properties(root), root.getRootDir(), buildDir(root));
+        File work = new File(buildDir(root), "depgate");
         if (options.isProxy()) {
             String url = ProxyHolder.urlFor(root.getGradle(), options);
             for (Project p : root.getAllprojects()) {
@@ -74,7 +74,7 @@ public class DepgatePlugin implements Plugin<Project> {
             whenEvaluated(p, new Runnable() {
                 @Override
                 public void run() {
-                    File part = new File(p.getBuildDir(), "depgate/resolved-part.json");
+                    File part = new File(buildDir(p), "depgate/resolved-part.json");
                     resolve.capture(p, part);
                     parts.add(part);
                     if (!options.isProxy()) {
@@ -102,6 +102,27 @@ public class DepgatePlugin implements Plugin<Project> {
                 action.run();
             }
         });
+    }
+
+    /**
+     * The project's build folder: {@code layout.buildDirectory} where it exists as a
+     * provider (Gradle 8 deprecates getBuildDir(), 9 removes it), else getBuildDir().
+     * By reflection because the return types differ between 4.4 and 8.x.
+     */
+    @SuppressWarnings("deprecation")
+    static File buildDir(Project project) {
+        try {
+            Object layout = Project.class.getMethod("getLayout").invoke(project);
+            Object dir = layout.getClass().getMethod("getBuildDirectory").invoke(layout);
+            Object value = dir.getClass().getMethod("get").invoke(dir);
+            Object file = value.getClass().getMethod("getAsFile").invoke(value);
+            if (file instanceof File) {
+                return (File) file;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Gradle 4.4: no such provider; fall through
+        }
+        return project.getBuildDir();
     }
 
     private static Options.Properties properties(final Project project) {
