@@ -62,6 +62,9 @@ step "npm plugin (depgate-npm): real npm, pnpm 9 and yarn 1 through the proxy (n
 cargo build --locked --quiet
 DEPGATE_BIN="$PWD/target/debug/depgate" npm-plugin/scripts/test.sh
 
+step "Gradle plugin (dev.depgate): built with javac, functional tests on Debian's gradle 4.4.1"
+gradle-plugin/scripts/test.sh
+
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
   step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
   DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven --test live_serve -- --nocapture

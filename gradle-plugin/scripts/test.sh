@@ -76,10 +76,15 @@ else
     results+=("SKIPPED: compile against Gradle 8.11.1 API: $api_why")
 fi
 
+# Each test copies its fixture into a folder under here: kept after a run to look at,
+# emptied at the start of the next.
+test_tmp="$here/build/test-tmp"
+rm -rf "$test_tmp" && mkdir -p "$test_tmp"
+
 run() {
     local t0=$(date +%s)
     echo "== $1"
-    if java -Ddepgate.bin="$bin" -Ddepgate.pluginDir="$here" -Ddepgate.pluginVersion="$version" \
+    if java -Djava.io.tmpdir="$test_tmp" -Ddepgate.bin="$bin" -Ddepgate.pluginDir="$here" -Ddepgate.pluginVersion="$version" \
         -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" \
         -cp "build/classes/test:build/classes/main:$cp" org.junit.runner.JUnitCore "dev.depgate.gradle.$1" > "build/test-$1.log" 2>&1; then
         results+=("PASS $1 ($(grep -o 'OK ([0-9]* tests*)' "build/test-$1.log"), $(( $(date +%s) - t0 )) s)")

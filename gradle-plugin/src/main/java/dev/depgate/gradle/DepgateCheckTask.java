@@ -28,6 +28,7 @@ public class DepgateCheckTask extends DefaultTask {
     private List<File> parts = new ArrayList<File>();
     private File resolvedList;
     private String tool;
+    private boolean download;
 
     public DepgateCheckTask() {
         setGroup("verification");
@@ -45,6 +46,15 @@ public class DepgateCheckTask extends DefaultTask {
         this.parts = parts; // filled as projects are evaluated: keep the reference
         this.resolvedList = resolvedList;
         this.tool = tool;
+    }
+
+    /**
+     * Also download every artifact from its upstream and compare its bytes with the file
+     * the build resolved ({@code depgate check --download}); set when
+     * depgateVerificationMetadata runs, which trusts only bytes depgate matched.
+     */
+    void download(boolean download) {
+        this.download = download;
     }
 
     /** The merged list this task writes. */
@@ -70,6 +80,9 @@ public class DepgateCheckTask extends DefaultTask {
             cmd.add("--cache-dir");
             cmd.add(options.cacheDir.getPath());
         }
+        if (download) {
+            cmd.add("--download");
+        }
         cmd.add("--out");
         cmd.add(options.reportDir.getPath());
         cmd.add("--format");
@@ -77,11 +90,6 @@ public class DepgateCheckTask extends DefaultTask {
         cmd.add("--color");
         cmd.add("never");
         Run run = Run.exec(cmd, options.projectDir);
-        if (run.status == 2 && run.stderr.contains("--resolved")) {
-            // depgate before `check --resolved`: the list is found by its default name.
-            cmd.set(cmd.indexOf("--resolved"), "--lockfile");
-            run = Run.exec(cmd, options.projectDir);
-        }
         getLogger().info("depgate check: exit status {}\n{}", run.status, run.stderr);
         Map<String, Object> decisions = null;
         if (!run.stdout.trim().isEmpty()) {

@@ -44,6 +44,12 @@ public class DepgatePlugin implements Plugin<Project> {
         final VerificationMetadataTask metadata = project.getTasks().create("depgateVerificationMetadata",
                 VerificationMetadataTask.class);
         metadata.dependsOn(check);
+        project.getGradle().getTaskGraph().whenReady(new Action<org.gradle.api.execution.TaskExecutionGraph>() {
+            @Override
+            public void execute(org.gradle.api.execution.TaskExecutionGraph graph) {
+                check.download(graph.hasTask(metadata));
+            }
+        });
         whenEvaluated(project, new Runnable() {
             @Override
             public void run() {

@@ -51,12 +51,20 @@ public class VerificationMetadataTask extends DefaultTask {
         // name@version -> note; absent when any decision for it blocks it.
         Map<String, String> allowed = new HashMap<String, String>();
         Map<String, Boolean> blocked = new HashMap<String, Boolean>();
+        // name@version -> lockfile_integrity, for allowed packages whose bytes did not match.
+        Map<String, String> unmatched = new HashMap<String, String>();
         for (Object o : Json.array(doc.get("decisions"))) {
             Map<String, Object> d = Json.object(o);
             String key = Json.path(d, "package", "name") + "@" + Json.path(d, "package", "version");
             String decision = String.valueOf(d.get("decision"));
             if (decision.equals("allow") || decision.equals("warn")) {
-                allowed.put(key, note(d));
+                // Only bytes depgate compared: the owner's file (downloaded by
+                // depgateCheck --download) has the sha256 the build resolved.
+                if ("match".equals(Json.path(d, "resolution", "lockfile_integrity"))) {
+                    allowed.put(key, note(d));
+                } else {
+                    unmatched.put(key, String.valueOf(Json.path(d, "resolution", "lockfile_integrity")));
+                }
             } else {
                 blocked.put(key, Boolean.TRUE);
             }
@@ -76,8 +84,11 @@ public class VerificationMetadataTask extends DefaultTask {
             String note = allowed.get(key);
             if (note == null || blocked.containsKey(key) || file == null || sha256 == null) {
                 skipped++;
+                String why = unmatched.containsKey(key)
+                        ? "depgate could not confirm its bytes on the chain (integrity: " + unmatched.get(key) + ")"
+                        : "depgate did not allow it";
                 getLogger().warn("depgate: not trusting " + group + ":" + name + ":" + version + " (" + file
-                        + "): depgate did not allow it");
+                        + "): " + why);
                 continue;
             }
             List<String> others = xml.trust(group, name, version, file, sha256, note);

@@ -38,6 +38,11 @@ public class VerificationMetadataTest {
         assertTrue(first, first.contains("<component group=\"commons-io\" name=\"commons-io\" version=\"2.11.0\">"));
         assertTrue(first, first.contains("<!-- depgate: allowed from debian (tier curated); signature unverifiable -->"));
         assertTrue(first, first.contains("<verify-metadata>false</verify-metadata>"));
+        // depgateCheck ran with --download for it: every trusted sha256 is one depgate
+        // compared with the bytes its upstream serves.
+        String decisions = Fixture.read(f.file("build/depgate/decisions.json"));
+        assertEquals(decisions, count(first, "<!-- depgate:"), count(decisions, "\"lockfile_integrity\": \"match\""));
+        assertEquals(decisions, 0, count(decisions, "\"not_downloaded\""));
 
         // The team edits the file: a hand-written entry, a comment, trusted artifacts.
         String edited = first.replace("<components>", "<components>\n      <!-- team: reviewed by hand -->\n      " + HAND)
