@@ -72,14 +72,7 @@ public class DepgateCheckTask extends DefaultTask {
         cmd.add(options.projectDir.getPath());
         cmd.add("--resolved");
         cmd.add(resolvedList.getPath());
-        if (options.config != null) {
-            cmd.add("--config");
-            cmd.add(options.config.getPath());
-        }
-        if (options.cacheDir != null) {
-            cmd.add("--cache-dir");
-            cmd.add(options.cacheDir.getPath());
-        }
+        options.addConfigArgs(cmd);
         if (download) {
             cmd.add("--download");
         }

@@ -215,4 +215,16 @@ final class Options implements Serializable {
     private static boolean isWindows() {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("win");
     }
+
+    /** {@code --config} and {@code --cache-dir}, where set: what check and serve both take. */
+    void addConfigArgs(java.util.List<String> cmd) {
+        if (config != null) {
+            cmd.add("--config");
+            cmd.add(config.getPath());
+        }
+        if (cacheDir != null) {
+            cmd.add("--cache-dir");
+            cmd.add(cacheDir.getPath());
+        }
+    }
 }

@@ -67,14 +67,7 @@ final class ProxyProcess {
         cmd.add("never");
         cmd.add("--project");
         cmd.add(options.projectDir.getPath());
-        if (options.config != null) {
-            cmd.add("--config");
-            cmd.add(options.config.getPath());
-        }
-        if (options.cacheDir != null) {
-            cmd.add("--cache-dir");
-            cmd.add(options.cacheDir.getPath());
-        }
+        options.addConfigArgs(cmd);
         cmd.add("--port");
         cmd.add(String.valueOf(options.port));
         cmd.add("--out");
