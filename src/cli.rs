@@ -97,6 +97,22 @@ pub struct ServeArgs {
     #[arg(long, value_name = "RFC3339", hide = true)]
     pub current_time: Option<String>,
 
+    /// Open client connections at once; further connections wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
+    /// Requests decided or served at once.
+    #[arg(long, value_name = "N", default_value_t = 128, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_in_flight: u32,
+
+    /// Requests that may wait for a place; beyond them the answer is 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_queued: u32,
+
+    /// Longest wait for a place, in seconds, before the answer is 503.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub queue_timeout: u64,
+
     #[command(flatten)]
     pub runner: RunnerArgs,
 }

@@ -12,6 +12,7 @@ use crate::cli::ServeArgs;
 use crate::exit::{CommandError, ExitStatus};
 use crate::policy::Policy;
 use crate::proxy::gate::Gate;
+use crate::proxy::listen::{Admission, Limits};
 use crate::proxy::server::{self, Proxy};
 use crate::report::{self, RunInfo};
 use crate::upstream::{Secret, Upstreams};
@@ -80,7 +81,9 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
 
     let context = args.runner.context();
     let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit));
-    let proxy = Arc::new(Proxy { gate: gate.clone(), root, token });
+    let limits = limits(&args);
+    let admission = Admission::new(&limits);
+    let proxy = Arc::new(Proxy { gate: gate.clone(), root, token, admission });
     let files = write_client_files(&args.out, &proxy)?;
     announce(&proxy, &files);
     if let Some(ready) = &args.ready_file {
@@ -99,7 +102,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         })?;
     }
 
-    let served = server::run(listener, proxy.clone(), shutdown_signal()).await;
+    let served = server::run(listener, proxy.clone(), &limits, shutdown_signal()).await;
     if let Some(ready) = &args.ready_file {
         let _ = std::fs::remove_file(ready);
     }
@@ -143,6 +146,18 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         args.out.display()
     );
     Ok(ExitStatus::Allowed)
+}
+
+/// The load limits from the command line (header limits keep their defaults).
+fn limits(args: &ServeArgs) -> Limits {
+    let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
+    Limits {
+        max_connections: n(args.max_connections),
+        max_in_flight: n(args.max_in_flight),
+        max_queued: n(args.max_queued),
+        queue_timeout: std::time::Duration::from_secs(args.queue_timeout),
+        ..Limits::default()
+    }
 }
 
 /// SIGINT or SIGTERM.

@@ -20,7 +20,7 @@ pub struct Diagnostic {
 impl Diagnostic {
     pub fn at(file: &std::path::Path, text: &str, span: Range<usize>, message: impl Into<String>) -> Self {
         let (line, column) = line_col(text, span.start);
-        let snippet = text.lines().nth(line.saturating_sub(1)).unwrap_or("").to_string();
+        let snippet = redact_snippet(text.lines().nth(line.saturating_sub(1)).unwrap_or(""));
         Self { file: file.to_path_buf(), line, column, message: message.into(), help: None, snippet }
     }
 
@@ -46,6 +46,36 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+/// A source line as shown under a problem: URL userinfo and a literal `auth` value (the
+/// mistakes that put a secret into the file) are masked, so the error does not print the
+/// secret it is about.
+fn redact_snippet(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("://") {
+        let (head, tail) = rest.split_at(at + 3);
+        out.push_str(head);
+        let end = tail.find(|c: char| "/?#\"' \t".contains(c)).unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(userinfo_end) => {
+                out.push_str("****");
+                rest = &tail[userinfo_end..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    let trimmed = out.trim_start();
+    if let Some(value) = trimmed.strip_prefix("auth").map(str::trim_start).and_then(|v| v.strip_prefix('=')) {
+        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+        if !value.starts_with("env:") && !value.is_empty() {
+            let indent = out.len() - trimmed.len();
+            return format!("{}auth = \"****\"", &out[..indent]);
+        }
+    }
+    out
+}
+
 /// All problems of one configuration file.
 #[derive(Debug, thiserror::Error)]
 pub struct ConfigErrors(pub Vec<Diagnostic>);
@@ -68,4 +98,17 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = before.get(line_start..).map_or(1, |s| s.chars().count() + 1);
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_do_not_show_secrets() {
+        assert_eq!(redact_snippet(r#"url = "https://u:p4ss@host/x""#), r#"url = "https://****@host/x""#);
+        assert_eq!(redact_snippet(r#"url = "https://host/a@b""#), r#"url = "https://host/a@b""#);
+        assert_eq!(redact_snippet(r#"  auth = "tok-123""#), r#"  auth = "****""#);
+        assert_eq!(redact_snippet(r#"auth = "env:TOKEN""#), r#"auth = "env:TOKEN""#);
+    }
 }

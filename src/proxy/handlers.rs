@@ -192,6 +192,11 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         let Some((project, file)) = rest.split_once('/') else {
             return json_error(StatusCode::NOT_FOUND, "expected files/<project>/<filename>");
         };
+        // The project goes into the upstream's URL (or a `dir` upstream's path): only a
+        // PEP 508 name, never `..` or an encoded separator.
+        if !pypi::valid_name(project) {
+            return json_error(StatusCode::NOT_FOUND, "`files/` takes a project name (letters, digits, `-_.`)");
+        }
         let file = percent_decode(file).unwrap_or_default();
         if file.is_empty() || file.contains('/') || file.contains('\\') || file.starts_with('.') {
             return json_error(StatusCode::BAD_REQUEST, "not a file name");

@@ -4,6 +4,7 @@
 
 pub mod gate;
 mod handlers;
+pub mod listen;
 pub mod maven;
 pub mod npm;
 pub mod pypi;

@@ -235,7 +235,7 @@ pub fn render_root(format: SimpleFormat, names: &[String]) -> Vec<u8> {
 }
 
 /// PEP 508's project name: `[A-Za-z0-9]`, or longer with `.`, `_`, `-` inside.
-fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     let inner = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
     matches!((bytes.first(), bytes.last()), (Some(a), Some(z)) if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric())

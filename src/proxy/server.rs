@@ -1,7 +1,6 @@
 //! The HTTP front of the proxy: one listener, three prefixes (`/npm/`, `/pypi/`,
 //! `/maven2/`), optional client token, and graceful shutdown.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -10,6 +9,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::Response;
 
 use super::gate::Gate;
+use super::listen::{Admission, Limits};
 use crate::upstream::Secret;
 
 /// Where each ecosystem lives under the proxy's root URL.
@@ -27,6 +27,8 @@ pub struct Proxy {
     pub root: String,
     /// Clients must present it (`Authorization: Bearer T`, or Basic with T as password).
     pub token: Option<Secret>,
+    /// Requests let into the gate at once, and the queue before a 503.
+    pub admission: Admission,
 }
 
 impl Proxy {
@@ -82,6 +84,13 @@ pub fn unrecorded() -> Response {
     )
 }
 
+/// 503 with `Retry-After`: the proxy is at capacity; nothing was decided or recorded.
+fn busy(message: &str) -> Response {
+    let mut r = json_error(StatusCode::SERVICE_UNAVAILABLE, message);
+    r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    r
+}
+
 /// A response with a body and its type.
 pub fn respond(status: StatusCode, content_type: &str, body: impl Into<bytes::Bytes>) -> Response {
     let body: bytes::Bytes = body.into();
@@ -112,6 +121,14 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, h
     if path.len() > MAX_PATH {
         return json_error(StatusCode::URI_TOO_LONG, "request path too long");
     }
+    if path == "/" || path == "/-/ping" {
+        return respond(StatusCode::OK, "application/json", b"{}".to_vec());
+    }
+    // Held until the answer is built (the body is bytes in memory by then).
+    let _place = match proxy.admission.enter().await {
+        Ok(place) => place,
+        Err(why) => return busy(&why.message(&proxy.admission)),
+    };
     // HEAD: hyper sends the headers (with the length) and leaves the body out.
     if let Some(rest) = path.strip_prefix(NPM_PREFIX) {
         super::handlers::npm(&proxy, rest, &headers).await
@@ -119,8 +136,6 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, h
         super::handlers::pypi(&proxy, rest, &headers).await
     } else if let Some(rest) = path.strip_prefix(MAVEN_PREFIX) {
         super::handlers::maven(&proxy, rest).await
-    } else if path == "/" || path == "/-/ping" {
-        respond(StatusCode::OK, "application/json", b"{}".to_vec())
     } else {
         json_error(
             StatusCode::NOT_FOUND,
@@ -135,10 +150,9 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, h
 pub async fn run(
     listener: tokio::net::TcpListener,
     proxy: Arc<Proxy>,
+    limits: &Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = axum::Router::new().fallback(handle).with_state(proxy);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    super::listen::serve(listener, app, limits, shutdown).await
 }

@@ -24,13 +24,18 @@ impl Served {
     /// Start in `dir` (project, cache, report and ready file all under it) with `config`
     /// and any `extra` arguments.
     pub fn start(dir: &Path, config: &Path, extra: &[&str]) -> Self {
+        Self::start_env(dir, config, extra, &[])
+    }
+
+    /// [`Self::start`] with extra environment variables (tokens, `DEPGATE_LOG`).
+    pub fn start_env(dir: &Path, config: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let ready_file = dir.join("ready.json");
         let out = dir.join("report");
         let log = dir.join("serve.log");
         // A ready file a killed proxy left behind would be read as this one's.
         let _ = std::fs::remove_file(&ready_file);
-        let child = Command::new(env!("CARGO_BIN_EXE_depgate"))
-            .args(["serve", "--port", "0", "--config"])
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_depgate"));
+        cmd.args(["serve", "--port", "0", "--config"])
             .arg(config)
             .args(extra)
             .arg("--project")
@@ -41,17 +46,32 @@ impl Served {
             .arg(&out)
             .env("DEPGATE_CACHE_DIR", dir.join("cache"))
             .env_remove("DEPGATE_CONFIG")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("the serve log can be created"))
-            .spawn()
-            .expect("depgate serve starts");
+            .stdout(std::fs::File::create(dir.join("serve.out")).expect("the serve stdout file can be created"))
+            .stderr(std::fs::File::create(&log).expect("the serve log can be created"));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("depgate serve starts");
         let start = Instant::now();
         while !ready_file.exists() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("depgate serve exited ({status}):\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+            }
             assert!(start.elapsed() < Duration::from_secs(30), "depgate serve did not write its ready file");
             std::thread::sleep(Duration::from_millis(50));
         }
         let ready = serde_json::from_str(&std::fs::read_to_string(&ready_file).unwrap()).unwrap();
         Self { child, ready, out, ready_file, log }
+    }
+
+    /// The proxy's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.ready["port"])
     }
 
     /// A string field of the ready file.
@@ -133,4 +153,63 @@ pub fn npm_tarball(work: &Path, name: &str, version: &str) -> Vec<u8> {
     let out = Command::new("tar").arg("-czf").arg("-").arg("-C").arg(&dir).arg("package").output().unwrap();
     assert!(out.status.success());
     out.stdout
+}
+
+/// A small seeded generator (splitmix64) for tests that pick random points: the seed is
+/// printed so that a failure reproduces with `DEPGATE_TEST_SEED=<seed>`.
+pub struct Rng(u64);
+
+impl Rng {
+    /// From `DEPGATE_TEST_SEED`, else the clock; prints the seed under `label`.
+    pub fn seeded(label: &str) -> Self {
+        let seed = std::env::var("DEPGATE_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+        });
+        super::report(&format!("{label}: seed {seed} (rerun with DEPGATE_TEST_SEED={seed})"));
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..hi` (`hi > lo`).
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next_u64() % (hi - lo)
+    }
+}
+
+/// The peak and current resident memory of a process, in KiB (`VmHWM`, `VmRSS` from
+/// `/proc/PID/status`); `None` off Linux or once the process is gone.
+pub fn memory_kib(pid: u32) -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+/// One raw HTTP/1.1 request on a fresh connection (`Connection: close`), with `extra`
+/// header lines; returns (status, headers, body). For paths a URL library would normalize.
+pub fn raw_get(addr: &str, path: &str, extra: &str) -> (u16, String, Vec<u8>) {
+    use std::io::{Read as _, Write as _};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Connection: close\r\n\r\n");
+    // The server may answer and close before reading all of a huge request.
+    let _ = s.write_all(req.as_bytes());
+    let mut buf = Vec::new();
+    let _ = s.read_to_end(&mut buf);
+    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(buf.len());
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = buf.get(split + 4..).unwrap_or_default().to_vec();
+    (status, head, body)
 }
