@@ -213,3 +213,94 @@ pub fn raw_get(addr: &str, path: &str, extra: &str) -> (u16, String, Vec<u8>) {
     let body = buf.get(split + 4..).unwrap_or_default().to_vec();
     (status, head, body)
 }
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() { stack.push(p) } else { out.push(p) }
+        }
+    }
+    out
+}
+
+/// A temporary file of an atomic write (`.tmp-…`), never read as an entry.
+pub fn is_temporary(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".tmp-"))
+}
+
+/// Every file of a cache folder checks: artifacts against their sha512 name, sha256/sha1
+/// pointers name a sha512 whose bytes (when present) have the pointer's digest, metadata
+/// entries against the digest in their first line. Returns (checked, temporary) counts.
+pub fn check_cache(cache: &Path) -> (usize, usize) {
+    use sha2::{Digest as _, Sha256, Sha512};
+    let (mut checked, mut temporary) = (0, 0);
+    for p in files_under(cache) {
+        if is_temporary(&p) {
+            temporary += 1;
+            continue;
+        }
+        let bytes = std::fs::read(&p).unwrap();
+        let name = p.file_name().unwrap().to_str().unwrap().to_string();
+        let rel = p.strip_prefix(cache).unwrap();
+        let kind = rel.iter().nth(1).and_then(|s| s.to_str()).unwrap_or_default().to_string();
+        if rel.starts_with("artifacts-v1") {
+            let store = cache.join("artifacts-v1").join("sha512");
+            match kind.as_str() {
+                "sha512" => assert_eq!(hex::encode(Sha512::digest(&bytes)), name, "{} is corrupt", p.display()),
+                "sha256" | "sha1" => {
+                    let target = std::str::from_utf8(&bytes).unwrap().trim();
+                    assert!(target.len() == 128 && target.bytes().all(|b| b.is_ascii_hexdigit()), "{}", p.display());
+                    if let Ok(stored) = std::fs::read(store.join(&target[..2]).join(target)) {
+                        let actual = if kind == "sha256" {
+                            hex::encode(Sha256::digest(&stored))
+                        } else {
+                            hex::encode(sha1::Sha1::digest(&stored))
+                        };
+                        assert_eq!(actual, name, "{} points at other bytes", p.display());
+                    }
+                }
+                other => panic!("unexpected file in the artifact store: {} ({other})", p.display()),
+            }
+        } else if rel.iter().next().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(".lock")) {
+            // Lock files hold nothing.
+        } else {
+            // Metadata: `sha256(rest)\n` then the rest.
+            let nl = bytes.iter().position(|&b| b == b'\n').expect("a framed metadata entry");
+            assert_eq!(
+                hex::encode(Sha256::digest(&bytes[nl + 1..])).as_bytes(),
+                &bytes[..nl],
+                "{} is corrupt",
+                p.display()
+            );
+        }
+        checked += 1;
+    }
+    (checked, temporary)
+}
+
+/// The complete lines of an audit log (a line cut by a kill is left out) and whether the
+/// file ended in a cut line.
+pub fn complete_lines(log: &Path) -> (String, bool) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let end = text.rfind('\n').map_or(0, |i| i + 1);
+    (text[..end].to_string(), end < text.len())
+}
+
+/// `depgate audit verify` on the complete lines of `log` (copied beside it): the chain
+/// verifies up to the last complete record. Returns the number of records.
+pub fn assert_prefix_verifies(log: &Path) -> usize {
+    let (lines, _) = complete_lines(log);
+    if lines.is_empty() {
+        return 0;
+    }
+    let copy = log.with_extension("prefix.jsonl");
+    std::fs::write(&copy, &lines).unwrap();
+    assert_chain_verifies(&copy);
+    std::fs::remove_file(&copy).unwrap();
+    lines.lines().count()
+}
