@@ -122,6 +122,10 @@ pub enum InputError {
         "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json and depgate-mvn-dependencies.txt (mvn dependency:list output)"
     )]
     UnknownKind(PathBuf),
+    #[error(
+        "{path}: {size} is over max_lockfile_bytes ({max}); nothing was read from it\n  help: raise [limits] max_lockfile_bytes in depgate.toml if this lockfile is expected to be that large"
+    )]
+    TooLarge { path: PathBuf, size: String, max: String },
     #[error(transparent)]
     Parse(#[from] LockfileError),
 }
@@ -252,6 +256,17 @@ pub struct Gathered {
 /// as `depgate.resolved/v1` whatever their names), or, when neither is named, from every
 /// lockfile under `root`.
 pub fn gather(root: &Path, named: &[PathBuf], resolved: &[PathBuf]) -> Result<Gathered, InputError> {
+    gather_within(root, named, resolved, crate::config::Limits::default().max_lockfile_bytes)
+}
+
+/// [`gather`], refusing any input file over `max_bytes` (`[limits] max_lockfile_bytes`)
+/// before reading it.
+pub fn gather_within(
+    root: &Path,
+    named: &[PathBuf],
+    resolved: &[PathBuf],
+    max_bytes: u64,
+) -> Result<Gathered, InputError> {
     let mut all = Gathered::default();
     let inputs: Vec<(PathBuf, Option<LockfileKind>)> = if named.is_empty() && resolved.is_empty() {
         discover(root)?.into_iter().map(|p| (p, None)).collect()
@@ -260,6 +275,11 @@ pub fn gather(root: &Path, named: &[PathBuf], resolved: &[PathBuf]) -> Result<Ga
         named.chain(resolved.iter().map(|p| (p.clone(), Some(LockfileKind::ResolvedList)))).collect()
     };
     for (f, kind) in inputs {
+        let len = std::fs::metadata(&f).map_err(io_err(&f))?.len();
+        if len > max_bytes {
+            use crate::config::human_bytes;
+            return Err(InputError::TooLarge { path: f, size: human_bytes(len), max: human_bytes(max_bytes) });
+        }
         let r = match kind {
             Some(kind) => read_as(&f, kind)?,
             None => read(&f)?,

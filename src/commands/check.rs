@@ -75,7 +75,8 @@ pub async fn check_with_baseline(
 ) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
     let baseline = super::trust::load_baseline(baseline, &req.project)?;
-    let gathered = crate::lockfiles::gather(&req.project, &req.lockfiles, &req.resolved)
+    let max_lockfile = req.config.limits.max_lockfile_bytes;
+    let gathered = crate::lockfiles::gather_within(&req.project, &req.lockfiles, &req.resolved, max_lockfile)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     super::print_notes(&gathered.notes);
     let (files, coords) = (gathered.files, gathered.coords);

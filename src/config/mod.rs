@@ -248,6 +248,49 @@ pub struct PackageIdentity {
     pub identity: crate::attest::IdentityPolicy,
 }
 
+/// `[limits]`: ceilings on what depgate reads, so that a broken or hostile upstream or
+/// input fails closed with a clear error instead of exhausting memory.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Packuments, simple pages, `maven-metadata.xml`, POMs, checksum files, core metadata.
+    pub max_metadata_bytes: u64,
+    /// Tarballs, wheels, sdists, jars.
+    pub max_artifact_bytes: u64,
+    /// Sigstore bundles, npm attestations, PEP 740 provenance, signature files.
+    pub max_bundle_bytes: u64,
+    /// One lockfile (or resolved list) read from the project.
+    pub max_lockfile_bytes: u64,
+    /// Decompressed size over compressed size of a gzip-encoded answer (checked once the
+    /// decompressed body passes 1 MiB, so small documents never trip it).
+    pub max_decompression_ratio: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_metadata_bytes: 64 << 20,
+            max_artifact_bytes: 256 << 20,
+            max_bundle_bytes: 16 << 20,
+            max_lockfile_bytes: 256 << 20,
+            max_decompression_ratio: 200.0,
+        }
+    }
+}
+
+/// A byte count for messages: `64 MiB`, `1.5 KiB`, `12 bytes`.
+pub fn human_bytes(n: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let f = n as f64;
+    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
+        let scale = f64::from(1u32 << shift);
+        if f >= scale {
+            let v = f / scale;
+            return if v.fract() == 0.0 { format!("{v} {unit}") } else { format!("{v:.1} {unit}") };
+        }
+    }
+    format!("{n} bytes")
+}
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -259,6 +302,7 @@ pub struct Config {
     pub upstreams: BTreeMap<String, Upstream>,
     pub policy: PolicyConfig,
     pub verify: VerifyConfig,
+    pub limits: Limits,
 }
 
 /// The configuration used when a project has none: public registries only.

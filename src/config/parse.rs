@@ -14,7 +14,7 @@ use super::{
 };
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify"];
+const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const UPSTREAM_KEYS: &[&str] = &[
     "kind",
@@ -47,7 +47,9 @@ const POLICY_KEYS: &[&str] = &[
 ];
 const TIER_KEYS: &[&str] = &["quarantine_days", "require"];
 
+mod limits;
 mod verify;
+use limits::parse_limits;
 use verify::{parse_identity_list, parse_verify};
 
 struct Ctx<'a> {
@@ -304,9 +306,10 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
 
     let policy = parse_policy(&mut cx, root.get("policy"));
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
+    let limits = parse_limits(&mut cx, root.get("limits"));
 
     if cx.diags.is_empty() {
-        Ok(Config { source: None, base_dir: base_dir.to_path_buf(), chains, upstreams, policy, verify })
+        Ok(Config { source: None, base_dir: base_dir.to_path_buf(), chains, upstreams, policy, verify, limits })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));
         Err(ConfigErrors(cx.diags))

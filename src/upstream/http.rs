@@ -7,10 +7,12 @@ use std::time::Duration;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, AUTHORIZATION, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+    LAST_MODIFIED, RETRY_AFTER,
 };
 
-use super::{FailKind, Failure, Lookup, MAX_BODY, Upstreams, redact_url};
+use super::body::{BodyKind, BodySink};
+use super::{FailKind, Failure, Lookup, Upstreams, redact_url};
 use crate::cache::CacheMeta;
 use crate::config::{AuthScheme, Location, Upstream};
 
@@ -55,7 +57,25 @@ pub(super) async fn get_cached(
     {
         return Lookup::Found((c.body, c.meta));
     }
-    match get(ups, upstream, url, accept, cached.as_ref().map(|c| &c.meta)).await {
+    let kind = BodyKind::of_bucket(bucket);
+    let validators = cached.as_ref().map(|c| &c.meta);
+    let mut got = get(ups, upstream, url, accept, kind, validators).await;
+    // A document that does not read to its end was most likely cut short on the way:
+    // asked again within the retry budget.
+    for _ in 0..upstream.retries {
+        match &got {
+            Got::Body { bytes, content_type, .. } if !complete_document(bucket, content_type.as_deref(), bytes) => {
+                tracing::warn!(
+                    "upstream `{}` sent an incomplete document at {}; asking again",
+                    upstream.name,
+                    redact_url(url)
+                );
+                got = get(ups, upstream, url, accept, kind, validators).await;
+            }
+            _ => break,
+        }
+    }
+    match got {
         Got::NotModified => cached.map_or_else(
             || {
                 Lookup::Failed(Failure {
@@ -72,7 +92,12 @@ pub(super) async fn get_cached(
         ),
         Got::Body { bytes, etag, last_modified, content_type } => {
             let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
-            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes) {
+            // A body cut short (a Content-Length smaller than the document) looks like a
+            // whole answer: kept with its validators it would be revalidated (304) and
+            // reused on every later run. Only documents that read to their end are kept.
+            if !complete_document(bucket, meta.content_type.as_deref(), &bytes) {
+                tracing::warn!("upstream `{}` sent an incomplete document at {}; not cached", upstream.name, meta.url);
+            } else if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes) {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
             Lookup::Found((bytes, meta))
@@ -88,7 +113,7 @@ pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what:
         Ok(u) => u,
         Err(f) => return Lookup::Failed(f),
     };
-    match get(ups, upstream, &parsed, "application/octet-stream", None).await {
+    match get(ups, upstream, &parsed, "application/octet-stream", BodyKind::Artifact, None).await {
         Got::Body { bytes, .. } => Lookup::Found(bytes),
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
@@ -97,6 +122,49 @@ pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what:
             status: Some(304),
             message: format!("unexpected 304 for {what} {}", redact_url(&parsed)),
         }),
+    }
+}
+
+/// Whether a document of `bucket` reads to its end: JSON parses, XML closes every element
+/// it opens, a checksum file holds a whole hex digest. Other kinds (HTML pages, core
+/// metadata, `.asc`) cannot be told complete and are taken as they are.
+fn complete_document(bucket: &str, content_type: Option<&str>, body: &[u8]) -> bool {
+    let json = bucket.starts_with("npm-")
+        || matches!(bucket, "pypi-provenance-v1" | "maven-sigstore-v1")
+        || (bucket == "pypi-simple-v1" && content_type.is_some_and(|c| c.contains("json")));
+    if json {
+        return serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok();
+    }
+    match bucket {
+        "maven-metadata-v1" | "maven-pom-v1" => xml_closes(body),
+        "maven-checksum-v1" => {
+            let text = String::from_utf8_lossy(body);
+            let word = text.split_whitespace().next().unwrap_or_default();
+            matches!(word.len(), 32 | 40 | 64 | 128) && word.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+        _ => true,
+    }
+}
+
+/// Every element opened is closed, and there is one.
+fn xml_closes(body: &[u8]) -> bool {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut buf = Vec::new();
+    let (mut depth, mut seen) = (0usize, false);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => {
+                depth += 1;
+                seen = true;
+            }
+            Ok(Event::Empty(_)) => seen = true,
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(Event::Eof) => return seen && depth == 0,
+            Err(_) => return false,
+            Ok(_) => {}
+        }
+        buf.clear();
     }
 }
 
@@ -111,12 +179,14 @@ fn same_origin(a: &url::Url, b: &url::Url) -> bool {
     a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// GET with the upstream's credentials, timeout and retry budget.
+/// GET with the upstream's credentials, timeout and retry budget; the body bounded by the
+/// `[limits]` ceiling of its `kind`.
 pub(super) async fn get(
     ups: &Upstreams,
     upstream: &Upstream,
     url: &url::Url,
     accept: &str,
+    kind: BodyKind,
     validators: Option<&CacheMeta>,
 ) -> Got {
     let shown = redact_url(url);
@@ -150,7 +220,12 @@ pub(super) async fn get(
             let backoff = Duration::from_millis(100 * (1 << attempt.min(6)));
             tokio::time::sleep(backoff).await;
         }
-        let mut req = ups.client.get(url.clone()).timeout(upstream.timeout).header(ACCEPT, accept);
+        let mut req = ups
+            .client
+            .get(url.clone())
+            .timeout(upstream.timeout)
+            .header(ACCEPT, accept)
+            .header(ACCEPT_ENCODING, kind.accept_encoding());
         if let Some(a) = &auth {
             let mut v = reqwest::header::HeaderValue::from_str(a)
                 .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));
@@ -222,34 +297,61 @@ pub(super) async fn get(
         let etag = header(ETAG);
         let last_modified = header(LAST_MODIFIED);
         let content_type = header(CONTENT_TYPE);
-        if resp.content_length().is_some_and(|n| n > MAX_BODY) {
-            return fail(
+        let max = kind.max(&ups.limits);
+        let over = |what: &str| {
+            fail(
                 FailKind::Invalid,
                 None,
-                format!("upstream `{who}` announced a body over {MAX_BODY} bytes at {shown}"),
-            );
+                format!(
+                    "upstream `{who}` {what} {} over {} ({}) at {shown}; raise [limits] {} in depgate.toml if this is expected",
+                    kind.noun(),
+                    kind.key(),
+                    crate::config::human_bytes(max),
+                    kind.key()
+                ),
+            )
+        };
+        if resp.content_length().is_some_and(|n| n > max) {
+            return over("announced");
         }
-        let mut body = Vec::new();
+        let encoding = header(CONTENT_ENCODING);
+        let mut sink = match BodySink::new(encoding.as_deref(), max, ups.limits.max_decompression_ratio) {
+            Ok(s) => s,
+            Err(e) => {
+                return fail(FailKind::Invalid, None, format!("upstream `{who}` answered {shown} with {e}"));
+            }
+        };
         let mut stream = resp.bytes_stream();
         let mut broken = None;
         while let Some(chunk) = stream.next().await {
             match chunk {
-                Ok(c) => {
-                    body.extend_from_slice(&c);
-                    if body.len() as u64 > MAX_BODY {
-                        return fail(
-                            FailKind::Invalid,
-                            None,
-                            format!("upstream `{who}` sent more than {MAX_BODY} bytes at {shown}"),
-                        );
-                    }
-                }
+                Ok(c) => match sink.push(&c) {
+                    Ok(()) => {}
+                    Err(super::body::SinkError::TooLarge) => return over("sent"),
+                    Err(e) => return fail(FailKind::Invalid, None, format!("upstream `{who}` sent {e} at {shown}")),
+                },
                 Err(e) => {
                     broken = Some(e);
                     break;
                 }
             }
         }
+        let body = if broken.is_none() {
+            match sink.finish() {
+                Ok(b) => b,
+                Err(e) => {
+                    // A gzip stream cut short is a broken transfer: retried like one.
+                    last = Some(fail(
+                        FailKind::Connect,
+                        None,
+                        format!("upstream `{who}` sent {e} at {shown} (after {} attempt(s))", attempt + 1),
+                    ));
+                    continue;
+                }
+            }
+        } else {
+            Vec::new()
+        };
         match broken {
             None => return Got::Body { bytes: body, etag, last_modified, content_type },
             Some(e) if e.is_timeout() => {

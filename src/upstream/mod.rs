@@ -5,6 +5,7 @@
 //! policy or print. Errors never carry credentials: URLs are redacted before they are
 //! put into a message.
 
+mod body;
 mod chain;
 mod dir;
 pub mod evidence;
@@ -26,7 +27,7 @@ pub use memo::Memo;
 pub use secret::{Secret, redact_text, redact_url};
 
 use crate::cache::{ArtifactStore, MetadataCache};
-use crate::config::{AuthScheme, Config, FallReason, Location, Upstream};
+use crate::config::{AuthScheme, Config, FallReason, Limits, Location, Upstream};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::index::PackageIndex;
 
@@ -176,10 +177,9 @@ pub struct Upstreams {
     credentials: BTreeMap<String, Result<(AuthScheme, Secret), String>>,
     /// The committed, offline attestation folder (`[verify] attestation_cache`).
     attestation_cache: Option<PathBuf>,
+    /// `[limits]`: body size ceilings by kind of document, the decompression ratio.
+    limits: Limits,
 }
-
-/// Response size ceiling for metadata and tarballs (some packuments are tens of MB).
-const MAX_BODY: u64 = 256 * 1024 * 1024;
 
 impl Upstreams {
     pub fn new(config: &Config, cache_dir: &std::path::Path) -> anyhow::Result<Self> {
@@ -187,6 +187,8 @@ impl Upstreams {
             .user_agent(concat!("depgate/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(Duration::from_secs(10))
             .pool_max_idle_per_host(64)
+            // Gzip is decoded in `http` (bounded by [limits]), not transparently.
+            .no_gzip()
             .build()?;
         let mut credentials = BTreeMap::new();
         for u in config.upstreams.values() {
@@ -202,6 +204,7 @@ impl Upstreams {
             artifacts: ArtifactStore::new(cache_dir),
             credentials,
             attestation_cache: config.verify.attestation_cache.clone(),
+            limits: config.limits,
         })
     }
 
@@ -285,11 +288,34 @@ impl Registry for Upstreams {
         let got = match Self::dir_root(upstream) {
             Some(root) if ecosystem == Ecosystem::Npm => dir::npm_tarball(&root, name, url).await,
             Some(root) => dir::file_url(&root, url).await,
-            None => http::fetch(self, upstream, url, "artifact").await,
+            None => {
+                // Bytes that do not match the owner's digest may be a transfer cut short
+                // (a Content-Length smaller than the file): asked again within the retry
+                // budget; still different, they go to the engine, which denies them.
+                let mut got = http::fetch(self, upstream, url, "artifact").await;
+                for _ in 0..upstream.retries {
+                    match &got {
+                        Lookup::Found(b) if !expected_matches(expected, b) => {
+                            tracing::warn!(
+                                "upstream `{}` sent {name} bytes that do not match its digest at {}; asking again",
+                                upstream.name,
+                                redact_text(url)
+                            );
+                            got = http::fetch(self, upstream, url, "artifact").await;
+                        }
+                        _ => break,
+                    }
+                }
+                got
+            }
         };
         match got {
             Lookup::Found(bytes) => {
-                if let Err(e) = self.artifacts.put(&bytes) {
+                // Only bytes that match what the owner published are kept: a truncated or
+                // tampered body is handed back for the engine to judge, never stored.
+                if expected_matches(expected, &bytes)
+                    && let Err(e) = self.artifacts.put(&bytes)
+                {
                     tracing::warn!("could not store {name} in the artifact cache: {e}");
                 }
                 Lookup::Found(Artifact { bytes, cache_hit: false })
@@ -298,4 +324,21 @@ impl Registry for Upstreams {
             Lookup::Failed(f) => Lookup::Failed(f),
         }
     }
+}
+
+/// Whether `bytes` match the strongest of the `expected` digests (hex by algorithm), or
+/// there is none to match (an owner that publishes no digest: the bytes settle it later).
+fn expected_matches(expected: &BTreeMap<String, String>, bytes: &[u8]) -> bool {
+    use sha2::Digest as _;
+    for algo in ["sha512", "sha384", "sha256", "sha1"] {
+        let Some(want) = expected.get(algo) else { continue };
+        let got = match algo {
+            "sha512" => hex::encode(sha2::Sha512::digest(bytes)),
+            "sha384" => hex::encode(sha2::Sha384::digest(bytes)),
+            "sha256" => hex::encode(sha2::Sha256::digest(bytes)),
+            _ => hex::encode(sha1::Sha1::digest(bytes)),
+        };
+        return got.eq_ignore_ascii_case(want);
+    }
+    true
 }

@@ -1,7 +1,9 @@
 //! A fake npm registry on 127.0.0.1 that speaks the real protocol: packuments (full and
 //! abbreviated, ETag/304), tarballs, Bearer auth, and injectable faults (status codes,
-//! latency, stalls, tampered bytes). It logs every request so tests can assert what was
-//! *not* asked.
+//! latency, stalls, tampered bytes, and the transport faults of [`Fault`]: slow drip,
+//! a connection broken mid-body, a wrong Content-Length, truncated gzip, 429/500 bursts,
+//! redirect loops and redirects to another host). It logs every request so tests can
+//! assert what was *not* asked.
 
 #![allow(dead_code)]
 
@@ -19,15 +21,7 @@ use base64::Engine as _;
 use sha1::Sha1;
 use sha2::{Digest, Sha512};
 
-/// What to do instead of answering normally.
-#[derive(Debug, Clone)]
-pub enum Fault {
-    Status(u16),
-    /// Answer after this long.
-    Delay(Duration),
-    /// Serve other bytes than the packument's integrity says (tarballs only).
-    TamperTarball,
-}
+pub use super::faults::Fault;
 
 /// One logged request.
 #[derive(Debug, Clone)]
@@ -45,6 +39,8 @@ struct Inner {
     tarballs: HashMap<String, Vec<u8>>,
     attestations: HashMap<String, Vec<u8>>,
     faults: HashMap<String, Fault>,
+    /// Requests each fault has seen (for faults that pass after N answers).
+    hits: HashMap<String, usize>,
     log: Vec<Logged>,
     latency: Duration,
     token: Option<String>,
@@ -126,9 +122,19 @@ impl FakeNpm {
         g.docs.get_mut(name).unwrap()["versions"][version][key] = value;
     }
 
-    /// Inject a fault for requests whose path starts with `prefix` (`*` = every request).
+    /// Inject a fault for requests whose path starts with `prefix` (`*` = every request;
+    /// a trailing `$` = exactly that path, e.g. `name$` for the packument but not its tarballs).
     pub fn fault(&self, prefix: &str, fault: Fault) {
-        self.inner.lock().unwrap().faults.insert(prefix.to_string(), fault);
+        let mut g = self.inner.lock().unwrap();
+        g.hits.remove(prefix);
+        g.faults.insert(prefix.to_string(), fault);
+    }
+
+    /// Remove every fault.
+    pub fn clear_faults(&self) {
+        let mut g = self.inner.lock().unwrap();
+        g.faults.clear();
+        g.hits.clear();
     }
 
     pub fn latency(&self, d: Duration) {
@@ -174,17 +180,27 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
     let (fault, latency, token) = {
-        let g = state.lock().unwrap();
+        let mut g = state.lock().unwrap();
         let trimmed = path.trim_start_matches('/');
         let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
-        let fault =
-            g.faults.iter().find(|(k, _)| k.as_str() == "*" || decoded.starts_with(k.as_str())).map(|(_, f)| f.clone());
+        let g = &mut *g;
+        let fault = super::faults::pick(&g.faults, &mut g.hits, &decoded);
         (fault, g.latency, g.token.clone())
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let resp = respond(&state, &path, &headers, fault.as_ref(), token.as_deref()).await;
+    let resp = match fault.as_ref().and_then(|(f, n)| f.before(&path, *n)) {
+        Some(r) if token.is_none() || header_str(&headers, header::AUTHORIZATION) == token => r,
+        _ => {
+            let f = fault.as_ref().map(|(f, _)| f);
+            let r = respond(&state, &path, &headers, f, token.as_deref()).await;
+            match f {
+                Some(f) => f.after(r).await,
+                None => r,
+            }
+        }
+    };
     state.lock().unwrap().log.push(Logged {
         path,
         authorization: header_str(&headers, header::AUTHORIZATION),

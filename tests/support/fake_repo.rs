@@ -2,8 +2,8 @@
 //! PEP 691 JSON and PEP 503 HTML by content negotiation (with PEP 700 `upload-time`,
 //! PEP 592 yanked, PEP 658 core metadata, PEP 740 provenance links), and the Maven
 //! layout (`maven-metadata.xml`, POMs with `Last-Modified`, `.sha1/.sha256/.sha512`,
-//! `.sigstore.json`, `.asc`). Faults (status, delay, tampered bytes), latency, Bearer
-//! auth and a request log, like the fake npm registry.
+//! `.sigstore.json`, `.asc`). Faults (status, delay, tampered bytes and the transport
+//! faults of [`Fault`]), latency, Bearer auth and a request log, like the fake npm registry.
 
 #![allow(dead_code)]
 
@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 
-pub use super::fake_npm::Fault;
+pub use super::faults::Fault;
 
 /// One logged request.
 #[derive(Debug, Clone)]
@@ -54,6 +54,8 @@ struct Inner {
     files: HashMap<String, File>,
     projects: BTreeMap<String, (String, Vec<PyFile>)>,
     faults: HashMap<String, Fault>,
+    /// Requests each fault has seen (for faults that pass after N answers).
+    hits: HashMap<String, usize>,
     log: Vec<Logged>,
     latency: Duration,
     authorization: Option<String>,
@@ -268,9 +270,19 @@ impl FakeRepo {
         self.put(&path, "text/xml", xml.into_bytes(), None);
     }
 
-    /// Inject a fault for requests whose path (without the leading `/`) starts with `prefix`.
+    /// Inject a fault for requests whose path (without the leading `/`) starts with `prefix`
+    /// (`*` = every request; a trailing `$` = exactly that path).
     pub fn fault(&self, prefix: &str, fault: Fault) {
-        self.inner.lock().unwrap().faults.insert(prefix.to_string(), fault);
+        let mut g = self.inner.lock().unwrap();
+        g.hits.remove(prefix);
+        g.faults.insert(prefix.to_string(), fault);
+    }
+
+    /// Remove every fault.
+    pub fn clear_faults(&self) {
+        let mut g = self.inner.lock().unwrap();
+        g.faults.clear();
+        g.hits.clear();
     }
 
     pub fn latency(&self, d: Duration) {
@@ -299,16 +311,26 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
     let (fault, latency, auth) = {
-        let g = state.lock().unwrap();
+        let mut g = state.lock().unwrap();
         let trimmed = path.trim_start_matches('/');
-        let fault =
-            g.faults.iter().find(|(k, _)| k.as_str() == "*" || trimmed.starts_with(k.as_str())).map(|(_, f)| f.clone());
+        let g = &mut *g;
+        let fault = super::faults::pick(&g.faults, &mut g.hits, trimmed);
         (fault, g.latency, g.authorization.clone())
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let resp = respond(&state, &path, &headers, fault.as_ref(), auth.as_deref()).await;
+    let resp = match fault.as_ref().and_then(|(f, n)| f.before(&path, *n)) {
+        Some(r) if auth.is_none() || header_str(&headers, header::AUTHORIZATION) == auth => r,
+        _ => {
+            let f = fault.as_ref().map(|(f, _)| f);
+            let r = respond(&state, &path, &headers, f, auth.as_deref()).await;
+            match f {
+                Some(f) => f.after(r).await,
+                None => r,
+            }
+        }
+    };
     state.lock().unwrap().log.push(Logged {
         path,
         authorization: header_str(&headers, header::AUTHORIZATION),

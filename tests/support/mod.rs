@@ -4,6 +4,7 @@
 
 pub mod fake_npm;
 pub mod fake_repo;
+pub mod faults;
 pub mod sarif;
 pub mod served;
 pub mod server;
