@@ -311,19 +311,17 @@ fn sigkill_check_download_20_times() {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        let point = match exited {
-            Some(status) => {
-                assert_eq!(status.code(), Some(0), "run {run} finished before its kill point and failed");
-                // Runs are quicker than the estimate (the machine is less busy): adapt.
-                span = (u64::try_from(t.elapsed().as_millis()).unwrap() * 9 / 10).max(20);
-                format!("finished in {} ms, before the kill at {} ms", t.elapsed().as_millis(), delay.as_millis())
-            }
-            None => {
-                child.kill().unwrap();
-                child.wait().unwrap();
-                kills += 1;
-                format!("killed after {} ms", delay.as_millis())
-            }
+        let point = if let Some(status) = exited {
+            let _ = child.wait();
+            assert_eq!(status.code(), Some(0), "run {run} finished before its kill point and failed");
+            // Runs are quicker than the estimate (the machine is less busy): adapt.
+            span = (u64::try_from(t.elapsed().as_millis()).unwrap() * 9 / 10).max(20);
+            format!("finished in {} ms, before the kill at {} ms", t.elapsed().as_millis(), delay.as_millis())
+        } else {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            kills += 1;
+            format!("killed after {} ms", delay.as_millis())
         };
         let records = assert_prefix_verifies(&log);
         let (checked, temporary) = check_cache(&cache);

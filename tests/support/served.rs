@@ -163,7 +163,9 @@ impl Rng {
     /// From `DEPGATE_TEST_SEED`, else the clock; prints the seed under `label`.
     pub fn seeded(label: &str) -> Self {
         let seed = std::env::var("DEPGATE_TEST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64)
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(1, |d| d.as_secs() << 30 ^ u64::from(d.subsec_nanos()))
         });
         super::report(&format!("{label}: seed {seed} (rerun with DEPGATE_TEST_SEED={seed})"));
         Self(seed)
@@ -266,8 +268,6 @@ pub fn check_cache(cache: &Path) -> (usize, usize) {
                 }
                 other => panic!("unexpected file in the artifact store: {} ({other})", p.display()),
             }
-        } else if rel.iter().next().and_then(|s| s.to_str()).is_some_and(|s| s.ends_with(".lock")) {
-            // Lock files hold nothing.
         } else {
             // Metadata: `sha256(rest)\n` then the rest.
             let nl = bytes.iter().position(|&b| b == b'\n').expect("a framed metadata entry");
