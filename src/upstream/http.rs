@@ -259,6 +259,20 @@ pub(super) async fn get(
                 continue;
             }
         };
+        // Documents come from the upstream's own origin only: one that redirects them to
+        // another host would make that host the owner of the name (and it gets no
+        // credentials, so a private registry's answer cannot be what it sends). Artifacts
+        // may live on a CDN: their digests come from the documents.
+        if kind != BodyKind::Artifact && !same_origin(resp.url(), url) {
+            return fail(
+                FailKind::Invalid,
+                None,
+                format!(
+                    "upstream `{who}` redirected {shown} to another host ({}); depgate takes metadata only from the upstream's own origin: if the registry moved, set the upstream's url to its new address",
+                    resp.url().origin().ascii_serialization()
+                ),
+            );
+        }
         let status = resp.status();
         match status {
             StatusCode::OK => {}
