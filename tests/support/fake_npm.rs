@@ -36,6 +36,8 @@ pub struct Logged {
 #[derive(Default)]
 struct Inner {
     docs: HashMap<String, serde_json::Value>,
+    /// Packument bodies served as they are (malformed, deep, huge numbers).
+    raw: HashMap<String, Vec<u8>>,
     tarballs: HashMap<String, Vec<u8>>,
     attestations: HashMap<String, Vec<u8>>,
     faults: HashMap<String, Fault>,
@@ -114,6 +116,11 @@ impl FakeNpm {
         let url = format!("http://{}/-/npm/v1/attestations/{name}@{version}", self.addr);
         let mut g = self.inner.lock().unwrap();
         g.docs.get_mut(name).unwrap()["versions"][version]["dist"]["attestations"] = serde_json::json!({"url": url});
+    }
+
+    /// Serve `body` as the packument of `name`, byte for byte (it need not be valid JSON).
+    pub fn serve_raw(&self, name: &str, body: Vec<u8>) {
+        self.inner.lock().unwrap().raw.insert(name.to_string(), body);
     }
 
     /// Set a field of one version's manifest (e.g. `deprecated`).
@@ -248,6 +255,9 @@ async fn respond(
             }
             None => StatusCode::NOT_FOUND.into_response(),
         };
+    }
+    if let Some(body) = g.raw.get(&decoded) {
+        return ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
     }
     let Some(doc) = g.docs.get(&decoded) else {
         return (StatusCode::NOT_FOUND, "{\"error\":\"Not found\"}").into_response();

@@ -59,6 +59,9 @@ pub enum Fault {
     RedirectTo {
         url: String,
     },
+    /// The whole body, sent `Content-Encoding: gzip` (documents only; a gzip bomb when
+    /// the document is mostly one repeated byte).
+    Gzip,
     /// `fault` for the first `times` requests, then normal answers (a transient fault).
     First {
         times: usize,
@@ -125,6 +128,7 @@ impl Fault {
                 | Fault::ResetMidBody { .. }
                 | Fault::WrongContentLength { .. }
                 | Fault::TruncatedGzip { .. }
+                | Fault::Gzip
         );
         if !applies || resp.status() != StatusCode::OK {
             return resp;
@@ -165,6 +169,11 @@ impl Fault {
                 let n = cut.len() as u64;
                 let items: Vec<Result<Bytes, std::io::Error>> = vec![Ok(cut)];
                 (with_length.then_some(n), Body::from_stream(futures::stream::iter(items)))
+            }
+            Fault::Gzip => {
+                parts.headers.insert(header::CONTENT_ENCODING, "gzip".parse().unwrap());
+                let z = gzip(&body);
+                (Some(z.len() as u64), Body::from(z))
             }
             _ => unreachable!("checked above"),
         };
