@@ -4,6 +4,8 @@
 
 #[path = "../tests/support/fake_npm.rs"]
 mod fake_npm;
+#[path = "../tests/support/faults.rs"]
+mod faults;
 #[path = "../tests/support/server.rs"]
 mod server;
 

@@ -166,3 +166,31 @@ fn namespace_patterns_match() {
     assert!(!name_matches("exact", "exact2"));
     assert!(name_matches("acme-*", "acme-utils"));
 }
+
+#[test]
+fn limits_default_and_parse() {
+    let d = Config::parse(BASE, Path::new("depgate.toml")).unwrap();
+    assert_eq!(d.limits, Limits::default());
+    assert_eq!(d.limits.max_metadata_bytes, 64 << 20);
+    let c = Config::parse(
+        &format!(
+            "{BASE}\n[limits]\nmax_metadata_bytes = 1_024\nmax_artifact_bytes = 2048\nmax_decompression_ratio = 50.5\n"
+        ),
+        Path::new("depgate.toml"),
+    )
+    .unwrap();
+    assert_eq!(c.limits.max_metadata_bytes, 1024);
+    assert_eq!(c.limits.max_artifact_bytes, 2048);
+    assert!((c.limits.max_decompression_ratio - 50.5).abs() < f64::EPSILON);
+    assert_eq!(human_bytes(64 << 20), "64 MiB");
+    assert_eq!(human_bytes(1536), "1.5 KiB");
+    assert_eq!(human_bytes(12), "12 bytes");
+}
+
+#[test]
+fn limits_errors() {
+    let d = one(&format!("{BASE}\n[limits]\nmax_bundle_bytes = 0\n"));
+    assert!(d.message.contains("`max_bundle_bytes` must be a positive number of bytes"), "{d}");
+    let d = one(&format!("{BASE}\n[limits]\nmax_lockfile_bytes = 1.5\n"));
+    assert!(d.message.contains("must be a whole number of bytes, found float"), "{d}");
+}
