@@ -7,10 +7,10 @@
 
 #[path = "../tests/support/fake_npm.rs"]
 mod fake_npm;
-#[path = "../tests/support/faults.rs"]
-mod faults;
 #[path = "../tests/support/fake_repo.rs"]
 mod fake_repo;
+#[path = "../tests/support/faults.rs"]
+mod faults;
 #[path = "../tests/support/server.rs"]
 mod server;
 

@@ -49,7 +49,11 @@ fn metadata_over_max_metadata_bytes_fails_closed() {
     let p = project(&npm, &integrity, "max_metadata_bytes = 2_000");
     let run = check(&p, &[]);
     assert_refused(&run, "max_metadata_bytes");
-    assert!(run.all_output().contains("announced a metadata document over max_metadata_bytes (2.0 KiB)"), "{}", run.all_output());
+    assert!(
+        run.all_output().contains("announced a metadata document over max_metadata_bytes (2.0 KiB)"),
+        "{}",
+        run.all_output()
+    );
     // Under the default, the same document is fine.
     let p = project(&npm, &integrity, "");
     assert_eq!(check(&p, &[]).code, 0);
