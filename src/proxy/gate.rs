@@ -81,6 +81,11 @@ impl Decided {
             r.status == engine::ResolutionStatus::Owned && r.version_found && (r.url.is_some() || r.file.is_some())
         })
     }
+
+    /// The fetched bytes did not match the owner's own digests.
+    pub fn mismatched(&self) -> bool {
+        self.record.resolution.as_ref().is_some_and(|r| r.artifact_integrity == engine::IntegrityCheck::Mismatch)
+    }
 }
 
 type ListingCell = Arc<OnceCell<Arc<Listing>>>;
@@ -189,10 +194,12 @@ impl Gate {
     pub async fn file(&self, req: &FileRequest) -> Result<Arc<Decided>, Unrecorded> {
         let cell = {
             let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
-            // A failure to reach an upstream, or a file its owner did not have, is not kept:
-            // the next request asks again (through the listing memo, for a while).
-            if map.get(req).is_some_and(|c| c.get().is_some_and(|d| d.record.decision == Decision::Error || !d.found()))
-            {
+            // A failure to reach an upstream, a file its owner did not have, or bytes that did
+            // not match the owner's digests (a cut or tampered transfer) is not kept: the next
+            // request asks again (through the listing memo, for a while), and is checked again.
+            if map.get(req).is_some_and(|c| {
+                c.get().is_some_and(|d| d.record.decision == Decision::Error || !d.found() || d.mismatched())
+            }) {
                 map.remove(req);
             }
             map.entry(req.clone()).or_default().clone()
