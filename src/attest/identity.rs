@@ -58,6 +58,15 @@ impl Identity {
             san,
         }
     }
+
+    /// The identity a DER certificate states: [`Identity::from_certificate`] over the
+    /// certificate as `sigstore-verify` parses it. An entry point for bytes from outside
+    /// (the fuzz targets feed it).
+    pub fn from_certificate_der(der: &[u8]) -> Result<Self, String> {
+        let cert = sigstore_verify::types::DerCertificate::from_bytes(der);
+        let info = sigstore_verify::crypto::x509::parse_certificate_info(&cert).map_err(|e| e.to_string())?;
+        Ok(Identity::from_certificate(&info))
+    }
 }
 
 /// How a SAN must look.

@@ -1,0 +1,11 @@
+//! `uv.lock`.
+#![no_main]
+
+use std::path::Path;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = depgate::ecosystem::pypi::parse_uv_lock(text, Path::new("uv.lock"));
+});
