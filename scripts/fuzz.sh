@@ -73,7 +73,7 @@ rows=()
 crashed=0
 for t in "${targets[@]}"; do
     log="fuzz/logs/$t.log"
-    artifacts="fuzz/artifacts/$t"
+    artifacts="fuzz/artifacts/$t" # where cargo-fuzz has libFuzzer write crashes
     mkdir -p "$artifacts"
     before=$(find "$artifacts" -type f | wc -l)
     echo "fuzz: $t for ${secs}s" >&2
@@ -84,10 +84,10 @@ for t in "${targets[@]}"; do
     # -rss_limit_mb: libFuzzer's default, stated; an input that needs more is a finding.
     # shellcheck disable=SC2086
     cargo $toolchain fuzz run "${fuzz_args[@]}" "$t" "fuzz/corpus/$t" -- \
-        -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+        -max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1 || status=$?
     elapsed=$(($(date +%s) - start))
-    runs=$(sed -n 's/^stat::number_of_executed_runs: *//p' "$log" | tail -1)
+    # libFuzzer's final stats (`-print_final_stats=1`); older releases say `_runs`.
+    runs=$(sed -nE 's/^stat::number_of_executed_(units|runs): *//p' "$log" | tail -1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     corpus=$(find "fuzz/corpus/$t" -type f | wc -l)
     after=$(find "$artifacts" -type f | wc -l)
