@@ -184,7 +184,11 @@ impl Node {
         match self {
             Node::Null => "null".into(),
             Node::Bool(b) => b.to_string(),
-            Node::Number(s) | Node::String(s) => s.clone(),
+            // Shown in error messages: a hostile file's megabyte-long value is cut short.
+            Node::Number(s) | Node::String(s) => match s.char_indices().nth(40) {
+                Some((cut, _)) => format!("{}… ({} bytes)", &s[..cut], s.len()),
+                None => s.clone(),
+            },
             Node::Array(_) => "an array".into(),
             Node::Map(_) => "an object".into(),
         }

@@ -527,6 +527,9 @@ mod tests {
 
     #[test]
     fn wrong_versions_and_shapes_are_errors_with_lines() {
+        let huge = format!("{{\"lockfileVersion\": {}}}", "9".repeat(100_000));
+        let e = p(&huge).unwrap_err();
+        assert!(e.message.len() < 200 && e.message.contains("(100000 bytes)"), "{}", e.message);
         let e = p("{\n  \"lockfileVersion\": 4,\n  \"packages\": {}\n}").unwrap_err();
         assert_eq!(e.line, 2);
         assert!(e.message.contains("lockfileVersion 4"), "{e}");
