@@ -10,14 +10,13 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use sha2::{Digest, Sha256, Sha512};
 use support::fake_npm::FakeNpm;
-use support::served::{Served, assert_chain_verifies, have, npm_tarball, records};
+use support::served::{Served, assert_chain_verifies, check_cache, have, npm_tarball, records};
 
 const NOW: &str = "2026-01-01T00:00:00Z";
 const OLD: &str = "2025-06-01T00:00:00.000Z";
@@ -38,70 +37,6 @@ fn npm_install(project: &Path, registry: &str, cache: &Path) -> Child {
 /// Complete lines in the log (a line being written may be cut; it is not counted).
 fn complete_lines(log: &Path) -> usize {
     std::fs::read_to_string(log).map_or(0, |t| t.matches('\n').count())
-}
-
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() { stack.push(p) } else { out.push(p) }
-        }
-    }
-    out
-}
-
-fn is_temporary(p: &Path) -> bool {
-    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".tmp-"))
-}
-
-/// Every file of the cache checks: artifacts against their sha512 name, sha256/sha1
-/// pointers name a sha512 whose bytes (when present) have the pointer's digest, metadata
-/// entries against the digest in their first line. Returns (checked, temporary) counts.
-fn check_cache(cache: &Path) -> (usize, usize) {
-    let (mut checked, mut temporary) = (0, 0);
-    for p in files_under(cache) {
-        if is_temporary(&p) {
-            temporary += 1;
-            continue;
-        }
-        let bytes = std::fs::read(&p).unwrap();
-        let name = p.file_name().unwrap().to_str().unwrap().to_string();
-        let rel = p.strip_prefix(cache).unwrap();
-        let kind = rel.iter().nth(1).and_then(|s| s.to_str()).unwrap_or_default().to_string();
-        if rel.starts_with("artifacts-v1") {
-            let store = cache.join("artifacts-v1").join("sha512");
-            match kind.as_str() {
-                "sha512" => assert_eq!(hex::encode(Sha512::digest(&bytes)), name, "{} is corrupt", p.display()),
-                "sha256" | "sha1" => {
-                    let target = std::str::from_utf8(&bytes).unwrap().trim();
-                    assert!(target.len() == 128 && target.bytes().all(|b| b.is_ascii_hexdigit()), "{}", p.display());
-                    if let Ok(stored) = std::fs::read(store.join(&target[..2]).join(target)) {
-                        let actual = if kind == "sha256" {
-                            hex::encode(Sha256::digest(&stored))
-                        } else {
-                            hex::encode(sha1::Sha1::digest(&stored))
-                        };
-                        assert_eq!(actual, name, "{} points at other bytes", p.display());
-                    }
-                }
-                other => panic!("unexpected file in the artifact store: {} ({other})", p.display()),
-            }
-        } else {
-            // Metadata: `sha256(rest)\n` then the rest.
-            let nl = bytes.iter().position(|&b| b == b'\n').expect("a framed metadata entry");
-            assert_eq!(
-                hex::encode(Sha256::digest(&bytes[nl + 1..])).as_bytes(),
-                &bytes[..nl],
-                "{} is corrupt",
-                p.display()
-            );
-        }
-        checked += 1;
-    }
-    (checked, temporary)
 }
 
 #[test]
