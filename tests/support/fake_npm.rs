@@ -40,9 +40,7 @@ struct Inner {
     raw: HashMap<String, Vec<u8>>,
     tarballs: HashMap<String, Vec<u8>>,
     attestations: HashMap<String, Vec<u8>>,
-    faults: HashMap<String, Fault>,
-    /// Requests each fault has seen (for faults that pass after N answers).
-    hits: HashMap<String, usize>,
+    faults: super::faults::FaultTable,
     log: Vec<Logged>,
     latency: Duration,
     token: Option<String>,
@@ -132,16 +130,12 @@ impl FakeNpm {
     /// Inject a fault for requests whose path starts with `prefix` (`*` = every request;
     /// a trailing `$` = exactly that path, e.g. `name$` for the packument but not its tarballs).
     pub fn fault(&self, prefix: &str, fault: Fault) {
-        let mut g = self.inner.lock().unwrap();
-        g.hits.remove(prefix);
-        g.faults.insert(prefix.to_string(), fault);
+        self.inner.lock().unwrap().faults.set(prefix, fault);
     }
 
     /// Remove every fault.
     pub fn clear_faults(&self) {
-        let mut g = self.inner.lock().unwrap();
-        g.faults.clear();
-        g.hits.clear();
+        self.inner.lock().unwrap().faults.clear();
     }
 
     pub fn latency(&self, d: Duration) {
@@ -191,7 +185,7 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
         let trimmed = path.trim_start_matches('/');
         let decoded = trimmed.replace("%2f", "/").replace("%2F", "/");
         let g = &mut *g;
-        let fault = super::faults::pick(&g.faults, &mut g.hits, &decoded);
+        let fault = g.faults.pick(&decoded);
         (fault, g.latency, g.token.clone())
     };
     if !latency.is_zero() {

@@ -53,9 +53,7 @@ pub struct PyFile {
 struct Inner {
     files: HashMap<String, File>,
     projects: BTreeMap<String, (String, Vec<PyFile>)>,
-    faults: HashMap<String, Fault>,
-    /// Requests each fault has seen (for faults that pass after N answers).
-    hits: HashMap<String, usize>,
+    faults: super::faults::FaultTable,
     log: Vec<Logged>,
     latency: Duration,
     authorization: Option<String>,
@@ -273,16 +271,12 @@ impl FakeRepo {
     /// Inject a fault for requests whose path (without the leading `/`) starts with `prefix`
     /// (`*` = every request; a trailing `$` = exactly that path).
     pub fn fault(&self, prefix: &str, fault: Fault) {
-        let mut g = self.inner.lock().unwrap();
-        g.hits.remove(prefix);
-        g.faults.insert(prefix.to_string(), fault);
+        self.inner.lock().unwrap().faults.set(prefix, fault);
     }
 
     /// Remove every fault.
     pub fn clear_faults(&self) {
-        let mut g = self.inner.lock().unwrap();
-        g.faults.clear();
-        g.hits.clear();
+        self.inner.lock().unwrap().faults.clear();
     }
 
     pub fn latency(&self, d: Duration) {
@@ -314,7 +308,7 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Respons
         let mut g = state.lock().unwrap();
         let trimmed = path.trim_start_matches('/');
         let g = &mut *g;
-        let fault = super::faults::pick(&g.faults, &mut g.hits, trimmed);
+        let fault = g.faults.pick(trimmed);
         (fault, g.latency, g.authorization.clone())
     };
     if !latency.is_zero() {

@@ -69,13 +69,35 @@ pub enum Fault {
     },
 }
 
+/// The faults a fake upstream injects, by path key, and how many requests each has seen.
+#[derive(Default)]
+pub(super) struct FaultTable {
+    faults: HashMap<String, Fault>,
+    hits: HashMap<String, usize>,
+}
+
+impl FaultTable {
+    /// Inject `fault` for `key`; its request count starts again.
+    pub(super) fn set(&mut self, key: &str, fault: Fault) {
+        self.hits.remove(key);
+        self.faults.insert(key.to_string(), fault);
+    }
+
+    /// Remove every fault.
+    pub(super) fn clear(&mut self) {
+        self.faults.clear();
+        self.hits.clear();
+    }
+
+    /// See [`pick`].
+    pub(super) fn pick(&mut self, path: &str) -> Option<(Fault, usize)> {
+        pick(&self.faults, &mut self.hits, path)
+    }
+}
+
 /// The fault for `path` (without the leading `/`), if any, and how many requests it saw
 /// before this one. Keys: `*` (everything), `prefix`, or `exact$`.
-pub(super) fn pick(
-    faults: &HashMap<String, Fault>,
-    hits: &mut HashMap<String, usize>,
-    path: &str,
-) -> Option<(Fault, usize)> {
+fn pick(faults: &HashMap<String, Fault>, hits: &mut HashMap<String, usize>, path: &str) -> Option<(Fault, usize)> {
     let (key, fault) = faults.iter().find(|(k, _)| match k.strip_suffix('$') {
         Some(exact) => path == exact,
         None => k.as_str() == "*" || path.starts_with(k.as_str()),
