@@ -5,7 +5,8 @@
 //! After every kill: every file in the cache checks against its digest (temporary files of
 //! atomic writes are counted, never read as entries), the audit log's chain verifies up to
 //! its last complete record, every file the proxy audited as allowed is in the store, and
-//! every report file is whole (it parses) and belongs to one run. After all kills, a clean
+//! every report file is whole (it parses), and the files are one set: decisions.json and
+//! both SBOMs name the packages of one and the same run. After all kills, a clean
 //! run succeeds on the same folders and the whole chain verifies.
 //!
 //! Kill points come from a seeded generator; the seed is printed, and
@@ -222,8 +223,16 @@ fn lockfile(public: &FakeNpm, names: &[String]) -> String {
     package_lock_v3(&entries)
 }
 
+/// The run in a test package's name (`kc-RR-II`, see [`name`]); `None` for other names
+/// (an SBOM's root component).
+fn run_in_name(n: &str) -> Option<String> {
+    let b = n.as_bytes();
+    (b.len() > 6 && b[0] == b'k' && b[2] == b'-' && b[3..5].iter().all(u8::is_ascii_digit) && b[5] == b'-')
+        .then(|| n[3..5].to_string())
+}
+
 /// Each report file is whole, and `decisions.json` names the packages of one run only
-/// (`kc-RR-…`); returns that run, if there is a report yet.
+/// (`kc-RR-…`), and so do both SBOMs; returns that run, if there is a report yet.
 fn check_report(out: &Path) -> Option<usize> {
     for f in ["decisions.json", "sbom.cdx.json", "sbom.spdx.json", "results.sarif"] {
         if let Ok(text) = std::fs::read_to_string(out.join(f)) {
@@ -233,15 +242,25 @@ fn check_report(out: &Path) -> Option<usize> {
     if let Ok(summary) = std::fs::read_to_string(out.join("summary.md")) {
         assert!(summary.ends_with('\n') && !summary.trim().is_empty(), "summary.md is not whole");
     }
-    let decisions: Value = serde_json::from_str(&std::fs::read_to_string(out.join("decisions.json")).ok()?).unwrap();
-    let runs: BTreeSet<String> = decisions["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["package"]["name"].as_str().unwrap()[3..5].to_string())
-        .collect();
-    assert_eq!(runs.len(), 1, "decisions.json mixes runs: {runs:?}");
-    runs.into_iter().next().map(|r| r.parse().unwrap())
+    let read = |f: &str| -> Option<Value> { serde_json::from_str(&std::fs::read_to_string(out.join(f)).ok()?).ok() };
+    let decisions = read("decisions.json")?;
+    let run_of = |names: Vec<&str>, what: &str| -> String {
+        let runs: BTreeSet<String> = names.iter().filter_map(|n| run_in_name(n)).collect();
+        assert_eq!(runs.len(), 1, "{what} names packages of {} runs: {runs:?}", runs.len());
+        runs.into_iter().next().unwrap()
+    };
+    let run = run_of(
+        decisions["decisions"].as_array().unwrap().iter().map(|d| d["package"]["name"].as_str().unwrap()).collect(),
+        "decisions.json",
+    );
+    // The files of a report are one set: the SBOMs describe the same run's packages.
+    let cdx = read("sbom.cdx.json").expect("decisions.json without sbom.cdx.json");
+    let cdx_names = cdx["components"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(run_of(cdx_names, "sbom.cdx.json"), run, "sbom.cdx.json is from another run than decisions.json");
+    let spdx = read("sbom.spdx.json").expect("decisions.json without sbom.spdx.json");
+    let spdx_names = spdx["packages"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(run_of(spdx_names, "sbom.spdx.json"), run, "sbom.spdx.json is from another run than decisions.json");
+    Some(run.parse().unwrap())
 }
 
 #[test]
@@ -326,6 +345,15 @@ fn sigkill_check_download_20_times() {
         let records = assert_prefix_verifies(&log);
         let (checked, temporary) = check_cache(&cache);
         let report = check_report(&out);
+        // The audit log is appended before the report is written: no report shows
+        // decisions the log lacks.
+        if let Some(r) = report {
+            let prefix = format!("pkg:npm/kc-{r:02}-");
+            assert!(
+                audited(&log).iter().any(|a| a["purl"].as_str().is_some_and(|p| p.starts_with(&prefix))),
+                "run {run}: the report of run {r} has no audit records"
+            );
+        }
         if let (Some(now), Some(before)) = (report, last_report) {
             assert!(
                 now == before || now == run,

@@ -25,6 +25,12 @@ fn write_cache_entry(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
+    staged_temporary(path, bytes, sync)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// `bytes` in a temporary file (`.tmp-*`) in `path`'s folder, ready to be renamed to it.
+fn staged_temporary(path: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
@@ -39,9 +45,54 @@ fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     if sync {
         tmp.as_file().sync_all()?;
     }
-    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(tmp)
+}
+
+/// Write several files so that they change together as far as a folder allows: every
+/// file is first written in full to a temporary file beside its target and fsynced, and
+/// only then are they renamed into place, one after another. A kill while the contents
+/// are written (the part that takes time) leaves every old file; only a kill inside the
+/// few renames at the end can leave a mix, and each file stays whole either way.
+pub fn write_atomic_set(files: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        staged.push((staged_temporary(path, bytes, true)?, path));
+    }
+    for (tmp, path) in staged {
+        tmp.persist(path).map_err(|e| e.error)?;
+    }
     Ok(())
 }
+
+/// How old a temporary file must be before [`sweep_temporaries`] takes it for one a killed
+/// writer left: writers hold theirs for the milliseconds a write takes.
+pub const TEMPORARY_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Remove the temporary files (`.tmp-*`) that writers killed before their rename left in
+/// `root` and the folders `depth` levels below it, when older than `grace`. Nothing reads
+/// them; this only returns their space. Returns how many went.
+pub fn sweep_temporaries(root: &Path, depth: usize, grace: std::time::Duration) -> usize {
+    fn walk(dir: &Path, depth: usize, grace: std::time::Duration, removed: &mut usize) {
+        let Ok(entries) = fs::read_dir(dir) else { return };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() && depth > 0 {
+                walk(&entry.path(), depth - 1, grace, removed);
+            } else if kind.is_file() && entry.file_name().to_str().is_some_and(|n| n.starts_with(".tmp-")) {
+                let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                if old.is_some_and(|age| age >= grace) && fs::remove_file(entry.path()).is_ok() {
+                    *removed += 1;
+                }
+            }
+        }
+    }
+    let mut removed = 0;
+    walk(root, depth, grace, &mut removed);
+    removed
+}
+
+/// How deep [`sweep_temporaries`] goes in a cache folder: `artifacts-v1/<algo>/<xx>/<file>`.
+pub const CACHE_DEPTH: usize = 3;
 
 /// The default cache folder: `$DEPGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/depgate`,
 /// else `~/.cache/depgate`, else `.depgate/cache`.
@@ -212,6 +263,40 @@ mod tests {
         // A torn write (truncated file) too.
         fs::write(&path, &b[..b.len() / 2]).unwrap();
         assert!(c.get("npm-packument-v1", "k").is_none());
+    }
+
+    #[test]
+    fn sweep_removes_only_old_temporaries() {
+        let d = tempfile::tempdir().unwrap();
+        let s = ArtifactStore::new(d.path());
+        let h = s.put(b"abc").unwrap();
+        let deep = s.path("sha512", &h).with_file_name(".tmp-left");
+        fs::write(&deep, b"half").unwrap();
+        fs::write(d.path().join(".tmp-top"), b"half").unwrap();
+        fs::write(d.path().join("keep"), b"x").unwrap();
+        // Young ones belong to writers still at work.
+        assert_eq!(sweep_temporaries(d.path(), CACHE_DEPTH, TEMPORARY_GRACE), 0);
+        assert!(deep.exists());
+        assert_eq!(sweep_temporaries(d.path(), CACHE_DEPTH, std::time::Duration::ZERO), 2);
+        assert!(!deep.exists() && !d.path().join(".tmp-top").exists());
+        assert!(d.path().join("keep").exists());
+        assert_eq!(s.get(&h).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn a_file_set_is_written_whole() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a"), d.path().join("sub").join("b"));
+        fs::write(&a, b"old").unwrap();
+        write_atomic_set(&[(a.clone(), b"new a".to_vec()), (b.clone(), b"new b".to_vec())]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"new a");
+        assert_eq!(fs::read(&b).unwrap(), b"new b");
+        let left: Vec<_> = fs::read_dir(d.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name() != "a" && e.file_name() != "sub")
+            .collect();
+        assert!(left.is_empty(), "temporary files left: {left:?}");
     }
 
     #[test]

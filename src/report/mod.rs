@@ -253,9 +253,10 @@ pub fn write_terminal(
 }
 
 /// Write the report folder: `decisions.json`, `summary.md`, `sbom.cdx.json`,
-/// `sbom.spdx.json`, `results.sarif` (each rendered in memory first and written atomically,
-/// so an interrupted run leaves the previous file, not a half-written one), then append
-/// the run to `audit.jsonl` (durable, hash-chained) and, when a signing key is configured,
+/// `sbom.spdx.json`, `results.sarif` (all rendered in memory first, then staged in full and
+/// renamed into place together, so an interrupted run leaves the previous set, not a
+/// half-written file; [`crate::cache::write_atomic_set`]) after appending
+/// the run to `audit.jsonl` (durable, hash-chained); then, when a signing key is configured,
 /// sign the run as a SLSA verification summary (`vsa.intoto.jsonl`, [`vsa`]).
 /// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
 /// `random_serial` gives the SBOMs a random serial number and document namespace instead
@@ -267,12 +268,16 @@ pub fn write_report(
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
-    let mut written = write_report_files(dir, run, records, project, random_serial)?;
+    let files = render_report_files(dir, run, records, project, random_serial)?;
     // The audit log is the one append-only output: one hash-chained record per decision,
-    // continuing the chain of earlier runs that wrote to the same folder.
+    // continuing the chain of earlier runs that wrote to the same folder. It goes first,
+    // so that a run killed in between leaves its decisions audited and the previous
+    // report, never a report whose decisions the log lacks.
+    std::fs::create_dir_all(dir)?;
     let log = dir.join("audit.jsonl");
     let head = audit::append_run(&log, run, &run.context, records)
         .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
+    let mut written = write_file_set(dir, files)?;
     written.push(log);
     // With a signing key in the environment: the signed SLSA VSA over the files above and
     // the chain head (`vsa.intoto.jsonl`, see `vsa`); without one, a stale one is removed.
@@ -281,7 +286,7 @@ pub fn write_report(
 }
 
 /// The report files without the audit log and the signed summary: `decisions.json`,
-/// `summary.md`, both SBOMs and `results.sarif`, each written atomically. The proxy uses
+/// `summary.md`, both SBOMs and `results.sarif`, written as one set. The proxy uses
 /// it at shutdown (its audit records were appended request by request).
 pub fn write_report_files(
     dir: &Path,
@@ -290,6 +295,24 @@ pub fn write_report_files(
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
+    write_file_set(dir, render_report_files(dir, run, records, project, random_serial)?)
+}
+
+fn write_file_set(dir: &Path, files: Vec<(PathBuf, Vec<u8>)>) -> io::Result<Vec<PathBuf>> {
+    // A writer killed before its renames left a temporary file here; it is never read.
+    crate::cache::sweep_temporaries(dir, 0, crate::cache::TEMPORARY_GRACE);
+    crate::cache::write_atomic_set(&files)?;
+    Ok(files.into_iter().map(|(p, _)| p).collect())
+}
+
+/// The report files, rendered in memory, with the paths they go to.
+fn render_report_files(
+    dir: &Path,
+    run: &RunInfo,
+    records: &[Record],
+    project: &ProjectInfo,
+    random_serial: bool,
+) -> io::Result<Vec<(PathBuf, Vec<u8>)>> {
     let mut decisions = Vec::new();
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
@@ -301,11 +324,5 @@ pub fn write_report_files(
         ("sbom.spdx.json", render_spdx(run, records, project, random_serial)),
         ("results.sarif", sarif::render_sarif(run, records)),
     ];
-    let mut written = Vec::new();
-    for (name, bytes) in files {
-        let p = dir.join(name);
-        crate::cache::write_atomic(&p, &bytes)?;
-        written.push(p);
-    }
-    Ok(written)
+    Ok(files.into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect())
 }

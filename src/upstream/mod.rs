@@ -190,6 +190,8 @@ impl Upstreams {
             // Gzip is decoded in `http` (bounded by [limits]), not transparently.
             .no_gzip()
             .build()?;
+        // What writers killed before their rename left (never read; only their space).
+        crate::cache::sweep_temporaries(cache_dir, crate::cache::CACHE_DEPTH, crate::cache::TEMPORARY_GRACE);
         let mut credentials = BTreeMap::new();
         for u in config.upstreams.values() {
             if let Some(a) = &u.auth {
