@@ -41,8 +41,9 @@ DEPGATE_TOOLS_DIR="$tools" scripts/sbom-validators.sh
 export DEPGATE_REQUIRE_TOOLS=1
 
 # tests/serve_jvm.rs (hermetic) and tests/live_serve.rs build projects through the proxy
-# with Debian's Gradle (4.4.1) and with mvn.
-for tool in gradle mvn; do
+# with Debian's Gradle (4.4.1) and with mvn; tests/faults_hosts.rs runs `openssl s_server`
+# as an upstream with a self-signed certificate.
+for tool in gradle mvn openssl; do
   if ! command -v "$tool" >/dev/null; then
     pkg=$tool; [ "$tool" = mvn ] && pkg=maven
     sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"

@@ -1,5 +1,5 @@
 //! Fault injection, the host-level cells of the matrix: TLS failures (an `https://` upstream
-//! whose port speaks plain HTTP, or garbage) and redirects to another host (credentials
+//! whose port speaks plain HTTP, or garbage, or real TLS with a self-signed certificate) and redirects to another host (credentials
 //! never follow; what comes back is allowed only when its bytes match the lockfile), for
 //! npm, `PyPI` and Maven, through the gate (`depgate check --download`) and the proxy
 //! (`depgate serve`). Each cell prints its observed outcome (`FAULT …`).
@@ -184,13 +184,74 @@ fn garbage_server(reply: &'static [u8]) -> u16 {
     port
 }
 
+/// A real TLS server (`openssl s_server`) whose certificate is self-signed for 127.0.0.1:
+/// the name matches, the issuer is trusted by no one. Killed on drop.
+struct UntrustedTls {
+    child: std::process::Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl UntrustedTls {
+    fn start() -> Option<Self> {
+        if !support::served::have("openssl", "version") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (key, cert) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let made = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2"])
+            .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            // A leaf, not a CA: rejected for its issuer, which no one trusts.
+            .args(["-addext", "basicConstraints=critical,CA:FALSE", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "openssl req: {}", String::from_utf8_lossy(&made.stderr));
+        let mut child = std::process::Command::new("openssl")
+            .args(["s_server", "-accept", "127.0.0.1:0", "-www", "-cert"])
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // s_server prints `ACCEPT 127.0.0.1:<port>` once it listens.
+        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stdout.take().unwrap()));
+        let port = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("ACCEPT 127.0.0.1:").and_then(|p| p.trim().parse().ok()))
+            .expect("openssl s_server did not say where it listens");
+        // Keep draining what it prints, so that it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Some(Self { child, port, _dir: dir })
+    }
+}
+
+impl Drop for UntrustedTls {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn tls_failure_fails_closed_naming_the_upstream() {
+    let untrusted = UntrustedTls::start();
     for eco in ECOS {
         let plain = Registry::start(eco);
         let digest = plain.publish(eco, BYTES);
         let garbage = garbage_server(b"\x15\x03\x03\x00\x02\x02\x50 this is not TLS\r\n");
-        for (label, port) in [("https to a plain HTTP port", plain.port()), ("https to a garbage server", garbage)] {
+        let mut cases = vec![("https to a plain HTTP port", plain.port()), ("https to a garbage server", garbage)];
+        if let Some(tls) = &untrusted {
+            cases.push(("https with a self-signed certificate", tls.port));
+        }
+        for (label, port) in cases {
             let url = base(eco, "https", "127.0.0.1", port);
             let p = Project::new();
             p.write("depgate.toml", &config(eco, &url, false));
@@ -200,6 +261,10 @@ fn tls_failure_fails_closed_naming_the_upstream() {
             support::report(&format!("FAULT {eco:?} gate | TLS failure: {label} | exit {}", run.code));
             assert_eq!(run.code, 3, "{eco:?} {label}: {out}");
             assert!(out.contains("upstream `faulty`"), "{out}");
+            if label.contains("certificate") {
+                // The cause is said, not only "error sending request".
+                assert!(out.contains("invalid peer certificate: UnknownIssuer"), "{out}");
+            }
             assert_ne!(p.record(purl(eco))["decision"], "allow");
 
             let work = tempfile::tempdir().unwrap();
@@ -211,6 +276,9 @@ fn tls_failure_fails_closed_naming_the_upstream() {
             support::report(&format!("FAULT {eco:?} proxy | TLS failure: {label} | HTTP {status}"));
             assert!(matches!(status, 502 | 504), "{eco:?} {label}: HTTP {status} {text}");
             assert!(text.contains("upstream `faulty`"), "{text}");
+            if label.contains("certificate") {
+                assert!(text.contains("certificate"), "{text}");
+            }
         }
     }
 }

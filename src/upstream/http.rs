@@ -250,7 +250,7 @@ pub(super) async fn get(
                 );
             }
             Err(e) => {
-                let e = e.without_url();
+                let e = with_causes(&e.without_url());
                 last = Some(fail(
                     FailKind::Connect,
                     None,
@@ -379,7 +379,7 @@ pub(super) async fn get(
                 );
             }
             Some(e) => {
-                let e = e.without_url();
+                let e = with_causes(&e.without_url());
                 last = Some(fail(
                     FailKind::Connect,
                     None,
@@ -389,4 +389,23 @@ pub(super) async fn get(
         }
     }
     last.unwrap_or_else(|| fail(FailKind::Connect, None, format!("upstream `{who}`: no attempt made at {shown}")))
+}
+
+/// An HTTP client error with the chain of causes under it (`error sending request: client
+/// error (Connect): invalid peer certificate: UnknownIssuer`): the top line alone does not
+/// say whether a certificate, a refused connection or a reset was the cause. The causes
+/// are transport errors (no URL; the caller removed the client's own).
+fn with_causes(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        // Layers often repeat their inner error's text in their own.
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text
 }
