@@ -19,8 +19,13 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         .unwrap_or_else(|| args.project.path.join(".depgate").join("attestations"));
     // Fetch from the upstreams, not from the folder being filled.
     config.verify.attestation_cache = None;
-    let coords = crate::lockfiles::gather(&args.project.path, &args.project.lockfiles, &args.project.resolved)
-        .map_err(|e| CommandError::usage(format!("error: {e}")))?
+    let coords = crate::lockfiles::gather_within(
+        &args.project.path,
+        &args.project.lockfiles,
+        &args.project.resolved,
+        config.limits.max_lockfile_bytes,
+    )
+    .map_err(|e| CommandError::usage(format!("error: {e}")))?
         .coords;
     let cache_dir = args.cache_dir.unwrap_or_else(crate::cache::default_dir);
     let upstreams = Upstreams::new(&config, &cache_dir)
