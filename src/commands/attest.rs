@@ -26,7 +26,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         config.limits.max_lockfile_bytes,
     )
     .map_err(|e| CommandError::usage(format!("error: {e}")))?
-        .coords;
+    .coords;
     let cache_dir = args.cache_dir.unwrap_or_else(crate::cache::default_dir);
     let upstreams = Upstreams::new(&config, &cache_dir)
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
