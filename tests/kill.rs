@@ -5,9 +5,10 @@
 //! After every kill: every file in the cache checks against its digest (temporary files of
 //! atomic writes are counted, never read as entries), the audit log's chain verifies up to
 //! its last complete record, every file the proxy audited as allowed is in the store, and
-//! every report file is whole (it parses), and the files are one set: decisions.json and
-//! both SBOMs name the packages of one and the same run. After all kills, a clean
-//! run succeeds on the same folders and the whole chain verifies.
+//! every report file is whole (it parses) and names one run's packages: the SBOMs the run
+//! decisions.json names (it is renamed into place last) or, if the kill fell inside the
+//! renames that put a staged report in place, the run killed (counted and printed). After
+//! all kills, a clean run succeeds on the same folders and the whole chain verifies.
 //!
 //! Kill points come from a seeded generator; the seed is printed, and
 //! `DEPGATE_TEST_SEED=<seed>` replays the same points.
@@ -232,8 +233,11 @@ fn run_in_name(n: &str) -> Option<String> {
 }
 
 /// Each report file is whole, and `decisions.json` names the packages of one run only
-/// (`kc-RR-…`), and so do both SBOMs; returns that run, if there is a report yet.
-fn check_report(out: &Path) -> Option<usize> {
+/// (`kc-RR-…`), and so does each SBOM. Returns that run, if there is a report yet, and
+/// whether the set is mixed. The files are staged in full, then renamed into place one by
+/// one with `decisions.json` last: an SBOM is of `decisions.json`'s run, or of `current`
+/// (the run just killed) when the kill fell inside those renames; never of another.
+fn check_report(out: &Path, current: Option<usize>) -> Option<(usize, bool)> {
     for f in ["decisions.json", "sbom.cdx.json", "sbom.spdx.json", "results.sarif"] {
         if let Ok(text) = std::fs::read_to_string(out.join(f)) {
             serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{f} is not whole: {e}"));
@@ -243,24 +247,27 @@ fn check_report(out: &Path) -> Option<usize> {
         assert!(summary.ends_with('\n') && !summary.trim().is_empty(), "summary.md is not whole");
     }
     let read = |f: &str| -> Option<Value> { serde_json::from_str(&std::fs::read_to_string(out.join(f)).ok()?).ok() };
-    let decisions = read("decisions.json")?;
-    let run_of = |names: Vec<&str>, what: &str| -> String {
+    let run_of = |names: Vec<&str>, what: &str| -> usize {
         let runs: BTreeSet<String> = names.iter().filter_map(|n| run_in_name(n)).collect();
         assert_eq!(runs.len(), 1, "{what} names packages of {} runs: {runs:?}", runs.len());
-        runs.into_iter().next().unwrap()
+        runs.into_iter().next().unwrap().parse().unwrap()
     };
+    let decisions = read("decisions.json")?;
     let run = run_of(
         decisions["decisions"].as_array().unwrap().iter().map(|d| d["package"]["name"].as_str().unwrap()).collect(),
         "decisions.json",
     );
-    // The files of a report are one set: the SBOMs describe the same run's packages.
-    let cdx = read("sbom.cdx.json").expect("decisions.json without sbom.cdx.json");
-    let cdx_names = cdx["components"].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(run_of(cdx_names, "sbom.cdx.json"), run, "sbom.cdx.json is from another run than decisions.json");
-    let spdx = read("sbom.spdx.json").expect("decisions.json without sbom.spdx.json");
-    let spdx_names = spdx["packages"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
-    assert_eq!(run_of(spdx_names, "sbom.spdx.json"), run, "sbom.spdx.json is from another run than decisions.json");
-    Some(run.parse().unwrap())
+    let mut mixed = false;
+    for (file, list) in [("sbom.cdx.json", "components"), ("sbom.spdx.json", "packages")] {
+        let sbom = read(file).unwrap_or_else(|| panic!("decisions.json of run {run} without {file}"));
+        let of = run_of(sbom[list].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect(), file);
+        assert!(
+            of == run || Some(of) == current,
+            "{file} is from run {of}: neither decisions.json's run ({run}) nor the run killed ({current:?})"
+        );
+        mixed |= of != run;
+    }
+    Some((run, mixed))
 }
 
 #[test]
@@ -289,6 +296,7 @@ fn sigkill_check_download_20_times() {
     let started = Instant::now();
     let mut lines = Vec::new();
     let mut last_report = None;
+    let mut killed_in_renames = 0;
     // How long one run takes here, on its own packages, so that kill points fall inside
     // runs: half anywhere, half near the end, where the report and the audit log are written.
     // The first run of a process pays for warming up; the second one is timed.
@@ -344,7 +352,8 @@ fn sigkill_check_download_20_times() {
         };
         let records = assert_prefix_verifies(&log);
         let (checked, temporary) = check_cache(&cache);
-        let report = check_report(&out);
+        let (report, mixed) = check_report(&out, Some(run)).map_or((None, false), |(r, m)| (Some(r), m));
+        killed_in_renames += usize::from(mixed);
         // The audit log is appended before the report is written: no report shows
         // decisions the log lacks.
         if let Some(r) = report {
@@ -363,22 +372,23 @@ fn sigkill_check_download_20_times() {
         last_report = report.or(last_report);
         let leftovers = std::fs::read_dir(&out).map_or(0, |d| d.flatten().filter(|e| is_temporary(&e.path())).count());
         lines.push(format!(
-            "run {run}: {point}; report of run {}; {records} audit records; {checked} cache files checked, {temporary} \
+            "run {run}: {point}; report of run {}{}; {records} audit records; {checked} cache files checked, {temporary} \
              temporary; {leftovers} temporary files in the report folder",
-            report.map_or_else(|| "none yet".to_string(), |r| r.to_string())
+            report.map_or_else(|| "none yet".to_string(), |r| r.to_string()),
+            if mixed { " (killed inside the renames: this run's SBOMs are already in place)" } else { "" }
         ));
     }
 
     // The same lockfile again, not killed: it completes from what the kills left.
     let rerun = spawn_check(&project, &cache, &[]).wait_with_output().unwrap();
     assert_eq!(rerun.status.code(), Some(0), "{}", String::from_utf8_lossy(&rerun.stderr));
-    assert_eq!(check_report(&out), Some(last));
+    assert_eq!(check_report(&out, None), Some((last, false)));
     assert_eq!(kills, RUNS, "{RUNS} runs were killed before they finished");
     assert_chain_verifies(&log);
     let (checked, temporary) = check_cache(&cache);
     support::report(&format!(
-        "kill/check: {RUNS} of {} runs killed at random points (a clean run takes ~{span} ms) in {:.1} s; the rerun succeeds; chain of {} records verifies; \
-         {checked} cache files check, {temporary} temporary never read\n  {}",
+        "kill/check: {RUNS} of {} runs killed at random points (a clean run takes ~{span} ms) in {:.1} s; {killed_in_renames} kills fell inside the report's renames; \
+         the rerun succeeds; chain of {} records verifies; {checked} cache files check, {temporary} temporary never read\n  {}",
         last + 1,
         started.elapsed().as_secs_f64(),
         audited(&log).len(),
@@ -415,7 +425,7 @@ fn four_concurrent_checks_share_one_cache() {
     assert_eq!(stored, names.len(), "one stored artifact per package");
     for d in &dirs {
         assert_chain_verifies(&d.join("depgate-report").join("audit.jsonl"));
-        assert_eq!(check_report(&d.join("depgate-report")), Some(0));
+        assert_eq!(check_report(&d.join("depgate-report"), None), Some((0, false)));
     }
     // A fifth run finds everything in the cache.
     let again = spawn_check(&dirs[0], &cache, &["--format", "json"]).wait_with_output().unwrap();

@@ -317,12 +317,42 @@ fn render_report_files(
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
     write_summary_md(&mut summary, run, records)?;
+    // `decisions.json` goes last: it is renamed into place after every other file, so a
+    // `decisions.json` of a run means the rest of the folder is that run's too.
     let files = [
-        ("decisions.json", decisions),
         ("summary.md", summary),
         ("sbom.cdx.json", render_cyclonedx(run, records, project, random_serial)),
         ("sbom.spdx.json", render_spdx(run, records, project, random_serial)),
         ("results.sarif", sarif::render_sarif(run, records)),
+        ("decisions.json", decisions),
     ];
     Ok(files.into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_json_is_renamed_into_place_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunInfo {
+            tool: "depgate".into(),
+            mode: "check".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            now: "2026-01-01T00:00:00Z".into(),
+            config: "embedded default".into(),
+            lockfiles: Vec::new(),
+            chains: BTreeMap::new(),
+            policy: Vec::new(),
+            context: audit::RunnerContext::default(),
+        };
+        let project = ProjectInfo { name: "p".into(), version: None };
+        let written = write_report_files(dir.path(), &run, &[], &project, false).unwrap();
+        let names: Vec<_> = written.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+        // A kill inside the renames leaves the previous decisions.json: when it names a
+        // run, the rest of the folder is that run's.
+        assert_eq!(names, ["summary.md", "sbom.cdx.json", "sbom.spdx.json", "results.sarif", "decisions.json"]);
+        assert!(names.iter().all(|n| dir.path().join(n).is_file()));
+    }
 }
