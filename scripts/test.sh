@@ -52,7 +52,8 @@ for tool in gradle mvn openssl; do
 done
 
 step "hermetic tests (fake registries on 127.0.0.1)"
-cargo test --locked --all-targets
+# --no-fail-fast: a failing test file does not hide how the ones after it did.
+cargo test --locked --all-targets --no-fail-fast
 
 step "opa-wasm engine (cargo feature opa-wasm)"
 # The same target folder: cargo keeps the feature build beside the default one, so only
