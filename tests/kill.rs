@@ -413,6 +413,18 @@ fn four_concurrent_checks_share_one_cache() {
         config(d, &curated, &public);
         std::fs::write(d.join("package-lock.json"), lockfile(&public, &names)).unwrap();
     }
+    // What killed writers leave: an hour-old temporary file in the cache and in a report
+    // folder goes; a young one (a writer still at work) stays.
+    let plant = |path: PathBuf, age: Duration| {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_modified(std::time::SystemTime::now() - age).unwrap();
+        path
+    };
+    let hour = Duration::from_secs(3600);
+    let stale_cache = plant(cache.join("artifacts-v1").join("sha512").join("ab").join(".tmp-stale"), hour);
+    let stale_report = plant(dirs[0].join("depgate-report").join(".tmp-stale"), hour);
+    let young_cache = plant(cache.join("artifacts-v1").join("sha512").join("ab").join(".tmp-young"), Duration::ZERO);
     let started = Instant::now();
     let children: Vec<Child> = dirs.iter().map(|d| spawn_check(d, &cache, &[])).collect();
     for (k, c) in children.into_iter().enumerate() {
@@ -430,6 +442,8 @@ fn four_concurrent_checks_share_one_cache() {
     // A fifth run finds everything in the cache.
     let again = spawn_check(&dirs[0], &cache, &["--format", "json"]).wait_with_output().unwrap();
     assert_eq!(again.status.code(), Some(0));
+    assert!(!stale_cache.exists() && !stale_report.exists(), "stale temporary files are swept");
+    assert!(young_cache.exists(), "a young temporary file may be a writer's at work: it stays");
     support::report(&format!(
         "kill/concurrent: 4 checks of {} packages at once on one cache in {:.1} s; {checked} cache files check, \
          {stored} artifacts stored once each, {temporary} temporary",

@@ -190,8 +190,14 @@ impl Upstreams {
             // Gzip is decoded in `http` (bounded by [limits]), not transparently.
             .no_gzip()
             .build()?;
-        // What writers killed before their rename left (never read; only their space).
-        crate::cache::sweep_temporaries(cache_dir, crate::cache::CACHE_DEPTH, crate::cache::TEMPORARY_GRACE);
+        // What writers killed before their rename left (never read; only their space). On
+        // a thread of its own: walking a large cache takes tens of milliseconds (hundreds
+        // when cold) that a run need not wait for, and a walk cut short by the end of the
+        // process is simply done by a later one.
+        let root = cache_dir.to_path_buf();
+        std::thread::spawn(move || {
+            crate::cache::sweep_temporaries(&root, crate::cache::CACHE_DEPTH, crate::cache::TEMPORARY_GRACE)
+        });
         let mut credentials = BTreeMap::new();
         for u in config.upstreams.values() {
             if let Some(a) = &u.auth {
