@@ -1,7 +1,7 @@
 //! Fault injection, the host-level cells of the matrix: TLS failures (an `https://` upstream
-//! whose port speaks plain HTTP, or garbage, or real TLS with a self-signed certificate) and redirects to another host (credentials
-//! never follow; what comes back is allowed only when its bytes match the lockfile), for
-//! npm, `PyPI` and Maven, through the gate (`depgate check --download`) and the proxy
+//! whose port speaks plain HTTP, or garbage, or real TLS with a self-signed certificate)
+//! and redirects to another host (credentials never follow; what comes back is allowed
+//! only when its bytes match the lockfile), for npm, `PyPI` and Maven, through the gate (`depgate check --download`) and the proxy
 //! (`depgate serve`). Each cell prints its observed outcome (`FAULT …`).
 
 mod support;

@@ -238,15 +238,16 @@ fn run_in_name(n: &str) -> Option<String> {
 /// one with `decisions.json` last: an SBOM is of `decisions.json`'s run, or of `current`
 /// (the run just killed) when the kill fell inside those renames; never of another.
 fn check_report(out: &Path, current: Option<usize>) -> Option<(usize, bool)> {
-    for f in ["decisions.json", "sbom.cdx.json", "sbom.spdx.json", "results.sarif"] {
-        if let Ok(text) = std::fs::read_to_string(out.join(f)) {
-            serde_json::from_str::<Value>(&text).unwrap_or_else(|e| panic!("{f} is not whole: {e}"));
-        }
-    }
+    // Each file is read once: a missing one is `None`, one that does not parse fails.
+    let read = |f: &str| -> Option<Value> {
+        let text = std::fs::read_to_string(out.join(f)).ok()?;
+        Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("{f} is not whole: {e}")))
+    };
+    read("results.sarif");
+    let sboms = [("sbom.cdx.json", "components"), ("sbom.spdx.json", "packages")].map(|(f, list)| (f, list, read(f)));
     if let Ok(summary) = std::fs::read_to_string(out.join("summary.md")) {
         assert!(summary.ends_with('\n') && !summary.trim().is_empty(), "summary.md is not whole");
     }
-    let read = |f: &str| -> Option<Value> { serde_json::from_str(&std::fs::read_to_string(out.join(f)).ok()?).ok() };
     let run_of = |names: Vec<&str>, what: &str| -> usize {
         let runs: BTreeSet<String> = names.iter().filter_map(|n| run_in_name(n)).collect();
         assert_eq!(runs.len(), 1, "{what} names packages of {} runs: {runs:?}", runs.len());
@@ -258,8 +259,8 @@ fn check_report(out: &Path, current: Option<usize>) -> Option<(usize, bool)> {
         "decisions.json",
     );
     let mut mixed = false;
-    for (file, list) in [("sbom.cdx.json", "components"), ("sbom.spdx.json", "packages")] {
-        let sbom = read(file).unwrap_or_else(|| panic!("decisions.json of run {run} without {file}"));
+    for (file, list, sbom) in sboms {
+        let sbom = sbom.unwrap_or_else(|| panic!("decisions.json of run {run} without {file}"));
         let of = run_of(sbom[list].as_array().unwrap().iter().filter_map(|c| c["name"].as_str()).collect(), file);
         assert!(
             of == run || Some(of) == current,
