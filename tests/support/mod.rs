@@ -116,11 +116,13 @@ impl Project {
             cmd.env(k, v);
         }
         let out = cmd.output().unwrap();
-        Run {
+        let run = Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        };
+        capture(self.dir.path(), args, &run);
+        run
     }
 
     /// The decisions.json of the last run, parsed.
@@ -225,9 +227,45 @@ pub fn depgate_in(args: &[&str], cwd: &Path) -> Run {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    Run {
+    let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    capture(cwd, args, &run);
+    run
+}
+
+/// With `DEPGATE_CAPTURE_REPORTS=DIR`: keep a copy of what each run of the binary wrote
+/// (exit code, stdout, stderr and the report files but the audit log) under
+/// `DIR/<test>/<n>-<command>/`, so that a refactor can be checked for unchanged
+/// behaviour: capture the suite before and after, then `scripts/compare-reports.py
+/// BEFORE AFTER` (which blanks ports, temporary paths and clock readings).
+fn capture(cwd: &Path, args: &[&str], run: &Run) {
+    static RUNS: std::sync::Mutex<Option<std::collections::HashMap<String, usize>>> = std::sync::Mutex::new(None);
+    let Some(root) = std::env::var_os("DEPGATE_CAPTURE_REPORTS") else { return };
+    let test = std::thread::current().name().unwrap_or("main").replace("::", "-");
+    let n = {
+        let mut map = RUNS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let counter = map.get_or_insert_with(Default::default).entry(test.clone()).or_insert(0);
+        *counter += 1;
+        *counter
+    };
+    let command = args.first().copied().unwrap_or("none").replace(['/', '.'], "_");
+    let dest = Path::new(&root).join(&test).join(format!("{n:03}-{command}"));
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::write(dest.join("exit"), run.code.to_string()).unwrap();
+    std::fs::write(dest.join("stdout"), &run.stdout).unwrap();
+    std::fs::write(dest.join("stderr"), &run.stderr).unwrap();
+    // The report folder: `--out DIR` (relative to the working directory), else the default.
+    let out = args
+        .iter()
+        .position(|a| *a == "--out")
+        .and_then(|i| args.get(i + 1))
+        .map_or_else(|| cwd.join("depgate-report"), |d| cwd.join(d));
+    for f in ["decisions.json", "summary.md", "results.sarif", "sbom.cdx.json", "sbom.spdx.json"] {
+        if let Ok(bytes) = std::fs::read(out.join(f)) {
+            std::fs::write(dest.join(f), bytes).unwrap();
+        }
     }
 }

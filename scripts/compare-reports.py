@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Compare two captures of the test suite's reports (DEPGATE_CAPTURE_REPORTS, see
+tests/support/mod.rs): every run's exit code, stdout, stderr and report files, with what
+differs between two runs of the same input blanked (ports, temporary paths, the wall
+clock, SBOM identifiers derived from them, durations in log lines).
+
+Usage: scripts/compare-reports.py BEFORE AFTER
+Prints one line per run that differs (and a unified diff of its first differing file),
+then a count; exit status 1 when any run differs or is missing on one side.
+"""
+import difflib
+import os
+import re
+import sys
+
+RULES = [
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:[PORT]"),
+    (re.compile(r"localhost:\d+"), "localhost:[PORT]"),
+    (re.compile(r"/tmp/\.tmp[A-Za-z0-9]{6}"), "[TMP]"),
+    (re.compile(r"\.tmp[A-Za-z0-9]{6}"), ".tmp[RANDOM]"),
+    (re.compile(r'"started_at": "[^"]*"'), '"started_at": "[CLOCK]"'),
+    (re.compile(r"urn:uuid:[0-9a-f-]{36}"), "urn:uuid:[SERIAL]"),
+    (re.compile(r'"documentNamespace": "[^"]*"'), '"documentNamespace": "[NAMESPACE]"'),
+    (re.compile(r"\d+(\.\d+)? ?(ms|µs|s)\b"), "[DURATION]"),
+    (re.compile(r"pid \d+"), "pid [PID]"),
+]
+
+
+def normalize(text):
+    for pattern, repl in RULES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def runs(root):
+    out = {}
+    for test in sorted(os.listdir(root)):
+        tdir = os.path.join(root, test)
+        for run in sorted(os.listdir(tdir)):
+            out[f"{test}/{run}"] = os.path.join(tdir, run)
+    return out
+
+
+def main():
+    before, after = runs(sys.argv[1]), runs(sys.argv[2])
+    differ = 0
+    for key in sorted(set(before) | set(after)):
+        if key not in before or key not in after:
+            print(f"ONLY {'AFTER' if key in after else 'BEFORE'}: {key}")
+            differ += 1
+            continue
+        files = sorted(set(os.listdir(before[key])) | set(os.listdir(after[key])))
+        for f in files:
+            a, b = os.path.join(before[key], f), os.path.join(after[key], f)
+            ta = normalize(open(a, errors="replace").read()) if os.path.exists(a) else "<missing>"
+            tb = normalize(open(b, errors="replace").read()) if os.path.exists(b) else "<missing>"
+            if ta != tb:
+                differ += 1
+                print(f"DIFF {key}/{f}")
+                diff = difflib.unified_diff(ta.splitlines(), tb.splitlines(), "before", "after", lineterm="", n=1)
+                for line in list(diff)[:40]:
+                    print("    " + line)
+                break
+    print(f"{len(before)} runs before, {len(after)} after, {differ} differ")
+    return 1 if differ else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+//! Snapshot tests (insta) of what people read: the terminal table, `summary.md`,
+//! `results.sarif`, both SBOMs and `decisions.json`, for the demo and two fixture
+//! projects (npm with real attestations: verified, violated and unverifiable; `PyPI` and
+//! Maven with fall-through, mismatches, yanked and held-back versions). Volatile fields
+//! are redacted: temporary paths, ports of the fake registries, the wall clock of the run
+//! (`started_at`), the SBOM identifiers derived from them, and the tool's version.
+//!
+//! A change to any rendering shows up here as a diff to review (`cargo insta review`, or
+//! `INSTA_UPDATE=always` and `git diff`); the snapshots were first taken before the
+//! evidence-stage refactor, so an unchanged snapshot is the proof that it kept behaviour.
+
+mod support;
+
+use std::path::Path;
+
+use regex::Regex;
+use support::fake_npm::FakeNpm;
+use support::fake_repo::FakeRepo;
+use support::{Locked, Project, chain_config, package_lock_v3};
+
+const NOW: &str = "2026-01-01T00:00:00Z";
+const OLD: &str = "2025-06-01T00:00:00Z";
+const YOUNG: &str = "2025-12-30T00:00:00Z";
+const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
+
+/// The report files a run writes, in the order they are snapshotted.
+const FILES: [&str; 5] = ["summary.md", "results.sarif", "sbom.cdx.json", "sbom.spdx.json", "decisions.json"];
+
+/// Blank what differs between two runs of the same input.
+fn redact(text: &str, roots: &[&Path]) -> String {
+    let mut out = text.to_string();
+    for root in roots {
+        let canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        for p in [canonical.as_path(), *root] {
+            let shown = p.display().to_string();
+            // Paths inside JSON strings and file URIs are written with forward slashes.
+            out = out.replace(&shown, "[ROOT]");
+        }
+    }
+    let rules: [(&str, &str); 5] = [
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r#""started_at": "[^"]*""#, r#""started_at": "[CLOCK]""#),
+        (r"urn:uuid:[0-9a-f-]{36}", "urn:uuid:[SERIAL]"),
+        (r#""documentNamespace": "[^"]*""#, r#""documentNamespace": "[NAMESPACE]""#),
+        (r"\.tmp[A-Za-z0-9]{6}", ".tmp[RANDOM]"),
+    ];
+    for (pattern, with) in rules {
+        out = Regex::new(pattern).unwrap().replace_all(&out, with).into_owned();
+    }
+    out.replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+/// Snapshot the terminal output and every report file of a run.
+fn snapshot_run(name: &str, stdout: &str, report: &Path, roots: &[&Path]) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!(format!("{name}__terminal"), redact(stdout, roots));
+        for f in FILES {
+            let text = std::fs::read_to_string(report.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+            insta::assert_snapshot!(format!("{name}__{f}"), redact(&text, roots));
+        }
+    });
+}
+
+#[test]
+fn demo_reports() {
+    let p = Project::new();
+    let dir = p.path().join("demo");
+    let run = p.depgate(&["demo", "--dir", dir.to_str().unwrap()], &[]);
+    assert_eq!(run.code, 1, "the demo blocks by design:\n{}", run.all_output());
+    snapshot_run("demo", &run.stdout, &dir.join("depgate-report"), &[p.path()]);
+}
+
+/// npm: real production attestations (verified), the same with a flipped signature bit
+/// (violated), one advertised but missing (violated), one with none (unverifiable) and
+/// young on the fallback tier (quarantine).
+#[test]
+fn npm_attested_reports() {
+    let Some(fx) = support::shared::sigstore_fixtures("npm_attested_reports") else { return };
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let mut entries = Vec::new();
+    for (name, version, tgz) in [("sigstore", "1.0.0", "sigstore-1.0.0.tgz"), ("tuf-js", "1.0.0", "tuf-js-1.0.0.tgz")]
+    {
+        let dir = fx.join("npm").join(format!("{name}@{version}"));
+        let bytes = std::fs::read(dir.join(tgz)).unwrap();
+        let integrity = curated.publish_bytes(name, version, "2023-01-01T00:00:00.000Z", bytes);
+        let mut att: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("attestations.json")).unwrap()).unwrap();
+        if name == "tuf-js" {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD;
+            let sig = &mut att["attestations"][0]["bundle"]["dsseEnvelope"]["signatures"][0]["sig"];
+            let mut raw = b64.decode(sig.as_str().unwrap()).unwrap();
+            raw[20] ^= 1;
+            *sig = b64.encode(raw).into();
+        }
+        curated.publish_attestations(name, version, serde_json::to_vec(&att).unwrap());
+        entries.push((name, version, integrity, curated.url()));
+    }
+    let gone = curated.publish("gone", "1.0.0", "2023-01-01T00:00:00.000Z");
+    curated.advertise_missing_attestations("gone", "1.0.0");
+    entries.push(("gone", "1.0.0", gone, curated.url()));
+    let young = public.publish("left-pad", "1.3.0", "2025-12-30T00:00:00.000Z");
+    entries.push(("left-pad", "1.3.0", young, public.url()));
+    let old = public.publish("is-number", "7.0.0", "2020-01-01T00:00:00.000Z");
+    entries.push(("is-number", "7.0.0", old, public.url()));
+
+    let p = Project::new();
+    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", "quarantine_days = 7"));
+    let locked: Vec<Locked<'_>> = entries
+        .iter()
+        .map(|(n, v, integrity, url)| Locked::new(n, v, integrity, format!("{url}{n}/-/{n}-{v}.tgz")))
+        .collect();
+    p.write("package-lock.json", &package_lock_v3(&locked));
+    let run = p.depgate(&["check", "--current-time", NOW], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    snapshot_run("npm_attested", &run.stdout, &p.path().join("depgate-report"), &[p.path()]);
+}
+
+/// `PyPI` and Maven through two fake repositories: owner and fall-through, a hash
+/// mismatch, a yanked release, a held-back young one, Maven checksums with `--download`.
+#[test]
+fn pypi_maven_reports() {
+    let curated = FakeRepo::start();
+    let public = FakeRepo::start();
+    let meta = b"Metadata-Version: 2.4\nName: Acme-Tools\nVersion: 1.0.0\nLicense-Expression: MIT\n\n".to_vec();
+    let tools = curated.publish_py_bytes(
+        "Acme_Tools",
+        "1.0.0",
+        "acme_tools-1.0.0-py3-none-any.whl",
+        OLD,
+        b"wheel bytes".to_vec(),
+        Some(meta),
+    );
+    let six = public.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
+    public.publish_py("requests", "2.32.3", "requests-2.32.3-py3-none-any.whl", OLD);
+    let urllib3 = public.publish_py("urllib3", "2.9.0", "urllib3-2.9.0-py3-none-any.whl", YOUNG);
+    let idna = public.publish_py("idna", "3.8", "idna-3.8.tar.gz", OLD);
+    public.yank_py("idna", "3.8", "broken & withdrawn");
+    let core = curated.publish_maven("com.acme:core", "1.2.0", OLD_HTTP);
+    curated.publish_maven_signature("com.acme:core", "1.2.0", "asc", b"-----BEGIN PGP SIGNATURE-----".to_vec());
+    let slf4j = public.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+    public.publish_maven("com.acme:core", "9.9.9", OLD_HTTP);
+
+    let p = Project::new();
+    let chain = |eco: &str, kind: &str, c: &str, pu: &str, ns: &str| {
+        format!(
+            "[{eco}]\nchain = [\"{eco}-curated\", \"{eco}-public\"]\nnamespaces = {{ {ns} }}\n\n\
+             [upstream.{eco}-curated]\nkind = \"{kind}\"\nurl = \"{c}\"\ntier = \"curated\"\ntimeout_secs = 2\nretries = 1\n\n\
+             [upstream.{eco}-public]\nkind = \"{kind}\"\nurl = \"{pu}\"\ntier = \"public\"\ntimeout_secs = 2\nretries = 1\n\n"
+        )
+    };
+    p.write(
+        "depgate.toml",
+        &format!(
+            "{}{}[policy]\nquarantine_days = 7\n",
+            chain("pypi", "pypi-simple", &curated.simple_url(), &public.simple_url(), "\"acme-*\" = \"pypi-curated\""),
+            chain("maven", "maven", &curated.maven_url(), &public.maven_url(), "\"com.acme:*\" = \"maven-curated\""),
+        ),
+    );
+    let req = |n: &str, v: &str, h: &str| format!("{n}=={v} \\\n    --hash=sha256:{h}\n");
+    p.write(
+        "requirements.txt",
+        &[
+            req("acme-tools", "1.0.0", &tools),
+            req("six", "1.16.0", &six),
+            req("requests", "2.32.3", &"ab".repeat(32)),
+            req("urllib3", "2.9.0", &urllib3),
+            req("idna", "3.8", &idna),
+        ]
+        .concat(),
+    );
+    let artifacts: Vec<serde_json::Value> = [("com.acme", "core", "1.2.0", core), ("org.slf4j", "slf4j-api", "2.0.13", slf4j)]
+        .into_iter()
+        .map(|(g, a, v, sha)| serde_json::json!({"group": g, "name": a, "version": v, "extension": "jar", "sha256": sha}))
+        .collect();
+    p.write(
+        "depgate-resolved.json",
+        &serde_json::to_string_pretty(&serde_json::json!({"format": "depgate.resolved/v1", "artifacts": artifacts}))
+            .unwrap(),
+    );
+    let run = p.depgate(&["check", "--download", "--current-time", NOW], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    snapshot_run("pypi_maven", &run.stdout, &p.path().join("depgate-report"), &[p.path()]);
+}
