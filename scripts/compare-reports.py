@@ -18,7 +18,7 @@ RULES = [
     (re.compile(r"localhost:\d+"), "localhost:[PORT]"),
     (re.compile(r"/tmp/\.tmp[A-Za-z0-9]{6}"), "[TMP]"),
     (re.compile(r"\.tmp[A-Za-z0-9]{6}"), ".tmp[RANDOM]"),
-    (re.compile(r'"started_at": "[^"]*"'), '"started_at": "[CLOCK]"'),
+    (re.compile(r'"(started_at|startedAt)": "[^"]*"'), r'"\1": "[CLOCK]"'),
     (re.compile(r"urn:uuid:[0-9a-f-]{36}"), "urn:uuid:[SERIAL]"),
     (re.compile(r'"documentNamespace": "[^"]*"'), '"documentNamespace": "[NAMESPACE]"'),
     (re.compile(r"\d+(\.\d+)? ?(ms|µs|s)\b"), "[DURATION]"),

@@ -39,7 +39,7 @@ fn redact(text: &str, roots: &[&Path]) -> String {
     }
     let rules: [(&str, &str); 5] = [
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
-        (r#""started_at": "[^"]*""#, r#""started_at": "[CLOCK]""#),
+        (r#""(started_at|startedAt)": "[^"]*""#, r#""$1": "[CLOCK]""#),
         (r"urn:uuid:[0-9a-f-]{36}", "urn:uuid:[SERIAL]"),
         (r#""documentNamespace": "[^"]*""#, r#""documentNamespace": "[NAMESPACE]""#),
         (r"\.tmp[A-Za-z0-9]{6}", ".tmp[RANDOM]"),
@@ -82,8 +82,7 @@ fn npm_attested_reports() {
     let curated = FakeNpm::start();
     let public = FakeNpm::start();
     let mut entries = Vec::new();
-    for (name, version, tgz) in [("sigstore", "1.0.0", "sigstore-1.0.0.tgz"), ("tuf-js", "1.0.0", "tuf-js-1.0.0.tgz")]
-    {
+    for (name, version, tgz) in [("sigstore", "1.0.0", "sigstore-1.0.0.tgz"), ("tuf-js", "1.0.0", "tuf-js-1.0.0.tgz")] {
         let dir = fx.join("npm").join(format!("{name}@{version}"));
         let bytes = std::fs::read(dir.join(tgz)).unwrap();
         let integrity = curated.publish_bytes(name, version, "2023-01-01T00:00:00.000Z", bytes);
@@ -173,10 +172,13 @@ fn pypi_maven_reports() {
         ]
         .concat(),
     );
-    let artifacts: Vec<serde_json::Value> = [("com.acme", "core", "1.2.0", core), ("org.slf4j", "slf4j-api", "2.0.13", slf4j)]
-        .into_iter()
-        .map(|(g, a, v, sha)| serde_json::json!({"group": g, "name": a, "version": v, "extension": "jar", "sha256": sha}))
-        .collect();
+    let artifacts: Vec<serde_json::Value> = [
+        ("com.acme", "core", "1.2.0", core),
+        ("org.slf4j", "slf4j-api", "2.0.13", slf4j),
+    ]
+    .into_iter()
+    .map(|(g, a, v, sha)| serde_json::json!({"group": g, "name": a, "version": v, "extension": "jar", "sha256": sha}))
+    .collect();
     p.write(
         "depgate-resolved.json",
         &serde_json::to_string_pretty(&serde_json::json!({"format": "depgate.resolved/v1", "artifacts": artifacts}))
