@@ -26,6 +26,12 @@ const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
 /// The report files a run writes, in the order they are snapshotted.
 const FILES: [&str; 5] = ["summary.md", "results.sarif", "sbom.cdx.json", "sbom.spdx.json", "decisions.json"];
 
+/// Artifact bytes that are the same in every run (the fake registries' own defaults
+/// name their port).
+fn fixed(what: &str) -> Vec<u8> {
+    format!("the bytes of {what}").into_bytes()
+}
+
 /// Blank what differs between two runs of the same input.
 fn redact(text: &str, roots: &[&Path]) -> String {
     let mut out = text.to_string();
@@ -99,12 +105,12 @@ fn npm_attested_reports() {
         curated.publish_attestations(name, version, serde_json::to_vec(&att).unwrap());
         entries.push((name, version, integrity, curated.url()));
     }
-    let gone = curated.publish("gone", "1.0.0", "2023-01-01T00:00:00.000Z");
+    let gone = curated.publish_bytes("gone", "1.0.0", "2023-01-01T00:00:00.000Z", fixed("gone@1.0.0"));
     curated.advertise_missing_attestations("gone", "1.0.0");
     entries.push(("gone", "1.0.0", gone, curated.url()));
-    let young = public.publish("left-pad", "1.3.0", "2025-12-30T00:00:00.000Z");
+    let young = public.publish_bytes("left-pad", "1.3.0", "2025-12-30T00:00:00.000Z", fixed("left-pad@1.3.0"));
     entries.push(("left-pad", "1.3.0", young, public.url()));
-    let old = public.publish("is-number", "7.0.0", "2020-01-01T00:00:00.000Z");
+    let old = public.publish_bytes("is-number", "7.0.0", "2020-01-01T00:00:00.000Z", fixed("is-number@7.0.0"));
     entries.push(("is-number", "7.0.0", old, public.url()));
 
     let p = Project::new();
@@ -134,15 +140,60 @@ fn pypi_maven_reports() {
         b"wheel bytes".to_vec(),
         Some(meta),
     );
-    let six = public.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
-    public.publish_py("requests", "2.32.3", "requests-2.32.3-py3-none-any.whl", OLD);
-    let urllib3 = public.publish_py("urllib3", "2.9.0", "urllib3-2.9.0-py3-none-any.whl", YOUNG);
-    let idna = public.publish_py("idna", "3.8", "idna-3.8.tar.gz", OLD);
+    let six = public.publish_py_bytes(
+        "six",
+        "1.16.0",
+        "six-1.16.0-py2.py3-none-any.whl",
+        OLD,
+        fixed("six-1.16.0-py2.py3-none-any.whl"),
+        None,
+    );
+    public.publish_py_bytes(
+        "requests",
+        "2.32.3",
+        "requests-2.32.3-py3-none-any.whl",
+        OLD,
+        fixed("requests-2.32.3-py3-none-any.whl"),
+        None,
+    );
+    let urllib3 = public.publish_py_bytes(
+        "urllib3",
+        "2.9.0",
+        "urllib3-2.9.0-py3-none-any.whl",
+        YOUNG,
+        fixed("urllib3-2.9.0-py3-none-any.whl"),
+        None,
+    );
+    let idna = public.publish_py_bytes("idna", "3.8", "idna-3.8.tar.gz", OLD, fixed("idna-3.8.tar.gz"), None);
     public.yank_py("idna", "3.8", "broken & withdrawn");
-    let core = curated.publish_maven("com.acme:core", "1.2.0", OLD_HTTP);
+    let core = curated.publish_maven_bytes(
+        "com.acme:core",
+        "1.2.0",
+        None,
+        "jar",
+        fixed("com.acme:core:1.2.0"),
+        OLD_HTTP,
+        &["sha1", "sha256"],
+    );
     curated.publish_maven_signature("com.acme:core", "1.2.0", "asc", b"-----BEGIN PGP SIGNATURE-----".to_vec());
-    let slf4j = public.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
-    public.publish_maven("com.acme:core", "9.9.9", OLD_HTTP);
+    let slf4j = public.publish_maven_bytes(
+        "org.slf4j:slf4j-api",
+        "2.0.13",
+        None,
+        "jar",
+        fixed("org.slf4j:slf4j-api:2.0.13"),
+        OLD_HTTP,
+        &["sha1", "sha256"],
+    );
+    public.publish_maven_bytes(
+        "com.acme:core",
+        "9.9.9",
+        None,
+        "jar",
+        fixed("com.acme:core:9.9.9"),
+        OLD_HTTP,
+        &["sha1", "sha256"],
+    );
 
     let p = Project::new();
     let chain = |eco: &str, kind: &str, c: &str, pu: &str, ns: &str| {
