@@ -1,4 +1,4 @@
-//! Time and memory of writing every output of a run (`report::write_report`:
+//! Time and memory of writing every output of a run (`output::write_report`:
 //! `decisions.json`, `summary.md`, `sbom.cdx.json`, `sbom.spdx.json`, `results.sarif`, and
 //! the append to `audit.jsonl`) for N synthetic records built through the library API: npm,
 //! `PyPI` and Maven coordinates with digests, a curated and a public tier, verified signer
@@ -25,15 +25,17 @@ use std::path::Path;
 use std::time::Instant;
 
 use depgate::attest::Identity;
+use depgate::audit;
 use depgate::config::FallReason;
 use depgate::ecosystem::Ecosystem;
 use depgate::engine::{
-    AttestationRecord, Decision, IntegrityCheck, LeveledFinding, LockfileSource, Ownership, PackageInfo, Record,
-    Resolution, ResolutionStatus, Verification,
+    AttestationRecord, BoundBy, Decision, Evidence, IntegrityCheck, LeveledFinding, LockfileSource, Ownership,
+    PackageInfo, PackageSource, Record, Resolution, ResolutionStatus, Unverifiable, Verification, Verified,
 };
 use depgate::policy::Finding;
-use depgate::report::{self, ChainEntry, ProjectInfo, RunInfo, audit, sarif};
+use depgate::report::{self, ChainEntry, ProjectInfo, RunInfo, sarif};
 use depgate::upstream::Attempt;
+use depgate::upstream::EvidenceSource;
 
 /// `splitmix64`: deterministic digests without a dependency.
 fn mix(mut x: u64) -> u64 {
@@ -79,8 +81,7 @@ fn finding(level: Decision, rule: &str, purl: &str, until: Option<&str>) -> Leve
 }
 
 fn verified(owner: &str, repo: &str) -> Verification {
-    Verification {
-        status: "verified",
+    Verification::Verified(Verified {
         attestations: vec![AttestationRecord {
             kind: "provenance".into(),
             predicate_type: Some("https://slsa.dev/provenance/v1".into()),
@@ -102,9 +103,8 @@ fn verified(owner: &str, repo: &str) -> Verification {
             stages: Vec::new(),
             failure: None,
         }],
-        reasons: Vec::new(),
-        evidence: None,
-    }
+        source: EvidenceSource::Upstream,
+    })
 }
 
 /// Record `i` of a realistic mix: half npm (a fifth of those scoped), three tenths `PyPI`,
@@ -150,7 +150,7 @@ fn record(i: usize) -> Record {
     resolution.tier = Some(tier.into());
     resolution.priority = Some(if curated { 1 } else { 2 });
     resolution.fallback = !curated;
-    resolution.ownership = Some(Ownership { bound_by: "chain", upstream: upstream.into(), pattern: None });
+    resolution.ownership = Some(Ownership { bound_by: BoundBy::Chain, upstream: upstream.into(), pattern: None });
     resolution.version_found = true;
     resolution.owner_latest = Some(version.clone());
     resolution.url = Some(url.clone());
@@ -183,7 +183,7 @@ fn record(i: usize) -> Record {
             dev: i.is_multiple_of(7),
             optional: i.is_multiple_of(41),
             bundled: false,
-            source: "registry",
+            source: PackageSource::Registry,
             location: None,
             alias: None,
             classifier: None,
@@ -192,10 +192,12 @@ fn record(i: usize) -> Record {
             line: 3 + i * 5,
         },
         resolution: Some(resolution),
-        verification: if i % 4 == 1 {
-            verified(&format!("owner{}", i % 97), &format!("repo-{i}"))
-        } else {
-            Verification::unverifiable()
+        evidence: Evidence {
+            verification: if i % 4 == 1 {
+                verified(&format!("owner{}", i % 97), &format!("repo-{i}"))
+            } else {
+                Verification::Unverifiable(Unverifiable::NotPublished)
+            },
         },
         license: LICENSES[i % LICENSES.len()].map(str::to_string),
         decision,
@@ -235,7 +237,7 @@ fn run_info() -> RunInfo {
             ("pypi".to_string(), chain("pypi-simple")),
         ]),
         policy: vec!["builtin".into()],
-        context: depgate::report::audit::RunnerContext::default(),
+        context: depgate::audit::RunnerContext::default(),
     }
 }
 
@@ -289,7 +291,7 @@ fn main() {
         std::fs::create_dir_all(&dir).expect("create the output folder");
         reset_peak();
         let (t, c) = (Instant::now(), cpu_ms());
-        files = report::write_report(&dir, &run, &records, &project, false).expect("write_report");
+        files = depgate::output::write_report(&dir, &run, &records, &project, false).expect("write_report");
         times.push(ms(t));
         cpu.push(cpu_ms() - c);
         peak_write = peak_write.max(status_mib("VmHWM"));
@@ -327,7 +329,7 @@ fn main() {
     let log = out.join("audit-alone.jsonl");
     let _ = std::fs::remove_file(&log);
     let t = Instant::now();
-    audit::append_run(&log, &run, &audit::RunnerContext::default(), &records).expect("audit");
+    audit::append_run(&log, &run.mode, &run.now, &audit::RunnerContext::default(), &records).expect("audit");
     println!("audit_ms={:.1}", ms(t));
     println!("peak_process_mib={:.1}", status_mib("VmHWM").max(peak_write).max(peak_build));
 }

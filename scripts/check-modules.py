@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Import cycles between depgate's modules, read from the source.
+"""The module rules of DESIGN.md, checked from the source:
 
-Usage: scripts/module-cycles.py [--graph] [SCOPE ...]
-  SCOPE  `top` (the top-level modules of src/) or a module folder (`proxy`, `report`,
-         `ecosystem/pypi`): its direct children are the nodes. Default: top proxy report
-         ecosystem/pypi engine audit.
+1. no import cycle between the top-level modules of src/, nor among the children of
+   `proxy/`, `report/`, `ecosystem/pypi`, `engine/` and `audit/`;
+2. the pure modules (`report/`, `policy/`) use no file system, environment or network
+   (`std::fs`, `std::env`, `tokio::fs`, `std::net`, `tokio::net`, `reqwest`, `File`,
+   `OpenOptions`) and no module that does (`crate::atomic`, `crate::cache`,
+   `crate::upstream::Upstreams`, `crate::load`, `crate::output`).
+
+Usage: scripts/check-modules.py [--graph] [SCOPE ...]
+  SCOPE  `top` or a module folder (`proxy`, `report`, `ecosystem/pypi`): its direct
+         children are the nodes. Default: all of the above.
 Every `crate::a::b` path (in `use` lines and inline) and every `super::x` / `self::x`
 path in non-test code counts as an edge from the file's node to the node it names.
-Test code (`#[cfg(test)]` blocks, `*_tests.rs`, `tests.rs`) is left out. Exit status 1
-when a scope has a cycle, and the cycle is printed.
+Test code (`#[cfg(test)]` items, `*_tests.rs`, `tests.rs`) and comments are left out.
+Exit status 1 when a rule is broken; each break is printed.
 """
 import os
 import re
@@ -86,6 +92,7 @@ def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     show = "--graph" in sys.argv
     scopes = args or ["top", "proxy", "report", "ecosystem/pypi", "engine", "audit"]
+    check_pure = not args
     files = {}
     for root, _, names in os.walk(SRC):
         for n in names:
@@ -126,7 +133,31 @@ def main():
             status = 1
         else:
             print(f"{scope}: no cycle among {len(graph)} modules")
+    if check_pure:
+        status |= purity(files)
     return status
+
+
+PURE = ("report", "policy")
+FORBIDDEN = re.compile(
+    r"\b(std::fs|std::env|tokio::fs|std::net|tokio::net|reqwest|File::|OpenOptions|crate::atomic|crate::cache"
+    r"|Upstreams|crate::load|crate::output)\b"
+)
+
+
+def purity(files):
+    """Rule 2: what the pure modules must not touch, outside their tests."""
+    found = 0
+    for rel, text in sorted(files.items()):
+        if rel.split("/")[0] not in PURE:
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            m = FORBIDDEN.search(line)
+            if m:
+                print(f"pure module uses {m.group(1)}: src/{rel}: {line.strip()}")
+                found += 1
+    print(f"pure modules ({', '.join(PURE)}): {found} uses of files, environment or network outside tests")
+    return 1 if found else 0
 
 
 def find_cycle(graph):

@@ -2,7 +2,8 @@
 """Compare two captures of the test suite's reports (DEPGATE_CAPTURE_REPORTS, see
 tests/support/mod.rs): every run's exit code, stdout, stderr and report files, with what
 differs between two runs of the same input blanked (ports, temporary paths, the wall
-clock, SBOM identifiers derived from them, durations in log lines).
+clock, SBOM identifiers derived from them, durations in log lines, and digests of the
+fake registries' port-dependent artifact bytes).
 
 Usage: scripts/compare-reports.py BEFORE AFTER
 Prints one line per run that differs (and a unified diff of its first differing file),
@@ -12,6 +13,7 @@ import difflib
 import os
 import re
 import sys
+import time
 
 RULES = [
     (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:[PORT]"),
@@ -23,6 +25,16 @@ RULES = [
     (re.compile(r'"documentNamespace": "[^"]*"'), '"documentNamespace": "[NAMESPACE]"'),
     (re.compile(r"\d+(\.\d+)? ?(ms|µs|s)\b"), "[DURATION]"),
     (re.compile(r"pid \d+"), "pid [PID]"),
+    (re.compile(r"Port\(\d+\)"), "Port([PORT])"),
+    # Runs without --current-time decide at the wall clock (today's date; fixed clocks in
+    # the tests are other dates).
+    (re.compile(time.strftime("%Y-%m-%d", time.gmtime()) + r"T\d\d:\d\d:\d\d(\.\d+)?Z"), "[WALL-CLOCK]"),
+    # Tests that make a fresh signing key per run.
+    (re.compile(r"SHA256:[A-Za-z0-9+/]{43}"), "SHA256:[KEY-ID]"),
+    # The fake registries' default artifact bytes name their port, so their digests
+    # differ from run to run (tests/snapshots.rs pins fixed bytes and compares digests).
+    (re.compile(r"\b[0-9a-f]{128}\b|\b[0-9a-f]{64}\b|\b[0-9a-f]{40}\b"), "[HEX]"),
+    (re.compile(r"\b(sha512|sha384|sha256|sha1)-[A-Za-z0-9+/]+=*"), r"\1-[SRI]"),
 ]
 
 

@@ -21,6 +21,9 @@ done
 step "format"
 cargo fmt --check
 
+step "module rules: no import cycles; report/ and policy/ touch no files, environment or network"
+python3 scripts/check-modules.py
+
 step "lint (clippy, pedantic, warnings are errors)"
 cargo clippy --locked --all-targets -- -D warnings
 

@@ -167,25 +167,6 @@ pub struct RunnerArgs {
     pub event: Option<String>,
 }
 
-impl RunnerArgs {
-    /// The runner context: these flags over the GitHub Actions environment.
-    pub fn context(&self) -> crate::report::audit::RunnerContext {
-        let env = crate::report::audit::RunnerContext::from_env();
-        let pick = |flag: &Option<String>, env: Option<String>| {
-            flag.as_ref().filter(|v| !v.trim().is_empty()).cloned().or(env)
-        };
-        crate::report::audit::RunnerContext {
-            actor: pick(&self.actor, env.actor),
-            repository: pick(&self.repository, env.repository),
-            workflow: pick(&self.workflow, env.workflow),
-            run_id: pick(&self.run_id, env.run_id),
-            run_attempt: pick(&self.run_attempt, env.run_attempt),
-            sha: pick(&self.sha, env.sha),
-            event: pick(&self.event, env.event),
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     #[command(flatten)]

@@ -4,7 +4,9 @@
 //! The binary (`main.rs`) is a thin shell over [`commands`]; every front door (`check`,
 //! later `serve` and the plugins) runs the same [`engine`] pipeline.
 
+pub mod atomic;
 pub mod attest;
+pub mod audit;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -14,8 +16,12 @@ pub mod engine;
 pub mod env;
 pub mod exit;
 pub mod github;
+pub mod load;
 pub mod lockfiles;
+pub mod output;
 pub mod policy;
 pub mod proxy;
+pub mod redact;
 pub mod report;
+pub mod units;
 pub mod upstream;

@@ -277,7 +277,7 @@ pub fn gather_within(
     for (f, kind) in inputs {
         let len = std::fs::metadata(&f).map_err(io_err(&f))?.len();
         if len > max_bytes {
-            use crate::config::human_bytes;
+            use crate::units::human_bytes;
             return Err(InputError::TooLarge { path: f, size: human_bytes(len), max: human_bytes(max_bytes) });
         }
         let r = match kind {

@@ -1,4 +1,4 @@
-//! SARIF 2.1.0 (`report::sarif`) and the hash-chained audit log (`report::audit`,
+//! SARIF 2.1.0 (`report::sarif`) and the hash-chained audit log (`audit`,
 //! `depgate audit verify|query`): through the library and through the binary.
 //!
 //! SARIF is validated against the OASIS SARIF 2.1.0 JSON schema as shipped in the `PyPI`
@@ -13,11 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use depgate::audit::{self, AuditError, AuditLog, Entry, Problem, Query, RunnerContext};
 use depgate::ecosystem::Ecosystem;
-use depgate::engine::{Decision, LeveledFinding, PackageInfo, Record, Resolution, ResolutionStatus, Verification};
+use depgate::engine::{
+    CacheUse, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record, Resolution, ResolutionStatus,
+};
 use depgate::policy::Finding;
 use depgate::report::RunInfo;
-use depgate::report::audit::{self, AuditError, AuditLog, Entry, Problem, Query, RunnerContext};
 use depgate::report::sarif::{self, FINGERPRINT_KEY, render_sarif};
 use serde_json::{Value, json};
 use support::fake_npm::FakeNpm;
@@ -48,7 +50,7 @@ fn record(name: &str, lockfile: &str, line: usize, decision: Decision, findings:
     res.tier = Some("public".into());
     res.url = Some(format!("https://registry.example/{name}/-/{name}-1.0.0.tgz"));
     res.digests = BTreeMap::from([("sha1".into(), "ab".repeat(20)), ("sha512".into(), "cd".repeat(64))]);
-    res.cache = Some("miss");
+    res.cache = Some(CacheUse::Miss);
     Record {
         package: PackageInfo {
             ecosystem: Ecosystem::Npm,
@@ -59,7 +61,7 @@ fn record(name: &str, lockfile: &str, line: usize, decision: Decision, findings:
             dev: false,
             optional: false,
             bundled: false,
-            source: "registry",
+            source: PackageSource::Registry,
             location: None,
             alias: None,
             classifier: None,
@@ -68,7 +70,7 @@ fn record(name: &str, lockfile: &str, line: usize, decision: Decision, findings:
             line,
         },
         resolution: Some(res),
-        verification: Verification::unverifiable(),
+        evidence: Evidence::none(),
         license: None,
         decision,
         findings,
@@ -85,7 +87,7 @@ fn run_info(lockfiles: &[&str]) -> RunInfo {
         lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
-        context: depgate::report::audit::RunnerContext::default(),
+        context: depgate::audit::RunnerContext::default(),
     }
 }
 
@@ -362,7 +364,8 @@ fn entry(purl: &str, decision: &str, upstream: &str, time: &str) -> Entry {
 fn fresh_log(dir: &Path, n: usize) -> PathBuf {
     let path = dir.join("audit.jsonl");
     let records = sample();
-    let head = audit::append_run(&path, &run_info(&["package-lock.json"]), &context(), &records).unwrap();
+    let run = run_info(&["package-lock.json"]);
+    let head = audit::append_run(&path, &run.mode, &run.now, &context(), &records).unwrap();
     assert_eq!(head.seq, records.len() as u64);
     let log = AuditLog::open(&path).unwrap();
     for i in records.len()..n {

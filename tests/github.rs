@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use depgate::github::markdown::{self, COMMENT_MARKER, Context};
 use depgate::github::runner::{self, STEP_SUMMARY_LIMIT, escape_data, escape_property};
-use depgate::github::{FailOn, Level, Outcome, Report};
+use depgate::github::{FailOn, Level, Report, Tally};
 use prism::{FakeGitHub, Prism, Tools};
 use serde_json::{Value, json};
 
@@ -195,7 +195,7 @@ fn step_summary_is_cut_at_a_row_boundary_under_1_mib() {
     );
     let doc = json!({"schema": "depgate.decisions/v1", "decisions": records});
     let report = Report::parse(&doc.to_string()).unwrap();
-    let outcome = Outcome::of(&report.entries, FailOn::Deny);
+    let outcome = Tally::of(&report.entries, FailOn::Deny);
     let ctx = Context { report_name: "depgate-report".into(), list_allowed: true, ..Context::default() };
     let text = markdown::render("", &report.entries, &outcome, &ctx, STEP_SUMMARY_LIMIT);
     assert!(text.len() <= STEP_SUMMARY_LIMIT, "{} bytes", text.len());
@@ -218,8 +218,7 @@ fn step_summary_is_cut_at_a_row_boundary_under_1_mib() {
 
     // Small enough: nothing is cut, and the allowed packages are listed collapsed.
     let small = Report::parse(&json!({"decisions": [records[0], records[6_000]]}).to_string()).unwrap();
-    let text =
-        markdown::render("", &small.entries, &Outcome::of(&small.entries, FailOn::Deny), &ctx, STEP_SUMMARY_LIMIT);
+    let text = markdown::render("", &small.entries, &Tally::of(&small.entries, FailOn::Deny), &ctx, STEP_SUMMARY_LIMIT);
     assert!(!text.contains("more row"));
     assert!(text.contains("<details><summary>Allowed (1)</summary>") && text.contains("| `pkg:npm/ok-0@1.0.0` |"));
 }
@@ -247,7 +246,7 @@ fn decisions_order_and_fail_on() {
         record("pkg:npm/c@1", "allow", "", "", 0),
     ]});
     let report = Report::parse(&doc.to_string()).unwrap();
-    let o = Outcome::of(&report.entries, FailOn::Deny);
+    let o = Tally::of(&report.entries, FailOn::Deny);
     assert_eq!(
         (o.worst, o.failed, o.count(Level::Error), o.count(Level::Warn), o.total),
         (Level::Error, true, 1, 1, 3)

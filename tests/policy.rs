@@ -71,7 +71,7 @@ fn cases(suite: &str) -> Vec<Case> {
 fn suite_policy(suite: &str) -> Policy {
     let cfg_path = root().join(format!("testdata/policy/conformance/{suite}/depgate.toml"));
     let cfg = depgate::config::Config::parse(&std::fs::read_to_string(&cfg_path).unwrap(), &cfg_path).unwrap();
-    Policy::load(&cfg.policy, &cfg.base_dir).unwrap()
+    depgate::load::policy(&cfg.policy, &cfg.base_dir).unwrap()
 }
 
 fn codes(o: &Outcome) -> Value {
@@ -283,7 +283,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         now,
         trusted_roots: Vec::new(),
         random_serial: false,
-        context: depgate::report::audit::RunnerContext::default(),
+        context: depgate::audit::RunnerContext::default(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(depgate::commands::check(req("first"), false)).unwrap();

@@ -43,7 +43,7 @@ fn suite_config(suite: &str) -> PathBuf {
 fn suite_policy(suite: &str) -> Policy {
     let cfg_path = suite_config(suite);
     let cfg = depgate::config::Config::parse(&std::fs::read_to_string(&cfg_path).unwrap(), &cfg_path).unwrap();
-    Policy::load(&cfg.policy, &cfg.base_dir).unwrap()
+    depgate::load::policy(&cfg.policy, &cfg.base_dir).unwrap()
 }
 
 /// (name, input) of every case of a conformance suite.
@@ -90,7 +90,7 @@ fn conformance_inputs_decide_identically_on_opa_wasm() {
     for suite in ["main", "user"] {
         let policy = suite_policy(suite);
         let bundle = suite_bundle(&opa, suite, tmp.path());
-        let mut wasm = WasmPolicy::load(&bundle, policy.data()).unwrap();
+        let mut wasm = Wasmdepgate::load::policy(&bundle, policy.data()).unwrap();
         assert_eq!(wasm.entry_points().len(), 3, "{suite}: all three entry points");
         if suite == "main" {
             support::report(&format!(
@@ -131,19 +131,19 @@ fn bare_modules_load_and_wrong_entry_points_are_named() {
     let untar = Command::new("tar").arg("-xzf").arg(&bundle).arg("-C").arg(&out).output().unwrap();
     assert!(untar.status.success(), "{}", String::from_utf8_lossy(&untar.stderr));
     let policy = suite_policy("main");
-    let mut bare = WasmPolicy::load(&out.join("policy.wasm"), policy.data()).unwrap();
-    let mut from_bundle = WasmPolicy::load(&bundle, policy.data()).unwrap();
+    let mut bare = Wasmdepgate::load::policy(&out.join("policy.wasm"), policy.data()).unwrap();
+    let mut from_bundle = Wasmdepgate::load::policy(&bundle, policy.data()).unwrap();
     for (name, input) in cases("main") {
         assert_eq!(bare.evaluate(&input).unwrap(), from_bundle.evaluate(&input).unwrap(), "{name}");
     }
 
     let other = tmp.path().join("outcome-only.tar.gz");
     opa_build(&opa, &tmp.path().join("src-main"), &["depgate/outcome"], &other);
-    let Err(err) = WasmPolicy::load(&other, policy.data()) else { panic!("loaded without entry points") };
+    let Err(err) = Wasmdepgate::load::policy(&other, policy.data()) else { panic!("loaded without entry points") };
     let err = err.to_string();
     assert!(err.contains("outcome-only.tar.gz") && err.contains("it has: depgate/outcome"), "{err}");
     assert!(err.contains("help:") && err.contains("-e depgate/deny"), "{err}");
-    let Err(err) = WasmPolicy::load(&tmp.path().join("missing.tar.gz"), policy.data()) else { panic!() };
+    let Err(err) = Wasmdepgate::load::policy(&tmp.path().join("missing.tar.gz"), policy.data()) else { panic!() };
     assert!(err.to_string().contains("missing.tar.gz"), "{err}");
 }
 
@@ -162,7 +162,7 @@ fn the_host_clock_is_the_inputs_context_now() {
     .unwrap();
     let bundle = tmp.path().join("clock.tar.gz");
     opa_build(&opa, &src, &["depgate/warn"], &bundle);
-    let mut wasm = WasmPolicy::load(&bundle, &json!({})).unwrap();
+    let mut wasm = Wasmdepgate::load::policy(&bundle, &json!({})).unwrap();
     assert_eq!(wasm.entry_points(), ["depgate/warn"]);
     let input =
         json!({"package": {"purl": "pkg:npm/x@1.0.0"}, "context": {"mode": "check", "now": "2026-01-01T00:00:00Z"}});

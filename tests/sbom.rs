@@ -20,9 +20,13 @@ use std::time::{Duration, Instant};
 
 use depgate::attest::Identity;
 use depgate::ecosystem::Ecosystem;
-use depgate::engine::{AttestationRecord, Decision, LeveledFinding, PackageInfo, Record, Resolution, Verification};
+use depgate::engine::{
+    AttestationRecord, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record, Resolution,
+    Verification, Verified, ViolatedAt,
+};
 use depgate::policy::Finding;
 use depgate::report::{ProjectInfo, RunInfo, render_cyclonedx, render_spdx};
+use depgate::upstream::EvidenceSource;
 use serde_json::Value;
 use support::fake_npm::FakeNpm;
 use support::{Locked, Project, chain_config, package_lock_v3};
@@ -370,7 +374,7 @@ fn record(ecosystem: Ecosystem, name: &str, version: &str, purl: &str) -> Record
             dev: false,
             optional: false,
             bundled: false,
-            source: "registry",
+            source: PackageSource::Registry,
             location: None,
             alias: None,
             classifier: None,
@@ -379,7 +383,7 @@ fn record(ecosystem: Ecosystem, name: &str, version: &str, purl: &str) -> Record
             line: 7,
         },
         resolution: None,
-        verification: Verification::unverifiable(),
+        evidence: Evidence::none(),
         license: None,
         decision: Decision::Allow,
         findings: Vec::new(),
@@ -397,8 +401,7 @@ fn resolved(upstream: &str, tier: &str, url: &str, digests: &[(&str, &str)]) -> 
 }
 
 fn verified(source_repo: &str, san: &str) -> Verification {
-    Verification {
-        status: "verified",
+    Verification::Verified(Verified {
         attestations: vec![AttestationRecord {
             kind: "provenance".into(),
             predicate_type: Some("https://slsa.dev/provenance/v1".into()),
@@ -419,9 +422,8 @@ fn verified(source_repo: &str, san: &str) -> Verification {
             stages: Vec::new(),
             failure: None,
         }],
-        reasons: Vec::new(),
-        evidence: None,
-    }
+        source: EvidenceSource::Upstream,
+    })
 }
 
 fn finding(level: Decision, rule: &str) -> LeveledFinding {
@@ -438,7 +440,7 @@ fn run_info() -> RunInfo {
         lockfiles: vec!["package-lock.json".into(), "py/requirements.txt".into()],
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
-        context: depgate::report::audit::RunnerContext::default(),
+        context: depgate::audit::RunnerContext::default(),
     }
 }
 
@@ -452,7 +454,7 @@ fn odd_records() -> Vec<Record> {
         "https://npm.example.com/@acme/logger/-/logger-1.0.0.tgz",
         &[("sha512", &sha512), ("sha1", "not hex at all, forty characters long!!"), ("blake9", "00")],
     ));
-    scoped.verification = verified(
+    scoped.evidence.verification = verified(
         "https://github.com/acme/logger",
         "https://github.com/acme/logger/.github/workflows/release.yml@refs/tags/v1.0.0",
     );
@@ -475,7 +477,7 @@ fn odd_records() -> Vec<Record> {
         &[("sha256", "abc"), ("md5", &"0f".repeat(16))],
     ));
     py.license = Some("BSD-like \"custom\" licence\nwith a newline, a tab\t and ✓ — and </script>".into());
-    py.verification = verified("acme/not-a-url", "weird \u{0} san \" with quotes");
+    py.evidence.verification = verified("acme/not-a-url", "weird \u{0} san \" with quotes");
 
     let mut jar = record(Ecosystem::Maven, "org.example:lib", "1", "pkg:maven/org.example/lib@1?classifier=x");
     jar.package.classifier = Some("x".into());
@@ -485,8 +487,7 @@ fn odd_records() -> Vec<Record> {
         "http://127.0.0.1:9/org/example/lib/1/lib-1-x.jar",
         &[("sha1", &"1".repeat(40))],
     ));
-    jar.verification =
-        Verification { status: "violated", attestations: Vec::new(), reasons: vec!["bad".into()], evidence: None };
+    jar.evidence.verification = Verification::violated(ViolatedAt::Internal, "bad".into(), None);
     jar.decision = Decision::Deny;
     jar.findings = vec![finding(Decision::Deny, "signature-violated"), finding(Decision::Deny, "integrity-mismatch")];
     jar.license = Some("LicenseRef-acme".into());
@@ -495,7 +496,7 @@ fn odd_records() -> Vec<Record> {
     plain_jar.license = Some("gpl-2.0-only WITH classpath-exception-2.0".into());
 
     let mut git = record(Ecosystem::Npm, "gitdep", "git+ssh://git@example.com/a b.git#abc", "pkg:npm/gitdep@git%2Bssh");
-    git.package.source = "git";
+    git.package.source = PackageSource::Git;
     git.license = Some("   ".into());
     let empty = record(Ecosystem::Npm, "", "", "pkg:npm/@");
     vec![jar, scoped, py, again, plain_jar, git, empty]

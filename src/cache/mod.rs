@@ -1,97 +1,18 @@
 //! On-disk caches: registry metadata (revalidated with `ETag`s) and a content-addressed
 //! artifact store.
 //!
-//! Owns: paths, versioned buckets, atomic writes. Must not: know HTTP or registries. A
+//! Owns: paths, versioned buckets (written through [`crate::atomic`]). Must not: know HTTP or registries. A
 //! format change bumps the bucket name (`npm-packument-v1` to `-v2`); old buckets are
 //! simply ignored, never migrated.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
-/// Readers see the old content or the new, never half of it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_renamed(path, bytes, true)
-}
-
-/// Like [`write_atomic`] without the fsync: for cache entries, whose own digest makes a
-/// torn or empty file after a power loss read as absent (and be fetched again).
-fn write_cache_entry(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_renamed(path, bytes, false)
-}
-
-fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
-    staged_temporary(path, bytes, sync)?.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// `bytes` in a temporary file (`.tmp-*`) in `path`'s folder, ready to be renamed to it.
-fn staged_temporary(path: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
-    // A temporary file is created owner-only; reports and cache entries are ordinary
-    // files that CI steps and other users read (credentials never reach them).
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.write_all(bytes)?;
-    if sync {
-        tmp.as_file().sync_all()?;
-    }
-    Ok(tmp)
-}
-
-/// Write several files so that they change together as far as a folder allows: every
-/// file is first written in full to a temporary file beside its target and fsynced, and
-/// only then are they renamed into place, one after another. A kill while the contents
-/// are written (the part that takes time) leaves every old file; only a kill inside the
-/// few renames at the end can leave a mix, and each file stays whole either way.
-pub fn write_atomic_set(files: &[(PathBuf, Vec<u8>)]) -> io::Result<()> {
-    let mut staged = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        staged.push((staged_temporary(path, bytes, true)?, path));
-    }
-    for (tmp, path) in staged {
-        tmp.persist(path).map_err(|e| e.error)?;
-    }
-    Ok(())
-}
-
-/// How old a temporary file must be before [`sweep_temporaries`] takes it for one a killed
-/// writer left: writers hold theirs for the milliseconds a write takes.
-pub const TEMPORARY_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
-
-/// Remove the temporary files (`.tmp-*`) that writers killed before their rename left in
-/// `root` and the folders `depth` levels below it, when older than `grace`. Nothing reads
-/// them; this only returns their space. Returns how many went.
-pub fn sweep_temporaries(root: &Path, depth: usize, grace: std::time::Duration) -> usize {
-    fn walk(dir: &Path, depth: usize, grace: std::time::Duration, removed: &mut usize) {
-        let Ok(entries) = fs::read_dir(dir) else { return };
-        for entry in entries.flatten() {
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() && depth > 0 {
-                walk(&entry.path(), depth - 1, grace, removed);
-            } else if kind.is_file() && entry.file_name().to_str().is_some_and(|n| n.starts_with(".tmp-")) {
-                let old = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
-                if old.is_some_and(|age| age >= grace) && fs::remove_file(entry.path()).is_ok() {
-                    *removed += 1;
-                }
-            }
-        }
-    }
-    let mut removed = 0;
-    walk(root, depth, grace, &mut removed);
-    removed
-}
-
-/// How deep [`sweep_temporaries`] goes in a cache folder: `artifacts-v1/<algo>/<xx>/<file>`.
+/// How deep [`crate::atomic::sweep_temporaries`] goes in a cache folder: `artifacts-v1/<algo>/<xx>/<file>`.
 pub const CACHE_DEPTH: usize = 3;
 
 /// The default cache folder: `$DEPGATE_CACHE_DIR`, else `$XDG_CACHE_HOME/depgate`,
@@ -164,7 +85,7 @@ impl MetadataCache {
         let mut framed = hex::encode(Sha256::digest(&rest)).into_bytes();
         framed.push(b'\n');
         framed.extend_from_slice(&rest);
-        write_cache_entry(&self.path(bucket, key), &framed)
+        crate::atomic::write_renamed(&self.path(bucket, key), &framed, false)
     }
 }
 
@@ -226,14 +147,14 @@ impl ArtifactStore {
         let p = self.path("sha512", &h);
         if !p.exists() {
             // Content-addressed: `get` re-checks the digest, so no fsync is needed.
-            write_cache_entry(&p, bytes)?;
+            crate::atomic::write_renamed(&p, bytes, false)?;
         }
         for (algo, d) in
             [("sha256", hex::encode(Sha256::digest(bytes))), ("sha1", hex::encode(sha1::Sha1::digest(bytes)))]
         {
             let ptr = self.path(algo, &d);
             if !ptr.exists() {
-                write_cache_entry(&ptr, h.as_bytes())?;
+                crate::atomic::write_renamed(&ptr, h.as_bytes(), false)?;
             }
         }
         Ok(h)
@@ -243,6 +164,7 @@ impl ArtifactStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::atomic::{TEMPORARY_GRACE, sweep_temporaries, write_atomic_set};
 
     #[test]
     fn metadata_roundtrip_and_corruption() {

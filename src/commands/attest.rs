@@ -49,7 +49,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
                 let req =
                     EvidenceRequest { ecosystem: item.ecosystem, name, version, file: item.file.as_deref(), url: None };
                 let Some(path) = evidence::cache_path(&dir, &req) else { continue };
-                crate::cache::write_atomic(&path, &bytes)
+                crate::atomic::write_atomic(&path, &bytes)
                     .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
                 written += 1;
             }

@@ -1,13 +1,13 @@
 //! `depgate audit verify|query`: check an audit log's hash chain and search it. The log
-//! format, the chain and the filters live in `report::audit`; this file reads the file,
+//! format, the chain and the filters live in `audit`; this file reads the file,
 //! maps outcomes to exit codes and prints. It never writes to the log.
 
 use std::fmt::Write as _;
 use std::io::Write;
 
+use crate::audit::{self, AuditError, AuditRecord, Query};
 use crate::cli::{AuditArgs, AuditCommand, AuditQueryArgs, AuditVerifyArgs, Format};
 use crate::exit::{CommandError, ExitStatus};
-use crate::report::audit::{self, AuditError, AuditRecord, Query};
 
 pub(super) fn run(args: &AuditArgs) -> Result<ExitStatus, CommandError> {
     match &args.command {

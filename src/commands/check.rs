@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::audit::RunnerContext;
 use crate::cli::{CheckArgs, Format};
 use crate::config::{Config, Location};
 use crate::engine::{self, Decision, Options, Record};
 use crate::exit::{CommandError, ExitStatus};
 use crate::policy::Policy;
-use crate::report::audit::RunnerContext;
 use crate::report::{self, ChainEntry, RunInfo};
 use crate::upstream::Upstreams;
 
@@ -56,7 +56,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         now,
         trusted_roots: args.trusted_roots,
         random_serial: args.random_serial,
-        context: args.runner.context(),
+        context: super::runner_context(&args.runner),
     };
     check_with_baseline(req, args.baseline.as_deref(), color).await.map(|(status, _)| status)
 }
@@ -91,11 +91,11 @@ pub async fn check_with_baseline(
             c.ecosystem
         )));
     }
-    let policy = Policy::load(&req.config.policy, &req.config.base_dir)
+    let policy = crate::load::policy(&req.config.policy, &req.config.base_dir)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     // A signing key that cannot be used fails the run before any work, not after the
     // report is half way out (the report writer reads it again when it signs).
-    crate::report::vsa::SigningKey::from_env().map_err(|e| {
+    crate::load::signing_key().map_err(|e| {
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir)
@@ -110,13 +110,14 @@ pub async fn check_with_baseline(
         baseline,
         full_documents: false,
     };
-    let trust = super::load_trust(&req.config, &req.trusted_roots)?;
+    let trust = std::sync::Arc::new(super::load_trust(&req.config, &req.trusted_roots)?);
+    let policy = std::sync::Arc::new(policy);
     let records = engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await;
 
     let run = run_info(&req, &files, &policy, started);
     let writing = std::time::Instant::now();
-    let project = report::project_info(&req.project);
-    let written = report::write_report(&req.out, &run, &records, &project, req.random_serial)
+    let project = crate::load::project_info(&req.project);
+    let written = crate::output::write_report(&req.out, &run, &records, &project, req.random_serial)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", req.out.display())))?;
     // benches/outputs.sh reads this line: the time to render and write every output.
     tracing::info!(

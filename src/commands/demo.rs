@@ -80,7 +80,7 @@ pub const DEMO_FILES: &[(&str, &[u8])] = demo_files![
 /// Write the demo project into `dir`.
 pub fn unpack(dir: &Path) -> std::io::Result<()> {
     for (rel, bytes) in DEMO_FILES {
-        crate::cache::write_atomic(&dir.join(rel), bytes)?;
+        crate::atomic::write_atomic(&dir.join(rel), bytes)?;
     }
     Ok(())
 }
@@ -106,7 +106,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
             "kind = \"dir\"\npath = \"registry/public\"                     # a snapshot of registry.npmjs.org\nmirrors = \"https://registry.npmjs.org/\"      # lockfile URLs on that host belong to this tier",
             "kind = \"npm\"\nurl = \"https://registry.npmjs.org/\"",
         );
-        crate::cache::write_atomic(&config_path, text.as_bytes())
+        crate::atomic::write_atomic(&config_path, text.as_bytes())
             .map_err(|e| CommandError::failure(format!("error: {}: {e}", config_path.display())))?;
     }
     let config = Config::parse(&text, &config_path).map_err(CommandError::failure)?;
@@ -133,7 +133,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         now,
         trusted_roots: Vec::new(),
         random_serial: args.random_serial,
-        context: crate::report::audit::RunnerContext::from_env(),
+        context: crate::audit::RunnerContext::from_env(),
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {

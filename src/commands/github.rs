@@ -17,7 +17,7 @@ use crate::exit::{CommandError, ExitStatus};
 use crate::github::api::{Api, ApiError, DEFAULT_API_URL, DEFAULT_MAX_WAIT};
 use crate::github::markdown::{self, COMMENT_MARKER, Context};
 use crate::github::publish::{self, CommentAction, CommentMode, Repo, Target};
-use crate::github::{FailOn, Outcome, Report, env, runner, workspace_path};
+use crate::github::{FailOn, Report, Tally, env, runner, workspace_path};
 
 pub async fn run(args: GithubArgs) -> Result<ExitStatus, CommandError> {
     match args.command {
@@ -67,7 +67,7 @@ async fn report(args: GithubReportArgs) -> Result<ExitStatus, CommandError> {
     let workspace = var(env::GITHUB_WORKSPACE).map_or_else(|| cwd.clone(), PathBuf::from);
     let paths: Vec<Option<String>> =
         report.entries.iter().map(|e| workspace_path(&e.lockfile, &cwd, &workspace)).collect();
-    let outcome = Outcome::of(&report.entries, fail_on);
+    let outcome = Tally::of(&report.entries, fail_on);
     let run_url = match (
         var(crate::env::GITHUB_SERVER_URL),
         var(crate::env::GITHUB_REPOSITORY),
@@ -155,7 +155,7 @@ async fn publish_to_github(
     args: &GithubReportArgs,
     mode: CommentMode,
     report: &Report,
-    outcome: &Outcome,
+    outcome: &Tally,
     ctx: &Context,
     token: Option<&str>,
 ) -> Vec<Problem> {

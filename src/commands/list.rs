@@ -63,7 +63,7 @@ fn row(c: &Coordinate) -> Row<'_> {
         bundled: c.bundled,
         source: c.source.label(),
         location,
-        resolved: c.resolved.as_deref().map(crate::upstream::redact_text),
+        resolved: c.resolved.as_deref().map(crate::redact::redact_text),
         alias: c.alias.as_deref(),
         classifier: c.classifier.as_deref(),
         extension: c.extension.as_deref(),

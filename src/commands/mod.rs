@@ -38,6 +38,23 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
     }
 }
 
+/// The runner context of a run: the `--actor`, `--repository`, … flags over the GitHub
+/// Actions environment (empty flags count as unset).
+pub fn runner_context(args: &crate::cli::RunnerArgs) -> crate::audit::RunnerContext {
+    let env = crate::audit::RunnerContext::from_env();
+    let pick =
+        |flag: &Option<String>, env: Option<String>| flag.as_ref().filter(|v| !v.trim().is_empty()).cloned().or(env);
+    crate::audit::RunnerContext {
+        actor: pick(&args.actor, env.actor),
+        repository: pick(&args.repository, env.repository),
+        workflow: pick(&args.workflow, env.workflow),
+        run_id: pick(&args.run_id, env.run_id),
+        run_attempt: pick(&args.run_attempt, env.run_attempt),
+        sha: pick(&args.sha, env.sha),
+        event: pick(&args.event, env.event),
+    }
+}
+
 /// Load `--config FILE`, else `depgate.toml` in the project folder, else the embedded default.
 pub fn load_config(explicit: Option<&Path>, project: &Path) -> Result<Config, CommandError> {
     let path = if let Some(p) = explicit {
@@ -98,7 +115,7 @@ fn init(args: &InitArgs) -> Result<ExitStatus, CommandError> {
             path.display()
         )));
     }
-    crate::cache::write_atomic(&path, crate::config::STARTER_CONFIG.as_bytes())
+    crate::atomic::write_atomic(&path, crate::config::STARTER_CONFIG.as_bytes())
         .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
     eprintln!("wrote {}", path.display());
     Ok(ExitStatus::Allowed)

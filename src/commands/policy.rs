@@ -50,7 +50,7 @@ fn policy_error(e: &PolicyError) -> CommandError {
 
 fn load(args: &PolicyConfigArgs) -> Result<Policy, CommandError> {
     let cfg = config(args)?;
-    Policy::load(&cfg.policy, &cfg.base_dir).map_err(|e| policy_error(&e))
+    crate::load::policy(&cfg.policy, &cfg.base_dir).map_err(|e| policy_error(&e))
 }
 
 fn rules() -> Result<ExitStatus, CommandError> {
@@ -64,19 +64,19 @@ fn rules() -> Result<ExitStatus, CommandError> {
 fn test(args: &PolicyTestArgs) -> Result<ExitStatus, CommandError> {
     let cfg = config(&args.config)?;
     let builtin = if args.no_builtin { Vec::new() } else { policy::builtin_modules() };
-    let (mut rego, mut data_files) = testing::discover(&args.paths).map_err(|e| policy_error(&e))?;
+    let (mut rego, mut data_files) = crate::load::policy_tests(&args.paths).map_err(|e| policy_error(&e))?;
     // The configuration's own policy and data files are part of the policy under test.
     if cfg.source.is_some() {
-        rego.extend(policy::settings::expand(&cfg.policy.files, &cfg.base_dir).map_err(|e| policy_error(&e))?);
-        data_files.extend(policy::settings::expand(&cfg.policy.data, &cfg.base_dir).map_err(|e| policy_error(&e))?);
+        rego.extend(crate::load::expand(&cfg.policy.files, &cfg.base_dir).map_err(|e| policy_error(&e))?);
+        data_files.extend(crate::load::expand(&cfg.policy.data, &cfg.base_dir).map_err(|e| policy_error(&e))?);
     }
     let rego = dedup(rego);
     let data_files = dedup(data_files);
-    let user = testing::read_modules(&rego, &builtin).map_err(|e| policy_error(&e))?;
+    let user = crate::load::read_modules(&rego, &builtin).map_err(|e| policy_error(&e))?;
     let mut data = serde_json::Map::new();
     data.insert("config".into(), policy::settings::config_data(&cfg.policy));
     for p in &data_files {
-        let Value::Object(o) = policy::settings::read_data_file(p).map_err(|e| policy_error(&e))? else {
+        let Value::Object(o) = crate::load::data_file(p).map_err(|e| policy_error(&e))? else {
             unreachable!("read_data_file returns objects")
         };
         policy::settings::merge(&mut data, o, "")
@@ -177,7 +177,7 @@ fn eval(args: &PolicyEvalArgs) -> Result<ExitStatus, CommandError> {
     let mut evaluator = policy.evaluator();
     #[cfg(feature = "opa-wasm")]
     let mut wasm = match &args.bundle {
-        Some(path) => Some(policy::wasm::WasmPolicy::load(path, policy.data()).map_err(|e| policy_error(&e))?),
+        Some(path) => Some(policy::wasm::Wasmcrate::load::policy(path, policy.data()).map_err(|e| policy_error(&e))?),
         None => None,
     };
     let mut outcomes: Vec<(String, Outcome)> = Vec::with_capacity(inputs.len());
@@ -232,7 +232,7 @@ fn bundle(args: &PolicyBundleArgs) -> Result<ExitStatus, CommandError> {
     let policy = load(&args.config)?;
     let write = |rel: &str, bytes: &[u8]| {
         let p = args.out.join(rel);
-        crate::cache::write_atomic(&p, bytes)
+        crate::atomic::write_atomic(&p, bytes)
             .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", p.display())))
     };
     for (i, m) in policy.modules().iter().enumerate() {

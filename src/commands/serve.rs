@@ -10,12 +10,12 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cli::ServeArgs;
 use crate::exit::{CommandError, ExitStatus};
-use crate::policy::Policy;
 use crate::proxy::gate::Gate;
-use crate::proxy::listen::{Admission, Limits};
+use crate::proxy::listen::{Admission, LoadLimits};
 use crate::proxy::server::{self, Proxy};
+use crate::redact::Secret;
 use crate::report::{self, RunInfo};
-use crate::upstream::{Secret, Upstreams};
+use crate::upstream::Upstreams;
 
 /// Client configuration files written into the report folder at start.
 const MAVEN_SETTINGS: &str = "maven-settings.xml";
@@ -45,9 +45,9 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             })?),
             None => None,
         };
-    let policy =
-        Policy::load(&config.policy, &config.base_dir).map_err(|e| CommandError::usage(format!("error: {e}")))?;
-    crate::report::vsa::SigningKey::from_env().map_err(|e| {
+    let policy = crate::load::policy(&config.policy, &config.base_dir)
+        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    crate::load::signing_key().map_err(|e| {
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
     let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
@@ -58,7 +58,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
     let log_path = args.out.join("audit.jsonl");
-    let audit = crate::report::audit::AuditLog::open(&log_path)
+    let audit = crate::audit::AuditLog::open(&log_path)
         .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?;
     let token = std::env::var(crate::env::PROXY_TOKEN).ok().filter(|t| !t.is_empty()).map(Secret::new);
 
@@ -79,7 +79,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         tracing::warn!("listening on {addr}: the proxy is reachable from the network, not only from this machine");
     }
 
-    let context = args.runner.context();
+    let context = super::runner_context(&args.runner);
     let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit));
     let limits = limits(&args);
     let admission = Admission::new(&limits);
@@ -97,7 +97,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             "maven_settings": files.0,
             "gradle_init": files.1,
         });
-        crate::cache::write_atomic(ready, format!("{doc:#}\n").as_bytes()).map_err(|e| {
+        crate::atomic::write_atomic(ready, format!("{doc:#}\n").as_bytes()).map_err(|e| {
             CommandError::failure(format!("error: cannot write the ready file {}: {e}", ready.display()))
         })?;
     }
@@ -123,8 +123,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         policy: gate.policy_sources().to_vec(),
         context,
     };
-    let project = report::project_info(&args.project);
-    report::write_report_files(&args.out, &run, &records, &project, false)
+    let project = crate::load::project_info(&args.project);
+    crate::output::write_report_files(&args.out, &run, &records, &project, false)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
@@ -132,7 +132,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             log_path.display()
         )));
     };
-    report::vsa::write_signed(&args.out, &run, &records, &project, &head)
+    crate::output::write_signed(&args.out, &run, &records, &project, &head)
         .map_err(|e| CommandError::failure(format!("error: cannot sign the report: {e}")))?;
     let counts = report::Counts::of(&records);
     eprintln!(
@@ -149,14 +149,14 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
 }
 
 /// The load limits from the command line (header limits keep their defaults).
-fn limits(args: &ServeArgs) -> Limits {
+fn limits(args: &ServeArgs) -> LoadLimits {
     let n = |v: u32| usize::try_from(v).unwrap_or(usize::MAX);
-    Limits {
+    LoadLimits {
         max_connections: n(args.max_connections),
         max_in_flight: n(args.max_in_flight),
         max_queued: n(args.max_queued),
         queue_timeout: std::time::Duration::from_secs(args.queue_timeout),
-        ..Limits::default()
+        ..LoadLimits::default()
     }
 }
 
@@ -227,7 +227,7 @@ allprojects {{
     let settings_path = out.join(MAVEN_SETTINGS);
     let init_path = out.join(GRADLE_INIT);
     for (p, text) in [(&settings_path, settings), (&init_path, init)] {
-        crate::cache::write_atomic(p, text.as_bytes())
+        crate::atomic::write_atomic(p, text.as_bytes())
             .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", p.display())))?;
     }
     Ok((settings_path, init_path))

@@ -69,7 +69,7 @@ fn update(args: &TrustUpdateArgs) -> Result<ExitStatus, CommandError> {
     let mut bytes = serde_json::to_vec_pretty(&baseline.to_trust_json())
         .map_err(|e| CommandError::failure(format!("error: cannot render {}: {e}", out.display())))?;
     bytes.push(b'\n');
-    crate::cache::write_atomic(&out, &bytes)
+    crate::atomic::write_atomic(&out, &bytes)
         .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", out.display())))?;
     let verified = baseline.packages.values().filter(|e| e.verification == "verified").count();
     let fallback = baseline.packages.values().filter(|e| e.fallback == Some(true)).count();

@@ -140,7 +140,7 @@ impl Upstream {
 
     pub fn display_location(&self) -> String {
         match &self.location {
-            Location::Url(u) => crate::upstream::redact_url(u),
+            Location::Url(u) => crate::redact::redact_url(u),
             Location::Dir(p) => p.display().to_string(),
         }
     }
@@ -154,72 +154,7 @@ pub struct Chain {
     pub namespaces: Vec<(String, String)>,
 }
 
-/// What the fallback tier must bring.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Require {
-    None,
-    Signature,
-    Provenance,
-}
-
-/// `[policy]`.
-#[derive(Debug, Clone)]
-pub struct PolicyConfig {
-    /// Glob patterns of `.rego` files, resolved relative to the config file.
-    pub files: Vec<String>,
-    pub builtin: bool,
-    pub quarantine_days: f64,
-    /// Tiers whose versions wait out the cooldown even when they are the first upstream
-    /// (fallback upstreams always do).
-    pub cooldown_tiers: Vec<String>,
-    /// purl globs exempt from the cooldown.
-    pub cooldown_exempt: Vec<String>,
-    pub require: Require,
-    /// Glob patterns of JSON/YAML data files merged into the policy's `data` document.
-    pub data: Vec<String>,
-    /// Builtin rule codes switched off (a user rule may take the code over).
-    pub disable: Vec<String>,
-    /// Per-tier settings (`[policy.tiers.<tier>]`).
-    pub tiers: BTreeMap<String, TierPolicy>,
-    /// Package pattern (purl glob, `name@version` or `name`) → why it skips the cooldown.
-    pub security_fixes: BTreeMap<String, String>,
-    /// SPDX licence ids (globs) accepted; empty accepts any licence not denied.
-    pub license_allow: Vec<String>,
-    /// SPDX licence ids (globs) refused.
-    pub license_deny: Vec<String>,
-    /// Package pattern → the licence expression it was reviewed under.
-    pub license_pins: BTreeMap<String, String>,
-}
-
-/// `[policy.tiers.<tier>]`: what policy asks of one tier.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TierPolicy {
-    /// Cooldown for versions of this tier (when the cooldown applies to it).
-    pub quarantine_days: Option<f64>,
-    /// Evidence every package served from this tier must bring, fallback or not.
-    pub require: Option<Require>,
-}
-
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        Self {
-            files: Vec::new(),
-            builtin: true,
-            quarantine_days: 7.0,
-            cooldown_tiers: Vec::new(),
-            cooldown_exempt: Vec::new(),
-            require: Require::None,
-            data: Vec::new(),
-            disable: Vec::new(),
-            tiers: BTreeMap::new(),
-            security_fixes: BTreeMap::new(),
-            license_allow: Vec::new(),
-            license_deny: Vec::new(),
-            license_pins: BTreeMap::new(),
-        }
-    }
-}
+pub use crate::policy::settings::{PolicyConfig, Require, TierPolicy};
 
 /// `[verify]`.
 #[derive(Debug, Clone)]
@@ -275,20 +210,6 @@ impl Default for Limits {
             max_decompression_ratio: 200.0,
         }
     }
-}
-
-/// A byte count for messages: `64 MiB`, `1.5 KiB`, `12 bytes`.
-pub fn human_bytes(n: u64) -> String {
-    #[allow(clippy::cast_precision_loss)]
-    let f = n as f64;
-    for (unit, shift) in [("GiB", 30), ("MiB", 20), ("KiB", 10)] {
-        let scale = f64::from(1u32 << shift);
-        if f >= scale {
-            let v = f / scale;
-            return if v.fract() == 0.0 { format!("{v} {unit}") } else { format!("{v:.1} {unit}") };
-        }
-    }
-    format!("{n} bytes")
 }
 
 /// A validated configuration.

@@ -1,20 +1,24 @@
-//! The pipeline: coordinates → resolve (chain) → [download] → policy → decisions.
+//! The pipeline: coordinates → resolve (chain) → [download] → evidence (each kind) →
+//! policy → decisions.
 //!
 //! Owns concurrency (bounded fan-out; one chain walk per name, shared by every version
-//! of it, which is single-flight by construction) and the shape of the policy input.
-//! Must not: print or write files; the clock comes in through [`Options`].
+//! of it, which is single-flight by construction; CPU-bound stages on blocking threads)
+//! and the shape of the policy input. Must not: print or write files; the clock comes in
+//! through [`Options`]. Every kind of evidence is one module of [`evidence`] (its docs
+//! hold the recipe for adding one).
 
+mod download;
+pub mod evidence;
 mod integrity;
 pub mod model;
 mod resolve;
-mod verify;
 
-pub use verify::collect_evidence;
+pub use download::Downloaded;
+pub use evidence::{CollectedEvidence, EvidenceKind, Gathered, collect_evidence};
+pub use resolve::Resolved;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use futures::StreamExt;
 use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -25,11 +29,12 @@ use resolve::{Walked, records_for_all_versions, walk_name};
 pub use integrity::{compare as compare_digests, digest_all, parse_sri, registry_digests};
 pub use model::*;
 
+use crate::attest::Trust;
 use crate::config::{Config, Upstream};
 use crate::ecosystem::index::PackageIndex;
 use crate::ecosystem::{Coordinate, Ecosystem};
 use crate::policy::{Finding, Policy};
-use crate::upstream::{Failure, Lookup, Registry, redact_text};
+use crate::upstream::{Failure, Registry};
 
 /// How one run behaves.
 #[derive(Debug, Clone)]
@@ -52,24 +57,48 @@ pub struct Options {
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
+///
+/// Each stage returns its own typed outcome and the record is assembled from them:
+/// resolution ([`Resolved`]), the download ([`Downloaded`], folded into the resolution
+/// by a pure function), each kind of evidence ([`evidence::Gathered`], put into its slot
+/// of [`Evidence`]), then policy. CPU-bound work (hashing, signature checks, policy) runs
+/// on blocking threads, never on the async I/O threads.
 pub async fn run<R: Registry>(
     config: &Config,
     registry: &R,
-    trust: &crate::attest::Trust,
-    policy: &Policy,
+    trust: &Arc<Trust>,
+    policy: &Arc<Policy>,
     coords: &[Coordinate],
     opts: &Options,
 ) -> Vec<Record> {
-    let mut records = resolve_records(config, registry, coords, opts).await;
+    let resolved = resolve_records(config, registry, coords, opts).await;
+    let downloads = if opts.download {
+        download::fetch_all(config, registry, &resolved, opts.concurrency).await
+    } else {
+        vec![Downloaded::NotAsked; resolved.len()]
+    };
+    let resolved: Vec<Resolved> = resolved.into_iter().zip(&downloads).map(|(p, d)| d.apply(p)).collect();
+    let provenance = Arc::new(evidence::Provenance::new(Arc::clone(trust)));
+    let attestations = evidence::gather(&provenance, config, registry, &resolved, opts.concurrency).await;
+    let records: Vec<Record> = resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a)).collect();
+    decide_all(policy, records, opts).await
+}
 
-    if opts.download {
-        download_all(config, registry, &mut records, opts.concurrency).await;
+/// A package's record from its stages' outcomes, before policy. Evidence that could not
+/// be fetched makes the resolution an error (fail closed: no decision is possible).
+fn assemble(package: Resolved, provenance: Gathered<Verification>) -> Record {
+    let Resolved { package, mut resolution, license, index: _ } = package;
+    let mut evidence = Evidence::none();
+    match provenance {
+        Gathered::Concluded(v) => <evidence::Provenance as EvidenceKind>::contribute(v, &mut evidence),
+        Gathered::FetchFailed(f) => {
+            if let Some(r) = resolution.as_mut() {
+                r.status = ResolutionStatus::Error;
+                r.error = Some(f);
+            }
+        }
     }
-    verify::verify_all(config, registry, trust, &mut records, opts.concurrency).await;
-
-    let mut records: Vec<Record> = records.into_iter().map(|(r, _)| r).collect();
-    decide_all(policy, &mut records, opts);
-    records
+    Record { package, resolution, evidence, license, decision: Decision::Allow, findings: Vec::new() }
 }
 
 /// What the proxy lists for one name: the chain walk, and a record per version the owner
@@ -112,14 +141,14 @@ impl Listing {
 pub async fn list_versions<R: Registry>(
     config: &Config,
     registry: &R,
-    policy: &Policy,
+    policy: &Arc<Policy>,
     ecosystem: Ecosystem,
     name: &str,
     opts: &Options,
 ) -> Listing {
     let walked = walk_name(config, registry, ecosystem, name, Vec::new(), true).await;
-    let mut records = records_for_all_versions(config, ecosystem, name, &walked, opts.now);
-    decide_all(policy, &mut records, opts);
+    let records = records_for_all_versions(config, ecosystem, name, &walked, opts.now);
+    let records = decide_all(policy, records, opts).await;
     Listing { walked, records }
 }
 
@@ -127,19 +156,19 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-/// The upstream that owns a resolved record, if it resolved.
-pub(crate) fn owner_of<'c>(config: &'c Config, rec: &Record) -> Option<&'c Upstream> {
-    let r = rec.resolution.as_ref()?;
+/// The upstream that owns a resolution, if the version resolved.
+pub(crate) fn owner_of<'c>(config: &'c Config, resolution: Option<&Resolution>) -> Option<&'c Upstream> {
+    let r = resolution?;
     if r.status != ResolutionStatus::Owned || !r.version_found {
         return None;
     }
     config.upstreams.get(r.upstream.as_deref()?)
 }
 
-/// The owner's URL of a record's artifact file (unredacted, from the index).
-pub(crate) fn artifact_url(rec: &Record, index: Option<&PackageIndex>) -> Option<String> {
-    let r = rec.resolution.as_ref()?;
-    let release = index?.release(rec.package.ecosystem, &rec.package.version)?;
+/// The owner's URL of a package's artifact file (unredacted, from the index).
+pub(crate) fn artifact_url(p: &Resolved) -> Option<String> {
+    let r = p.resolution.as_ref()?;
+    let release = p.release()?;
     let file = match &r.file {
         Some(name) => release.files.iter().find(|f| &f.filename == name),
         None => release.files.first(),
@@ -147,89 +176,10 @@ pub(crate) fn artifact_url(rec: &Record, index: Option<&PackageIndex>) -> Option
     file.map(|f| f.url.clone())
 }
 
-/// Digests of a fetched artifact and whether it came from the cache.
-type Fetched = Result<(BTreeMap<String, String>, bool), Failure>;
-
-/// One artifact to fetch: record index, owner's name, ecosystem, name, URL, expected
-/// digests. Owned values only: a borrowed upstream in the stream's item type makes the
-/// future not provably `Send` for every lifetime (the proxy spawns it).
-type Download = (usize, String, Ecosystem, String, String, BTreeMap<String, String>);
-
-/// Fetch every resolvable artifact, check its bytes, keep it in the content-addressed cache.
-async fn download_all<R: Registry>(
-    config: &Config,
-    registry: &R,
-    records: &mut [(Record, Option<Arc<PackageIndex>>)],
-    concurrency: usize,
-) {
-    let jobs: Vec<Download> = records
-        .iter()
-        .enumerate()
-        .filter_map(|(i, (rec, index))| {
-            let owner = owner_of(config, rec)?;
-            let url = artifact_url(rec, index.as_deref())?;
-            let digests = rec.resolution.as_ref()?.digests.clone();
-            Some((i, owner.name.clone(), rec.package.ecosystem, rec.package.name.clone(), url, digests))
-        })
-        .collect();
-    let results: Vec<(usize, Fetched)> = futures::stream::iter(jobs)
-        .map(|(i, owner, eco, name, url, expected)| async move {
-            let Some(owner) = config.upstreams.get(&owner) else {
-                let message = format!("upstream `{owner}` is not configured");
-                return (i, Err(Failure { kind: crate::upstream::FailKind::Status, status: None, message }));
-            };
-            let got = match registry.artifact(owner, eco, &name, &url, &expected).await {
-                Lookup::Found(a) => Ok(a),
-                Lookup::NotFound => Err(Failure {
-                    kind: crate::upstream::FailKind::Status,
-                    status: Some(404),
-                    message: format!(
-                        "upstream `{}` lists {name} but its artifact {} is missing",
-                        owner.name,
-                        redact_text(&url)
-                    ),
-                }),
-                Lookup::Failed(f) => Err(f),
-            };
-            (i, got.map(|a| (digest_all(&a.bytes), a.cache_hit)))
-        })
-        .buffer_unordered(concurrency.max(1))
-        .collect()
-        .await;
-    for (i, result) in results {
-        let Some(r) = records[i].0.resolution.as_mut() else { continue };
-        match result {
-            Ok((actual, hit)) => {
-                r.artifact_integrity = compare_digests(&actual, &r.digests);
-                // The owner publishes no digest the lockfile also records (Maven Central's
-                // sha1 against a sha256 pin): the bytes settle it.
-                if r.lockfile_integrity == IntegrityCheck::Unavailable && !r.lockfile_digests.is_empty() {
-                    r.lockfile_integrity = compare_digests(&r.lockfile_digests, &actual);
-                }
-                if r.artifact_integrity == IntegrityCheck::Missing
-                    || r.artifact_integrity == IntegrityCheck::Unavailable
-                {
-                    // The owner publishes no digest: the bytes are all we have.
-                    r.artifact_integrity = IntegrityCheck::Unavailable;
-                }
-                for (k, v) in actual {
-                    r.digests.entry(k).or_insert(v);
-                }
-                r.cache = Some(if hit { "hit" } else { "miss" });
-            }
-            Err(f) => {
-                r.status = ResolutionStatus::Error;
-                r.error = Some(f);
-            }
-        }
-    }
-}
-
 /// The `depgate.input/v1` document for one record.
 pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
     let mut input = json!({
         "package": rec.package,
-        "verification": rec.verification,
         "baseline": crate::policy::baseline_input(opts.baseline.as_deref(), rec.package.ecosystem.as_str(), &rec.package.name),
         "context": {
             "mode": opts.mode,
@@ -238,6 +188,12 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
             "now": rfc3339(opts.now),
         },
     });
+    // Each evidence slot is a top-level key (`verification`, …).
+    if let (Some(input), Ok(serde_json::Value::Object(slots))) =
+        (input.as_object_mut(), serde_json::to_value(&rec.evidence))
+    {
+        input.extend(slots);
+    }
     if let Some(r) = &rec.resolution {
         input["resolution"] = serde_json::to_value(r).unwrap_or_default();
     }
@@ -247,19 +203,16 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
     input
 }
 
-fn decide(policy: &mut crate::policy::Evaluator, rec: &mut Record, opts: &Options) {
-    if let Some(err) = rec.resolution.as_ref().and_then(|r| r.error.clone()) {
-        rec.decision = Decision::Error;
-        rec.findings = vec![LeveledFinding {
-            level: Decision::Error,
-            finding: Finding {
-                rule: "upstream-failure".into(),
-                msg: format!("{}: {}", rec.package.purl, err.message),
-                remedy: Some("no decision was possible, so the package is not allowed (fail closed); fix the upstream or its configuration and run again".into()),
-                until: None,
-            },
-        }];
-        return;
+/// Policy's decision about one record, and the findings behind it.
+fn decide(policy: &mut crate::policy::Evaluator, rec: &Record, opts: &Options) -> (Decision, Vec<LeveledFinding>) {
+    if let Some(err) = rec.resolution.as_ref().and_then(|r| r.error.as_ref()) {
+        let finding = Finding {
+            rule: "upstream-failure".into(),
+            msg: format!("{}: {}", rec.package.purl, err.message),
+            remedy: Some("no decision was possible, so the package is not allowed (fail closed); fix the upstream or its configuration and run again".into()),
+            until: None,
+        };
+        return (Decision::Error, vec![LeveledFinding { level: Decision::Error, finding }]);
     }
     match policy.evaluate(&policy_input(rec, opts)) {
         Ok(out) => {
@@ -269,36 +222,56 @@ fn decide(policy: &mut crate::policy::Evaluator, rec: &mut Record, opts: &Option
             {
                 findings.extend(list.into_iter().map(|finding| LeveledFinding { level, finding }));
             }
-            rec.decision = findings.iter().map(|f| f.level).max().unwrap_or(Decision::Allow);
-            rec.findings = findings;
+            (findings.iter().map(|f| f.level).max().unwrap_or(Decision::Allow), findings)
         }
-        Err(e) => {
-            rec.decision = Decision::Error;
-            rec.findings = vec![LeveledFinding {
-                level: Decision::Error,
-                finding: Finding {
-                    rule: "policy-error".into(),
-                    msg: format!("{}: {e}", rec.package.purl),
-                    remedy: Some("fix the policy".into()),
-                    until: None,
-                },
-            }];
-        }
+        Err(e) => policy_error(rec, &e.to_string()),
     }
 }
 
-/// Policy evaluation is CPU work: spread it over the cores, off the I/O path.
-fn decide_all(policy: &Policy, records: &mut [Record], opts: &Options) {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
-    let chunk = records.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        for part in records.chunks_mut(chunk) {
-            s.spawn(move || {
-                let mut evaluator = policy.evaluator();
-                for rec in part {
-                    decide(&mut evaluator, rec, opts);
-                }
-            });
+fn policy_error(rec: &Record, message: &str) -> (Decision, Vec<LeveledFinding>) {
+    let finding = Finding {
+        rule: "policy-error".into(),
+        msg: format!("{}: {message}", rec.package.purl),
+        remedy: Some("fix the policy".into()),
+        until: None,
+    };
+    (Decision::Error, vec![LeveledFinding { level: Decision::Error, finding }])
+}
+
+/// Policy evaluation is CPU work: a share of the records per core, each on a blocking
+/// thread with its own evaluator, off the async I/O threads. An evaluation that panics
+/// leaves its record undecided (`error`, fail closed), never lost.
+async fn decide_all(policy: &Arc<Policy>, records: Vec<Record>, opts: &Options) -> Vec<Record> {
+    let shares = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
+    let per = records.len().div_ceil(shares).max(1);
+    let mut handles = Vec::new();
+    let mut records = records.into_iter().peekable();
+    while records.peek().is_some() {
+        let part: Vec<Record> = records.by_ref().take(per).collect();
+        let (policy, opts) = (Arc::clone(policy), opts.clone());
+        handles.push(tokio::task::spawn_blocking(move || {
+            let mut evaluator = policy.evaluator();
+            part.into_iter()
+                .map(|mut rec| {
+                    let decided =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut evaluator, &rec, &opts)));
+                    (rec.decision, rec.findings) = decided.unwrap_or_else(|_| {
+                        // The evaluator may be left half way through: start a fresh one.
+                        evaluator = policy.evaluator();
+                        policy_error(&rec, "internal error while evaluating the policy")
+                    });
+                    rec
+                })
+                .collect::<Vec<Record>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for handle in handles {
+        match handle.await {
+            Ok(part) => out.extend(part),
+            // Cancelled only when the runtime shuts down, when nobody reads the result.
+            Err(e) => tracing::error!("policy evaluation did not finish: {e}"),
         }
-    });
+    }
+    out
 }

@@ -1,13 +1,17 @@
-//! The pipeline's record of each coordinate: resolution, verification, decision.
-//! These types are what `decisions.json` holds and what policy input is built from.
+//! The pipeline's record of each coordinate: resolution, evidence, decision. These types
+//! are what `decisions.json` holds and what policy input is built from. Every outcome is
+//! typed: a stage's result is an enum whose variants carry what each case needs, and the
+//! JSON they serialize to is the stable `depgate.decisions/v1` / `depgate.input/v1` shape.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::ser::SerializeMap as _;
+use serde::{Serialize, Serializer};
 
-use crate::ecosystem::{Coordinate, Ecosystem};
+use crate::attest::Stage;
+use crate::ecosystem::{Coordinate, Ecosystem, SourceKind};
 use crate::policy::Finding;
-use crate::upstream::{Attempt, Failure};
+use crate::upstream::{Attempt, EvidenceSource, Failure};
 
 /// How the chain walk ended for a coordinate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,11 +25,20 @@ pub enum ResolutionStatus {
     Error,
 }
 
+/// Which rule bound a name to its owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundBy {
+    /// The first upstream of the chain that has the name owns it.
+    Chain,
+    /// A `namespaces` pattern of the configuration names the owner.
+    Namespace,
+}
+
 /// Which rule bound the name to its owner.
 #[derive(Debug, Clone, Serialize)]
 pub struct Ownership {
-    /// `chain` (first upstream that has the name) or `namespace`.
-    pub bound_by: &'static str,
+    pub bound_by: BoundBy,
     pub upstream: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pattern: Option<String>,
@@ -54,6 +67,23 @@ pub enum IntegrityCheck {
     Unavailable,
     /// `--download` was not asked for.
     NotDownloaded,
+}
+
+/// Whether a downloaded artifact came out of the content-addressed cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheUse {
+    Hit,
+    Miss,
+}
+
+impl CacheUse {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CacheUse::Hit => "hit",
+            CacheUse::Miss => "miss",
+        }
+    }
 }
 
 /// The `resolution` of DESIGN.md for one coordinate.
@@ -106,9 +136,9 @@ pub struct Resolution {
     pub signatures: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,
-    /// Where the downloaded artifact sits in the content-addressed cache.
+    /// Whether the downloaded artifact was already in the content-addressed cache.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cache: Option<&'static str>,
+    pub cache: Option<CacheUse>,
 }
 
 impl Resolution {
@@ -142,31 +172,164 @@ impl Resolution {
     }
 }
 
-/// Verification outcome: `verified` (at least one attestation verified and every one
-/// that exists verified), `unverifiable` (none exists), `violated` (one exists and fails,
-/// or cannot be checked). The last two are never collapsed. `pending`: not checked yet
-/// (the proxy's listings, see [`Verification::pending`]).
-#[derive(Debug, Clone, Serialize)]
-pub struct Verification {
-    pub status: &'static str,
+/// The four states of `verification.status`, for code that asks which one it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Unverifiable,
+    Verified,
+    Violated,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Unverifiable => "unverifiable",
+            Status::Verified => "verified",
+            Status::Violated => "violated",
+        }
+    }
+}
+
+/// Why a package is `unverifiable`: no evidence exists that could be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unverifiable {
+    /// Neither the owner nor the attestation cache has evidence for this artifact.
+    NotPublished,
+    /// Nothing resolved to ask about (not found, a non-registry source, a failure).
+    NotResolved,
+}
+
+/// Evidence that verified: at least one attestation, every one of them verified.
+#[derive(Debug, Clone)]
+pub struct Verified {
     pub attestations: Vec<AttestationRecord>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub source: EvidenceSource,
+}
+
+/// Where evidence that exists failed. Never collapsed into `unverifiable`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViolatedAt {
+    /// The registry advertises evidence it does not serve.
+    Missing,
+    /// The material cannot be read (not the format it claims).
+    Unreadable,
+    /// The owner publishes no digest the evidence could be checked against.
+    NoDigest,
+    /// An attestation failed at this stage (the first failing one).
+    Stage(Stage),
+    /// The check itself died; failing closed.
+    Internal,
+}
+
+/// Evidence that exists and does not verify, or cannot be checked.
+#[derive(Debug, Clone)]
+pub struct Violated {
+    pub at: ViolatedAt,
+    /// One line per failure, for people.
     pub reasons: Vec<String>,
-    /// Where the evidence came from (`attestation_cache`, `upstream`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub evidence: Option<crate::upstream::EvidenceSource>,
+    /// Every attestation read, verified or not.
+    pub attestations: Vec<AttestationRecord>,
+    pub source: Option<EvidenceSource>,
+}
+
+/// Verification outcome. `Verified` (at least one attestation verified and every one that
+/// exists verified), `Unverifiable` (none exists), `Violated` (one exists and fails, or
+/// cannot be checked): the last two are different types, so they cannot be collapsed.
+/// `Pending`: not checked yet (the proxy decides which versions to list before any
+/// artifact is fetched, and verifies each when it is; policy rules about verification
+/// skip `pending`, and the artifact's own decision never has it).
+///
+/// Serialized as `{"status", "attestations", "reasons"?, "evidence"?}` (`depgate.input/v1`).
+#[derive(Debug, Clone)]
+pub enum Verification {
+    Pending,
+    Unverifiable(Unverifiable),
+    Verified(Verified),
+    Violated(Violated),
 }
 
 impl Verification {
-    pub fn unverifiable() -> Self {
-        Self { status: "unverifiable", attestations: Vec::new(), reasons: Vec::new(), evidence: None }
+    pub fn status(&self) -> Status {
+        match self {
+            Verification::Pending => Status::Pending,
+            Verification::Unverifiable(_) => Status::Unverifiable,
+            Verification::Verified(_) => Status::Verified,
+            Verification::Violated(_) => Status::Violated,
+        }
     }
 
-    /// Not checked yet: the proxy decides which versions to list before any artifact is
-    /// fetched, and verifies each when it is (policy rules about verification skip
-    /// `pending`; the artifact's own decision never has it).
+    /// Every attestation read (none unless verified or violated).
+    pub fn attestations(&self) -> &[AttestationRecord] {
+        match self {
+            Verification::Verified(v) => &v.attestations,
+            Verification::Violated(v) => &v.attestations,
+            Verification::Pending | Verification::Unverifiable(_) => &[],
+        }
+    }
+
+    /// Why it is violated (empty otherwise).
+    pub fn reasons(&self) -> &[String] {
+        match self {
+            Verification::Violated(v) => &v.reasons,
+            _ => &[],
+        }
+    }
+
+    /// Where the evidence came from, when some was read.
+    pub fn evidence(&self) -> Option<EvidenceSource> {
+        match self {
+            Verification::Verified(v) => Some(v.source),
+            Verification::Violated(v) => v.source,
+            Verification::Pending | Verification::Unverifiable(_) => None,
+        }
+    }
+
+    /// A violation found before any attestation could be read.
+    pub fn violated(at: ViolatedAt, reason: String, source: Option<EvidenceSource>) -> Self {
+        Verification::Violated(Violated { at, reasons: vec![reason], attestations: Vec::new(), source })
+    }
+}
+
+impl Serialize for Verification {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let reasons = self.reasons();
+        let evidence = self.evidence();
+        let len = 2 + usize::from(!reasons.is_empty()) + usize::from(evidence.is_some());
+        let mut map = serializer.serialize_map(Some(len))?;
+        map.serialize_entry("status", &self.status())?;
+        map.serialize_entry("attestations", self.attestations())?;
+        if !reasons.is_empty() {
+            map.serialize_entry("reasons", reasons)?;
+        }
+        if let Some(e) = evidence {
+            map.serialize_entry("evidence", &e)?;
+        }
+        map.end()
+    }
+}
+
+/// What every kind of evidence concluded about one package (see
+/// [`super::evidence`]): one field per slot of the policy input. Serialized flattened
+/// into the record and into the policy input, so a slot is a top-level key of both.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Signatures and attestations (Sigstore provenance and publish attestations today):
+    /// `verification` in `depgate.input/v1`.
+    pub verification: Verification,
+}
+
+impl Evidence {
+    /// Nothing gathered: the package did not resolve to anything evidence could be about.
+    pub fn none() -> Self {
+        Evidence { verification: Verification::Unverifiable(Unverifiable::NotResolved) }
+    }
+
+    /// Not gathered yet (the proxy's listings).
     pub fn pending() -> Self {
-        Self { status: "pending", attestations: Vec::new(), reasons: Vec::new(), evidence: None }
+        Evidence { verification: Verification::Pending }
     }
 }
 
@@ -217,6 +380,39 @@ impl Decision {
     }
 }
 
+/// Where a locked package comes from (the kind of [`SourceKind`], without its location).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PackageSource {
+    Registry,
+    Git,
+    File,
+    Link,
+    Tarball,
+}
+
+impl PackageSource {
+    pub fn of(kind: &SourceKind) -> Self {
+        match kind {
+            SourceKind::Registry => PackageSource::Registry,
+            SourceKind::Git(_) => PackageSource::Git,
+            SourceKind::File(_) => PackageSource::File,
+            SourceKind::Link(_) => PackageSource::Link,
+            SourceKind::Tarball(_) => PackageSource::Tarball,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PackageSource::Registry => "registry",
+            PackageSource::Git => "git",
+            PackageSource::File => "file",
+            PackageSource::Link => "link",
+            PackageSource::Tarball => "tarball",
+        }
+    }
+}
+
 /// The package part of a record (and of policy input).
 #[derive(Debug, Clone, Serialize)]
 pub struct PackageInfo {
@@ -228,8 +424,7 @@ pub struct PackageInfo {
     pub dev: bool,
     pub optional: bool,
     pub bundled: bool,
-    /// `registry`, `git`, `file`, `link`, `tarball`.
-    pub source: &'static str,
+    pub source: PackageSource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -244,11 +439,10 @@ pub struct PackageInfo {
 
 impl PackageInfo {
     pub fn from_coordinate(c: &Coordinate) -> Self {
-        use crate::ecosystem::SourceKind;
         let location = match &c.source {
             SourceKind::Registry => None,
             SourceKind::Git(s) | SourceKind::File(s) | SourceKind::Link(s) | SourceKind::Tarball(s) => {
-                Some(crate::upstream::redact_text(s))
+                Some(crate::redact::redact_text(s))
             }
         };
         Self {
@@ -260,7 +454,7 @@ impl PackageInfo {
             dev: c.dev,
             optional: c.optional,
             bundled: c.bundled,
-            source: c.source.label(),
+            source: PackageSource::of(&c.source),
             location,
             alias: c.alias.clone(),
             classifier: c.classifier.clone(),
@@ -277,7 +471,8 @@ pub struct Record {
     pub package: PackageInfo,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
-    pub verification: Verification,
+    #[serde(flatten)]
+    pub evidence: Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
     pub decision: Decision,

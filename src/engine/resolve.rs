@@ -12,14 +12,15 @@ use time::format_description::well_known::Rfc3339;
 
 use super::integrity::{compare as compare_digests, parse_sri};
 use super::model::{
-    Decision, IntegrityCheck, LockfileSource, Ownership, PackageInfo, Record, Resolution, ResolutionStatus,
-    Verification,
+    BoundBy, Decision, Evidence, IntegrityCheck, LockfileSource, Ownership, PackageInfo, Record, Resolution,
+    ResolutionStatus,
 };
 use super::{Options, rfc3339};
 use crate::config::{Config, Upstream};
 use crate::ecosystem::index::{DistFile, PackageIndex, Release};
 use crate::ecosystem::{Coordinate, Ecosystem};
-use crate::upstream::{ChainOutcome, Failure, Registry, Want, WantedArtifact, redact_text, walk_chain};
+use crate::redact::redact_text;
+use crate::upstream::{ChainOutcome, Failure, Registry, Want, WantedArtifact, walk_chain};
 
 /// How a name is looked up: `PyPI` names by their normalized form.
 type NameKey = (Ecosystem, String);
@@ -40,14 +41,31 @@ fn resolvable(c: &Coordinate) -> bool {
 /// The chain walk of one name and the namespace binding that applied to it.
 pub(crate) type Walked = (Option<(String, usize)>, ChainOutcome);
 
-/// Resolve every coordinate through its chain: records with resolution (no verification
-/// or decision yet), each with the owner's index of the name.
+/// The resolution stage's outcome for one coordinate: the package, how the chain resolved
+/// it (`None` for what no chain serves: git, file, bundled), its licence and the owner's
+/// index of the name (what later stages read evidence locations and metadata from).
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub package: PackageInfo,
+    pub resolution: Option<Resolution>,
+    pub license: Option<String>,
+    pub index: Option<Arc<PackageIndex>>,
+}
+
+impl Resolved {
+    /// The owner's release of this version, from its index.
+    pub fn release(&self) -> Option<&Release> {
+        self.index.as_ref()?.release(self.package.ecosystem, &self.package.version)
+    }
+}
+
+/// Resolve every coordinate through its chain, one [`Resolved`] per coordinate in order.
 pub(crate) async fn resolve_records<R: Registry>(
     config: &Config,
     registry: &R,
     coords: &[Coordinate],
     opts: &Options,
-) -> Vec<(Record, Option<Arc<PackageIndex>>)> {
+) -> Vec<Resolved> {
     let outcomes = resolve_names(config, registry, coords, opts).await;
     coords
         .iter()
@@ -69,15 +87,7 @@ pub(crate) async fn resolve_records<R: Registry>(
             };
             let license =
                 index.as_ref().and_then(|p| p.release(c.ecosystem, &c.version)).and_then(|v| v.license.clone());
-            let rec = Record {
-                package,
-                resolution,
-                verification: Verification::unverifiable(),
-                license,
-                decision: Decision::Allow,
-                findings: Vec::new(),
-            };
-            (rec, index)
+            Resolved { package, resolution, license, index }
         })
         .collect()
 }
@@ -180,7 +190,7 @@ pub(crate) fn records_for_all_versions(
             Record {
                 package: PackageInfo::from_coordinate(&c),
                 resolution: Some(resolution),
-                verification: Verification::pending(),
+                evidence: Evidence::pending(),
                 license,
                 decision: Decision::Allow,
                 findings: Vec::new(),
@@ -196,7 +206,7 @@ fn resolution_for(
     now: OffsetDateTime,
 ) -> (Resolution, Option<Arc<PackageIndex>>) {
     let ownership = |i: usize| Ownership {
-        bound_by: if bound.is_some() { "namespace" } else { "chain" },
+        bound_by: if bound.is_some() { BoundBy::Namespace } else { BoundBy::Chain },
         upstream: chain[i].name.clone(),
         pattern: bound.as_ref().map(|b| b.0.clone()),
     };
@@ -410,7 +420,7 @@ fn classify_resolved(resolved: &str, chain: &[&Upstream], owner: usize, owner_ta
     let Ok(u) = url::Url::parse(raw) else {
         return LockfileSource { url: Some(redact_text(raw)), upstream: None, matches_owner: false };
     };
-    let shown = Some(crate::upstream::redact_url(&u));
+    let shown = Some(crate::redact::redact_url(&u));
     let owner_match = chain[owner].registry_url().is_some_and(|base| under(base, &u))
         || owner_tarball.and_then(|t| url::Url::parse(t).ok()).is_some_and(|t| same_registry(&t, &u));
     if owner_match {

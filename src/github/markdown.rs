@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Entry, Level, Outcome};
+use super::{Level, ReportedPackage, Tally};
 
 /// The hidden marker that identifies depgate's sticky comment on a pull request.
 pub const COMMENT_MARKER: &str = "<!-- depgate-report -->";
@@ -51,7 +51,7 @@ pub fn code(s: &str) -> String {
     format!("`{clean}`")
 }
 
-fn where_cell(entry: &Entry, path: Option<&String>) -> String {
+fn where_cell(entry: &ReportedPackage, path: Option<&String>) -> String {
     match (path, entry.line) {
         (Some(p), 0) => code(p),
         (Some(p), line) => code(&format!("{p}:{line}")),
@@ -72,7 +72,7 @@ fn emoji(level: Level) -> &'static str {
 }
 
 /// The verdict line: passing, passing with findings, or failing, and why.
-pub fn verdict(outcome: &Outcome) -> String {
+pub fn verdict(outcome: &Tally) -> String {
     let rule = match outcome.fail_on {
         super::FailOn::Never => "report only: `--fail-on never`".to_string(),
         f => format!("fails on `{}` and above", f.as_str()),
@@ -96,7 +96,7 @@ const NOTE_RESERVE: usize = 160;
 
 /// Render the report in at most `limit` bytes (`limit` is a byte count, so it also bounds
 /// the character count GitHub measures). `head` goes first (e.g. the comment marker).
-pub fn render(head: &str, entries: &[Entry], outcome: &Outcome, ctx: &Context, limit: usize) -> String {
+pub fn render(head: &str, entries: &[ReportedPackage], outcome: &Tally, ctx: &Context, limit: usize) -> String {
     let mut top = String::from(head);
     let _ = writeln!(top, "### depgate: {} dependencies gated\n", outcome.total);
     let _ = writeln!(top, "{}\n", verdict(outcome));
@@ -221,7 +221,7 @@ mod tests {
     #[test]
     fn a_tiny_budget_keeps_the_verdict() {
         let entries = Vec::new();
-        let outcome = Outcome::of(&entries, FailOn::Deny);
+        let outcome = Tally::of(&entries, FailOn::Deny);
         let text = render("", &entries, &outcome, &Context::default(), 40);
         assert!(text.len() <= 40 && text.starts_with("✅"), "{text}");
     }

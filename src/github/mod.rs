@@ -100,7 +100,7 @@ impl FailOn {
 
 /// One finding of a record, as `decisions.json` has it.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Finding {
+pub struct ReportedFinding {
     pub level: Level,
     pub rule: String,
     pub msg: String,
@@ -124,7 +124,7 @@ struct RecordDoc {
     package: PackageDoc,
     decision: Level,
     #[serde(default)]
-    findings: Vec<Finding>,
+    findings: Vec<ReportedFinding>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,19 +136,19 @@ struct DecisionsDoc {
 
 /// One package of the report.
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct ReportedPackage {
     pub purl: String,
     pub decision: Level,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<ReportedFinding>,
     /// The lockfile as `depgate check` recorded it (relative to where it ran, or absolute).
     pub lockfile: String,
     /// 1-based line in the lockfile; 0 when unknown.
     pub line: usize,
 }
 
-impl Entry {
+impl ReportedPackage {
     /// The finding that made the decision (else the first one).
-    pub fn top(&self) -> Option<&Finding> {
+    pub fn top(&self) -> Option<&ReportedFinding> {
         self.findings.iter().find(|f| f.level == self.decision).or(self.findings.first())
     }
 
@@ -169,7 +169,7 @@ impl Entry {
 pub struct Report {
     /// The folder, absolute.
     pub dir: PathBuf,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<ReportedPackage>,
 }
 
 /// Reading the report failed.
@@ -212,7 +212,7 @@ impl Report {
         let entries = doc
             .decisions
             .into_iter()
-            .map(|r| Entry {
+            .map(|r| ReportedPackage {
                 purl: r.package.purl,
                 decision: r.decision,
                 findings: r.findings,
@@ -232,7 +232,7 @@ impl Report {
 
 /// Counts by decision and the verdict under a `--fail-on`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+pub struct Tally {
     pub total: usize,
     /// Counts in [`Level::ALL`] order.
     pub counts: [usize; 5],
@@ -242,8 +242,8 @@ pub struct Outcome {
     pub failed: bool,
 }
 
-impl Outcome {
-    pub fn of(entries: &[Entry], fail_on: FailOn) -> Self {
+impl Tally {
+    pub fn of(entries: &[ReportedPackage], fail_on: FailOn) -> Self {
         let mut counts = [0; 5];
         for e in entries {
             counts[e.decision as usize] += 1;

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::api::{Api, ApiError};
 use super::markdown::COMMENT_MARKER;
 use super::runner::{annotation_message, annotation_title};
-use super::{Entry, Level, Outcome};
+use super::{Level, ReportedPackage, Tally};
 
 /// The check run's name.
 pub const CHECK_NAME: &str = "depgate";
@@ -73,7 +73,7 @@ impl Target {
 
 /// The check run's conclusion: `failure` when the step fails, `neutral` when something is
 /// not allowed but below `--fail-on`, else `success`.
-pub fn conclusion(outcome: &Outcome) -> &'static str {
+pub fn conclusion(outcome: &Tally) -> &'static str {
     if outcome.failed {
         "failure"
     } else if outcome.worst > Level::Allow {
@@ -97,7 +97,7 @@ fn clip(s: &str, max: usize) -> String {
 /// Check-run annotations for the packages that are not allowed and whose lockfile is in the
 /// workspace (the API needs a path): `failure` for deny and error, `warning` otherwise; the
 /// most severe first, at most [`MAX_ANNOTATIONS`].
-pub fn annotations(entries: &[Entry], paths: &[Option<String>]) -> Vec<Value> {
+pub fn annotations(entries: &[ReportedPackage], paths: &[Option<String>]) -> Vec<Value> {
     let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].decision != Level::Allow).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(entries[i].decision));
     order
@@ -123,7 +123,7 @@ pub fn annotations(entries: &[Entry], paths: &[Option<String>]) -> Vec<Value> {
 /// The create request (first 50 annotations) and the update requests (50 more each).
 pub fn check_run_requests(
     sha: &str,
-    outcome: &Outcome,
+    outcome: &Tally,
     summary: &str,
     annotations: &[Value],
     details_url: Option<&str>,

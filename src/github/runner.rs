@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::{Entry, Level, Outcome, Report};
+use super::{Level, Report, ReportedPackage, Tally};
 
 /// GitHub's limit for one step's summary.
 pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024;
@@ -46,7 +46,7 @@ pub fn annotation_command(level: Level) -> Option<&'static str> {
 }
 
 /// The title of an annotation: `depgate deny: not-found-in-owner`.
-pub fn annotation_title(entry: &Entry) -> String {
+pub fn annotation_title(entry: &ReportedPackage) -> String {
     match entry.top() {
         Some(f) => format!("depgate {}: {}", entry.decision, f.rule),
         None => format!("depgate {}", entry.decision),
@@ -54,7 +54,7 @@ pub fn annotation_title(entry: &Entry) -> String {
 }
 
 /// The message of an annotation: the package, then what the policy said and what to do.
-pub fn annotation_message(entry: &Entry) -> String {
+pub fn annotation_message(entry: &ReportedPackage) -> String {
     let Some(f) = entry.top() else { return format!("{} is {}", entry.purl, entry.decision) };
     let msg = f.msg.strip_prefix(&format!("{}: ", entry.purl)).unwrap_or(&f.msg);
     let mut out = format!("{}: {msg}", entry.purl);
@@ -70,7 +70,11 @@ pub fn annotation_message(entry: &Entry) -> String {
 /// Annotations for every package that is not allowed, `::error` for deny and error,
 /// `::warning` for quarantine and warn, inside a `::group::` so the log stays short.
 /// `paths` holds each entry's workspace-relative lockfile (same order as `entries`).
-pub fn write_annotations(w: &mut impl Write, entries: &[Entry], paths: &[Option<String>]) -> io::Result<usize> {
+pub fn write_annotations(
+    w: &mut impl Write,
+    entries: &[ReportedPackage],
+    paths: &[Option<String>],
+) -> io::Result<usize> {
     let mut notable: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].decision != Level::Allow).collect();
     if notable.is_empty() {
         return Ok(0);
@@ -133,7 +137,7 @@ pub fn write_outputs(
 /// The step's outputs: the worst decision, the count of each decision, whether the step
 /// fails, and absolute paths of the report folder, the SBOMs and the audit log (empty
 /// when the file is missing).
-pub fn outputs(outcome: &Outcome, report: &Report) -> Vec<(&'static str, String)> {
+pub fn outputs(outcome: &Tally, report: &Report) -> Vec<(&'static str, String)> {
     let file = |name: &str| report.file(name).map(|p| p.display().to_string()).unwrap_or_default();
     let mut out = vec![("decision", outcome.worst.as_str().to_string())];
     for level in Level::ALL {

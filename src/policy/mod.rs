@@ -2,7 +2,8 @@
 //! files, the settings from `depgate.toml` handed to policy as `data.config`, the input
 //! schema, baselines, the `policy test` runner and the grouping of findings by rule.
 //!
-//! Must not: fetch, print, or decide anything itself. One policy serves the gate, the
+//! Must not: read files or the environment ([`crate::load`] reads the user's policy and
+//! data files and hands them over), fetch, print, or decide anything itself. One policy serves the gate, the
 //! proxy and the PR check alike; it sees only the `depgate.input/v1` document.
 
 pub mod baseline;
@@ -14,14 +15,14 @@ pub mod testing;
 #[cfg(feature = "opa-wasm")]
 pub mod wasm;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
 pub use baseline::{Baseline, BaselineEntry, baseline_input};
 pub use rules::{BUILTIN_MODULES, BUILTIN_POLICY, BUILTIN_RULES, ENGINE_RULES, RuleInfo};
 
-use crate::config::PolicyConfig;
+pub use settings::{PolicyConfig, Require, TierPolicy};
 
 /// The JSON Schema of the policy input (`depgate.input/v1`).
 pub const INPUT_SCHEMA: &str = include_str!("../../schema/depgate.input.v1.schema.json");
@@ -140,24 +141,26 @@ pub fn describe_rego_error(e: &anyhow::Error) -> String {
 }
 
 impl Policy {
-    /// Builtin policy (unless disabled) plus the user's files and data files, with
-    /// settings as `data.config`.
-    pub fn load(cfg: &PolicyConfig, base_dir: &Path) -> Result<Policy, PolicyError> {
+    /// Builtin policy (unless disabled) plus the user's modules and parsed data files
+    /// (read from disk by [`crate::load::policy`]), with the settings as `data.config`.
+    /// Test modules (`*_test.rego`) are for `depgate policy test` and are left out here.
+    pub fn new(
+        cfg: &PolicyConfig,
+        user_modules: Vec<Module>,
+        data_files: Vec<(PathBuf, serde_json::Value)>,
+    ) -> Result<Policy, PolicyError> {
         let mut modules = Vec::new();
         if cfg.builtin {
             modules.extend(builtin_modules());
         }
-        // Test modules (`*_test.rego`) are for `depgate policy test`, not the gate.
-        let is_test = |p: &Path| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_test.rego"));
-        for p in settings::expand(&cfg.files, base_dir)?.into_iter().filter(|p| !is_test(p)) {
-            let text = std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
-            modules.push(Module { name: p.display().to_string(), text });
-        }
+        modules.extend(user_modules.into_iter().filter(|m| !m.name.ends_with("_test.rego")));
         let mut data = serde_json::Map::new();
         data.insert("config".into(), settings::config_data(cfg));
-        for p in settings::expand(&cfg.data, base_dir)? {
-            let serde_json::Value::Object(o) = settings::read_data_file(&p)? else { unreachable!("checked") };
-            settings::merge(&mut data, o, "").map_err(|message| PolicyError::Data { path: p.clone(), message })?;
+        for (path, value) in data_files {
+            let serde_json::Value::Object(o) = value else {
+                return Err(PolicyError::Data { path, message: "the top level must be an object".into() });
+            };
+            settings::merge(&mut data, o, "").map_err(|message| PolicyError::Data { path: path.clone(), message })?;
         }
         Policy::from_parts(modules, serde_json::Value::Object(data))
     }

@@ -1,13 +1,82 @@
 //! What policy sees besides the input: `data.config` (the `[policy]` settings of
-//! depgate.toml) and the user's data files (`[policy] data`, JSON or YAML), merged into
-//! one `data` document.
+//! depgate.toml, whose type lives here so that `config` can build it and `policy` read it
+//! without either importing the other's internals) and the user's data files
+//! (`[policy] data`, JSON or YAML, read by [`crate::load`]), merged into one `data`
+//! document.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
 use super::PolicyError;
-use crate::config::{PolicyConfig, Require};
+
+/// What the fallback tier must bring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Require {
+    None,
+    Signature,
+    Provenance,
+}
+
+/// `[policy]`.
+#[derive(Debug, Clone)]
+pub struct PolicyConfig {
+    /// Glob patterns of `.rego` files, resolved relative to the config file.
+    pub files: Vec<String>,
+    pub builtin: bool,
+    pub quarantine_days: f64,
+    /// Tiers whose versions wait out the cooldown even when they are the first upstream
+    /// (fallback upstreams always do).
+    pub cooldown_tiers: Vec<String>,
+    /// purl globs exempt from the cooldown.
+    pub cooldown_exempt: Vec<String>,
+    pub require: Require,
+    /// Glob patterns of JSON/YAML data files merged into the policy's `data` document.
+    pub data: Vec<String>,
+    /// Builtin rule codes switched off (a user rule may take the code over).
+    pub disable: Vec<String>,
+    /// Per-tier settings (`[policy.tiers.<tier>]`).
+    pub tiers: BTreeMap<String, TierPolicy>,
+    /// Package pattern (purl glob, `name@version` or `name`) → why it skips the cooldown.
+    pub security_fixes: BTreeMap<String, String>,
+    /// SPDX licence ids (globs) accepted; empty accepts any licence not denied.
+    pub license_allow: Vec<String>,
+    /// SPDX licence ids (globs) refused.
+    pub license_deny: Vec<String>,
+    /// Package pattern → the licence expression it was reviewed under.
+    pub license_pins: BTreeMap<String, String>,
+}
+
+/// `[policy.tiers.<tier>]`: what policy asks of one tier.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TierPolicy {
+    /// Cooldown for versions of this tier (when the cooldown applies to it).
+    pub quarantine_days: Option<f64>,
+    /// Evidence every package served from this tier must bring, fallback or not.
+    pub require: Option<Require>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            files: Vec::new(),
+            builtin: true,
+            quarantine_days: 7.0,
+            cooldown_tiers: Vec::new(),
+            cooldown_exempt: Vec::new(),
+            require: Require::None,
+            data: Vec::new(),
+            disable: Vec::new(),
+            tiers: BTreeMap::new(),
+            security_fixes: BTreeMap::new(),
+            license_allow: Vec::new(),
+            license_deny: Vec::new(),
+            license_pins: BTreeMap::new(),
+        }
+    }
+}
 
 /// A whole number as an integer (so `%v` prints `7`, not `7.0`, in every engine).
 fn number(n: f64) -> Value {
@@ -55,33 +124,14 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
     })
 }
 
-/// Files matched by glob `patterns` relative to `base`, sorted; a pattern that matches
-/// nothing is an error (a typo must not silently drop a policy).
-pub fn expand(patterns: &[String], base: &Path) -> Result<Vec<PathBuf>, PolicyError> {
-    let mut out = Vec::new();
-    for pattern in patterns {
-        let full = base.join(pattern);
-        let paths = glob::glob(&full.to_string_lossy())
-            .map_err(|e| PolicyError::Pattern { pattern: pattern.clone(), message: e.to_string() })?;
-        let mut matched: Vec<PathBuf> = paths.flatten().filter(|p| p.is_file()).collect();
-        if matched.is_empty() {
-            return Err(PolicyError::NoMatch { pattern: pattern.clone(), base: base.to_path_buf() });
-        }
-        matched.sort();
-        out.extend(matched);
-    }
-    Ok(out)
-}
-
-/// Read one data file: `.yaml`/`.yml` as YAML, anything else as JSON. The top level must
-/// be an object (it is merged into `data`).
-pub fn read_data_file(path: &Path) -> Result<Value, PolicyError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
+/// Parse one data file's `text`: `.yaml`/`.yml` as YAML, anything else as JSON (by the
+/// name `path`, which errors name). The top level must be an object (it is merged into
+/// `data`).
+pub fn parse_data_file(path: &Path, text: &str) -> Result<Value, PolicyError> {
     let bad = |message: String| PolicyError::Data { path: path.to_path_buf(), message };
     let is_yaml = path.extension().and_then(|e| e.to_str()).is_some_and(|e| matches!(e, "yaml" | "yml"));
     let value = if is_yaml {
-        let docs = yaml_rust2::YamlLoader::load_from_str(&text).map_err(|e| {
+        let docs = yaml_rust2::YamlLoader::load_from_str(text).map_err(|e| {
             let m = e.marker();
             bad(format!("{}:{}: {}", m.line(), m.col() + 1, e.info()))
         })?;
@@ -91,7 +141,7 @@ pub fn read_data_file(path: &Path) -> Result<Value, PolicyError> {
             n => return Err(bad(format!("holds {n} YAML documents; a data file holds one"))),
         }
     } else {
-        serde_json::from_str(&text).map_err(|e| bad(format!("{}:{}: {e}", e.line(), e.column())))?
+        serde_json::from_str(text).map_err(|e| bad(format!("{}:{}: {e}", e.line(), e.column())))?
     };
     if !value.is_object() {
         return Err(bad("the top level must be an object (its keys become data.<key>)".into()));
@@ -150,22 +200,24 @@ mod tests {
 
     #[test]
     fn yaml_and_json_data_files_merge() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.yaml"), "allowed:\n  scopes: ['@acme']\n  max: 3\n  ratio: 0.5\n").unwrap();
-        std::fs::write(dir.path().join("b.json"), r#"{"allowed": {"teams": ["x"]}}"#).unwrap();
-        std::fs::write(dir.path().join("bad.yaml"), "a: [1,\n").unwrap();
+        let files = [
+            ("a.yaml", "allowed:\n  scopes: ['@acme']\n  max: 3\n  ratio: 0.5\n"),
+            ("b.json", r#"{"allowed": {"teams": ["x"]}}"#),
+            ("bad.yaml", "a: [1,\n"),
+        ];
+        let read = |i: usize| parse_data_file(Path::new(files[i].0), files[i].1);
         let mut data = Map::new();
-        for f in ["a.yaml", "b.json"] {
-            let Value::Object(o) = read_data_file(&dir.path().join(f)).unwrap() else { panic!() };
+        for i in [0, 1] {
+            let Value::Object(o) = read(i).unwrap() else { panic!() };
             merge(&mut data, o, "").unwrap();
         }
         assert_eq!(
             Value::Object(data.clone()),
             json!({"allowed": {"scopes": ["@acme"], "max": 3, "ratio": 0.5, "teams": ["x"]}})
         );
-        let Value::Object(again) = read_data_file(&dir.path().join("b.json")).unwrap() else { panic!() };
+        let Value::Object(again) = read(1).unwrap() else { panic!() };
         assert!(merge(&mut data, again, "").unwrap_err().contains("data.allowed.teams"));
-        let err = read_data_file(&dir.path().join("bad.yaml")).unwrap_err().to_string();
+        let err = read(2).unwrap_err().to_string();
         assert!(err.contains("bad.yaml") && err.contains(':'), "{err}");
     }
 

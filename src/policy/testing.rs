@@ -2,10 +2,8 @@
 //! does (a test passes when its rule evaluates to `true`), on the same engine the gate
 //! uses, with the builtin policy loaded beside them.
 //!
-//! Test discovery reads the module text: a rule whose name starts with `test_` at the
+//! Finding the files is [`crate::load::policy_tests`]'s; test discovery reads the module text: a rule whose name starts with `test_` at the
 //! start of a line, in the module's `package`.
-
-use std::path::{Path, PathBuf};
 
 use super::{Module, PolicyError, describe_rego_error, to_rego};
 
@@ -33,49 +31,6 @@ pub enum TestOutcome {
 pub struct TestResult {
     pub case: TestCase,
     pub outcome: TestOutcome,
-}
-
-/// Every `.rego` file under `paths` (files or folders, recursively; hidden folders are
-/// skipped) and every `data.json`/`data.yaml`/`data.yml` beside them, as `opa test` loads.
-pub fn discover(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), PolicyError> {
-    let mut rego = Vec::new();
-    let mut data = Vec::new();
-    let mut stack: Vec<PathBuf> = paths.to_vec();
-    while let Some(p) = stack.pop() {
-        if p.is_dir() {
-            let entries = std::fs::read_dir(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
-            for e in entries.flatten() {
-                let path = e.path();
-                let hidden = path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
-                if !hidden {
-                    if path.is_dir() {
-                        stack.push(path);
-                    } else {
-                        classify(path, &mut rego, &mut data);
-                    }
-                }
-            }
-        } else if p.is_file() {
-            classify(p, &mut rego, &mut data);
-        } else {
-            return Err(PolicyError::Read {
-                path: p.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
-            });
-        }
-    }
-    rego.sort();
-    data.sort();
-    Ok((rego, data))
-}
-
-fn classify(path: PathBuf, rego: &mut Vec<PathBuf>, data: &mut Vec<PathBuf>) {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("rego")) {
-        rego.push(path);
-    } else if matches!(name, "data.json" | "data.yaml" | "data.yml") {
-        data.push(path);
-    }
 }
 
 /// The `package` of a module's text.
@@ -127,24 +82,6 @@ pub fn run(modules: &[Module], data: &serde_json::Value) -> Result<Vec<TestResul
         }
     }
     Ok(results)
-}
-
-/// Read the user's modules, leaving out files identical to a builtin module (so a
-/// checkout of depgate's own `policy/` folder can be tested against the embedded copy).
-pub fn read_modules(paths: &[PathBuf], builtin: &[Module]) -> Result<Vec<Module>, PolicyError> {
-    let mut out = Vec::new();
-    for p in paths {
-        let text = std::fs::read_to_string(p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
-        if builtin.iter().any(|b| b.text == text) {
-            continue;
-        }
-        out.push(Module { name: display(p), text });
-    }
-    Ok(out)
-}
-
-fn display(p: &Path) -> String {
-    p.strip_prefix("./").unwrap_or(p).display().to_string()
 }
 
 #[cfg(test)]

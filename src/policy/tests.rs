@@ -136,7 +136,7 @@ fn rules(o: &Outcome) -> Vec<(&'static str, String)> {
 
 #[test]
 fn builtin_compiles_to_the_vm_and_agrees_with_the_interpreter() {
-    let policy = Policy::load(&settings(), std::path::Path::new(".")).unwrap();
+    let policy = crate::load::policy(&settings(), std::path::Path::new(".")).unwrap();
     assert!(policy.uses_vm(), "the builtin policy must run on the bytecode VM");
     let mut vm = policy.evaluator();
     let mut interp = policy.interpreter();
@@ -159,7 +159,7 @@ fn builtin_compiles_to_the_vm_and_agrees_with_the_interpreter() {
 
 #[test]
 fn quarantine_until_is_publish_time_plus_the_cooldown() {
-    let policy = Policy::load(&settings(), std::path::Path::new(".")).unwrap();
+    let policy = crate::load::policy(&settings(), std::path::Path::new(".")).unwrap();
     let input = with(
         with(base("fresh"), &["resolution", "published_at"], json!("2025-10-26T06:30:00Z")),
         &["resolution", "age_days"],
@@ -173,7 +173,7 @@ fn quarantine_until_is_publish_time_plus_the_cooldown() {
 fn provenance_requirement_denies_unverified_fallback_packages() {
     let mut s = settings();
     s.require = Require::Provenance;
-    let policy = Policy::load(&s, std::path::Path::new(".")).unwrap();
+    let policy = crate::load::policy(&s, std::path::Path::new(".")).unwrap();
     let out = policy.evaluate(&base("plain")).unwrap();
     assert_eq!(out.deny[0].rule, "provenance-required");
     let curated = with(base("curated"), &["resolution", "fallback"], json!(false));
@@ -186,10 +186,10 @@ fn user_policy_syntax_errors_name_the_file_and_line() {
     std::fs::write(dir.path().join("mine.rego"), "package depgate\n\ndeny contains x if {\n  x := \n}\n").unwrap();
     let mut s = settings();
     s.files = vec!["*.rego".into()];
-    let err = Policy::load(&s, dir.path()).err().expect("a syntax error").to_string();
+    let err = crate::load::policy(&s, dir.path()).err().expect("a syntax error").to_string();
     assert!(err.contains("mine.rego:"), "{err}");
     s.files = vec!["nothing-*.rego".into()];
-    assert!(matches!(Policy::load(&s, dir.path()), Err(PolicyError::NoMatch { .. })));
+    assert!(matches!(crate::load::policy(&s, dir.path()), Err(PolicyError::NoMatch { .. })));
 }
 
 #[test]
@@ -202,7 +202,7 @@ fn user_rules_add_to_the_builtin_policy() {
     .unwrap();
     let mut s = settings();
     s.files = vec!["*.rego".into()];
-    let policy = Policy::load(&s, dir.path()).unwrap();
+    let policy = crate::load::policy(&s, dir.path()).unwrap();
     let mut input = base("gpl");
     input["license"] = json!("GPL-3.0");
     let out = policy.evaluate(&input).unwrap();
@@ -221,13 +221,13 @@ fn a_user_policy_without_the_builtin_may_define_only_some_sets() {
     let mut s = settings();
     s.builtin = false;
     s.files = vec!["*.rego".into()];
-    let policy = Policy::load(&s, dir.path()).unwrap();
+    let policy = crate::load::policy(&s, dir.path()).unwrap();
     let input = json!({"package": {"name": "x", "purl": "pkg:npm/x@1"}});
     for mut ev in [policy.evaluator(), policy.interpreter()] {
         let out = ev.evaluate(&input).unwrap();
         assert_eq!((out.deny.len(), out.quarantine.len(), out.warn.len()), (1, 0, 0));
     }
     std::fs::write(dir.path().join("only.rego"), "package depgate\n\nx := 1\n").unwrap();
-    let err = Policy::load(&s, dir.path()).err().expect("no entry points").to_string();
+    let err = crate::load::policy(&s, dir.path()).err().expect("no entry points").to_string();
     assert!(err.contains("none of deny, quarantine and warn"), "{err}");
 }

@@ -79,14 +79,9 @@ struct Exports {
 }
 
 impl WasmPolicy {
-    /// Load `path` (a gzip'd OPA bundle or a `.wasm` module) and give it `data` (settings
-    /// and data files, as [`super::Policy::data`] returns them).
-    pub fn load(path: &Path, data: &Value) -> Result<WasmPolicy, PolicyError> {
-        let bytes = std::fs::read(path).map_err(|source| PolicyError::Read { path: path.to_path_buf(), source })?;
-        WasmPolicy::from_bytes(path, &bytes, data)
-    }
-
-    /// Load a bundle or module already read from `path` (named in errors).
+    /// Load a gzip'd OPA bundle or a `.wasm` module already read from `path` (named in
+    /// errors; [`crate::load::wasm_policy`] reads it) and give it `data` (settings and data
+    /// files, as [`super::Policy::data`] returns them).
     pub fn from_bytes(path: &Path, bytes: &[u8], data: &Value) -> Result<WasmPolicy, PolicyError> {
         let bad = |message: String| {
             PolicyError::Compile(format!("opa-wasm bundle {}: {message}\n  help: {BUILD_HELP}", path.display()))

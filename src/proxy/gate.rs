@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -17,11 +17,11 @@ use time::OffsetDateTime;
 use tokio::sync::OnceCell;
 
 use crate::attest::Trust;
+use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, RunnerContext, Unrecorded};
 use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
-use crate::engine::{self, Decision, Listing, Options, Record};
+use crate::engine::{self, CacheUse, Decision, Listing, Options, Record};
 use crate::policy::Policy;
-use crate::report::audit::{AuditLog, Entry, RunnerContext};
 use crate::upstream::{Memo, Registry, Upstreams};
 
 /// How long a listing (and the upstream document under it) is reused.
@@ -33,9 +33,6 @@ const MEMORY_FILE_MAX: usize = 1 << 20;
 /// Memory for checked file bytes, all files together; beyond it files are read from the
 /// store on each request.
 const MEMORY_BUDGET: usize = 32 << 20;
-
-/// Most audit records appended in one write.
-const MAX_BATCH: usize = 1024;
 
 /// Names kept in the listing cache before expired ones are swept.
 const SWEEP_AT: usize = 20_000;
@@ -98,8 +95,8 @@ type RenderedPage = (Weak<Listing>, Bytes);
 pub struct Gate {
     pub config: Config,
     registry: Memo<Upstreams>,
-    trust: Trust,
-    policy: Policy,
+    trust: Arc<Trust>,
+    policy: Arc<Policy>,
     /// `--current-time`: decide as of this fixed time (tests); else the clock.
     fixed_now: Option<OffsetDateTime>,
     pub context: RunnerContext,
@@ -126,8 +123,8 @@ impl Gate {
         Self {
             config,
             registry: Memo::new(upstreams, LISTING_TTL),
-            trust,
-            policy,
+            trust: Arc::new(trust),
+            policy: Arc::new(policy),
             fixed_now,
             context,
             listings: Mutex::new(HashMap::new()),
@@ -212,9 +209,12 @@ impl Gate {
             })
             .await
             .clone();
-        let cache =
-            if first { decided.record.resolution.as_ref().and_then(|r| r.cache).unwrap_or("miss") } else { "hit" };
-        self.record(&decided.record, Some(cache)).await?;
+        let cache = if first {
+            decided.record.resolution.as_ref().and_then(|r| r.cache).unwrap_or(CacheUse::Miss)
+        } else {
+            CacheUse::Hit
+        };
+        self.record(&decided.record, cache).await?;
         Ok(decided)
     }
 
@@ -233,7 +233,7 @@ impl Gate {
             let record = Record {
                 package: engine::PackageInfo::from_coordinate(&c),
                 resolution: None,
-                verification: engine::Verification::unverifiable(),
+                evidence: engine::Evidence::none(),
                 license: None,
                 decision: Decision::Error,
                 findings: Vec::new(),
@@ -369,13 +369,13 @@ impl Gate {
 
     /// Append the audit record of one request, wait until it is durable, and remember the
     /// record for the report.
-    pub async fn record(&self, record: &Record, cache: Option<&str>) -> Result<(), Unrecorded> {
+    pub async fn record(&self, record: &Record, cache: CacheUse) -> Result<(), Unrecorded> {
         let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
-        entry.cache = cache.map(str::to_string);
+        entry.cache = Some(cache.as_str().to_string());
         // A first fetch waits until its record is synced (it survives a power loss); a
         // repeat (`hit`) of a decision already on disk waits until its record is written
         // (it survives the proxy being killed), not for the sync.
-        let durable = cache != Some("hit");
+        let durable = cache != CacheUse::Hit;
         let written = match self.audit.send(entry, durable) {
             Some(ack) => ack.await.unwrap_or(false),
             None => false,
@@ -387,7 +387,7 @@ impl Gate {
             (record.package.purl.clone(), record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default());
         let mut fetched = self.fetched.lock().unwrap_or_else(PoisonError::into_inner);
         // A hit repeats the decision already kept: no copy per request.
-        if cache != Some("hit") || !fetched.contains_key(&key) {
+        if cache != CacheUse::Hit || !fetched.contains_key(&key) {
             fetched.insert(key, record.clone());
         }
         Ok(())
@@ -395,7 +395,7 @@ impl Gate {
 
     /// The audit log can no longer be written: the proxy refuses what it cannot record.
     pub fn audit_failed(&self) -> bool {
-        self.audit.failed.load(Ordering::SeqCst)
+        self.audit.failed()
     }
 
     /// Every file decided so far (served or refused), in purl order.
@@ -404,7 +404,7 @@ impl Gate {
     }
 
     /// Flush and close the audit log; returns its head.
-    pub fn close_audit(&self) -> Option<crate::report::audit::ChainHead> {
+    pub fn close_audit(&self) -> Option<ChainHead> {
         self.audit.close()
     }
 }
@@ -414,126 +414,5 @@ fn listing_key(ecosystem: Ecosystem, name: &str) -> String {
     match ecosystem {
         Ecosystem::Pypi => crate::ecosystem::pypi::normalize_name(name),
         _ => name.to_string(),
-    }
-}
-
-/// The audit log could not record a request, so it is not answered (503).
-#[derive(Debug, Clone, Copy)]
-pub struct Unrecorded;
-
-/// One queued record, whether its request waits for the sync (else only for the write),
-/// and who waits.
-type Pending = (Entry, bool, Ack);
-
-/// Tells a waiting request whether its record made it.
-type Ack = tokio::sync::oneshot::Sender<bool>;
-
-/// Group commit of audit records: a writer thread takes every entry queued since its last
-/// write and appends them as one write, telling repeats (`hit`) at once; a syncer thread
-/// behind it fsyncs whatever has been written since its last fsync and then tells the
-/// first fetches. Requests wait for the disk together, and a write never waits for an
-/// fsync.
-struct AuditSink {
-    tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
-    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    log: Arc<AuditLog>,
-    failed: Arc<AtomicBool>,
-}
-
-impl AuditSink {
-    fn start(log: AuditLog) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<Pending>();
-        let log = Arc::new(log);
-        let failed = Arc::new(AtomicBool::new(false));
-        let (writer_log, writer_failed) = (log.clone(), failed.clone());
-        let thread = std::thread::Builder::new()
-            .name("depgate-audit".into())
-            .spawn(move || {
-                // The syncer fsyncs behind the writer: a write never waits for an fsync.
-                let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Ack>>();
-                let (sync_log, sync_failed) = (writer_log.clone(), writer_failed.clone());
-                let syncer = std::thread::Builder::new().name("depgate-audit-sync".into()).spawn(move || {
-                    while let Ok(first) = sync_rx.recv() {
-                        let waiting: Vec<Ack> = std::iter::once(first).chain(sync_rx.try_iter()).flatten().collect();
-                        let ok = match sync_log.sync() {
-                            Ok(()) => true,
-                            Err(e) => {
-                                tracing::error!("cannot sync the audit log: {e}; refusing further requests");
-                                sync_failed.store(true, Ordering::SeqCst);
-                                false
-                            }
-                        };
-                        for ack in waiting {
-                            let _ = ack.send(ok);
-                        }
-                    }
-                });
-                let Ok(syncer) = syncer else {
-                    writer_failed.store(true, Ordering::SeqCst);
-                    return;
-                };
-                while let Ok(first) = rx.recv() {
-                    let mut entries = Vec::new();
-                    let (mut on_write, mut on_sync) = (Vec::new(), Vec::new());
-                    for (entry, durable, ack) in std::iter::once(first).chain(rx.try_iter().take(MAX_BATCH - 1)) {
-                        entries.push(entry);
-                        if durable { on_sync.push(ack) } else { on_write.push(ack) }
-                    }
-                    let ok = match writer_log.append_batch_unsynced(&entries) {
-                        Ok(_) => true,
-                        Err(e) => {
-                            tracing::error!("cannot append to the audit log: {e}; refusing further requests");
-                            writer_failed.store(true, Ordering::SeqCst);
-                            false
-                        }
-                    };
-                    for ack in on_write {
-                        let _ = ack.send(ok);
-                    }
-                    if ok && !on_sync.is_empty() {
-                        if let Err(e) = sync_tx.send(on_sync) {
-                            for ack in e.0 {
-                                let _ = ack.send(false);
-                            }
-                        }
-                    } else {
-                        for ack in on_sync {
-                            let _ = ack.send(ok);
-                        }
-                    }
-                }
-                // Whatever was written is synced before the log is closed.
-                drop(sync_tx);
-                let _ = syncer.join();
-                if let Err(e) = writer_log.sync() {
-                    tracing::error!("cannot sync the audit log: {e}");
-                    writer_failed.store(true, Ordering::SeqCst);
-                }
-            })
-            .ok();
-        if thread.is_none() {
-            failed.store(true, Ordering::SeqCst);
-        }
-        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), log, failed }
-    }
-
-    /// Queue a record; the answer says whether it reached the disk. `None` when the
-    /// writer is gone (closed at shutdown, or it could not start).
-    fn send(&self, entry: Entry, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
-        let (ack, done) = tokio::sync::oneshot::channel();
-        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        if tx.as_ref().is_none_or(|tx| tx.send((entry, durable, ack)).is_err()) {
-            self.failed.store(true, Ordering::SeqCst);
-            return None;
-        }
-        Some(done)
-    }
-
-    fn close(&self) -> Option<crate::report::audit::ChainHead> {
-        drop(self.tx.lock().unwrap_or_else(PoisonError::into_inner).take());
-        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            let _ = t.join();
-        }
-        (!self.failed.load(Ordering::SeqCst)).then(|| self.log.head())
     }
 }

@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 
 use super::gate::{Decided, FileRequest, Gate};
-use super::server::{Proxy, json_error, respond, unrecorded};
+use super::respond::{json_error, respond, unrecorded};
+use super::state::{PYPI_PREFIX, Proxy};
 use super::{maven, npm, pypi};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::npm::packument::tarball_file_name;
@@ -161,7 +162,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         if normalized != name || !project.ends_with('/') {
             // PEP 503: the normalized URL, with its trailing slash, is the page.
             let mut r = respond(StatusCode::MOVED_PERMANENTLY, "text/plain", Vec::new());
-            if let Ok(v) = format!("{}{}simple/{normalized}/", proxy.root, super::server::PYPI_PREFIX).parse() {
+            if let Ok(v) = format!("{}{}simple/{normalized}/", proxy.root, PYPI_PREFIX).parse() {
                 r.headers_mut().insert(header::LOCATION, v);
             }
             return r;
@@ -170,7 +171,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         let Some((_, index)) = listing.owner() else { return unlisted(&listing, name) };
         // The content type names the format (JSON, HTML, legacy HTML).
         let Ok(body) = gate.rendered((Ecosystem::Pypi, name, content_type), &listing, || {
-            let files_base = format!("{}{}files/{normalized}/", proxy.root, super::server::PYPI_PREFIX);
+            let files_base = format!("{}{}files/{normalized}/", proxy.root, PYPI_PREFIX);
             let mut versions = Vec::new();
             let mut listed = Vec::new();
             for (version, release) in &index.versions {

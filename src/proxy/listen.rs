@@ -24,7 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 /// How much the proxy takes on at once (`depgate serve --max-…` flags).
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub struct LoadLimits {
     /// Open client connections; beyond it new connections wait to be accepted.
     pub max_connections: usize,
     /// Requests being decided or served at once.
@@ -40,7 +40,7 @@ pub struct Limits {
     pub header_timeout: Duration,
 }
 
-impl Default for Limits {
+impl Default for LoadLimits {
     fn default() -> Self {
         Self {
             max_connections: 1024,
@@ -100,7 +100,7 @@ impl Drop for Waiting<'_> {
 }
 
 impl Admission {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(limits: &LoadLimits) -> Self {
         let max_in_flight = limits.max_in_flight.max(1);
         Self {
             places: Arc::new(Semaphore::new(max_in_flight)),
@@ -134,7 +134,7 @@ impl Admission {
 pub async fn serve(
     listener: TcpListener,
     app: axum::Router,
-    limits: &Limits,
+    limits: &LoadLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -216,8 +216,12 @@ mod tests {
 
     #[tokio::test]
     async fn admission_queues_then_refuses() {
-        let limits =
-            Limits { max_in_flight: 1, max_queued: 1, queue_timeout: Duration::from_millis(50), ..Limits::default() };
+        let limits = LoadLimits {
+            max_in_flight: 1,
+            max_queued: 1,
+            queue_timeout: Duration::from_millis(50),
+            ..LoadLimits::default()
+        };
         let a = Arc::new(Admission::new(&limits));
         let first = a.enter().await.unwrap();
         // One may wait; it times out while the first place is held.

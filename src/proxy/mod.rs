@@ -8,4 +8,6 @@ pub mod listen;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
+mod respond;
 pub mod server;
+mod state;

@@ -1,21 +1,25 @@
-//! Rendering: `decisions.json`, `summary.md`, the terminal table. Checks never print;
-//! this module is the one printer, and it writes to `impl Write` so tests capture it.
-//! `write_report` writes each file atomically, only after the run completed.
+//! Rendering: `decisions.json`, `summary.md`, the terminal table, SARIF, both SBOMs and
+//! the signed summary's statement. Checks never print; this module is the one renderer:
+//! pure functions from a run's result to bytes (or to an `impl Write`, so tests capture
+//! them). Must not: read files or the environment, or write anywhere but the writer it
+//! is given — [`crate::output`] puts the files in the report folder and appends the audit
+//! log, and the commands choose the terminal.
 
-pub mod audit;
 pub mod cyclonedx;
 pub mod sarif;
+mod sbom;
 pub mod spdx;
 pub mod vsa;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
-use crate::engine::{Decision, Record};
-pub use cyclonedx::{ProjectInfo, project_info, render_cyclonedx};
+use crate::engine::{Decision, PackageSource, Record};
+pub use cyclonedx::render_cyclonedx;
+pub use sbom::ProjectInfo;
 pub use spdx::render_spdx;
 
 /// Schema id of `decisions.json`.
@@ -36,7 +40,7 @@ pub struct RunInfo {
     /// Who and what ran (flags over the GitHub Actions environment): recorded in the
     /// audit log and the signed summary, not in decisions.json.
     #[serde(skip)]
-    pub context: audit::RunnerContext,
+    pub context: crate::audit::RunnerContext,
 }
 
 /// One upstream of a chain, as the report shows it (no credentials, ever).
@@ -124,7 +128,11 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
     let mut tiers: BTreeMap<String, Counts> = BTreeMap::new();
     for r in records {
         let tier = r.resolution.as_ref().and_then(|x| x.tier.clone()).unwrap_or_else(|| {
-            if r.package.source == "registry" { "(unresolved)".into() } else { format!("({})", r.package.source) }
+            if r.package.source == PackageSource::Registry {
+                "(unresolved)".into()
+            } else {
+                format!("({})", r.package.source.as_str())
+            }
         });
         tiers.entry(tier).or_default().add(r.decision);
     }
@@ -252,81 +260,26 @@ pub fn write_terminal(
     Ok(())
 }
 
-/// Write the report folder: `decisions.json`, `summary.md`, `sbom.cdx.json`,
-/// `sbom.spdx.json`, `results.sarif` (all rendered in memory first, then staged in full and
-/// renamed into place together, so an interrupted run leaves the previous set, not a
-/// half-written file; [`crate::cache::write_atomic_set`]) after appending
-/// the run to `audit.jsonl` (durable, hash-chained); then, when a signing key is configured,
-/// sign the run as a SLSA verification summary (`vsa.intoto.jsonl`, [`vsa`]).
-/// `project` is the root of the SBOMs ([`project_info`] reads it from the project folder).
-/// `random_serial` gives the SBOMs a random serial number and document namespace instead
-/// of ones derived from their content (`--random-serial`).
-pub fn write_report(
-    dir: &Path,
+/// The report files of a run, rendered in memory, by file name, in the order they are to
+/// be put in place: `decisions.json` last, so that a folder whose `decisions.json` names a
+/// run holds that run's other files too ([`crate::output`] writes them).
+pub fn render_report_files(
     run: &RunInfo,
     records: &[Record],
     project: &ProjectInfo,
     random_serial: bool,
-) -> io::Result<Vec<PathBuf>> {
-    let files = render_report_files(dir, run, records, project, random_serial)?;
-    // The audit log is the one append-only output: one hash-chained record per decision,
-    // continuing the chain of earlier runs that wrote to the same folder. It goes first,
-    // so that a run killed in between leaves its decisions audited and the previous
-    // report, never a report whose decisions the log lacks.
-    std::fs::create_dir_all(dir)?;
-    let log = dir.join("audit.jsonl");
-    let head = audit::append_run(&log, run, &run.context, records)
-        .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
-    let mut written = write_file_set(dir, files)?;
-    written.push(log);
-    // With a signing key in the environment: the signed SLSA VSA over the files above and
-    // the chain head (`vsa.intoto.jsonl`, see `vsa`); without one, a stale one is removed.
-    written.extend(vsa::write_signed(dir, run, records, project, &head)?);
-    Ok(written)
-}
-
-/// The report files without the audit log and the signed summary: `decisions.json`,
-/// `summary.md`, both SBOMs and `results.sarif`, written as one set. The proxy uses
-/// it at shutdown (its audit records were appended request by request).
-pub fn write_report_files(
-    dir: &Path,
-    run: &RunInfo,
-    records: &[Record],
-    project: &ProjectInfo,
-    random_serial: bool,
-) -> io::Result<Vec<PathBuf>> {
-    write_file_set(dir, render_report_files(dir, run, records, project, random_serial)?)
-}
-
-fn write_file_set(dir: &Path, files: Vec<(PathBuf, Vec<u8>)>) -> io::Result<Vec<PathBuf>> {
-    // A writer killed before its renames left a temporary file here; it is never read.
-    crate::cache::sweep_temporaries(dir, 0, crate::cache::TEMPORARY_GRACE);
-    crate::cache::write_atomic_set(&files)?;
-    Ok(files.into_iter().map(|(p, _)| p).collect())
-}
-
-/// The report files, rendered in memory, with the paths they go to.
-fn render_report_files(
-    dir: &Path,
-    run: &RunInfo,
-    records: &[Record],
-    project: &ProjectInfo,
-    random_serial: bool,
-) -> io::Result<Vec<(PathBuf, Vec<u8>)>> {
+) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
     let mut decisions = Vec::new();
     write_decisions_json(&mut decisions, run, records)?;
     let mut summary = Vec::new();
     write_summary_md(&mut summary, run, records)?;
-    // `decisions.json` goes last: it is renamed into place after every other file, so a
-    // `decisions.json` of a run means the rest of the folder is that run's too.
-    let files = [
+    Ok(vec![
         ("summary.md", summary),
         ("sbom.cdx.json", render_cyclonedx(run, records, project, random_serial)),
         ("sbom.spdx.json", render_spdx(run, records, project, random_serial)),
         ("results.sarif", sarif::render_sarif(run, records)),
         ("decisions.json", decisions),
-    ];
-    Ok(files.into_iter().map(|(name, bytes)| (dir.join(name), bytes)).collect())
+    ])
 }
 
 #[cfg(test)]
@@ -334,8 +287,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decisions_json_is_renamed_into_place_last() {
-        let dir = tempfile::tempdir().unwrap();
+    fn decisions_json_is_rendered_last() {
         let run = RunInfo {
             tool: "depgate".into(),
             mode: "check".into(),
@@ -345,14 +297,13 @@ mod tests {
             lockfiles: Vec::new(),
             chains: BTreeMap::new(),
             policy: Vec::new(),
-            context: audit::RunnerContext::default(),
+            context: crate::audit::RunnerContext::default(),
         };
         let project = ProjectInfo { name: "p".into(), version: None };
-        let written = write_report_files(dir.path(), &run, &[], &project, false).unwrap();
-        let names: Vec<_> = written.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
-        // A kill inside the renames leaves the previous decisions.json: when it names a
-        // run, the rest of the folder is that run's.
+        let files = render_report_files(&run, &[], &project, false).unwrap();
+        let names: Vec<_> = files.iter().map(|(name, _)| *name).collect();
+        // Written in this order, a kill inside the renames leaves the previous
+        // decisions.json: when it names a run, the rest of the folder is that run's.
         assert_eq!(names, ["summary.md", "sbom.cdx.json", "sbom.spdx.json", "results.sarif", "decisions.json"]);
-        assert!(names.iter().all(|n| dir.path().join(n).is_file()));
     }
 }

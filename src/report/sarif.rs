@@ -5,7 +5,7 @@
 //! code that fired (text from the rule table in `policy::rules`, or a generic text for a
 //! project's own rule codes), one `result` per finding that is not `allow`, located at the
 //! lockfile line the package was read from. It renders bytes and never writes files or
-//! prints; `report::write_report` decides where they go.
+//! prints; `output::write_report` decides where they go.
 //!
 //! Choices, so that code scanning tracks alerts well:
 //! - levels: `deny`, `quarantine` and `error` are SARIF `error` (each one fails the gate,
@@ -259,7 +259,7 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
                     "findingLevel": f.level.as_str(),
                     "upstream": res.and_then(|x| x.upstream.clone()),
                     "tier": res.and_then(|x| x.tier.clone()),
-                    "verification": r.verification.status,
+                    "verification": r.evidence.verification.status(),
                 },
             });
             if let Some(u) = &f.finding.until {
@@ -356,7 +356,7 @@ mod tests {
             lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
             chains: BTreeMap::new(),
             policy: Vec::new(),
-            context: crate::report::audit::RunnerContext::default(),
+            context: crate::audit::RunnerContext::default(),
         }
     }
 

@@ -1,6 +1,8 @@
 //! The signed end of a run: a SLSA verification summary (VSA v1) in an in-toto
-//! statement, in a DSSE envelope signed with an ECDSA P-256 key from the environment,
-//! written to `vsa.intoto.jsonl` beside the files it names.
+//! statement, in a DSSE envelope signed with an ECDSA P-256 key, written (by
+//! [`crate::output`], which also reads the key from the environment) to
+//! `vsa.intoto.jsonl` beside the files it names. This module only builds, signs and
+//! checks bytes.
 //!
 //! **What is signed.** The statement's subjects are the report files of the run, each by
 //! file name and the SHA-256 of the bytes written (`decisions.json`, `summary.md`,
@@ -54,8 +56,6 @@
 //! Crypto is `sigstore-verify`'s (aws-lc-rs): no extra dependency.
 
 use std::fmt::Write as _;
-use std::io;
-use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -63,10 +63,10 @@ use sha2::{Digest, Sha256};
 use sigstore_verify::crypto::{KeyPair, VerificationKey};
 use sigstore_verify::types::{DerPublicKey, SignatureBytes};
 
-use super::audit::{ChainHead, RunnerContext};
 use super::{Counts, ProjectInfo, RunInfo};
 use crate::attest::{Identity, Stage, StageFailure, StatementSummary, Verdict};
-use crate::engine::Record;
+use crate::audit::{ChainHead, RunnerContext};
+use crate::engine::{Record, Status};
 
 /// The envelope's file name in the report folder.
 pub const FILE: &str = "vsa.intoto.jsonl";
@@ -159,32 +159,6 @@ impl SigningKey {
         Ok(Self { pair, public, key_id })
     }
 
-    /// The key configured in the environment: [`crate::env::SIGNING_KEY`] (PEM text) or
-    /// [`crate::env::SIGNING_KEY_FILE`] (a path). Neither set (or empty): `None`.
-    pub fn from_env() -> Result<Option<Self>, KeyError> {
-        Self::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// The same from any lookup (tests). Asks only for the two names above.
-    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, KeyError> {
-        use crate::env::{SIGNING_KEY, SIGNING_KEY_FILE};
-        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        match (get(SIGNING_KEY), get(SIGNING_KEY_FILE)) {
-            (Some(_), Some(_)) => Err(KeyError {
-                source_name: format!("{SIGNING_KEY} and {SIGNING_KEY_FILE}"),
-                message: "both are set; set one".into(),
-            }),
-            (Some(pem), None) => Self::from_pem(&pem, SIGNING_KEY).map(Some),
-            (None, Some(path)) => {
-                let source_name = format!("{SIGNING_KEY_FILE} ({path})");
-                let pem = std::fs::read_to_string(&path)
-                    .map_err(|e| KeyError { source_name: source_name.clone(), message: format!("cannot read: {e}") })?;
-                Self::from_pem(&pem, &source_name).map(Some)
-            }
-            (None, None) => Ok(None),
-        }
-    }
-
     /// The public key (SPKI DER).
     pub fn public_key(&self) -> &DerPublicKey {
         &self.public
@@ -229,22 +203,6 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 pub fn policy_uri(sources: &[String]) -> String {
     let modules: Vec<String> = sources.iter().map(|s| percent(s)).collect();
     format!("{VERIFIER_ID}/policy?v={}&modules={}", env!("CARGO_PKG_VERSION"), modules.join(","))
-}
-
-/// The module texts of the policy a run used, read again from its sources (`builtin`, or
-/// a file path as loaded): `(name, text)` in load order.
-pub fn policy_modules(sources: &[String]) -> io::Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for s in sources {
-        if s == "builtin" {
-            out.extend(crate::policy::builtin_modules().into_iter().map(|m| (m.name, m.text)));
-        } else {
-            let text = std::fs::read_to_string(s)
-                .map_err(|e| io::Error::other(format!("cannot read the policy module {s} for the VSA: {e}")))?;
-            out.push((s.clone(), text));
-        }
-    }
-    Ok(out)
 }
 
 /// SHA-256 (hex) of the module texts concatenated in load order.
@@ -309,8 +267,9 @@ pub fn statement(v: &VsaInput<'_>) -> Value {
     let ok = passed(&counts);
     let mut provenance = 0usize;
     for r in v.records {
-        let has = r.verification.status == "verified"
-            && r.verification.attestations.iter().any(|a| {
+        let v = &r.evidence.verification;
+        let has = v.status() == Status::Verified
+            && v.attestations().iter().any(|a| {
                 a.verified && a.predicate_type.as_deref().is_some_and(|p| p.starts_with("https://slsa.dev/provenance/"))
             });
         provenance += usize::from(has);
@@ -365,7 +324,7 @@ pub fn statement(v: &VsaInput<'_>) -> Value {
 
 /// The bytes of `audit.jsonl` up to the end of the record `head` names (the whole file
 /// unless another writer appended after this run).
-fn audit_prefix(bytes: &[u8], head: &ChainHead) -> Vec<u8> {
+pub fn audit_prefix(bytes: &[u8], head: &ChainHead) -> Vec<u8> {
     if head.seq == 0 {
         return Vec::new();
     }
@@ -378,55 +337,6 @@ fn audit_prefix(bytes: &[u8], head: &ChainHead) -> Vec<u8> {
         }
     }
     bytes.to_vec()
-}
-
-/// With a signing key in the environment, write the signed VSA of this run to
-/// `dir/vsa.intoto.jsonl` (atomically) and return its path. Without one, remove a
-/// `vsa.intoto.jsonl` left by an earlier run (it no longer describes these files).
-/// Call after the report files and the audit append are written.
-pub fn write_signed(
-    dir: &Path,
-    run: &RunInfo,
-    records: &[Record],
-    project: &ProjectInfo,
-    head: &ChainHead,
-) -> io::Result<Option<PathBuf>> {
-    let out = dir.join(FILE);
-    let key = SigningKey::from_env().map_err(|e| io::Error::other(format!("the VSA signing key {e}")))?;
-    let Some(key) = key else {
-        match std::fs::remove_file(&out) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io::Error::other(format!("cannot remove the stale {}: {e}", out.display()))),
-        }
-        return Ok(None);
-    };
-    let mut subjects = Vec::new();
-    for name in SUBJECT_FILES {
-        let p = dir.join(name);
-        let mut bytes = std::fs::read(&p).map_err(|e| io::Error::other(format!("{}: {e}", p.display())))?;
-        if name == "audit.jsonl" {
-            bytes = audit_prefix(&bytes, head);
-        }
-        subjects.push((name.to_string(), hex::encode(Sha256::digest(&bytes))));
-    }
-    let modules = policy_modules(&run.policy)?;
-    let digest = policy_digest(&modules);
-    let server_url = std::env::var(crate::env::GITHUB_SERVER_URL).ok();
-    let st = statement(&VsaInput {
-        run,
-        records,
-        project,
-        head,
-        context: &run.context,
-        server_url: server_url.as_deref(),
-        subjects: &subjects,
-        policy_digest: &digest,
-    });
-    let payload = serde_json::to_vec(&st).map_err(io::Error::other)?;
-    let envelope = key.sign_envelope(PAYLOAD_TYPE, &payload).map_err(io::Error::other)?;
-    crate::cache::write_atomic(&out, &envelope)?;
-    Ok(Some(out))
 }
 
 fn failed(stage: Stage, message: impl Into<String>) -> Verdict {
@@ -632,9 +542,6 @@ mod tests {
             assert!(e.starts_with("DEPGATE_SIGNING_KEY: "), "{e}");
             assert!(!e.contains(&body[10..30]), "{e}");
         }
-        let both = SigningKey::from_lookup(|_| Some("not-a-key-value".into())).unwrap_err().to_string();
-        assert!(both.contains("both are set") && !both.contains("not-a-key-value"), "{both}");
-        assert!(SigningKey::from_lookup(|_| Some("  ".into())).unwrap().is_none());
         assert!(format!("{:?}", key()).starts_with("SigningKey(ECDSA P-256, SHA256:"));
     }
 

@@ -12,9 +12,10 @@ use reqwest::header::{
 };
 
 use super::body::{BodyKind, BodySink};
-use super::{FailKind, Failure, Lookup, Upstreams, redact_url};
+use super::{FailKind, Failure, Lookup, Upstreams};
 use crate::cache::CacheMeta;
 use crate::config::{AuthScheme, Location, Upstream};
+use crate::redact::redact_url;
 
 pub(super) fn invalid(message: String) -> Failure {
     Failure { kind: FailKind::Invalid, status: None, message }
@@ -320,7 +321,7 @@ pub(super) async fn get(
                     "upstream `{who}` {what} {} over {} ({}) at {shown}; raise [limits] {} in depgate.toml if this is expected",
                     kind.noun(),
                     kind.key(),
-                    crate::config::human_bytes(max),
+                    crate::units::human_bytes(max),
                     kind.key()
                 ),
             )

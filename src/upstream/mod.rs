@@ -14,7 +14,7 @@ mod maven;
 mod memo;
 mod npm;
 mod pypi;
-mod secret;
+
 mod source;
 
 use std::collections::BTreeMap;
@@ -22,9 +22,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::redact::{Secret, redact_text};
 pub use chain::{Attempt, ChainOutcome, walk_chain};
 pub use memo::Memo;
-pub use secret::{Secret, redact_text, redact_url};
 
 use crate::cache::{ArtifactStore, MetadataCache};
 use crate::config::{AuthScheme, Config, FallReason, Limits, Location, Upstream};
@@ -196,7 +196,7 @@ impl Upstreams {
         // process is simply done by a later one.
         let root = cache_dir.to_path_buf();
         std::thread::spawn(move || {
-            crate::cache::sweep_temporaries(&root, crate::cache::CACHE_DEPTH, crate::cache::TEMPORARY_GRACE)
+            crate::atomic::sweep_temporaries(&root, crate::cache::CACHE_DEPTH, crate::atomic::TEMPORARY_GRACE)
         });
         let mut credentials = BTreeMap::new();
         for u in config.upstreams.values() {

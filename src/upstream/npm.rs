@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use super::http::{get_cached, invalid};
-use super::{Lookup, Upstreams, redact_url};
+use super::{Lookup, Upstreams};
 use crate::config::{Location, Upstream};
 use crate::ecosystem::index::PackageIndex;
 use crate::ecosystem::npm::packument::{escape_name, parse_packument, valid_name};
+use crate::redact::redact_url;
 
 const ACCEPT_ABBREVIATED: &str = "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*";
 const ACCEPT_FULL: &str = "application/json";

@@ -8,12 +8,13 @@ use sha2::{Digest, Sha256};
 
 use super::http::invalid;
 use super::source::Source;
-use super::{Lookup, Upstreams, Want, redact_url};
+use super::{Lookup, Upstreams, Want};
 use crate::config::{Location, Upstream};
 use crate::ecosystem::index::PackageIndex;
 use crate::ecosystem::pypi::metadata::parse_core_metadata;
 use crate::ecosystem::pypi::simple::{parse_simple_html, parse_simple_json};
 use crate::ecosystem::pypi::{normalize_name, normalize_version};
+use crate::redact::redact_url;
 
 /// JSON preferred; HTML accepted from indexes that only have it (PEP 691 negotiation).
 const ACCEPT: &str = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01";

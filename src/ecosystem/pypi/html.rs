@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use url::Url;
 
-use super::simple::PageFile;
+use super::page::PageFile;
 
 /// What one page holds.
 pub(crate) struct Page {

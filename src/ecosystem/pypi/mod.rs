@@ -8,6 +8,7 @@
 mod common;
 mod html;
 pub mod metadata;
+mod page;
 pub mod pipfile;
 pub mod poetry;
 pub mod pylock;

@@ -17,21 +17,9 @@ use serde_json::Value;
 use url::Url;
 
 use super::normalize_name;
+use super::page::PageFile;
 use super::version::Version;
 use crate::ecosystem::index::{DistFile, PackageIndex, Release};
-
-/// One file of a project page, in either wire format.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct PageFile {
-    pub filename: String,
-    pub url: String,
-    pub hashes: BTreeMap<String, String>,
-    pub requires_python: Option<String>,
-    pub yanked: Option<String>,
-    pub core_metadata: Option<BTreeMap<String, String>>,
-    pub upload_time: Option<String>,
-    pub provenance: Option<String>,
-}
 
 /// Parses a PEP 691 project page (`application/vnd.pypi.simple.v1+json`).
 ///

@@ -1,0 +1,448 @@
+//! `audit.jsonl`: the append-only, hash-chained audit log (one JSON object per line: one
+//! per decision of a `check`, one per request the proxy answers).
+//!
+//! Owns the record format, its canonical hash, the chain, the file store ([`AuditLog`]:
+//! lock, append, fsync, torn-tail repair), the proxy's group commit ([`AuditSink`]),
+//! verification ([`verify`]) and search ([`query`]). `check` (through
+//! `commands::output`) and `serve` both write through it. It must not decide anything,
+//! talk to the network or print: commands render what it returns. Runner context
+//! ([`RunnerContext`]) comes from the GitHub Actions variables listed in `crate::env` and
+//! nothing else, so no token can reach a record.
+//!
+//! The chain:
+//! - `seq` starts at 1 and grows by one per record;
+//! - `prev` is the `hash` of the record before; the first record's `prev` is [`GENESIS`]
+//!   (no header line: every line is a record, so `cat a b` tools and `jq` work unchanged);
+//! - `hash` = `"sha256:" + hex(sha256(canonical(record without "hash")))`, where canonical
+//!   is RFC 8785 (JCS) for the values depgate writes: object keys sorted by UTF-16 code
+//!   units, no whitespace, strings escaped as JSON requires (`\"`, `\\`, `\b\f\n\r\t`,
+//!   other control characters as lowercase `\u00xx`, everything else as UTF-8), integers in
+//!   decimal. Python's `json.dumps(rec, sort_keys=True, separators=(",", ":"),
+//!   ensure_ascii=False)` produces the same bytes, so anyone can check a log without depgate.
+//!
+//! What the chain shows and what it cannot: an edited, removed, inserted or reordered
+//! record, and a line cut short, break verification at the first record affected. Records
+//! removed from the end, or a log rewritten from some point on with recomputed hashes, are
+//! only caught by comparing the head (`seq` and `hash`, which verification returns) with a
+//! copy kept elsewhere (a job summary, a signed statement).
+//!
+//! Appends: [`AuditLog`] writes each batch with one `write_all` of whole lines on a file
+//! opened for append, then `sync_data`, under a mutex (safe for many threads of one
+//! process). It re-reads the head when another process has grown the file, but two
+//! processes appending at the same instant can still fork the chain (verification then
+//! names the record): give each log one writing process.
+
+mod context;
+mod log;
+mod sink;
+
+use std::io;
+use std::path::PathBuf;
+
+pub use context::RunnerContext;
+pub use log::{AuditLog, append_run};
+pub use sink::{AuditSink, Unrecorded};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::engine::{Decision, Record};
+
+/// `prev` of the first record of a log.
+pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+const HASH_PREFIX: &str = "sha256:";
+
+/// The largest `seq` a log may reach: JSON readers that hold numbers as doubles (browsers,
+/// `jq` 1.6) lose integers above it.
+pub const MAX_SEQ: u64 = (1 << 53) - 1;
+
+/// One audit record before it is chained: what was decided about one package, when, where.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// RFC 3339, UTC: the time of the decision (a check's `now`).
+    pub time: String,
+    /// `check`, `serve`, …
+    pub mode: String,
+    #[serde(flatten)]
+    pub context: RunnerContext,
+    pub purl: String,
+    pub upstream: Option<String>,
+    pub tier: Option<String>,
+    /// Artifact URL (redacted).
+    pub url: Option<String>,
+    /// Strongest digest the owner publishes, `alg:hex`.
+    pub digest: Option<String>,
+    /// `hit` or `miss` when the artifact went through the cache.
+    pub cache: Option<String>,
+    /// `verified`, `unverifiable`, `violated`.
+    pub verification: String,
+    /// Identity of the first verified attestation (issuer, SAN, source repo, workflow, …).
+    pub identity: Option<Value>,
+    /// `allow`, `warn`, `quarantine`, `deny`, `error`.
+    pub decision: String,
+    /// Rule codes that fired (not `allow`), sorted, once each.
+    pub rules: Vec<String>,
+}
+
+impl Entry {
+    /// The entry for one record of a run.
+    pub fn from_record(record: &Record, mode: &str, time: &str, context: &RunnerContext) -> Self {
+        let res = record.resolution.as_ref();
+        let digest = res.and_then(|r| {
+            ["sha512", "sha384", "sha256", "sha1", "md5"]
+                .iter()
+                .find_map(|alg| r.digests.get(*alg).map(|hex| format!("{alg}:{hex}")))
+                .or_else(|| r.digests.iter().next().map(|(alg, hex)| format!("{alg}:{hex}")))
+        });
+        let identity = record
+            .evidence
+            .verification
+            .attestations()
+            .iter()
+            .find(|a| a.verified)
+            .and_then(|a| serde_json::to_value(&a.identity).ok())
+            .filter(|v| v.as_object().is_some_and(|o| !o.is_empty()));
+        let mut rules: Vec<String> =
+            record.findings.iter().filter(|f| f.level != Decision::Allow).map(|f| f.finding.rule.clone()).collect();
+        rules.sort();
+        rules.dedup();
+        Self {
+            time: time.to_string(),
+            mode: mode.to_string(),
+            context: context.clone(),
+            purl: record.package.purl.clone(),
+            upstream: res.and_then(|r| r.upstream.clone()),
+            tier: res.and_then(|r| r.tier.clone()),
+            url: res.and_then(|r| r.url.as_deref()).map(crate::redact::redact_text),
+            digest,
+            cache: res.and_then(|r| r.cache).map(|c| c.as_str().to_string()),
+            verification: record.evidence.verification.status().as_str().to_string(),
+            identity,
+            decision: record.decision.as_str().to_string(),
+            rules,
+        }
+    }
+
+    /// The entries of a whole run (`mode`), in record order, timed at the run's decision
+    /// time `now`.
+    pub fn for_run(mode: &str, now: &str, context: &RunnerContext, records: &[Record]) -> Vec<Self> {
+        records.iter().map(|r| Self::from_record(r, mode, now, context)).collect()
+    }
+}
+
+/// One line of `audit.jsonl`, fields in the order of DESIGN.md: the entry between its
+/// sequence number and its chain links.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// `hash` of the record before ([`GENESIS`] for the first).
+    pub prev: String,
+    /// `sha256:` + hex of the canonical form of every other field.
+    pub hash: String,
+}
+
+impl AuditRecord {
+    /// Chain `entry` after `prev` as record `seq`, computing its hash.
+    pub fn chain(seq: u64, entry: &Entry, prev: &str) -> Self {
+        let mut r = Self { seq, entry: entry.clone(), prev: prev.to_string(), hash: String::new() };
+        r.hash = serde_json::to_value(&r).map(|v| record_hash(&v)).unwrap_or_default();
+        r
+    }
+
+    /// The line as written: compact JSON and a newline.
+    pub fn to_line(&self) -> Vec<u8> {
+        let mut line = serde_json::to_vec(self).unwrap_or_default();
+        line.push(b'\n');
+        line
+    }
+}
+
+/// The canonical form (RFC 8785 for depgate's values; see the module docs).
+pub fn canonical(value: &Value) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut Vec<u8>) {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
+            out.push(b'{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                write_canonical(&map[k], out);
+            }
+            out.push(b'}');
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(b']');
+        }
+        scalar => {
+            let _ = serde_json::to_writer(&mut *out, scalar);
+        }
+    }
+}
+
+/// `sha256:` + hex over the canonical form of `record` without its `hash` key.
+pub fn record_hash(record: &Value) -> String {
+    let mut v = record.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("hash");
+    }
+    format!("{HASH_PREFIX}{}", hex::encode(Sha256::digest(canonical(&v))))
+}
+
+/// The last record of a valid chain (`seq` 0 and [`GENESIS`] for an empty log). A chain
+/// numbered from 1 without gaps holds `seq` records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainHead {
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// What is wrong with one line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Problem {
+    #[error(
+        "hash mismatch: the record was changed after it was written (its content hashes to {computed}, it says {recorded})"
+    )]
+    HashMismatch { computed: String, recorded: String },
+    #[error(
+        "prev mismatch: it is chained to {found}, but the record before it has hash {expected} (a record before it was removed, inserted or moved)"
+    )]
+    PrevMismatch { expected: String, found: String },
+    #[error("seq gap: expected seq {expected}, found {found} (a record before it was removed, inserted or moved)")]
+    SeqGap { expected: u64, found: u64 },
+    #[error("bad JSON: {0}")]
+    BadJson(String),
+    #[error("not an audit record: `{0}` is missing or has the wrong type")]
+    MissingField(&'static str),
+    #[error("truncated line: the last line has no newline (a write was cut short, or the file was cut)")]
+    Truncated,
+    #[error("bad time `{0}`: not RFC 3339")]
+    BadTime(String),
+    #[error("seq {0} is out of range (at most 2^53 - 1, the largest integer every JSON reader keeps exactly)")]
+    SeqRange(u64),
+}
+
+/// Why an audit log cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The first broken record: 1-based line number, its `seq` when readable, and what.
+    #[error("line {line}{}: {problem}", seq.map(|s| format!(" (seq {s})")).unwrap_or_default())]
+    Broken { line: usize, seq: Option<u64>, problem: Problem },
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io { action: &'static str, path: PathBuf, source: io::Error },
+    /// An earlier write failed part-way; the file may end in a partial line.
+    #[error("an earlier write to {} failed: the log may end in a partial line; run `depgate audit verify` on it", path.display())]
+    Unusable { path: PathBuf },
+    /// The next `seq` would pass [`MAX_SEQ`].
+    #[error("{} has reached the largest seq: start a new log", path.display())]
+    Full { path: PathBuf },
+}
+
+impl AuditError {
+    /// The 1-based line of the first broken record, if the log itself is broken.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            AuditError::Broken { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
+}
+
+/// One complete line, parsed and checked on its own (JSON, fields, self-hash).
+pub(super) fn check_line(raw: &[u8], line: usize) -> Result<(Value, u64, String), AuditError> {
+    let broken = |seq, problem| AuditError::Broken { line, seq, problem };
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(broken(None, Problem::BadJson("empty line".into())));
+    }
+    let v: Value = serde_json::from_slice(raw).map_err(|e| broken(None, Problem::BadJson(e.to_string())))?;
+    let Some(obj) = v.as_object() else {
+        return Err(broken(None, Problem::BadJson("not a JSON object".into())));
+    };
+    let seq = obj.get("seq").and_then(Value::as_u64).ok_or_else(|| broken(None, Problem::MissingField("seq")))?;
+    let recorded =
+        obj.get("hash").and_then(Value::as_str).ok_or_else(|| broken(Some(seq), Problem::MissingField("hash")))?;
+    if !obj.get("prev").is_some_and(Value::is_string) {
+        return Err(broken(Some(seq), Problem::MissingField("prev")));
+    }
+    let computed = record_hash(&v);
+    if computed != recorded {
+        return Err(broken(Some(seq), Problem::HashMismatch { computed, recorded: recorded.to_string() }));
+    }
+    let recorded = recorded.to_string();
+    Ok((v, seq, recorded))
+}
+
+/// Check a whole log: every line a record, every hash right, `seq` from 1 without gaps,
+/// every `prev` the hash before. Returns the head, or the first broken record.
+pub fn verify_chain(bytes: &[u8]) -> Result<ChainHead, AuditError> {
+    let mut head = ChainHead { seq: 0, hash: GENESIS.to_string() };
+    if bytes.is_empty() {
+        return Ok(head);
+    }
+    let complete = bytes.last() == Some(&b'\n');
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    if complete {
+        lines.pop();
+    }
+    let last = lines.len();
+    for (i, raw) in lines.into_iter().enumerate() {
+        let line = i + 1;
+        if line == last && !complete {
+            let seq = serde_json::from_slice::<Value>(raw).ok().and_then(|v| v.get("seq").and_then(Value::as_u64));
+            return Err(AuditError::Broken { line, seq, problem: Problem::Truncated });
+        }
+        let (v, seq, hash) = check_line(raw, line)?;
+        let expected = head.seq + 1;
+        if seq != expected {
+            return Err(AuditError::Broken { line, seq: Some(seq), problem: Problem::SeqGap { expected, found: seq } });
+        }
+        let prev = v.get("prev").and_then(Value::as_str).unwrap_or_default();
+        if prev != head.hash {
+            return Err(AuditError::Broken {
+                line,
+                seq: Some(seq),
+                problem: Problem::PrevMismatch { expected: head.hash.clone(), found: prev.to_string() },
+            });
+        }
+        head = ChainHead { seq, hash };
+    }
+    Ok(head)
+}
+
+/// [`verify_chain`] over text: the number of records in an intact chain.
+pub fn verify(text: &str) -> Result<usize, AuditError> {
+    verify_chain(text.as_bytes()).map(|h| usize::try_from(h.seq).unwrap_or(usize::MAX))
+}
+
+/// Every record of a log with its line number, typed. Does not check the chain (see
+/// [`verify_chain`]); a line that is not a record is an error naming it.
+pub fn parse_records(bytes: &[u8]) -> Result<Vec<(usize, AuditRecord)>, AuditError> {
+    let mut out = Vec::new();
+    let complete = bytes.is_empty() || bytes.last() == Some(&b'\n');
+    let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    if complete {
+        lines.pop();
+    }
+    let last = lines.len();
+    for (i, raw) in lines.into_iter().enumerate() {
+        let line = i + 1;
+        if line == last && !complete {
+            return Err(AuditError::Broken { line, seq: None, problem: Problem::Truncated });
+        }
+        let r: AuditRecord = serde_json::from_slice(raw).map_err(|e| AuditError::Broken {
+            line,
+            seq: None,
+            problem: Problem::BadJson(e.to_string()),
+        })?;
+        out.push((line, r));
+    }
+    Ok(out)
+}
+
+/// A search over an audit log; every condition that is set must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// purl glob (`*` also matches `/`): `pkg:npm/*`, `pkg:pypi/requests@*`.
+    pub purl: Option<glob::Pattern>,
+    pub upstream: Option<String>,
+    pub decision: Option<String>,
+    /// At or after.
+    pub since: Option<OffsetDateTime>,
+    /// At or before.
+    pub until: Option<OffsetDateTime>,
+}
+
+impl Query {
+    /// Whether `r` matches; a record whose time cannot be read is an error when a time
+    /// bound is set.
+    pub fn matches(&self, r: &AuditRecord) -> Result<bool, Problem> {
+        let e = &r.entry;
+        if self.purl.as_ref().is_some_and(|p| !p.matches(&e.purl))
+            || self.upstream.as_ref().is_some_and(|u| e.upstream.as_ref() != Some(u))
+            || self.decision.as_ref().is_some_and(|d| &e.decision != d)
+        {
+            return Ok(false);
+        }
+        if self.since.is_some() || self.until.is_some() {
+            let t = OffsetDateTime::parse(&e.time, &Rfc3339).map_err(|_| Problem::BadTime(e.time.clone()))?;
+            if self.since.is_some_and(|s| t < s) || self.until.is_some_and(|u| t > u) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The records of a log that match `q`, with their line numbers, in log order.
+pub fn query(bytes: &[u8], q: &Query) -> Result<Vec<(usize, AuditRecord)>, AuditError> {
+    let mut out = Vec::new();
+    for (line, r) in parse_records(bytes)? {
+        match q.matches(&r) {
+            Ok(true) => out.push((line, r)),
+            Ok(false) => {}
+            Err(problem) => return Err(AuditError::Broken { line, seq: Some(r.seq), problem }),
+        }
+    }
+    Ok(out)
+}
+
+/// A time bound for [`Query`]: RFC 3339, or a date (`2026-01-31`) meaning the start of
+/// that day (UTC), or its last instant when `end_of_day`.
+pub fn parse_time_bound(s: &str, end_of_day: bool) -> Result<OffsetDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let date = time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("`{s}` is neither an RFC 3339 time (2026-01-31T12:00:00Z) nor a date (2026-01-31)"))?;
+    let t = if end_of_day { date.with_hms_nano(23, 59, 59, 999_999_999) } else { date.with_hms(0, 0, 0) }
+        .map_err(|e| e.to_string())?;
+    Ok(t.assume_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_sorts_keys_and_escapes_like_jcs() {
+        let v: Value = serde_json::from_str(r#"{"b":[1,{"z":null,"a":"\u0001\n\"é"}],"a":true}"#).unwrap();
+        assert_eq!(
+            String::from_utf8(canonical(&v)).unwrap(),
+            "{\"a\":true,\"b\":[1,{\"a\":\"\\u0001\\n\\\"é\",\"z\":null}]}"
+        );
+        // UTF-16 order: U+FF61 sorts after U+1F600's surrogates (0xD83D).
+        let v: Value = serde_json::from_str(r#"{"｡":1,"😀":2}"#).unwrap();
+        assert_eq!(String::from_utf8(canonical(&v)).unwrap(), "{\"😀\":2,\"｡\":1}");
+    }
+
+    #[test]
+    fn time_bounds() {
+        assert_eq!(parse_time_bound("2026-01-31", false).unwrap().to_string(), "2026-01-31 0:00:00.0 +00:00:00");
+        assert!(
+            parse_time_bound("2026-01-31", true).unwrap() > parse_time_bound("2026-01-31T23:59:59Z", false).unwrap()
+        );
+        assert!(parse_time_bound("yesterday", false).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! Group commit of audit records for a long-lived writer (the proxy): many requests,
+//! each waiting until its own record is on disk, share one write and one fsync.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use super::{AuditLog, ChainHead, Entry};
+
+/// Most audit records appended in one write.
+const MAX_BATCH: usize = 1024;
+
+/// The audit log could not record a request, so it is not answered (503).
+#[derive(Debug, Clone, Copy)]
+pub struct Unrecorded;
+
+/// One queued record, whether its request waits for the sync (else only for the write),
+/// and who waits.
+type Pending = (Entry, bool, Ack);
+
+/// Tells a waiting request whether its record made it.
+type Ack = tokio::sync::oneshot::Sender<bool>;
+
+/// Group commit of audit records: a writer thread takes every entry queued since its last
+/// write and appends them as one write, telling repeats (`hit`) at once; a syncer thread
+/// behind it fsyncs whatever has been written since its last fsync and then tells the
+/// first fetches. Requests wait for the disk together, and a write never waits for an
+/// fsync.
+pub struct AuditSink {
+    tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
+    thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    log: Arc<AuditLog>,
+    failed: Arc<AtomicBool>,
+}
+
+impl AuditSink {
+    /// Start the writer and syncer threads over `log`.
+    pub fn start(log: AuditLog) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Pending>();
+        let log = Arc::new(log);
+        let failed = Arc::new(AtomicBool::new(false));
+        let (writer_log, writer_failed) = (log.clone(), failed.clone());
+        let thread = std::thread::Builder::new()
+            .name("depgate-audit".into())
+            .spawn(move || {
+                // The syncer fsyncs behind the writer: a write never waits for an fsync.
+                let (sync_tx, sync_rx) = std::sync::mpsc::channel::<Vec<Ack>>();
+                let (sync_log, sync_failed) = (writer_log.clone(), writer_failed.clone());
+                let syncer = std::thread::Builder::new().name("depgate-audit-sync".into()).spawn(move || {
+                    while let Ok(first) = sync_rx.recv() {
+                        let waiting: Vec<Ack> = std::iter::once(first).chain(sync_rx.try_iter()).flatten().collect();
+                        let ok = match sync_log.sync() {
+                            Ok(()) => true,
+                            Err(e) => {
+                                tracing::error!("cannot sync the audit log: {e}; refusing further requests");
+                                sync_failed.store(true, Ordering::SeqCst);
+                                false
+                            }
+                        };
+                        for ack in waiting {
+                            let _ = ack.send(ok);
+                        }
+                    }
+                });
+                let Ok(syncer) = syncer else {
+                    writer_failed.store(true, Ordering::SeqCst);
+                    return;
+                };
+                while let Ok(first) = rx.recv() {
+                    let mut entries = Vec::new();
+                    let (mut on_write, mut on_sync) = (Vec::new(), Vec::new());
+                    for (entry, durable, ack) in std::iter::once(first).chain(rx.try_iter().take(MAX_BATCH - 1)) {
+                        entries.push(entry);
+                        if durable { on_sync.push(ack) } else { on_write.push(ack) }
+                    }
+                    let ok = match writer_log.append_batch_unsynced(&entries) {
+                        Ok(_) => true,
+                        Err(e) => {
+                            tracing::error!("cannot append to the audit log: {e}; refusing further requests");
+                            writer_failed.store(true, Ordering::SeqCst);
+                            false
+                        }
+                    };
+                    for ack in on_write {
+                        let _ = ack.send(ok);
+                    }
+                    if ok && !on_sync.is_empty() {
+                        if let Err(e) = sync_tx.send(on_sync) {
+                            for ack in e.0 {
+                                let _ = ack.send(false);
+                            }
+                        }
+                    } else {
+                        for ack in on_sync {
+                            let _ = ack.send(ok);
+                        }
+                    }
+                }
+                // Whatever was written is synced before the log is closed.
+                drop(sync_tx);
+                let _ = syncer.join();
+                if let Err(e) = writer_log.sync() {
+                    tracing::error!("cannot sync the audit log: {e}");
+                    writer_failed.store(true, Ordering::SeqCst);
+                }
+            })
+            .ok();
+        if thread.is_none() {
+            failed.store(true, Ordering::SeqCst);
+        }
+        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), log, failed }
+    }
+
+    /// Queue a record; the answer says whether it reached the disk. `None` when the
+    /// writer is gone (closed at shutdown, or it could not start).
+    pub fn send(&self, entry: Entry, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        let (ack, done) = tokio::sync::oneshot::channel();
+        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
+        if tx.as_ref().is_none_or(|tx| tx.send((entry, durable, ack)).is_err()) {
+            self.failed.store(true, Ordering::SeqCst);
+            return None;
+        }
+        Some(done)
+    }
+
+    /// Stop taking records, sync what was written and close the log; its head, unless
+    /// something failed.
+    pub fn close(&self) -> Option<ChainHead> {
+        drop(self.tx.lock().unwrap_or_else(PoisonError::into_inner).take());
+        if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            let _ = t.join();
+        }
+        (!self.failed.load(Ordering::SeqCst)).then(|| self.log.head())
+    }
+}
+
+impl AuditSink {
+    /// The log can no longer be written (an append or sync failed, or the writer is gone).
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::SeqCst)
+    }
+}
