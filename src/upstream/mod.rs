@@ -12,6 +12,7 @@ pub mod evidence;
 mod http;
 mod maven;
 mod memo;
+pub mod memory;
 mod npm;
 mod pypi;
 mod secret;
@@ -24,6 +25,7 @@ use std::time::Duration;
 
 pub use chain::{Attempt, ChainOutcome, walk_chain};
 pub use memo::Memo;
+pub use memory::MemoryRegistry;
 pub use secret::{Secret, redact_text, redact_url};
 
 use crate::cache::{ArtifactStore, MetadataCache};
