@@ -12,9 +12,9 @@ pub mod evidence;
 mod http;
 mod maven;
 mod memo;
+pub mod memory;
 mod npm;
 mod pypi;
-
 mod source;
 
 use std::collections::BTreeMap;
@@ -25,6 +25,7 @@ use std::time::Duration;
 use crate::redact::{Secret, redact_text};
 pub use chain::{Attempt, ChainOutcome, walk_chain};
 pub use memo::Memo;
+pub use memory::MemoryRegistry;
 
 use crate::cache::{ArtifactStore, MetadataCache};
 use crate::config::{AuthScheme, Config, FallReason, Limits, Location, Upstream};

@@ -16,7 +16,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 use serde_json::json;
-use sha2::{Digest as _, Sha256};
+use sha2::{Digest as _, Sha256, Sha512};
 use sigstore_verify::crypto::KeyPair;
 use x509_cert::der::Decode as _;
 use x509_cert::der::asn1::{BitString, Ia5String, OctetString, UtcTime, Utf8StringRef};
@@ -78,6 +78,11 @@ pub struct Spec {
     /// A DSSE envelope over an in-toto statement (with a `dsse` v0.0.1 entry) instead
     /// of a message signature (with a `hashedrekord` v0.0.1 entry).
     pub dsse: bool,
+    /// The name of the in-toto statement's subject (DSSE only).
+    pub subject_name: String,
+    /// The statement's subject digest is the artifact's sha512 (as npm provenance has it)
+    /// rather than its sha256 (DSSE only).
+    pub subject_sha512: bool,
     pub not_before: i64,
     pub not_after: i64,
     pub integrated_time: i64,
@@ -92,6 +97,8 @@ impl Spec {
         Spec {
             artifact: artifact.to_vec(),
             dsse: false,
+            subject_name: "pkg:npm/widget@1.0.0".into(),
+            subject_sha512: false,
             not_before: T0,
             not_after: T0 + 600,
             integrated_time: T0 + 60,
@@ -374,9 +381,14 @@ impl Pki {
         // The signature content and the Rekor v1 entry body that logs it. Keys are in
         // RFC 8785 order, so `to_string` is the canonical form.
         let (content_key, content, body) = if spec.dsse {
+            let subject_digest = if spec.subject_sha512 {
+                json!({"sha512": hex::encode(Sha512::digest(&spec.artifact))})
+            } else {
+                json!({"sha256": hex::encode(digest)})
+            };
             let statement = json!({
                 "_type": "https://in-toto.io/Statement/v1",
-                "subject": [{"name": "pkg:npm/widget@1.0.0", "digest": {"sha256": hex::encode(digest)}}],
+                "subject": [{"name": spec.subject_name, "digest": subject_digest}],
                 "predicateType": "https://slsa.dev/provenance/v1",
                 "predicate": {"buildDefinition": {"buildType": "https://depgate.test/build/v1"}}
             })
