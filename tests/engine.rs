@@ -16,10 +16,10 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use depgate::attest::Trust;
+use depgate::attest::{Stage, Trust};
 use depgate::config::Config;
 use depgate::ecosystem::{Coordinate, Ecosystem, LockedFile};
-use depgate::engine::{Options, Record};
+use depgate::engine::{Options, Record, Unverifiable, Verification, ViolatedAt};
 use depgate::policy::Policy;
 use depgate::upstream::{FailKind, MemoryRegistry};
 use serde_json::{Value, json};
@@ -484,6 +484,15 @@ fn tampered_or_misdirected_npm_provenance_is_violated_and_denied() {
     }
     assert_eq!(attestations(&records[1])[0]["failure"]["stage"], "subject", "{:#}", doc(&records[1]));
     assert_eq!(attestations(&records[2])[0]["failure"]["stage"], "subject", "{:#}", doc(&records[2]));
+    // The typed outcome says where each failed: the flipped signature at the signature
+    // stage, the other two at the subject.
+    let at = |r: &Record| match &r.evidence.verification {
+        Verification::Violated(v) => v.at,
+        other => panic!("not violated: {other:?}"),
+    };
+    assert_eq!(at(&records[0]), ViolatedAt::Stage(Stage::Signature));
+    assert_eq!(at(&records[1]), ViolatedAt::Stage(Stage::Subject));
+    assert_eq!(at(&records[2]), ViolatedAt::Stage(Stage::Subject));
 }
 
 #[test]
@@ -512,6 +521,7 @@ fn no_evidence_is_unverifiable_and_allowed_by_default() {
     assert!(rules(r).is_empty());
     // No URL was advertised or configured, so none was asked for.
     assert!(reg.log().iter().all(|q| q.url.is_none()), "{:?}", reg.log());
+    assert!(matches!(r.evidence.verification, Verification::Unverifiable(Unverifiable::NotPublished)));
 }
 
 #[test]
