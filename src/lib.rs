@@ -18,4 +18,5 @@ pub mod lockfiles;
 pub mod policy;
 pub mod proxy;
 pub mod report;
+pub mod singleflight;
 pub mod upstream;
