@@ -143,7 +143,7 @@ impl Gate {
         Options {
             now: self.fixed_now.unwrap_or_else(OffsetDateTime::now_utc),
             download: true,
-            concurrency: 8,
+            concurrency: usize::from(self.config.limits.concurrency),
             mode: "serve",
             repository: self.context.repository.clone(),
             event: self.context.event.clone(),
