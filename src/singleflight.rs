@@ -7,8 +7,9 @@
 //! it. Failures are not remembered: the owner's `reusable` check turns them away, so the
 //! next caller tries again.
 //!
-//! Must not: know what it stores (no crate types, only std and tokio), hold its lock across
-//! an await, or read the clock where the caller can pass it in (tests fix `now`).
+//! Must not: know what it stores (no crate types, only std and tokio) or hold its lock
+//! across an await. The clock is read in one place, [`SingleFlight::get_or_init`];
+//! [`SingleFlight::get_or_init_at`] takes `now` from the caller (tests fix it).
 
 use std::collections::HashMap;
 use std::hash::Hash;
