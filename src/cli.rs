@@ -196,9 +196,10 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
     pub cache_dir: Option<PathBuf>,
 
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=512))]
-    pub concurrency: u16,
+    /// Upstream requests in flight at once [default: `[limits] concurrency` in the
+    /// configuration, else 32].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=i64::from(crate::config::MAX_CONCURRENCY)))]
+    pub concurrency: Option<u16>,
 
     /// A Sigstore `trusted_root.json` to trust besides the configured roots (repeatable).
     #[arg(long = "trusted-root", value_name = "FILE")]

@@ -23,5 +23,6 @@ pub mod policy;
 pub mod proxy;
 pub mod redact;
 pub mod report;
+pub mod singleflight;
 pub mod units;
 pub mod upstream;

@@ -481,3 +481,35 @@ fn basic_auth_sends_user_and_password_from_the_environment() {
     assert_eq!(run.code, 0, "{}", run.all_output());
     assert!(!run.all_output().contains("p4ss-w0rd") && !p.all_files_text().contains("p4ss-w0rd"));
 }
+
+#[test]
+fn requests_in_flight_follow_the_configuration_unless_the_flag_is_given() {
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let names: Vec<String> = (0..8).map(|i| format!("pkg-{i}")).collect();
+    let integrity: Vec<String> = names.iter().map(|n| curated.publish(n, "1.0.0", OLD)).collect();
+    let entries: Vec<Locked<'_>> =
+        names.iter().zip(&integrity).map(|(n, i)| Locked::new(n, "1.0.0", i, tarball(&curated, n, "1.0.0"))).collect();
+    let p = gated(&curated, &public, "", "", &entries);
+    // Slow answers, so that the packument requests of one run overlap as far as allowed.
+    curated.latency(Duration::from_millis(200));
+    let max_in_flight = |extra: &[&str]| {
+        let run = check(&p, extra, &[]);
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        curated.take_max_in_flight()
+    };
+
+    // Neither set: 32 at a time, so all eight names at once.
+    let default = max_in_flight(&[]);
+    assert!(default > 2, "{default} in flight by default");
+
+    let config = chain_config(&curated.url(), &public.url(), "", "");
+    p.write("depgate.toml", &format!("{config}\n[limits]\nconcurrency = 2\n"));
+    let configured = max_in_flight(&[]);
+    assert!((1..=2).contains(&configured), "{configured} in flight with concurrency = 2");
+
+    // The flag overrides the configuration, lower or higher.
+    assert_eq!(max_in_flight(&["--concurrency", "1"]), 1);
+    let flag = max_in_flight(&["--concurrency", "8"]);
+    assert!(flag > 2, "{flag} in flight with --concurrency 8 over concurrency = 2");
+}

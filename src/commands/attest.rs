@@ -33,7 +33,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
     let opts = Options {
         now: time::OffsetDateTime::now_utc(),
         download: false,
-        concurrency: 32,
+        concurrency: usize::from(config.limits.concurrency),
         mode: "attest-pull",
         repository: None,
         event: None,

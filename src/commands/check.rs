@@ -43,6 +43,8 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
             .map_err(|e| CommandError::usage(format!("error: --current-time `{t}` is not an RFC 3339 time: {e}")))?,
         None => OffsetDateTime::now_utc(),
     };
+    // The flag wins over the configuration, which defaults to what the flag always did.
+    let concurrency = usize::from(args.concurrency.unwrap_or(config.limits.concurrency));
     let req = CheckRequest {
         project: args.project.path,
         lockfiles: args.project.lockfiles,
@@ -52,7 +54,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         format: args.format,
         download: args.download,
         cache_dir: args.cache_dir.unwrap_or_else(crate::cache::default_dir),
-        concurrency: usize::from(args.concurrency),
+        concurrency,
         now,
         trusted_roots: args.trusted_roots,
         random_serial: args.random_serial,

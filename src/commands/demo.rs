@@ -117,6 +117,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
     );
     let now = if args.live { time::OffsetDateTime::now_utc() } else { datetime!(2025-03-22 00:00:00 UTC) };
     let out = dir.join("depgate-report");
+    let concurrency = usize::from(config.limits.concurrency);
     let req = CheckRequest {
         project: dir.clone(),
         lockfiles: Vec::new(),
@@ -129,7 +130,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         // with the registries' digests and does not fetch artifacts.
         download: false,
         cache_dir: dir.join(".depgate").join("cache"),
-        concurrency: 16,
+        concurrency,
         now,
         trusted_roots: Vec::new(),
         random_serial: args.random_serial,

@@ -184,7 +184,8 @@ pub struct PackageIdentity {
 }
 
 /// `[limits]`: ceilings on what depgate reads, so that a broken or hostile upstream or
-/// input fails closed with a clear error instead of exhausting memory.
+/// input fails closed with a clear error instead of exhausting memory, and on how many
+/// upstream requests one run keeps in flight.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     /// Packuments, simple pages, `maven-metadata.xml`, POMs, checksum files, core metadata.
@@ -198,7 +199,19 @@ pub struct Limits {
     /// Decompressed size over compressed size of a gzip-encoded answer (checked once the
     /// decompressed body passes 1 MiB, so small documents never trip it).
     pub max_decompression_ratio: f64,
+    /// Upstream requests one run keeps in flight at once (chain walks, downloads, evidence
+    /// fetches): `check` (unless `--concurrency` is given), `attest pull`, `demo` and each
+    /// decision of the proxy. Between 1 and [`MAX_CONCURRENCY`].
+    pub concurrency: u16,
 }
+
+/// `[limits] concurrency` when the configuration does not set it: what `check` has
+/// always used.
+pub const DEFAULT_CONCURRENCY: u16 = 32;
+
+/// The most requests one run may keep in flight (`[limits] concurrency`, `--concurrency`):
+/// beyond it an upstream is more likely to rate-limit the run than to answer it sooner.
+pub const MAX_CONCURRENCY: u16 = 512;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -208,6 +221,7 @@ impl Default for Limits {
             max_bundle_bytes: 16 << 20,
             max_lockfile_bytes: 256 << 20,
             max_decompression_ratio: 200.0,
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }

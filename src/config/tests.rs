@@ -191,3 +191,31 @@ fn limits_errors() {
     let d = one(&format!("{BASE}\n[limits]\nmax_lockfile_bytes = 1.5\n"));
     assert!(d.message.contains("must be a whole number of bytes, found float"), "{d}");
 }
+
+#[test]
+fn concurrency_default_and_parse() {
+    let d = Config::parse(BASE, Path::new("depgate.toml")).unwrap();
+    assert_eq!(d.limits.concurrency, DEFAULT_CONCURRENCY);
+    assert_eq!(DEFAULT_CONCURRENCY, 32, "what `check` used before the setting existed");
+    assert_eq!(Config::embedded_default().limits.concurrency, DEFAULT_CONCURRENCY);
+    for (text, want) in [("1", 1), ("8", 8), ("5_12", 512)] {
+        let c = Config::parse(&format!("{BASE}\n[limits]\nconcurrency = {text}\n"), Path::new("depgate.toml")).unwrap();
+        assert_eq!(c.limits.concurrency, want, "{text}");
+    }
+}
+
+#[test]
+fn concurrency_errors_name_the_key_and_line() {
+    for bad in ["0", "-4", "513", "100000", "99999999999999999999"] {
+        let d = one(&format!("{BASE}\n[limits]\nconcurrency = {bad}\n"));
+        assert!(d.message.contains("`concurrency` must be a whole number from 1 to 512"), "{bad}: {d}");
+        assert!(d.to_string().contains("depgate.toml:10:"), "{bad}: {d}");
+        assert!(d.to_string().contains("concurrency = 32"), "{bad}: the help shows a value: {d}");
+    }
+    for (bad, found) in [("8.5", "float"), ("\"8\"", "string"), ("true", "boolean"), ("[8]", "array")] {
+        let d = one(&format!("{BASE}\n[limits]\nconcurrency = {bad}\n"));
+        assert!(d.message.contains(&format!("`concurrency` must be a whole number, found {found}")), "{bad}: {d}");
+    }
+    let d = one(&format!("{BASE}\n[limits]\nconcurency = 8\n"));
+    assert!(d.to_string().contains("did you mean `concurrency`?"), "{d}");
+}

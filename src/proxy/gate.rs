@@ -2,19 +2,18 @@
 //! (fetched, checked, verified, policy) once per file and served from the
 //! content-addressed cache, one audit record per request.
 //!
-//! Both caches are single-flight: concurrent requests for the same name or file share one
-//! walk and one download. Nothing here speaks HTTP to clients; `npm`, `pypi` and `maven`
+//! Both caches are single-flight ([`SingleFlight`]): concurrent requests for the same name
+//! or file share one walk and one download. Nothing here speaks HTTP to clients; `npm`, `pypi` and `maven`
 //! turn requests into calls on [`Gate`] and its answers into responses.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
 
 use crate::attest::Trust;
 use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, RunnerContext, Unrecorded};
@@ -22,6 +21,7 @@ use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
 use crate::engine::{self, CacheUse, Decision, Listing, Options, Record};
 use crate::policy::Policy;
+use crate::singleflight::{self, SingleFlight};
 use crate::upstream::{Memo, Registry, Upstreams};
 
 /// How long a listing (and the upstream document under it) is reused.
@@ -34,8 +34,8 @@ const MEMORY_FILE_MAX: usize = 1 << 20;
 /// store on each request.
 const MEMORY_BUDGET: usize = 32 << 20;
 
-/// Names kept in the listing cache before expired ones are swept.
-const SWEEP_AT: usize = 20_000;
+/// Pages kept in the render cache before those of dropped listings are swept.
+const SWEEP_AT: usize = singleflight::SWEEP_AT;
 
 /// Which file of which version a client asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -85,8 +85,6 @@ impl Decided {
     }
 }
 
-type ListingCell = Arc<OnceCell<Arc<Listing>>>;
-type DecidedCell = Arc<OnceCell<Arc<Decided>>>;
 /// A rendered page and the listing it came from (dropped listings are not kept alive).
 type RenderedPage = (Weak<Listing>, Bytes);
 
@@ -100,8 +98,10 @@ pub struct Gate {
     /// `--current-time`: decide as of this fixed time (tests); else the clock.
     fixed_now: Option<OffsetDateTime>,
     pub context: RunnerContext,
-    listings: Mutex<HashMap<(Ecosystem, String), (Instant, ListingCell)>>,
-    decided: Mutex<HashMap<FileRequest, DecidedCell>>,
+    /// Listings per name, for [`LISTING_TTL`]; a failed walk is not reused.
+    listings: SingleFlight<(Ecosystem, String), Arc<Listing>>,
+    /// Decisions per file for the life of the proxy, except those [`reusable`] turns away.
+    decided: SingleFlight<FileRequest, Arc<Decided>>,
     rendered: Mutex<HashMap<(Ecosystem, String, &'static str), RenderedPage>>,
     /// Bytes of decided files kept in memory, against [`MEMORY_BUDGET`].
     in_memory: AtomicUsize,
@@ -127,8 +127,8 @@ impl Gate {
             policy: Arc::new(policy),
             fixed_now,
             context,
-            listings: Mutex::new(HashMap::new()),
-            decided: Mutex::new(HashMap::new()),
+            listings: SingleFlight::new(Some(LISTING_TTL), |l| l.failure().is_none()),
+            decided: SingleFlight::new(None, reusable),
             rendered: Mutex::new(HashMap::new()),
             in_memory: AtomicUsize::new(0),
             audit: AuditSink::start(audit),
@@ -140,7 +140,7 @@ impl Gate {
         Options {
             now: self.fixed_now.unwrap_or_else(OffsetDateTime::now_utc),
             download: true,
-            concurrency: 8,
+            concurrency: usize::from(self.config.limits.concurrency),
             mode: "serve",
             repository: self.context.repository.clone(),
             event: self.context.event.clone(),
@@ -158,29 +158,15 @@ impl Gate {
     /// [`LISTING_TTL`]; concurrent callers share one walk.
     pub async fn listing(&self, ecosystem: Ecosystem, name: &str) -> Arc<Listing> {
         let key = (ecosystem, listing_key(ecosystem, name));
-        let cell = {
-            let mut map = self.listings.lock().unwrap_or_else(PoisonError::into_inner);
-            let now = Instant::now();
-            let fresh = map.get(&key).filter(|(at, cell)| {
-                now.duration_since(*at) < LISTING_TTL && cell.get().is_none_or(|l| l.failure().is_none())
-            });
-            if let Some((_, cell)) = fresh {
-                cell.clone()
-            } else {
-                if map.len() >= SWEEP_AT {
-                    map.retain(|_, (at, _)| now.duration_since(*at) < LISTING_TTL);
-                }
-                let cell: ListingCell = Arc::new(OnceCell::new());
-                map.insert(key, (now, cell.clone()));
-                cell
-            }
-        };
-        cell.get_or_init(|| async {
-            let opts = self.options();
-            Arc::new(engine::list_versions(&self.config, &self.registry, &self.policy, ecosystem, name, &opts).await)
-        })
-        .await
-        .clone()
+        self.listings
+            .get_or_init(key, || async {
+                let opts = self.options();
+                Arc::new(
+                    engine::list_versions(&self.config, &self.registry, &self.policy, ecosystem, name, &opts).await,
+                )
+            })
+            .await
+            .value
     }
 
     /// Decide one file: walk, fetch into the store, check digests, verify, policy. Once
@@ -189,27 +175,9 @@ impl Gate {
     /// for a repeat (`hit`), so nothing is answered that the proxy's death could leave
     /// unrecorded, and no first fetch that a power loss could.
     pub async fn file(&self, req: &FileRequest) -> Result<Arc<Decided>, Unrecorded> {
-        let cell = {
-            let mut map = self.decided.lock().unwrap_or_else(PoisonError::into_inner);
-            // A failure to reach an upstream, a file its owner did not have, or bytes that did
-            // not match the owner's digests (a cut or tampered transfer) is not kept: the next
-            // request asks again (through the listing memo, for a while), and is checked again.
-            if map.get(req).is_some_and(|c| {
-                c.get().is_some_and(|d| d.record.decision == Decision::Error || !d.found() || d.mismatched())
-            }) {
-                map.remove(req);
-            }
-            map.entry(req.clone()).or_default().clone()
-        };
-        let mut first = false;
-        let decided = cell
-            .get_or_init(|| {
-                first = true;
-                self.decide_file(req)
-            })
-            .await
-            .clone();
-        let cache = if first {
+        let got = self.decided.get_or_init(req.clone(), || self.decide_file(req)).await;
+        let decided = got.value;
+        let cache = if got.initialised {
             decided.record.resolution.as_ref().and_then(|r| r.cache).unwrap_or(CacheUse::Miss)
         } else {
             CacheUse::Hit
@@ -407,6 +375,14 @@ impl Gate {
     pub fn close_audit(&self) -> Option<ChainHead> {
         self.audit.close()
     }
+}
+
+/// Whether a decided file may be served again without deciding it again. A failure to
+/// reach an upstream, a file its owner did not have, or bytes that did not match the
+/// owner's digests (a cut or tampered transfer) is not kept: the next request asks again
+/// (through the listing memo, for a while), and is checked again.
+fn reusable(d: &Arc<Decided>) -> bool {
+    d.record.decision != Decision::Error && d.found() && !d.mismatched()
 }
 
 /// The listing cache key: `PyPI` names by their normalized form.

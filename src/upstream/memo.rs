@@ -2,56 +2,33 @@
 //! index lookup per upstream, name and question within a time-to-live, shared by every
 //! request that asks meanwhile (single-flight). Failures are not remembered.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
-
-use tokio::sync::OnceCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::{Artifact, EvidenceRequest, EvidenceSource, Lookup, Registry, Want, WantedArtifact};
 use crate::config::Upstream;
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::index::PackageIndex;
+use crate::singleflight::SingleFlight;
 
 type Key = (String, Ecosystem, String, (bool, bool), Vec<WantedArtifact>);
-type Cell = Arc<OnceCell<Lookup<Arc<PackageIndex>>>>;
-
-/// Entries kept before expired ones are swept (names a build asks for are far fewer).
-const SWEEP_AT: usize = 20_000;
 
 /// [`Registry`] with memoized, single-flight `index` lookups.
 pub struct Memo<R> {
     inner: R,
-    ttl: Duration,
-    entries: Mutex<HashMap<Key, (Instant, Cell)>>,
+    lookups: SingleFlight<Key, Lookup<Arc<PackageIndex>>>,
 }
 
 impl<R: Registry> Memo<R> {
+    /// Lookups of `inner` are reused for `ttl`; a failed one is asked again.
     pub fn new(inner: R, ttl: Duration) -> Self {
-        Self { inner, ttl, entries: Mutex::new(HashMap::new()) }
+        Self { inner, lookups: SingleFlight::new(Some(ttl), |l| !matches!(l, Lookup::Failed(_))) }
     }
 
     /// The registry underneath.
     pub fn inner(&self) -> &R {
         &self.inner
-    }
-
-    fn cell(&self, key: Key) -> Cell {
-        let mut map = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
-        if let Some((at, cell)) = map.get(&key) {
-            let usable = now.duration_since(*at) < self.ttl && !matches!(cell.get(), Some(Lookup::Failed(_)));
-            if usable {
-                return cell.clone();
-            }
-        }
-        if map.len() >= SWEEP_AT {
-            let ttl = self.ttl;
-            map.retain(|_, (at, _)| now.duration_since(*at) < ttl);
-        }
-        let cell: Cell = Arc::new(OnceCell::new());
-        map.insert(key, (now, cell.clone()));
-        cell
     }
 }
 
@@ -65,8 +42,7 @@ impl<R: Registry> Registry for Memo<R> {
     ) -> Lookup<Arc<PackageIndex>> {
         let key =
             (upstream.name.clone(), ecosystem, name.to_string(), (want.full, want.all_times), want.artifacts.clone());
-        let cell = self.cell(key);
-        cell.get_or_init(|| self.inner.index(upstream, ecosystem, name, want)).await.clone()
+        self.lookups.get_or_init(key, || self.inner.index(upstream, ecosystem, name, want)).await.value
     }
 
     fn artifact(

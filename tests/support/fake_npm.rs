@@ -44,6 +44,27 @@ struct Inner {
     log: Vec<Logged>,
     latency: Duration,
     token: Option<String>,
+    /// Requests being answered now, and the most there have been at once.
+    in_flight: usize,
+    max_in_flight: usize,
+}
+
+/// Counts one request as in flight until dropped (also when the client goes away).
+struct InFlight(Arc<Mutex<Inner>>);
+
+impl InFlight {
+    fn start(state: &Arc<Mutex<Inner>>) -> Self {
+        let mut g = state.lock().unwrap();
+        g.in_flight += 1;
+        g.max_in_flight = g.max_in_flight.max(g.in_flight);
+        Self(state.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
+    }
 }
 
 /// A running fake registry. Stops when dropped.
@@ -160,6 +181,13 @@ impl FakeNpm {
         self.inner.lock().unwrap().log.clear();
     }
 
+    /// The most requests answered at once since the start or the last call (which resets it).
+    pub fn take_max_in_flight(&self) -> usize {
+        let mut g = self.inner.lock().unwrap();
+        let now = g.in_flight;
+        std::mem::replace(&mut g.max_in_flight, now)
+    }
+
     /// Requests for `name`'s packument or tarballs.
     pub fn requests_for(&self, name: &str) -> Vec<Logged> {
         let escaped = name.replace('/', "%2f");
@@ -178,6 +206,7 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<String> {
 }
 
 async fn handle(State(state): State<Arc<Mutex<Inner>>>, req: Request) -> Response {
+    let _in_flight = InFlight::start(&state);
     let path = req.uri().path().to_string();
     let headers = req.headers().clone();
     let (fault, latency, token) = {
