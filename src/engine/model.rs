@@ -198,8 +198,9 @@ impl Status {
 pub enum Unverifiable {
     /// Neither the owner nor the attestation cache has evidence for this artifact.
     NotPublished,
-    /// Nothing resolved to ask about (not found, a non-registry source, a failure).
-    NotResolved,
+    /// No artifact to ask about: the version did not resolve (not found, a failure), it
+    /// comes from no registry (git, file), or the owner names no file for it.
+    NoArtifact,
 }
 
 /// Evidence that verified: at least one attestation, every one of them verified.
@@ -324,7 +325,7 @@ pub struct Evidence {
 impl Evidence {
     /// Nothing gathered: the package did not resolve to anything evidence could be about.
     pub fn none() -> Self {
-        Evidence { verification: Verification::Unverifiable(Unverifiable::NotResolved) }
+        Evidence { verification: Verification::Unverifiable(Unverifiable::NoArtifact) }
     }
 
     /// Not gathered yet (the proxy's listings).

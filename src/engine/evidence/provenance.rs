@@ -135,7 +135,7 @@ impl EvidenceKind for Provenance {
     }
 
     fn not_planned(&self) -> Verification {
-        Verification::Unverifiable(Unverifiable::NotResolved)
+        Verification::Unverifiable(Unverifiable::NoArtifact)
     }
 
     fn check_died(&self) -> Verification {
