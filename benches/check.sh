@@ -6,6 +6,7 @@
 # against the same registry (`npm install --package-lock-only`, no lockfile, cold npm
 # cache), which fetches every packument once, as a cold `depgate check` does.
 # Targets (issue 2): warm < 1 s, cold < 5 s, RSS < 150 MB.
+# DEPGATE_BIN=PATH measures another depgate binary (a build from before a change).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${N:-2000}"; LATENCY_MS="${LATENCY_MS:-5}"; RUNS="${RUNS:-3}"
@@ -27,7 +28,7 @@ TOML
 python3 - "$work" "$N" "$RUNS" <<'PY'
 import json, os, resource, shutil, subprocess, sys, time
 work, n, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-dg = os.path.abspath("target/release/depgate")
+dg = os.path.abspath(os.environ.get("DEPGATE_BIN", "target/release/depgate"))
 
 def measure(cmd, env=None, cwd=None):
     """Wall seconds and peak RSS (MiB) of one child process, measured in a fresh fork."""

@@ -15,6 +15,7 @@
 #   4. `npm ci` of a 200-package lockfile, proxy cache warm, npm's cache emptied before
 #      each run, best of RUNS                               depgate vs Verdaccio 6.10
 #   5. peak RSS (VmHWM) of each proxy after all of the above (proxpi: master + workers)
+# DEPGATE_BIN=PATH measures another depgate binary (a build from before a change).
 # Peers run as documented: Verdaccio is one Node.js 22 process (uplink `maxage` raised so
 # the packument stays cached through the run, request log off); proxpi runs under
 # gunicorn with PROXPI_WORKERS (default 2, one per core) workers of 2 threads. depgate
@@ -68,6 +69,8 @@ if [ ! -x "$proxpi_venv/bin/gunicorn" ] || ! "$proxpi_venv/bin/python" -c 'impor
 fi
 
 cargo build --release --quiet --bin depgate --example serve_bench_upstream
+# DEPGATE_BIN: measure that depgate binary instead (another build, for a before/after).
+depgate_bin="${DEPGATE_BIN:-./target/release/depgate}"
 
 work="$(mktemp -d)"
 pids=()
@@ -114,7 +117,7 @@ kind = "pypi-simple"
 url = "$simple_up"
 tier = "public"
 TOML
-DEPGATE_CACHE_DIR="$work/depgate/cache" ./target/release/depgate serve --port 0 \
+DEPGATE_CACHE_DIR="$work/depgate/cache" "$depgate_bin" serve --port 0 \
   --config "$work/depgate/depgate.toml" --project "$work/depgate" --current-time 2026-01-01T00:00:00Z \
   --ready-file "$work/depgate/ready.json" --out "$work/depgate/report" > "$work/depgate/serve.log" 2>&1 &
 dg_pid=$!; pids+=("$dg_pid")

@@ -13,7 +13,6 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use depgate::policy::wasm::WasmPolicy;
 use depgate::policy::{Finding, Outcome, Policy};
 use serde_json::{Value, json};
 
@@ -90,7 +89,7 @@ fn conformance_inputs_decide_identically_on_opa_wasm() {
     for suite in ["main", "user"] {
         let policy = suite_policy(suite);
         let bundle = suite_bundle(&opa, suite, tmp.path());
-        let mut wasm = Wasmdepgate::load::policy(&bundle, policy.data()).unwrap();
+        let mut wasm = depgate::load::wasm_policy(&bundle, policy.data()).unwrap();
         assert_eq!(wasm.entry_points().len(), 3, "{suite}: all three entry points");
         if suite == "main" {
             support::report(&format!(
@@ -131,19 +130,19 @@ fn bare_modules_load_and_wrong_entry_points_are_named() {
     let untar = Command::new("tar").arg("-xzf").arg(&bundle).arg("-C").arg(&out).output().unwrap();
     assert!(untar.status.success(), "{}", String::from_utf8_lossy(&untar.stderr));
     let policy = suite_policy("main");
-    let mut bare = Wasmdepgate::load::policy(&out.join("policy.wasm"), policy.data()).unwrap();
-    let mut from_bundle = Wasmdepgate::load::policy(&bundle, policy.data()).unwrap();
+    let mut bare = depgate::load::wasm_policy(&out.join("policy.wasm"), policy.data()).unwrap();
+    let mut from_bundle = depgate::load::wasm_policy(&bundle, policy.data()).unwrap();
     for (name, input) in cases("main") {
         assert_eq!(bare.evaluate(&input).unwrap(), from_bundle.evaluate(&input).unwrap(), "{name}");
     }
 
     let other = tmp.path().join("outcome-only.tar.gz");
     opa_build(&opa, &tmp.path().join("src-main"), &["depgate/outcome"], &other);
-    let Err(err) = Wasmdepgate::load::policy(&other, policy.data()) else { panic!("loaded without entry points") };
+    let Err(err) = depgate::load::wasm_policy(&other, policy.data()) else { panic!("loaded without entry points") };
     let err = err.to_string();
     assert!(err.contains("outcome-only.tar.gz") && err.contains("it has: depgate/outcome"), "{err}");
     assert!(err.contains("help:") && err.contains("-e depgate/deny"), "{err}");
-    let Err(err) = Wasmdepgate::load::policy(&tmp.path().join("missing.tar.gz"), policy.data()) else { panic!() };
+    let Err(err) = depgate::load::wasm_policy(&tmp.path().join("missing.tar.gz"), policy.data()) else { panic!() };
     assert!(err.to_string().contains("missing.tar.gz"), "{err}");
 }
 
@@ -162,7 +161,7 @@ fn the_host_clock_is_the_inputs_context_now() {
     .unwrap();
     let bundle = tmp.path().join("clock.tar.gz");
     opa_build(&opa, &src, &["depgate/warn"], &bundle);
-    let mut wasm = Wasmdepgate::load::policy(&bundle, &json!({})).unwrap();
+    let mut wasm = depgate::load::wasm_policy(&bundle, &json!({})).unwrap();
     assert_eq!(wasm.entry_points(), ["depgate/warn"]);
     let input =
         json!({"package": {"purl": "pkg:npm/x@1.0.0"}, "context": {"mode": "check", "now": "2026-01-01T00:00:00Z"}});

@@ -177,7 +177,7 @@ fn eval(args: &PolicyEvalArgs) -> Result<ExitStatus, CommandError> {
     let mut evaluator = policy.evaluator();
     #[cfg(feature = "opa-wasm")]
     let mut wasm = match &args.bundle {
-        Some(path) => Some(policy::wasm::Wasmcrate::load::policy(path, policy.data()).map_err(|e| policy_error(&e))?),
+        Some(path) => Some(crate::load::wasm_policy(path, policy.data()).map_err(|e| policy_error(&e))?),
         None => None,
     };
     let mut outcomes: Vec<(String, Outcome)> = Vec::with_capacity(inputs.len());
