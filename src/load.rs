@@ -18,7 +18,9 @@ use crate::report::vsa::{KeyError, SigningKey};
 /// settings as `data.config`.
 pub fn policy(cfg: &PolicyConfig, base: &Path) -> Result<Policy, PolicyError> {
     let mut modules = Vec::new();
-    for p in expand(&cfg.files, base)? {
+    // Test modules (`*_test.rego`) are for `depgate policy test`, not the gate: not read.
+    let is_test = |p: &Path| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_test.rego"));
+    for p in expand(&cfg.files, base)?.into_iter().filter(|p| !is_test(p)) {
         let text = std::fs::read_to_string(&p).map_err(|source| PolicyError::Read { path: p.clone(), source })?;
         modules.push(Module { name: p.display().to_string(), text });
     }
