@@ -7,6 +7,7 @@
 //! through [`Options`]. Every kind of evidence is one module of [`evidence`] (its docs
 //! hold the recipe for adding one).
 
+mod blocking;
 mod download;
 pub mod evidence;
 mod integrity;
@@ -242,35 +243,30 @@ fn policy_error(rec: &Record, message: &str) -> (Decision, Vec<LeveledFinding>) 
 /// thread with its own evaluator, off the async I/O threads. An evaluation that panics
 /// leaves its record undecided (`error`, fail closed), never lost.
 async fn decide_all(policy: &Arc<Policy>, records: Vec<Record>, opts: &Options) -> Vec<Record> {
-    let shares = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
-    let per = records.len().div_ceil(shares).max(1);
-    let mut handles = Vec::new();
-    let mut records = records.into_iter().peekable();
-    while records.peek().is_some() {
-        let part: Vec<Record> = records.by_ref().take(per).collect();
-        let (policy, opts) = (Arc::clone(policy), opts.clone());
-        handles.push(tokio::task::spawn_blocking(move || {
-            let mut evaluator = policy.evaluator();
-            part.into_iter()
-                .map(|mut rec| {
-                    let decided =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut evaluator, &rec, &opts)));
-                    (rec.decision, rec.findings) = decided.unwrap_or_else(|_| {
-                        // The evaluator may be left half way through: start a fresh one.
-                        evaluator = policy.evaluator();
-                        policy_error(&rec, "internal error while evaluating the policy")
-                    });
-                    rec
-                })
-                .collect::<Vec<Record>>()
-        }));
-    }
+    let (policy, opts) = (Arc::clone(policy), opts.clone());
+    let shares = blocking::on_cores(records, move |part: Vec<Record>| {
+        let mut evaluator = policy.evaluator();
+        part.into_iter()
+            .map(|mut rec| {
+                let decided =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&mut evaluator, &rec, &opts)));
+                (rec.decision, rec.findings) = decided.unwrap_or_else(|_| {
+                    // The evaluator may be left half way through: start a fresh one.
+                    evaluator = policy.evaluator();
+                    policy_error(&rec, "internal error while evaluating the policy")
+                });
+                rec
+            })
+            .collect()
+    })
+    .await;
     let mut out = Vec::new();
-    for handle in handles {
-        match handle.await {
-            Ok(part) => out.extend(part),
+    for (len, part) in shares {
+        if let Some(part) = part {
+            out.extend(part);
+        } else {
             // Cancelled only when the runtime shuts down, when nobody reads the result.
-            Err(e) => tracing::error!("policy evaluation did not finish: {e}"),
+            tracing::error!("policy evaluation of {len} records did not finish: the runtime is shutting down");
         }
     }
     out

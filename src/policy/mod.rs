@@ -142,8 +142,8 @@ pub fn describe_rego_error(e: &anyhow::Error) -> String {
 
 impl Policy {
     /// Builtin policy (unless disabled) plus the user's modules and parsed data files
-    /// (read from disk by [`crate::load::policy`]), with the settings as `data.config`.
-    /// Test modules (`*_test.rego`) are for `depgate policy test` and are left out here.
+    /// (read from disk by [`crate::load::policy`], which leaves out `*_test.rego` test
+    /// modules), with the settings as `data.config`.
     pub fn new(
         cfg: &PolicyConfig,
         user_modules: Vec<Module>,
@@ -153,7 +153,7 @@ impl Policy {
         if cfg.builtin {
             modules.extend(builtin_modules());
         }
-        modules.extend(user_modules.into_iter().filter(|m| !m.name.ends_with("_test.rego")));
+        modules.extend(user_modules);
         let mut data = serde_json::Map::new();
         data.insert("config".into(), settings::config_data(cfg));
         for (path, value) in data_files {

@@ -144,35 +144,27 @@ async fn check_all<K: EvidenceKind>(
     kind: &Arc<K>,
     jobs: Vec<(usize, K::Job, Option<K::Material>)>,
 ) -> Vec<(usize, K::Outcome)> {
-    if jobs.is_empty() {
-        return Vec::new();
-    }
-    let shares = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(8);
-    let per = jobs.len().div_ceil(shares).max(1);
-    let mut handles = Vec::new();
-    let mut jobs = jobs.into_iter().peekable();
-    while jobs.peek().is_some() {
-        let part: Vec<_> = jobs.by_ref().take(per).collect();
-        let indices: Vec<usize> = part.iter().map(|(i, _, _)| *i).collect();
-        let kind = Arc::clone(kind);
-        let handle = tokio::task::spawn_blocking(move || {
-            part.into_iter()
-                .map(|(i, job, material)| {
-                    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| kind.check(job, material)))
-                        .unwrap_or_else(|_| kind.check_died());
-                    (i, outcome)
-                })
-                .collect::<Vec<_>>()
-        });
-        handles.push((indices, handle));
-    }
-    let mut out = Vec::new();
-    for (indices, handle) in handles {
-        match handle.await {
-            Ok(part) => out.extend(part),
+    let indices: Vec<usize> = jobs.iter().map(|(i, _, _)| *i).collect();
+    let checker = Arc::clone(kind);
+    let shares = super::blocking::on_cores(jobs, move |part: Vec<(usize, K::Job, Option<K::Material>)>| {
+        part.into_iter()
+            .map(|(i, job, material)| {
+                let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| checker.check(job, material)))
+                    .unwrap_or_else(|_| checker.check_died());
+                (i, outcome)
+            })
+            .collect()
+    })
+    .await;
+    let mut out = Vec::with_capacity(indices.len());
+    let mut at = 0;
+    for (len, part) in shares {
+        match part {
+            Some(part) => out.extend(part),
             // The blocking task was cancelled (the runtime is shutting down): fail closed.
-            Err(_) => out.extend(indices.into_iter().map(|i| (i, kind.check_died()))),
+            None => out.extend(indices[at..at + len].iter().map(|&i| (i, kind.check_died()))),
         }
+        at += len;
     }
     out
 }
