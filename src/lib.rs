@@ -4,6 +4,7 @@
 //! The binary (`main.rs`) is a thin shell over [`commands`]; every front door (`check`,
 //! later `serve` and the plugins) runs the same [`engine`] pipeline.
 
+pub mod advisories;
 pub mod atomic;
 pub mod attest;
 pub mod audit;
@@ -26,3 +27,4 @@ pub mod report;
 pub mod singleflight;
 pub mod units;
 pub mod upstream;
+pub mod yaml;

@@ -39,6 +39,7 @@ fn finding(level: Decision, rule: &str, remedy: Option<&str>, until: Option<&str
             msg: format!("it fired {rule}"),
             remedy: remedy.map(Into::into),
             until: until.map(Into::into),
+            advisory: None,
         },
     }
 }

@@ -427,7 +427,7 @@ fn verified(source_repo: &str, san: &str) -> Verification {
 }
 
 fn finding(level: Decision, rule: &str) -> LeveledFinding {
-    LeveledFinding { level, finding: Finding { rule: rule.into(), msg: "m".into(), remedy: None, until: None } }
+    LeveledFinding { level, finding: Finding { rule: rule.into(), msg: "m".into(), remedy: None, until: None, advisory: None } }
 }
 
 fn run_info() -> RunInfo {

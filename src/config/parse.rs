@@ -316,6 +316,46 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     }
 }
 
+/// `auth = "env:VAR"` and `auth_scheme` of a table (an upstream, `[advisories]`):
+/// a reference to an environment variable, never a secret. `owner` names the table.
+fn parse_auth(cx: &mut Ctx<'_>, t: &DeTable<'_>, key_span: &Range<usize>, owner: &str) -> Option<AuthRef> {
+    let auth = t.get("auth").and_then(|a| {
+        let s = cx.string(a, "auth")?;
+        match s.strip_prefix("env:") {
+            Some(var) if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Some(var.to_string())
+            }
+            _ => {
+                cx.err(
+                    a.span(),
+                    format!("auth of {owner} must be a reference `env:VAR`"),
+                    "never write a secret into the config: put it in an environment variable and write auth = \"env:MY_TOKEN\"",
+                );
+                None
+            }
+        }
+    });
+    let scheme = match t.get("auth_scheme") {
+        None => AuthScheme::Bearer,
+        Some(s) => match cx.string(s, "auth_scheme").as_deref() {
+            Some("bearer") | None => AuthScheme::Bearer,
+            Some("basic") => AuthScheme::Basic,
+            Some(other) => {
+                cx.err(s.span(), format!("unknown auth_scheme `{other}`"), "auth_scheme is `bearer` or `basic`");
+                AuthScheme::Bearer
+            }
+        },
+    };
+    if t.get("auth_scheme").is_some() && t.get("auth").is_none() {
+        cx.err(
+            t.get("auth_scheme").map_or_else(|| key_span.clone(), Spanned::span),
+            "auth_scheme without auth",
+            "add auth = \"env:VAR\" or remove auth_scheme",
+        );
+    }
+    auth.map(|env_var| AuthRef { env_var, scheme })
+}
+
 fn valid_ident(s: &str) -> bool {
     !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
@@ -421,40 +461,7 @@ fn parse_upstream(
         }
         (None, _, _) => None,
     };
-    let auth = t.get("auth").and_then(|a| {
-        let s = cx.string(a, "auth")?;
-        match s.strip_prefix("env:") {
-            Some(var) if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                Some(var.to_string())
-            }
-            _ => {
-                cx.err(
-                    a.span(),
-                    format!("auth of upstream `{name}` must be a reference `env:VAR`"),
-                    "never write a secret into the config: put it in an environment variable and write auth = \"env:MY_TOKEN\"",
-                );
-                None
-            }
-        }
-    });
-    let scheme = match t.get("auth_scheme") {
-        None => AuthScheme::Bearer,
-        Some(s) => match cx.string(s, "auth_scheme").as_deref() {
-            Some("bearer") | None => AuthScheme::Bearer,
-            Some("basic") => AuthScheme::Basic,
-            Some(other) => {
-                cx.err(s.span(), format!("unknown auth_scheme `{other}`"), "auth_scheme is `bearer` or `basic`");
-                AuthScheme::Bearer
-            }
-        },
-    };
-    if t.get("auth_scheme").is_some() && t.get("auth").is_none() {
-        cx.err(
-            t.get("auth_scheme").map_or(key_span.clone(), Spanned::span),
-            "auth_scheme without auth",
-            "add auth = \"env:VAR\" or remove auth_scheme",
-        );
-    }
+    let auth = parse_auth(cx, t, &key_span, &format!("upstream `{name}`"));
     if kind == Some(UpstreamKind::Dir) && auth.is_some() {
         cx.err(
             t.get("auth").map_or(key_span.clone(), Spanned::span),
@@ -562,7 +569,7 @@ fn parse_upstream(
         name: name.to_string(),
         kind: kind?,
         location: location?,
-        auth: auth.map(|env_var| AuthRef { env_var, scheme }),
+        auth,
         tier: tier?,
         timeout,
         retries,

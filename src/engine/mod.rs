@@ -212,6 +212,7 @@ fn decide(policy: &mut crate::policy::Evaluator, rec: &Record, opts: &Options) -
             msg: format!("{}: {}", rec.package.purl, err.message),
             remedy: Some("no decision was possible, so the package is not allowed (fail closed); fix the upstream or its configuration and run again".into()),
             until: None,
+            advisory: None,
         };
         return (Decision::Error, vec![LeveledFinding { level: Decision::Error, finding }]);
     }
@@ -235,6 +236,7 @@ fn policy_error(rec: &Record, message: &str) -> (Decision, Vec<LeveledFinding>) 
         msg: format!("{}: {message}", rec.package.purl),
         remedy: Some("fix the policy".into()),
         until: None,
+        advisory: None,
     };
     (Decision::Error, vec![LeveledFinding { level: Decision::Error, finding }])
 }

@@ -51,7 +51,7 @@ mod tests {
     use super::*;
 
     fn f(rule: &str) -> Finding {
-        Finding { rule: rule.into(), msg: String::new(), remedy: None, until: None }
+        Finding { rule: rule.into(), msg: String::new(), remedy: None, until: None, advisory: None }
     }
 
     #[test]

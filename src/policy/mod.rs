@@ -39,6 +39,9 @@ pub struct Finding {
     pub remedy: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,
+    /// The advisory the finding is about (`GHSA-…`, `MAL-…`), for the advisory rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory: Option<String>,
 }
 
 /// What policy said about one input.

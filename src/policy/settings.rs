@@ -137,7 +137,7 @@ pub fn parse_data_file(path: &Path, text: &str) -> Result<Value, PolicyError> {
         })?;
         match docs.len() {
             0 => json!({}),
-            1 => yaml_to_json(&docs[0]).map_err(bad)?,
+            1 => crate::yaml::to_json(&docs[0]).map_err(bad)?,
             n => return Err(bad(format!("holds {n} YAML documents; a data file holds one"))),
         }
     } else {
@@ -147,36 +147,6 @@ pub fn parse_data_file(path: &Path, text: &str) -> Result<Value, PolicyError> {
         return Err(bad("the top level must be an object (its keys become data.<key>)".into()));
     }
     Ok(value)
-}
-
-fn yaml_to_json(y: &yaml_rust2::Yaml) -> Result<Value, String> {
-    use yaml_rust2::Yaml;
-    Ok(match y {
-        Yaml::Null => Value::Null,
-        Yaml::Boolean(b) => json!(b),
-        Yaml::Integer(i) => json!(i),
-        Yaml::Real(r) => {
-            let f: f64 = r.parse().map_err(|_| format!("`{r}` is not a number"))?;
-            serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| format!("`{r}` is not a finite number"))?
-        }
-        Yaml::String(s) => json!(s),
-        Yaml::Array(a) => Value::Array(a.iter().map(yaml_to_json).collect::<Result<_, _>>()?),
-        Yaml::Hash(h) => {
-            let mut o = Map::new();
-            for (k, v) in h {
-                let key = match k {
-                    Yaml::String(s) => s.clone(),
-                    Yaml::Integer(i) => i.to_string(),
-                    Yaml::Boolean(b) => b.to_string(),
-                    Yaml::Real(r) => r.clone(),
-                    _ => return Err("mapping keys must be strings".into()),
-                };
-                o.insert(key, yaml_to_json(v)?);
-            }
-            Value::Object(o)
-        }
-        Yaml::Alias(_) | Yaml::BadValue => return Err("YAML aliases are not supported in data files".into()),
-    })
 }
 
 /// Merge `add` into `into`, refusing to overwrite a value (as OPA does for data files).
