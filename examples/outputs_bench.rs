@@ -76,6 +76,7 @@ fn finding(level: Decision, rule: &str, purl: &str, until: Option<&str>) -> Leve
             msg: format!("{purl}: {rule} (served by public, tier public)"),
             remedy: Some(format!("add \"{purl}\" to [policy.exemptions] once reviewed")),
             until: until.map(str::to_string),
+            advisory: None,
         },
     }
 }
