@@ -238,6 +238,7 @@ fn run_info() -> RunInfo {
             ("pypi".to_string(), chain("pypi-simple")),
         ]),
         policy: vec!["builtin".into()],
+        advisories: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }

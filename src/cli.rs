@@ -55,6 +55,71 @@ pub enum Command {
     /// GitHub Actions: annotations, step summary and outputs, the check run and the sticky
     /// pull-request comment, from the report folder of `depgate check`.
     Github(GithubArgs),
+    /// Vulnerability and malware advisories (OSV): fetch the offline database, say what is
+    /// loaded.
+    Advisories(AdvisoriesArgs),
+}
+
+/// Where a run's advisories come from, over `[advisories]` in the configuration.
+#[derive(Debug, Default, Clone, Args)]
+pub struct AdvisorySourceArgs {
+    /// Read advisories from this offline database instead of the configured source: a
+    /// folder of OSV records (JSON/YAML), an `all.zip` export, or a folder holding
+    /// `<Ecosystem>/all.zip` (depgate's sync cache, osv-scanner's offline cache).
+    /// Repeatable.
+    #[arg(long = "advisories-db", value_name = "PATH", help_heading = "Advisories")]
+    pub db: Vec<PathBuf>,
+    /// Accept an advisory database up to this old (`2d`, `36h`, `never`) instead of
+    /// `[advisories] max_age` (default 2d). Recorded in the report.
+    #[arg(long = "advisories-max-age", value_name = "DURATION", help_heading = "Advisories")]
+    pub max_age: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoriesArgs {
+    #[command(subcommand)]
+    pub command: AdvisoriesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdvisoriesCommand {
+    /// Fetch (or refresh) the per-ecosystem OSV exports (`<Ecosystem>/all.zip`) into the
+    /// cache, recording their digests and when they were fetched.
+    Sync(AdvisoriesSyncArgs),
+    /// Say which advisory database is loaded, from when, and how many records per
+    /// ecosystem; exit 3 when it is missing or older than max_age.
+    Status(AdvisoriesStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoriesSyncArgs {
+    /// Configuration file (default: depgate.toml in the current folder, else the embedded
+    /// default).
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+    /// Cache folder (the exports go into its `advisories/`).
+    #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
+    /// Only these OSV ecosystems (`npm`, `PyPI`, `Maven`; default: those the
+    /// configuration has chains for). Repeatable.
+    #[arg(long = "ecosystem", value_name = "NAME")]
+    pub ecosystems: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdvisoriesStatusArgs {
+    /// Configuration file (default: depgate.toml in the current folder, else the embedded
+    /// default).
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+    /// Cache folder (the sync cache is its `advisories/`).
+    #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub source: AdvisorySourceArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +180,9 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub runner: RunnerArgs,
+
+    #[command(flatten)]
+    pub advisories: AdvisorySourceArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,6 +286,14 @@ pub struct CheckArgs {
     /// derived from their content (by default the same input gives the same bytes).
     #[arg(long)]
     pub random_serial: bool,
+
+    #[command(flatten)]
+    pub advisories: AdvisorySourceArgs,
+
+    /// Only match the lockfiles' registry packages against the advisories: no upstream
+    /// traffic, no resolution or signature checks (the osv-scanner use case).
+    #[arg(long, help_heading = "Advisories")]
+    pub advisories_only: bool,
 }
 
 #[derive(Debug, Args)]

@@ -88,6 +88,7 @@ fn run_info(lockfiles: &[&str]) -> RunInfo {
         lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
+        advisories: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }
@@ -288,6 +289,8 @@ fn sarif_from_a_real_check_validates_against_the_schema() {
         trusted_roots: Vec::new(),
         random_serial: false,
         context: RunnerContext::default(),
+        advisories: depgate::cli::AdvisorySourceArgs::default(),
+        advisories_only: false,
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (_, records) = runtime.block_on(depgate::commands::check(req, false)).unwrap();

@@ -191,6 +191,7 @@ fn run_with(config: &Config, reg: &MemoryRegistry, coords: &[Coordinate], downlo
         event: None,
         baseline: None,
         full_documents: false,
+        advisories: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(depgate::engine::run(config, reg, &TRUST, &POLICY, coords, &opts))

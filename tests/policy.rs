@@ -284,6 +284,8 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         trusted_roots: Vec::new(),
         random_serial: false,
         context: depgate::audit::RunnerContext::default(),
+        advisories: depgate::cli::AdvisorySourceArgs::default(),
+        advisories_only: false,
     };
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     rt.block_on(depgate::commands::check(req("first"), false)).unwrap();

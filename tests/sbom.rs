@@ -427,7 +427,10 @@ fn verified(source_repo: &str, san: &str) -> Verification {
 }
 
 fn finding(level: Decision, rule: &str) -> LeveledFinding {
-    LeveledFinding { level, finding: Finding { rule: rule.into(), msg: "m".into(), remedy: None, until: None, advisory: None } }
+    LeveledFinding {
+        level,
+        finding: Finding { rule: rule.into(), msg: "m".into(), remedy: None, until: None, advisory: None },
+    }
 }
 
 fn run_info() -> RunInfo {
@@ -440,6 +443,7 @@ fn run_info() -> RunInfo {
         lockfiles: vec!["package-lock.json".into(), "py/requirements.txt".into()],
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
+        advisories: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }

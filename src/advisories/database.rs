@@ -90,7 +90,8 @@ impl Database {
     /// File `records` (each with the index of its source in `sources`). Records for no
     /// ecosystem depgate gates are dropped.
     pub fn new(records: Vec<(Record, usize)>, mut sources: Vec<SourceInfo>) -> Database {
-        let mut db = Database { records: Vec::with_capacity(records.len()), by_package: HashMap::new(), sources: Vec::new() };
+        let mut db =
+            Database { records: Vec::with_capacity(records.len()), by_package: HashMap::new(), sources: Vec::new() };
         for (record, source) in records {
             let mut keys = BTreeSet::new();
             for a in &record.affected {
@@ -151,7 +152,12 @@ impl Database {
         !self.hits(eco, name, version).is_empty()
     }
 
-    fn hits<'a>(&'a self, eco: Ecosystem, name: &str, version: &str) -> Vec<(&'a Filed, Hit, Vec<&'a super::osv::SeverityEntry>)> {
+    fn hits<'a>(
+        &'a self,
+        eco: Ecosystem,
+        name: &str,
+        version: &str,
+    ) -> Vec<(&'a Filed, Hit, Vec<&'a super::osv::SeverityEntry>)> {
         let key = matching::key_name(eco, name);
         let mut out = Vec::new();
         for f in self.matching(eco, name) {
@@ -164,7 +170,8 @@ impl Database {
                     continue;
                 }
                 if let Some(hit) = matching::affects(a, eco, version) {
-                    let (h, sev) = merged.get_or_insert_with(|| (Hit { ranges: Vec::new(), fixed: Vec::new() }, Vec::new()));
+                    let (h, sev) =
+                        merged.get_or_insert_with(|| (Hit { ranges: Vec::new(), fixed: Vec::new() }, Vec::new()));
                     extend_unique(&mut h.ranges, hit.ranges);
                     extend_unique(&mut h.fixed, hit.fixed);
                     sev.extend(&a.severity);
@@ -289,7 +296,9 @@ impl Database {
                     .record
                     .affected
                     .iter()
-                    .filter(|a| matching::ecosystem_of(&a.ecosystem) == Some(eco) && matching::key_name(eco, &a.name) == key)
+                    .filter(|a| {
+                        matching::ecosystem_of(&a.ecosystem) == Some(eco) && matching::key_name(eco, &a.name) == key
+                    })
                     .collect();
                 (&f.record, entries)
             })

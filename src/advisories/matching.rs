@@ -80,7 +80,9 @@ fn parse_semver(s: &str) -> Option<semver::Version> {
         None => (s, ""),
     };
     let parts: Vec<&str> = core.split('.').collect();
-    if parts.is_empty() || parts.len() > 3 || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
     {
         return None;
     }
@@ -103,6 +105,26 @@ fn parse(eco: Ecosystem, kind: RangeKind, s: &str) -> Option<Parsed> {
 /// Compare two versions in an ecosystem's ordering (`None`: one does not parse).
 pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
     parse(eco, RangeKind::Ecosystem, a)?.cmp(&parse(eco, RangeKind::Ecosystem, b)?)
+}
+
+/// A prerelease, which an upgrade never proposes: a Semantic Versioning prerelease (npm),
+/// a PEP 440 pre- or dev-release, a Maven snapshot or milestone (`alpha`, `beta`, `rc`,
+/// `cr`, `m1`).
+pub fn is_prerelease(eco: Ecosystem, v: &str) -> bool {
+    match eco {
+        Ecosystem::Npm => parse_semver(v).is_none_or(|s| !s.pre.is_empty()),
+        Ecosystem::Pypi => PypiVersion::parse(v).map_or(true, |p| p.is_prerelease()),
+        Ecosystem::Maven => {
+            let l = v.to_ascii_lowercase();
+            l.contains("snapshot")
+                || l.split(|c: char| !c.is_ascii_alphanumeric()).any(|part| {
+                    let word = part.trim_end_matches(|c: char| c.is_ascii_digit());
+                    matches!(word, "alpha" | "a" | "beta" | "b" | "rc" | "cr" | "m" | "milestone" | "preview" | "ea")
+                        || part.starts_with("alpha")
+                        || part.starts_with("beta")
+                })
+        }
+    }
 }
 
 /// Why an entry matched a version: what people read about it.

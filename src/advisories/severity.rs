@@ -98,7 +98,8 @@ fn best_vector(entries: &[SeverityEntry]) -> Option<(f64, &str)> {
 /// `affected` entry's) and the publisher's rating.
 pub fn assess(entries: &[SeverityEntry], rated: Option<&str>) -> Severity {
     let scored = best_vector(entries);
-    let level = rated.and_then(Level::parse).or_else(|| scored.map(|(s, _)| Level::of_score(s))).unwrap_or(Level::Unknown);
+    let level =
+        rated.and_then(Level::parse).or_else(|| scored.map(|(s, _)| Level::of_score(s))).unwrap_or(Level::Unknown);
     Severity { level, score: scored.map(|(s, _)| s), vector: scored.map(|(_, v)| v.to_string()) }
 }
 

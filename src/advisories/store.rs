@@ -76,12 +76,8 @@ fn inputs(path: &Path) -> Result<Vec<Input>, StoreError> {
         return Ok(vec![Input::Zip(path.to_path_buf())]);
     }
     for base in [path.to_path_buf(), path.join("osv-scalibr"), path.join("osv-scanner")] {
-        let zips: Vec<Input> = ECOSYSTEMS
-            .iter()
-            .map(|e| base.join(e).join("all.zip"))
-            .filter(|z| z.is_file())
-            .map(Input::Zip)
-            .collect();
+        let zips: Vec<Input> =
+            ECOSYSTEMS.iter().map(|e| base.join(e).join("all.zip")).filter(|z| z.is_file()).map(Input::Zip).collect();
         if !zips.is_empty() {
             return Ok(zips);
         }

@@ -39,6 +39,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         event: None,
         baseline: None,
         full_documents: false,
+        advisories: None,
     };
     let got = collect_evidence(&config, &upstreams, &coords, &opts).await;
     let (mut written, mut none, mut failed) = (0, 0, 0);

@@ -34,6 +34,10 @@ pub struct CheckRequest {
     pub random_serial: bool,
     /// Who and what runs (`--actor`, … over the GitHub Actions environment).
     pub context: RunnerContext,
+    /// `--advisories-db`, `--advisories-max-age`.
+    pub advisories: crate::cli::AdvisorySourceArgs,
+    /// `--advisories-only`: match advisories, nothing else, no upstream traffic.
+    pub advisories_only: bool,
 }
 
 pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, CommandError> {
@@ -59,6 +63,8 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         trusted_roots: args.trusted_roots,
         random_serial: args.random_serial,
         context: super::runner_context(&args.runner),
+        advisories: args.advisories,
+        advisories_only: args.advisories_only,
     };
     check_with_baseline(req, args.baseline.as_deref(), color).await.map(|(status, _)| status)
 }
@@ -83,7 +89,7 @@ pub async fn check_with_baseline(
     super::print_notes(&gathered.notes);
     let (files, coords) = (gathered.files, gathered.coords);
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
-    if let Some(c) = coords.iter().find(|c| req.config.chain(c.ecosystem).is_empty()) {
+    if let Some(c) = coords.iter().find(|c| !req.advisories_only && req.config.chain(c.ecosystem).is_empty()) {
         return Err(CommandError::usage(format!(
             "error: {} has {} packages, but {} has no [{}] chain\n  help: add [{}] chain = [\"<upstream>\"] to the configuration (or remove it to use the embedded default)",
             c.source_file.display(),
@@ -102,21 +108,42 @@ pub async fn check_with_baseline(
     })?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir)
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let advisories = super::advisories::prepare(
+        &req.config,
+        &req.cache_dir,
+        &upstreams,
+        &coords,
+        &req.advisories,
+        req.now,
+        req.concurrency,
+    )
+    .await?;
+    if req.advisories_only && advisories.is_none() {
+        return Err(CommandError::usage(
+            "error: --advisories-only needs advisories\n  help: add [advisories] to depgate.toml, or pass --advisories-db PATH (a folder of OSV records, an all.zip, or an osv-scanner offline cache)",
+        ));
+    }
     let opts = Options {
         now: req.now,
         download: req.download,
         concurrency: req.concurrency,
-        mode: "check",
+        mode: if req.advisories_only { "advisories" } else { "check" },
         repository: req.context.repository.clone(),
         event: req.context.event.clone(),
         baseline,
         full_documents: false,
+        advisories: advisories.as_ref().map(|a| std::sync::Arc::clone(&a.db)),
     };
-    let trust = std::sync::Arc::new(super::load_trust(&req.config, &req.trusted_roots)?);
     let policy = std::sync::Arc::new(policy);
-    let records = engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await;
+    let records = if req.advisories_only {
+        engine::scan_advisories(&req.config, &policy, &coords, &opts).await
+    } else {
+        let trust = std::sync::Arc::new(super::load_trust(&req.config, &req.trusted_roots)?);
+        engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await
+    };
 
-    let run = run_info(&req, &files, &policy, started);
+    let mut run = run_info(&req, &files, &policy, started);
+    run.advisories = advisories.map(|a| a.run);
     let writing = std::time::Instant::now();
     let project = crate::load::project_info(&req.project);
     let written = crate::output::write_report(&req.out, &run, &records, &project, req.random_serial)
@@ -167,6 +194,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
         lockfiles: files.iter().map(|f| display_path(f, &req.project)).collect(),
         chains: chain_entries(&req.config, &req.project),
         policy: policy.sources.clone(),
+        advisories: None,
         context: req.context.clone(),
     }
 }

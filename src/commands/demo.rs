@@ -135,6 +135,8 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         trusted_roots: Vec::new(),
         random_serial: args.random_serial,
         context: crate::audit::RunnerContext::from_env(),
+        advisories: crate::cli::AdvisorySourceArgs::default(),
+        advisories_only: false,
     };
     let (status, _) = check(req, color).await?;
     let expected = if args.live {

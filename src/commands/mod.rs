@@ -1,6 +1,7 @@
 //! The commands: wire CLI arguments to config, inputs, the engine and the report.
 //! Each returns an [`ExitStatus`] or a [`CommandError`] that already says what to do.
 
+mod advisories;
 mod attest;
 mod audit;
 mod check;
@@ -35,6 +36,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Audit(args) => audit::run(&args),
         Command::Serve(args) => serve::run(args).await,
         Command::Github(args) => github::run(args).await,
+        Command::Advisories(args) => advisories::run(args).await,
     }
 }
 

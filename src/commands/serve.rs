@@ -121,6 +121,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         lockfiles: Vec::new(),
         chains: super::check::chain_entries(config, &args.project),
         policy: gate.policy_sources().to_vec(),
+        advisories: None,
         context,
     };
     let project = crate::load::project_info(&args.project);

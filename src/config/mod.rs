@@ -154,7 +154,7 @@ pub struct Chain {
     pub namespaces: Vec<(String, String)>,
 }
 
-pub use crate::policy::settings::{PolicyConfig, Require, TierPolicy};
+pub use crate::policy::settings::{AdvisoryIgnore, AdvisoryPolicy, PolicyConfig, Require, TierPolicy};
 
 /// `[verify]`.
 #[derive(Debug, Clone)]
@@ -226,6 +226,39 @@ impl Default for Limits {
     }
 }
 
+/// `[advisories]`: where vulnerability and malware advisories come from. Absent: no
+/// advisories are checked (and every report says so).
+#[derive(Debug, Clone)]
+pub struct AdvisoriesConfig {
+    pub source: AdvisorySource,
+    /// Base URL of the per-ecosystem exports `depgate advisories sync` fetches
+    /// (`<url>/<Ecosystem>/all.zip`): osv.dev's bucket, or a mirror.
+    pub export_url: url::Url,
+    /// Credential for the API or the export mirror, by reference.
+    pub auth: Option<AuthRef>,
+    pub timeout: Duration,
+    pub retries: u32,
+    /// A database older than this is an error (`None`: `never`, no limit).
+    pub max_age: Option<Duration>,
+}
+
+/// Where advisories are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdvisorySource {
+    /// Folders of OSV records, `all.zip` exports, osv-scanner offline caches; empty: the
+    /// sync cache (`<cache>/advisories`).
+    Offline { paths: Vec<PathBuf> },
+    /// The OSV API (`POST /v1/querybatch`, `GET /v1/vulns/{id}`).
+    Online { api: url::Url },
+}
+
+/// osv.dev's export bucket.
+pub const OSV_EXPORT_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com/";
+/// The OSV API.
+pub const OSV_API_URL: &str = "https://api.osv.dev/";
+/// `[advisories] max_age` when not set.
+pub const DEFAULT_ADVISORIES_MAX_AGE: Duration = Duration::from_secs(2 * 86_400);
+
 /// A validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -238,6 +271,8 @@ pub struct Config {
     pub policy: PolicyConfig,
     pub verify: VerifyConfig,
     pub limits: Limits,
+    /// `[advisories]`, when the configuration has the section.
+    pub advisories: Option<AdvisoriesConfig>,
 }
 
 /// The configuration used when a project has none: public registries only.

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits"];
+const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits", "advisories"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const UPSTREAM_KEYS: &[&str] = &[
     "kind",
@@ -45,8 +45,9 @@ const POLICY_KEYS: &[&str] = &[
     "license_deny",
     "license_pins",
 ];
-const TIER_KEYS: &[&str] = &["quarantine_days", "require"];
+const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
 
+mod advisories;
 mod limits;
 mod verify;
 use limits::parse_limits;
@@ -304,12 +305,22 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
         chains.insert(eco, chain);
     }
 
-    let policy = parse_policy(&mut cx, root.get("policy"));
+    let mut policy = parse_policy(&mut cx, root.get("policy"));
+    let advisories = advisories::parse_advisories(&mut cx, root.get("advisories"), base_dir, &mut policy.advisories);
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
 
     if cx.diags.is_empty() {
-        Ok(Config { source: None, base_dir: base_dir.to_path_buf(), chains, upstreams, policy, verify, limits })
+        Ok(Config {
+            source: None,
+            base_dir: base_dir.to_path_buf(),
+            chains,
+            upstreams,
+            policy,
+            verify,
+            limits,
+            advisories,
+        })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));
         Err(ConfigErrors(cx.diags))
@@ -667,6 +678,9 @@ fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig) 
             }
             if let Some(r) = tt.get("require") {
                 tp.require = parse_require(cx, r);
+            }
+            if let Some(f) = tt.get("fail_on_severity") {
+                tp.fail_on_severity = advisories::threshold(cx, f);
             }
             p.tiers.insert(tier, tp);
         }

@@ -55,6 +55,8 @@ pub struct Options {
     /// Ask every upstream for its full metadata document (npm: the full packument), not
     /// only where the cooldown needs publish times: the proxy passes the document on.
     pub full_documents: bool,
+    /// The advisory database of the run (`None`: advisories are not configured).
+    pub advisories: Option<Arc<crate::advisories::Database>>,
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
@@ -81,15 +83,68 @@ pub async fn run<R: Registry>(
     let resolved: Vec<Resolved> = resolved.into_iter().zip(&downloads).map(|(p, d)| d.apply(p)).collect();
     let provenance = Arc::new(evidence::Provenance::new(Arc::clone(trust)));
     let attestations = evidence::gather(&provenance, config, registry, &resolved, opts.concurrency).await;
-    let records: Vec<Record> = resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a)).collect();
+    let mut advisories = gather_advisories(config, registry, &resolved, opts).await.into_iter();
+    let records: Vec<Record> =
+        resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a, advisories.next())).collect();
+    decide_all(policy, records, opts).await
+}
+
+/// Match every package against the run's advisory database (none when not configured).
+async fn gather_advisories<R: Registry>(
+    config: &Config,
+    registry: &R,
+    resolved: &[Resolved],
+    opts: &Options,
+) -> Vec<Gathered<AdvisoryCheck>> {
+    match &opts.advisories {
+        Some(db) => {
+            let kind = Arc::new(evidence::Advisories::new(Arc::clone(db), opts.now));
+            evidence::gather(&kind, config, registry, resolved, opts.concurrency).await
+        }
+        None => Vec::new(),
+    }
+}
+
+/// `check --advisories-only`: match the coordinates against the advisories and decide,
+/// with no upstream traffic (no resolution, no signatures: verification stays
+/// `pending`, not checked).
+pub async fn scan_advisories(
+    config: &Config,
+    policy: &Arc<Policy>,
+    coords: &[Coordinate],
+    opts: &Options,
+) -> Vec<Record> {
+    let resolved: Vec<Resolved> = coords
+        .iter()
+        .map(|c| Resolved { package: PackageInfo::from_coordinate(c), resolution: None, license: None, index: None })
+        .collect();
+    // Matching asks no registry anything: an empty one makes that plain.
+    let registry = crate::upstream::memory::MemoryRegistry::default();
+    let mut advisories = gather_advisories(config, &registry, &resolved, opts).await.into_iter();
+    let records = resolved
+        .into_iter()
+        .map(|p| {
+            let mut rec = assemble(p, Gathered::Concluded(Verification::Pending), advisories.next());
+            rec.evidence.verification = Verification::Pending;
+            rec
+        })
+        .collect();
     decide_all(policy, records, opts).await
 }
 
 /// A package's record from its stages' outcomes, before policy. Evidence that could not
 /// be fetched makes the resolution an error (fail closed: no decision is possible).
-fn assemble(package: Resolved, provenance: Gathered<Verification>) -> Record {
+fn assemble(
+    package: Resolved,
+    provenance: Gathered<Verification>,
+    advisories: Option<Gathered<AdvisoryCheck>>,
+) -> Record {
     let Resolved { package, mut resolution, license, index: _ } = package;
     let mut evidence = Evidence::none();
+    // Matching fetches nothing, so it always concludes.
+    if let Some(Gathered::Concluded(a)) = advisories {
+        <evidence::Advisories as EvidenceKind>::contribute(a, &mut evidence);
+    }
     match provenance {
         Gathered::Concluded(v) => <evidence::Provenance as EvidenceKind>::contribute(v, &mut evidence),
         Gathered::FetchFailed(f) => {
@@ -189,6 +244,10 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
             "now": rfc3339(opts.now),
         },
     });
+    // The advisories that matched are also `package.advisories` (what rules iterate).
+    if let AdvisoryCheck::Checked { matched, .. } = &rec.evidence.advisories {
+        input["package"]["advisories"] = serde_json::to_value(matched).unwrap_or_default();
+    }
     // Each evidence slot is a top-level key (`verification`, …).
     if let (Some(input), Ok(serde_json::Value::Object(slots))) =
         (input.as_object_mut(), serde_json::to_value(&rec.evidence))

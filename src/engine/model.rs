@@ -312,6 +312,63 @@ impl Serialize for Verification {
     }
 }
 
+/// Why a package's version was not matched against advisories.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotChecked {
+    /// The configuration has no `[advisories]` (and no `--advisories-db` was given).
+    NotConfigured,
+    /// Not a registry package (git, file, link, tarball): advisories name registry
+    /// versions.
+    NotRegistry,
+    /// The match died before it concluded (never reported as clean).
+    Failed,
+}
+
+/// A newer release no advisory names: what the remedy proposes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Upgrade {
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<f64>,
+}
+
+/// What the advisory database says about one package version (`advisories` in
+/// `decisions.json` and the policy input; the matches are also `package.advisories`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AdvisoryCheck {
+    NotChecked {
+        reason: NotChecked,
+    },
+    Checked {
+        /// Digest of the database that decided.
+        database: String,
+        /// Matching advisories, merged by alias, malware and the most severe first.
+        matched: Vec<crate::advisories::Advisory>,
+        /// When something matched: the nearest newer releases no advisory names.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        upgrade: Vec<Upgrade>,
+    },
+}
+
+impl AdvisoryCheck {
+    /// Not configured: the slot is left out of the record.
+    pub fn is_off(&self) -> bool {
+        matches!(self, AdvisoryCheck::NotChecked { reason: NotChecked::NotConfigured })
+    }
+
+    /// The advisories that matched (none unless checked).
+    pub fn matched(&self) -> &[crate::advisories::Advisory] {
+        match self {
+            AdvisoryCheck::Checked { matched, .. } => matched,
+            AdvisoryCheck::NotChecked { .. } => &[],
+        }
+    }
+}
+
 /// What every kind of evidence concluded about one package (see
 /// [`super::evidence`]): one field per slot of the policy input. Serialized flattened
 /// into the record and into the policy input, so a slot is a top-level key of both.
@@ -320,17 +377,26 @@ pub struct Evidence {
     /// Signatures and attestations (Sigstore provenance and publish attestations today):
     /// `verification` in `depgate.input/v1`.
     pub verification: Verification,
+    /// Vulnerability and malware advisories: `advisories` (and `package.advisories`).
+    #[serde(skip_serializing_if = "AdvisoryCheck::is_off")]
+    pub advisories: AdvisoryCheck,
 }
 
 impl Evidence {
     /// Nothing gathered: the package did not resolve to anything evidence could be about.
     pub fn none() -> Self {
-        Evidence { verification: Verification::Unverifiable(Unverifiable::NoArtifact) }
+        Evidence {
+            verification: Verification::Unverifiable(Unverifiable::NoArtifact),
+            advisories: AdvisoryCheck::NotChecked { reason: NotChecked::NotConfigured },
+        }
     }
 
     /// Not gathered yet (the proxy's listings).
     pub fn pending() -> Self {
-        Evidence { verification: Verification::Pending }
+        Evidence {
+            verification: Verification::Pending,
+            advisories: AdvisoryCheck::NotChecked { reason: NotChecked::NotConfigured },
+        }
     }
 }
 

@@ -47,6 +47,33 @@ pub struct PolicyConfig {
     pub license_deny: Vec<String>,
     /// Package pattern → the licence expression it was reviewed under.
     pub license_pins: BTreeMap<String, String>,
+    /// The policy half of `[advisories]`: severity threshold and ignores.
+    pub advisories: AdvisoryPolicy,
+}
+
+/// What policy does with advisories (`[advisories] fail_on_severity`, `[advisories.ignore]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdvisoryPolicy {
+    /// `low`, `moderate`, `high`, `critical`, or `never` (vulnerabilities only warn).
+    pub fail_on_severity: String,
+    /// Advisory id → why it is accepted, until when, for which packages.
+    pub ignore: BTreeMap<String, AdvisoryIgnore>,
+}
+
+impl Default for AdvisoryPolicy {
+    fn default() -> Self {
+        Self { fail_on_severity: "high".into(), ignore: BTreeMap::new() }
+    }
+}
+
+/// One `[advisories.ignore]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdvisoryIgnore {
+    pub reason: String,
+    /// The last day it holds (`YYYY-MM-DD`, UTC): it stops working at the end of it.
+    pub until: time::Date,
+    /// purl globs it is limited to (empty: every package the advisory names).
+    pub purls: Vec<String>,
 }
 
 /// `[policy.tiers.<tier>]`: what policy asks of one tier.
@@ -56,6 +83,8 @@ pub struct TierPolicy {
     pub quarantine_days: Option<f64>,
     /// Evidence every package served from this tier must bring, fallback or not.
     pub require: Option<Require>,
+    /// Vulnerabilities at or above this level are denied for this tier.
+    pub fail_on_severity: Option<String>,
 }
 
 impl Default for PolicyConfig {
@@ -74,6 +103,7 @@ impl Default for PolicyConfig {
             license_allow: Vec::new(),
             license_deny: Vec::new(),
             license_pins: BTreeMap::new(),
+            advisories: AdvisoryPolicy::default(),
         }
     }
 }
@@ -101,6 +131,9 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
             if let Some(r) = t.require {
                 o.insert("require".into(), require(r));
             }
+            if let Some(f) = &t.fail_on_severity {
+                o.insert("fail_on_severity".into(), json!(f));
+            }
             (tier.clone(), Value::Object(o))
         })
         .collect();
@@ -108,6 +141,20 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
         .license_pins
         .iter()
         .map(|(pattern, expr)| (pattern.clone(), json!({"expression": expr, "choices": super::license::choices(expr)})))
+        .collect();
+    let ignores: Map<String, Value> = cfg
+        .advisories
+        .ignore
+        .iter()
+        .map(|(id, i)| {
+            // It holds through the whole of its last day (UTC).
+            let expires =
+                i.until.next_day().map_or_else(|| "9999-12-31T00:00:00Z".to_string(), |d| format!("{d}T00:00:00Z"));
+            (
+                id.clone(),
+                json!({"reason": i.reason, "until": i.until.to_string(), "expires": expires, "purls": i.purls}),
+            )
+        })
         .collect();
     json!({
         "quarantine_days": number(cfg.quarantine_days),
@@ -120,6 +167,10 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
         "license_allow": cfg.license_allow,
         "license_deny": cfg.license_deny,
         "license_pins": pins,
+        "advisories": {
+            "fail_on_severity": cfg.advisories.fail_on_severity,
+            "ignore": ignores,
+        },
         "complete": true,
     })
 }

@@ -146,6 +146,7 @@ impl Gate {
             event: self.context.event.clone(),
             baseline: None,
             full_documents: true,
+            advisories: None,
         }
     }
 

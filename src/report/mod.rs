@@ -37,10 +37,27 @@ pub struct RunInfo {
     pub lockfiles: Vec<String>,
     pub chains: BTreeMap<String, Vec<ChainEntry>>,
     pub policy: Vec<String>,
+    /// The advisory database used (`None`: advisories not configured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advisories: Option<AdvisoriesRun>,
     /// Who and what ran (flags over the GitHub Actions environment): recorded in the
     /// audit log and the signed summary, not in decisions.json.
     #[serde(skip)]
     pub context: crate::audit::RunnerContext,
+}
+
+/// Which advisory database a run used, and how it was chosen.
+#[derive(Debug, Clone, Serialize)]
+pub struct AdvisoriesRun {
+    /// `offline` or `online`.
+    pub source: &'static str,
+    /// Digest of the database that decided.
+    pub database: String,
+    pub sources: Vec<crate::advisories::SourceInfo>,
+    /// The age limit applied (`2d`, `never`).
+    pub max_age: String,
+    /// Command-line flags that overrode the configuration (`--advisories-max-age never`).
+    pub overrides: Vec<String>,
 }
 
 /// One upstream of a chain, as the report shows it (no credentials, ever).
@@ -297,6 +314,7 @@ mod tests {
             lockfiles: Vec::new(),
             chains: BTreeMap::new(),
             policy: Vec::new(),
+            advisories: None,
             context: crate::audit::RunnerContext::default(),
         };
         let project = ProjectInfo { name: "p".into(), version: None };

@@ -356,6 +356,7 @@ mod tests {
             lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
             chains: BTreeMap::new(),
             policy: Vec::new(),
+            advisories: None,
             context: crate::audit::RunnerContext::default(),
         }
     }

@@ -190,6 +190,20 @@ pub(super) async fn get(
     kind: BodyKind,
     validators: Option<&CacheMeta>,
 ) -> Got {
+    send(ups, upstream, url, accept, kind, validators, None).await
+}
+
+/// [`get`], or a POST of the JSON document `post` (the OSV API's `querybatch`), with the
+/// same credentials, timeout, retries and limits.
+pub(super) async fn send(
+    ups: &Upstreams,
+    upstream: &Upstream,
+    url: &url::Url,
+    accept: &str,
+    kind: BodyKind,
+    validators: Option<&CacheMeta>,
+    post: Option<&bytes::Bytes>,
+) -> Got {
     let shown = redact_url(url);
     let who = &upstream.name;
     let fail = |kind, status: Option<u16>, message: String| Got::Failed(Failure { kind, status, message });
@@ -221,12 +235,12 @@ pub(super) async fn get(
             let backoff = Duration::from_millis(100 * (1 << attempt.min(6)));
             tokio::time::sleep(backoff).await;
         }
-        let mut req = ups
-            .client
-            .get(url.clone())
-            .timeout(upstream.timeout)
-            .header(ACCEPT, accept)
-            .header(ACCEPT_ENCODING, kind.accept_encoding());
+        let req = match post {
+            Some(body) => ups.client.post(url.clone()).header(CONTENT_TYPE, "application/json").body(body.clone()),
+            None => ups.client.get(url.clone()),
+        };
+        let mut req =
+            req.timeout(upstream.timeout).header(ACCEPT, accept).header(ACCEPT_ENCODING, kind.accept_encoding());
         if let Some(a) = &auth {
             let mut v = reqwest::header::HeaderValue::from_str(a)
                 .unwrap_or_else(|_| reqwest::header::HeaderValue::from_static(""));

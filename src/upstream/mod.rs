@@ -14,6 +14,7 @@ mod maven;
 mod memo;
 pub mod memory;
 mod npm;
+pub mod osv;
 mod pypi;
 mod source;
 
@@ -207,6 +208,7 @@ impl Upstreams {
                     .insert(u.name.clone(), v.map(|v| (a.scheme, Secret::new(v))).ok_or_else(|| a.env_var.clone()));
             }
         }
+        credentials.extend(osv::credentials(config));
         Ok(Self {
             client,
             cache: MetadataCache::new(cache_dir),

@@ -7,7 +7,8 @@
 //! input (`depgate.input/v1`) as top-level keys.
 //!
 //! Kinds today: [`Provenance`] (Sigstore provenance and publish attestations: npm
-//! attestations, PEP 740, `.sigstore.json` beside Maven files).
+//! attestations, PEP 740, `.sigstore.json` beside Maven files) and [`Advisories`]
+//! (vulnerability and malware advisories from the run's OSV database).
 //!
 //! # Adding a kind of evidence (the recipe)
 //!
@@ -37,6 +38,7 @@
 //! 6. **Tests**: the kind's check with real material (positive, each failure stage), and
 //!    an engine test against `upstream::MemoryRegistry` (`tests/engine.rs`).
 
+mod advisories;
 mod provenance;
 
 use std::panic::AssertUnwindSafe;
@@ -44,6 +46,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
+pub use advisories::Advisories;
 pub use provenance::{CollectedEvidence, Provenance, collect_evidence};
 
 use super::model::Evidence;
