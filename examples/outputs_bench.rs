@@ -199,6 +199,7 @@ fn record(i: usize) -> Record {
             } else {
                 Verification::Unverifiable(Unverifiable::NotPublished)
             },
+            ..Evidence::none()
         },
         license: LICENSES[i % LICENSES.len()].map(str::to_string),
         decision,
