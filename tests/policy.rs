@@ -316,6 +316,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         event: Some("pull_request".into()),
         baseline: Some(std::sync::Arc::new(baseline)),
         full_documents: false,
+        advisories: None,
     };
     let mut docs: Vec<Value> =
         records.iter().map(|r| policy::prepare_input(&depgate::engine::policy_input(r, &opts))).collect();
