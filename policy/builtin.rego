@@ -29,6 +29,7 @@ setting_defaults := {
 		"license_allow": [],
 		"license_deny": [],
 		"license_pins": {},
+		"advisories": {"fail_on_severity": "high", "ignore": {}},
 }
 
 purl := input.package.purl
@@ -516,3 +517,149 @@ deny contains finding(
 ) if {
 	input.resolution.yanked
 }
+
+# --- advisories (vulnerabilities and malware) -------------------------------------------
+# `input.package.advisories`: the OSV advisories that name this version, merged by alias
+# (`id`, `aliases`, `kind` vulnerability|malware, `severity` low|moderate|high|critical|
+# unknown, `score`, `fixed`, …). `input.advisories.upgrade`: the nearest newer releases
+# no advisory names, oldest first. Settings: [advisories] fail_on_severity (per tier:
+# [policy.tiers.<tier>] fail_on_severity) and [advisories.ignore] (a reason and an expiry
+# each; an expired ignore stops working and says so). Malware is never ignored.
+
+package_advisories := object.get(input.package, "advisories", [])
+
+advisory_settings := object.union({"fail_on_severity": "high", "ignore": {}}, object.get(settings, "advisories", {}))
+
+advisory_tier_settings := object.get(settings.tiers, object.get(res, "tier", ""), {})
+
+severity_threshold := object.get(advisory_tier_settings, "fail_on_severity", advisory_settings.fail_on_severity)
+
+# `unknown` (no rating, no vector) counts as high: never as harmless.
+severity_rank := {"low": 1, "moderate": 2, "high": 3, "critical": 4, "unknown": 3}
+
+advisory_ids(a) := {a.id} | {x | some x in a.aliases}
+
+now_ns := time.parse_rfc3339_ns(input.context.now)
+
+# The ignore entries that name advisory `a` for this package: [id, entry].
+ignores_of(a) := [[id, entry] |
+	some id, entry in advisory_settings.ignore
+	id in advisory_ids(a)
+	ignore_covers(entry)
+]
+
+ignore_covers(entry) if count(object.get(entry, "purls", [])) == 0
+
+ignore_covers(entry) if {
+	some p in entry.purls
+	glob.match(p, ["/"], purl)
+}
+
+ignore_expired(entry) if now_ns >= time.parse_rfc3339_ns(entry.expires)
+
+ignored(a) if {
+	some [_, entry] in ignores_of(a)
+	not ignore_expired(entry)
+}
+
+# The remedy's upgrade: the first offered release the cooldown lets through.
+upgrade_allowed(u) if not cooldown_applies
+
+upgrade_allowed(u) if {
+	cooldown_applies
+	u.age_days >= cooldown_days
+}
+
+upgrade_to := [u.version | some u in object.get(object.get(input, "advisories", {}), "upgrade", []); upgrade_allowed(u)][0]
+
+advisory_remedy(a) := sprintf("upgrade to %s, which no known advisory names", [upgrade_to]) if {
+	upgrade_to
+} else := sprintf("upgrade to a version that fixes it (fixed in %s)", [concat(", ", a.fixed)]) if {
+	count(a.fixed) > 0
+} else := sprintf("no fixed version is published: remove or replace the dependency, or accept the risk with [advisories.ignore] \"%s\" = { reason = \"…\", until = \"YYYY-MM-DD\" }", [a.id])
+
+advisory_finding(rule, msg, remedy, a) := {"rule": rule, "msg": msg, "remedy": remedy, "advisory": a.id}
+
+severity_text(a) := sprintf("%s, CVSS %v", [a.severity, a.score]) if {
+	a.score != null
+} else := a.severity
+
+deny contains advisory_finding(
+	"malware",
+	sprintf("%s: named as malware by %s (%s)%s", [purl, a.id, object.get(a, "summary", "malicious package"), alias_note(a)]),
+	"do not install it and treat any machine that installed it as compromised: remove the dependency, rotate the credentials it could reach, and check how it entered the lockfile",
+	a,
+) if {
+	some a in package_advisories
+	a.kind == "malware"
+}
+
+deny contains advisory_finding(
+	"vulnerability",
+	sprintf("%s: %s (%s)%s: %s; affected %s", [purl, a.id, severity_text(a), alias_note(a), object.get(a, "summary", "known vulnerability"), concat(" || ", a.affected)]),
+	advisory_remedy(a),
+	a,
+) if {
+	some a in package_advisories
+	a.kind == "vulnerability"
+	not ignored(a)
+	severity_threshold != "never"
+	severity_rank[a.severity] >= severity_rank[severity_threshold]
+}
+
+warn contains advisory_finding(
+	"vulnerability-unfixed",
+	sprintf("%s: %s (%s) has no fixed version%s", [purl, a.id, severity_text(a), below_note(a)]),
+	advisory_remedy(a),
+	a,
+) if {
+	some a in package_advisories
+	a.kind == "vulnerability"
+	not ignored(a)
+	count(a.fixed) == 0
+}
+
+warn contains advisory_finding(
+	"vulnerability-below-threshold",
+	sprintf("%s: %s (%s) is below fail_on_severity %s: %s", [purl, a.id, severity_text(a), severity_threshold, object.get(a, "summary", "known vulnerability")]),
+	advisory_remedy(a),
+	a,
+) if {
+	some a in package_advisories
+	a.kind == "vulnerability"
+	not ignored(a)
+	count(a.fixed) > 0
+	not at_threshold(a)
+}
+
+at_threshold(a) if {
+	severity_threshold != "never"
+	severity_rank[a.severity] >= severity_rank[severity_threshold]
+}
+
+warn contains advisory_finding(
+	"advisory-ignored",
+	sprintf("%s: %s is ignored until %s: %s", [purl, a.id, entry.until, entry.reason]),
+	"remove the [advisories.ignore] entry when it no longer applies",
+	a,
+) if {
+	some a in package_advisories
+	a.kind == "vulnerability"
+	some [_, entry] in ignores_of(a)
+	not ignore_expired(entry)
+}
+
+warn contains advisory_finding(
+	"advisory-ignore-expired",
+	sprintf("%s: the ignore of %s expired on %s (reason was: %s); it no longer applies", [purl, id, entry.until, entry.reason]),
+	sprintf("fix the vulnerability, or renew [advisories.ignore] \"%s\" with a new until date and a reason that still holds", [id]),
+	a,
+) if {
+	some a in package_advisories
+	some [id, entry] in ignores_of(a)
+	ignore_expired(entry)
+}
+
+alias_note(a) := sprintf(" (also %s)", [concat(", ", a.aliases)]) if count(a.aliases) > 0 else := ""
+
+below_note(a) := "" if at_threshold(a) else := sprintf(", below fail_on_severity %s", [severity_threshold])

@@ -55,6 +55,16 @@ pub const BUILTIN_RULES: &[RuleInfo] = &[
     rule("unresolvable-source", "warn", "a git or remote-tarball dependency"),
     rule("deprecated-version", "warn", "the publisher deprecated the version"),
     rule("yanked-version", "deny", "the version was yanked"),
+    rule("malware", "deny", "an advisory names the version as malware (never ignored)"),
+    rule("vulnerability", "deny", "a vulnerability advisory at or above the tier's fail_on_severity names the version"),
+    rule("vulnerability-unfixed", "warn", "a vulnerability advisory names the version and no fixed version exists"),
+    rule(
+        "vulnerability-below-threshold",
+        "warn",
+        "a vulnerability advisory below fail_on_severity names the version, and a fix exists",
+    ),
+    rule("advisory-ignored", "warn", "a vulnerability advisory is accepted by [advisories.ignore] until its expiry"),
+    rule("advisory-ignore-expired", "warn", "an [advisories.ignore] entry has expired and no longer applies"),
 ];
 
 /// Codes depgate itself emits, not policy.
