@@ -57,6 +57,15 @@ fn choose(config: &Config, cache_dir: &Path, args: &AdvisorySourceArgs) -> Optio
     })
 }
 
+/// The OSV API a run would query, when the chosen source is `online` (a proxy has no
+/// lockfile to ask it about up front).
+pub fn online_api(config: &Config, cache_dir: &Path, args: &AdvisorySourceArgs) -> Option<url::Url> {
+    match choose(config, cache_dir, args)? {
+        (Chosen::Online(api), _) => Some(api),
+        (Chosen::Offline(_), _) => None,
+    }
+}
+
 /// `max_age` after `--advisories-max-age`, and the override to record.
 fn max_age(config: &Config, args: &AdvisorySourceArgs) -> Result<(Option<Duration>, Option<String>), CommandError> {
     if let Some(flag) = &args.max_age {

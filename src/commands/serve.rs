@@ -54,6 +54,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     let upstreams = Upstreams::new(&config, &cache_dir)
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
     let trust = super::load_trust(&config, &args.trusted_roots)?;
+    let advisories = load_advisories(&config, &cache_dir, &upstreams, &args, fixed_now).await?;
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
@@ -80,7 +81,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     }
 
     let context = super::runner_context(&args.runner);
-    let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit));
+    let db = advisories.as_ref().map(|a| Arc::clone(&a.db));
+    let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db));
     let limits = limits(&args);
     let admission = Admission::new(&limits);
     let proxy = Arc::new(Proxy { gate: gate.clone(), root, token, admission });
@@ -121,7 +123,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         lockfiles: Vec::new(),
         chains: super::check::chain_entries(config, &args.project),
         policy: gate.policy_sources().to_vec(),
-        advisories: None,
+        advisories: advisories.map(|a| a.run),
         context,
     };
     let project = crate::load::project_info(&args.project);
@@ -147,6 +149,42 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         args.out.display()
     );
     Ok(ExitStatus::Allowed)
+}
+
+/// The advisory database of the proxy, loaded once at startup from the same configuration
+/// and flags as `check` (`[advisories]`, `--advisories-db`, `--advisories-max-age`).
+/// Fails closed: a missing, unreadable or stale database stops the proxy before it
+/// listens (exit 3, naming the source). The OSV API (`source = "online"`) is asked per
+/// run about a lockfile's packages; a proxy has none up front, so it needs an offline
+/// database.
+async fn load_advisories(
+    config: &crate::config::Config,
+    cache_dir: &Path,
+    upstreams: &Upstreams,
+    args: &ServeArgs,
+    fixed_now: Option<OffsetDateTime>,
+) -> Result<Option<super::advisories::Prepared>, CommandError> {
+    if let Some(api) = super::advisories::online_api(config, cache_dir, &args.advisories) {
+        return Err(CommandError::usage(format!(
+            "error: depgate serve needs an offline advisory database, but [advisories] source = \"online\" (the OSV API at {}) is configured: the API is asked about a lockfile's packages, and a proxy has none up front\n  help: run `depgate advisories sync` and set [advisories] source = \"offline\", or pass --advisories-db PATH (a folder of OSV records, an all.zip, or an osv-scanner offline cache)",
+            crate::redact::redact_url(&api)
+        )));
+    }
+    let now = fixed_now.unwrap_or_else(OffsetDateTime::now_utc);
+    let concurrency = usize::from(config.limits.concurrency);
+    let prepared =
+        super::advisories::prepare(config, cache_dir, upstreams, &[], &args.advisories, now, concurrency).await?;
+    if let Some(p) = &prepared {
+        let counts: Vec<String> =
+            p.run.sources.iter().flat_map(|s| s.records.iter().map(|(e, n)| format!("{e} {n}"))).collect();
+        tracing::info!(
+            "advisories: {} records ({}), database {}",
+            p.db.len(),
+            if counts.is_empty() { "none for npm, PyPI or Maven".to_string() } else { counts.join(", ") },
+            p.run.database
+        );
+    }
+    Ok(prepared)
 }
 
 /// The load limits from the command line (header limits keep their defaults).

@@ -203,9 +203,64 @@ pub async fn list_versions<R: Registry>(
     opts: &Options,
 ) -> Listing {
     let walked = walk_name(config, registry, ecosystem, name, Vec::new(), true).await;
-    let records = records_for_all_versions(config, ecosystem, name, &walked, opts.now);
+    let mut records = records_for_all_versions(config, ecosystem, name, &walked, opts.now);
+    listing_advisories(config, registry, &walked, &mut records, opts).await;
     let records = decide_all(policy, records, opts).await;
     Listing { walked, records }
+}
+
+/// Match every listed version against the run's advisory database, so a listing hides
+/// what the file's own decision would refuse. Matching is a lookup; only the versions an
+/// advisory names go through the evidence kind (for the upgrade it offers, from the
+/// owner's index), the rest are checked clean as they are.
+async fn listing_advisories<R: Registry>(
+    config: &Config,
+    registry: &R,
+    walked: &Walked,
+    records: &mut [Record],
+    opts: &Options,
+) {
+    let Some(db) = &opts.advisories else { return };
+    let index = match &walked.1 {
+        crate::upstream::ChainOutcome::Owned { package, .. } => Some(Arc::clone(package)),
+        _ => None,
+    };
+    let database = db.digest();
+    let mut named = Vec::new();
+    for (i, rec) in records.iter_mut().enumerate() {
+        let p = &rec.package;
+        if db.is_affected(p.ecosystem, &p.name, &p.version) {
+            named.push(i);
+        } else {
+            rec.evidence.advisories =
+                AdvisoryCheck::Checked { database: database.clone(), matched: Vec::new(), upgrade: Vec::new() };
+        }
+    }
+    if named.is_empty() {
+        return;
+    }
+    let resolved: Vec<Resolved> = named
+        .iter()
+        .map(|&i| Resolved {
+            package: records[i].package.clone(),
+            resolution: None,
+            license: None,
+            index: index.clone(),
+        })
+        .collect();
+    for (i, gathered) in named.into_iter().zip(gather_advisories(config, registry, &resolved, opts).await) {
+        let p = &records[i].package;
+        records[i].evidence.advisories = match gathered {
+            Gathered::Concluded(a) => a,
+            // Matching fetches nothing; should the check not conclude, the matches still
+            // stand (never a clean listing for a named version).
+            Gathered::FetchFailed(_) => AdvisoryCheck::Checked {
+                database: database.clone(),
+                matched: db.advisories(p.ecosystem, &p.name, &p.version),
+                upgrade: Vec::new(),
+            },
+        };
+    }
 }
 
 pub(crate) fn rfc3339(t: OffsetDateTime) -> String {

@@ -15,6 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use time::OffsetDateTime;
 
+use crate::advisories::Database;
 use crate::attest::Trust;
 use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, RunnerContext, Unrecorded};
 use crate::config::Config;
@@ -108,9 +109,14 @@ pub struct Gate {
     audit: AuditSink,
     /// The latest record of every file served or refused, for the report at shutdown.
     fetched: Mutex<BTreeMap<(String, String), Record>>,
+    /// The advisory database loaded at startup (`None`: advisories are not configured):
+    /// every listing and file decision matches against it, and npm's audit endpoints are
+    /// answered from it.
+    advisories: Option<Arc<Database>>,
 }
 
 impl Gate {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
         upstreams: Upstreams,
@@ -119,6 +125,7 @@ impl Gate {
         fixed_now: Option<OffsetDateTime>,
         context: RunnerContext,
         audit: AuditLog,
+        advisories: Option<Arc<Database>>,
     ) -> Self {
         Self {
             config,
@@ -133,7 +140,13 @@ impl Gate {
             in_memory: AtomicUsize::new(0),
             audit: AuditSink::start(audit),
             fetched: Mutex::new(BTreeMap::new()),
+            advisories,
         }
+    }
+
+    /// The advisory database loaded at startup, when advisories are configured.
+    pub fn advisories(&self) -> Option<&Arc<Database>> {
+        self.advisories.as_ref()
     }
 
     fn options(&self) -> Options {
@@ -146,7 +159,7 @@ impl Gate {
             event: self.context.event.clone(),
             baseline: None,
             full_documents: true,
-            advisories: None,
+            advisories: self.advisories.clone(),
         }
     }
 

@@ -1,8 +1,11 @@
 //! Requests of each ecosystem turned into [`Gate`] calls, and answers into responses.
 //!
 //! Listings show only versions whose listing decision is `allow` or `warn`; a file is
-//! served only when its own decision (verified, digest-checked) allows it. Refusals are
-//! 403 with a JSON body naming the rules; an upstream that failed is 502 naming it.
+//! served only when its own decision (verified, digest-checked, advisories matched) allows
+//! it. Refusals are 403 with a JSON body naming the rules, the advisories and what to do
+//! (npm prints its `error`); for pip and Maven, which print only the status line, the
+//! reason phrase says the same. Each refusal is a `blocked …` line in the proxy's log. An
+//! upstream that failed is 502 naming it.
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -13,7 +16,7 @@ use super::state::{PYPI_PREFIX, Proxy};
 use super::{maven, npm, pypi};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::npm::packument::tarball_file_name;
-use crate::engine::{Decision, Listing, Record};
+use crate::engine::{Decision, LeveledFinding, Listing, Record};
 
 /// A listing decision that keeps the version visible.
 fn visible(record: &Record) -> bool {
@@ -31,8 +34,17 @@ fn unlisted(listing: &Listing, what: &str) -> Response {
     }
 }
 
+/// How a client shows a refusal: npm prints the JSON body's `error`; pip and Maven print
+/// only the status line's reason phrase, so for them the reason says it all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Client {
+    Npm,
+    Pip,
+    Maven,
+}
+
 /// The answer for a decided file whose bytes are not served: 404, 403 or 502.
-fn refusal(decided: &Decided) -> Response {
+fn refusal(decided: &Decided, client: Client) -> Response {
     let rec = &decided.record;
     let error = rec.resolution.as_ref().and_then(|r| r.error.as_ref());
     if let Some(e) = error {
@@ -45,23 +57,40 @@ fn refusal(decided: &Decided) -> Response {
         return json_error(StatusCode::NOT_FOUND, &format!("{}: not found at its owner", rec.package.purl));
     }
     if matches!(rec.decision, Decision::Deny | Decision::Quarantine | Decision::Error) {
-        let findings: Vec<serde_json::Value> = rec
-            .findings
+        let decisive: Vec<&LeveledFinding> = rec.findings.iter().filter(|f| f.level == rec.decision).collect();
+        let findings: Vec<serde_json::Value> = decisive
             .iter()
-            .filter(|f| f.level == rec.decision)
-            .map(|f| serde_json::json!({"rule": f.finding.rule, "message": f.finding.msg, "remedy": f.finding.remedy}))
+            .map(|f| serde_json::json!({"rule": f.finding.rule, "message": f.finding.msg, "remedy": f.finding.remedy, "advisory": f.finding.advisory}))
             .collect();
         let rules: Vec<&str> = rec.findings.iter().map(|f| f.finding.rule.as_str()).collect();
+        let advisories: Vec<&str> = decisive.iter().filter_map(|f| f.finding.advisory.as_deref()).collect();
+        // The finding that leads the message: an advisory's when one decided (it names
+        // the advisory and what to do), else the first that decided.
+        let lead = decisive
+            .iter()
+            .find(|f| f.finding.advisory.is_some())
+            .or_else(|| decisive.first())
+            .copied()
+            .or_else(|| rec.findings.first());
+        let verdict = match rec.decision {
+            Decision::Quarantine => "quarantined",
+            Decision::Error => "undecided (fail closed)",
+            _ => "denied",
+        };
         let message = format!(
-            "depgate: {} is {} by policy ({}){}",
+            "depgate: {} is {verdict} by policy ({}){}{}",
             rec.package.purl,
-            match rec.decision {
-                Decision::Quarantine => "quarantined",
-                Decision::Error => "undecided (fail closed)",
-                _ => "denied",
-            },
             rules.join(", "),
-            rec.findings.first().map(|f| format!(": {}", f.finding.msg)).unwrap_or_default()
+            lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default(),
+            lead.and_then(|f| f.finding.remedy.as_deref()).map(|r| format!("; to fix: {r}")).unwrap_or_default()
+        );
+        let file =
+            rec.resolution.as_ref().and_then(|r| r.file.as_deref()).map(|f| format!(" ({f})")).unwrap_or_default();
+        tracing::warn!(
+            "blocked {}{file}: {verdict} ({}){}",
+            rec.package.purl,
+            rules.join(", "),
+            lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default()
         );
         let status = if rec.decision == Decision::Error { StatusCode::BAD_GATEWAY } else { StatusCode::FORBIDDEN };
         let body = serde_json::json!({
@@ -69,17 +98,38 @@ fn refusal(decided: &Decided) -> Response {
             "purl": rec.package.purl,
             "decision": rec.decision.as_str(),
             "rules": rules,
+            "advisories": advisories,
             "findings": findings,
         });
-        return respond(status, "application/json", body.to_string().into_bytes());
+        let mut r = respond(status, "application/json", body.to_string().into_bytes());
+        if client != Client::Npm {
+            set_reason(&mut r, &message);
+        }
+        return r;
     }
     json_error(StatusCode::BAD_GATEWAY, &format!("{}: the artifact could not be fetched", rec.package.purl))
 }
 
+/// Longest reason phrase sent (clients print it on one line).
+const MAX_REASON: usize = 1024;
+
+/// Put `message` in the HTTP/1 status line as its reason phrase (what pip and Maven
+/// print): printable ASCII only, on one line, at most [`MAX_REASON`] bytes.
+fn set_reason(r: &mut Response, message: &str) {
+    let mut text: String = message.chars().map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { ' ' }).collect();
+    if text.len() > MAX_REASON {
+        text.truncate(MAX_REASON - 3);
+        text.push_str("...");
+    }
+    if let Ok(reason) = hyper::ext::ReasonPhrase::try_from(text) {
+        r.extensions_mut().insert(reason);
+    }
+}
+
 /// The bytes of a decided file, or why not.
-fn serve_file(gate: &Gate, decided: &Decided, content_type: &str) -> Response {
+fn serve_file(gate: &Gate, decided: &Decided, content_type: &str, client: Client) -> Response {
     if !decided.servable() {
-        return refusal(decided);
+        return refusal(decided, client);
     }
     match gate.bytes(decided) {
         Some(bytes) => respond(StatusCode::OK, content_type, bytes),
@@ -99,7 +149,7 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         Ok(npm::NpmRequest::Ping) => respond(StatusCode::OK, "application/json", b"{}".to_vec()),
         Ok(npm::NpmRequest::Unsupported) => json_error(
             StatusCode::NOT_FOUND,
-            "depgate serve answers packument and tarball requests only (no audit, search or publish)",
+            "depgate serve answers packument and tarball requests, and audits as POST to -/npm/v1/security/advisories/bulk (no search or publish)",
         ),
         Ok(npm::NpmRequest::Packument { name }) => {
             let listing = gate.listing(Ecosystem::Npm, &name).await;
@@ -131,7 +181,7 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
             let req =
                 FileRequest { ecosystem: Ecosystem::Npm, name, version, file: None, classifier: None, extension: None };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-            serve_file(gate, &decided, "application/octet-stream")
+            serve_file(gate, &decided, "application/octet-stream", Client::Npm)
         }
     }
 }
@@ -221,7 +271,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         if !listing.record(Ecosystem::Pypi, &version).is_some_and(visible) {
             let rec = listing.record(Ecosystem::Pypi, &version);
             return match rec {
-                Some(r) => refusal(&Decided::refused(r.clone())),
+                Some(r) => refusal(&Decided::refused(r.clone()), Client::Pip),
                 None => json_error(StatusCode::NOT_FOUND, "not found"),
             };
         }
@@ -255,7 +305,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
                     extension: None,
                 };
                 let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-                serve_file(gate, &decided, "application/octet-stream")
+                serve_file(gate, &decided, "application/octet-stream", Client::Pip)
             }
         };
     }
@@ -338,12 +388,12 @@ pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
             };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
             match sidecar {
-                None => serve_file(gate, &decided, "application/octet-stream"),
+                None => serve_file(gate, &decided, "application/octet-stream", Client::Maven),
                 Some(s) if matches!(s, maven::Sidecar::Asc | maven::Sidecar::Sigstore) => {
                     if !decided.servable() {
-                        return refusal(&decided);
+                        return refusal(&decided, Client::Maven);
                     }
-                    let Some(url) = gate.owner_url(&decided).await else { return refusal(&decided) };
+                    let Some(url) = gate.owner_url(&decided).await else { return refusal(&decided, Client::Maven) };
                     let url = format!("{url}{}", s.suffix());
                     match gate.sidecar(&decided, &url).await {
                         Some(bytes) => respond(StatusCode::OK, "application/octet-stream", bytes),
@@ -352,7 +402,7 @@ pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
                 }
                 Some(s) => {
                     if !decided.servable() {
-                        return refusal(&decided);
+                        return refusal(&decided, Client::Maven);
                     }
                     match gate.bytes(&decided).and_then(|b| s.checksum(&b)) {
                         Some(sum) => respond(StatusCode::OK, "text/plain", sum.into_bytes()),

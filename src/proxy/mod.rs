@@ -1,7 +1,10 @@
 //! `depgate serve`: a local pull-through proxy that npm, pip, Maven and Gradle fetch
 //! through. Each request runs the same engine pipeline as `check` (chain with ownership,
-//! verification, policy); held-back versions are hidden from listings and refused as files.
+//! verification, policy, advisories); held-back versions are hidden from listings and
+//! refused as files. npm's audit endpoints are answered from the advisory database
+//! ([`audit`]).
 
+pub mod audit;
 pub mod gate;
 mod handlers;
 pub mod listen;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
 use super::listen::LoadLimits;
@@ -14,10 +14,24 @@ pub use super::state::{MAVEN_PREFIX, NPM_PREFIX, PYPI_PREFIX, Proxy};
 /// Largest accepted request path (longer ones are not package requests).
 const MAX_PATH: usize = 4096;
 
+/// Largest npm audit request body accepted (as sent, and once gunzipped).
+const MAX_AUDIT_BODY: usize = 8 << 20;
+const MAX_AUDIT_JSON: usize = 64 << 20;
+
 /// Every request: method and auth checks, then the ecosystem by prefix.
-pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
-    if method != Method::GET && method != Method::HEAD {
-        return json_error(StatusCode::METHOD_NOT_ALLOWED, "depgate serve is read-only: GET and HEAD only");
+pub async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
+    // npm's audit endpoints are the only POSTs; they are answered from the advisory
+    // database and never reach an upstream.
+    let audit = (method == Method::POST)
+        .then(|| uri.path().strip_prefix(NPM_PREFIX).and_then(super::audit::endpoint))
+        .flatten();
+    if method != Method::GET && method != Method::HEAD && audit.is_none() {
+        return json_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "depgate serve is read-only: GET and HEAD only (and POST to npm's audit endpoints)",
+        );
     }
     if !proxy.authorized(&headers) {
         let mut r = json_error(StatusCode::UNAUTHORIZED, "a token is required (Authorization: Bearer …)");
@@ -39,6 +53,15 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, method: Method, uri: Uri, h
         Ok(place) => place,
         Err(why) => return busy(&why.message(&proxy.admission)),
     };
+    if let Some(endpoint) = audit {
+        let Ok(body) = axum::body::to_bytes(body, MAX_AUDIT_BODY).await else {
+            return json_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("the audit request is larger than {} MiB", MAX_AUDIT_BODY >> 20),
+            );
+        };
+        return super::audit::answer(&proxy.gate, endpoint, &headers, body, MAX_AUDIT_JSON).await;
+    }
     // HEAD: hyper sends the headers (with the length) and leaves the body out.
     if let Some(rest) = path.strip_prefix(NPM_PREFIX) {
         super::handlers::npm(&proxy, rest, &headers).await
