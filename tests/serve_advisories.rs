@@ -289,7 +289,6 @@ fn pypi_and_maven_malware_is_refused_in_the_status_line_their_clients_print() {
     let page: Value = serde_json::from_slice(&page.stdout).unwrap();
     let files: Vec<&str> = page["files"].as_array().unwrap().iter().map(|f| f["filename"].as_str().unwrap()).collect();
     assert_eq!(files, ["evil_py-1.0.0-py3-none-any.whl"]);
-    assert_eq!(page["versions"], json!(["1.0.0"]));
     let files_base = index.replace("/simple/", "/files/");
     let evil_whl = format!("{files_base}evil-py/evil_py-1.0.1-py3-none-any.whl");
     let (code, head, body) = raw_get(&addr, &path_of(&evil_whl), "");
