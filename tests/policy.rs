@@ -325,10 +325,8 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     let base_file = tmp.path().join("base.json");
     std::fs::write(&base_file, decisions.to_string()).unwrap();
     let mut second = req("second");
-    second.advisories =
-        depgate::cli::AdvisorySourceArgs { db: vec![osv.clone()], max_age: Some("never".into()) };
-    let (_, records) =
-        rt.block_on(depgate::commands::check_with_baseline(second, Some(&base_file), false)).unwrap();
+    second.advisories = depgate::cli::AdvisorySourceArgs { db: vec![osv.clone()], max_age: Some("never".into()) };
+    let (_, records) = rt.block_on(depgate::commands::check_with_baseline(second, Some(&base_file), false)).unwrap();
     let baseline =
         depgate::policy::Baseline::from_json(&decisions.to_string(), &base_file.display().to_string()).unwrap();
     let opts = depgate::engine::Options {
@@ -347,10 +345,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     assert!(docs.len() >= 5, "the demo has packages");
     assert!(docs.iter().any(|d| d["baseline"].is_object()), "baselines reach the input");
     assert!(docs.iter().any(|d| d["baseline"].is_null()), "non-registry packages have no baseline");
-    assert!(
-        docs.iter().any(|d| d["package"]["advisories"][0]["kind"] == "malware"),
-        "advisories reach the input"
-    );
+    assert!(docs.iter().any(|d| d["package"]["advisories"][0]["kind"] == "malware"), "advisories reach the input");
     assert!(docs.iter().any(|d| d["advisories"]["status"] == "checked"), "the advisories slot reaches the input");
     // The downgrade reached the decisions: public packages were curated in the baseline.
     let downgraded: Vec<&str> = records

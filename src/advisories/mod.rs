@@ -6,12 +6,15 @@
 //!   in each ecosystem's ordering); pure.
 //! - [`severity`]: CVSS vectors and publishers' ratings → a level and a score; pure.
 //! - [`database`]: records filed by package; the merged [`Advisory`] list of a version.
-//! - [`store`]: reading folders, `all.zip` exports and osv-scanner's offline cache.
+//! - [`store`]: reading folders, `all.zip` exports and osv-scanner's offline cache; an
+//!   export is parsed once and indexed by package (`index`), so later runs read only the
+//!   records of the packages they ask about.
 //!
 //! Fetching (`depgate advisories sync`, the OSV API) lives in `upstream::osv`; the
 //! evidence kind that puts advisories into each record lives in `engine::evidence`.
 
 pub mod database;
+mod index;
 pub mod matching;
 pub mod osv;
 pub mod severity;
