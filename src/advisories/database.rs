@@ -195,9 +195,6 @@ impl Database {
 
     /// The advisories about `version` of the package, merged by alias, most severe first.
     pub fn advisories(&self, eco: Ecosystem, name: &str, version: &str) -> Vec<Advisory> {
-        let hits = self.hits(eco, name, version);
-        // Union records that share an id (their own or an alias).
-        let mut group_of: Vec<usize> = (0..hits.len()).collect();
         fn root(g: &mut [usize], mut i: usize) -> usize {
             while g[i] != i {
                 g[i] = g[g[i]];
@@ -205,6 +202,9 @@ impl Database {
             }
             i
         }
+        let hits = self.hits(eco, name, version);
+        // Union records that share an id (their own or an alias).
+        let mut group_of: Vec<usize> = (0..hits.len()).collect();
         let mut owner: HashMap<&str, usize> = HashMap::new();
         for (i, (f, _, _)) in hits.iter().enumerate() {
             for id in std::iter::once(&f.record.id).chain(&f.record.aliases) {

@@ -17,6 +17,7 @@
 //! the export is parsed again and the index rewritten.
 
 use std::collections::{BTreeMap, HashSet};
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -119,7 +120,6 @@ fn write_index(
     for ((eco, name), list) in &by_key {
         let at = blob.len();
         serde_json::to_writer(&mut blob, list).map_err(std::io::Error::other)?;
-        use std::fmt::Write as _;
         let _ = writeln!(table, "{}\t{name}\t{at}\t{}", eco_tag(*eco), blob.len() - at);
     }
     let header = Header {

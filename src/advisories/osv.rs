@@ -1,4 +1,4 @@
-//! OSV records (https://ossf.github.io/osv-schema/) as depgate keeps them: the fields
+//! OSV records (<https://ossf.github.io/osv-schema/>) as depgate keeps them: the fields
 //! matching, severity and the reports need, and nothing else (`details` is cut to a
 //! summary line, `references` and `credits` are skipped), so a database of a few hundred
 //! thousand records stays small. Pure: bytes in, records out.

@@ -157,7 +157,9 @@ pub(super) fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreEr
                         let mut entry = archive.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
                         let name = entry.name_raw().to_vec();
                         let name = String::from_utf8_lossy(&name).into_owned();
-                        if entry.is_dir() || !name.ends_with(".json") {
+                        if entry.is_dir()
+                            || !Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                        {
                             continue;
                         }
                         buf.clear();

@@ -2,7 +2,7 @@
 //! (`{"queries": [{"package": {"name", "ecosystem"}, "version"}]}` → `{"results":
 //! [{"vulns": [{"id", "modified"}]}]}`, paged with `next_page_token` when a test asks
 //! for it), `GET /v1/vulns/{id}` (the record), and osv.dev's export bucket layout
-//! (`GET /<Ecosystem>/all.zip`, with an ETag and 304 on `If-None-Match`). Which records
+//! (`GET /<Ecosystem>/all.zip`, with an `ETag` and 304 on `If-None-Match`). Which records
 //! affect a version is set by the test (`answer`), never computed by depgate's matcher.
 
 #![allow(dead_code)]
