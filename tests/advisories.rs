@@ -5,8 +5,8 @@
 //! OSV API failing closed (exit 3), the severity threshold per tier, the online source
 //! (querybatch, paging, the record cache) and `depgate advisories sync` / `status`.
 //!
-//! The records are small ones written like real GHSA / PYSEC / MAL- records; the oracle
-//! test (tests/advisories_oracle.rs) runs real records against osv-scanner.
+//! The records are small ones written like real GHSA, PYSEC and `MAL-` records; the oracle
+//! test (`tests/advisories_oracle.rs`) runs real records against `osv-scanner`.
 
 mod support;
 
@@ -19,7 +19,7 @@ use support::{Locked, Project, package_lock_v3};
 const NOW: &str = "2026-01-01T00:00:00Z";
 const OLD: &str = "2025-06-01T00:00:00.000Z";
 
-fn record(id: &str, eco: &str, name: &str, events: Value, extra: Value) -> Value {
+fn record(id: &str, eco: &str, name: &str, events: &Value, extra: &Value) -> Value {
     let mut r = json!({
         "schema_version": "1.6.0",
         "id": id,
@@ -40,8 +40,8 @@ fn ghsa_lodash() -> Value {
         "GHSA-35jh-r3h4-6jhm",
         "npm",
         "lodash",
-        json!([{"introduced": "0"}, {"fixed": "4.17.21"}]),
-        json!({"aliases": ["CVE-2021-23337"], "summary": "Command Injection in lodash",
+        &json!([{"introduced": "0"}, {"fixed": "4.17.21"}]),
+        &json!({"aliases": ["CVE-2021-23337"], "summary": "Command Injection in lodash",
                "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"}],
                "database_specific": {"severity": "HIGH", "cwe_ids": ["CWE-77", "CWE-94"]}}),
     )
@@ -176,8 +176,8 @@ fn the_schemas_matching_rules_hold_in_a_scan() {
         "GHSA-last-affected",
         "npm",
         "la",
-        json!([{"introduced": "1.0.0"}, {"last_affected": "1.4.2"}]),
-        json!({"database_specific": {"severity": "CRITICAL"}}),
+        &json!([{"introduced": "1.0.0"}, {"last_affected": "1.4.2"}]),
+        &json!({"database_specific": {"severity": "CRITICAL"}}),
     );
     let listed = json!({"id": "PYSEC-2025-1", "modified": "2025-01-01T00:00:00Z", "details": "Listed versions only.",
         "affected": [{"package": {"ecosystem": "npm", "name": "listed"}, "versions": ["2.0.0", "2.0.1"]}]});
@@ -188,15 +188,15 @@ fn the_schemas_matching_rules_hold_in_a_scan() {
         "GHSA-aaaa-bbbb-cccc",
         "npm",
         "dup",
-        json!([{"introduced": "0"}, {"fixed": "3.0.0"}]),
-        json!({"aliases": ["CVE-2025-1"], "database_specific": {"severity": "LOW"}}),
+        &json!([{"introduced": "0"}, {"fixed": "3.0.0"}]),
+        &json!({"aliases": ["CVE-2025-1"], "database_specific": {"severity": "LOW"}}),
     );
     let b = record(
         "OSV-2025-7",
         "npm",
         "dup",
-        json!([{"introduced": "0"}, {"fixed": "3.0.0"}]),
-        json!({"aliases": ["CVE-2025-1"]}),
+        &json!([{"introduced": "0"}, {"fixed": "3.0.0"}]),
+        &json!({"aliases": ["CVE-2025-1"]}),
     );
     db(&p, &[last, listed, withdrawn, a, b]);
     let lock = package_lock_v3(
@@ -327,8 +327,8 @@ fn the_severity_threshold_is_per_tier() {
         "GHSA-xvch-5gv4-984h",
         "npm",
         "minimist",
-        json!([{"introduced": "0"}, {"fixed": "1.2.6"}]),
-        json!({"aliases": ["CVE-2021-44906"], "database_specific": {"severity": "CRITICAL"}}),
+        &json!([{"introduced": "0"}, {"fixed": "1.2.6"}]),
+        &json!({"aliases": ["CVE-2021-44906"], "database_specific": {"severity": "CRITICAL"}}),
     );
     db(&p, &[ghsa_lodash(), minimist]);
     p.write(
@@ -370,8 +370,8 @@ fn the_online_source_asks_the_osv_api_pages_caches_and_fails_closed() {
         "GHSA-2222-3333-4444",
         "npm",
         "lodash",
-        json!([{"introduced": "0"}, {"fixed": "4.17.19"}]),
-        json!({}),
+        &json!([{"introduced": "0"}, {"fixed": "4.17.19"}]),
+        &json!({}),
     ));
     // The API names two records for lodash (one a page at a time) and one for evil-pkg.
     osv.answer("npm", "lodash", "4.17.20", &["GHSA-35jh-r3h4-6jhm", "GHSA-2222-3333-4444"]);
