@@ -433,6 +433,9 @@ fn sync_fetches_the_exports_and_status_says_what_is_loaded() {
     assert_eq!(run.code, 0, "{}", run.all_output());
     assert!(run.stdout.contains("npm: 2 records"), "{}", run.stdout);
     let sync: Value = serde_json::from_str(&p.read(".cache/advisories/depgate-sync.json")).unwrap();
+    // The sync indexed both exports: the first gate after it reads only its packages.
+    assert_eq!(std::fs::read_dir(p.path().join(".cache/advisories/index")).unwrap().count(), 2);
+    assert!(!p.path().join(".cache/advisories/npm/all.zip.new").exists());
     assert!(sync["exports"]["npm"]["sha256"].as_str().unwrap().len() == 64);
     // Again: the mirror answers 304 and nothing is fetched.
     let run = p.depgate(&["advisories", "sync", "--ecosystem", "npm"], &[]);

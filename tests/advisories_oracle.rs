@@ -63,29 +63,73 @@ struct Case {
 }
 
 const CASES: &[Case] = &[
-    Case { label: "npm package-lock v3", source: "testdata/npm/basic/package-lock.v3.json", file_name: "package-lock.json" },
-    Case { label: "npm package-lock v2", source: "testdata/npm/basic/package-lock.v2.json", file_name: "package-lock.json" },
-    Case { label: "npm package-lock v1", source: "testdata/npm/basic/package-lock.v1.json", file_name: "package-lock.json" },
-    Case { label: "npm large (react-scripts)", source: "testdata/npm/large/package-lock.json", file_name: "package-lock.json" },
-    Case { label: "npm workspaces", source: "testdata/npm/workspaces/npm/package-lock.json", file_name: "package-lock.json" },
+    Case {
+        label: "npm package-lock v3",
+        source: "testdata/npm/basic/package-lock.v3.json",
+        file_name: "package-lock.json",
+    },
+    Case {
+        label: "npm package-lock v2",
+        source: "testdata/npm/basic/package-lock.v2.json",
+        file_name: "package-lock.json",
+    },
+    Case {
+        label: "npm package-lock v1",
+        source: "testdata/npm/basic/package-lock.v1.json",
+        file_name: "package-lock.json",
+    },
+    Case {
+        label: "npm large (react-scripts)",
+        source: "testdata/npm/large/package-lock.json",
+        file_name: "package-lock.json",
+    },
+    Case {
+        label: "npm workspaces",
+        source: "testdata/npm/workspaces/npm/package-lock.json",
+        file_name: "package-lock.json",
+    },
     Case { label: "npm demo", source: "testdata/demo/package-lock.json", file_name: "package-lock.json" },
     Case { label: "yarn classic", source: "testdata/npm/yarn/classic/yarn.lock", file_name: "yarn.lock" },
     Case { label: "yarn berry", source: "testdata/npm/yarn/berry/yarn.lock", file_name: "yarn.lock" },
     Case { label: "pnpm v9", source: "testdata/npm/pnpm/pnpm-lock.v9.yaml", file_name: "pnpm-lock.yaml" },
     Case { label: "pnpm v6", source: "testdata/npm/pnpm/pnpm-lock.v6.yaml", file_name: "pnpm-lock.yaml" },
-    Case { label: "pnpm workspaces v9", source: "testdata/npm/workspaces/pnpm/pnpm-lock.v9.yaml", file_name: "pnpm-lock.yaml" },
-    Case { label: "npm probe", source: "testdata/advisories/probe/npm/package-lock.json", file_name: "package-lock.json" },
-    Case { label: "requirements.txt", source: "testdata/pypi/pip-tools/requirements.txt", file_name: "requirements.txt" },
-    Case { label: "requirements.txt demo", source: "testdata/demo/python/requirements.txt", file_name: "requirements.txt" },
+    Case {
+        label: "pnpm workspaces v9",
+        source: "testdata/npm/workspaces/pnpm/pnpm-lock.v9.yaml",
+        file_name: "pnpm-lock.yaml",
+    },
+    Case {
+        label: "npm probe",
+        source: "testdata/advisories/probe/npm/package-lock.json",
+        file_name: "package-lock.json",
+    },
+    Case {
+        label: "requirements.txt",
+        source: "testdata/pypi/pip-tools/requirements.txt",
+        file_name: "requirements.txt",
+    },
+    Case {
+        label: "requirements.txt demo",
+        source: "testdata/demo/python/requirements.txt",
+        file_name: "requirements.txt",
+    },
     Case { label: "Pipfile.lock", source: "testdata/pypi/pipenv/Pipfile.lock", file_name: "Pipfile.lock" },
     Case { label: "poetry.lock", source: "testdata/pypi/poetry/poetry.lock", file_name: "poetry.lock" },
     Case { label: "poetry.lock 1.1", source: "testdata/pypi/poetry-legacy/poetry.v1.1.lock", file_name: "poetry.lock" },
     Case { label: "uv.lock", source: "testdata/pypi/uv/uv.lock", file_name: "uv.lock" },
     Case { label: "pylock.toml (uv)", source: "testdata/pypi/uv/pylock.toml", file_name: "pylock.toml" },
     Case { label: "pylock.toml (pip)", source: "testdata/pypi/pip-lock/pylock.toml", file_name: "pylock.toml" },
-    Case { label: "PyPI probe", source: "testdata/advisories/probe/pypi/requirements.txt", file_name: "requirements.txt" },
+    Case {
+        label: "PyPI probe",
+        source: "testdata/advisories/probe/pypi/requirements.txt",
+        file_name: "requirements.txt",
+    },
     Case { label: "gradle.lockfile", source: "testdata/maven/gradle/gradle.lockfile", file_name: "gradle.lockfile" },
-    Case { label: "Maven probe", source: "testdata/advisories/probe/maven/gradle.lockfile", file_name: "gradle.lockfile" },
+    Case {
+        label: "Maven probe",
+        source: "testdata/advisories/probe/maven/gradle.lockfile",
+        file_name: "gradle.lockfile",
+    },
 ];
 
 /// A difference that is understood: osv-scanner's behaviour and the OSV-schema rule that
@@ -189,7 +233,8 @@ fn records() -> Vec<(String, Vec<u8>, Vec<String>)> {
                 (serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display())), bytes)
             } else if fname.ends_with(".yaml") {
                 let text = std::fs::read_to_string(&p).unwrap();
-                let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                let docs =
+                    yaml_rust2::YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
                 let v = yaml_to_json(&docs[0]);
                 let bytes = serde_json::to_vec_pretty(&v).unwrap();
                 (v, bytes)
@@ -253,8 +298,9 @@ fn osv_side(tool: &Path, db: &Path, file: &Path) -> (usize, BTreeSet<Key>) {
         file.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("osv-scanner JSON on {}: {e}\n{}", file.display(), String::from_utf8_lossy(&out.stdout)));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("osv-scanner JSON on {}: {e}\n{}", file.display(), String::from_utf8_lossy(&out.stdout))
+    });
     // The JSON lists only packages with findings; the scan count is on stderr.
     let stderr = String::from_utf8_lossy(&out.stderr);
     let scanned = stderr
@@ -267,8 +313,11 @@ fn osv_side(tool: &Path, db: &Path, file: &Path) -> (usize, BTreeSet<Key>) {
     for r in doc["results"].as_array().into_iter().flatten() {
         for p in r["packages"].as_array().into_iter().flatten() {
             let pkg = &p["package"];
-            let (eco, name, version) =
-                (pkg["ecosystem"].as_str().unwrap_or(""), pkg["name"].as_str().unwrap_or(""), pkg["version"].as_str().unwrap_or(""));
+            let (eco, name, version) = (
+                pkg["ecosystem"].as_str().unwrap_or(""),
+                pkg["name"].as_str().unwrap_or(""),
+                pkg["version"].as_str().unwrap_or(""),
+            );
             for v in p["vulnerabilities"].as_array().into_iter().flatten() {
                 keys.insert(key(eco, name, version, v["id"].as_str().unwrap()));
             }
@@ -300,15 +349,23 @@ fn depgate_side(db: &Path, dir: &Path, file: &Path) -> Result<(usize, BTreeSet<K
     let code = run.status.code().unwrap_or(-1);
     let stdout = String::from_utf8_lossy(&run.stdout);
     if code != 0 && code != 1 {
-        return Err(format!("depgate exited {code}\nstdout:\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&run.stderr)));
+        return Err(format!(
+            "depgate exited {code}\nstdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&run.stderr)
+        ));
     }
-    let doc: Value = serde_json::from_str(&stdout).map_err(|e| format!("depgate stdout is not JSON ({e}):\n{stdout}"))?;
-    let decisions = doc["decisions"].as_array().or_else(|| doc.as_array()).ok_or("no `decisions` array in depgate's JSON")?;
+    let doc: Value =
+        serde_json::from_str(&stdout).map_err(|e| format!("depgate stdout is not JSON ({e}):\n{stdout}"))?;
+    let decisions =
+        doc["decisions"].as_array().or_else(|| doc.as_array()).ok_or("no `decisions` array in depgate's JSON")?;
     let mut keys = BTreeSet::new();
     for d in decisions {
         let pkg = &d["package"];
-        let (eco, name, version) =
-            (pkg["ecosystem"].as_str().unwrap_or(""), pkg["name"].as_str().unwrap_or(""), pkg["version"].as_str().unwrap_or(""));
+        let (eco, name, version) = (
+            pkg["ecosystem"].as_str().unwrap_or(""),
+            pkg["name"].as_str().unwrap_or(""),
+            pkg["version"].as_str().unwrap_or(""),
+        );
         let adv = &d["advisories"];
         if adv.is_null() {
             return Err(format!("record {eco}/{name}@{version} has no `advisories` key"));
@@ -335,7 +392,10 @@ fn explained(case: &str, side: Side, k: &Key) -> bool {
 #[test]
 fn depgate_matches_what_osv_scanner_matches_on_every_lockfile_format() {
     let Some(tool) = osv_scanner() else {
-        assert!(!require_tools(), "osv-scanner is required under DEPGATE_REQUIRE_TOOLS=1 (scripts/install-osv-scanner.sh)");
+        assert!(
+            !require_tools(),
+            "osv-scanner is required under DEPGATE_REQUIRE_TOOLS=1 (scripts/install-osv-scanner.sh)"
+        );
         support::skipped("advisories_oracle: osv-scanner is not installed (scripts/install-osv-scanner.sh)");
         return;
     };
@@ -378,7 +438,10 @@ fn depgate_matches_what_osv_scanner_matches_on_every_lockfile_format() {
         }
     }
     // The data must exercise matching at all: osv-scanner finds real matches across formats.
-    assert!(total_osv >= 20, "osv-scanner found only {total_osv} matches over all lockfiles: the test data lost its teeth");
+    assert!(
+        total_osv >= 20,
+        "osv-scanner found only {total_osv} matches over all lockfiles: the test data lost its teeth"
+    );
     assert!(failures.is_empty(), "depgate and osv-scanner disagree:\n{}", failures.join("\n"));
 }
 

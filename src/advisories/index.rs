@@ -3,8 +3,9 @@
 //! export is read (one full parse), it lets every later run read only the records of the
 //! packages it asks about: a few hundred thousand records cost a table read, not a parse.
 //!
-//! One file per export, named after the export's path, size and modification time (a
-//! re-synced export gets a new one; stale ones are removed when a new one is written):
+//! One file per export, named after the export's folder, size and modification time (a
+//! re-synced export gets a new one; stale ones are removed when a new one is written).
+//! `depgate advisories sync` builds it, so the first run after a sync is already fast:
 //!
 //! ```text
 //! depgate-advisory-index/1\n
@@ -48,10 +49,12 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
         .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX))
 }
 
-/// The index file of the export at `zip`.
+/// The index file of the export at `zip`: named after its folder (so an export checked
+/// as `all.zip.new` and renamed into place keeps its index), size and modification time.
 fn index_path(dir: &Path, zip: &Path, meta: &std::fs::Metadata) -> PathBuf {
     let abs = std::path::absolute(zip).unwrap_or_else(|_| zip.to_path_buf());
-    let name = hex::encode(&Sha256::digest(abs.to_string_lossy().as_bytes())[..12]);
+    let folder = abs.parent().unwrap_or(&abs);
+    let name = hex::encode(&Sha256::digest(folder.to_string_lossy().as_bytes())[..12]);
     dir.join(format!("{name}-{}-{}.idx", meta.len(), mtime_ns(meta)))
 }
 
@@ -79,10 +82,19 @@ pub(super) fn read_zip_indexed(
         };
         return Ok((records, info));
     }
+    let started = std::time::Instant::now();
     let (records, info) = read_zip(zip)?;
+    let parsed = started.elapsed();
     if let Err(e) = write_index(dir, &path, &meta, &records, &info) {
         tracing::warn!("could not write the advisory index {}: {e}", path.display());
     }
+    tracing::debug!(
+        "{}: {} records parsed in {:.0} ms, indexed in {:.0} ms",
+        zip.display(),
+        records.len(),
+        parsed.as_secs_f64() * 1000.0,
+        (started.elapsed() - parsed).as_secs_f64() * 1000.0
+    );
     let records = match wanted {
         Some(w) => records.into_iter().filter(|r| keys_of(r).iter().any(|k| w.contains(k))).collect(),
         None => records,

@@ -139,8 +139,10 @@ pub(super) fn export_fetched_at(path: &Path, digest: &str, meta: &std::fs::Metad
 /// Parse every record of an export (one JSON record per entry), on every core.
 pub(super) fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
     let bad = |m: String| StoreError(format!("advisory database {}: {m}", path.display()));
+    let started = std::time::Instant::now();
     let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
     let digest = hex::encode(Sha256::digest(&bytes));
+    tracing::debug!("{}: read and hashed in {:.0} ms", path.display(), started.elapsed().as_secs_f64() * 1000.0);
     let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
     let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice()))
         .map_err(|e| bad(format!("not a readable zip: {e}\n  help: fetch it again (`depgate advisories sync`)")))?;

@@ -261,15 +261,26 @@ async fn sync(args: AdvisoriesSyncArgs) -> Result<ExitStatus, CommandError> {
                 println!("{eco}: unchanged ({})", path.display());
             }
             Export::Fetched { bytes, etag, last_modified } => {
-                // Only a readable export replaces the copy we have.
-                let check = bytes.clone();
-                let records = tokio::task::spawn_blocking(move || count_records(&check))
+                // Only a readable export replaces the copy we have: it is written beside
+                // it, read (which also builds its index, so the next run is fast), and
+                // renamed into place.
+                let fresh = path.with_extension("zip.new");
+                crate::atomic::write_atomic(&fresh, &bytes)
+                    .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", fresh.display())))?;
+                let (check, index) = (fresh.clone(), sync_dir(&cache_dir).join("index"));
+                let records = tokio::task::spawn_blocking(move || index_export(&check, &index))
                     .await
-                    .map_err(|e| CommandError::failure(format!("error: {e}")))?
-                    .map_err(|e| {
-                        CommandError::failure(format!("error: the {eco} export is not a readable OSV zip: {e}"))
-                    })?;
-                crate::atomic::write_atomic(&path, &bytes)
+                    .map_err(|e| CommandError::failure(format!("error: {e}")))?;
+                let records = match records {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&fresh);
+                        return Err(CommandError::failure(format!(
+                            "error: the {eco} export is not a readable OSV zip: {e}\n  help: the copy depgate had is kept; try again later"
+                        )));
+                    }
+                };
+                std::fs::rename(&fresh, &path)
                     .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
                 let url = settings
                     .export_url
@@ -301,11 +312,11 @@ async fn sync(args: AdvisoriesSyncArgs) -> Result<ExitStatus, CommandError> {
     Ok(ExitStatus::Allowed)
 }
 
-/// Records in an export (a zip of one JSON record per entry).
-fn count_records(bytes: &[u8]) -> Result<usize, String> {
-    let tmp = tempfile::Builder::new().suffix(".zip").tempfile().map_err(|e| e.to_string())?;
-    std::fs::write(tmp.path(), bytes).map_err(|e| e.to_string())?;
-    let db = store::load(&[tmp.path().to_path_buf()], store::LoadOptions::default()).map_err(|e| e.to_string())?;
+/// Read an export (a zip of one JSON record per entry), building its index; the number
+/// of records it holds.
+fn index_export(zip: &Path, index_dir: &Path) -> Result<usize, String> {
+    let opts = store::LoadOptions { index_dir: Some(index_dir), wanted: Some(&store::Wanted::new()) };
+    let db = store::load(&[zip.to_path_buf()], opts).map_err(|e| e.to_string())?;
     Ok(db.sources.iter().flat_map(|s| s.records.values()).sum())
 }
 
