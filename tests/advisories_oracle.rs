@@ -1,9 +1,9 @@
 //! Oracle: depgate's advisory matches against osv-scanner's, on the same lockfiles and the
-//! same offline database of real OSV records (`testdata/advisories`: PyPA, GHSA, OpenSSF
+//! same offline database of real OSV records (`testdata/advisories`: `PyPA`, `GHSA`, `OpenSSF`
 //! malicious-packages; see its SOURCES.md and INDEX.md).
 //!
 //! The records are packed the way osv-scanner v2.5.0 reads an offline database:
-//! `<tmp>/osv-scalibr/<Ecosystem>/all.zip`, one `<ID>.json` per record (PyPA's YAML records
+//! `<tmp>/osv-scalibr/<Ecosystem>/all.zip`, one `<ID>.json` per record (`PyPA`'s YAML records
 //! converted to JSON), a record in the zip of every ecosystem its `affected` entries name.
 //! Each lockfile is copied under its canonical name into a folder of its own and read by
 //!
@@ -15,7 +15,7 @@
 //! Each side gives a set of (ecosystem, package, version, record id); the sets must be equal,
 //! except for the differences listed in [`EXPLAINED`], each with osv-scanner's behaviour and
 //! the OSV-schema rule that decides it. Names are compared as each ecosystem compares them
-//! (PyPI: PEP 503 normalised), versions exactly as the lockfile writes them.
+//! (`PyPI`: PEP 503 normalised), versions exactly as the lockfile writes them.
 //!
 //! osv-scanner comes from scripts/install-osv-scanner.sh (`$DEPGATE_OSV_SCANNER`, else the
 //! tools folder, else `PATH`). Without it the test prints a SKIPPED line; under
@@ -55,81 +55,31 @@ fn osv_scanner() -> Option<PathBuf> {
     candidates.into_iter().find(|c| Command::new(c).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
-/// One lockfile: where it is in testdata, the name both tools read it under.
-struct Case {
-    label: &'static str,
-    source: &'static str,
-    file_name: &'static str,
-}
-
-const CASES: &[Case] = &[
-    Case {
-        label: "npm package-lock v3",
-        source: "testdata/npm/basic/package-lock.v3.json",
-        file_name: "package-lock.json",
-    },
-    Case {
-        label: "npm package-lock v2",
-        source: "testdata/npm/basic/package-lock.v2.json",
-        file_name: "package-lock.json",
-    },
-    Case {
-        label: "npm package-lock v1",
-        source: "testdata/npm/basic/package-lock.v1.json",
-        file_name: "package-lock.json",
-    },
-    Case {
-        label: "npm large (react-scripts)",
-        source: "testdata/npm/large/package-lock.json",
-        file_name: "package-lock.json",
-    },
-    Case {
-        label: "npm workspaces",
-        source: "testdata/npm/workspaces/npm/package-lock.json",
-        file_name: "package-lock.json",
-    },
-    Case { label: "npm demo", source: "testdata/demo/package-lock.json", file_name: "package-lock.json" },
-    Case { label: "yarn classic", source: "testdata/npm/yarn/classic/yarn.lock", file_name: "yarn.lock" },
-    Case { label: "yarn berry", source: "testdata/npm/yarn/berry/yarn.lock", file_name: "yarn.lock" },
-    Case { label: "pnpm v9", source: "testdata/npm/pnpm/pnpm-lock.v9.yaml", file_name: "pnpm-lock.yaml" },
-    Case { label: "pnpm v6", source: "testdata/npm/pnpm/pnpm-lock.v6.yaml", file_name: "pnpm-lock.yaml" },
-    Case {
-        label: "pnpm workspaces v9",
-        source: "testdata/npm/workspaces/pnpm/pnpm-lock.v9.yaml",
-        file_name: "pnpm-lock.yaml",
-    },
-    Case {
-        label: "npm probe",
-        source: "testdata/advisories/probe/npm/package-lock.json",
-        file_name: "package-lock.json",
-    },
-    Case {
-        label: "requirements.txt",
-        source: "testdata/pypi/pip-tools/requirements.txt",
-        file_name: "requirements.txt",
-    },
-    Case {
-        label: "requirements.txt demo",
-        source: "testdata/demo/python/requirements.txt",
-        file_name: "requirements.txt",
-    },
-    Case { label: "Pipfile.lock", source: "testdata/pypi/pipenv/Pipfile.lock", file_name: "Pipfile.lock" },
-    Case { label: "poetry.lock", source: "testdata/pypi/poetry/poetry.lock", file_name: "poetry.lock" },
-    Case { label: "poetry.lock 1.1", source: "testdata/pypi/poetry-legacy/poetry.v1.1.lock", file_name: "poetry.lock" },
-    Case { label: "uv.lock", source: "testdata/pypi/uv/uv.lock", file_name: "uv.lock" },
-    Case { label: "pylock.toml (uv)", source: "testdata/pypi/uv/pylock.toml", file_name: "pylock.toml" },
-    Case { label: "pylock.toml (pip)", source: "testdata/pypi/pip-lock/pylock.toml", file_name: "pylock.toml" },
-    Case {
-        label: "PyPI probe",
-        source: "testdata/advisories/probe/pypi/requirements.txt",
-        file_name: "requirements.txt",
-    },
-    Case { label: "gradle.lockfile", source: "testdata/maven/gradle/gradle.lockfile", file_name: "gradle.lockfile" },
-    Case {
-        label: "Maven probe",
-        source: "testdata/advisories/probe/maven/gradle.lockfile",
-        file_name: "gradle.lockfile",
-    },
+/// The lockfiles: (label, where it is in testdata, the name both tools read it under).
+const CASES: &[(&str, &str, &str)] = &[
+    ("npm package-lock v3", "testdata/npm/basic/package-lock.v3.json", "package-lock.json"),
+    ("npm package-lock v2", "testdata/npm/basic/package-lock.v2.json", "package-lock.json"),
+    ("npm package-lock v1", "testdata/npm/basic/package-lock.v1.json", "package-lock.json"),
+    ("npm large (react-scripts)", "testdata/npm/large/package-lock.json", "package-lock.json"),
+    ("npm workspaces", "testdata/npm/workspaces/npm/package-lock.json", "package-lock.json"),
+    ("npm demo", "testdata/demo/package-lock.json", "package-lock.json"),
+    ("yarn classic", "testdata/npm/yarn/classic/yarn.lock", "yarn.lock"),
+    ("yarn berry", "testdata/npm/yarn/berry/yarn.lock", "yarn.lock"),
+    ("pnpm v9", "testdata/npm/pnpm/pnpm-lock.v9.yaml", "pnpm-lock.yaml"),
+    ("pnpm v6", "testdata/npm/pnpm/pnpm-lock.v6.yaml", "pnpm-lock.yaml"),
+    ("pnpm workspaces v9", "testdata/npm/workspaces/pnpm/pnpm-lock.v9.yaml", "pnpm-lock.yaml"),
+    ("npm probe", "testdata/advisories/probe/npm/package-lock.json", "package-lock.json"),
+    ("requirements.txt", "testdata/pypi/pip-tools/requirements.txt", "requirements.txt"),
+    ("requirements.txt demo", "testdata/demo/python/requirements.txt", "requirements.txt"),
+    ("Pipfile.lock", "testdata/pypi/pipenv/Pipfile.lock", "Pipfile.lock"),
+    ("poetry.lock", "testdata/pypi/poetry/poetry.lock", "poetry.lock"),
+    ("poetry.lock 1.1", "testdata/pypi/poetry-legacy/poetry.v1.1.lock", "poetry.lock"),
+    ("uv.lock", "testdata/pypi/uv/uv.lock", "uv.lock"),
+    ("pylock.toml (uv)", "testdata/pypi/uv/pylock.toml", "pylock.toml"),
+    ("pylock.toml (pip)", "testdata/pypi/pip-lock/pylock.toml", "pylock.toml"),
+    ("PyPI probe", "testdata/advisories/probe/pypi/requirements.txt", "requirements.txt"),
+    ("gradle.lockfile", "testdata/maven/gradle/gradle.lockfile", "gradle.lockfile"),
+    ("Maven probe", "testdata/advisories/probe/maven/gradle.lockfile", "gradle.lockfile"),
 ];
 
 /// A difference that is understood: osv-scanner's behaviour and the OSV-schema rule that
@@ -151,14 +101,43 @@ enum Side {
     Depgate,
 }
 
-/// Known, explained differences. Empty while both sides agree on every lockfile; an entry
-/// names one (ecosystem, package, version, id) of one case.
-const EXPLAINED: &[Explained] = &[];
+/// osv-scanner v2.5.0's offline matcher and `PyPI` names: it lower-cases the lockfile's name
+/// but compares it with the record's `affected[].package.name` as written, so a GHSA record
+/// that spells the project's display name (`Jinja2`, `PyYAML`) never matches offline,
+/// while the PYSEC twin (spelled `jinja2`, `pyyaml`) does.
+const PYPI_NAME_CASE: &str = "offline matching compares the record's PyPI name as written (`Jinja2`, `PyYAML`) with the lockfile name it lower-cased: no match";
+const PEP_503: &str = "OSV schema, `affected[].package.name`: the name as the ecosystem defines it; PyPI names are equal under PEP 503 normalisation (case, runs of `-_.`), as osv.dev's API applies it";
+
+/// Known, explained differences; an entry names one (ecosystem, package, version, id) of
+/// one case and the side that reports it. Every entry must still be observed (a stale entry
+/// fails the test), so the table says exactly where the tools differ.
+const EXPLAINED: &[Explained] = &[
+    Explained {
+        case: "PyPI probe",
+        only_in: Side::Depgate,
+        ecosystem: "pypi",
+        name: "Jinja2",
+        version: "2.11.2",
+        id: "GHSA-g3rq-g295-4j3m",
+        osv_scanner: PYPI_NAME_CASE,
+        rule: PEP_503,
+    },
+    Explained {
+        case: "PyPI probe",
+        only_in: Side::Depgate,
+        ecosystem: "pypi",
+        name: "PyYAML",
+        version: "5.3",
+        id: "GHSA-8q59-q68h-6hv4",
+        osv_scanner: PYPI_NAME_CASE,
+        rule: PEP_503,
+    },
+];
 
 /// (ecosystem, name as compared, version, record id).
 type Key = (String, String, String, String);
 
-/// PEP 503 for PyPI; npm and Maven names compare as written.
+/// PEP 503 for `PyPI`; npm and Maven names compare as written.
 fn compare_name(ecosystem: &str, name: &str) -> String {
     if ecosystem == "pypi" {
         let mut out = String::new();
@@ -228,10 +207,12 @@ fn records() -> Vec<(String, Vec<u8>, Vec<String>)> {
                 continue;
             }
             let fname = p.file_name().unwrap().to_string_lossy().into_owned();
-            let (value, bytes) = if fname.ends_with(".json") && !fname.starts_with("expected") {
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let is_record = fname.starts_with("GHSA-") || fname.starts_with("MAL-") || fname.starts_with("PYSEC-");
+            let (value, bytes) = if is_record && ext == "json" {
                 let bytes = std::fs::read(&p).unwrap();
                 (serde_json::from_slice::<Value>(&bytes).unwrap_or_else(|e| panic!("{}: {e}", p.display())), bytes)
-            } else if fname.ends_with(".yaml") {
+            } else if is_record && ext == "yaml" {
                 let text = std::fs::read_to_string(&p).unwrap();
                 let docs =
                     yaml_rust2::YamlLoader::load_from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
@@ -244,10 +225,10 @@ fn records() -> Vec<(String, Vec<u8>, Vec<String>)> {
             let id = value["id"].as_str().unwrap_or_else(|| panic!("{}: no id", p.display())).to_string();
             let mut ecos: Vec<String> = Vec::new();
             for a in value["affected"].as_array().into_iter().flatten() {
-                if let Some(e) = a["package"]["ecosystem"].as_str() {
-                    if !ecos.iter().any(|x| x == e) {
-                        ecos.push(e.to_string());
-                    }
+                if let Some(e) = a["package"]["ecosystem"].as_str()
+                    && !ecos.iter().any(|x| x == e)
+                {
+                    ecos.push(e.to_string());
                 }
             }
             out.push((id, bytes, ecos));
@@ -259,7 +240,7 @@ fn records() -> Vec<(String, Vec<u8>, Vec<String>)> {
 /// Write `<db>/osv-scalibr/<Ecosystem>/all.zip`; returns the record count.
 fn pack(db: &Path) -> usize {
     let recs = records();
-    let mut zips: std::collections::BTreeMap<String, zip::ZipWriter<std::fs::File>> = Default::default();
+    let mut zips: std::collections::BTreeMap<String, zip::ZipWriter<std::fs::File>> = std::collections::BTreeMap::new();
     let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (id, bytes, ecos) in &recs {
         for eco in ecos {
@@ -406,35 +387,45 @@ fn depgate_matches_what_osv_scanner_matches_on_every_lockfile_format() {
 
     let mut failures = Vec::new();
     let mut total_osv = 0;
-    for (i, case) in CASES.iter().enumerate() {
+    for (i, &(label, source, file_name)) in CASES.iter().enumerate() {
         let dir = tmp.path().join(format!("case-{i:02}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(case.file_name);
-        std::fs::copy(root().join(case.source), &file).unwrap();
+        let file = dir.join(file_name);
+        std::fs::copy(root().join(source), &file).unwrap();
 
         let (osv_packages, osv) = osv_side(&tool, &db, &file);
         total_osv += osv.len();
         let (dg_records, dg) = match depgate_side(&db, &dir, &file) {
             Ok(x) => x,
             Err(e) => {
-                failures.push(format!("{} ({}): {e}", case.label, case.source));
+                failures.push(format!("{label} ({source}): {e}"));
                 continue;
             }
         };
         let agreed = osv.intersection(&dg).count();
-        let only_osv: Vec<&Key> = osv.difference(&dg).filter(|k| !explained(case.label, Side::OsvScanner, k)).collect();
-        let only_dg: Vec<&Key> = dg.difference(&osv).filter(|k| !explained(case.label, Side::Depgate, k)).collect();
+        let only_osv: Vec<&Key> = osv.difference(&dg).filter(|k| !explained(label, Side::OsvScanner, k)).collect();
+        let only_dg: Vec<&Key> = dg.difference(&osv).filter(|k| !explained(label, Side::Depgate, k)).collect();
         support::report(&format!(
             "advisories oracle: {:<26} osv-scanner {osv_packages} packages, {} matches; depgate {dg_records} records, {} matches; agreed {agreed}",
-            case.label,
+            label,
             osv.len(),
             dg.len()
         ));
+        for e in EXPLAINED.iter().filter(|e| e.case == label) {
+            let k = key(e.ecosystem, e.name, e.version, e.id);
+            let (this, other) = if e.only_in == Side::Depgate { (&dg, &osv) } else { (&osv, &dg) };
+            if !this.contains(&k) || other.contains(&k) {
+                failures.push(format!(
+                    "{}: EXPLAINED entry {}/{}@{} {} (only in {:?}) is no longer what the tools do",
+                    label, e.ecosystem, e.name, e.version, e.id, e.only_in
+                ));
+            }
+        }
         for k in &only_osv {
-            failures.push(format!("{}: only osv-scanner matches {}/{}@{} with {}", case.label, k.0, k.1, k.2, k.3));
+            failures.push(format!("{}: only osv-scanner matches {}/{}@{} with {}", label, k.0, k.1, k.2, k.3));
         }
         for k in &only_dg {
-            failures.push(format!("{}: only depgate matches {}/{}@{} with {}", case.label, k.0, k.1, k.2, k.3));
+            failures.push(format!("{}: only depgate matches {}/{}@{} with {}", label, k.0, k.1, k.2, k.3));
         }
     }
     // The data must exercise matching at all: osv-scanner finds real matches across formats.
