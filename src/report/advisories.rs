@@ -227,9 +227,15 @@ pub fn cvss_method(vector: &str) -> &'static str {
     }
 }
 
+/// Records and runs with advisories, for the renderers' tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod fixtures {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::ecosystem::Ecosystem;
+    use crate::engine::{Evidence, PackageInfo, PackageSource};
+    use crate::policy::Finding;
 
     pub(crate) fn advisory(id: &str, kind: Kind, severity: Level, score: Option<f64>) -> Advisory {
         Advisory {
@@ -237,11 +243,11 @@ mod tests {
             aliases: Vec::new(),
             records: vec![id.into()],
             kind,
-            summary: None,
+            summary: Some(format!("summary of {id}")),
             severity,
             score,
             vector: None,
-            affected: Vec::new(),
+            affected: vec![">=0".into()],
             fixed: Vec::new(),
             published: None,
             modified: None,
@@ -249,6 +255,138 @@ mod tests {
             source: "db".into(),
             digest: "sha256:00".into(),
         }
+    }
+
+    pub(crate) fn record(name: &str, version: &str, line: usize) -> Record {
+        Record {
+            package: PackageInfo {
+                ecosystem: Ecosystem::Npm,
+                name: name.into(),
+                version: version.into(),
+                purl: format!("pkg:npm/{name}@{version}"),
+                direct: true,
+                dev: false,
+                optional: false,
+                bundled: false,
+                source: PackageSource::Registry,
+                location: None,
+                alias: None,
+                classifier: None,
+                extension: None,
+                lockfile: "package-lock.json".into(),
+                line,
+            },
+            resolution: None,
+            evidence: Evidence::none(),
+            license: None,
+            decision: Decision::Allow,
+            findings: Vec::new(),
+        }
+    }
+
+    fn finding(level: Decision, rule: &str, advisory: Option<&str>, msg: &str) -> LeveledFinding {
+        LeveledFinding {
+            level,
+            finding: Finding {
+                rule: rule.into(),
+                msg: msg.into(),
+                remedy: Some(format!("fix {rule}")),
+                until: None,
+                advisory: advisory.map(str::to_string),
+            },
+        }
+    }
+
+    /// lodash 4.17.20: a high GHSA (CVSS 7.2, fixed in 4.17.21), denied; evil-pkg: malware,
+    /// denied; minimist: a moderate one without a score, ignored, and a fallback warning;
+    /// left-pad: clean.
+    pub(crate) fn records() -> Vec<Record> {
+        let db = "sha256:ae1273c2708fc59abb5e8ad21666e66c1505ef3462a69ea2172c32c63693d518".to_string();
+        let mut ghsa = advisory("GHSA-35jh-r3h4-6jhm", Kind::Vulnerability, Level::High, Some(7.2));
+        ghsa.aliases = vec!["CVE-2021-23337".into()];
+        ghsa.fixed = vec!["4.17.21".into()];
+        ghsa.summary = Some("Command Injection in lodash".into());
+        ghsa.vector = Some("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H".into());
+        let mut lodash = record("lodash", "4.17.20", 2);
+        lodash.evidence.advisories =
+            AdvisoryCheck::Checked { database: db.clone(), matched: vec![ghsa], upgrade: Vec::new() };
+        lodash.decision = Decision::Deny;
+        lodash.findings = vec![
+            finding(Decision::Deny, "vulnerability", Some("GHSA-35jh-r3h4-6jhm"), "lodash: GHSA-35jh-r3h4-6jhm (high)"),
+            finding(Decision::Warn, "vulnerability-unfixed", Some("GHSA-35jh-r3h4-6jhm"), "lodash: no fix"),
+        ];
+        let mut evil = record("evil-pkg", "1.0.0", 3);
+        evil.evidence.advisories = AdvisoryCheck::Checked {
+            database: db.clone(),
+            matched: vec![advisory("MAL-2024-1", Kind::Malware, Level::Critical, None)],
+            upgrade: Vec::new(),
+        };
+        evil.decision = Decision::Deny;
+        evil.findings = vec![finding(Decision::Deny, "malware", Some("MAL-2024-1"), "evil-pkg: malware")];
+        let mut minimist = record("minimist", "1.2.5", 4);
+        minimist.evidence.advisories = AdvisoryCheck::Checked {
+            database: db.clone(),
+            matched: vec![advisory("GHSA-mod0-mod0-mod0", Kind::Vulnerability, Level::Moderate, None)],
+            upgrade: Vec::new(),
+        };
+        minimist.decision = Decision::Warn;
+        minimist.findings = vec![
+            finding(Decision::Warn, "advisory-ignored", Some("GHSA-mod0-mod0-mod0"), "minimist: ignored until 2027-01-01"),
+            finding(Decision::Warn, "fallback-cooldown", None, "minimist: young"),
+        ];
+        let mut clean = record("left-pad", "1.3.0", 5);
+        clean.evidence.advisories = AdvisoryCheck::Checked { database: db, matched: Vec::new(), upgrade: Vec::new() };
+        vec![lodash, evil, minimist, clean]
+    }
+
+    pub(crate) fn run(advisories: bool) -> RunInfo {
+        RunInfo {
+            tool: "depgate".into(),
+            mode: "check".into(),
+            started_at: "2026-01-01T00:00:00Z".into(),
+            now: "2026-01-01T00:00:00Z".into(),
+            config: "embedded default".into(),
+            lockfiles: vec!["package-lock.json".into()],
+            chains: BTreeMap::new(),
+            policy: vec!["builtin".into()],
+            advisories: advisories.then(|| AdvisoriesRun {
+                source: "offline",
+                database: "sha256:ae1273c2708fc59abb5e8ad21666e66c1505ef3462a69ea2172c32c63693d518".into(),
+                sources: vec![crate::advisories::SourceInfo {
+                    location: "db".into(),
+                    kind: "folder",
+                    digest: "sha256:9a55431da9e301b63372f8cf26e38793b669eb8ac10656161d10f5487a178025".into(),
+                    fetched_at: time::OffsetDateTime::from_unix_timestamp(1_767_225_600).ok(),
+                    records: BTreeMap::from([("npm".to_string(), 3)]),
+                }],
+                max_age: "never".into(),
+                overrides: vec!["--advisories-max-age never".into()],
+            }),
+            context: crate::audit::RunnerContext::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{advisory, records, run};
+    use super::*;
+
+    #[test]
+    fn rows_order_and_status() {
+        let records = records();
+        let rows = rows(&records);
+        let seen: Vec<(&str, &str)> = rows.iter().map(|r| (r.advisory.id.as_str(), r.status())).collect();
+        assert_eq!(
+            seen,
+            [("MAL-2024-1", "deny"), ("GHSA-35jh-r3h4-6jhm", "deny"), ("GHSA-mod0-mod0-mod0", "ignored")]
+        );
+        assert_eq!(rows[1].findings.len(), 2);
+        assert_eq!(
+            database_line(&run(true)),
+            "offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z) · max_age never · overrides: --advisories-max-age never"
+        );
+        assert_eq!(database_line(&run(false)), "not checked (no [advisories] configured)");
     }
 
     #[test]

@@ -390,6 +390,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn summary_lists_advisories_by_severity_with_links() {
+        let (run, records) = (advisories::fixtures::run(true), advisories::fixtures::records());
+        let mut out = Vec::new();
+        write_summary_md(&mut out, &run, &records).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let section = &text[text.find("### Advisories").expect(&text)..text.find("### Blocked").expect(&text)];
+        assert!(section.contains("3 advisories on 3 package versions."), "{section}");
+        assert!(section.contains("database: offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z)"));
+        assert!(section.contains("overrides: --advisories-max-age never"), "{section}");
+        let (mal, high, moderate) =
+            (section.find("#### Malware (1)").unwrap(), section.find("#### High (1)").unwrap(), section.find("#### Moderate (1)").unwrap());
+        assert!(mal < high && high < moderate, "{section}");
+        assert!(section.contains(
+            "| [GHSA-35jh-r3h4-6jhm](https://github.com/advisories/GHSA-35jh-r3h4-6jhm) (CVE-2021-23337) | `pkg:npm/lodash@4.17.20` | 7.2 | Command Injection in lodash | 4.17.21 | deny (`vulnerability`, `vulnerability-unfixed`) |"
+        ), "{section}");
+        assert!(section.contains("[MAL-2024-1](https://osv.dev/vulnerability/MAL-2024-1)"), "{section}");
+        assert!(section.contains("| no fix | ignored ([advisories.ignore]) |"), "{section}");
+        assert!(!section.contains("left-pad"), "a clean package is not listed");
+
+        let mut out = Vec::new();
+        write_summary_md(&mut out, &advisories::fixtures::run(false), &[]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\nAdvisories: not checked (no [advisories] configured)\n"), "{text}");
+        assert!(!text.contains("### Advisories"));
+    }
+
+    #[test]
+    fn terminal_footer_names_the_advisory_database() {
+        let records = advisories::fixtures::records();
+        let mut out = Vec::new();
+        write_terminal(&mut out, &advisories::fixtures::run(true), &records, None, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("advisories: 3 matched (1 ignored) · offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z) · max_age never"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        write_terminal(&mut out, &advisories::fixtures::run(false), &[], None, false).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with("advisories: not checked (no [advisories] configured)\n"));
+    }
+
+    #[test]
     fn decisions_json_is_rendered_last() {
         let run = RunInfo {
             tool: "depgate".into(),

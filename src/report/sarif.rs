@@ -512,6 +512,42 @@ mod tests {
     }
 
     #[test]
+    fn one_rule_per_advisory_with_security_severity() {
+        let records = crate::report::advisories::fixtures::records();
+        let log: Value = serde_json::from_slice(&render_sarif(&run(&["package-lock.json"]), &records)).unwrap();
+        let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["GHSA-35jh-r3h4-6jhm", "GHSA-mod0-mod0-mod0", "MAL-2024-1", "fallback-cooldown"]);
+        let ghsa = &rules[0];
+        assert_eq!(ghsa["shortDescription"]["text"], "Command Injection in lodash");
+        assert_eq!(ghsa["helpUri"], "https://github.com/advisories/GHSA-35jh-r3h4-6jhm");
+        assert_eq!(ghsa["properties"]["security-severity"], "7.2");
+        assert_eq!(ghsa["properties"]["tags"], json!(["security", "vulnerability", "supply-chain"]));
+        assert_eq!(ghsa["defaultConfiguration"]["level"], "error");
+        assert_eq!(rules[1]["properties"]["security-severity"], "5.5", "moderate without a score");
+        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        assert_eq!(rules[2]["properties"]["security-severity"], "9.5", "malware");
+        assert_eq!(rules[2]["properties"]["tags"][1], "malware");
+        assert_eq!(rules[3], descriptor("fallback-cooldown", Decision::Warn), "policy rules are unchanged");
+
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4, "the two lodash findings about one advisory are one result");
+        let lodash = &results[0];
+        assert_eq!((lodash["ruleId"].as_str(), lodash["ruleIndex"].as_u64()), (Some("GHSA-35jh-r3h4-6jhm"), Some(0)));
+        assert_eq!(lodash["level"], "error");
+        assert_eq!(lodash["properties"]["depgateRules"], json!(["vulnerability", "vulnerability-unfixed"]));
+        assert_eq!(lodash["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+        assert_eq!(
+            lodash["partialFingerprints"][FINGERPRINT_KEY],
+            fingerprint("pkg:npm/lodash@4.17.20", "GHSA-35jh-r3h4-6jhm")
+        );
+        let text = lodash["message"]["text"].as_str().unwrap();
+        assert!(text.contains("(high)") && text.contains("no fix"), "{text}");
+        let ignored = results.iter().find(|r| r["ruleId"] == "GHSA-mod0-mod0-mod0").unwrap();
+        assert_eq!((&ignored["level"], &ignored["properties"]["ignored"]), (&json!("warning"), &json!(true)));
+    }
+
+    #[test]
     fn names_and_levels() {
         assert_eq!(pascal_case("fallback-cooldown"), "FallbackCooldown");
         assert_eq!(sarif_level(Decision::Quarantine), Some("error"));
