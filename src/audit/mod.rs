@@ -456,9 +456,10 @@ mod tests {
 
     #[test]
     fn entries_without_advisories_hash_as_before() {
-        let line = r#"{"seq":1,"time":"2026-01-01T00:00:00Z","mode":"check","purl":"pkg:npm/a@1","upstream":null,"tier":null,"url":null,"digest":null,"cache":null,"verification":"unverifiable","identity":null,"decision":"allow","rules":[],"prev":"sha256:0000000000000000000000000000000000000000000000000000000000000000","hash":""}"#;
-        let mut v: Value = serde_json::from_str(line).unwrap();
-        v["hash"] = Value::from(record_hash(&v));
+        // A record as depgate wrote it before audit records named advisories.
+        let line = r#"{"seq":1,"time":"2026-12-04T21:14:25.808101968Z","mode":"check","actor":null,"repository":null,"workflow":null,"run_id":null,"run_attempt":null,"sha":null,"event":null,"purl":"pkg:npm/lodash@4.17.20","upstream":null,"tier":null,"url":null,"digest":null,"cache":null,"verification":"pending","identity":null,"decision":"deny","rules":["vulnerability"],"prev":"sha256:0000000000000000000000000000000000000000000000000000000000000000","hash":"sha256:b611b622a437001dfb214839ee525504ca393dd7882ef7020920636d1faa6e77"}"#;
+        assert_eq!(verify(&format!("{line}\n")).unwrap(), 1);
+        let v: Value = serde_json::from_str(line).unwrap();
         let old: AuditRecord = serde_json::from_value(v.clone()).unwrap();
         assert!(old.entry.advisories.is_empty() && old.entry.advisory_db.is_none());
         let again = AuditRecord::chain(1, &old.entry, GENESIS);
