@@ -87,7 +87,7 @@ pub enum AdvisoriesCommand {
     /// cache, recording their digests and when they were fetched.
     Sync(AdvisoriesSyncArgs),
     /// Say which advisory database is loaded, from when, and how many records per
-    /// ecosystem; exit 3 when it is missing or older than max_age.
+    /// ecosystem; exit 3 when it is missing or older than `max_age`.
     Status(AdvisoriesStatusArgs),
 }
 

@@ -22,8 +22,8 @@ use depgate::advisories::{Advisory, Kind, Level as AdvisoryLevel, SourceInfo};
 use depgate::attest::Identity;
 use depgate::ecosystem::Ecosystem;
 use depgate::engine::{
-    AdvisoryCheck, AttestationRecord, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record, Resolution,
-    Verification, Verified, ViolatedAt,
+    AdvisoryCheck, AttestationRecord, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record,
+    Resolution, Verification, Verified, ViolatedAt,
 };
 use depgate::policy::Finding;
 use depgate::report::{AdvisoriesRun, ProjectInfo, RunInfo, render_cyclonedx, render_spdx};
@@ -637,8 +637,7 @@ fn advisory(id: &str, kind: Kind, severity: AdvisoryLevel, score: Option<f64>, v
 }
 
 fn with_advisories(mut r: Record, matched: Vec<Advisory>, findings: &[(Decision, &str, &str)]) -> Record {
-    r.evidence.advisories =
-        AdvisoryCheck::Checked { database: "sha256:ab".into(), matched, upgrade: Vec::new() };
+    r.evidence.advisories = AdvisoryCheck::Checked { database: "sha256:ab".into(), matched, upgrade: Vec::new() };
     r.findings = findings
         .iter()
         .map(|(level, rule, id)| LeveledFinding {

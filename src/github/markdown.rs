@@ -86,7 +86,11 @@ fn advisory_rows(entries: &[ReportedPackage], path: impl Fn(usize) -> Option<Str
             let status = if about.iter().any(|f| f.rule == "advisory-ignored") {
                 "ignored".to_string()
             } else {
-                about.iter().map(|f| f.level).max().map_or_else(|| "no finding".to_string(), |l| format!("{} {l}", emoji(l)))
+                about
+                    .iter()
+                    .map(|f| f.level)
+                    .max()
+                    .map_or_else(|| "no finding".to_string(), |l| format!("{} {l}", emoji(l)))
             };
             let fixed = if a.kind == "malware" {
                 "remove it".to_string()

@@ -26,7 +26,8 @@ pub enum Group {
 }
 
 impl Group {
-    pub const ALL: [Group; 6] = [Group::Malware, Group::Critical, Group::High, Group::Moderate, Group::Low, Group::Unknown];
+    pub const ALL: [Group; 6] =
+        [Group::Malware, Group::Critical, Group::High, Group::Moderate, Group::Low, Group::Unknown];
 
     pub fn of(a: &Advisory) -> Group {
         if a.kind == Kind::Malware {
@@ -76,11 +77,7 @@ impl Row<'_> {
 
     /// In words: `ignored`, `deny`, `warn`, … or `no finding`.
     pub fn status(&self) -> &'static str {
-        if self.ignored() {
-            "ignored"
-        } else {
-            self.level().map_or("no finding", Decision::as_str)
-        }
+        if self.ignored() { "ignored" } else { self.level().map_or("no finding", Decision::as_str) }
     }
 }
 
@@ -99,11 +96,21 @@ pub fn rows(records: &[Record]) -> Vec<Row<'_>> {
     let mut out: Vec<Row<'_>> = records
         .iter()
         .flat_map(|r| {
-            r.evidence.advisories.matched().iter().map(move |a| Row { record: r, advisory: a, findings: findings_about(r, a) })
+            r.evidence.advisories.matched().iter().map(move |a| Row {
+                record: r,
+                advisory: a,
+                findings: findings_about(r, a),
+            })
         })
         .collect();
     out.sort_by(|a, b| {
-        (Group::of(a.advisory), &a.advisory.id, &a.record.package.purl, &a.record.package.lockfile, a.record.package.line)
+        (
+            Group::of(a.advisory),
+            &a.advisory.id,
+            &a.record.package.purl,
+            &a.record.package.lockfile,
+            a.record.package.line,
+        )
             .cmp(&(
                 Group::of(b.advisory),
                 &b.advisory.id,
@@ -331,7 +338,12 @@ pub(crate) mod fixtures {
         };
         minimist.decision = Decision::Warn;
         minimist.findings = vec![
-            finding(Decision::Warn, "advisory-ignored", Some("GHSA-mod0-mod0-mod0"), "minimist: ignored until 2027-01-01"),
+            finding(
+                Decision::Warn,
+                "advisory-ignored",
+                Some("GHSA-mod0-mod0-mod0"),
+                "minimist: ignored until 2027-01-01",
+            ),
             finding(Decision::Warn, "fallback-cooldown", None, "minimist: young"),
         ];
         let mut clean = record("left-pad", "1.3.0", 5);
@@ -377,10 +389,7 @@ mod tests {
         let records = records();
         let rows = rows(&records);
         let seen: Vec<(&str, &str)> = rows.iter().map(|r| (r.advisory.id.as_str(), r.status())).collect();
-        assert_eq!(
-            seen,
-            [("MAL-2024-1", "deny"), ("GHSA-35jh-r3h4-6jhm", "deny"), ("GHSA-mod0-mod0-mod0", "ignored")]
-        );
+        assert_eq!(seen, [("MAL-2024-1", "deny"), ("GHSA-35jh-r3h4-6jhm", "deny"), ("GHSA-mod0-mod0-mod0", "ignored")]);
         assert_eq!(rows[1].findings.len(), 2);
         assert_eq!(
             database_line(&run(true)),

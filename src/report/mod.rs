@@ -281,7 +281,8 @@ fn write_advisories_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) ->
         writeln!(w, "| advisory | package | score | summary | fixed in | status |\n|---|---|---:|---|---|---|")?;
         for r in in_group {
             let a = r.advisory;
-            let also = if a.aliases.is_empty() { String::new() } else { format!(" ({})", md_text(&a.aliases.join(", "))) };
+            let also =
+                if a.aliases.is_empty() { String::new() } else { format!(" ({})", md_text(&a.aliases.join(", "))) };
             let fixed = if a.fixed.is_empty() { "no fix".to_string() } else { md_text(&a.fixed.join(", ")) };
             let status = match (r.ignored(), r.level()) {
                 (true, _) => "ignored ([advisories.ignore])".to_string(),
@@ -399,8 +400,11 @@ mod tests {
         assert!(section.contains("3 advisories on 3 package versions."), "{section}");
         assert!(section.contains("database: offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z)"));
         assert!(section.contains("overrides: --advisories-max-age never"), "{section}");
-        let (mal, high, moderate) =
-            (section.find("#### Malware (1)").unwrap(), section.find("#### High (1)").unwrap(), section.find("#### Moderate (1)").unwrap());
+        let (mal, high, moderate) = (
+            section.find("#### Malware (1)").unwrap(),
+            section.find("#### High (1)").unwrap(),
+            section.find("#### Moderate (1)").unwrap(),
+        );
         assert!(mal < high && high < moderate, "{section}");
         assert!(section.contains(
             "| [GHSA-35jh-r3h4-6jhm](https://github.com/advisories/GHSA-35jh-r3h4-6jhm) (CVE-2021-23337) | `pkg:npm/lodash@4.17.20` | 7.2 | Command Injection in lodash | 4.17.21 | deny (`vulnerability`, `vulnerability-unfixed`) |"

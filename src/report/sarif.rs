@@ -306,6 +306,16 @@ impl RuleOf<'_> {
     }
 }
 
+/// One result to be: the rule (a code or an advisory id), its level, message, `until`,
+/// and the properties an advisory result adds.
+struct Found {
+    rule: String,
+    level: Decision,
+    text: String,
+    until: Option<String>,
+    extra: Option<Value>,
+}
+
 struct Pending {
     uri: Option<(String, bool)>,
     line: usize,
@@ -338,7 +348,7 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
                 about.entry(id.as_str()).or_default().push(f);
             }
         }
-        let mut results: Vec<(String, Decision, String, Option<String>, Option<Value>)> = Vec::new();
+        let mut results: Vec<Found> = Vec::new();
         for f in &r.findings {
             let Some(_) = sarif_level(f.level) else { continue };
             if f.finding.advisory.is_some() {
@@ -346,7 +356,13 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
             }
             let code = f.finding.rule.clone();
             rule_levels.entry(code.clone()).or_insert(RuleOf::Policy(f.level)).raise(f.level);
-            results.push((code, f.level, message(&r.package.purl, &f.finding), f.finding.until.clone(), None));
+            results.push(Found {
+                rule: code,
+                level: f.level,
+                text: message(&r.package.purl, &f.finding),
+                until: f.finding.until.clone(),
+                extra: None,
+            });
         }
         for (id, mut fs) in about {
             let advisory = super::advisories::advisory_of(r, id);
@@ -367,9 +383,15 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
                 }
                 extra["fixed"] = json!(a.fixed);
             }
-            results.push((id.to_string(), level, text.join("\n"), fs[0].finding.until.clone(), Some(extra)));
+            results.push(Found {
+                rule: id.to_string(),
+                level,
+                text: text.join("\n"),
+                until: fs[0].finding.until.clone(),
+                extra: Some(extra),
+            });
         }
-        for (code, finding_level, text, until, extra) in results {
+        for Found { rule: code, level: finding_level, text, until, extra } in results {
             let Some(level) = sarif_level(finding_level) else { continue };
             let mut result = json!({
                 "ruleId": code,
