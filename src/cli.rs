@@ -585,6 +585,10 @@ pub struct AuditQueryArgs {
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
 
+    /// Only records of versions this advisory names (its lead id: `GHSA-…`, `MAL-…`).
+    #[arg(long, value_name = "ID")]
+    pub advisory: Option<String>,
+
     /// A table for people, or the matching records as JSON Lines (pipeable).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
