@@ -79,3 +79,59 @@ test_clean_package_is_allowed if {
 	inp := doc("clean", "public", true, 300)
 	count(depgate.deny) + count(depgate.quarantine) + count(depgate.warn) == 0 with input as inp
 }
+
+# --- advisories ---------------------------------------------------------------------------
+
+advisory(id, kind, severity, fixed) := {
+	"id": id, "aliases": ["CVE-2099-1"], "records": [id], "kind": kind, "severity": severity,
+	"affected": [">=0, <2.0.0"], "fixed": fixed, "url": "https://osv.dev/vulnerability/x",
+	"source": "osv", "digest": "sha256:00",
+}
+
+with_advisories(d, list, upgrade) := object.union(d, {
+	"package": object.union(d.package, {"advisories": list}),
+	"advisories": {"status": "checked", "database": "sha256:00", "matched": list, "upgrade": upgrade},
+})
+
+test_malware_is_denied_even_when_ignored if {
+	d := with_advisories(doc("evil", "curated", false, 30), [advisory("MAL-1", "malware", "critical", [])], [])
+	cfg := {"advisories": {"fail_on_severity": "high", "ignore": {"MAL-1": {"reason": "r", "until": "2099-01-01", "expires": "2099-01-02T00:00:00Z", "purls": []}}}}
+	"malware" in rules(depgate.deny) with input as d with data.config as cfg
+}
+
+test_high_vulnerability_is_denied_and_the_remedy_names_the_upgrade_past_the_cooldown if {
+	d := with_advisories(doc("lib", "public", true, 30), [advisory("GHSA-1", "vulnerability", "high", ["2.0.0"])], [{"version": "2.0.0", "age_days": 1}, {"version": "2.0.1", "age_days": 20}])
+	some f in depgate.deny with input as d
+	f.rule == "vulnerability"
+	f.advisory == "GHSA-1"
+	contains(f.remedy, "upgrade to 2.0.1")
+}
+
+test_threshold_is_per_tier if {
+	d := with_advisories(doc("lib", "curated", false, 30), [advisory("GHSA-1", "vulnerability", "high", ["2.0.0"])], [])
+	cfg := {"tiers": {"curated": {"fail_on_severity": "critical"}}}
+	not "vulnerability" in rules(depgate.deny) with input as d with data.config as cfg
+	"vulnerability-below-threshold" in rules(depgate.warn) with input as d with data.config as cfg
+}
+
+test_unknown_severity_counts_as_high if {
+	d := with_advisories(doc("lib", "curated", false, 30), [advisory("PYSEC-1", "vulnerability", "unknown", [])], [])
+	"vulnerability" in rules(depgate.deny) with input as d
+	"vulnerability-unfixed" in rules(depgate.warn) with input as d
+}
+
+test_an_ignore_by_alias_holds_until_it_expires if {
+	d := with_advisories(doc("lib", "curated", false, 30), [advisory("GHSA-1", "vulnerability", "critical", ["2.0.0"])], [])
+	cfg := {"advisories": {"fail_on_severity": "high", "ignore": {"CVE-2099-1": {"reason": "not reachable", "until": "2025-10-28", "expires": "2025-10-29T00:00:00Z", "purls": ["pkg:npm/lib@*"]}}}}
+	not "vulnerability" in rules(depgate.deny) with input as d with data.config as cfg
+	"advisory-ignored" in rules(depgate.warn) with input as d with data.config as cfg
+	later := object.union(d, {"context": {"mode": "check", "now": "2025-10-29T00:00:00Z"}})
+	"vulnerability" in rules(depgate.deny) with input as later with data.config as cfg
+	"advisory-ignore-expired" in rules(depgate.warn) with input as later with data.config as cfg
+}
+
+test_an_ignore_for_other_purls_does_not_apply if {
+	d := with_advisories(doc("lib", "curated", false, 30), [advisory("GHSA-1", "vulnerability", "critical", ["2.0.0"])], [])
+	cfg := {"advisories": {"ignore": {"GHSA-1": {"reason": "r", "until": "2099-01-01", "expires": "2099-01-02T00:00:00Z", "purls": ["pkg:npm/other@*"]}}}}
+	"vulnerability" in rules(depgate.deny) with input as d with data.config as cfg
+}

@@ -87,7 +87,7 @@ pub enum AdvisoriesCommand {
     /// cache, recording their digests and when they were fetched.
     Sync(AdvisoriesSyncArgs),
     /// Say which advisory database is loaded, from when, and how many records per
-    /// ecosystem; exit 3 when it is missing or older than max_age.
+    /// ecosystem; exit 3 when it is missing or older than `max_age`.
     Status(AdvisoriesStatusArgs),
 }
 
@@ -584,6 +584,10 @@ pub struct AuditQueryArgs {
     /// At or before this time (RFC 3339, or a date: to its end, UTC).
     #[arg(long, value_name = "TIME")]
     pub until: Option<String>,
+
+    /// Only records of versions this advisory names (its lead id: `GHSA-…`, `MAL-…`).
+    #[arg(long, value_name = "ID")]
+    pub advisory: Option<String>,
 
     /// A table for people, or the matching records as JSON Lines (pipeable).
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -361,6 +361,8 @@ fn entry(purl: &str, decision: &str, upstream: &str, time: &str) -> Entry {
         identity: None,
         decision: decision.into(),
         rules: Vec::new(),
+        advisories: Vec::new(),
+        advisory_db: None,
     }
 }
 

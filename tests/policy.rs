@@ -270,6 +270,27 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     let config = depgate::commands::load_config(None, &demo).unwrap();
     let now =
         time::OffsetDateTime::parse("2025-11-20T00:00:00Z", &time::format_description::well_known::Rfc3339).unwrap();
+    // Advisories for two demo packages (a vulnerability with a fix, malware), so that
+    // `advisories` and `package.advisories` reach the inputs validated below.
+    let osv = tmp.path().join("osv");
+    std::fs::create_dir_all(&osv).unwrap();
+    std::fs::write(
+        osv.join("GHSA-test-debug.json"),
+        json!({"id": "GHSA-test-debug", "modified": "2025-01-01T00:00:00Z", "published": "2024-01-01T00:00:00Z",
+               "aliases": ["CVE-2099-1"], "summary": "ReDoS in debug",
+               "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:N/I:N/A:L"}],
+               "affected": [{"package": {"ecosystem": "npm", "name": "debug"},
+                             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "4.3.5"}]}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        osv.join("MAL-test-left-pad.json"),
+        json!({"id": "MAL-test-left-pad", "modified": "2025-01-01T00:00:00Z",
+               "affected": [{"package": {"ecosystem": "npm", "name": "left-pad"}, "versions": ["1.3.0"]}]})
+        .to_string(),
+    )
+    .unwrap();
     let req = |out: &str| depgate::commands::CheckRequest {
         project: demo.clone(),
         lockfiles: Vec::new(),
@@ -303,8 +324,9 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     }
     let base_file = tmp.path().join("base.json");
     std::fs::write(&base_file, decisions.to_string()).unwrap();
-    let (_, records) =
-        rt.block_on(depgate::commands::check_with_baseline(req("second"), Some(&base_file), false)).unwrap();
+    let mut second = req("second");
+    second.advisories = depgate::cli::AdvisorySourceArgs { db: vec![osv.clone()], max_age: Some("never".into()) };
+    let (_, records) = rt.block_on(depgate::commands::check_with_baseline(second, Some(&base_file), false)).unwrap();
     let baseline =
         depgate::policy::Baseline::from_json(&decisions.to_string(), &base_file.display().to_string()).unwrap();
     let opts = depgate::engine::Options {
@@ -323,6 +345,8 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
     assert!(docs.len() >= 5, "the demo has packages");
     assert!(docs.iter().any(|d| d["baseline"].is_object()), "baselines reach the input");
     assert!(docs.iter().any(|d| d["baseline"].is_null()), "non-registry packages have no baseline");
+    assert!(docs.iter().any(|d| d["package"]["advisories"][0]["kind"] == "malware"), "advisories reach the input");
+    assert!(docs.iter().any(|d| d["advisories"]["status"] == "checked"), "the advisories slot reaches the input");
     // The downgrade reached the decisions: public packages were curated in the baseline.
     let downgraded: Vec<&str> = records
         .iter()

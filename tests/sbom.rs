@@ -18,14 +18,15 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use depgate::advisories::{Advisory, Kind, Level as AdvisoryLevel, SourceInfo};
 use depgate::attest::Identity;
 use depgate::ecosystem::Ecosystem;
 use depgate::engine::{
-    AttestationRecord, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record, Resolution,
-    Verification, Verified, ViolatedAt,
+    AdvisoryCheck, AttestationRecord, Decision, Evidence, LeveledFinding, PackageInfo, PackageSource, Record,
+    Resolution, Verification, Verified, ViolatedAt,
 };
 use depgate::policy::Finding;
-use depgate::report::{ProjectInfo, RunInfo, render_cyclonedx, render_spdx};
+use depgate::report::{AdvisoriesRun, ProjectInfo, RunInfo, render_cyclonedx, render_spdx};
 use depgate::upstream::EvidenceSource;
 use serde_json::Value;
 use support::fake_npm::FakeNpm;
@@ -611,4 +612,202 @@ fn random_serial_changes_only_the_serial() {
     let fixed_ns = ns(&render_spdx(&run, &records, &project, false));
     assert_eq!(fixed_ns, ns(&render_spdx(&run, &records, &project, false)));
     assert!(fixed_ns.starts_with("https://depgate.invalid/spdx/app-"), "{fixed_ns}");
+}
+
+// ---------------------------------------------------------------- advisories
+
+fn advisory(id: &str, kind: Kind, severity: AdvisoryLevel, score: Option<f64>, vector: Option<&str>) -> Advisory {
+    Advisory {
+        id: id.into(),
+        aliases: Vec::new(),
+        records: vec![id.into()],
+        kind,
+        summary: Some(format!("summary of {id} with a | pipe and <b>html</b>")),
+        severity,
+        score,
+        vector: vector.map(str::to_string),
+        affected: vec![">=0".into()],
+        fixed: Vec::new(),
+        published: Some("2021-05-06T16:05:51Z".into()),
+        modified: Some("not a time".into()),
+        url: depgate::advisories::database::advisory_url(id),
+        source: "db".into(),
+        digest: "sha256:00".into(),
+    }
+}
+
+fn with_advisories(mut r: Record, matched: Vec<Advisory>, findings: &[(Decision, &str, &str)]) -> Record {
+    r.evidence.advisories = AdvisoryCheck::Checked { database: "sha256:ab".into(), matched, upgrade: Vec::new() };
+    r.findings = findings
+        .iter()
+        .map(|(level, rule, id)| LeveledFinding {
+            level: *level,
+            finding: Finding {
+                rule: (*rule).into(),
+                msg: format!("{}: {id}", r.package.purl),
+                remedy: None,
+                until: None,
+                advisory: Some((*id).into()),
+            },
+        })
+        .collect();
+    r.decision = r.findings.iter().map(|f| f.level).max().unwrap_or(Decision::Allow);
+    r
+}
+
+/// Records whose versions advisories name: malware, a critical CVSS v4 one, one shared by
+/// two packages, an ignored one, one without a rating, one package locked twice.
+fn advisory_records() -> Vec<Record> {
+    let mut ghsa = advisory(
+        "GHSA-35jh-r3h4-6jhm",
+        Kind::Vulnerability,
+        AdvisoryLevel::High,
+        Some(7.2),
+        Some("CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"),
+    );
+    ghsa.aliases = vec!["CVE-2021-23337".into()];
+    ghsa.fixed = vec!["4.17.21".into()];
+    let crit = advisory(
+        "GHSA-crit-crit-crit",
+        Kind::Vulnerability,
+        AdvisoryLevel::Critical,
+        Some(9.3),
+        Some("CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"),
+    );
+    let moderate = advisory("PYSEC-2024-1", Kind::Vulnerability, AdvisoryLevel::Moderate, None, None);
+    let unknown = advisory("OSV-2024-9", Kind::Vulnerability, AdvisoryLevel::Unknown, None, None);
+    let mal = advisory("MAL-2024-1", Kind::Malware, AdvisoryLevel::Critical, None, None);
+
+    let lodash = with_advisories(
+        record(Ecosystem::Npm, "lodash", "4.17.20", "pkg:npm/lodash@4.17.20"),
+        vec![ghsa.clone()],
+        &[(Decision::Deny, "vulnerability", "GHSA-35jh-r3h4-6jhm")],
+    );
+    let mut lodash_again = lodash.clone();
+    lodash_again.package.lockfile = "/work/app/sub/package-lock.json".into();
+    let lodash_old = with_advisories(
+        record(Ecosystem::Npm, "lodash", "4.17.19", "pkg:npm/lodash@4.17.19"),
+        vec![crit.clone(), ghsa],
+        &[
+            (Decision::Deny, "vulnerability", "GHSA-crit-crit-crit"),
+            (Decision::Warn, "vulnerability-unfixed", "GHSA-crit-crit-crit"),
+            (Decision::Warn, "advisory-ignored", "CVE-2021-23337"),
+        ],
+    );
+    let evil = with_advisories(
+        record(Ecosystem::Npm, "@evil/pkg", "1.0.0", "pkg:npm/%40evil/pkg@1.0.0"),
+        vec![mal],
+        &[(Decision::Deny, "malware", "MAL-2024-1")],
+    );
+    let mut py = with_advisories(
+        record(Ecosystem::Pypi, "some-pkg", "1.0", "pkg:pypi/some-pkg@1.0"),
+        vec![moderate, unknown],
+        &[(Decision::Warn, "vulnerability-below-threshold", "PYSEC-2024-1")],
+    );
+    py.package.lockfile = "/work/app/py/requirements.txt".into();
+    let clean = record(Ecosystem::Npm, "left-pad", "1.3.0", "pkg:npm/left-pad@1.3.0");
+    vec![lodash, lodash_again, lodash_old, evil, py, clean]
+}
+
+fn advisories_run() -> RunInfo {
+    RunInfo {
+        advisories: Some(AdvisoriesRun {
+            source: "offline",
+            database: format!("sha256:{}", "ab".repeat(32)),
+            sources: vec![SourceInfo {
+                location: "db".into(),
+                kind: "folder",
+                digest: format!("sha256:{}", "cd".repeat(32)),
+                fetched_at: None,
+                records: BTreeMap::new(),
+            }],
+            max_age: "never".into(),
+            overrides: vec!["--advisories-max-age never".into()],
+        }),
+        ..run_info()
+    }
+}
+
+#[test]
+fn advisories_become_valid_cyclonedx_vulnerabilities() {
+    let run = advisories_run();
+    let records = advisory_records();
+    let project = ProjectInfo { name: "app".into(), version: Some("1.0.0".into()) };
+    let cdx = render_cyclonedx(&run, &records, &project, false);
+    let spdx = render_spdx(&run, &records, &project, false);
+    assert_eq!(cdx, render_cyclonedx(&run, &records, &project, false), "deterministic");
+    let bom: Value = serde_json::from_slice(&cdx).unwrap();
+    let components = bom["components"].as_array().unwrap();
+    assert_eq!(components.len(), 5, "the duplicate purl is one component");
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    let ids: Vec<&str> = vulns.iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        ["MAL-2024-1", "GHSA-crit-crit-crit", "GHSA-35jh-r3h4-6jhm", "PYSEC-2024-1", "OSV-2024-9"],
+        "one per advisory id: malware first, then by severity"
+    );
+    // Every bom-ref is unique in the BOM, and every `affects` ref names a component.
+    let component_refs: BTreeSet<&str> = components.iter().map(|c| c["bom-ref"].as_str().unwrap()).collect();
+    let mut all_refs: Vec<&str> = component_refs.iter().copied().collect();
+    all_refs.push(bom["metadata"]["component"]["bom-ref"].as_str().unwrap());
+    all_refs.extend(vulns.iter().map(|v| v["bom-ref"].as_str().unwrap()));
+    assert_eq!(all_refs.iter().collect::<BTreeSet<_>>().len(), all_refs.len(), "bom-refs are unique");
+    for v in vulns {
+        for a in v["affects"].as_array().unwrap() {
+            assert!(component_refs.contains(a["ref"].as_str().unwrap()), "{a} names no component");
+        }
+    }
+    let by_id = |id: &str| vulns.iter().find(|v| v["id"] == id).unwrap();
+    let ghsa = by_id("GHSA-35jh-r3h4-6jhm");
+    let affected: Vec<&str> = ghsa["affects"].as_array().unwrap().iter().map(|a| a["ref"].as_str().unwrap()).collect();
+    assert_eq!(affected, ["pkg:npm/lodash@4.17.19", "pkg:npm/lodash@4.17.20"], "one ref per component");
+    assert_eq!(ghsa["affects"][0]["versions"], serde_json::json!([{"version": "4.17.19", "status": "affected"}]));
+    assert_eq!(
+        ghsa["ratings"],
+        serde_json::json!([{"score": 7.2, "severity": "high", "method": "CVSSv31",
+            "vector": "CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"}])
+    );
+    assert_eq!(ghsa["references"][0]["id"], "CVE-2021-23337");
+    assert_eq!(ghsa["source"]["url"], "https://github.com/advisories/GHSA-35jh-r3h4-6jhm");
+    assert_eq!(ghsa["published"], "2021-05-06T16:05:51Z");
+    assert!(ghsa.get("updated").is_none(), "a time that does not parse is left out");
+    assert!(ghsa["recommendation"].as_str().unwrap().contains("4.17.21"));
+    assert_eq!(prop(ghsa, "depgate:ignored"), ["pkg:npm/lodash@4.17.19"], "ignored through its alias");
+    assert_eq!(by_id("GHSA-crit-crit-crit")["ratings"][0]["method"], "CVSSv4");
+    assert_eq!(by_id("PYSEC-2024-1")["ratings"], serde_json::json!([{"severity": "medium"}]));
+    assert_eq!(by_id("OSV-2024-9")["ratings"], serde_json::json!([{"severity": "unknown"}]));
+    assert_eq!(by_id("MAL-2024-1")["ratings"], serde_json::json!([{"severity": "critical"}]));
+    assert_eq!(prop(by_id("MAL-2024-1"), "depgate:kind"), ["malware"]);
+    let c = |purl: &str| components.iter().find(|c| c["purl"] == purl).unwrap_or_else(|| panic!("{purl}"));
+    assert_eq!(prop(c("pkg:npm/lodash@4.17.19"), "depgate:advisories"), ["GHSA-crit-crit-crit,GHSA-35jh-r3h4-6jhm"]);
+    assert!(prop(c("pkg:npm/left-pad@1.3.0"), "depgate:advisories").is_empty());
+    assert_eq!(
+        prop(&bom["metadata"], "depgate:advisories:database"),
+        [run.advisories.as_ref().unwrap().database.as_str()]
+    );
+    // SPDX carries the same facts in its annotation.
+    let doc: Value = serde_json::from_slice(&spdx).unwrap();
+    let lodash = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["externalRefs"][0]["referenceLocator"] == "pkg:npm/lodash@4.17.20")
+        .unwrap();
+    let facts: Value = serde_json::from_str(lodash["annotations"][0]["comment"].as_str().unwrap()).unwrap();
+    assert_eq!(facts["depgate:advisories"], "GHSA-35jh-r3h4-6jhm");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (cdx_path, spdx_path) = (tmp.path().join("sbom.cdx.json"), tmp.path().join("sbom.spdx.json"));
+    std::fs::write(&cdx_path, &cdx).unwrap();
+    std::fs::write(&spdx_path, &spdx).unwrap();
+    let py = validate_cdx_python(&cdx_path, 5);
+    let js = validate_cdx_js(&cdx_path);
+    let spdx = validate_spdx(&spdx_path);
+    support::report(&format!(
+        "sbom advisories: {} vulnerabilities; cyclonedx-python-lib {}, cyclonedx-library (ajv) {}, spdx-tools {}",
+        vulns.len(),
+        secs(py),
+        secs(js),
+        secs(spdx)
+    ));
 }

@@ -239,3 +239,50 @@ fn pypi_maven_reports() {
     assert_eq!(run.code, 1, "{}", run.all_output());
     snapshot_run("pypi_maven", &run.stdout, &p.path().join("depgate-report"), &[p.path()]);
 }
+
+/// Advisories from an offline database (a folder): a high GHSA with a fix (denied), a
+/// malware record (denied), a moderate one accepted by `[advisories.ignore]`, a package
+/// no advisory names. No registry is asked (`--advisories-only`).
+#[test]
+fn advisories_reports() {
+    let p = Project::new();
+    let lock = serde_json::json!({
+        "name": "app", "version": "1.0.0", "lockfileVersion": 3, "requires": true,
+        "packages": {
+            "": {"name": "app", "version": "1.0.0",
+                 "dependencies": {"lodash": "4.17.20", "evil-pkg": "1.0.0", "minimist": "1.2.5", "left-pad": "1.3.0"}},
+            "node_modules/lodash": {"version": "4.17.20", "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.20.tgz"},
+            "node_modules/evil-pkg": {"version": "1.0.0", "resolved": "https://registry.npmjs.org/evil-pkg/-/evil-pkg-1.0.0.tgz"},
+            "node_modules/minimist": {"version": "1.2.5", "resolved": "https://registry.npmjs.org/minimist/-/minimist-1.2.5.tgz"},
+            "node_modules/left-pad": {"version": "1.3.0", "resolved": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"}
+        }
+    });
+    p.write("package-lock.json", &serde_json::to_string_pretty(&lock).unwrap());
+    let records = [
+        r#"{"id":"GHSA-35jh-r3h4-6jhm","modified":"2024-01-01T00:00:00Z","published":"2021-05-06T16:05:51Z","aliases":["CVE-2021-23337"],"summary":"Command Injection in lodash","affected":[{"package":{"ecosystem":"npm","name":"lodash"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"4.17.21"}]}]}],"severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H"}],"database_specific":{"severity":"HIGH"}}"#,
+        r#"{"id":"MAL-2024-1","modified":"2024-01-01T00:00:00Z","summary":"Malicious code in evil-pkg (npm)","affected":[{"package":{"ecosystem":"npm","name":"evil-pkg"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"}]}]}]}"#,
+        r#"{"id":"GHSA-xvch-5gv4-984h","modified":"2024-01-01T00:00:00Z","published":"2021-03-18T00:00:00Z","aliases":["CVE-2021-44906"],"summary":"Prototype Pollution in minimist","affected":[{"package":{"ecosystem":"npm","name":"minimist"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.2.6"}]}]}],"database_specific":{"severity":"MODERATE"}}"#,
+    ];
+    let fixed_time = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_767_139_200); // 2025-12-31
+    for r in records {
+        let id = serde_json::from_str::<serde_json::Value>(r).unwrap()["id"].as_str().unwrap().to_string();
+        let path = p.write(&format!("db/{id}.json"), r);
+        std::fs::File::options().write(true).open(&path).unwrap().set_modified(fixed_time).unwrap();
+    }
+    p.write(
+        "depgate.toml",
+        "[advisories]\nsource = \"offline\"\npaths = [\"db\"]\nmax_age = \"never\"\n\n\
+         [advisories.ignore]\n\"GHSA-xvch-5gv4-984h\" = { reason = \"only parses our own config\", until = \"2026-06-30\" }\n",
+    );
+    let run = p.depgate(&["check", "--advisories-only", "--current-time", NOW], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let report = p.path().join("depgate-report");
+    snapshot_run("advisories", &run.stdout, &report, &[p.path()]);
+    // One SARIF rule per advisory id, valid SARIF 2.1.0.
+    let sarif = std::fs::read(report.join("results.sarif")).unwrap();
+    match support::sarif::validate(&[&sarif]) {
+        Some(Ok(summary)) => support::report(&format!("sarif advisories: {summary}")),
+        Some(Err(errors)) => panic!("results.sarif with advisories is not valid SARIF 2.1.0: {errors}"),
+        None => {}
+    }
+}

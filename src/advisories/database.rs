@@ -78,6 +78,19 @@ struct Filed {
     source: usize,
 }
 
+/// Records per OSV ecosystem depgate gates (a record naming two counts in both).
+pub fn count_by_ecosystem<'a>(records: impl IntoIterator<Item = &'a Record>) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for r in records {
+        let ecos: BTreeSet<&str> =
+            r.affected.iter().map(|a| a.ecosystem.as_str()).filter(|e| matching::ecosystem_of(e).is_some()).collect();
+        for e in ecos {
+            *out.entry(e.to_string()).or_default() += 1;
+        }
+    }
+    out
+}
+
 /// Every advisory loaded, filed for lookup.
 #[derive(Debug, Default)]
 pub struct Database {
@@ -88,8 +101,9 @@ pub struct Database {
 
 impl Database {
     /// File `records` (each with the index of its source in `sources`). Records for no
-    /// ecosystem depgate gates are dropped.
-    pub fn new(records: Vec<(Record, usize)>, mut sources: Vec<SourceInfo>) -> Database {
+    /// ecosystem depgate gates are dropped. The sources' record counts are the reader's
+    /// (a database may hold only the records a run needs).
+    pub fn new(records: Vec<(Record, usize)>, sources: Vec<SourceInfo>) -> Database {
         let mut db =
             Database { records: Vec::with_capacity(records.len()), by_package: HashMap::new(), sources: Vec::new() };
         for (record, source) in records {
@@ -101,11 +115,6 @@ impl Database {
             }
             if keys.is_empty() {
                 continue;
-            }
-            for (eco, _) in &keys {
-                if let Some(s) = sources.get_mut(source) {
-                    *s.records.entry(matching::osv_ecosystem(*eco).to_string()).or_default() += 1;
-                }
             }
             let at = u32::try_from(db.records.len()).unwrap_or(u32::MAX);
             for key in keys {
@@ -186,9 +195,6 @@ impl Database {
 
     /// The advisories about `version` of the package, merged by alias, most severe first.
     pub fn advisories(&self, eco: Ecosystem, name: &str, version: &str) -> Vec<Advisory> {
-        let hits = self.hits(eco, name, version);
-        // Union records that share an id (their own or an alias).
-        let mut group_of: Vec<usize> = (0..hits.len()).collect();
         fn root(g: &mut [usize], mut i: usize) -> usize {
             while g[i] != i {
                 g[i] = g[g[i]];
@@ -196,6 +202,9 @@ impl Database {
             }
             i
         }
+        let hits = self.hits(eco, name, version);
+        // Union records that share an id (their own or an alias).
+        let mut group_of: Vec<usize> = (0..hits.len()).collect();
         let mut owner: HashMap<&str, usize> = HashMap::new();
         for (i, (f, _, _)) in hits.iter().enumerate() {
             for id in std::iter::once(&f.record.id).chain(&f.record.aliases) {
@@ -358,14 +367,15 @@ mod tests {
     use crate::advisories::osv::parse_json;
 
     fn db(records: &[&str]) -> Database {
+        let parsed: Vec<Record> = records.iter().map(|r| parse_json(r.as_bytes()).unwrap()).collect();
         let source = SourceInfo {
             location: "test".into(),
             kind: "folder",
             digest: "sha256:00".into(),
             fetched_at: None,
-            records: BTreeMap::new(),
+            records: count_by_ecosystem(&parsed),
         };
-        Database::new(records.iter().map(|r| (parse_json(r.as_bytes()).unwrap(), 0)).collect(), vec![source])
+        Database::new(parsed.into_iter().map(|r| (r, 0)).collect(), vec![source])
     }
 
     const GHSA: &str = r#"{"id":"GHSA-aaaa","aliases":["CVE-2021-1"],"summary":"Prototype pollution",

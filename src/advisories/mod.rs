@@ -1,17 +1,20 @@
 //! Known-bad versions: vulnerability and malware advisories in the OSV schema (GHSA,
-//! PYSEC, OpenSSF MAL-, osv.dev's exports, an organisation's own records).
+//! PYSEC, `OpenSSF` `MAL-`, osv.dev's exports, an organisation's own records).
 //!
 //! - [`osv`]: the records (JSON or YAML) → [`osv::Record`]; pure.
 //! - [`matching`]: does an `affected` entry name a version (the OSV schema's event walk,
 //!   in each ecosystem's ordering); pure.
 //! - [`severity`]: CVSS vectors and publishers' ratings → a level and a score; pure.
 //! - [`database`]: records filed by package; the merged [`Advisory`] list of a version.
-//! - [`store`]: reading folders, `all.zip` exports and osv-scanner's offline cache.
+//! - [`store`]: reading folders, `all.zip` exports and osv-scanner's offline cache; an
+//!   export is parsed once and indexed by package (`index`), so later runs read only the
+//!   records of the packages they ask about.
 //!
 //! Fetching (`depgate advisories sync`, the OSV API) lives in `upstream::osv`; the
 //! evidence kind that puts advisories into each record lives in `engine::evidence`.
 
 pub mod database;
+mod index;
 pub mod matching;
 pub mod osv;
 pub mod severity;
@@ -48,7 +51,7 @@ pub fn parse_max_age(s: &str) -> Result<Option<Duration>, String> {
 /// A duration as people read it: `2d`, `36h`, `5m`.
 pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 86_400 && s % 86_400 == 0 {
+    if s >= 86_400 && s.is_multiple_of(86_400) {
         format!("{}d", s / 86_400)
     } else if s >= 3600 {
         format!("{:.1}h", d.as_secs_f64() / 3600.0)

@@ -1,12 +1,13 @@
-//! OSV records (https://ossf.github.io/osv-schema/) as depgate keeps them: the fields
+//! OSV records (<https://ossf.github.io/osv-schema/>) as depgate keeps them: the fields
 //! matching, severity and the reports need, and nothing else (`details` is cut to a
 //! summary line, `references` and `credits` are skipped), so a database of a few hundred
 //! thousand records stays small. Pure: bytes in, records out.
 
 use serde::Deserialize;
 
-/// One OSV record.
-#[derive(Debug, Clone, PartialEq)]
+/// One OSV record. (Serialized only into depgate's own index of a database, in this
+/// reduced form.)
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Record {
     pub id: String,
     pub modified: Option<String>,
@@ -25,7 +26,7 @@ pub struct Record {
 }
 
 /// One `severity` entry: a scoring system and its vector.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub struct SeverityEntry {
     #[serde(rename = "type")]
     pub kind: String,
@@ -33,7 +34,7 @@ pub struct SeverityEntry {
 }
 
 /// One `affected` entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Affected {
     /// The OSV ecosystem (`npm`, `PyPI`, `Maven`, …), without a `:suffix`.
     pub ecosystem: String,
@@ -44,7 +45,7 @@ pub struct Affected {
 }
 
 /// The ordering a range's versions are compared in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub enum RangeKind {
     /// The package ecosystem's own ordering.
     Ecosystem,
@@ -55,14 +56,14 @@ pub enum RangeKind {
 }
 
 /// One `ranges` entry.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, Deserialize)]
 pub struct Range {
     pub kind: RangeKind,
     pub events: Vec<Event>,
 }
 
 /// One event of a range.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub enum Event {
     Introduced(String),
     Fixed(String),

@@ -58,6 +58,7 @@ impl Level {
     }
 
     /// The level used against a threshold: `unknown` counts as `high`.
+    #[must_use]
     pub fn for_threshold(self) -> Level {
         if self == Level::Unknown { Level::High } else { self }
     }

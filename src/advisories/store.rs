@@ -8,7 +8,7 @@
 //! advisories sync` recorded in `depgate-sync.json` beside the exports, else the files'
 //! modification time (a folder: its newest file).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,7 @@ use time::OffsetDateTime;
 
 use super::database::{Database, SourceInfo};
 use super::osv::{self, Record};
+use crate::ecosystem::Ecosystem;
 
 /// The sync metadata file beside the exports.
 pub const SYNC_FILE: &str = "depgate-sync.json";
@@ -85,19 +86,37 @@ fn inputs(path: &Path) -> Result<Vec<Input>, StoreError> {
     Ok(vec![Input::Folder(path.to_path_buf())])
 }
 
-fn mtime(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
+pub(super) fn mtime(meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
     meta.modified().ok().map(OffsetDateTime::from)
 }
 
+/// The packages a run asks about, as records are filed: `(ecosystem, key name)` (see
+/// [`super::matching::key_name`]). `None` where every record is wanted (the proxy).
+pub type Wanted = HashSet<(Ecosystem, String)>;
+
+/// How to read a database.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions<'a> {
+    /// Where indexes of `all.zip` exports are kept (`<cache>/advisories/index`): an
+    /// export is parsed once, later runs read only the records of the packages they ask
+    /// about. `None`: parse the exports every time.
+    pub index_dir: Option<&'a Path>,
+    /// Only the records of these packages are needed.
+    pub wanted: Option<&'a Wanted>,
+}
+
 /// Read every configured path into one database.
-pub fn load(paths: &[PathBuf]) -> Result<Database, StoreError> {
+pub fn load(paths: &[PathBuf], opts: LoadOptions<'_>) -> Result<Database, StoreError> {
     let mut records = Vec::new();
     let mut sources = Vec::new();
     for path in paths {
         for input in inputs(path)? {
             let at = sources.len();
             let (found, info) = match &input {
-                Input::Zip(z) => read_zip(z)?,
+                Input::Zip(z) => match opts.index_dir {
+                    Some(dir) => super::index::read_zip_indexed(z, dir, opts.wanted)?,
+                    None => read_zip(z)?,
+                },
                 Input::Folder(d) => read_folder(d)?,
             };
             records.extend(found.into_iter().map(|r| (r, at)));
@@ -107,16 +126,24 @@ pub fn load(paths: &[PathBuf]) -> Result<Database, StoreError> {
     Ok(Database::new(records, sources))
 }
 
-fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
-    let bad = |m: String| StoreError(format!("advisory database {}: {m}", path.display()));
-    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-    let digest = hex::encode(Sha256::digest(&bytes));
-    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
-    // The sync time, when depgate fetched exactly these bytes; else the file's time.
+/// When the export at `path` was fetched: the sync time when `depgate advisories sync`
+/// fetched exactly these bytes (`digest`, hex), else the file's modification time.
+pub(super) fn export_fetched_at(path: &Path, digest: &str, meta: &std::fs::Metadata) -> Option<OffsetDateTime> {
     let synced = path.parent().and_then(Path::parent).and_then(SyncFile::read).and_then(|s| {
         let eco = path.parent()?.file_name()?.to_str()?.to_string();
         s.exports.get(&eco).filter(|x| x.sha256 == digest).map(|x| x.fetched_at)
     });
+    synced.or_else(|| mtime(meta))
+}
+
+/// Parse every record of an export (one JSON record per entry), on every core.
+pub(super) fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
+    let bad = |m: String| StoreError(format!("advisory database {}: {m}", path.display()));
+    let started = std::time::Instant::now();
+    let bytes = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let digest = hex::encode(Sha256::digest(&bytes));
+    tracing::debug!("{}: read and hashed in {:.0} ms", path.display(), started.elapsed().as_secs_f64() * 1000.0);
+    let meta = std::fs::metadata(path).map_err(|e| bad(e.to_string()))?;
     let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.as_slice()))
         .map_err(|e| bad(format!("not a readable zip: {e}\n  help: fetch it again (`depgate advisories sync`)")))?;
     let count = archive.len();
@@ -132,7 +159,9 @@ fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
                         let mut entry = archive.by_index(i).map_err(|e| bad(format!("entry {i}: {e}")))?;
                         let name = entry.name_raw().to_vec();
                         let name = String::from_utf8_lossy(&name).into_owned();
-                        if entry.is_dir() || !name.ends_with(".json") {
+                        if entry.is_dir()
+                            || !Path::new(&name).extension().is_some_and(|e| e.eq_ignore_ascii_case("json"))
+                        {
                             continue;
                         }
                         buf.clear();
@@ -152,9 +181,9 @@ fn read_zip(path: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
     let info = SourceInfo {
         location: path.display().to_string(),
         kind: "zip",
+        fetched_at: export_fetched_at(path, &digest, &meta),
         digest: format!("sha256:{digest}"),
-        fetched_at: synced.or_else(|| mtime(&meta)),
-        records: BTreeMap::new(),
+        records: super::database::count_by_ecosystem(&records),
     };
     Ok((records, info))
 }
@@ -201,7 +230,7 @@ fn read_folder(dir: &Path) -> Result<(Vec<Record>, SourceInfo), StoreError> {
         kind: "folder",
         digest: format!("sha256:{}", hex::encode(digest.finalize())),
         fetched_at: newest,
-        records: BTreeMap::new(),
+        records: super::database::count_by_ecosystem(&records),
     };
     Ok((records, info))
 }

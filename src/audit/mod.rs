@@ -49,7 +49,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::engine::{Decision, Record};
+use crate::engine::{AdvisoryCheck, Decision, Record};
 
 /// `prev` of the first record of a log.
 pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
@@ -86,6 +86,15 @@ pub struct Entry {
     pub decision: String,
     /// Rule codes that fired (not `allow`), sorted, once each.
     pub rules: Vec<String>,
+    /// The advisories that name this version (their lead ids: `GHSA-…`, `MAL-…`), as
+    /// matched, most severe first. Left out when none (and in records written before
+    /// advisories existed, whose hashes stay as they were).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub advisories: Vec<String>,
+    /// Digest of the advisory database the version was matched against (left out when it
+    /// was not matched).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advisory_db: Option<String>,
 }
 
 impl Entry {
@@ -124,6 +133,11 @@ impl Entry {
             identity,
             decision: record.decision.as_str().to_string(),
             rules,
+            advisories: record.evidence.advisories.matched().iter().map(|a| a.id.clone()).collect(),
+            advisory_db: match &record.evidence.advisories {
+                AdvisoryCheck::Checked { database, .. } => Some(database.clone()),
+                AdvisoryCheck::NotChecked { .. } => None,
+            },
         }
     }
 
@@ -372,6 +386,8 @@ pub struct Query {
     pub since: Option<OffsetDateTime>,
     /// At or before.
     pub until: Option<OffsetDateTime>,
+    /// Records whose version this advisory (its lead id, any case) names.
+    pub advisory: Option<String>,
 }
 
 impl Query {
@@ -382,6 +398,7 @@ impl Query {
         if self.purl.as_ref().is_some_and(|p| !p.matches(&e.purl))
             || self.upstream.as_ref().is_some_and(|u| e.upstream.as_ref() != Some(u))
             || self.decision.as_ref().is_some_and(|d| &e.decision != d)
+            || self.advisory.as_ref().is_some_and(|id| !e.advisories.iter().any(|a| a.eq_ignore_ascii_case(id)))
         {
             return Ok(false);
         }
@@ -435,6 +452,29 @@ mod tests {
         // UTF-16 order: U+FF61 sorts after U+1F600's surrogates (0xD83D).
         let v: Value = serde_json::from_str(r#"{"｡":1,"😀":2}"#).unwrap();
         assert_eq!(String::from_utf8(canonical(&v)).unwrap(), "{\"😀\":2,\"｡\":1}");
+    }
+
+    #[test]
+    fn entries_without_advisories_hash_as_before() {
+        // A record as depgate wrote it before audit records named advisories.
+        let line = r#"{"seq":1,"time":"2026-12-04T21:14:25.808101968Z","mode":"check","actor":null,"repository":null,"workflow":null,"run_id":null,"run_attempt":null,"sha":null,"event":null,"purl":"pkg:npm/lodash@4.17.20","upstream":null,"tier":null,"url":null,"digest":null,"cache":null,"verification":"pending","identity":null,"decision":"deny","rules":["vulnerability"],"prev":"sha256:0000000000000000000000000000000000000000000000000000000000000000","hash":"sha256:b611b622a437001dfb214839ee525504ca393dd7882ef7020920636d1faa6e77"}"#;
+        assert_eq!(verify(&format!("{line}\n")).unwrap(), 1);
+        let v: Value = serde_json::from_str(line).unwrap();
+        let old: AuditRecord = serde_json::from_value(v.clone()).unwrap();
+        assert!(old.entry.advisories.is_empty() && old.entry.advisory_db.is_none());
+        let again = AuditRecord::chain(1, &old.entry, GENESIS);
+        assert_eq!(again.hash, v["hash"], "an old record re-chained keeps its hash");
+        let line = String::from_utf8(again.to_line()).unwrap();
+        assert!(!line.contains("advisor"), "{line}");
+        let mut with = old.entry.clone();
+        with.advisories = vec!["GHSA-35jh-r3h4-6jhm".into()];
+        with.advisory_db = Some("sha256:ab".into());
+        let rec = AuditRecord::chain(1, &with, GENESIS);
+        assert_ne!(rec.hash, again.hash);
+        assert_eq!(verify(&String::from_utf8(rec.to_line()).unwrap()).unwrap(), 1);
+        let q = Query { advisory: Some("ghsa-35jh-r3h4-6jhm".into()), ..Query::default() };
+        assert!(q.matches(&rec).unwrap());
+        assert!(!q.matches(&again).unwrap());
     }
 
     #[test]

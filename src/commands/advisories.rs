@@ -86,12 +86,20 @@ fn default_settings(config: &Config) -> AdvisoriesConfig {
     })
 }
 
-/// Load an offline database on a blocking thread.
-async fn load_offline(paths: Vec<PathBuf>) -> Result<Database, CommandError> {
-    tokio::task::spawn_blocking(move || store::load(&paths))
-        .await
-        .map_err(|e| CommandError::failure(format!("error: loading the advisory database failed: {e}")))?
-        .map_err(|e| CommandError::failure(format!("error: {e}")))
+/// Load an offline database on a blocking thread: through the export indexes in
+/// `<cache>/advisories/index`, only the records of `wanted` packages (all when `None`).
+async fn load_offline(
+    paths: Vec<PathBuf>,
+    cache_dir: &Path,
+    wanted: Option<store::Wanted>,
+) -> Result<Database, CommandError> {
+    let index_dir = sync_dir(cache_dir).join("index");
+    tokio::task::spawn_blocking(move || {
+        store::load(&paths, store::LoadOptions { index_dir: Some(&index_dir), wanted: wanted.as_ref() })
+    })
+    .await
+    .map_err(|e| CommandError::failure(format!("error: loading the advisory database failed: {e}")))?
+    .map_err(|e| CommandError::failure(format!("error: {e}")))
 }
 
 /// The advisory database of a run over `coords`, or `None` when advisories are not
@@ -119,15 +127,26 @@ pub async fn prepare(
     let started = std::time::Instant::now();
     let (db, source) = match chosen {
         Chosen::Offline(paths) => {
-            let db = load_offline(paths).await?;
+            // A run reads the records of its own packages; the proxy (no coordinates up
+            // front) reads them all.
+            let wanted: Option<store::Wanted> = (!coords.is_empty()).then(|| {
+                coords
+                    .iter()
+                    .filter(|c| c.source == SourceKind::Registry)
+                    .map(|c| (c.ecosystem, crate::advisories::matching::key_name(c.ecosystem, &c.name)))
+                    .collect()
+            });
+            let db = load_offline(paths, cache_dir, wanted).await?;
             check_fresh(&db, now, max_age).map_err(|e| CommandError::failure(format!("error: {e}")))?;
             (db, "offline")
         }
         Chosen::Online(api) => (query_online(config, upstreams, &api, coords, now, concurrency).await?, "online"),
     };
+    // benches/advisories.sh reads this line.
     tracing::info!(
-        "advisories: {} records from {} source(s) in {:.1} ms",
+        "advisories: {} records read of {} in {} source(s) in {:.1} ms",
         db.len(),
+        db.sources.iter().flat_map(|s| s.records.values()).sum::<usize>(),
         db.sources.len(),
         started.elapsed().as_secs_f64() * 1000.0
     );
@@ -189,7 +208,7 @@ async fn query_online(
         kind: "api",
         digest: format!("sha256:{}", hex::encode(digest.finalize())),
         fetched_at: Some(now),
-        records: std::collections::BTreeMap::new(),
+        records: crate::advisories::database::count_by_ecosystem(records.iter().map(|(r, _)| r)),
     };
     Ok(Database::new(records, vec![source]))
 }
@@ -251,15 +270,26 @@ async fn sync(args: AdvisoriesSyncArgs) -> Result<ExitStatus, CommandError> {
                 println!("{eco}: unchanged ({})", path.display());
             }
             Export::Fetched { bytes, etag, last_modified } => {
-                // Only a readable export replaces the copy we have.
-                let check = bytes.clone();
-                let records = tokio::task::spawn_blocking(move || count_records(&check))
+                // Only a readable export replaces the copy we have: it is written beside
+                // it, read (which also builds its index, so the next run is fast), and
+                // renamed into place.
+                let fresh = path.with_extension("zip.new");
+                crate::atomic::write_atomic(&fresh, &bytes)
+                    .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", fresh.display())))?;
+                let (check, index) = (fresh.clone(), sync_dir(&cache_dir).join("index"));
+                let records = tokio::task::spawn_blocking(move || index_export(&check, &index))
                     .await
-                    .map_err(|e| CommandError::failure(format!("error: {e}")))?
-                    .map_err(|e| {
-                        CommandError::failure(format!("error: the {eco} export is not a readable OSV zip: {e}"))
-                    })?;
-                crate::atomic::write_atomic(&path, &bytes)
+                    .map_err(|e| CommandError::failure(format!("error: {e}")))?;
+                let records = match records {
+                    Ok(n) => n,
+                    Err(e) => {
+                        let _ = std::fs::remove_file(&fresh);
+                        return Err(CommandError::failure(format!(
+                            "error: the {eco} export is not a readable OSV zip: {e}\n  help: the copy depgate had is kept; try again later"
+                        )));
+                    }
+                };
+                std::fs::rename(&fresh, &path)
                     .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
                 let url = settings
                     .export_url
@@ -291,12 +321,12 @@ async fn sync(args: AdvisoriesSyncArgs) -> Result<ExitStatus, CommandError> {
     Ok(ExitStatus::Allowed)
 }
 
-/// Records in an export (a zip of one JSON record per entry).
-fn count_records(bytes: &[u8]) -> Result<usize, String> {
-    let tmp = tempfile::Builder::new().suffix(".zip").tempfile().map_err(|e| e.to_string())?;
-    std::fs::write(tmp.path(), bytes).map_err(|e| e.to_string())?;
-    let db = store::load(&[tmp.path().to_path_buf()]).map_err(|e| e.to_string())?;
-    Ok(db.len())
+/// Read an export (a zip of one JSON record per entry), building its index; the number
+/// of records it holds.
+fn index_export(zip: &Path, index_dir: &Path) -> Result<usize, String> {
+    let opts = store::LoadOptions { index_dir: Some(index_dir), wanted: Some(&store::Wanted::new()) };
+    let db = store::load(&[zip.to_path_buf()], opts).map_err(|e| e.to_string())?;
+    Ok(db.sources.iter().flat_map(|s| s.records.values()).sum())
 }
 
 async fn status(args: AdvisoriesStatusArgs) -> Result<ExitStatus, CommandError> {
@@ -317,14 +347,15 @@ async fn status(args: AdvisoriesStatusArgs) -> Result<ExitStatus, CommandError> 
         }
         Chosen::Offline(paths) => paths,
     };
-    let db = load_offline(paths).await?;
+    // Counts and digests come from the sources: no record needs reading.
+    let db = load_offline(paths, &cache_dir, Some(store::Wanted::new())).await?;
     let now = OffsetDateTime::now_utc();
     let fresh = check_fresh(&db, now, max_age);
     if args.json {
         let doc = serde_json::json!({
             "source": "offline",
             "database": db.digest(),
-            "records": db.len(),
+            "records": db.sources.iter().flat_map(|s| s.records.values()).sum::<usize>(),
             "sources": db.sources,
             "max_age": max_age.map_or_else(|| "never".to_string(), human_duration),
             "overrides": overrides.into_iter().chain(age_override).collect::<Vec<_>>(),
@@ -333,7 +364,8 @@ async fn status(args: AdvisoriesStatusArgs) -> Result<ExitStatus, CommandError> 
         });
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else {
-        println!("advisories: offline, {} records, database {}", db.len(), db.digest());
+        let total: usize = db.sources.iter().flat_map(|s| s.records.values()).sum();
+        println!("advisories: offline, {total} records, database {}", db.digest());
         for s in &db.sources {
             let when = s.fetched_at.map_or_else(
                 || "unknown time".to_string(),

@@ -69,6 +69,7 @@ fn query(args: &AuditQueryArgs) -> Result<ExitStatus, CommandError> {
         decision: args.decision.clone(),
         since: bound(&args.since, "--since", false)?,
         until: bound(&args.until, "--until", true)?,
+        advisory: args.advisory.clone(),
     };
     let bytes = read(&args.file)?;
     let found = audit::query(&bytes, &q).map_err(|e| match e {

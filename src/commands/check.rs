@@ -160,7 +160,7 @@ pub async fn check_with_baseline(
     let mut out = stdout.lock();
     let printed = match req.format {
         Format::Json => report::write_decisions_json(&mut out, &run, &records),
-        Format::Table => report::write_terminal(&mut out, &records, Some(&req.out), color),
+        Format::Table => report::write_terminal(&mut out, &run, &records, Some(&req.out), color),
     };
     if let Err(e) = printed.and_then(|()| out.flush())
         && e.kind() != std::io::ErrorKind::BrokenPipe
@@ -168,7 +168,7 @@ pub async fn check_with_baseline(
         return Err(CommandError::failure(format!("error: cannot write to stdout: {e}")));
     }
     if req.format == Format::Json {
-        let _ = report::write_terminal(&mut std::io::stderr().lock(), &records, Some(&req.out), false);
+        let _ = report::write_terminal(&mut std::io::stderr().lock(), &run, &records, Some(&req.out), false);
     }
     Ok((status_of(&records), records))
 }

@@ -108,6 +108,65 @@ pub struct ReportedFinding {
     pub until: Option<String>,
     #[serde(default)]
     pub remedy: Option<String>,
+    /// The advisory the finding is about (`GHSA-…`, `MAL-…`), for the advisory rules.
+    #[serde(default)]
+    pub advisory: Option<String>,
+}
+
+/// One advisory that names a package version (`advisories.matched[]` of a record).
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReportedAdvisory {
+    pub id: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// `vulnerability` or `malware`.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// `low`, `moderate`, `high`, `critical` or `unknown`.
+    #[serde(default)]
+    pub severity: String,
+    #[serde(default)]
+    pub score: Option<f64>,
+    #[serde(default)]
+    pub fixed: Vec<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl ReportedAdvisory {
+    /// Where reports list it: malware first, then critical, high, moderate, low, unknown.
+    pub fn rank(&self) -> u8 {
+        if self.kind == "malware" {
+            return 0;
+        }
+        match self.severity.as_str() {
+            "critical" => 1,
+            "high" => 2,
+            "moderate" | "medium" => 3,
+            "low" => 4,
+            _ => 5,
+        }
+    }
+
+    /// The severity as people read it: `malware`, `high (7.2)`.
+    pub fn severity_text(&self) -> String {
+        if self.kind == "malware" {
+            return "malware".into();
+        }
+        let level = if self.severity.is_empty() { "unknown" } else { self.severity.as_str() };
+        match self.score {
+            Some(s) => format!("{level} ({s:.1})"),
+            None => level.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct AdvisoriesDoc {
+    #[serde(default)]
+    matched: Vec<ReportedAdvisory>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +184,8 @@ struct RecordDoc {
     decision: Level,
     #[serde(default)]
     findings: Vec<ReportedFinding>,
+    #[serde(default)]
+    advisories: Option<AdvisoriesDoc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,12 +205,29 @@ pub struct ReportedPackage {
     pub lockfile: String,
     /// 1-based line in the lockfile; 0 when unknown.
     pub line: usize,
+    /// The advisories that name this version, most severe first.
+    pub advisories: Vec<ReportedAdvisory>,
 }
 
 impl ReportedPackage {
-    /// The finding that made the decision (else the first one).
+    /// The finding that made the decision (else the first one): among equals, one about
+    /// an advisory first.
     pub fn top(&self) -> Option<&ReportedFinding> {
-        self.findings.iter().find(|f| f.level == self.decision).or(self.findings.first())
+        let at = || self.findings.iter().filter(|f| f.level == self.decision);
+        at().find(|f| f.advisory.is_some()).or_else(|| at().next()).or(self.findings.first())
+    }
+
+    /// Whether the finding that made the decision is about an advisory.
+    pub fn by_advisory(&self) -> bool {
+        self.top().is_some_and(|f| f.advisory.is_some())
+    }
+
+    /// The findings about advisory `a` (its id or one of its aliases).
+    pub fn findings_about(&self, a: &ReportedAdvisory) -> Vec<&ReportedFinding> {
+        self.findings
+            .iter()
+            .filter(|f| f.advisory.as_deref().is_some_and(|id| id == a.id || a.aliases.iter().any(|x| x == id)))
+            .collect()
     }
 
     /// The top finding's message without the `purl: ` prefix the policy puts in front.
@@ -218,6 +296,7 @@ impl Report {
                 findings: r.findings,
                 lockfile: r.package.lockfile,
                 line: r.package.line,
+                advisories: r.advisories.unwrap_or_default().matched,
             })
             .collect();
         Ok(Self { dir: PathBuf::new(), entries })

@@ -96,10 +96,11 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Check-run annotations for the packages that are not allowed and whose lockfile is in the
 /// workspace (the API needs a path): `failure` for deny and error, `warning` otherwise; the
-/// most severe first, at most [`MAX_ANNOTATIONS`].
+/// most severe first (advisories first among equals), at most [`MAX_ANNOTATIONS`].
 pub fn annotations(entries: &[ReportedPackage], paths: &[Option<String>]) -> Vec<Value> {
     let mut order: Vec<usize> = (0..entries.len()).filter(|&i| entries[i].decision != Level::Allow).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(entries[i].decision));
+    // Most severe first; among equals, those an advisory decided first.
+    order.sort_by_key(|&i| (std::cmp::Reverse(entries[i].decision), !entries[i].by_advisory()));
     order
         .into_iter()
         .filter_map(|i| {

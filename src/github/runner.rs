@@ -48,6 +48,9 @@ pub fn annotation_command(level: Level) -> Option<&'static str> {
 /// The title of an annotation: `depgate deny: not-found-in-owner`.
 pub fn annotation_title(entry: &ReportedPackage) -> String {
     match entry.top() {
+        Some(f) if f.advisory.is_some() => {
+            format!("depgate {}: {} {}", entry.decision, f.rule, f.advisory.as_deref().unwrap_or_default())
+        }
         Some(f) => format!("depgate {}: {}", entry.decision, f.rule),
         None => format!("depgate {}", entry.decision),
     }
@@ -79,7 +82,7 @@ pub fn write_annotations(
     if notable.is_empty() {
         return Ok(0);
     }
-    notable.sort_by_key(|&i| std::cmp::Reverse(entries[i].decision));
+    notable.sort_by_key(|&i| (std::cmp::Reverse(entries[i].decision), !entries[i].by_advisory()));
     command(w, "group", &[], &format!("depgate: {} dependencies not allowed", notable.len()))?;
     for &i in &notable {
         let e = &entries[i];

@@ -1,6 +1,8 @@
 //! `sbom.cdx.json`: the run's records as a `CycloneDX` 1.6 JSON BOM, with where each
 //! component came from (upstream, tier, fallback), how it verified and what policy decided,
-//! as properties in the `depgate:` namespace.
+//! as properties in the `depgate:` namespace, and the advisories that name its components
+//! as `vulnerabilities[]` (one per advisory id, `affects` by the components' `bom-ref`;
+//! the database that decided is `metadata.properties` `depgate:advisories:database`).
 //!
 //! Owns: a small serde model of the `CycloneDX` 1.6 fields depgate fills (the `cyclonedx-bom`
 //! crate writes 1.3–1.5 only). What both SBOMs share is [`super::sbom`]'s.
@@ -12,11 +14,15 @@
 
 use serde::Serialize;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::RunInfo;
+use super::advisories;
 use super::sbom::{
     Merged, ProjectInfo, clean_hex, depgate_facts, hash_alg, license_expression, packages, shown_attestation, uuid,
     valid_purl,
 };
+use crate::advisories::Kind;
 use crate::ecosystem::Ecosystem;
 use crate::engine::Record;
 
@@ -40,6 +46,8 @@ struct Bom {
     metadata: Metadata,
     components: Vec<Component>,
     dependencies: Vec<Dependency>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    vulnerabilities: Vec<Vulnerability>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +56,8 @@ struct Metadata {
     timestamp: Option<String>,
     tools: Tools,
     component: Component,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
 }
 
 /// The 1.6 form of `tools` (the array of `tool` is deprecated).
@@ -123,6 +133,196 @@ struct Dependency {
     reference: String,
     #[serde(rename = "dependsOn")]
     depends_on: Vec<String>,
+}
+
+/// One advisory of `vulnerabilities[]` (`CycloneDX` 1.6), with every component it names.
+#[derive(Serialize)]
+struct Vulnerability {
+    #[serde(rename = "bom-ref")]
+    bom_ref: String,
+    id: String,
+    source: VulnSource,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    references: Vec<VulnReference>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    ratings: Vec<Rating>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    recommendation: String,
+    advisories: Vec<AdvisoryLink>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    published: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    updated: Option<String>,
+    affects: Vec<Affects>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    properties: Vec<Property>,
+}
+
+#[derive(Serialize, Clone)]
+struct VulnSource {
+    name: &'static str,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct VulnReference {
+    id: String,
+    source: VulnSource,
+}
+
+#[derive(Serialize)]
+struct Rating {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    score: Option<f64>,
+    severity: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    method: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vector: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AdvisoryLink {
+    title: String,
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Affects {
+    #[serde(rename = "ref")]
+    reference: String,
+    versions: Vec<AffectedVersion>,
+}
+
+#[derive(Serialize)]
+struct AffectedVersion {
+    version: String,
+    status: &'static str,
+}
+
+/// Who publishes an advisory id, and its page there.
+fn vuln_source(id: &str) -> VulnSource {
+    if id.starts_with("GHSA-") {
+        VulnSource { name: "GitHub Advisory Database", url: crate::advisories::database::advisory_url(id) }
+    } else if id.starts_with("CVE-") {
+        VulnSource { name: "NVD", url: format!("https://nvd.nist.gov/vuln/detail/{id}") }
+    } else {
+        VulnSource { name: "OSV", url: crate::advisories::database::advisory_url(id) }
+    }
+}
+
+/// An RFC 3339 time as `CycloneDX` wants it (`date-time`), or `None`.
+fn date_time(text: Option<&str>) -> Option<String> {
+    let t = text?.trim();
+    time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok().map(|_| t.to_string())
+}
+
+/// `vulnerabilities[]`: one entry per advisory id of the run (malware first, then by
+/// severity and id), naming every component it affects by `bom-ref` (the purl) and
+/// version. An advisory that `[advisories.ignore]` accepts keeps its entry (the
+/// component is still affected); the purls it is ignored for are in the property
+/// `depgate:ignored`. No `analysis`: an ignore accepts a risk for a while, which none of
+/// `CycloneDX`'s analysis states says.
+fn vulnerabilities(records: &[Record]) -> Vec<Vulnerability> {
+    let rows = advisories::rows(records);
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_id: BTreeMap<&str, Vec<&advisories::Row<'_>>> = BTreeMap::new();
+    for r in &rows {
+        let id = r.advisory.id.as_str();
+        if !by_id.contains_key(id) {
+            order.push(id);
+        }
+        by_id.entry(id).or_default().push(r);
+    }
+    order
+        .into_iter()
+        .map(|id| {
+            let group = &by_id[id];
+            let a = group[0].advisory;
+            let mut aliases: BTreeSet<&str> = BTreeSet::new();
+            let mut fixed: Vec<&str> = Vec::new();
+            let mut affects: Vec<Affects> = Vec::new();
+            let mut ignored: BTreeSet<&str> = BTreeSet::new();
+            let mut rules: BTreeSet<&str> = BTreeSet::new();
+            for r in group {
+                aliases.extend(r.advisory.aliases.iter().map(String::as_str));
+                for f in &r.advisory.fixed {
+                    if !fixed.contains(&f.as_str()) {
+                        fixed.push(f);
+                    }
+                }
+                let purl = &r.record.package.purl;
+                if r.ignored() {
+                    ignored.insert(purl);
+                }
+                rules.extend(r.findings.iter().map(|f| f.finding.rule.as_str()));
+                if !affects.iter().any(|x| &x.reference == purl) {
+                    let version = r.record.package.version.clone();
+                    let versions = if version.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![AffectedVersion { version, status: "affected" }]
+                    };
+                    affects.push(Affects { reference: purl.clone(), versions });
+                }
+            }
+            affects.sort_by(|x, y| x.reference.cmp(&y.reference));
+            let severity = advisories::cdx_severity(a);
+            let rating = match (a.score, &a.vector) {
+                (Some(score), Some(vector)) => Rating {
+                    score: Some(score),
+                    severity,
+                    method: Some(advisories::cvss_method(vector)),
+                    vector: Some(vector.clone()),
+                },
+                (Some(score), None) => Rating { score: Some(score), severity, method: None, vector: None },
+                (None, _) => Rating { score: None, severity, method: None, vector: None },
+            };
+            let recommendation = if a.kind == Kind::Malware {
+                "Do not install it: remove the dependency, treat any machine that installed it as compromised, rotate the credentials it could reach, and check how it entered the lockfile.".to_string()
+            } else if fixed.is_empty() {
+                "No fixed version is published: remove or replace the dependency, or accept the risk for a while with [advisories.ignore].".to_string()
+            } else {
+                format!("Upgrade to a version that fixes it (fixed in {}).", fixed.join(", "))
+            };
+            let mut properties = vec![Property {
+                name: "depgate:kind",
+                value: if a.kind == Kind::Malware { "malware" } else { "vulnerability" }.into(),
+            }];
+            properties.push(Property { name: "depgate:severity", value: a.severity.as_str().into() });
+            if !rules.is_empty() {
+                properties.push(Property { name: "depgate:rules", value: rules.into_iter().collect::<Vec<_>>().join(",") });
+            }
+            if !ignored.is_empty() {
+                properties.push(Property { name: "depgate:ignored", value: ignored.into_iter().collect::<Vec<_>>().join(",") });
+            }
+            if !a.source.is_empty() {
+                properties.push(Property { name: "depgate:advisory_source", value: a.source.clone() });
+            }
+            Vulnerability {
+                bom_ref: format!("advisory:{id}"),
+                id: id.to_string(),
+                source: vuln_source(id),
+                references: aliases
+                    .into_iter()
+                    .filter(|x| *x != id)
+                    .map(|x| VulnReference { id: x.to_string(), source: vuln_source(x) })
+                    .collect(),
+                ratings: vec![rating],
+                description: a.summary.clone().filter(|s| !s.trim().is_empty()),
+                recommendation,
+                advisories: vec![AdvisoryLink { title: id.to_string(), url: a.url.clone() }]
+                    .into_iter()
+                    .filter(|l| iri(&l.url).is_some())
+                    .collect(),
+                published: date_time(a.published.as_deref()),
+                updated: date_time(a.modified.as_deref()),
+                affects,
+                properties,
+            }
+        })
+        .collect()
 }
 
 /// `group` and `name` as `CycloneDX` splits them: an npm scope (`@acme`) or a Maven group is
@@ -233,9 +433,20 @@ pub fn render_cyclonedx(run: &RunInfo, records: &[Record], project: &ProjectInfo
                 version: project.version.clone(),
                 ..Component::default()
             },
+            properties: run
+                .advisories
+                .as_ref()
+                .map(|a| {
+                    vec![
+                        Property { name: "depgate:advisories:database", value: a.database.clone() },
+                        Property { name: "depgate:advisories:source", value: a.source.to_string() },
+                    ]
+                })
+                .unwrap_or_default(),
         },
         components,
         dependencies: vec![Dependency { reference: project_ref, depends_on }],
+        vulnerabilities: vulnerabilities(records),
     };
     let content = serde_json::to_vec(&bom).unwrap_or_default();
     bom.serial_number = Some(format!("urn:uuid:{}", uuid(&SERIAL_NAMESPACE, &content, random_serial)));

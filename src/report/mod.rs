@@ -5,6 +5,7 @@
 //! is given — [`crate::output`] puts the files in the report folder and appends the audit
 //! log, and the commands choose the terminal.
 
+pub mod advisories;
 pub mod cyclonedx;
 pub mod sarif;
 mod sbom;
@@ -184,6 +185,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
             writeln!(w, "| `{}` | {} | {} ({}){more} |", g.rule, g.level, g.items.len(), shown.join(", "))?;
         }
     }
+    write_advisories_md(w, run, records)?;
     let blocking: Vec<&Record> = records
         .iter()
         .filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error))
@@ -231,9 +233,84 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
     )
 }
 
-/// The short human table on the terminal: the blocking packages, then totals.
+/// Text from an advisory (a publisher's summary) for a table cell: no table pipes, no
+/// line breaks, no HTML.
+fn md_text(s: &str) -> String {
+    md_escape(s).replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The `Advisories` section of `summary.md`: the database that decided, then one table row
+/// per advisory and package version, grouped by severity (malware first), each id linked
+/// to where it is published. A run without `[advisories]` says so in one line, so that
+/// silence is never read as a clean scan.
+fn write_advisories_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -> io::Result<()> {
+    if run.advisories.is_none() {
+        return writeln!(w, "\nAdvisories: not checked (no [advisories] configured)");
+    }
+    let rows = advisories::rows(records);
+    writeln!(w, "\n### Advisories\n")?;
+    let ids: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.advisory.id.as_str()).collect();
+    let purls: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.record.package.purl.as_str()).collect();
+    if rows.is_empty() {
+        writeln!(w, "No advisory names any locked version.\n")?;
+    } else {
+        writeln!(
+            w,
+            "{} advisor{} on {} package version{}.\n",
+            ids.len(),
+            if ids.len() == 1 { "y" } else { "ies" },
+            purls.len(),
+            if purls.len() == 1 { "" } else { "s" }
+        )?;
+    }
+    writeln!(w, "<sub>database: {}</sub>", md_text(&advisories::database_line(run)))?;
+    let (not_registry, failed) = advisories::not_checked(records);
+    if not_registry + failed > 0 {
+        writeln!(
+            w,
+            "\n<sub>not matched: {not_registry} package(s) from no registry (git, file, link, tarball), {failed} failed</sub>"
+        )?;
+    }
+    for group in advisories::Group::ALL {
+        let in_group: Vec<&advisories::Row<'_>> =
+            rows.iter().filter(|r| advisories::Group::of(r.advisory) == group).collect();
+        if in_group.is_empty() {
+            continue;
+        }
+        writeln!(w, "\n#### {} ({})\n", group.title(), in_group.len())?;
+        writeln!(w, "| advisory | package | score | summary | fixed in | status |\n|---|---|---:|---|---|---|")?;
+        for r in in_group {
+            let a = r.advisory;
+            let also =
+                if a.aliases.is_empty() { String::new() } else { format!(" ({})", md_text(&a.aliases.join(", "))) };
+            let fixed = if a.fixed.is_empty() { "no fix".to_string() } else { md_text(&a.fixed.join(", ")) };
+            let status = match (r.ignored(), r.level()) {
+                (true, _) => "ignored ([advisories.ignore])".to_string(),
+                (false, Some(level)) => {
+                    let rules: Vec<&str> = r.findings.iter().map(|f| f.finding.rule.as_str()).collect();
+                    format!("{} (`{}`)", level.as_str(), rules.join("`, `"))
+                }
+                (false, None) => "no finding".to_string(),
+            };
+            writeln!(
+                w,
+                "| [{}]({}){also} | `{}` | {} | {} | {fixed} | {status} |",
+                md_text(&a.id),
+                a.url.replace(')', "%29").replace(' ', "%20"),
+                r.record.package.purl,
+                a.score.map_or_else(|| "–".to_string(), |s| format!("{s:.1}")),
+                md_text(a.summary.as_deref().unwrap_or(""))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The short human table on the terminal: the blocking packages, then totals, then the
+/// advisory database the run used (or that none was).
 pub fn write_terminal(
     w: &mut impl Write,
+    run: &RunInfo,
     records: &[Record],
     report_dir: Option<&Path>,
     color: bool,
@@ -271,6 +348,16 @@ pub fn write_terminal(
         "{} packages: {} allowed, {} warned, {} quarantined, {} denied, {} undecided",
         c.total, c.allow, c.warn, c.quarantine, c.deny, c.error
     )?;
+    let rows = advisories::rows(records);
+    let matched = if run.advisories.is_some() {
+        let ids: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.advisory.id.as_str()).collect();
+        let ignored = rows.iter().filter(|r| r.ignored()).count();
+        let ignored = if ignored > 0 { format!(" ({ignored} ignored)") } else { String::new() };
+        format!("{} matched{ignored} · ", ids.len())
+    } else {
+        String::new()
+    };
+    writeln!(w, "advisories: {matched}{}", advisories::database_line(run))?;
     if let Some(d) = report_dir {
         writeln!(w, "report: {}", d.display())?;
     }
@@ -302,6 +389,51 @@ pub fn render_report_files(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_lists_advisories_by_severity_with_links() {
+        let (run, records) = (advisories::fixtures::run(true), advisories::fixtures::records());
+        let mut out = Vec::new();
+        write_summary_md(&mut out, &run, &records).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let section = &text[text.find("### Advisories").expect(&text)..text.find("### Blocked").expect(&text)];
+        assert!(section.contains("3 advisories on 3 package versions."), "{section}");
+        assert!(section.contains("database: offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z)"));
+        assert!(section.contains("overrides: --advisories-max-age never"), "{section}");
+        let (mal, high, moderate) = (
+            section.find("#### Malware (1)").unwrap(),
+            section.find("#### High (1)").unwrap(),
+            section.find("#### Moderate (1)").unwrap(),
+        );
+        assert!(mal < high && high < moderate, "{section}");
+        assert!(section.contains(
+            "| [GHSA-35jh-r3h4-6jhm](https://github.com/advisories/GHSA-35jh-r3h4-6jhm) (CVE-2021-23337) | `pkg:npm/lodash@4.17.20` | 7.2 | Command Injection in lodash | 4.17.21 | deny (`vulnerability`, `vulnerability-unfixed`) |"
+        ), "{section}");
+        assert!(section.contains("[MAL-2024-1](https://osv.dev/vulnerability/MAL-2024-1)"), "{section}");
+        assert!(section.contains("| no fix | ignored ([advisories.ignore]) |"), "{section}");
+        assert!(!section.contains("left-pad"), "a clean package is not listed");
+
+        let mut out = Vec::new();
+        write_summary_md(&mut out, &advisories::fixtures::run(false), &[]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("\nAdvisories: not checked (no [advisories] configured)\n"), "{text}");
+        assert!(!text.contains("### Advisories"));
+    }
+
+    #[test]
+    fn terminal_footer_names_the_advisory_database() {
+        let records = advisories::fixtures::records();
+        let mut out = Vec::new();
+        write_terminal(&mut out, &advisories::fixtures::run(true), &records, None, false).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("advisories: 3 matched (1 ignored) · offline database sha256:ae1273c2708f (db, fetched 2026-01-01T00:00:00Z) · max_age never"),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        write_terminal(&mut out, &advisories::fixtures::run(false), &[], None, false).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with("advisories: not checked (no [advisories] configured)\n"));
+    }
 
     #[test]
     fn decisions_json_is_rendered_last() {

@@ -19,6 +19,16 @@
 //!   slashes; a record with line 0 (no line known) has no `region`, and one with no
 //!   lockfile has no location.
 //! - order is deterministic: rules by code; results by file, line, purl, rule.
+//!
+//! Advisories (findings whose `advisory` names one: the `malware`, `vulnerability`,
+//! `vulnerability-*` and `advisory-*` rules) are reported the way code scanning shows
+//! dependency alerts: one rule per advisory id (`GHSA-…`, `MAL-…`), with the advisory's
+//! summary, its page as `helpUri`, and `properties.security-severity` (the CVSS score, or
+//! a value in its level's band: [`super::advisories::security_severity`]) so code scanning
+//! ranks it as critical/high/medium/low; and one result per package version and advisory
+//! (the findings about it merged: the most severe sets the level, every message is kept,
+//! the depgate rules are in `properties.depgateRules`). Its fingerprint is over `purl NUL
+//! advisory id`, so an alert stays one alert when an ignore turns its deny into a warning.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -27,7 +37,8 @@ use std::path::{Component, Path};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::engine::{Decision, Record};
+use crate::advisories::{Advisory, Kind};
+use crate::engine::{Decision, LeveledFinding, Record};
 use crate::policy::{BUILTIN_RULES, ENGINE_RULES, RuleInfo};
 
 use super::RunInfo;
@@ -219,6 +230,92 @@ fn message(purl: &str, f: &crate::policy::Finding) -> String {
     text
 }
 
+/// The `reportingDescriptor` of one advisory (`a`: what the records say about it; `None`
+/// for an id only a project's own rule names).
+fn advisory_descriptor(id: &str, a: Option<&Advisory>, seen_level: Decision) -> Value {
+    let url = a.map_or_else(|| crate::advisories::database::advisory_url(id), |a| a.url.clone());
+    let kind = a.map_or("vulnerability", |a| if a.kind == Kind::Malware { "malware" } else { "vulnerability" });
+    let summary = a.and_then(|a| a.summary.clone()).filter(|s| !s.trim().is_empty()).unwrap_or_else(|| {
+        if kind == "malware" { format!("Malicious package ({id})") } else { format!("Known vulnerability {id}") }
+    });
+    let mut full = format!("{} advisory {id}", if kind == "malware" { "Malware" } else { "Vulnerability" });
+    let mut help_md = format!("**[{id}]({url})**");
+    if let Some(a) = a {
+        if !a.aliases.is_empty() {
+            let _ = write!(full, " (also {})", a.aliases.join(", "));
+            let _ = write!(help_md, " (also {})", a.aliases.join(", "));
+        }
+        let _ = write!(full, ": {}", sentence(&summary));
+        let _ = write!(help_md, ": {}\n\nSeverity: {}", sentence(&summary), a.severity.as_str());
+        let _ = write!(full, " Severity {}", a.severity.as_str());
+        if let Some(score) = a.score {
+            let vector = a.vector.as_deref().map(|v| format!(", {v}")).unwrap_or_default();
+            let _ = write!(full, " (CVSS {score:.1}{vector})");
+            let _ = write!(help_md, " (CVSS {score:.1}{vector})");
+        }
+        full.push('.');
+        if a.kind == Kind::Malware {
+            full.push_str(" Do not install it; treat any machine that installed it as compromised.");
+            help_md.push_str(
+                "\n\nDo not install it: remove the dependency, rotate the credentials it could reach, and check how it entered the lockfile.",
+            );
+        } else if a.fixed.is_empty() {
+            full.push_str(" No fixed version is published.");
+            help_md.push_str("\n\nNo fixed version is published.");
+        } else {
+            let _ = write!(full, " Fixed in {}.", a.fixed.join(", "));
+            let _ = write!(help_md, "\n\nFixed in {}.", a.fixed.join(", "));
+        }
+    } else {
+        let _ = write!(full, ": {}", sentence(&summary));
+        let _ = write!(help_md, ": {}", sentence(&summary));
+    }
+    let help_text = format!("{full} Read it at {url}. The message says which package and what to do.");
+    let _ = write!(help_md, "\n\nThe message says which package and what to do.");
+    let level = sarif_level(seen_level).unwrap_or("warning");
+    let mut properties = json!({"tags": ["security", kind, "supply-chain"], "depgate-level": seen_level.as_str()});
+    if let Some(a) = a {
+        properties["security-severity"] = json!(super::advisories::security_severity(a));
+        properties["advisory-severity"] = json!(a.severity.as_str());
+        if !a.aliases.is_empty() {
+            properties["aliases"] = json!(a.aliases);
+        }
+    }
+    json!({
+        "id": id,
+        "name": id,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": full},
+        "helpUri": url,
+        "help": {"text": help_text, "markdown": help_md},
+        "defaultConfiguration": {"level": level},
+        "properties": properties,
+    })
+}
+
+/// What a rule of the log is: a policy rule code, or an advisory.
+enum RuleOf<'a> {
+    Policy(Decision),
+    Advisory(Option<&'a Advisory>, Decision),
+}
+
+impl RuleOf<'_> {
+    fn raise(&mut self, level: Decision) {
+        let (RuleOf::Policy(seen) | RuleOf::Advisory(_, seen)) = self;
+        *seen = (*seen).max(level);
+    }
+}
+
+/// One result to be: the rule (a code or an advisory id), its level, message, `until`,
+/// and the properties an advisory result adds.
+struct Found {
+    rule: String,
+    level: Decision,
+    text: String,
+    until: Option<String>,
+    extra: Option<Value>,
+}
+
 struct Pending {
     uri: Option<(String, bool)>,
     line: usize,
@@ -230,7 +327,7 @@ struct Pending {
 
 /// Render the run's findings as a SARIF 2.1.0 log (UTF-8 JSON, pretty, newline at the end).
 pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
-    let mut rule_levels: BTreeMap<String, Decision> = BTreeMap::new();
+    let mut rule_levels: BTreeMap<String, RuleOf<'_>> = BTreeMap::new();
     let mut pending = Vec::new();
     for r in records {
         let res = r.resolution.as_ref();
@@ -242,28 +339,82 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
                 None => (file_uri(&r.package.lockfile), false),
             })
         };
+        // Findings about the same advisory become one result.
+        let mut about: BTreeMap<&str, Vec<&LeveledFinding>> = BTreeMap::new();
         for f in &r.findings {
-            let Some(level) = sarif_level(f.level) else { continue };
+            if let Some(id) = &f.finding.advisory
+                && f.level != Decision::Allow
+            {
+                about.entry(id.as_str()).or_default().push(f);
+            }
+        }
+        let mut results: Vec<Found> = Vec::new();
+        for f in &r.findings {
+            let Some(_) = sarif_level(f.level) else { continue };
+            if f.finding.advisory.is_some() {
+                continue;
+            }
             let code = f.finding.rule.clone();
-            let seen = rule_levels.entry(code.clone()).or_insert(f.level);
-            *seen = (*seen).max(f.level);
+            rule_levels.entry(code.clone()).or_insert(RuleOf::Policy(f.level)).raise(f.level);
+            results.push(Found {
+                rule: code,
+                level: f.level,
+                text: message(&r.package.purl, &f.finding),
+                until: f.finding.until.clone(),
+                extra: None,
+            });
+        }
+        for (id, mut fs) in about {
+            let advisory = super::advisories::advisory_of(r, id);
+            fs.sort_by_key(|f| std::cmp::Reverse(f.level));
+            let level = fs[0].level;
+            rule_levels.entry(id.to_string()).or_insert(RuleOf::Advisory(advisory, level)).raise(level);
+            let text: Vec<String> = fs.iter().map(|f| message(&r.package.purl, &f.finding)).collect();
+            let mut extra = json!({
+                "advisory": id,
+                "depgateRules": fs.iter().map(|f| f.finding.rule.as_str()).collect::<Vec<_>>(),
+                "ignored": fs.iter().any(|f| f.finding.rule == super::advisories::IGNORED_RULE),
+            });
+            if let Some(a) = advisory {
+                extra["advisoryKind"] = json!(a.kind);
+                extra["advisorySeverity"] = json!(a.severity.as_str());
+                if let Some(score) = a.score {
+                    extra["cvssScore"] = json!(score);
+                }
+                extra["fixed"] = json!(a.fixed);
+            }
+            results.push(Found {
+                rule: id.to_string(),
+                level,
+                text: text.join("\n"),
+                until: fs[0].finding.until.clone(),
+                extra: Some(extra),
+            });
+        }
+        for Found { rule: code, level: finding_level, text, until, extra } in results {
+            let Some(level) = sarif_level(finding_level) else { continue };
             let mut result = json!({
                 "ruleId": code,
                 "level": level,
-                "message": {"text": message(&r.package.purl, &f.finding)},
+                "message": {"text": text},
                 "partialFingerprints": {FINGERPRINT_KEY: fingerprint(&r.package.purl, &code)},
                 "properties": {
                     "purl": r.package.purl,
                     "ecosystem": r.package.ecosystem.as_str(),
                     "decision": r.decision.as_str(),
-                    "findingLevel": f.level.as_str(),
+                    "findingLevel": finding_level.as_str(),
                     "upstream": res.and_then(|x| x.upstream.clone()),
                     "tier": res.and_then(|x| x.tier.clone()),
                     "verification": r.evidence.verification.status(),
                 },
             });
-            if let Some(u) = &f.finding.until {
+            if let Some(u) = &until {
                 result["properties"]["until"] = json!(u);
+            }
+            if let Some(Value::Object(extra)) = extra
+                && let Some(props) = result["properties"].as_object_mut()
+            {
+                props.extend(extra);
             }
             if let Some((u, relative)) = &uri {
                 let mut artifact = json!({"uri": u});
@@ -281,7 +432,7 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
                 line: r.package.line,
                 purl: r.package.purl.clone(),
                 rule: code,
-                level: f.level,
+                level: finding_level,
                 result,
             });
         }
@@ -305,7 +456,13 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
             p.result
         })
         .collect();
-    let rules: Vec<Value> = rule_levels.iter().map(|(code, level)| descriptor(code, *level)).collect();
+    let rules: Vec<Value> = rule_levels
+        .iter()
+        .map(|(code, rule)| match rule {
+            RuleOf::Policy(level) => descriptor(code, *level),
+            RuleOf::Advisory(a, level) => advisory_descriptor(code, *a, *level),
+        })
+        .collect();
     let mut driver = json!({
         "name": "depgate",
         "version": env!("CARGO_PKG_VERSION"),
@@ -374,6 +531,42 @@ mod tests {
         assert_eq!(relative_lockfile("sub/poetry.lock", &r).as_deref(), Some("sub/poetry.lock"));
         assert_eq!(uri_path("a b/ü.lock"), "a%20b/%C3%BC.lock");
         assert_eq!(file_uri("/elsewhere/poetry.lock"), "file:///elsewhere/poetry.lock");
+    }
+
+    #[test]
+    fn one_rule_per_advisory_with_security_severity() {
+        let records = crate::report::advisories::fixtures::records();
+        let log: Value = serde_json::from_slice(&render_sarif(&run(&["package-lock.json"]), &records)).unwrap();
+        let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["GHSA-35jh-r3h4-6jhm", "GHSA-mod0-mod0-mod0", "MAL-2024-1", "fallback-cooldown"]);
+        let ghsa = &rules[0];
+        assert_eq!(ghsa["shortDescription"]["text"], "Command Injection in lodash");
+        assert_eq!(ghsa["helpUri"], "https://github.com/advisories/GHSA-35jh-r3h4-6jhm");
+        assert_eq!(ghsa["properties"]["security-severity"], "7.2");
+        assert_eq!(ghsa["properties"]["tags"], json!(["security", "vulnerability", "supply-chain"]));
+        assert_eq!(ghsa["defaultConfiguration"]["level"], "error");
+        assert_eq!(rules[1]["properties"]["security-severity"], "5.5", "moderate without a score");
+        assert_eq!(rules[1]["defaultConfiguration"]["level"], "warning");
+        assert_eq!(rules[2]["properties"]["security-severity"], "9.5", "malware");
+        assert_eq!(rules[2]["properties"]["tags"][1], "malware");
+        assert_eq!(rules[3], descriptor("fallback-cooldown", Decision::Warn), "policy rules are unchanged");
+
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4, "the two lodash findings about one advisory are one result");
+        let lodash = &results[0];
+        assert_eq!((lodash["ruleId"].as_str(), lodash["ruleIndex"].as_u64()), (Some("GHSA-35jh-r3h4-6jhm"), Some(0)));
+        assert_eq!(lodash["level"], "error");
+        assert_eq!(lodash["properties"]["depgateRules"], json!(["vulnerability", "vulnerability-unfixed"]));
+        assert_eq!(lodash["locations"][0]["physicalLocation"]["region"]["startLine"], 2);
+        assert_eq!(
+            lodash["partialFingerprints"][FINGERPRINT_KEY],
+            fingerprint("pkg:npm/lodash@4.17.20", "GHSA-35jh-r3h4-6jhm")
+        );
+        let text = lodash["message"]["text"].as_str().unwrap();
+        assert!(text.contains("(high)") && text.contains("no fix"), "{text}");
+        let ignored = results.iter().find(|r| r["ruleId"] == "GHSA-mod0-mod0-mod0").unwrap();
+        assert_eq!((&ignored["level"], &ignored["properties"]["ignored"]), (&json!("warning"), &json!(true)));
     }
 
     #[test]

@@ -180,6 +180,10 @@ pub(super) fn depgate_facts(e: &Merged<'_>) -> Vec<(&'static str, String)> {
     if !rules.is_empty() {
         out.push(("depgate:rules", rules.join(",")));
     }
+    let advisories: Vec<&str> = r.evidence.advisories.matched().iter().map(|a| a.id.as_str()).collect();
+    if !advisories.is_empty() {
+        out.push(("depgate:advisories", advisories.join(",")));
+    }
     for l in &e.locations {
         out.push(("depgate:lockfile", l.clone()));
     }

@@ -35,7 +35,13 @@
 //! - `slsaVersion` `1.0`;
 //! - the extension field [`EXTENSION`] (a URI, as the spec asks of extension names):
 //!   the audit chain head `{file, seq, hash}`, the decision counts, the mode, the
-//!   configuration, the policy modules and the GitHub runner context.
+//!   configuration, the policy modules, the GitHub runner context, and `advisories`
+//!   ([`advisories_extension`]): the advisory database the verification used, as in-toto
+//!   resource descriptors (`database` with `digest.sha256`, and each source it was read
+//!   from), and the advisory ids that matched, that were denied, warned about, and
+//!   ignored; `{"checked": false}` when the run had no `[advisories]`. The database is an
+//!   input of the verification but not an attestation, so it does not go into
+//!   `inputAttestations` (left out, above).
 //!
 //! **The envelope.** DSSE v1 JSON: `payloadType` `application/vnd.in-toto+json`, `payload`
 //! the statement (standard base64), one signature: ECDSA P-256 with SHA-256 over
@@ -66,7 +72,7 @@ use sigstore_verify::types::{DerPublicKey, SignatureBytes};
 use super::{Counts, ProjectInfo, RunInfo};
 use crate::attest::{Identity, Stage, StageFailure, StatementSummary, Verdict};
 use crate::audit::{ChainHead, RunnerContext};
-use crate::engine::{Record, Status};
+use crate::engine::{Decision, Record, Status};
 
 /// The envelope's file name in the report folder.
 pub const FILE: &str = "vsa.intoto.jsonl";
@@ -311,6 +317,7 @@ pub fn statement(v: &VsaInput<'_>) -> Value {
         "config": v.run.config,
         "policyModules": v.run.policy,
         "runner": runner,
+        "advisories": advisories_extension(v.run, v.records),
     });
     let subject: Vec<Value> =
         v.subjects.iter().map(|(name, sha)| json!({"name": name, "digest": {"sha256": sha}})).collect();
@@ -319,6 +326,68 @@ pub fn statement(v: &VsaInput<'_>) -> Value {
         "subject": subject,
         "predicateType": PREDICATE_TYPE,
         "predicate": predicate,
+    })
+}
+
+/// An in-toto resource descriptor's `digest` of `sha256:<hex>` (`{"sha256": hex}`), or of
+/// any other `alg:value`.
+fn digest_map(digest: &str) -> Value {
+    match digest.split_once(':') {
+        Some((alg, value)) => json!({ alg: value }),
+        None => json!({ "sha256": digest }),
+    }
+}
+
+/// The `advisories` member of the extension: which database decided (as resource
+/// descriptors) and what it named: `matched` (every advisory id that names a gated
+/// version), `denied` (those a deny, quarantine or error finding is about), `warned`
+/// (only warnings) and `ignored` (accepted by `[advisories.ignore]`). Ids sorted.
+pub fn advisories_extension(run: &RunInfo, records: &[Record]) -> Value {
+    use std::collections::BTreeSet;
+    let Some(a) = &run.advisories else {
+        return json!({"checked": false, "reason": "no [advisories] configured"});
+    };
+    let (mut matched, mut denied, mut warned, mut ignored) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for row in super::advisories::rows(records) {
+        let id = row.advisory.id.as_str();
+        matched.insert(id);
+        if row.ignored() {
+            ignored.insert(id);
+        }
+        match row.level() {
+            Some(l) if l >= Decision::Quarantine => {
+                denied.insert(id);
+            }
+            Some(Decision::Warn) => {
+                warned.insert(id);
+            }
+            _ => {}
+        }
+    }
+    warned.retain(|id| !denied.contains(id));
+    let sources: Vec<Value> = a
+        .sources
+        .iter()
+        .map(|s| {
+            let mut annotations = json!({"kind": s.kind, "records": s.records});
+            if let Some(at) = s.fetched_at.and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()) {
+                annotations["fetchedAt"] = json!(at);
+            }
+            json!({"name": s.location, "digest": digest_map(&s.digest), "annotations": annotations})
+        })
+        .collect();
+    json!({
+        "checked": true,
+        "source": a.source,
+        "database": {"name": "advisory database", "digest": digest_map(&a.database)},
+        "sources": sources,
+        "maxAge": a.max_age,
+        "overrides": a.overrides,
+        "matched": matched,
+        "denied": denied,
+        "warned": warned,
+        "ignored": ignored,
     })
 }
 
@@ -469,6 +538,25 @@ mod tests {
         let public = pair.public_key_der().unwrap();
         let key_id = key_id_of(public.as_bytes());
         SigningKey { pair, public, key_id }
+    }
+
+    #[test]
+    fn the_extension_names_the_advisory_database_and_denied_ids() {
+        use crate::report::advisories::fixtures;
+        let ext = advisories_extension(&fixtures::run(true), &fixtures::records());
+        assert_eq!(ext["checked"], true);
+        assert_eq!(
+            ext["database"]["digest"]["sha256"],
+            "ae1273c2708fc59abb5e8ad21666e66c1505ef3462a69ea2172c32c63693d518"
+        );
+        assert_eq!(ext["sources"][0]["name"], "db");
+        assert_eq!(ext["sources"][0]["annotations"]["fetchedAt"], "2026-01-01T00:00:00Z");
+        assert_eq!(ext["matched"], json!(["GHSA-35jh-r3h4-6jhm", "GHSA-mod0-mod0-mod0", "MAL-2024-1"]));
+        assert_eq!(ext["denied"], json!(["GHSA-35jh-r3h4-6jhm", "MAL-2024-1"]));
+        assert_eq!(ext["warned"], json!(["GHSA-mod0-mod0-mod0"]));
+        assert_eq!(ext["ignored"], json!(["GHSA-mod0-mod0-mod0"]));
+        assert_eq!(ext["overrides"], json!(["--advisories-max-age never"]));
+        assert_eq!(advisories_extension(&fixtures::run(false), &[])["checked"], false);
     }
 
     #[test]

@@ -236,10 +236,11 @@ pub async fn fetch_export(
     }
 }
 
+/// A credential read from the environment, or the variable that was not set.
+type Credential = Result<(crate::config::AuthScheme, super::Secret), String>;
+
 /// The credentials `[advisories]` presents, read once from the environment.
-pub(super) fn credentials(
-    config: &crate::config::Config,
-) -> Option<(String, Result<(crate::config::AuthScheme, super::Secret), String>)> {
+pub(super) fn credentials(config: &crate::config::Config) -> Option<(String, Credential)> {
     let a = config.advisories.as_ref()?.auth.as_ref()?;
     let v = std::env::var(&a.env_var).ok().filter(|v| !v.is_empty());
     Some((ADVISORIES.to_string(), v.map(|v| (a.scheme, super::Secret::new(v))).ok_or_else(|| a.env_var.clone())))

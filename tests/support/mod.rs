@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_npm;
+pub mod fake_osv;
 pub mod fake_repo;
 pub mod faults;
 pub mod sarif;

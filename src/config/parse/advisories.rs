@@ -69,12 +69,12 @@ fn url(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, key: &str) -> Option<url::Url
 /// Parse `[advisories]` into the source settings, and its policy half into `policy`.
 pub(super) fn parse_advisories(
     cx: &mut Ctx<'_>,
-    v: Option<&Spanned<DeValue<'_>>>,
+    section: Option<&Spanned<DeValue<'_>>>,
     base_dir: &Path,
     policy: &mut AdvisoryPolicy,
 ) -> Option<AdvisoriesConfig> {
-    let v = v?;
-    let t = cx.table(v, "advisories")?;
+    let section = section?;
+    let t = cx.table(section, "advisories")?;
     cx.unknown_keys(t, KEYS, "[advisories]");
     let source = t.get("source").and_then(|s| cx.string(s, "source").map(|x| (x, s.span())));
     let online = match &source {
@@ -105,7 +105,7 @@ pub(super) fn parse_advisories(
     }
     let api = t.get("api_url").and_then(|u| url(cx, u, "api_url"));
     let export_url = t.get("export_url").and_then(|u| url(cx, u, "export_url"));
-    let span = v.span();
+    let span = section.span();
     let auth = super::parse_auth(cx, t, &span, "[advisories]");
     let timeout = match t.get("timeout_secs").and_then(|x| cx.number(x, "timeout_secs")) {
         Some(n) if n > 0.0 => Duration::from_secs_f64(n),
@@ -165,16 +165,15 @@ pub(super) fn parse_advisories(
                         _ => None,
                     };
                     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-                    match text.as_deref().map(|s| time::Date::parse(s, &fmt)) {
-                        Some(Ok(d)) => Some(d),
-                        _ => {
-                            cx.err(
-                                u.span(),
-                                format!("{what}: `until` must be a date YYYY-MM-DD"),
-                                "until = \"2027-01-31\"",
-                            );
-                            None
-                        }
+                    if let Some(Ok(d)) = text.as_deref().map(|s| time::Date::parse(s, &fmt)) {
+                        Some(d)
+                    } else {
+                        cx.err(
+                            u.span(),
+                            format!("{what}: `until` must be a date YYYY-MM-DD"),
+                            "until = \"2027-01-31\"",
+                        );
+                        None
                     }
                 }
             };
