@@ -93,7 +93,7 @@ pub(super) fn read_zip_indexed(
         zip.display(),
         records.len(),
         parsed.as_secs_f64() * 1000.0,
-        (started.elapsed() - parsed).as_secs_f64() * 1000.0
+        started.elapsed().saturating_sub(parsed).as_secs_f64() * 1000.0
     );
     let records = match wanted {
         Some(w) => records.into_iter().filter(|r| keys_of(r).iter().any(|k| w.contains(k))).collect(),

@@ -295,7 +295,7 @@ struct Met {
     optional: bool,
 }
 
-/// Walk a tree's `dependencies` (serde_json's own nesting limit bounds the depth).
+/// Walk a tree's `dependencies` (`serde_json`'s own nesting limit bounds the depth).
 fn walk(deps: &Map<String, Value>, prefix: &str, out: &mut BTreeMap<(String, String), Met>) {
     for (name, node) in deps {
         let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}>{name}") };
