@@ -583,3 +583,87 @@ fn a_stale_missing_or_online_database_stops_the_proxy_at_startup() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("needs an offline advisory database") && stderr.contains("--advisories-db"), "{stderr}");
 }
+
+#[test]
+fn npm_audit_of_the_probe_lockfile_against_the_real_records_names_what_check_names() {
+    if !have("npm", "--version") || !have("curl", "--version") {
+        return;
+    }
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/advisories");
+    let work = tempfile::tempdir().unwrap();
+    let npm = FakeNpm::start();
+    let config = work.path().join("depgate.toml");
+    std::fs::write(&config, npm_config(&npm)).unwrap();
+    let (ghsa, malicious) = (testdata.join("ghsa"), testdata.join("malicious"));
+    let (ghsa, malicious) = (ghsa.to_str().unwrap(), malicious.to_str().unwrap());
+    // The records' age is their checkout time: not what this test is about.
+    let served = Served::start(
+        work.path(),
+        &config,
+        &[
+            "--current-time",
+            NOW,
+            "--advisories-db",
+            ghsa,
+            "--advisories-db",
+            malicious,
+            "--advisories-max-age",
+            "never",
+        ],
+    );
+    let project = work.path().join("probe");
+    std::fs::create_dir_all(&project).unwrap();
+    let lock = std::fs::read_to_string(testdata.join("probe/npm/package-lock.json")).unwrap();
+    let root: Value = serde_json::from_str(&lock).unwrap();
+    std::fs::write(project.join("package.json"), root["packages"][""].to_string()).unwrap();
+    std::fs::write(project.join("package-lock.json"), &lock).unwrap();
+    let out = Command::new("npm")
+        .args(["audit", "--json", "--registry", &served.url("npm"), "--cache"])
+        .arg(work.path().join("npm-cache"))
+        .current_dir(&project)
+        .env("npm_config_userconfig", work.path().join("no-npmrc"))
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("npm audit --json: {e}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let from_npm: BTreeSet<String> = report["vulnerabilities"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .values()
+        .flat_map(|v| v["via"].as_array().cloned().unwrap_or_default())
+        .filter(Value::is_object)
+        .map(|via| id_of(via["url"].as_str().unwrap()))
+        .collect();
+    let check = Command::new(env!("CARGO_BIN_EXE_depgate"))
+        .args(["check", "--advisories-only", "--advisories-max-age", "never", "--config"])
+        .arg(&config)
+        .args(["--advisories-db", ghsa, "--advisories-db", malicious])
+        .arg("--out")
+        .arg(work.path().join("check-report"))
+        .arg(&project)
+        .env_remove("DEPGATE_CONFIG")
+        .env("DEPGATE_CACHE_DIR", work.path().join("check-cache"))
+        .output()
+        .unwrap();
+    let decisions: Value = serde_json::from_str(
+        &std::fs::read_to_string(work.path().join("check-report/decisions.json"))
+            .unwrap_or_else(|e| panic!("check wrote no report ({e}):\n{}", String::from_utf8_lossy(&check.stderr))),
+    )
+    .unwrap();
+    let from_depgate: BTreeSet<String> = decisions["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["advisories"]["matched"].as_array().cloned().unwrap_or_default())
+        .map(|a| a["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(from_depgate.len() >= 5, "{from_depgate:?}");
+    assert_eq!(from_npm, from_depgate, "npm audit and depgate check disagree on the real records");
+    support::report(&format!(
+        "serve_advisories: npm audit of the probe lockfile through the proxy: {} advisories, the same as check: {}",
+        from_npm.len(),
+        from_npm.iter().cloned().collect::<Vec<_>>().join(", ")
+    ));
+    let (code, stderr) = served.stop();
+    assert_eq!(code, 0, "{stderr}");
+}
