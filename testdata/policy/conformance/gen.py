@@ -79,6 +79,24 @@ def baseline(doc, tier="curated", fallback=False, verification="verified", ident
                                   "source": "depgate.trust.json"})
 
 
+def advisory(id_, kind, severity, fixed, aliases=(), score=None, summary=None):
+    a = {"id": id_, "aliases": list(aliases), "records": [id_], "kind": kind, "severity": severity,
+         "affected": [">=0, <" + fixed[0]] if fixed else [">=0"], "fixed": list(fixed),
+         "url": f"https://osv.dev/vulnerability/{id_}", "source": "testdata/advisories",
+         "digest": "sha256:" + "cd" * 32, "modified": "2025-10-01T00:00:00Z"}
+    if score is not None:
+        a["score"] = score
+    if summary is not None:
+        a["summary"] = summary
+    return a
+
+
+def with_advisories(doc, advisories, upgrade=()):
+    doc = set_(doc, "package.advisories", advisories)
+    return set_(doc, "advisories", {"status": "checked", "database": "sha256:" + "ef" * 32,
+                                    "matched": advisories, "upgrade": list(upgrade)})
+
+
 def main_cases():
     c = []
 
@@ -177,6 +195,37 @@ def main_cases():
     case("yanked without a reason", set_(base("yanked2"), "resolution.yanked", True), deny=["yanked-version"])
     many = set_(set_(young(base("everything"), 2.0), "resolution.deprecated", "unmaintained"), "license", "AGPL-3.0-only")
     case("cooldown, denied licence and deprecation at once", many, deny=["license-denied"], quarantine=["fallback-cooldown"], warn=["deprecated-version"])
+    # Advisories (vulnerabilities and malware): fail_on_severity = "high" (internal tier:
+    # critical), ignores with reasons and expiry dates.
+    mal = advisory("MAL-2025-1", "malware", "critical", [], summary="Malicious code in evil-lib (npm)")
+    case("malware", with_advisories(base("evil-lib"), [mal]), deny=["malware"])
+    case("malware listed in [advisories.ignore] (never ignored)",
+         with_advisories(base("evil-ignored"), [advisory("MAL-2025-2", "malware", "critical", [])]), deny=["malware"])
+    high = advisory("GHSA-hhhh-hhhh-hhhh", "vulnerability", "high", ["2.0.0"], aliases=["CVE-2025-1"], score=7.5,
+                    summary="Prototype pollution")
+    case("high vulnerability, an upgrade offered", with_advisories(base("vuln-high"), [high],
+                                                                  [{"version": "2.0.0", "age_days": 40.0}]),
+         deny=["vulnerability"])
+    case("critical vulnerability, no fix published",
+         with_advisories(base("vuln-unfixed"), [advisory("GHSA-cccc-cccc-cccc", "vulnerability", "critical", [], score=9.8)]),
+         deny=["vulnerability"], warn=["vulnerability-unfixed"])
+    case("moderate vulnerability below the threshold",
+         with_advisories(base("vuln-moderate"), [advisory("GHSA-mmmm-mmmm-mmmm", "vulnerability", "moderate", ["1.0.1"], score=5.3)]),
+         warn=["vulnerability-below-threshold"])
+    case("unrated vulnerability counts as high",
+         with_advisories(base("vuln-unrated"), [advisory("PYSEC-2025-1", "vulnerability", "unknown", ["1.0.1"])]),
+         deny=["vulnerability"])
+    case("high vulnerability on a tier that fails on critical",
+         with_advisories(base("vuln-internal", tier="internal"), [high]), warn=["vulnerability-below-threshold"])
+    case("vulnerability ignored by its alias until a later date",
+         with_advisories(base("vuln-accepted"), [advisory("GHSA-iiii-iiii-iiii", "vulnerability", "high", ["2.0.0"],
+                                                          aliases=["CVE-2025-2"])]), warn=["advisory-ignored"])
+    case("vulnerability whose ignore expired",
+         with_advisories(base("vuln-expired"), [advisory("GHSA-eeee-eeee-eeee", "vulnerability", "critical", ["2.0.0"])]),
+         deny=["vulnerability"], warn=["advisory-ignore-expired"])
+    case("ignore that names other packages",
+         with_advisories(base("vuln-elsewhere"), [advisory("GHSA-iiii-iiii-iiii", "vulnerability", "high", ["2.0.0"],
+                                                           aliases=["CVE-2025-2"])]), deny=["vulnerability"])
     return c
 
 
