@@ -106,9 +106,17 @@ prefix_match(pattern, s) if {
 
 # --- integrity --------------------------------------------------------------------------
 
+# The first algorithm both sides record with different values, as " (sha512: <label a>
+# <hex>, <label b> <hex>)"; "" when they share none (PyPI: a pinned file the owner lacks).
+digest_diff(a, la, b, lb) := text if {
+	differing := [[x, a[x], b[x]] | some x in ["sha512", "sha384", "sha256", "sha1", "md5"]; object.get(a, x, "") != ""; object.get(b, x, "") != ""; a[x] != b[x]]
+	[algo, va, vb] := differing[0]
+	text := sprintf(" (%s: %s %s, %s %s)", [algo, la, va, lb, vb])
+} else := ""
+
 deny contains finding(
 	"integrity-mismatch",
-	sprintf("%s: the lockfile's integrity does not match what upstream %s serves for this version", [input.package.purl, input.resolution.upstream]),
+	sprintf("%s: the lockfile's integrity does not match what upstream %s serves for this version%s", [input.package.purl, input.resolution.upstream, digest_diff(object.get(input.resolution, "lockfile_digests", {}), "lockfile", object.get(input.resolution, "digests", {}), "upstream")]),
 	"do not install it; find out why the bytes differ (republished or tampered package, or a lockfile from another registry), then regenerate the lockfile against the chain",
 ) if {
 	input.resolution.lockfile_integrity == "mismatch"
@@ -116,7 +124,7 @@ deny contains finding(
 
 deny contains finding(
 	"integrity-mismatch",
-	sprintf("%s: the downloaded artifact from %s does not match the integrity the upstream publishes", [input.package.purl, input.resolution.upstream]),
+	sprintf("%s: the downloaded artifact from %s does not match the integrity the upstream publishes%s", [input.package.purl, input.resolution.upstream, digest_diff(object.get(input.resolution, "artifact_digests", {}), "downloaded", object.get(input.resolution, "digests", {}), "published")]),
 	"do not install it; the upstream serves bytes that differ from its own metadata: report it to the upstream's operators",
 ) if {
 	input.resolution.artifact_integrity == "mismatch"
@@ -225,7 +233,7 @@ quarantine contains object.union(
 	finding(
 		"fallback-cooldown",
 		sprintf("%s: published %.1f days ago on %s (tier %s); versions from this tier wait %v days", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days]),
-		sprintf("wait until %s, pin a version published at least %v days ago, or exempt this one: cooldown_exempt = [\"%s\"], or for a security fix [policy.security_fixes] \"%s@%s\" = \"<advisory it fixes>\"", [until, cooldown_days, input.package.purl, input.package.name, input.package.version]),
+		sprintf("wait for the cooldown to end, pin a version published at least %v days ago, or exempt this one: cooldown_exempt = [\"%s\"], or for a security fix [policy.security_fixes] \"%s@%s\" = \"<advisory it fixes>\"", [cooldown_days, input.package.purl, input.package.name, input.package.version]),
 	),
 	{"until": until},
 ) if {
@@ -500,6 +508,17 @@ warn contains finding(
 	"publish it to a registry upstream and depend on it by version",
 ) if {
 	input.package.source in {"git", "tarball"}
+}
+
+# A Maven file outside any repository layout (a `system` scope jar, a `systemPath`, a jar
+# copied into the project): no upstream serves it and nothing vouches for its bytes.
+warn contains finding(
+	"unresolvable-source",
+	sprintf("%s: the build uses the local file %s, which is outside any Maven repository layout, so the chain cannot vouch for it", [input.package.purl, object.get(input.package, "location", "(no path)")]),
+	"publish it to a Maven upstream of the chain and depend on it by coordinates",
+) if {
+	input.package.ecosystem == "maven"
+	input.package.source == "file"
 }
 
 warn contains finding(

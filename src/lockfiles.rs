@@ -259,6 +259,23 @@ pub fn gather(root: &Path, named: &[PathBuf], resolved: &[PathBuf]) -> Result<Ga
     gather_within(root, named, resolved, crate::config::Limits::default().max_lockfile_bytes)
 }
 
+/// `path` relative to `root` when it lies inside it (as written, or once both are made
+/// absolute), else `path` as given: one spelling for discovered and named lockfiles alike.
+pub fn relative_to(path: &Path, root: &Path) -> PathBuf {
+    if let Ok(rel) = path.strip_prefix(root)
+        && !rel.as_os_str().is_empty()
+    {
+        return rel.to_path_buf();
+    }
+    if let (Ok(p), Ok(r)) = (std::fs::canonicalize(path), std::fs::canonicalize(root))
+        && let Ok(rel) = p.strip_prefix(&r)
+        && !rel.as_os_str().is_empty()
+    {
+        return rel.to_path_buf();
+    }
+    path.to_path_buf()
+}
+
 /// [`gather`], refusing any input file over `max_bytes` (`[limits] max_lockfile_bytes`)
 /// before reading it.
 pub fn gather_within(
@@ -280,10 +297,15 @@ pub fn gather_within(
             use crate::units::human_bytes;
             return Err(InputError::TooLarge { path: f, size: human_bytes(len), max: human_bytes(max_bytes) });
         }
-        let r = match kind {
+        let mut r = match kind {
             Some(kind) => read_as(&f, kind)?,
             None => read(&f)?,
         };
+        // Reports name every lockfile the same way: relative to the project.
+        let shown = relative_to(&f, root);
+        for c in &mut r.coords {
+            c.source_file.clone_from(&shown);
+        }
         all.coords.extend(r.coords);
         all.notes.extend(r.notes);
         all.files.push(f);

@@ -242,6 +242,18 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     let r = p.record("pkg:npm/left-pad@1.3.0");
     assert_eq!(r["resolution"]["lockfile_integrity"], "mismatch");
     assert_eq!(r["findings"][0]["rule"], "integrity-mismatch");
+    // Both sides of the mismatch are in the message, as hex.
+    let (locked, served) = (&r["resolution"]["lockfile_digests"]["sha512"], &r["resolution"]["digests"]["sha512"]);
+    let msg = r["findings"][0]["msg"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "(sha512: lockfile {}, upstream {})",
+            locked.as_str().unwrap(),
+            served.as_str().unwrap()
+        )),
+        "{msg}"
+    );
+    assert_ne!(locked, served);
     assert_eq!(p.record("pkg:npm/is-number@7.0.0")["decision"], "allow");
 
     // The registry's metadata is consistent, but the bytes it serves are not.
@@ -255,6 +267,16 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     let r = p.record("pkg:npm/is-number@7.0.0");
     assert_eq!(r["resolution"]["artifact_integrity"], "mismatch", "{r:#}");
     assert_eq!(r["findings"][0]["rule"], "integrity-mismatch");
+    let (got, published) = (&r["resolution"]["artifact_digests"]["sha512"], &r["resolution"]["digests"]["sha512"]);
+    let msg = r["findings"][0]["msg"].as_str().unwrap();
+    assert!(
+        msg.contains(&format!(
+            "(sha512: downloaded {}, published {})",
+            got.as_str().unwrap(),
+            published.as_str().unwrap()
+        )),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -137,11 +137,16 @@ fn mvn_list_paths_lines_and_files() {
 
 #[test]
 fn mvn_list_system_and_reactor_paths_are_not_registry() {
-    let text = "\nThe following files have been resolved:\n   com.acme:tools:jar:1.0:system:/opt/tools/tools.jar\n   com.acme:module-a:jar:2.0:compile:/src/module-a/target/classes -- module a\n   org.slf4j:slf4j-api:jar:2.0.13:compile:/home/u/.m2/repository/org/slf4j/slf4j-api/2.0.13/slf4j-api-2.0.13.jar\n";
+    let text = "\nThe following files have been resolved:\n   com.acme:tools:jar:1.0:system:/opt/tools/tools.jar\n   com.acme:module-a:jar:2.0:compile:/src/module-a/target/classes -- module a\n   org.slf4j:slf4j-api:jar:2.0.13:compile:/home/u/.m2/repository/org/slf4j/slf4j-api/2.0.13/slf4j-api-2.0.13.jar\n   com.acme:module-b:jar:2.0:compile:/src/module-b/target/module-b-2.0.jar\n   com.acme:vendored:jar:3.1:compile:/src/app/lib/vendored-3.1.jar\n   com.acme:module-c:jar:2.0:test:/src/module-c/target/test-classes\n";
     let coords = parse_mvn_dependency_list(text, Path::new("deps.txt")).unwrap();
     assert_eq!(coords[0].source, SourceKind::File("/opt/tools/tools.jar".into()));
-    assert_eq!(coords[1].source, SourceKind::File("/src/module-a/target/classes".into()));
+    // Modules of the same build (the reactor): linked, like npm workspace members.
+    assert_eq!(coords[1].source, SourceKind::Link("/src/module-a/target/classes".into()));
     assert!(coords[2].source.is_registry());
+    assert_eq!(coords[3].source, SourceKind::Link("/src/module-b/target/module-b-2.0.jar".into()));
+    // A jar copied into the project is no module and no repository file.
+    assert_eq!(coords[4].source, SourceKind::File("/src/app/lib/vendored-3.1.jar".into()));
+    assert_eq!(coords[5].source, SourceKind::Link("/src/module-c/target/test-classes".into()));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -85,16 +85,38 @@ pub fn unpack(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Marks a folder the demo made, so a later run may replace it.
+const MARKER: &str = ".depgate-demo";
+
+/// The demo's default folder: `demo` in depgate's cache folder, replaced on each run, so
+/// that repeated runs leave one folder behind rather than one per run. A folder there
+/// that the demo did not make (no marker) is left alone and is an error.
+fn default_dir() -> Result<PathBuf, CommandError> {
+    let dir = std::path::absolute(crate::cache::default_dir().join("demo"))
+        .map_err(|e| CommandError::failure(format!("error: cannot resolve the cache folder: {e}")))?;
+    if dir.exists() {
+        if !dir.join(MARKER).is_file() {
+            return Err(CommandError::failure(format!(
+                "error: {} exists and was not made by `depgate demo`; nothing was changed\n  help: move it away, or pass --dir DIR",
+                dir.display()
+            )));
+        }
+        std::fs::remove_dir_all(&dir).map_err(|e| {
+            CommandError::failure(format!("error: cannot replace the previous demo in {}: {e}", dir.display()))
+        })?;
+    }
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join(MARKER), b"made by depgate demo; replaced on the next run\n"))
+        .map_err(|e| CommandError::failure(format!("error: cannot create {}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
 pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, CommandError> {
     let dir: PathBuf = match &args.dir {
         // Absolute, so that the `dir` upstreams' `file:` URLs can be built.
         Some(d) => std::path::absolute(d)
             .map_err(|e| CommandError::failure(format!("error: cannot resolve {}: {e}", d.display())))?,
-        None => tempfile::Builder::new()
-            .prefix("depgate-demo-")
-            .tempdir()
-            .map_err(|e| CommandError::failure(format!("error: cannot create a temporary folder: {e}")))?
-            .keep(),
+        None => default_dir()?,
     };
     unpack(&dir)
         .map_err(|e| CommandError::failure(format!("error: cannot unpack the demo into {}: {e}", dir.display())))?;

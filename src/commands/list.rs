@@ -83,7 +83,7 @@ pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
     let mut out = stdout.lock();
     let res = match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other).and_then(|()| writeln!(out))
+            serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::from).and_then(|()| writeln!(out))
         }
         Format::Table => (|| {
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, 50);

@@ -124,7 +124,7 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
     let mut out = stdout.lock();
     let written = match args.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other).and_then(|()| writeln!(out))
+            serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::from).and_then(|()| writeln!(out))
         }
         Format::Table => print_human(&mut out, &report, &policy),
     };

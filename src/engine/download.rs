@@ -39,6 +39,9 @@ impl Downloaded {
             Downloaded::NotAsked => {}
             Downloaded::Fetched { digests: actual, cache } => {
                 r.artifact_integrity = compare_digests(actual, &r.digests);
+                if r.artifact_integrity == IntegrityCheck::Mismatch {
+                    r.artifact_digests.clone_from(actual);
+                }
                 // The owner publishes no digest the lockfile also records (Maven Central's
                 // sha1 against a sha256 pin): the bytes settle it.
                 if r.lockfile_integrity == IntegrityCheck::Unavailable && !r.lockfile_digests.is_empty() {

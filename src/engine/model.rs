@@ -120,6 +120,10 @@ pub struct Resolution {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub lockfile_digests: BTreeMap<String, String>,
     pub artifact_integrity: IntegrityCheck,
+    /// The downloaded bytes' digests (hex by algorithm) when they differ from the owner's,
+    /// so a mismatch can show both sides.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub artifact_digests: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lockfile_source: Option<LockfileSource>,
     pub fell_through: Vec<Attempt>,
@@ -160,6 +164,7 @@ impl Resolution {
             lockfile_integrity: IntegrityCheck::Unavailable,
             lockfile_digests: BTreeMap::new(),
             artifact_integrity: IntegrityCheck::NotDownloaded,
+            artifact_digests: BTreeMap::new(),
             lockfile_source: None,
             fell_through: Vec::new(),
             deprecated: None,

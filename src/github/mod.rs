@@ -235,7 +235,8 @@ impl ReportedPackage {
         let Some(f) = self.top() else { return String::new() };
         let msg = f.msg.strip_prefix(&format!("{}: ", self.purl)).unwrap_or(&f.msg);
         match (&f.until, &f.remedy) {
-            (_, Some(remedy)) => format!("{msg}; {remedy}"),
+            (Some(until), Some(remedy)) => format!("{msg} (until {until}); {remedy}"),
+            (None, Some(remedy)) => format!("{msg}; {remedy}"),
             (Some(until), None) => format!("{msg} (until {until})"),
             (None, None) => msg.to_string(),
         }

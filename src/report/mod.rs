@@ -142,14 +142,18 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
     {
         writeln!(w, "| {label} | {n} |")?;
     }
-    // Counts by tier.
+    // Counts by the tier that served each package: a version its owner lacks (a squatted
+    // or confused name) was served by no tier and is not counted under the owner's.
     let mut tiers: BTreeMap<String, Counts> = BTreeMap::new();
     for r in records {
-        let tier = r.resolution.as_ref().and_then(|x| x.tier.clone()).unwrap_or_else(|| {
-            if r.package.source == PackageSource::Registry {
-                "(unresolved)".into()
-            } else {
+        let served = r.resolution.as_ref().filter(|x| x.version_found);
+        let tier = served.and_then(|x| x.tier.clone()).unwrap_or_else(|| {
+            if r.package.source != PackageSource::Registry {
                 format!("({})", r.package.source.as_str())
+            } else if r.resolution.as_ref().is_some_and(|x| !x.version_found && x.tier.is_some()) {
+                "(not served)".into()
+            } else {
+                "(unresolved)".into()
             }
         });
         tiers.entry(tier).or_default().add(r.decision);
@@ -192,7 +196,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
         .collect();
     if !blocking.is_empty() {
         writeln!(w, "\n### Blocked\n")?;
-        writeln!(w, "| package | decision | rule | why | what to do |\n|---|---|---|---|---|")?;
+        writeln!(w, "| package | decision | rule | why | what to do | where |\n|---|---|---|---|---|---|")?;
         for r in &blocking {
             for f in r.findings.iter().filter(|f| f.level == r.decision) {
                 let what = match (&f.finding.until, &f.finding.remedy) {
@@ -203,12 +207,13 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
                 };
                 writeln!(
                     w,
-                    "| `{}` | {} | `{}` | {} | {} |",
+                    "| `{}` | {} | `{}` | {} | {} | {} |",
                     r.package.purl,
                     r.decision.as_str(),
                     f.finding.rule,
                     md_escape(&f.finding.msg),
-                    md_escape(&what)
+                    md_escape(&what),
+                    where_locked(r)
                 )?;
             }
         }
@@ -231,6 +236,16 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
         run.policy.join(", "),
         run.now
     )
+}
+
+/// `file:line` of the lockfile entry that locks a package (`file` alone when the line is
+/// unknown), as a code span; empty when it came from no lockfile.
+fn where_locked(r: &Record) -> String {
+    match (r.package.lockfile.as_str(), r.package.line) {
+        ("", _) => String::new(),
+        (f, 0) => format!("`{}`", md_escape(f)),
+        (f, n) => format!("`{}:{n}`", md_escape(f)),
+    }
 }
 
 /// Text from an advisory (a publisher's summary) for a table cell: no table pipes, no

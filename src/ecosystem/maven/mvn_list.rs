@@ -18,9 +18,12 @@
 //!
 //! Mapping: `test` scope → `dev`. `provided` is kept as an ordinary registry dependency
 //! (the build compiles against those exact bytes even though the runtime supplies them).
-//! `system` scope, and any path that is not inside a Maven repository layout (a reactor
-//! module's `target/classes`, a `systemPath`), become [`SourceKind::File`] with that path:
-//! Maven never downloads them, so no upstream can serve them. ` (optional)` → `optional`.
+//! A reactor module's output (`target/classes`, `target/test-classes`, or the jar it
+//! packaged into `target/`) becomes [`SourceKind::Link`]: part of the same build. `system`
+//! scope, and any other path that is not inside a Maven repository layout (a
+//! `systemPath`, a jar copied into the project), become [`SourceKind::File`] with that
+//! path: Maven never downloads them, so no upstream can serve them, and the builtin policy
+//! warns (`unresolvable-source`). ` (optional)` → `optional`.
 //! `direct` is unknown (`false`): the listing is flat. The absolute path goes to
 //! `resolved`, and the file name to one [`LockedFile`] without hashes: the caller hashes
 //! the local file; this module never opens it.
@@ -162,7 +165,9 @@ impl Entry<'_> {
             if let Some((_, ext)) = split_artifact_file(self.artifact, self.version, name) {
                 extension = ext;
             }
-            if self.scope == Some("system") || !in_repository_layout(file, self.group, self.artifact) {
+            if self.scope != Some("system") && is_reactor_output(file, self.artifact, self.version) {
+                c.source = SourceKind::Link(file.to_string());
+            } else if self.scope == Some("system") || !in_repository_layout(file, self.group, self.artifact) {
                 c.source = SourceKind::File(file.to_string());
             }
             c.resolved = Some(file.to_string());
@@ -172,6 +177,18 @@ impl Entry<'_> {
         }
         c.extension = Some(extension);
         c
+    }
+}
+
+/// A module of the same build (the reactor): its `target/classes` or `target/test-classes`
+/// folder, or the jar it packaged into `target/`. Built from the project's own sources, so
+/// no upstream is expected to serve it.
+fn is_reactor_output(file: &str, artifact: &str, version: &str) -> bool {
+    let parts: Vec<&str> = file.trim_end_matches(['/', '\\']).split(['/', '\\']).collect();
+    match parts.as_slice() {
+        [.., "target", "classes" | "test-classes"] => true,
+        [.., "target", name] => name.strip_prefix(artifact).is_some_and(|r| r.starts_with(&format!("-{version}"))),
+        _ => false,
     }
 }
 
@@ -247,7 +264,7 @@ mod tests {
         assert!(got[3].source.is_registry() && !got[3].dev);
         assert_eq!(got[3].files[0].name.as_deref(), Some("e-2-tests.jar"));
         assert_eq!((got[4].extension.as_deref(), got[4].files.len()), (Some("pom"), 0));
-        assert_eq!(got[5].source.label(), "file");
+        assert_eq!(got[5].source.label(), "link");
     }
 
     #[test]

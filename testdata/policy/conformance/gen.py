@@ -105,8 +105,10 @@ def main_cases():
                   "expect": {"deny": sorted(deny), "quarantine": sorted(quarantine), "warn": sorted(warn)}})
 
     case("clean", base("clean"))
-    case("lockfile integrity mismatch", set_(base("tampered"), "resolution.lockfile_integrity", "mismatch"), deny=["integrity-mismatch"])
-    case("artifact integrity mismatch", set_(base("bytes"), "resolution.artifact_integrity", "mismatch"), deny=["integrity-mismatch"])
+    case("lockfile integrity mismatch", set_(set_(base("tampered"), "resolution.lockfile_integrity", "mismatch"),
+                                             "resolution.lockfile_digests", {"sha512": "cd" * 64}), deny=["integrity-mismatch"])
+    case("artifact integrity mismatch", set_(set_(base("bytes"), "resolution.artifact_integrity", "mismatch"),
+                                             "resolution.artifact_digests", {"sha512": "ef" * 64}), deny=["integrity-mismatch"])
     both = set_(set_(base("both"), "resolution.artifact_integrity", "mismatch"), "resolution.lockfile_integrity", "mismatch")
     case("both integrity mismatches", both, deny=["integrity-mismatch", "integrity-mismatch"])
     case("version missing at owner", set_(base("missing"), "resolution.version_found", False), deny=["not-found-in-owner"])
@@ -190,6 +192,10 @@ def main_cases():
     case("git dependency", git, warn=["unresolvable-source"])
     tgz = set_(set_(git, "package.source", "tarball"), "package.location", "https://cdn.example/x.tgz")
     case("remote tarball", tgz, warn=["unresolvable-source"])
+    jar = set_(set_(set_(git, "package.source", "file"), "package.location", "/src/app/lib/vendored-3.1.jar"), "package.ecosystem", "maven")
+    jar = set_(set_(jar, "package.name", "com.acme:vendored"), "package.purl", "pkg:maven/com.acme/vendored@1.0.0")
+    case("Maven jar outside any repository layout", jar, warn=["unresolvable-source"])
+    case("npm local folder (file:) is the project's own", set_(set_(git, "package.source", "file"), "package.location", "file:../lib"))
     case("deprecated version", set_(base("old"), "resolution.deprecated", "use new-thing instead"), warn=["deprecated-version"])
     case("yanked with a reason", set_(base("yanked"), "resolution.yanked", "broken build"), deny=["yanked-version"])
     case("yanked without a reason", set_(base("yanked2"), "resolution.yanked", True), deny=["yanked-version"])
