@@ -147,6 +147,21 @@ impl WasmPolicy {
         rego.set_strict_builtin_errors(true);
         let host = Host { memory: None, exports: None, builtins: HashMap::new(), rego, now_ns: None };
         let mut store = Store::new(&engine, host);
+        // The module's static data may end past the minimum its memory import declares
+        // (OPA declares 2 pages whatever the policy's size; the builtin policy's strings
+        // outgrow them): start with enough pages to hold it, within the declared maximum.
+        let wanted = data_end(wasm).div_ceil(WASM_PAGE as u64).max(memory_type.minimum());
+        if memory_type.maximum().is_some_and(|max| wanted > max) {
+            return Err(LoadError::Wasm(format!(
+                "the module's data needs {wanted} memory pages, more than the {} its memory import allows",
+                memory_type.maximum().unwrap_or_default()
+            )));
+        }
+        let memory_type = wasmi::MemoryType::new(
+            u32::try_from(wanted)
+                .map_err(|_| LoadError::Wasm("the module's data does not fit a 32-bit memory".into()))?,
+            memory_type.maximum().and_then(|m| u32::try_from(m).ok()),
+        );
         let memory = Memory::new(&mut store, memory_type).map_err(wasm_err)?;
         store.data_mut().memory = Some(memory);
         let mut linker = <Linker<Host>>::new(&engine);
@@ -299,6 +314,76 @@ fn overlay(base: &mut Map<String, Value>, top: Map<String, Value>) {
 }
 
 /// The NUL-terminated string at `addr`.
+/// Where the module's active data segments end in memory (0 when it has none, or when
+/// the data section cannot be read: instantiation then reports what is wrong).
+fn data_end(wasm: &[u8]) -> u64 {
+    fn leb(b: &[u8], i: &mut usize) -> Option<u64> {
+        let (mut value, mut shift) = (0u64, 0);
+        loop {
+            let byte = *b.get(*i)?;
+            *i += 1;
+            value |= u64::from(byte & 0x7f).checked_shl(shift)?;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                return Some(value);
+            }
+        }
+    }
+    // A constant offset expression (`i32.const n end`), as a signed LEB128.
+    fn offset(b: &[u8], i: &mut usize) -> Option<u64> {
+        if *b.get(*i)? != 0x41 {
+            return None;
+        }
+        *i += 1;
+        let (mut value, mut shift) = (0i64, 0);
+        loop {
+            let byte = *b.get(*i)?;
+            *i += 1;
+            value |= i64::from(byte & 0x7f).checked_shl(shift)?;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                if shift < 64 && byte & 0x40 != 0 {
+                    value |= -1i64 << shift;
+                }
+                break;
+            }
+        }
+        (*b.get(*i)? == 0x0b).then(|| *i += 1)?;
+        u64::try_from(value).ok()
+    }
+    fn segments(b: &[u8], mut i: usize) -> Option<u64> {
+        let mut end = 0;
+        for _ in 0..leb(b, &mut i)? {
+            let start = match leb(b, &mut i)? {
+                0 => Some(offset(b, &mut i)?),
+                1 => None,
+                2 => {
+                    leb(b, &mut i)?;
+                    Some(offset(b, &mut i)?)
+                }
+                _ => return None,
+            };
+            let len = leb(b, &mut i)?;
+            i = i.checked_add(usize::try_from(len).ok()?)?;
+            if let Some(start) = start {
+                end = end.max(start + len);
+            }
+        }
+        Some(end)
+    }
+    let mut i = 8;
+    while i < wasm.len() {
+        let id = wasm[i];
+        i += 1;
+        let Some(size) = leb(wasm, &mut i).and_then(|n| usize::try_from(n).ok()) else { return 0 };
+        if id == 11 {
+            return segments(wasm, i).unwrap_or(0);
+        }
+        i = i.saturating_add(size);
+    }
+    0
+}
+
 fn c_string(memory: &[u8], addr: i32) -> Result<&[u8], String> {
     let rest = memory.get(to_usize(addr)..).ok_or_else(|| format!("string address {addr} is out of bounds"))?;
     let end = rest.iter().position(|b| *b == 0).ok_or_else(|| format!("the string at {addr} has no end"))?;
@@ -566,6 +651,22 @@ fn untar(tar: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_end_reads_active_segments_and_skips_passive_ones() {
+        // Header, a custom section, then a data section: an active segment of 3 bytes at
+        // 131_070 (i32.const as signed LEB128), a passive one, and one at offset 8 (flag 2).
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        wasm.extend([0, 3, 1, b'x', 0]);
+        let body: Vec<u8> =
+            [vec![3, 0, 0x41, 0xfe, 0xff, 0x07, 0x0b, 3, 1, 2, 3], vec![1, 2, 9, 9], vec![2, 0, 0x41, 8, 0x0b, 1, 7]]
+                .concat();
+        wasm.extend([11, u8::try_from(body.len()).unwrap()]);
+        wasm.extend(body);
+        assert_eq!(data_end(&wasm), 131_073);
+        assert_eq!(data_end(b"\0asm\x01\0\0\0"), 0);
+        assert_eq!(data_end(&wasm[..wasm.len() - 3]), 0, "a cut section reads as none");
+    }
 
     #[test]
     fn only_plain_literals_reach_regorus() {
