@@ -85,6 +85,7 @@ fn run_info(lockfiles: &[&str]) -> RunInfo {
         started_at: NOW.into(),
         now: NOW.into(),
         config: "embedded default".into(),
+        project: String::new(),
         lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],

@@ -441,6 +441,7 @@ fn run_info() -> RunInfo {
         started_at: "2026-01-01T00:00:00.5Z".into(),
         now: "2026-01-01T01:02:03.456789+01:00".into(),
         config: "embedded default".into(),
+        project: String::new(),
         lockfiles: vec!["package-lock.json".into(), "py/requirements.txt".into()],
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],

@@ -191,6 +191,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
         started_at: started.format(&Rfc3339).unwrap_or_default(),
         now: req.now.format(&Rfc3339).unwrap_or_default(),
         config: req.config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
+        project: std::path::absolute(&req.project).unwrap_or_else(|_| req.project.clone()).display().to_string(),
         lockfiles: files.iter().map(|f| crate::lockfiles::relative_to(f, &req.project).display().to_string()).collect(),
         chains: chain_entries(&req.config, &req.project),
         policy: policy.sources.clone(),

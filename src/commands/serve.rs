@@ -120,6 +120,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         started_at: started.format(&Rfc3339).unwrap_or_default(),
         now: fixed_now.unwrap_or_else(OffsetDateTime::now_utc).format(&Rfc3339).unwrap_or_default(),
         config: config.source.as_ref().map_or_else(|| "embedded default".to_string(), |p| p.display().to_string()),
+        project: String::new(),
         lockfiles: Vec::new(),
         chains: super::check::chain_entries(config, &args.project),
         policy: gate.policy_sources().to_vec(),

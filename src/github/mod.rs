@@ -192,7 +192,16 @@ struct RecordDoc {
 struct DecisionsDoc {
     #[serde(default)]
     schema: Option<String>,
+    #[serde(default)]
+    run: RunDoc,
     decisions: Vec<RecordDoc>,
+}
+
+/// The part of `run` read back: the project folder lockfile paths are relative to.
+#[derive(Debug, Default, Deserialize)]
+struct RunDoc {
+    #[serde(default)]
+    project: String,
 }
 
 /// One package of the report.
@@ -201,7 +210,8 @@ pub struct ReportedPackage {
     pub purl: String,
     pub decision: Level,
     pub findings: Vec<ReportedFinding>,
-    /// The lockfile as `depgate check` recorded it (relative to where it ran, or absolute).
+    /// The lockfile: absolute when the report names its project folder (lockfiles are
+    /// recorded relative to it), else as recorded (relative to where it ran, or absolute).
     pub lockfile: String,
     /// 1-based line in the lockfile; 0 when unknown.
     pub line: usize,
@@ -288,6 +298,7 @@ impl Report {
         {
             return Err(format!("schema {schema:?}, expected {:?}", Self::SCHEMA));
         }
+        let project = doc.run.project;
         let entries = doc
             .decisions
             .into_iter()
@@ -295,7 +306,11 @@ impl Report {
                 purl: r.package.purl,
                 decision: r.decision,
                 findings: r.findings,
-                lockfile: r.package.lockfile,
+                lockfile: if project.is_empty() || r.package.lockfile.is_empty() {
+                    r.package.lockfile
+                } else {
+                    Path::new(&project).join(&r.package.lockfile).display().to_string()
+                },
                 line: r.package.line,
                 advisories: r.advisories.unwrap_or_default().matched,
             })

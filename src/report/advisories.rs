@@ -358,6 +358,7 @@ pub(crate) mod fixtures {
             started_at: "2026-01-01T00:00:00Z".into(),
             now: "2026-01-01T00:00:00Z".into(),
             config: "embedded default".into(),
+            project: String::new(),
             lockfiles: vec!["package-lock.json".into()],
             chains: BTreeMap::new(),
             policy: vec!["builtin".into()],

@@ -35,6 +35,9 @@ pub struct RunInfo {
     pub now: String,
     /// The configuration file, or `embedded default`.
     pub config: String,
+    /// The project folder (absolute): lockfile paths inside it are written relative to it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub project: String,
     pub lockfiles: Vec<String>,
     pub chains: BTreeMap<String, Vec<ChainEntry>>,
     pub policy: Vec<String>,
@@ -458,6 +461,7 @@ mod tests {
             started_at: "2026-01-01T00:00:00Z".into(),
             now: "2026-01-01T00:00:00Z".into(),
             config: "embedded default".into(),
+            project: String::new(),
             lockfiles: Vec::new(),
             chains: BTreeMap::new(),
             policy: Vec::new(),

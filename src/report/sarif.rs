@@ -510,6 +510,7 @@ mod tests {
             started_at: String::new(),
             now: String::new(),
             config: String::new(),
+            project: String::new(),
             lockfiles: lockfiles.iter().map(ToString::to_string).collect(),
             chains: BTreeMap::new(),
             policy: Vec::new(),
