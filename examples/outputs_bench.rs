@@ -232,6 +232,7 @@ fn run_info() -> RunInfo {
         started_at: "2026-01-01T00:00:00Z".into(),
         now: "2026-01-01T00:00:00Z".into(),
         config: "depgate.toml".into(),
+        project: String::new(),
         lockfiles: vec!["package-lock.json".into(), "requirements.txt".into(), "depgate-resolved.json".into()],
         chains: BTreeMap::from([
             ("maven".to_string(), chain("maven")),
