@@ -220,6 +220,20 @@ fn configured_fall_through_on_5xx_is_recorded() {
     assert_eq!(r["resolution"]["fell_through"][0]["reason"], "http_5xx");
 }
 
+/// The first finding's message names both sha512 digests of a mismatch, each with its label:
+/// `(sha512: <first label> <hex>, <second label> <hex>)`, from the resolution's digest maps.
+fn assert_shows_both_digests(
+    r: &serde_json::Value,
+    (first, first_label): (&str, &str),
+    (second, second_label): (&str, &str),
+) {
+    let digest = |map: &str| r["resolution"][map]["sha512"].as_str().unwrap().to_string();
+    let (one, other) = (digest(first), digest(second));
+    assert_ne!(one, other);
+    let msg = r["findings"][0]["msg"].as_str().unwrap();
+    assert!(msg.contains(&format!("(sha512: {first_label} {one}, {second_label} {other})")), "{msg}");
+}
+
 #[test]
 fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     let curated = FakeNpm::start();
@@ -243,17 +257,7 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     assert_eq!(r["resolution"]["lockfile_integrity"], "mismatch");
     assert_eq!(r["findings"][0]["rule"], "integrity-mismatch");
     // Both sides of the mismatch are in the message, as hex.
-    let (locked, served) = (&r["resolution"]["lockfile_digests"]["sha512"], &r["resolution"]["digests"]["sha512"]);
-    let msg = r["findings"][0]["msg"].as_str().unwrap();
-    assert!(
-        msg.contains(&format!(
-            "(sha512: lockfile {}, upstream {})",
-            locked.as_str().unwrap(),
-            served.as_str().unwrap()
-        )),
-        "{msg}"
-    );
-    assert_ne!(locked, served);
+    assert_shows_both_digests(&r, ("lockfile_digests", "lockfile"), ("digests", "upstream"));
     assert_eq!(p.record("pkg:npm/is-number@7.0.0")["decision"], "allow");
 
     // The registry's metadata is consistent, but the bytes it serves are not.
@@ -267,16 +271,7 @@ fn integrity_mismatch_in_lockfile_and_in_downloaded_bytes() {
     let r = p.record("pkg:npm/is-number@7.0.0");
     assert_eq!(r["resolution"]["artifact_integrity"], "mismatch", "{r:#}");
     assert_eq!(r["findings"][0]["rule"], "integrity-mismatch");
-    let (got, published) = (&r["resolution"]["artifact_digests"]["sha512"], &r["resolution"]["digests"]["sha512"]);
-    let msg = r["findings"][0]["msg"].as_str().unwrap();
-    assert!(
-        msg.contains(&format!(
-            "(sha512: downloaded {}, published {})",
-            got.as_str().unwrap(),
-            published.as_str().unwrap()
-        )),
-        "{msg}"
-    );
+    assert_shows_both_digests(&r, ("artifact_digests", "downloaded"), ("digests", "published"));
 }
 
 #[test]

@@ -313,11 +313,11 @@ fn overlay(base: &mut Map<String, Value>, top: Map<String, Value>) {
     }
 }
 
-/// The NUL-terminated string at `addr`.
 /// Where the module's active data segments end in memory (0 when it has none, or when
 /// the data section cannot be read: instantiation then reports what is wrong).
 fn data_end(wasm: &[u8]) -> u64 {
-    fn leb(b: &[u8], i: &mut usize) -> Option<u64> {
+    // LEB128: the value's low 64 bits and whether its sign bit (signed reading) is set.
+    fn leb(b: &[u8], i: &mut usize) -> Option<(u64, bool)> {
         let (mut value, mut shift) = (0u64, 0);
         loop {
             let byte = *b.get(*i)?;
@@ -325,57 +325,43 @@ fn data_end(wasm: &[u8]) -> u64 {
             value |= u64::from(byte & 0x7f).checked_shl(shift)?;
             shift += 7;
             if byte & 0x80 == 0 {
-                return Some(value);
+                return Some((value, byte & 0x40 != 0));
             }
         }
     }
-    // A constant offset expression (`i32.const n end`), as a signed LEB128.
-    fn offset(b: &[u8], i: &mut usize) -> Option<u64> {
-        if *b.get(*i)? != 0x41 {
-            return None;
-        }
-        *i += 1;
-        let (mut value, mut shift) = (0i64, 0);
-        loop {
-            let byte = *b.get(*i)?;
-            *i += 1;
-            value |= i64::from(byte & 0x7f).checked_shl(shift)?;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                if shift < 64 && byte & 0x40 != 0 {
-                    value |= -1i64 << shift;
-                }
-                break;
-            }
-        }
-        (*b.get(*i)? == 0x0b).then(|| *i += 1)?;
-        u64::try_from(value).ok()
-    }
-    fn segments(b: &[u8], mut i: usize) -> Option<u64> {
+    let uleb = |b: &[u8], i: &mut usize| leb(b, i).map(|(v, _)| v);
+    // A constant offset expression (`i32.const n end`); a negative offset is no offset.
+    let offset = |b: &[u8], i: &mut usize| -> Option<u64> {
+        (*b.get(*i)? == 0x41).then(|| *i += 1)?;
+        let (value, negative) = leb(b, i)?;
+        (*b.get(*i)? == 0x0b && !negative).then(|| *i += 1)?;
+        Some(value)
+    };
+    let segments = |b: &[u8], mut i: usize| -> Option<u64> {
         let mut end = 0;
-        for _ in 0..leb(b, &mut i)? {
-            let start = match leb(b, &mut i)? {
+        for _ in 0..uleb(b, &mut i)? {
+            let start = match uleb(b, &mut i)? {
                 0 => Some(offset(b, &mut i)?),
                 1 => None,
                 2 => {
-                    leb(b, &mut i)?;
+                    uleb(b, &mut i)?;
                     Some(offset(b, &mut i)?)
                 }
                 _ => return None,
             };
-            let len = leb(b, &mut i)?;
+            let len = uleb(b, &mut i)?;
             i = i.checked_add(usize::try_from(len).ok()?)?;
             if let Some(start) = start {
                 end = end.max(start + len);
             }
         }
         Some(end)
-    }
+    };
     let mut i = 8;
     while i < wasm.len() {
         let id = wasm[i];
         i += 1;
-        let Some(size) = leb(wasm, &mut i).and_then(|n| usize::try_from(n).ok()) else { return 0 };
+        let Some(size) = uleb(wasm, &mut i).and_then(|n| usize::try_from(n).ok()) else { return 0 };
         if id == 11 {
             return segments(wasm, i).unwrap_or(0);
         }
@@ -384,6 +370,7 @@ fn data_end(wasm: &[u8]) -> u64 {
     0
 }
 
+/// The NUL-terminated string at `addr`.
 fn c_string(memory: &[u8], addr: i32) -> Result<&[u8], String> {
     let rest = memory.get(to_usize(addr)..).ok_or_else(|| format!("string address {addr} is out of bounds"))?;
     let end = rest.iter().position(|b| *b == 0).ok_or_else(|| format!("the string at {addr} has no end"))?;
