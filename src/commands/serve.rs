@@ -113,6 +113,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         return Err(CommandError::failure(format!("error: the proxy stopped: {e}")));
     }
     let records = gate.fetched();
+    let (held_back, not_kept) = gate.held_back();
+    let held = report::Held { versions: &held_back, not_kept };
     let config = &gate.config;
     let run = RunInfo {
         tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -127,7 +129,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         context,
     };
     let project = crate::load::project_info(&args.project);
-    crate::output::write_report_files(&args.out, &run, &records, &project, false)
+    crate::output::write_report_files(&args.out, &run, &records, held, &project, false)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
@@ -138,15 +140,29 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     crate::output::write_signed(&args.out, &run, &records, &project, &head)
         .map_err(|e| CommandError::failure(format!("error: cannot sign the report: {e}")))?;
     let counts = report::Counts::of(&records);
-    eprintln!(
-        "depgate serve: stopped; {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}",
+    let refused = counts.quarantine + counts.deny + counts.error;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let blocked_text = if refused + held.total() == 0 {
+        String::new()
+    } else {
+        format!(
+            " blocked: {} refused, {} held back from listings (listed below);",
+            plural(refused, "file", "files"),
+            plural(held.total(), "version", "versions")
+        )
+    };
+    let mut blocked = Vec::new();
+    let _ = report::held::write_stop(&mut blocked, &records, held);
+    eprint!(
+        "depgate serve: stopped;{blocked_text} {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}\n{}",
         counts.total,
         counts.allow,
         counts.warn,
         counts.quarantine,
         counts.deny,
         counts.error,
-        args.out.display()
+        args.out.display(),
+        String::from_utf8_lossy(&blocked),
     );
     Ok(ExitStatus::Allowed)
 }
