@@ -58,7 +58,9 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
     let work = tempfile::tempdir().unwrap();
     let npm = FakeNpm::start();
     let repo = FakeRepo::start();
-    for (name, version, at) in [("fresh", "1.0.0", OLD), ("fresh", "1.1.0", YOUNG), ("quiet", "1.0.0", OLD), ("quiet", "2.0.0", YOUNG)] {
+    for (name, version, at) in
+        [("fresh", "1.0.0", OLD), ("fresh", "1.1.0", YOUNG), ("quiet", "1.0.0", OLD), ("quiet", "2.0.0", YOUNG)]
+    {
         npm.publish_bytes(name, version, at, npm_tarball(work.path(), name, version));
     }
     repo.publish_py("fresh-py", "1.0", "fresh_py-1.0-py3-none-any.whl", "2025-06-01T00:00:00Z");
@@ -79,7 +81,9 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
     assert!(doc["versions"].get("2.0.0").is_none() && doc["versions"].get("1.0.0").is_some(), "{doc:#}");
     let held = lines_with(&served.log(), &["held back pkg:npm/quiet@2.0.0"]);
     assert_eq!(held.len(), 1, "{}", served.log());
-    for want in ["INFO", "from its listing", "quarantine", "(fallback-cooldown)", "published 2.0 days ago", "; to fix: "] {
+    for want in
+        ["INFO", "from its listing", "quarantine", "(fallback-cooldown)", "published 2.0 days ago", "; to fix: "]
+    {
         assert!(held[0].contains(want), "{want} in {}", held[0]);
     }
     support::report(&format!("serve_blocked: {}", held[0]));
@@ -111,9 +115,14 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
         }
     }
     let log = served.log();
-    assert_eq!(lines_with(&log, &["WARN", "blocked pkg:npm/fresh@1.1.0", "(fallback-cooldown)", "to fix:"]).len(), 1, "{log}");
+    assert_eq!(
+        lines_with(&log, &["WARN", "blocked pkg:npm/fresh@1.1.0", "(fallback-cooldown)", "to fix:"]).len(),
+        1,
+        "{log}"
+    );
     assert_eq!(lines_with(&log, &["held back pkg:npm/fresh@1.1.0"]).len(), 1, "{log}");
-    let refused = served.audit().into_iter().filter(|r| r["purl"] == "pkg:npm/fresh@1.1.0" && r["request"].is_null()).count();
+    let refused =
+        served.audit().into_iter().filter(|r| r["purl"] == "pkg:npm/fresh@1.1.0" && r["request"].is_null()).count();
     assert_eq!(refused, 3, "one audit record per file request");
 
     // PyPI: the simple page hides 1.1; its file asked for directly gets a status line
@@ -130,7 +139,11 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
         }
     }
     let log = served.log();
-    assert_eq!(lines_with(&log, &["held back pkg:pypi/fresh-py@1.1 from its listing", "fallback-cooldown"]).len(), 1, "{log}");
+    assert_eq!(
+        lines_with(&log, &["held back pkg:pypi/fresh-py@1.1 from its listing", "fallback-cooldown"]).len(),
+        1,
+        "{log}"
+    );
     assert_eq!(lines_with(&log, &["blocked pkg:pypi/fresh-py@1.1 (fresh_py-1.1-py3-none-any.whl)"]).len(), 1, "{log}");
     let audit = served.audit();
     let whl_records: Vec<&Value> =
@@ -203,7 +216,7 @@ fn a_run_that_only_hid_a_version_never_reads_as_passed() {
     let (code, stderr) = served.stop();
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stderr.contains("stopped; blocked: 0 files refused, 1 version held back from listings (listed below); 0 files decided"),
+        stderr.contains("stopped; blocked: 1 version held back from listings (listed below); 0 files decided"),
         "{stderr}"
     );
     assert!(stderr.contains("to fix: wait until"), "{stderr}");

@@ -142,15 +142,15 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     let counts = report::Counts::of(&records);
     let refused = counts.quarantine + counts.deny + counts.error;
     let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    let blocked_text = if refused + held.total() == 0 {
-        String::new()
-    } else {
-        format!(
-            " blocked: {} refused, {} held back from listings (listed below);",
-            plural(refused, "file", "files"),
-            plural(held.total(), "version", "versions")
-        )
-    };
+    let mut parts = Vec::new();
+    if refused > 0 {
+        parts.push(format!("{} refused", plural(refused, "file", "files")));
+    }
+    if held.total() > 0 {
+        parts.push(format!("{} held back from listings", plural(held.total(), "version", "versions")));
+    }
+    let blocked_text =
+        if parts.is_empty() { String::new() } else { format!(" blocked: {} (listed below);", parts.join(", ")) };
     let mut blocked = Vec::new();
     let _ = report::held::write_stop(&mut blocked, &records, held);
     eprint!(
