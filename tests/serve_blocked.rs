@@ -79,14 +79,14 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
     assert_eq!(code, 200);
     let doc: Value = serde_json::from_slice(&body).unwrap();
     assert!(doc["versions"].get("2.0.0").is_none() && doc["versions"].get("1.0.0").is_some(), "{doc:#}");
-    let held = lines_with(&served.log(), &["held back pkg:npm/quiet@2.0.0"]);
-    assert_eq!(held.len(), 1, "{}", served.log());
+    let quiet_lines = lines_with(&served.log(), &["held back pkg:npm/quiet@2.0.0"]);
+    assert_eq!(quiet_lines.len(), 1, "{}", served.log());
     for want in
         ["INFO", "from its listing", "quarantine", "(fallback-cooldown)", "published 2.0 days ago", "; to fix: "]
     {
-        assert!(held[0].contains(want), "{want} in {}", held[0]);
+        assert!(quiet_lines[0].contains(want), "{want} in {}", quiet_lines[0]);
     }
-    support::report(&format!("serve_blocked: {}", held[0]));
+    support::report(&format!("serve_blocked: {}", quiet_lines[0]));
     for accept in ["", "Accept: application/vnd.npm.install-v1+json\r\n"] {
         for _ in 0..5 {
             assert_eq!(raw_get(&addr, &path_of(&format!("{registry}quiet")), accept).0, 200);
@@ -182,8 +182,9 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
     // The report: refused files are decisions; versions held back and never asked for as
     // files are `held_back`, with their rules and remedy.
     let d = decisions(&out);
-    let held: Vec<&str> = d["held_back"].as_array().unwrap().iter().map(|h| h["purl"].as_str().unwrap()).collect();
-    assert_eq!(held, ["pkg:maven/org.example/fresh-lib@1.1.0", "pkg:npm/quiet@2.0.0"], "{:#}", d["held_back"]);
+    let held_purls: Vec<&str> =
+        d["held_back"].as_array().unwrap().iter().map(|h| h["purl"].as_str().unwrap()).collect();
+    assert_eq!(held_purls, ["pkg:maven/org.example/fresh-lib@1.1.0", "pkg:npm/quiet@2.0.0"], "{:#}", d["held_back"]);
     let quiet = &d["held_back"][1];
     assert_eq!(quiet["decision"], "quarantine");
     assert_eq!(quiet["findings"][0]["rule"], "fallback-cooldown");

@@ -113,8 +113,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         return Err(CommandError::failure(format!("error: the proxy stopped: {e}")));
     }
     let records = gate.fetched();
-    let (held_back, not_kept) = gate.held_back();
-    let held = report::Held { versions: &held_back, not_kept };
+    let (held_versions, not_kept) = gate.held_back();
+    let held_back = report::Held { versions: &held_versions, not_kept };
     let config = &gate.config;
     let run = RunInfo {
         tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -129,7 +129,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         context,
     };
     let project = crate::load::project_info(&args.project);
-    crate::output::write_report_files(&args.out, &run, &records, held, &project, false)
+    crate::output::write_report_files(&args.out, &run, &records, held_back, &project, false)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
@@ -146,13 +146,13 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     if refused > 0 {
         parts.push(format!("{} refused", plural(refused, "file", "files")));
     }
-    if held.total() > 0 {
-        parts.push(format!("{} held back from listings", plural(held.total(), "version", "versions")));
+    if held_back.total() > 0 {
+        parts.push(format!("{} held back from listings", plural(held_back.total(), "version", "versions")));
     }
     let blocked_text =
         if parts.is_empty() { String::new() } else { format!(" blocked: {} (listed below);", parts.join(", ")) };
     let mut blocked = Vec::new();
-    let _ = report::held::write_stop(&mut blocked, &records, held);
+    let _ = report::held::write_stop(&mut blocked, &records, held_back);
     eprint!(
         "depgate serve: stopped;{blocked_text} {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}\n{}",
         counts.total,
