@@ -319,7 +319,7 @@ fn main() {
     println!("render_decisions_ms={:.1}", ms(t));
     let t = Instant::now();
     let mut buf = Vec::new();
-    report::write_summary_md(&mut buf, &run, &records).expect("summary");
+    report::write_summary_md(&mut buf, &run, &records, report::Held::default()).expect("summary");
     println!("render_summary_ms={:.1}", ms(t));
     let t = Instant::now();
     let _ = report::render_cyclonedx(&run, &records, &project, false);

@@ -17,7 +17,7 @@ use sha2::{Digest as _, Sha256};
 use crate::audit::ChainHead;
 use crate::engine::Record;
 use crate::report::vsa::{self, VsaInput};
-use crate::report::{ProjectInfo, RunInfo, render_report_files};
+use crate::report::{Held, ProjectInfo, RunInfo, render_report_files};
 
 /// Write the whole report folder of a `check`: the audit append, then the files, then the
 /// signed summary. `random_serial` gives the SBOMs a random serial number and document
@@ -29,7 +29,7 @@ pub fn write_report(
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
-    let files = render_report_files(run, records, project, random_serial)?;
+    let files = render_report_files(run, records, Held::default(), project, random_serial)?;
     // The audit log is the one append-only output: one hash-chained record per decision,
     // continuing the chain of earlier runs that wrote to the same folder. It goes first,
     // so that a run killed in between leaves its decisions audited and the previous
@@ -48,15 +48,17 @@ pub fn write_report(
 
 /// The report files without the audit log and the signed summary: `decisions.json`,
 /// `summary.md`, both SBOMs and `results.sarif`, written as one set. The proxy uses
-/// it at shutdown (its audit records were appended request by request).
+/// it at shutdown (its audit records were appended request by request), with the
+/// versions it held back from listings.
 pub fn write_report_files(
     dir: &Path,
     run: &RunInfo,
     records: &[Record],
+    held: Held<'_>,
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
-    write_file_set(dir, render_report_files(run, records, project, random_serial)?)
+    write_file_set(dir, render_report_files(run, records, held, project, random_serial)?)
 }
 
 fn write_file_set(dir: &Path, files: Vec<(&'static str, Vec<u8>)>) -> io::Result<Vec<PathBuf>> {

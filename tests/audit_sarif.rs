@@ -364,6 +364,7 @@ fn entry(purl: &str, decision: &str, upstream: &str, time: &str) -> Entry {
         rules: Vec::new(),
         advisories: Vec::new(),
         advisory_db: None,
+        request: None,
     }
 }
 

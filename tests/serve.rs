@@ -103,9 +103,16 @@ fn npm_installs_through_the_proxy_the_newest_allowed_version_and_never_a_confuse
     let (code, stderr) = served.stop();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("stopped;"), "{stderr}");
-    let records = records(&out.join("audit.jsonl"));
-    assert!(records.len() >= audit_before_stop);
-    // One record per file request: three installed tarballs and the refused one.
+    let all = records(&out.join("audit.jsonl"));
+    assert!(all.len() >= audit_before_stop);
+    // One record for the version held back from the packument (however often npm asked
+    // for it), then one per file request: three installed tarballs and the refused one.
+    let listed: Vec<&str> =
+        all.iter().filter(|r| r["request"] == "listing").map(|r| r["purl"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["pkg:npm/fresh@1.1.0"]);
+    // Asked for as a file too, it is reported as the refused file (not twice).
+    assert!(stderr.contains("stopped; blocked: 1 file refused (listed below);"), "{stderr}");
+    let records: Vec<&Value> = all.iter().filter(|r| r["request"].is_null()).collect();
     let purls: Vec<&str> = records.iter().map(|r| r["purl"].as_str().unwrap()).collect();
     assert_eq!(records.len(), 4, "{purls:?}");
     for purl in ["pkg:npm/acme-util@1.0.0", "pkg:npm/fresh@1.0.0", "pkg:npm/%40scope/tool@2.0.0", "pkg:npm/fresh@1.1.0"]

@@ -16,7 +16,7 @@ const { chooseConfig } = require('./config');
 const { locateBinary, BinaryNotFound } = require('./locate');
 const { startProxy } = require('./proxy');
 const { clientEnv, isYarn, prepareLockfiles } = require('./clients');
-const { readDecisions, blockedCount, formatSummary } = require('./summary');
+const { readDecisions, blockedCount, heldBackCount, formatSummary } = require('./summary');
 
 const USAGE = `Usage: depgate-npm [options] <command> [args...]
 
@@ -143,12 +143,16 @@ async function runThroughProxy(opts, cmd, args, env) {
     const stopped = await proxy.stop();
     proxy = null;
     const doc = readDecisions(outDir);
-    say(formatSummary(doc, outDir));
+    const clientFailed = Boolean(signals.signal || result.signal || result.code !== 0);
+    say(formatSummary(doc, outDir, { clientFailed }));
 
     if (signals.signal) return 128 + SIGNALS[signals.signal];
     if (result.signal) return 128 + (os.constants.signals[result.signal] || 1);
     if (result.code !== 0) {
       if (blockedCount(doc)) say(`depgate-npm: ${cmd} failed (exit ${result.code}); depgate refused the packages listed above`);
+      else if (heldBackCount(doc)) {
+        say(`depgate-npm: ${cmd} failed (exit ${result.code}); depgate held back the versions listed above (hidden from listings, so a pinned one reads as "No matching version"/ETARGET)`);
+      }
       return result.code;
     }
     const blocked = blockedCount(doc);

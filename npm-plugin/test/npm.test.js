@@ -70,6 +70,43 @@ test('npm ci of a lockfile pinning a held-back version fails and names the packa
   assert.equal(decisions.counts.quarantine, 1);
 });
 
+test('npm ci of a lockfile without resolved URLs pinning a held-back version: ETARGET, and the wrapper says why', async (t) => {
+  const s = setup(t);
+  if (!s) return;
+  // Lockfiles written with omit-lockfile-registry-resolved (and some tools) record no
+  // `resolved`: npm asks for the packument, the proxy has hidden 2.0.0 from it, and npm
+  // can only say ETARGET. The proxy's report and the wrapper say what npm cannot.
+  const lock = JSON.parse(packageLock(s.registry, { fresh: '2.0.0', 'left-pad': '1.0.0' }));
+  for (const [key, entry] of Object.entries(lock.packages)) if (key) delete entry.resolved;
+  h.writeProject(s.project, { fresh: '2.0.0', 'left-pad': '1.0.0' }, {
+    'depgate.toml': h.dirConfig(s.registry),
+    'package-lock.json': JSON.stringify(lock, null, 2) + '\n',
+  });
+  const out = path.join(s.dir, 'report');
+  const r = await h.runWrapper(['--out', out, 'ci'], { cwd: s.project, env: s.env });
+  assert.notEqual(r.code, 0, r.output);
+  assert.match(r.output, /ETARGET|No matching version found for fresh@2\.0\.0/, 'npm itself can only say this');
+  assert.match(r.stderr, /1 version held back from listings/);
+  assert.match(r.stderr, /quarantine\s+pkg:npm\/fresh@2\.0\.0/);
+  assert.match(r.stderr, /fallback-cooldown: published 1\.0 days ago/);
+  assert.match(r.stderr, /what to do: wait until .*pin a version published at least 7 days ago/);
+  assert.match(r.stderr, /npm failed \(exit \d+\); depgate held back the versions listed above/);
+  assert.equal(h.installed(s.project, 'fresh'), null);
+
+  const decisions = JSON.parse(fs.readFileSync(path.join(out, 'decisions.json'), 'utf8'));
+  const held = decisions.held_back.find((x) => x.purl === 'pkg:npm/fresh@2.0.0');
+  assert.ok(held, JSON.stringify(decisions.held_back));
+  assert.equal(held.decision, 'quarantine');
+  assert.deepEqual(held.findings.map((f) => f.rule), ['fallback-cooldown']);
+  assert.ok(held.findings[0].remedy, 'the remedy is in the report');
+  const summary = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+  assert.match(summary, /\*\*Blocked\*\*: 1 version held back from listings/);
+  assert.doesNotMatch(summary, /Passed/);
+  assert.match(summary, /\| `pkg:npm\/fresh` \| `2\.0\.0` \| quarantine \| `fallback-cooldown` \|/);
+  const listed = h.auditRecords(out).filter((a) => a.request === 'listing');
+  assert.deepEqual(listed.map((a) => [a.purl, a.decision, a.rules]), [['pkg:npm/fresh@2.0.0', 'quarantine', ['fallback-cooldown']]]);
+});
+
 test('a refused optional dependency npm skips still fails the run', async (t) => {
   const s = setup(t);
   if (!s) return;

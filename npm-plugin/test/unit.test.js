@@ -11,7 +11,7 @@ const { locateBinary, platformPackage, BinaryNotFound } = require('../lib/locate
 const { generateConfig, chooseConfig, configuredUrls } = require('../lib/config');
 const { clientEnv, isYarn, yarnLockToProxy, lockfileFromProxy, prepareLockfiles } = require('../lib/clients');
 const { parseArgs } = require('../lib/cli');
-const { formatSummary, blockedCount } = require('../lib/summary');
+const { formatSummary, blockedCount, heldBackCount } = require('../lib/summary');
 const { tempDir } = require('./helpers/harness');
 
 test('.npmrc: registry, scoped registries, credentials, env expansion, comments', () => {
@@ -206,4 +206,29 @@ test('summary: counts, then each package not allowed with its rule, message and 
   assert.match(text, /report in \/r/);
   assert.equal(blockedCount(doc), 1);
   assert.match(formatSummary(null, '/r'), /no decisions were written/);
+});
+
+test('summary: versions held back from listings, in full when the client failed, on one line when it did not', () => {
+  const held = (version, at) => ({
+    purl: `pkg:npm/fresh@${version}`,
+    name: 'fresh',
+    version,
+    published_at: at,
+    decision: 'quarantine',
+    findings: [{ level: 'quarantine', rule: 'fallback-cooldown', msg: `pkg:npm/fresh@${version}: published 1.0 days ago`, remedy: 'wait' }],
+  });
+  const doc = {
+    counts: { total: 0, allow: 0, warn: 0, quarantine: 0, deny: 0, error: 0 },
+    decisions: [],
+    held_back: [held('2.0.0', '2025-12-30T00:00:00Z'), held('2.1.0', '2025-12-31T00:00:00Z')],
+    held_back_not_kept: 1,
+  };
+  assert.equal(blockedCount(doc), 0, 'held-back versions are not refused files');
+  assert.equal(heldBackCount(doc), 3);
+  const failed = formatSummary(doc, '/r', { clientFailed: true });
+  assert.match(failed, /3 versions held back from listings \(a client pinning one reports "No matching version"\/ETARGET\):\n\s+quarantine pkg:npm\/fresh@2\.1\.0\n\s+fallback-cooldown: published 1\.0 days ago\n\s+what to do: wait\n\s+quarantine pkg:npm\/fresh@2\.0\.0/);
+  assert.match(failed, /\.\.\. and 1 more/);
+  const ok = formatSummary(doc, '/r');
+  assert.match(ok, /held back from listings \(not offered to the client\): pkg:npm\/fresh@2\.1\.0 \(fallback-cooldown\), pkg:npm\/fresh@2\.0\.0 \(fallback-cooldown\) and 1 more\n/);
+  assert.doesNotMatch(ok, /what to do/);
 });

@@ -95,6 +95,12 @@ pub struct Entry {
     /// was not matched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advisory_db: Option<String>,
+    /// What the proxy was asked for when the decision is not about a file it fetched:
+    /// `listing` for a version held back from a listing (npm packument, simple page,
+    /// `maven-metadata.xml`), never served and never fetched. Left out for files (and in
+    /// records written before it existed, whose hashes stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 impl Entry {
@@ -138,6 +144,7 @@ impl Entry {
                 AdvisoryCheck::Checked { database, .. } => Some(database.clone()),
                 AdvisoryCheck::NotChecked { .. } => None,
             },
+            request: None,
         }
     }
 

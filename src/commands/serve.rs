@@ -113,6 +113,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         return Err(CommandError::failure(format!("error: the proxy stopped: {e}")));
     }
     let records = gate.fetched();
+    let (held_versions, not_kept) = gate.held_back();
+    let held_back = report::Held { versions: &held_versions, not_kept };
     let config = &gate.config;
     let run = RunInfo {
         tool: concat!("depgate ", env!("CARGO_PKG_VERSION")).to_string(),
@@ -128,7 +130,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         context,
     };
     let project = crate::load::project_info(&args.project);
-    crate::output::write_report_files(&args.out, &run, &records, &project, false)
+    crate::output::write_report_files(&args.out, &run, &records, held_back, &project, false)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
@@ -139,15 +141,29 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     crate::output::write_signed(&args.out, &run, &records, &project, &head)
         .map_err(|e| CommandError::failure(format!("error: cannot sign the report: {e}")))?;
     let counts = report::Counts::of(&records);
-    eprintln!(
-        "depgate serve: stopped; {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}",
+    let refused = counts.quarantine + counts.deny + counts.error;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if refused > 0 {
+        parts.push(format!("{} refused", plural(refused, "file", "files")));
+    }
+    if held_back.total() > 0 {
+        parts.push(format!("{} held back from listings", plural(held_back.total(), "version", "versions")));
+    }
+    let blocked_text =
+        if parts.is_empty() { String::new() } else { format!(" blocked: {} (listed below);", parts.join(", ")) };
+    let mut blocked = Vec::new();
+    let _ = report::held::write_stop(&mut blocked, &records, held_back);
+    eprint!(
+        "depgate serve: stopped;{blocked_text} {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}\n{}",
         counts.total,
         counts.allow,
         counts.warn,
         counts.quarantine,
         counts.deny,
         counts.error,
-        args.out.display()
+        args.out.display(),
+        String::from_utf8_lossy(&blocked),
     );
     Ok(ExitStatus::Allowed)
 }

@@ -558,3 +558,56 @@ pub struct LeveledFinding {
     #[serde(flatten)]
     pub finding: Finding,
 }
+
+/// A version the proxy held back from a listing (an npm packument, a simple page, a
+/// `maven-metadata.xml`): never offered to clients and never fetched, so not a component
+/// of any SBOM, but a decision all the same. A client that pins it fails with its own
+/// "no matching version" message, so the report and the log say what it could not.
+#[derive(Debug, Clone, Serialize)]
+pub struct HeldBack {
+    pub ecosystem: Ecosystem,
+    pub name: String,
+    pub version: String,
+    pub purl: String,
+    /// The owner whose listing offered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// `quarantine`, `deny` or `error` (a listing decision that hides the version).
+    pub decision: Decision,
+    pub findings: Vec<LeveledFinding>,
+    /// The advisories that name it (their lead ids), most severe first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub advisories: Vec<String>,
+    /// When the proxy first held it back (RFC 3339).
+    pub held_at: String,
+}
+
+impl HeldBack {
+    /// The held-back version of a listing record, first held back at `now`.
+    pub fn of(record: &Record, now: &str) -> Self {
+        let res = record.resolution.as_ref();
+        Self {
+            ecosystem: record.package.ecosystem,
+            name: record.package.name.clone(),
+            version: record.package.version.clone(),
+            purl: record.package.purl.clone(),
+            upstream: res.and_then(|r| r.upstream.clone()),
+            tier: res.and_then(|r| r.tier.clone()),
+            published_at: res.and_then(|r| r.published_at.clone()),
+            decision: record.decision,
+            findings: record.findings.clone(),
+            advisories: record.evidence.advisories.matched().iter().map(|a| a.id.clone()).collect(),
+            held_at: now.to_string(),
+        }
+    }
+
+    /// The findings that decided (at the level of the decision), else all of them.
+    pub fn decisive(&self) -> Vec<&LeveledFinding> {
+        let d: Vec<&LeveledFinding> = self.findings.iter().filter(|f| f.level == self.decision).collect();
+        if d.is_empty() { self.findings.iter().collect() } else { d }
+    }
+}

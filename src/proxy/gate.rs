@@ -20,7 +20,7 @@ use crate::attest::Trust;
 use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, RunnerContext, Unrecorded};
 use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
-use crate::engine::{self, CacheUse, Decision, Listing, Options, Record};
+use crate::engine::{self, CacheUse, Decision, HeldBack, Listing, Options, Record};
 use crate::policy::Policy;
 use crate::singleflight::{self, SingleFlight};
 use crate::upstream::{Memo, Registry, Upstreams};
@@ -113,6 +113,8 @@ pub struct Gate {
     /// every listing and file decision matches against it, and npm's audit endpoints are
     /// answered from it.
     advisories: Option<Arc<Database>>,
+    /// Versions held back from listings and refusals said so far ([`super::held`]).
+    held: super::held::Held,
 }
 
 impl Gate {
@@ -141,6 +143,7 @@ impl Gate {
             audit: AuditSink::start(audit),
             fetched: Mutex::new(BTreeMap::new()),
             advisories,
+            held: super::held::Held::default(),
         }
     }
 
@@ -349,6 +352,44 @@ impl Gate {
         Some(f.url.clone())
     }
 
+    /// Note the versions `listing` hides (once per listing): each one not held back before
+    /// under the same decision and rules gets an audit record (`request: listing`) and a
+    /// line in the log, and is kept for the report. Returns once the records are written
+    /// (not synced: nothing was served), so a listing is answered only once what it hides
+    /// is on record.
+    pub async fn note_listing(
+        &self,
+        ecosystem: Ecosystem,
+        name: &str,
+        listing: &Arc<Listing>,
+    ) -> Result<(), Unrecorded> {
+        let now = self.now_text();
+        let new = self.held.note(ecosystem, &listing_key(ecosystem, name), listing, &now);
+        let mut acks = Vec::with_capacity(new.len());
+        for record in &new {
+            let mut entry = Entry::from_record(record, "serve", &now, &self.context);
+            entry.request = Some("listing".to_string());
+            acks.push(self.audit.send(entry, false).ok_or(Unrecorded)?);
+        }
+        for ack in acks {
+            if !ack.await.unwrap_or(false) {
+                return Err(Unrecorded);
+            }
+        }
+        Ok(())
+    }
+
+    /// `hit` when this file's decision is already on record (a repeat), else `miss`.
+    pub fn repeat(&self, record: &Record) -> CacheUse {
+        let key =
+            (record.package.purl.clone(), record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default());
+        if self.fetched.lock().unwrap_or_else(PoisonError::into_inner).contains_key(&key) {
+            CacheUse::Hit
+        } else {
+            CacheUse::Miss
+        }
+    }
+
     /// Append the audit record of one request, wait until it is durable, and remember the
     /// record for the report.
     pub async fn record(&self, record: &Record, cache: CacheUse) -> Result<(), Unrecorded> {
@@ -372,6 +413,10 @@ impl Gate {
         if cache != CacheUse::Hit || !fetched.contains_key(&key) {
             fetched.insert(key, record.clone());
         }
+        drop(fetched);
+        if refused_by_policy(record) {
+            self.held.refused(record);
+        }
         Ok(())
     }
 
@@ -383,6 +428,15 @@ impl Gate {
     /// Every file decided so far (served or refused), in purl order.
     pub fn fetched(&self) -> Vec<Record> {
         self.fetched.lock().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
+    }
+
+    /// Every version held back from a listing whose file was never decided (those are in
+    /// [`Self::fetched`]), in purl order, and how many were not kept (beyond
+    /// [`super::held::MAX_KEPT`]).
+    pub fn held_back(&self) -> (Vec<HeldBack>, usize) {
+        let fetched = self.fetched.lock().unwrap_or_else(PoisonError::into_inner);
+        let decided: std::collections::HashSet<&str> = fetched.keys().map(|(purl, _)| purl.as_str()).collect();
+        self.held.held_back(&decided)
     }
 
     /// Flush and close the audit log; returns its head.
@@ -397,6 +451,18 @@ impl Gate {
 /// (through the listing memo, for a while), and is checked again.
 fn reusable(d: &Arc<Decided>) -> bool {
     d.record.decision != Decision::Error && d.found() && !d.mismatched()
+}
+
+/// A file decision that refuses it by policy (not a 404 or an upstream failure): what the
+/// client gets as 403 naming the rules.
+fn refused_by_policy(record: &Record) -> bool {
+    let found = record.resolution.as_ref().is_some_and(|r| {
+        r.error.is_none()
+            && r.status == engine::ResolutionStatus::Owned
+            && r.version_found
+            && (r.url.is_some() || r.file.is_some())
+    });
+    found && matches!(record.decision, Decision::Deny | Decision::Quarantine | Decision::Error)
 }
 
 /// The listing cache key: `PyPI` names by their normalized form.

@@ -4,7 +4,8 @@
 //! served only when its own decision (verified, digest-checked, advisories matched) allows
 //! it. Refusals are 403 with a JSON body naming the rules, the advisories and what to do
 //! (npm prints its `error`); for pip and Maven, which print only the status line, the
-//! reason phrase says the same. Each refusal is a `blocked …` line in the proxy's log. An
+//! reason phrase says the same. Each refusal is a `blocked …` line in the proxy's log, and
+//! each version a listing hides a `held back …` line, once each ([`super::held`]). An
 //! upstream that failed is 502 naming it.
 
 use axum::http::{HeaderMap, StatusCode, header};
@@ -84,14 +85,6 @@ fn refusal(decided: &Decided, client: Client) -> Response {
             lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default(),
             lead.and_then(|f| f.finding.remedy.as_deref()).map(|r| format!("; to fix: {r}")).unwrap_or_default()
         );
-        let file =
-            rec.resolution.as_ref().and_then(|r| r.file.as_deref()).map(|f| format!(" ({f})")).unwrap_or_default();
-        tracing::warn!(
-            "blocked {}{file}: {verdict} ({}){}",
-            rec.package.purl,
-            rules.join(", "),
-            lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default()
-        );
         let status = if rec.decision == Decision::Error { StatusCode::BAD_GATEWAY } else { StatusCode::FORBIDDEN };
         let body = serde_json::json!({
             "error": message,
@@ -154,6 +147,9 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         Ok(npm::NpmRequest::Packument { name }) => {
             let listing = gate.listing(Ecosystem::Npm, &name).await;
             let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
+            if gate.note_listing(Ecosystem::Npm, &name, &listing).await.is_err() {
+                return unrecorded();
+            }
             let Some(raw) = index.raw.as_deref() else {
                 return json_error(StatusCode::BAD_GATEWAY, &format!("{name}: the upstream document was not kept"));
             };
@@ -219,6 +215,9 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         }
         let listing = gate.listing(Ecosystem::Pypi, name).await;
         let Some((_, index)) = listing.owner() else { return unlisted(&listing, name) };
+        if gate.note_listing(Ecosystem::Pypi, name, &listing).await.is_err() {
+            return unrecorded();
+        }
         // The content type names the format (JSON, HTML, legacy HTML).
         let Ok(body) = gate.rendered((Ecosystem::Pypi, name, content_type), &listing, || {
             let files_base = format!("{}{}files/{normalized}/", proxy.root, PYPI_PREFIX);
@@ -269,11 +268,19 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
             return json_error(StatusCode::NOT_FOUND, &format!("{project} has no file {base}"));
         };
         if !listing.record(Ecosystem::Pypi, &version).is_some_and(visible) {
-            let rec = listing.record(Ecosystem::Pypi, &version);
-            return match rec {
-                Some(r) => refusal(&Decided::refused(r.clone()), Client::Pip),
-                None => json_error(StatusCode::NOT_FOUND, "not found"),
+            let Some(rec) = listing.record(Ecosystem::Pypi, &version) else {
+                return json_error(StatusCode::NOT_FOUND, "not found");
             };
+            // Refused on the listing's decision, with nothing fetched: on record as a
+            // refusal of this file, like any other.
+            let mut rec = rec.clone();
+            if let Some(r) = rec.resolution.as_mut() {
+                r.file = Some(file.clone());
+            }
+            if gate.record(&rec, gate.repeat(&rec)).await.is_err() {
+                return unrecorded();
+            }
+            return refusal(&Decided::refused(rec), Client::Pip);
         }
         return match sidecar {
             Some(".metadata") => {
@@ -355,6 +362,9 @@ pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
             let name = format!("{group}:{artifact}");
             let listing = gate.listing(Ecosystem::Maven, &name).await;
             let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
+            if gate.note_listing(Ecosystem::Maven, &name, &listing).await.is_err() {
+                return unrecorded();
+            }
             let versions: Vec<String> = index
                 .versions
                 .keys()

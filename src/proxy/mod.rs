@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod gate;
 mod handlers;
+pub mod held;
 pub mod listen;
 pub mod maven;
 pub mod npm;

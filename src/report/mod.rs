@@ -7,6 +7,7 @@
 
 pub mod advisories;
 pub mod cyclonedx;
+pub mod held;
 pub mod sarif;
 mod sbom;
 pub mod spdx;
@@ -18,8 +19,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::engine::{Decision, PackageSource, Record};
+use crate::engine::{Decision, HeldBack, PackageSource, Record};
 pub use cyclonedx::render_cyclonedx;
+pub use held::Held;
 pub use sbom::ProjectInfo;
 pub use spdx::render_spdx;
 
@@ -112,11 +114,41 @@ struct DecisionsDoc<'a> {
     run: &'a RunInfo,
     counts: Counts,
     decisions: &'a [Record],
+    /// The proxy's versions held back from listings (left out when none).
+    #[serde(skip_serializing_if = "<[HeldBack]>::is_empty")]
+    held_back: &'a [HeldBack],
+    /// Held back beyond what the proxy keeps for the report (left out when none).
+    #[serde(skip_serializing_if = "is_zero")]
+    held_back_not_kept: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// `decisions.json`: every coordinate with resolution, decision, rules and messages.
 pub fn write_decisions_json(w: &mut impl Write, run: &RunInfo, records: &[Record]) -> io::Result<()> {
-    let doc = DecisionsDoc { schema: DECISIONS_SCHEMA, run, counts: Counts::of(records), decisions: records };
+    write_decisions_json_held(w, run, records, Held::default())
+}
+
+/// `decisions.json` of the proxy: the files it decided (`decisions`), and the versions it
+/// held back from listings (`held_back`: package, decision, findings; never fetched, so
+/// in no SBOM).
+pub fn write_decisions_json_held(
+    w: &mut impl Write,
+    run: &RunInfo,
+    records: &[Record],
+    held: Held<'_>,
+) -> io::Result<()> {
+    let doc = DecisionsDoc {
+        schema: DECISIONS_SCHEMA,
+        run,
+        counts: Counts::of(records),
+        decisions: records,
+        held_back: held.versions,
+        held_back_not_kept: held.not_kept,
+    };
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }
@@ -125,13 +157,22 @@ fn md_escape(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
 }
 
-/// `summary.md`: what a reviewer reads in ten seconds.
-pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -> io::Result<()> {
+/// `summary.md`: what a reviewer reads in ten seconds. `held`: the proxy's versions held
+/// back from listings (a run with any is never "Passed").
+pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], held: Held<'_>) -> io::Result<()> {
     let c = Counts::of(records);
+    let held_line;
     let verdict = if c.error > 0 {
         "❌ **depgate could not decide for every dependency** (fail closed)"
     } else if c.deny + c.quarantine > 0 {
         "❌ **Blocked**: dependencies were denied or quarantined"
+    } else if !held.is_empty() {
+        let n = held.total();
+        held_line = format!(
+            "❌ **Blocked**: {n} version{} held back from listings (see below); a client that pins one fails with \"no matching version\"",
+            if n == 1 { "" } else { "s" }
+        );
+        &held_line
     } else if c.warn > 0 {
         "⚠️ **Passed with warnings**"
     } else {
@@ -193,6 +234,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record]) -
         }
     }
     write_advisories_md(w, run, records)?;
+    held::write_md(w, held)?;
     let blocking: Vec<&Record> = records
         .iter()
         .filter(|r| matches!(r.decision, Decision::Deny | Decision::Quarantine | Decision::Error))
@@ -388,13 +430,14 @@ pub fn write_terminal(
 pub fn render_report_files(
     run: &RunInfo,
     records: &[Record],
+    held: Held<'_>,
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
     let mut decisions = Vec::new();
-    write_decisions_json(&mut decisions, run, records)?;
+    write_decisions_json_held(&mut decisions, run, records, held)?;
     let mut summary = Vec::new();
-    write_summary_md(&mut summary, run, records)?;
+    write_summary_md(&mut summary, run, records, held)?;
     Ok(vec![
         ("summary.md", summary),
         ("sbom.cdx.json", render_cyclonedx(run, records, project, random_serial)),
@@ -412,7 +455,7 @@ mod tests {
     fn summary_lists_advisories_by_severity_with_links() {
         let (run, records) = (advisories::fixtures::run(true), advisories::fixtures::records());
         let mut out = Vec::new();
-        write_summary_md(&mut out, &run, &records).unwrap();
+        write_summary_md(&mut out, &run, &records, Held::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
         let section = &text[text.find("### Advisories").expect(&text)..text.find("### Blocked").expect(&text)];
         assert!(section.contains("3 advisories on 3 package versions."), "{section}");
@@ -432,7 +475,7 @@ mod tests {
         assert!(!section.contains("left-pad"), "a clean package is not listed");
 
         let mut out = Vec::new();
-        write_summary_md(&mut out, &advisories::fixtures::run(false), &[]).unwrap();
+        write_summary_md(&mut out, &advisories::fixtures::run(false), &[], Held::default()).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("\nAdvisories: not checked (no [advisories] configured)\n"), "{text}");
         assert!(!text.contains("### Advisories"));
@@ -469,7 +512,7 @@ mod tests {
             context: crate::audit::RunnerContext::default(),
         };
         let project = ProjectInfo { name: "p".into(), version: None };
-        let files = render_report_files(&run, &[], &project, false).unwrap();
+        let files = render_report_files(&run, &[], Held::default(), &project, false).unwrap();
         let names: Vec<_> = files.iter().map(|(name, _)| *name).collect();
         // Written in this order, a kill inside the renames leaves the previous
         // decisions.json: when it names a run, the rest of the folder is that run's.

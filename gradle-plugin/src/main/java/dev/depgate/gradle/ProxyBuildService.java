@@ -28,7 +28,8 @@ public abstract class ProxyBuildService implements BuildService<ProxyBuildServic
     @Override
     public synchronized void close() {
         if (process != null) {
-            process.stop();
+            // A build service is not told whether the build failed.
+            process.stop(null);
             process = null;
         }
     }

@@ -51,7 +51,7 @@ final class ProxyHolder {
             gradle.buildFinished(new Action<BuildResult>() {
                 @Override
                 public void execute(BuildResult result) {
-                    process.stop();
+                    process.stop(result.getFailure() != null);
                 }
             });
             url = process.url();

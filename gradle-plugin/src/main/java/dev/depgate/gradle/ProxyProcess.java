@@ -127,8 +127,12 @@ final class ProxyProcess {
         }
     }
 
-    /** SIGTERM, then wait for the report to be written (forcibly after 60 s). */
-    void stop() {
+    /**
+     * SIGTERM, then wait for the report to be written (forcibly after 60 s), then print
+     * what the proxy blocked. {@code buildFailed}: whether the build failed (null when
+     * unknown, as for a build service).
+     */
+    void stop(Boolean buildFailed) {
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException alreadyShuttingDown) {
@@ -152,5 +156,25 @@ final class ProxyProcess {
             return;
         }
         LOG.lifecycle("depgate: proxy stopped; audit log and report in " + reportDir);
+        sayBlocked(buildFailed);
+    }
+
+    /**
+     * The proxy's blocked list (from its decisions.json) where the user reads the build's
+     * output: an error when the build failed (a refusal or a held-back version is the
+     * likely cause), a warning otherwise.
+     */
+    private void sayBlocked(Boolean buildFailed) {
+        String blocked = ProxyReport.blocked(reportDir);
+        if (blocked.isEmpty()) {
+            return;
+        }
+        String where = "(report: " + new File(reportDir, "summary.md") + ")";
+        if (Boolean.TRUE.equals(buildFailed)) {
+            LOG.error("depgate: the build failed, and the proxy blocked these (a version held back from listings reads as"
+                    + " 'Could not find' in Gradle, a refused file as status 403) " + where + ":\n" + blocked);
+        } else {
+            LOG.warn("depgate: the proxy blocked these " + where + ":\n" + blocked);
+        }
     }
 }
