@@ -582,7 +582,7 @@ fn wrong_lockfile_version() {
     let e = err_of(Kind::Npm, &text);
     assert_eq!(e.line, 4);
     assert!(e.message.contains('7'), "{e}");
-    let text = read("pnpm/pnpm-lock.v9.yaml").replacen("lockfileVersion: '9.0'", "lockfileVersion: '5.4'", 1);
+    let text = read("pnpm/pnpm-lock.v9.yaml").replacen("lockfileVersion: '9.0'", "lockfileVersion: '4.0'", 1);
     assert_eq!(err_of(Kind::Pnpm, &text).line, 1);
 }
 

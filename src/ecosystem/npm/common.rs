@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::ecosystem::{Coordinate, SourceKind};
 
 /// One coordinate per (name, version, source), keeping the first line: `direct` is OR-ed
-/// over the copies, `dev`, `optional` and `bundled` are AND-ed (a package is dev-only if
+/// over the copies, `dev`, `optional`, `bundled` and `package_manager` are AND-ed (a package is dev-only if
 /// every copy is), and the first recorded integrity / resolved / alias is kept.
 /// The result is in file order.
 pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
@@ -26,6 +26,7 @@ pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
             kept.dev &= c.dev;
             kept.optional &= c.optional;
             kept.bundled &= c.bundled;
+            kept.package_manager &= c.package_manager;
             if kept.integrity.is_none() {
                 kept.integrity = c.integrity;
             }

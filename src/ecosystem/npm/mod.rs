@@ -5,6 +5,7 @@ pub mod lockfile;
 pub mod packument;
 pub mod pnpm;
 pub mod yarn;
+mod yaml;
 
 pub use lockfile::parse_package_lock;
 pub use pnpm::parse_pnpm_lock;

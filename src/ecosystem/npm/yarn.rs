@@ -22,7 +22,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use super::common::{Node, classify_resolved, dedupe, split_name_spec};
-use super::pnpm::yaml;
+use super::yaml;
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
 const HELP_CLASSIC: &str = "regenerate it with `yarn install` (yarn 1.x)";
@@ -341,6 +341,7 @@ fn parse_classic(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result
             optional,
             // yarn 1 ignores bundleDependencies: it installs bundled packages on their own.
             bundled: false,
+            package_manager: false,
             files: Vec::new(),
             classifier: None,
             extension: None,
@@ -611,6 +612,7 @@ fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<V
             dev: dev && manifest.is_some(),
             optional,
             bundled: false,
+            package_manager: false,
             files: Vec::new(),
             classifier: None,
             extension: None,
