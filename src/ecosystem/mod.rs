@@ -6,6 +6,7 @@
 
 pub mod digest;
 pub mod index;
+pub mod manifest;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
