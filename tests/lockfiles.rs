@@ -2,7 +2,11 @@
 //! testdata/npm/regen.sh for how and with which client versions).
 //!
 //! Each fixture lockfile sits next to `expected-*.txt`: the sorted `name@version` lines of
-//! what the client itself reported installed.
+//! what the client itself reported installed. `tools` holds the pnpm 5.x / 10 / 11, bun and
+//! yarn-sources fixtures, checked against the tools' raw listings.
+
+#[path = "lockfiles/tools.rs"]
+mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
