@@ -5,6 +5,8 @@
 //! what the client itself reported installed. `tools` holds the pnpm 5.x / 10 / 11, bun and
 //! yarn-sources fixtures, checked against the tools' raw listings.
 
+#[path = "lockfiles/discovery.rs"]
+mod discovery;
 #[path = "lockfiles/tools.rs"]
 mod tools;
 
