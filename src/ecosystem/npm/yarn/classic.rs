@@ -286,3 +286,44 @@ fn sha1_fragment_sri(resolved: &str) -> Option<String> {
     let bytes = hex::decode(frag).ok()?;
     Some(format!("sha1-{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shorthands() {
+        for s in ["owner/repo", "owner/repo#v1.0.0", "o-1/r.js#semver:^1", "o_x/r"] {
+            assert!(is_hosted_shorthand(s), "{s}");
+        }
+        for s in ["^1.0.0", "latest", "1.x || 2", "./a/b", "../a", ".a/b", "a/b/c", "npm:x@1", "/abs/p", ""] {
+            assert!(!is_hosted_shorthand(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn classified_by_resolution() {
+        let reg = "https://registry.yarnpkg.com/a/-/a-1.0.0.tgz#0123456789abcdef0123456789abcdef01234567";
+        assert_eq!(classify("^1.0.0", Some(reg)), SourceKind::Registry);
+        assert_eq!(classify("npm:a@^1", Some(reg)), SourceKind::Registry);
+        // A private registry on any other host is still the registry.
+        assert_eq!(classify("^1", Some("https://npm.pkg.github.com/download/@o/a/1.0.0/abc")), SourceKind::Registry);
+        let gitlab_registry = "https://gitlab.com/api/v4/projects/1/packages/npm/@o/a/-/@o/a-1.0.0.tgz";
+        assert_eq!(classify("^1", Some(gitlab_registry)), SourceKind::Registry);
+        // Code hosts never are, whatever the range.
+        let codeload = "https://codeload.github.com/o/r/tar.gz/0123456789abcdef0123456789abcdef01234567";
+        for spec in ["o/r#v1", "github:o/r#v1", "^1.0.0"] {
+            assert_eq!(classify(spec, Some(codeload)), SourceKind::Tarball(codeload.into()), "{spec}");
+        }
+        let archive = "https://gitlab.com/o/r/-/archive/v1/r-v1.tar.gz";
+        assert_eq!(classify(archive, Some(archive)), SourceKind::Tarball(archive.into()));
+        // A shorthand resolved anywhere over HTTP is a tarball; over git, git.
+        assert_eq!(classify("o/r", Some("https://ghe.example.com/o/r/tar.gz/1")).label(), "tarball");
+        assert_eq!(classify("o/r", Some("git+ssh://git@github.com/o/r.git#abc")).label(), "git");
+        assert_eq!(classify("https://h/o/r.git#v1", Some("https://h/o/r.git#abc")).label(), "git");
+        assert_eq!(classify("o/r", None).label(), "git");
+        assert_eq!(classify("file:./x", Some("file:./x#abc")), SourceKind::File("./x".into()));
+        assert_eq!(classify("link:./x", None), SourceKind::Link("./x".into()));
+        assert_eq!(classify("./x", None), SourceKind::File("./x".into()));
+    }
+}

@@ -235,6 +235,24 @@ c@1.0.0:
             berry_source("https://example.com/x.tgz", 0),
             Some(SourceKind::Tarball("https://example.com/x.tgz".into()))
         );
+        assert_eq!(
+            berry_source("github:o/r#commit=abc", 0),
+            Some(SourceKind::Git("github:o/r#commit=abc".into()))
+        );
+        assert_eq!(
+            berry_source("https://codeload.github.com/o/r/tar.gz/abc", 0),
+            Some(SourceKind::Tarball("https://codeload.github.com/o/r/tar.gz/abc".into()))
+        );
+        // A registry package whose tarball is elsewhere: still the registry, unless a
+        // code host serves it.
+        assert_eq!(
+            berry_source("npm:1.0.0::__archiveUrl=https%3A%2F%2Fnpm.example.com%2Fa%2F-%2Fa-1.0.0.tgz", 0),
+            Some(SourceKind::Registry)
+        );
+        assert_eq!(
+            berry_source("npm:1.0.0::__archiveUrl=https%3A%2F%2Fcodeload.github.com%2Fo%2Fa%2Ftar.gz%2Fabc", 0),
+            Some(SourceKind::Tarball("https://codeload.github.com/o/a/tar.gz/abc".into()))
+        );
     }
 
     #[test]
