@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::ecosystem::manifest::ManifestKind;
 use crate::ecosystem::maven::gradle_lock::parse_gradle_lockfile;
 use crate::ecosystem::maven::mvn_list::parse_mvn_dependency_list;
 use crate::ecosystem::maven::resolved::parse_resolved_list;
 use crate::ecosystem::maven::verification::parse_verification_metadata;
-use crate::ecosystem::manifest::ManifestKind;
 use crate::ecosystem::npm::bun::BUN_LOCKB_HELP;
 use crate::ecosystem::npm::{parse_bun_lock, parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
 use crate::ecosystem::pypi::pdm::parse_pdm_lock;
@@ -262,7 +262,8 @@ fn walk(
     let (has_shrinkwrap, has_bun_lock) = (has("npm-shrinkwrap.json"), has("bun.lock"));
     found.extend(here.into_iter().filter(|p| {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        !(has_shrinkwrap && name == "package-lock.json") && !(has_bun_lock && name == "bun.lockb")
+        let shadowed = (has_shrinkwrap && name == "package-lock.json") || (has_bun_lock && name == "bun.lockb");
+        !shadowed
     }));
     for d in subdirs {
         walk(&d, depth + 1, found, manifests)?;

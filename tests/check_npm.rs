@@ -548,7 +548,12 @@ fn package_manager_packages_are_gated_and_marked() {
     let cdx: serde_json::Value = serde_json::from_str(&p.read("depgate-report/sbom.cdx.json")).unwrap();
     let role = |purl: &str| -> Option<String> {
         let c = cdx["components"].as_array().unwrap().iter().find(|c| c["purl"] == purl).unwrap();
-        c["properties"].as_array().unwrap().iter().find(|x| x["name"] == "depgate:role").map(|x| x["value"].as_str().unwrap().to_string())
+        c["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "depgate:role")
+            .map(|x| x["value"].as_str().unwrap().to_string())
     };
     assert_eq!(role("pkg:npm/%40pnpm/exe@11.28.6").as_deref(), Some("package-manager"));
     assert_eq!(role("pkg:npm/left-pad@1.3.0"), None);

@@ -107,7 +107,8 @@ fn list_marks_the_package_managers_own_packages() {
     let run = p.depgate(&["list", "--format", "json"], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
     let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
-    let pm: Vec<&str> = rows.iter().filter(|r| r["package_manager"] == true).map(|r| r["name"].as_str().unwrap()).collect();
+    let pm: Vec<&str> =
+        rows.iter().filter(|r| r["package_manager"] == true).map(|r| r["name"].as_str().unwrap()).collect();
     assert!(pm.contains(&"@pnpm/exe") && pm.contains(&"pnpm") && pm.contains(&"@pnpm/linux-x64"), "{pm:?}");
     assert_eq!(pm.len(), 13);
     assert!(rows.iter().any(|r| r["name"] == "debug" && r["package_manager"] == false));

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use depgate::ecosystem::index::PackageIndex;
 use depgate::ecosystem::pypi::{
-    normalize_name, normalize_version, parse_core_metadata, parse_pipfile_lock, parse_pipfile_lock_with_pipfile,
-    parse_pdm_lock, parse_poetry_lock, parse_pylock, parse_requirements, parse_simple_html, parse_simple_json,
-    parse_uv_lock, version_from_filename,
+    normalize_name, normalize_version, parse_core_metadata, parse_pdm_lock, parse_pipfile_lock,
+    parse_pipfile_lock_with_pipfile, parse_poetry_lock, parse_pylock, parse_requirements, parse_simple_html,
+    parse_simple_json, parse_uv_lock, version_from_filename,
 };
 use depgate::ecosystem::{Coordinate, LockfileError};
 use url::Url;

@@ -31,8 +31,16 @@ fn each_manifest_without_a_lockfile_names_itself_and_the_command() {
     for (manifest, body, command) in [
         ("package.json", PKG, "npm install --package-lock-only"),
         ("pyproject.toml", &b"[project]\nname = \"app\"\ndependencies = [\"requests>=2\"]\n"[..], "uv lock"),
-        ("pom.xml", &b"<project><dependencies><dependency><groupId>a</groupId></dependency></dependencies></project>"[..], "mvn dependency:list"),
-        ("build.gradle.kts", &b"dependencies {\n    implementation(\"com.google.guava:guava:33.0.0-jre\")\n}\n"[..], "gradle dependencies --write-locks"),
+        (
+            "pom.xml",
+            &b"<project><dependencies><dependency><groupId>a</groupId></dependency></dependencies></project>"[..],
+            "mvn dependency:list",
+        ),
+        (
+            "build.gradle.kts",
+            &b"dependencies {\n    implementation(\"com.google.guava:guava:33.0.0-jre\")\n}\n"[..],
+            "gradle dependencies --write-locks",
+        ),
     ] {
         let dir = project(&[(manifest, body)]);
         let msg = manifest_error(dir.path());
@@ -40,7 +48,11 @@ fn each_manifest_without_a_lockfile_names_itself_and_the_command() {
         assert!(msg.contains(command) && msg.contains("help:"), "{msg}");
     }
     // Another ecosystem's lockfile does not cover it.
-    let dir = project(&[("package.json", PKG), ("package-lock.json", LOCK), ("tools/pyproject.toml", b"[dependency-groups]\ndev = [\"pytest\"]\n")]);
+    let dir = project(&[
+        ("package.json", PKG),
+        ("package-lock.json", LOCK),
+        ("tools/pyproject.toml", b"[dependency-groups]\ndev = [\"pytest\"]\n"),
+    ]);
     let msg = manifest_error(dir.path());
     assert!(msg.contains("pyproject.toml") && msg.contains("pdm lock"), "{msg}");
     let two = project(&[("a/package.json", PKG), ("b/package.json", PKG)]);
@@ -63,9 +75,15 @@ fn covered_manifests_and_ones_without_dependencies_pass() {
     let dir = project(&[("package.json", br#"{"name": "lib", "dependencies": {}}"#)]);
     assert!(matches!(discover(dir.path()), Err(InputError::NoneFound(_))));
     // bun.lock and pdm.lock count.
-    let dir = project(&[("package.json", PKG), ("bun.lock", b"{\"lockfileVersion\": 1, \"workspaces\": {}, \"packages\": {},}")]);
+    let dir = project(&[
+        ("package.json", PKG),
+        ("bun.lock", b"{\"lockfileVersion\": 1, \"workspaces\": {}, \"packages\": {},}"),
+    ]);
     assert_eq!(discover(dir.path()).unwrap().len(), 1);
-    let dir = project(&[("pyproject.toml", b"[project]\ndependencies = [\"six\"]\n"), ("pdm.lock", b"[metadata]\nlock_version = \"4.5.0\"\n")]);
+    let dir = project(&[
+        ("pyproject.toml", b"[project]\ndependencies = [\"six\"]\n"),
+        ("pdm.lock", b"[metadata]\nlock_version = \"4.5.0\"\n"),
+    ]);
     assert_eq!(discover(dir.path()).unwrap().len(), 1);
 }
 
@@ -80,8 +98,17 @@ fn bun_lockb_is_refused_with_how_to_write_bun_lock() {
     let e = read(&found[0]).unwrap_err();
     assert!(matches!(e, InputError::BunLockb(_)));
     let msg = e.to_string();
-    assert!(msg.contains("bun.lockb") && msg.contains("--save-text-lockfile") && msg.contains("bun install --lockfile-only"), "{msg}");
+    assert!(
+        msg.contains("bun.lockb")
+            && msg.contains("--save-text-lockfile")
+            && msg.contains("bun install --lockfile-only"),
+        "{msg}"
+    );
     // Beside a bun.lock, bun reads the text lockfile, and so does depgate.
-    let dir = project(&[("package.json", PKG), ("bun.lockb", LOCKB), ("bun.lock", b"{\"lockfileVersion\": 1, \"packages\": {}}")]);
+    let dir = project(&[
+        ("package.json", PKG),
+        ("bun.lockb", LOCKB),
+        ("bun.lock", b"{\"lockfileVersion\": 1, \"packages\": {}}"),
+    ]);
     assert_eq!(discover(dir.path()).unwrap(), vec![dir.path().join("bun.lock")]);
 }

@@ -19,7 +19,7 @@ use super::{find, id, read, testdata};
 fn parse_file(rel: &str) -> Vec<Coordinate> {
     let path = testdata().join(rel);
     let text = read(rel);
-    let r = if rel.ends_with(".yaml") {
+    let r = if Path::new(rel).extension().is_some_and(|e| e == "yaml") {
         parse_pnpm_lock(&text, &path)
     } else if rel.ends_with("bun.lock") {
         parse_bun_lock(&text, &path)
@@ -123,7 +123,10 @@ fn pnpm_lockfiles_match_pnpm_list() {
         let (want, others) = pnpm_listing(listing);
         assert_eq!(registry_set(&project), want, "{lock}: registry set vs {listing}");
         let nr = non_registry(&project);
-        assert!(others.iter().all(|n| nr.contains_key(n)), "{lock}: {others:?} listed by pnpm, not all reported: {nr:?}");
+        assert!(
+            others.iter().all(|n| nr.contains_key(n)),
+            "{lock}: {others:?} listed by pnpm, not all reported: {nr:?}"
+        );
         // pnpm 6 links `file:` folders (link); pnpm 7+ copies them (file).
         let want_nr: BTreeMap<String, &str> = LOCAL
             .iter()
@@ -152,15 +155,21 @@ fn pnpm5_keys_peers_flags_and_resolutions() {
         assert!(alias.direct && line(alias).contains("/ms/2.0.0:"));
         assert!(!find(&c, "ms", "2.1.2").direct);
         // `dev: true` / `dev: false` and `optional: true`.
-        for (n, v, dev) in
-            [("semver", "7.5.4", true), ("lru-cache", "6.0.0", true), ("yallist", "4.0.0", true), ("debug", "4.3.4", false)]
-        {
+        for (n, v, dev) in [
+            ("semver", "7.5.4", true),
+            ("lru-cache", "6.0.0", true),
+            ("yallist", "4.0.0", true),
+            ("debug", "4.3.4", false),
+        ] {
             assert_eq!(find(&c, n, v).dev, dev, "{lock}: {n}");
         }
         assert!(find(&c, "left-pad", "1.3.0").optional && find(&c, "left-pad", "1.3.0").direct);
         // Git: `127.0.0.1/gitdep/<commit>` with `{commit, repo, type: git}`.
         let git = find(&c, "gitdep", "1.0.0");
-        assert_eq!(git.source, SourceKind::Git("git://127.0.0.1/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797".into()));
+        assert_eq!(
+            git.source,
+            SourceKind::Git("git://127.0.0.1/gitdep.git#832cced2de16c1192da3c98eb2b15bee8d197797".into())
+        );
         assert!(git.direct && git.integrity.is_none());
         // Tarball URL: `'@127.0.0.1+48080/kleur-4.1.5.tgz'` with `{tarball}`.
         let kleur = find(&c, "kleur", "4.1.5");
@@ -202,7 +211,10 @@ packages:
     let c = parse_pnpm_lock(text, Path::new("pnpm-lock.yaml")).unwrap();
     assert_eq!(c.len(), 2);
     let git = &c[1];
-    assert_eq!((git.name.as_str(), git.version.as_str(), git.line), ("gitdep", "832cced2de16c1192da3c98eb2b15bee8d197797", 16));
+    assert_eq!(
+        (git.name.as_str(), git.version.as_str(), git.line),
+        ("gitdep", "832cced2de16c1192da3c98eb2b15bee8d197797", 16)
+    );
     assert!(matches!(&git.source, SourceKind::Git(u) if u.starts_with("file:///tmp/depgate-fixture-git/gitdep.git#")));
     assert!(git.direct);
     assert!(c[0].source.is_registry() && !c[0].direct);
@@ -298,7 +310,10 @@ fn bun_lock_matches_bun_pm_ls() {
     assert!(find(&c, "left-pad", "1.3.0").optional);
     // Inside the bundler tarball: `bundler/is-odd` says `bundled: true`.
     assert!(find(&c, "is-odd", "3.0.1").bundled);
-    assert_eq!(find(&c, "kleur", "http://127.0.0.1:48080/kleur-4.1.5.tgz").integrity, registry_integrity().get("kleur@4.1.5").cloned());
+    assert_eq!(
+        find(&c, "kleur", "http://127.0.0.1:48080/kleur-4.1.5.tgz").integrity,
+        registry_integrity().get("kleur@4.1.5").cloned()
+    );
     let text = read(lock);
     for x in &c {
         let l = text.lines().nth(x.line - 1).unwrap_or_default();
@@ -309,7 +324,6 @@ fn bun_lock_matches_bun_pm_ls() {
 /// From `yarn list --json`: every `name@version` (yarn lists URL and git packages by the
 /// version in their manifest, like registry ones).
 fn yarn_listing(rel: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
     fn walk(trees: &Value, out: &mut BTreeSet<String>) {
         for t in trees.as_array().into_iter().flatten() {
             if t["shadow"] != Value::Bool(true) {
@@ -318,6 +332,7 @@ fn yarn_listing(rel: &str) -> BTreeSet<String> {
             walk(&t["children"], out);
         }
     }
+    let mut out = BTreeSet::new();
     for line in read(rel).lines().filter(|l| !l.trim().is_empty()) {
         let msg: Value = serde_json::from_str(line).unwrap();
         if msg["type"] == "tree" {
@@ -337,13 +352,13 @@ fn yarn_classic_sources_match_yarn_list() {
     let want: BTreeSet<String> =
         listed.iter().filter(|l| !l.starts_with("gitdep@") && !l.starts_with("kleur@")).cloned().collect();
     assert_eq!(registry_set(&c), want);
-    assert_eq!(
-        non_registry(&c),
-        BTreeMap::from([("gitdep".to_string(), "git"), ("kleur".to_string(), "tarball")])
-    );
+    assert_eq!(non_registry(&c), BTreeMap::from([("gitdep".to_string(), "git"), ("kleur".to_string(), "tarball")]));
     assert_integrity(lock, &c, &BTreeMap::new());
     let kleur = find(&c, "kleur", "4.1.5");
-    assert_eq!(kleur.source, SourceKind::Tarball("http://127.0.0.1:48080/kleur-4.1.5.tgz#95106101795f7050c6c650f350c683febddb1780".into()));
+    assert_eq!(
+        kleur.source,
+        SourceKind::Tarball("http://127.0.0.1:48080/kleur-4.1.5.tgz#95106101795f7050c6c650f350c683febddb1780".into())
+    );
     // yarn 1 records only the sha1 of a URL tarball, in `resolved`'s fragment.
     assert_eq!(kleur.integrity.as_deref(), Some("sha1-lRBhAXlfcFDGxlDzUMaD/r3bF4A="));
     assert!(find(&c, "semver", "7.5.4").dev && find(&c, "left-pad", "1.3.0").optional);
@@ -363,7 +378,9 @@ fn yarn_classic_code_hosts_are_never_registry() {
     let lp = find(&c, "left-pad", "1.3.0");
     assert_eq!(
         lp.source,
-        SourceKind::Tarball("https://codeload.github.com/stevemao/left-pad/tar.gz/5b8a3a7765dfe001261dde915589e782f8c94d1e".into())
+        SourceKind::Tarball(
+            "https://codeload.github.com/stevemao/left-pad/tar.gz/5b8a3a7765dfe001261dde915589e782f8c94d1e".into()
+        )
     );
     assert!(lp.direct && lp.integrity.is_none());
     // A registry range whose `resolved` is a code host: what yarn fetches is not the

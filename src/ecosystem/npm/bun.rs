@@ -90,9 +90,11 @@ pub fn parse_bun_lock(text: &str, file: &Path) -> Result<Vec<Coordinate>, Lockfi
         for w in &ws.entries {
             // Dependencies of a member are looked up under its name first.
             let base = w.value.str_field("name").filter(|_| !w.key.is_empty()).unwrap_or_default();
-            for (field, dev, optional) in
-                [("dependencies", false, false), ("devDependencies", true, false), ("optionalDependencies", false, true)]
-            {
+            for (field, dev, optional) in [
+                ("dependencies", false, false),
+                ("devDependencies", true, false),
+                ("optionalDependencies", false, true),
+            ] {
                 for d in w.value.get(field).and_then(Node::as_map).map(|m| m.entries.as_slice()).unwrap_or_default() {
                     if let Some(i) = resolve(base, &d.key) {
                         direct[i] = true;
@@ -211,7 +213,9 @@ impl<'a> Pkg<'a> {
             pkg.source = SourceKind::Link(path.to_string());
         } else if let Some(path) = spec.strip_prefix("file:") {
             pkg.source = SourceKind::File(path.to_string());
-        } else if ["git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "ssh:"].iter().any(|p| lower.starts_with(p))
+        } else if ["git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "ssh:"]
+            .iter()
+            .any(|p| lower.starts_with(p))
         {
             pkg.source = SourceKind::Git(spec.to_string());
         } else if lower.starts_with("http://") || lower.starts_with("https://") {

@@ -83,11 +83,7 @@ pub(crate) fn classify_resolved(r: &str, url_is_registry: bool) -> SourceKind {
     } else if let Some(path) = r.strip_prefix("link:") {
         SourceKind::Link(path.to_string())
     } else if lower.starts_with("http://") || lower.starts_with("https://") {
-        if url_is_registry && !is_code_host_url(r) {
-            SourceKind::Registry
-        } else {
-            SourceKind::Tarball(r.to_string())
-        }
+        if url_is_registry && !is_code_host_url(r) { SourceKind::Registry } else { SourceKind::Tarball(r.to_string()) }
     } else if looks_like_version(r) {
         SourceKind::Registry
     } else {

@@ -5,8 +5,8 @@ mod common;
 pub mod lockfile;
 pub mod packument;
 pub mod pnpm;
-pub mod yarn;
 mod yaml;
+pub mod yarn;
 
 pub use bun::parse_bun_lock;
 pub use lockfile::parse_package_lock;

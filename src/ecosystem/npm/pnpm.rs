@@ -243,9 +243,8 @@ impl<'a> Lock<'a> {
                 }
             }
         }
-        let from = |kind: RootKind| -> Vec<usize> {
-            roots.iter().filter(|(_, k)| *k == kind).map(|(i, _)| *i).collect()
-        };
+        let from =
+            |kind: RootKind| -> Vec<usize> { roots.iter().filter(|(_, k)| *k == kind).map(|(i, _)| *i).collect() };
         let prod = reach(&from(RootKind::Prod), &edges);
         let dev = reach(&from(RootKind::Dev), &edges);
         let pm = reach(&from(RootKind::PackageManager), &edges);
@@ -506,7 +505,10 @@ fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, registry_key: bool) -> Re
         // Neither a registry-shaped key nor a location: nothing says where it comes from.
         return Err(lock.error(
             e.line,
-            format!("package `{}` is not a registry package and its `resolution` names no tarball, directory or git commit", e.key),
+            format!(
+                "package `{}` is not a registry package and its `resolution` names no tarball, directory or git commit",
+                e.key
+            ),
         ));
     }
     // A plain `{integrity}` on a registry-shaped key: the registry.

@@ -18,9 +18,7 @@ pub(crate) struct Error {
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, Error> {
     let mut b = Builder::default();
     let mut parser = Parser::new_from_str(text);
-    parser
-        .load(&mut b, true)
-        .map_err(|e| Error { line: e.marker().line().max(1), message: e.info().to_string() })?;
+    parser.load(&mut b, true).map_err(|e| Error { line: e.marker().line().max(1), message: e.info().to_string() })?;
     if let Some(e) = b.error {
         return Err(e);
     }

@@ -1,4 +1,4 @@
-//! `pdm.lock` (lock_version 4.x, pdm 2): every `[[package]]`.
+//! `pdm.lock` (`lock_version` 4.x, pdm 2): every `[[package]]`.
 //!
 //! Owns: reading pdm's lock (and, when given, the `pyproject.toml` beside it) into
 //! coordinates. Must not: open files or evaluate markers (a package locked for another
@@ -14,7 +14,7 @@
 //! - Sources: `git` + `revision` (+ `ref`, `subdirectory`) → [`SourceKind::Git`]
 //!   (`git+<url>@<revision>`); `path` → [`SourceKind::Link`] when `editable = true`,
 //!   else [`SourceKind::File`]; `url` → [`SourceKind::Tarball`]; otherwise the index.
-//!   Older locks (lock_version < 4.1) keep files in `[metadata.files]` under
+//!   Older locks (`lock_version` < 4.1) keep files in `[metadata.files]` under
 //!   `"name version"`.
 //!
 //! Flags need the pyproject: direct = named by `[project] dependencies`,
@@ -146,7 +146,8 @@ impl Manifest {
             optional_groups.insert(k.get_ref().to_string());
             add(v.get_ref().as_array());
         }
-        let pdm_dev = get_table(&root, "tool").and_then(|t| get_table(t, "pdm")).and_then(|p| get_table(p, "dev-dependencies"));
+        let pdm_dev =
+            get_table(&root, "tool").and_then(|t| get_table(t, "pdm")).and_then(|p| get_table(p, "dev-dependencies"));
         for (_, v) in get_table(&root, "dependency-groups").into_iter().flatten().chain(pdm_dev.into_iter().flatten()) {
             add(v.get_ref().as_array());
         }

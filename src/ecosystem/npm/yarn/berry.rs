@@ -28,7 +28,8 @@ pub(super) fn berry_source(reference: &str, depth: u8) -> Option<SourceKind> {
     if r.starts_with("npm:") {
         // A registry whose tarball URL is not the usual one records it as
         // `::__archiveUrl=…`; a code host's tarball is never the registry's.
-        let archive = r.split_once("__archiveUrl=").map(|(_, a)| percent_decode(a.split('&').next().unwrap_or_default()));
+        let archive =
+            r.split_once("__archiveUrl=").map(|(_, a)| percent_decode(a.split('&').next().unwrap_or_default()));
         return Some(match archive {
             Some(url) if is_code_host_url(&url) => SourceKind::Tarball(url),
             _ => SourceKind::Registry,
@@ -101,7 +102,11 @@ struct BerryEntry<'a> {
     patch_of: Option<String>,
 }
 
-pub(super) fn parse_berry(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<Vec<Coordinate>, LockfileError> {
+pub(super) fn parse_berry(
+    text: &str,
+    file: &Path,
+    manifest: Option<&Manifest>,
+) -> Result<Vec<Coordinate>, LockfileError> {
     let docs =
         yaml::parse(text).map_err(|e| berry_error(file, e.line, format!("not a valid yarn.lock: {}", e.message)))?;
     let Some(top) = docs.first().and_then(Node::as_map) else {

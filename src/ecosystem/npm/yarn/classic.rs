@@ -77,7 +77,11 @@ fn header_patterns(h: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-pub(super) fn parse_classic(text: &str, file: &Path, manifest: Option<&Manifest>) -> Result<Vec<Coordinate>, LockfileError> {
+pub(super) fn parse_classic(
+    text: &str,
+    file: &Path,
+    manifest: Option<&Manifest>,
+) -> Result<Vec<Coordinate>, LockfileError> {
     let mut entries: Vec<ClassicEntry> = Vec::new();
     // Inside an entry: the open section (`dependencies` / `optionalDependencies` / other).
     let mut section: Option<String> = None;
@@ -237,7 +241,8 @@ fn classify(spec: &str, resolved: Option<&str>) -> SourceKind {
     let Some(r) = resolved else { return from_spec };
     let lower = r.to_ascii_lowercase();
     let http = lower.starts_with("http://") || lower.starts_with("https://");
-    if http && !from_spec.is_registry() && strip_fragment(&lower).ends_with(".git") {
+    let dot_git = Path::new(strip_fragment(&lower)).extension().is_some_and(|e| e == "git");
+    if http && !from_spec.is_registry() && dot_git {
         // `https://host/o/r.git#<commit>`: a clone over HTTPS, not a tarball.
         return SourceKind::Git(r.to_string());
     }

@@ -235,10 +235,7 @@ c@1.0.0:
             berry_source("https://example.com/x.tgz", 0),
             Some(SourceKind::Tarball("https://example.com/x.tgz".into()))
         );
-        assert_eq!(
-            berry_source("github:o/r#commit=abc", 0),
-            Some(SourceKind::Git("github:o/r#commit=abc".into()))
-        );
+        assert_eq!(berry_source("github:o/r#commit=abc", 0), Some(SourceKind::Git("github:o/r#commit=abc".into())));
         assert_eq!(
             berry_source("https://codeload.github.com/o/r/tar.gz/abc", 0),
             Some(SourceKind::Tarball("https://codeload.github.com/o/r/tar.gz/abc".into()))
@@ -266,4 +263,3 @@ c@1.0.0:
         assert!(e.help.contains("yarn install"));
     }
 }
-
