@@ -184,6 +184,7 @@ fn record(i: usize) -> Record {
             dev: i.is_multiple_of(7),
             optional: i.is_multiple_of(41),
             bundled: false,
+            package_manager: false,
             source: PackageSource::Registry,
             location: None,
             alias: None,

@@ -1,23 +1,28 @@
 //! Finding and reading lockfiles: walk a project folder (or take named files), read each,
 //! hand the text to the matching pure parser in `ecosystem/`. The only file access of the
 //! inputs happens here (`-r` includes, a manifest beside a lockfile, hashing the local
-//! files a `mvn dependency:list` names).
+//! files a `mvn dependency:list` names). A walk that finds a manifest declaring
+//! dependencies (`package.json`, `pyproject.toml`, `pom.xml`, `build.gradle(.kts)`) with no
+//! lockfile of its ecosystem beside or above it fails, naming the command that writes one.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::ecosystem::manifest::ManifestKind;
 use crate::ecosystem::maven::gradle_lock::parse_gradle_lockfile;
 use crate::ecosystem::maven::mvn_list::parse_mvn_dependency_list;
 use crate::ecosystem::maven::resolved::parse_resolved_list;
 use crate::ecosystem::maven::verification::parse_verification_metadata;
-use crate::ecosystem::npm::{parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
+use crate::ecosystem::npm::bun::BUN_LOCKB_HELP;
+use crate::ecosystem::npm::{parse_bun_lock, parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
+use crate::ecosystem::pypi::pdm::parse_pdm_lock;
 use crate::ecosystem::pypi::pipfile::parse_pipfile_lock_with_pipfile;
 use crate::ecosystem::pypi::poetry::parse_poetry_lock;
 use crate::ecosystem::pypi::pylock::parse_pylock;
 use crate::ecosystem::pypi::requirements::{InputNote, parse_requirements};
 use crate::ecosystem::pypi::uv::parse_uv_lock;
-use crate::ecosystem::{Coordinate, LockfileError};
+use crate::ecosystem::{Coordinate, Ecosystem, LockfileError};
 
 /// Lockfile kinds depgate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +31,17 @@ pub enum LockfileKind {
     PackageLock,
     PnpmLock,
     YarnLock,
+    /// bun's text lockfile `bun.lock` (bun 1.2+).
+    BunLock,
+    /// bun's binary `bun.lockb`: refused with how to write `bun.lock`.
+    BunLockb,
     /// `requirements.txt`, `requirements-*.txt`: pinned, ideally with `--hash`.
     Requirements,
     PoetryLock,
     UvLock,
     PipfileLock,
+    /// `pdm.lock` (pdm 2).
+    PdmLock,
     /// PEP 751 `pylock.toml` / `pylock.<name>.toml`.
     Pylock,
     /// `gradle.lockfile`, or `gradle/dependency-locks/<configuration>.lockfile`.
@@ -51,6 +62,9 @@ impl LockfileKind {
             "package-lock.json" => LockfileKind::PackageLock,
             "pnpm-lock.yaml" => LockfileKind::PnpmLock,
             "yarn.lock" => LockfileKind::YarnLock,
+            "bun.lock" => LockfileKind::BunLock,
+            "bun.lockb" => LockfileKind::BunLockb,
+            "pdm.lock" => LockfileKind::PdmLock,
             "poetry.lock" => LockfileKind::PoetryLock,
             "uv.lock" => LockfileKind::UvLock,
             "Pipfile.lock" => LockfileKind::PipfileLock,
@@ -83,6 +97,30 @@ impl LockfileKind {
             let in_locks = path.parent().and_then(Path::file_name).is_some_and(|d| d == "dependency-locks");
             (in_locks && name.ends_with(".lockfile")).then_some(LockfileKind::GradleLockfile)
         })
+    }
+}
+
+impl LockfileKind {
+    /// The ecosystem whose packages the input locks.
+    pub fn ecosystem(self) -> Ecosystem {
+        match self {
+            LockfileKind::NpmShrinkwrap
+            | LockfileKind::PackageLock
+            | LockfileKind::PnpmLock
+            | LockfileKind::YarnLock
+            | LockfileKind::BunLock
+            | LockfileKind::BunLockb => Ecosystem::Npm,
+            LockfileKind::Requirements
+            | LockfileKind::PoetryLock
+            | LockfileKind::UvLock
+            | LockfileKind::PipfileLock
+            | LockfileKind::PdmLock
+            | LockfileKind::Pylock => Ecosystem::Pypi,
+            LockfileKind::GradleLockfile
+            | LockfileKind::GradleVerification
+            | LockfileKind::ResolvedList
+            | LockfileKind::MvnDependencyList => Ecosystem::Maven,
+        }
     }
 }
 
@@ -119,7 +157,13 @@ pub enum InputError {
     )]
     NoneFound(PathBuf),
     #[error(
-        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json and depgate-mvn-dependencies.txt (mvn dependency:list output)"
+        "{manifest}: it declares dependencies, but there is no lockfile depgate reads beside it or in a folder above it{more}; nothing was gated\n  help: write one with {commands}, commit it, and run depgate again (or name the inputs with --lockfile)"
+    )]
+    ManifestWithoutLockfile { manifest: PathBuf, commands: &'static str, more: String },
+    #[error("{0}: {BUN_LOCKB_HELP}")]
+    BunLockb(PathBuf),
+    #[error(
+        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, bun.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pdm.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json and depgate-mvn-dependencies.txt (mvn dependency:list output)"
     )]
     UnknownKind(PathBuf),
     #[error(
@@ -131,18 +175,63 @@ pub enum InputError {
 }
 
 /// The lockfiles under `root`. Where one folder has both `npm-shrinkwrap.json` and
-/// `package-lock.json`, npm uses the shrinkwrap, and so does depgate.
+/// `package-lock.json`, npm uses the shrinkwrap, and so does depgate; where one has both
+/// `bun.lock` and `bun.lockb`, bun uses `bun.lock`. A manifest that declares dependencies
+/// with no lockfile of its ecosystem in its folder or one above it (up to `root`) is an
+/// error: the project would otherwise pass with nothing gated.
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut found = Vec::new();
-    walk(root, 0, &mut found)?;
+    let mut manifests = Vec::new();
+    walk(root, 0, &mut found, &mut manifests)?;
     found.sort();
+    manifests.sort();
+    let uncovered: Vec<&(PathBuf, ManifestKind)> =
+        manifests.iter().filter(|(m, kind)| !covered(m, kind.ecosystem(), &found)).collect();
+    if let Some((manifest, kind)) = uncovered.first() {
+        let more = match uncovered.len() {
+            1 => String::new(),
+            n => format!(" (and {} more such manifest{})", n - 1, if n == 2 { "" } else { "s" }),
+        };
+        return Err(InputError::ManifestWithoutLockfile {
+            manifest: manifest.clone(),
+            commands: kind.lock_commands(),
+            more,
+        });
+    }
     if found.is_empty() {
         return Err(InputError::NoneFound(root.to_path_buf()));
     }
     Ok(found)
 }
 
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
+/// Whether a lockfile of `ecosystem` sits in the manifest's folder or a folder above it
+/// (a workspace member's lockfile is the workspace root's). Gradle's inputs under
+/// `gradle/` (and `gradle/dependency-locks/`) count for the folder holding `gradle/`.
+fn covered(manifest: &Path, ecosystem: Ecosystem, found: &[PathBuf]) -> bool {
+    let Some(dir) = manifest.parent() else { return false };
+    found.iter().any(|f| {
+        if LockfileKind::of_path(f).map(LockfileKind::ecosystem) != Some(ecosystem) {
+            return false;
+        }
+        let mut at = f.parent().unwrap_or(Path::new(""));
+        for sub in ["dependency-locks", "gradle"] {
+            if at.file_name().is_some_and(|n| n == sub) {
+                at = at.parent().unwrap_or(at);
+            }
+        }
+        dir.starts_with(at)
+    })
+}
+
+/// Manifest files larger than this are not read (they count as declaring dependencies).
+const MAX_MANIFEST_BYTES: u64 = 4 << 20;
+
+fn walk(
+    dir: &Path,
+    depth: usize,
+    found: &mut Vec<PathBuf>,
+    manifests: &mut Vec<(PathBuf, ManifestKind)>,
+) -> Result<(), InputError> {
     let entries = std::fs::read_dir(dir).map_err(|source| InputError::Io { path: dir.to_path_buf(), source })?;
     let mut here = Vec::new();
     let mut subdirs = Vec::new();
@@ -156,14 +245,28 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
             }
         } else if ft.is_file() && LockfileKind::of_path(&e.path()).is_some() {
             here.push(e.path());
+        } else if let Some(kind) = ManifestKind::from_file_name(&name).filter(|_| ft.is_file()) {
+            let path = e.path();
+            let declares = match std::fs::metadata(&path) {
+                Ok(m) if m.len() <= MAX_MANIFEST_BYTES => {
+                    std::fs::read_to_string(&path).map_or(true, |t| kind.declares_dependencies(&t))
+                }
+                _ => true,
+            };
+            if declares {
+                manifests.push((path, kind));
+            }
         }
     }
-    let has_shrinkwrap = here.iter().any(|p| p.file_name().is_some_and(|n| n == "npm-shrinkwrap.json"));
-    found.extend(
-        here.into_iter().filter(|p| !(has_shrinkwrap && p.file_name().is_some_and(|n| n == "package-lock.json"))),
-    );
+    let has = |file: &str| here.iter().any(|p: &PathBuf| p.file_name().is_some_and(|n| n == file));
+    let (has_shrinkwrap, has_bun_lock) = (has("npm-shrinkwrap.json"), has("bun.lock"));
+    found.extend(here.into_iter().filter(|p| {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let shadowed = (has_shrinkwrap && name == "package-lock.json") || (has_bun_lock && name == "bun.lockb");
+        !shadowed
+    }));
     for d in subdirs {
-        walk(&d, depth + 1, found)?;
+        walk(&d, depth + 1, found, manifests)?;
     }
     Ok(())
 }
@@ -193,11 +296,17 @@ pub fn read(path: &Path) -> Result<Read, InputError> {
 
 /// Read and parse one lockfile of a given kind, whatever its name.
 pub fn read_as(path: &Path, kind: LockfileKind) -> Result<Read, InputError> {
+    if kind == LockfileKind::BunLockb {
+        // Binary, and bun's own format of the day: never guessed at.
+        return Err(InputError::BunLockb(path.to_path_buf()));
+    }
     let text = std::fs::read_to_string(path).map_err(io_err(path))?;
     let beside = |name: &str| path.parent().map(|d| d.join(name)).and_then(|m| std::fs::read_to_string(m).ok());
     let coords = match kind {
         LockfileKind::NpmShrinkwrap | LockfileKind::PackageLock => parse_package_lock(&text, path)?,
         LockfileKind::PnpmLock => parse_pnpm_lock(&text, path)?,
+        LockfileKind::BunLock => parse_bun_lock(&text, path)?,
+        LockfileKind::BunLockb => return Err(InputError::BunLockb(path.to_path_buf())),
         LockfileKind::YarnLock => {
             // yarn.lock alone cannot tell direct from transitive or dev from prod; the
             // manifest next to it can.
@@ -211,6 +320,7 @@ pub fn read_as(path: &Path, kind: LockfileKind) -> Result<Read, InputError> {
         LockfileKind::PoetryLock => parse_poetry_lock(&text, path, beside("pyproject.toml").as_deref())?,
         LockfileKind::UvLock => parse_uv_lock(&text, path)?,
         LockfileKind::PipfileLock => parse_pipfile_lock_with_pipfile(&text, path, beside("Pipfile").as_deref())?,
+        LockfileKind::PdmLock => parse_pdm_lock(&text, path, beside("pyproject.toml").as_deref())?,
         LockfileKind::Pylock => parse_pylock(&text, path)?,
         LockfileKind::GradleLockfile => parse_gradle_lockfile(&text, path)?,
         LockfileKind::GradleVerification => parse_verification_metadata(&text, path)?,

@@ -62,6 +62,7 @@ fn record(name: &str, lockfile: &str, line: usize, decision: Decision, findings:
             dev: false,
             optional: false,
             bundled: false,
+            package_manager: false,
             source: PackageSource::Registry,
             location: None,
             alias: None,

@@ -530,3 +530,50 @@ fn requests_in_flight_follow_the_configuration_unless_the_flag_is_given() {
     let flag = max_in_flight(&["--concurrency", "8"]);
     assert!(flag > 2, "{flag} in flight with --concurrency 8 over concurrency = 2");
 }
+
+/// pnpm 11's first document locks the package manager's own packages: they are gated like
+/// any dependency and marked as the package manager's in decisions.json, the policy input
+/// (a rule can single them out) and both SBOMs.
+#[test]
+fn package_manager_packages_are_gated_and_marked() {
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let pm = public.publish("@pnpm/exe", "11.28.6", OLD);
+    let dep = public.publish("left-pad", "1.3.0", OLD);
+    let p = Project::new();
+    p.write("depgate.toml", &chain_config(&curated.url(), &public.url(), "", "files = [\"rules/*.rego\"]"));
+    p.write(
+        "rules/pm.rego",
+        "package depgate\n\nwarn contains {\"rule\": \"package-manager\", \"msg\": input.package.purl, \"remedy\": \"none\"} if {\n\tinput.package.package_manager\n}\n",
+    );
+    p.write(
+        "pnpm-lock.yaml",
+        &format!(
+            "---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    configDependencies: {{}}\n    packageManagerDependencies:\n      '@pnpm/exe':\n        specifier: 11.28.6\n        version: 11.28.6\n\npackages:\n\n  '@pnpm/exe@11.28.6':\n    resolution: {{integrity: {pm}}}\n\nsnapshots:\n\n  '@pnpm/exe@11.28.6': {{}}\n\n---\nlockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      left-pad:\n        specifier: 1.3.0\n        version: 1.3.0\n\npackages:\n\n  left-pad@1.3.0:\n    resolution: {{integrity: {dep}}}\n\nsnapshots:\n\n  left-pad@1.3.0: {{}}\n"
+        ),
+    );
+    let run = check(&p, &[], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let exe = p.record("pkg:npm/%40pnpm/exe@11.28.6");
+    assert_eq!(exe["package"]["package_manager"], true);
+    assert_eq!(exe["resolution"]["lockfile_integrity"], "match");
+    assert_eq!(exe["decision"], "warn", "the rule saw input.package.package_manager: {exe:#}");
+    let lp = p.record("pkg:npm/left-pad@1.3.0");
+    assert_eq!(lp["package"]["package_manager"], false);
+    assert_eq!(lp["decision"], "allow");
+
+    let cdx: serde_json::Value = serde_json::from_str(&p.read("depgate-report/sbom.cdx.json")).unwrap();
+    let role = |purl: &str| -> Option<String> {
+        let c = cdx["components"].as_array().unwrap().iter().find(|c| c["purl"] == purl).unwrap();
+        c["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["name"] == "depgate:role")
+            .map(|x| x["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(role("pkg:npm/%40pnpm/exe@11.28.6").as_deref(), Some("package-manager"));
+    assert_eq!(role("pkg:npm/left-pad@1.3.0"), None);
+    let spdx = p.read("depgate-report/sbom.spdx.json");
+    assert_eq!(spdx.matches("depgate:role").count(), 1, "{spdx}");
+}

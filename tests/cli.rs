@@ -86,6 +86,38 @@ fn malformed_lockfiles_exit_2_with_a_location() {
 }
 
 #[test]
+fn a_manifest_without_a_lockfile_is_never_a_pass() {
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "dependencies": {"left-pad": "1.3.0"}}"#);
+    for cmd in ["check", "list"] {
+        let run = p.depgate(&[cmd], &[]);
+        assert_eq!(run.code, 2, "{cmd}: {}", run.all_output());
+        assert!(run.stderr.contains("package.json: it declares dependencies"), "{}", run.stderr);
+        assert!(run.stderr.contains("npm install --package-lock-only"), "{}", run.stderr);
+        assert!(!run.stdout.contains("0 packages"), "{}", run.stdout);
+    }
+    assert!(!p.path().join("depgate-report").exists());
+}
+
+#[test]
+fn list_marks_the_package_managers_own_packages() {
+    let p = Project::new();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/npm/pnpm11/pnpm-lock.yaml");
+    p.write("pnpm-lock.yaml", &std::fs::read_to_string(src).unwrap());
+    let run = p.depgate(&["list", "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let pm: Vec<&str> =
+        rows.iter().filter(|r| r["package_manager"] == true).map(|r| r["name"].as_str().unwrap()).collect();
+    assert!(pm.contains(&"@pnpm/exe") && pm.contains(&"pnpm") && pm.contains(&"@pnpm/linux-x64"), "{pm:?}");
+    assert_eq!(pm.len(), 13);
+    assert!(rows.iter().any(|r| r["name"] == "debug" && r["package_manager"] == false));
+    let table = p.depgate(&["list"], &[]);
+    let exe = table.stdout.lines().find(|l| l.starts_with("@pnpm/exe ")).unwrap();
+    assert!(exe.ends_with("(package manager)"), "{exe}");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let p = Project::new();
     assert_eq!(p.depgate(&["check", "--frobnicate"], &[]).code, 2);
@@ -155,13 +187,28 @@ fn demo_embeds_every_file_of_the_demo_project() {
 fn list_reads_every_lockfile_format_with_the_same_fields() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
     let npm_fields = |row: &serde_json::Value| {
-        for key in ["ecosystem", "name", "version", "purl", "hashes", "direct", "dev", "source", "source_file", "line"]
-        {
+        for key in [
+            "ecosystem",
+            "name",
+            "version",
+            "purl",
+            "hashes",
+            "direct",
+            "dev",
+            "package_manager",
+            "source",
+            "source_file",
+            "line",
+        ] {
             assert!(row.get(key).is_some(), "{key} missing in {row:#}");
         }
     };
     let cases = [
         ("npm/basic/package-lock.v3.json", "npm", 5),
+        ("npm/pnpm5/pnpm-lock.pnpm7.yaml", "npm", 16),
+        ("npm/pnpm11/pnpm-lock.yaml", "npm", 29),
+        ("npm/bun/bun.lock", "npm", 18),
+        ("pypi/pdm/pdm.lock", "pypi", 21),
         ("pypi/pip-tools/requirements.txt", "pypi", 13),
         ("pypi/poetry/poetry.lock", "pypi", 20),
         ("pypi/uv/uv.lock", "pypi", 32),
@@ -179,6 +226,8 @@ fn list_reads_every_lockfile_format_with_the_same_fields() {
             "depgate-mvn-dependencies.txt".to_string()
         } else if rel.ends_with(".v3.json") {
             "package-lock.json".to_string()
+        } else if rel.ends_with(".pnpm7.yaml") {
+            "pnpm-lock.yaml".to_string()
         } else {
             std::path::Path::new(rel).file_name().unwrap().to_string_lossy().into_owned()
         };

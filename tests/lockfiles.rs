@@ -2,7 +2,13 @@
 //! testdata/npm/regen.sh for how and with which client versions).
 //!
 //! Each fixture lockfile sits next to `expected-*.txt`: the sorted `name@version` lines of
-//! what the client itself reported installed.
+//! what the client itself reported installed. `tools` holds the pnpm 5.x / 10 / 11, bun and
+//! yarn-sources fixtures, checked against the tools' raw listings.
+
+#[path = "lockfiles/discovery.rs"]
+mod discovery;
+#[path = "lockfiles/tools.rs"]
+mod tools;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -582,7 +588,7 @@ fn wrong_lockfile_version() {
     let e = err_of(Kind::Npm, &text);
     assert_eq!(e.line, 4);
     assert!(e.message.contains('7'), "{e}");
-    let text = read("pnpm/pnpm-lock.v9.yaml").replacen("lockfileVersion: '9.0'", "lockfileVersion: '5.4'", 1);
+    let text = read("pnpm/pnpm-lock.v9.yaml").replacen("lockfileVersion: '9.0'", "lockfileVersion: '4.0'", 1);
     assert_eq!(err_of(Kind::Pnpm, &text).line, 1);
 }
 

@@ -10,12 +10,15 @@ use std::path::{Path, PathBuf};
 
 use depgate::ecosystem::index::PackageIndex;
 use depgate::ecosystem::pypi::{
-    normalize_name, normalize_version, parse_core_metadata, parse_pipfile_lock, parse_pipfile_lock_with_pipfile,
-    parse_poetry_lock, parse_pylock, parse_requirements, parse_simple_html, parse_simple_json, parse_uv_lock,
-    version_from_filename,
+    normalize_name, normalize_version, parse_core_metadata, parse_pdm_lock, parse_pipfile_lock,
+    parse_pipfile_lock_with_pipfile, parse_poetry_lock, parse_pylock, parse_requirements, parse_simple_html,
+    parse_simple_json, parse_uv_lock, version_from_filename,
 };
 use depgate::ecosystem::{Coordinate, LockfileError};
 use url::Url;
+
+#[path = "lockfiles_pypi/pdm.rs"]
+mod pdm;
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/pypi")
@@ -37,6 +40,7 @@ enum Kind {
     Uv,
     Pipfile,
     Pylock,
+    Pdm,
 }
 
 fn disk_include(p: &Path) -> std::io::Result<String> {
@@ -54,6 +58,7 @@ fn try_parse(kind: Kind, rel: &str) -> Result<Vec<Coordinate>, LockfileError> {
         Kind::Uv => parse_uv_lock(&text, &path),
         Kind::Pipfile => parse_pipfile_lock_with_pipfile(&text, &path, beside("Pipfile").as_deref()),
         Kind::Pylock => parse_pylock(&text, &path),
+        Kind::Pdm => parse_pdm_lock(&text, &path, beside("pyproject.toml").as_deref()),
     }
 }
 
@@ -147,6 +152,25 @@ const CASES: &[Case] = &[
         non_registry: BOTH_LOCAL,
         direct: Some(ALL_DECLARED),
     },
+    // `pdm export -G :all --without-hashes` (pdm's own reading of its lock: every pin,
+    // markers and extras included); pdm/mod.rs also checks `pdm list --json`.
+    Case {
+        lock: "pdm/pdm.lock",
+        kind: Kind::Pdm,
+        expected: "pdm/export-pdm.txt",
+        non_registry: BOTH_LOCAL,
+        direct: Some(&[
+            "requests",
+            "click",
+            "typing-extensions",
+            "zope-interface",
+            "importlib-metadata",
+            "gitdep",
+            "pytest",
+            "localpkg",
+            "pyyaml",
+        ]),
+    },
 ];
 
 fn lines_of(rel: &str) -> BTreeSet<String> {
@@ -179,9 +203,11 @@ fn check_case(case: &Case) -> Result<(), String> {
 
     // Registry pins == what the tool listed, minus the local and git packages.
     let nr_names: BTreeSet<&str> = case.non_registry.iter().map(|(n, _)| *n).collect();
+    // `name[extra]==version; marker` lines count as `name==version`.
     let expected: BTreeSet<String> = lines_of(case.expected)
         .iter()
         .filter_map(|l| l.split_once("=="))
+        .map(|(n, v)| (n.split('[').next().unwrap_or(n), v.split(';').next().unwrap_or(v).trim()))
         .filter(|(n, _)| !nr_names.contains(normalize_name(n).as_str()))
         .map(|(n, v)| pin(n, v))
         .collect();
@@ -626,6 +652,7 @@ fn never_panics_on_truncated_inputs() {
                 Kind::Uv => parse_uv_lock(t, path),
                 Kind::Pipfile => parse_pipfile_lock_with_pipfile(t, path, Some(t)),
                 Kind::Pylock => parse_pylock(t, path),
+                Kind::Pdm => parse_pdm_lock(t, path, Some(t)),
             };
         }
     }

@@ -375,6 +375,7 @@ fn record(ecosystem: Ecosystem, name: &str, version: &str, purl: &str) -> Record
             dev: false,
             optional: false,
             bundled: false,
+            package_manager: false,
             source: PackageSource::Registry,
             location: None,
             alias: None,

@@ -22,6 +22,9 @@ struct Row<'a> {
     dev: bool,
     optional: bool,
     bundled: bool,
+    /// Installed for the package manager itself (pnpm 11's `@pnpm/exe` family, config
+    /// dependencies), not for the project.
+    package_manager: bool,
     source: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     location: Option<&'a str>,
@@ -61,6 +64,7 @@ fn row(c: &Coordinate) -> Row<'_> {
         dev: c.dev,
         optional: c.optional,
         bundled: c.bundled,
+        package_manager: c.package_manager,
         source: c.source.label(),
         location,
         resolved: c.resolved.as_deref().map(crate::redact::redact_text),
@@ -89,9 +93,11 @@ pub(super) fn run(args: &ListArgs) -> Result<ExitStatus, CommandError> {
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).clamp(4, 50);
             writeln!(out, "{:<w$}  {:<14} {:<8} {:<5} {:<5} source", "name", "version", "kind", "dev", "direct")?;
             for r in &rows {
+                // The package manager's own packages (pnpm 11's first document) are marked.
+                let role = if r.package_manager { "  (package manager)" } else { "" };
                 writeln!(
                     out,
-                    "{:<w$}  {:<14} {:<8} {:<5} {:<5} {}:{}",
+                    "{:<w$}  {:<14} {:<8} {:<5} {:<5} {}:{}{role}",
                     r.name, r.version, r.source, r.dev, r.direct, r.source_file, r.line
                 )?;
             }

@@ -6,6 +6,7 @@
 
 pub mod digest;
 pub mod index;
+pub mod manifest;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
@@ -100,6 +101,12 @@ pub struct Coordinate {
     pub optional: bool,
     /// Shipped inside another package's tarball (`bundleDependencies`): not fetched on its own.
     pub bundled: bool,
+    /// Installed for the package manager itself, not for the project: pnpm 11's
+    /// `packageManagerDependencies` (the `@pnpm/exe` family) and pnpm's
+    /// `configDependencies`, locked in the first document of `pnpm-lock.yaml`. They run
+    /// in CI like any dependency, so they are gated like one.
+    #[serde(default)]
+    pub package_manager: bool,
     /// The files the lockfile pins for this coordinate: every wheel/sdist of a `PyPI`
     /// release it records a hash for, or the one Maven artifact file. Empty for npm (its
     /// one tarball's digest is `integrity`).
@@ -139,6 +146,7 @@ impl Coordinate {
             dev: false,
             optional: false,
             bundled: false,
+            package_manager: false,
             files: Vec::new(),
             classifier: None,
             extension: None,
@@ -262,6 +270,7 @@ mod tests {
             dev: false,
             optional: false,
             bundled: false,
+            package_manager: false,
             files: Vec::new(),
             classifier: None,
             extension: None,

@@ -496,6 +496,8 @@ pub struct PackageInfo {
     pub dev: bool,
     pub optional: bool,
     pub bundled: bool,
+    /// Installed for the package manager itself (pnpm's own packages), not the project.
+    pub package_manager: bool,
     pub source: PackageSource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
@@ -526,6 +528,7 @@ impl PackageInfo {
             dev: c.dev,
             optional: c.optional,
             bundled: c.bundled,
+            package_manager: c.package_manager,
             source: PackageSource::of(&c.source),
             location,
             alias: c.alias.clone(),

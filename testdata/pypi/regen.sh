@@ -14,6 +14,9 @@
 #   uv        0.13.9                uv/uv.lock (version 1, revision 5) and uv/pylock.toml
 #                                   (`uv export --format pylock.toml`)
 #   pipenv    2026.10.3             pipenv/Pipfile.lock (pipfile-spec 6)
+#   pdm       2.29.4 (hishel 1.4.0)  pdm/pdm.lock (lock_version 4.5.1), in its own venv
+#                                   ($TOOLS-pdm): pdm 2.29.4 with hishel 2.x fails
+#                                   ("module 'hishel' has no attribute 'SyncSqliteStorage'")
 #
 # Every tool is installed with pip into a venv under $TOOLS (default /tmp/pytools; poetry
 # 1.4.2 and 1.2.2 in their own venvs beside it). Each lockfile is produced in a scratch
@@ -55,11 +58,17 @@
 #   poetry-legacy/               poetry 1 project ([tool.poetry.dependencies]), two locks
 #   uv/                          uv project (dependency-groups, uv sources), uv.lock, pylock.toml
 #   pipenv/                      Pipfile, Pipfile.lock
+#   pdm/                         pdm project (PEP 621 + a `yaml` extra + dependency-groups),
+#                                pdm.lock (`pdm lock -G :all`), and pdm's own word on it:
+#                                export-pdm.txt (`pdm export -G :all --without-hashes`) and
+#                                list-pdm.json (`pdm list --json` after `pdm sync -G :all`).
+#                                pdm's git URL parsing rejects git+file:, so gitdep is served
+#                                by `git daemon` on 127.0.0.1 (git://127.0.0.1/py/gitdep.git)
 #   simple/                      project pages fetched from pypi.org (six, iniconfig: both
 #                                answers + derived JSON; requests: HTML), a METADATA file;
 #                                hand-written pages (handmade-*.{json,html}) are not made here
 #
-# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv simple
+# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv pdm simple
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,13 +79,17 @@ PY="${PYTHON:-python3}"
 unset PIP_FIND_LINKS
 
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv simple)
+[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv pdm simple)
 
 install_tools() {
   if [ ! -x "$TOOLS/bin/uv" ]; then
     "$PY" -m venv "$TOOLS"
     "$TOOLS/bin/pip" install pip==26.3 pip-tools==7.6.2 poetry==2.5.1 poetry-plugin-export==1.10.1 \
       uv==0.13.9 pipenv==2026.10.3
+  fi
+  if [ ! -x "$TOOLS-pdm/bin/pdm" ]; then
+    "$PY" -m venv "$TOOLS-pdm"
+    "$TOOLS-pdm/bin/pip" install pdm==2.29.4 'hishel[httpx2]==1.4.0'
   fi
   local v
   for v in 1.4.2 1.2.2; do
@@ -250,6 +263,26 @@ import json, re, sys
 out = {re.sub(r"[-_.]+", "-", p["name"]).lower() + "==" + p["version"] for p in json.load(sys.stdin)
        if p["name"].lower() not in ("pip", "setuptools", "wheel")}
 print("\n".join(sorted(out)))' > "$HERE/pipenv/expected-pipenv.txt"
+}
+
+case_pdm() {
+  make_git_repo
+  rm -rf "$GITROOT/py" && git clone -q --bare "$GITROOT/gitdep.git" "$GITROOT/py/gitdep.git"
+  git daemon --base-path="$GITROOT" --export-all --reuseaddr --listen=127.0.0.1 --port=9418 "$GITROOT" &
+  local gitd=$! d
+  sleep 1
+  d="$(scratch pdm)"
+  rm -f "$d/list-pdm.json" "$d/export-pdm.txt"
+  (
+    cd "$d"
+    export PDM_CACHE_DIR="$WORK/pdm-cache"
+    "$TOOLS-pdm/bin/pdm" lock -G :all
+    "$TOOLS-pdm/bin/pdm" sync -G :all
+    "$TOOLS-pdm/bin/pdm" list --json > list-pdm.json
+    "$TOOLS-pdm/bin/pdm" export -G :all --without-hashes -f requirements > export-pdm.txt
+  ) || { kill "$gitd"; exit 1; }
+  kill "$gitd"
+  cp "$d/pdm.lock" "$d/list-pdm.json" "$d/export-pdm.txt" "$HERE/pdm/"
 }
 
 # PEP 691 JSON of a PEP 503 page that carries the same data (see the header).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::ecosystem::{Coordinate, SourceKind};
 
 /// One coordinate per (name, version, source), keeping the first line: `direct` is OR-ed
-/// over the copies, `dev`, `optional` and `bundled` are AND-ed (a package is dev-only if
+/// over the copies, `dev`, `optional`, `bundled` and `package_manager` are AND-ed (a package is dev-only if
 /// every copy is), and the first recorded integrity / resolved / alias is kept.
 /// The result is in file order.
 pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
@@ -26,6 +26,7 @@ pub(crate) fn dedupe(coords: Vec<Coordinate>) -> Vec<Coordinate> {
             kept.dev &= c.dev;
             kept.optional &= c.optional;
             kept.bundled &= c.bundled;
+            kept.package_manager &= c.package_manager;
             if kept.integrity.is_none() {
                 kept.integrity = c.integrity;
             }
@@ -68,7 +69,8 @@ pub(crate) fn looks_like_version(v: &str) -> bool {
 /// An HTTP(S) URL is the registry's tarball when `url_is_registry`: the caller knows
 /// (from the dependency specs) whether the package was asked for by URL. Registry
 /// tarball URLs have no fixed shape across registries (`/-/` paths, GitHub Packages'
-/// `/download/…`, mirrors), so the URL itself is not used to decide.
+/// `/download/…`, mirrors), so their shape is not used to decide; but a code host's
+/// tarball ([`is_code_host_url`]) is never the registry's, whatever the caller thinks.
 pub(crate) fn classify_resolved(r: &str, url_is_registry: bool) -> SourceKind {
     let lower = r.to_ascii_lowercase();
     if ["git+", "git:", "git@", "github:", "gitlab:", "bitbucket:", "gist:", "ssh:"]
@@ -81,12 +83,35 @@ pub(crate) fn classify_resolved(r: &str, url_is_registry: bool) -> SourceKind {
     } else if let Some(path) = r.strip_prefix("link:") {
         SourceKind::Link(path.to_string())
     } else if lower.starts_with("http://") || lower.starts_with("https://") {
-        if url_is_registry { SourceKind::Registry } else { SourceKind::Tarball(r.to_string()) }
+        if url_is_registry && !is_code_host_url(r) { SourceKind::Registry } else { SourceKind::Tarball(r.to_string()) }
     } else if looks_like_version(r) {
         SourceKind::Registry
     } else {
         // A bare relative path (npm records `file:` folders this way in some places).
         SourceKind::File(r.to_string())
+    }
+}
+
+/// A URL on a source-code host: a snapshot of a repository (`codeload.github.com/o/r/tar.gz/<sha>`,
+/// `github.com/o/r/archive/…`, `gitlab.com/o/r/-/archive/…`, `bitbucket.org/o/r/get/…`),
+/// never a registry's artifact. GitLab's own npm registry (`/api/v4/…/packages/npm/…`) on
+/// gitlab.com is a registry; GitHub's is on its own host (`npm.pkg.github.com`).
+pub(crate) fn is_code_host_url(r: &str) -> bool {
+    let Ok(u) = url::Url::parse(r) else { return false };
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    match host {
+        "github.com"
+        | "codeload.github.com"
+        | "api.github.com"
+        | "gist.github.com"
+        | "gist.githubusercontent.com"
+        | "raw.githubusercontent.com"
+        | "objects.githubusercontent.com"
+        | "bitbucket.org"
+        | "api.bitbucket.org" => true,
+        "gitlab.com" => !u.path().contains("/packages/npm/"),
+        _ => false,
     }
 }
 

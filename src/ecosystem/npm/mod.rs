@@ -1,11 +1,14 @@
-//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn) and registry wire types.
+//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn, bun) and registry wire types.
 
+pub mod bun;
 mod common;
 pub mod lockfile;
 pub mod packument;
 pub mod pnpm;
+mod yaml;
 pub mod yarn;
 
+pub use bun::parse_bun_lock;
 pub use lockfile::parse_package_lock;
 pub use pnpm::parse_pnpm_lock;
 pub use yarn::{parse_yarn_lock, parse_yarn_lock_with_manifest};

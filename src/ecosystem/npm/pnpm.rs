@@ -1,74 +1,126 @@
-//! `pnpm-lock.yaml`: lockfileVersion `6.0`/`6.1` (pnpm 8) and `9.0` (pnpm 9 and 10).
+//! `pnpm-lock.yaml`: lockfileVersion `5.0`–`5.4` (pnpm 5–7), `6.0`/`6.1` (pnpm 8) and `9.0`
+//! (pnpm 9, 10 and 11).
 //!
 //! Format notes (pnpm's lockfile as written by the clients):
-//! - v6: `packages` keys are dependency paths `/name@1.0.0`, with peer suffixes
-//!   `/name@1.0.0(peer@2.0.0)`; non-registry packages have keys such as
-//!   `file:local/pkg` and carry `name`/`version` fields. Each entry has a `resolution`
+//! - v5: `packages` keys are `/name/1.0.0` (`/@scope/name/1.0.0`), peer-suffixed
+//!   `/name/1.0.0_peer@2.0.0` (a `/` inside a peer's name is written `+`; long suffixes
+//!   become a hash). Non-registry packages have keys that are not of that shape:
+//!   `file:local/pkg`, `'@127.0.0.1+8080/x-1.0.0.tgz'` (a tarball URL),
+//!   `127.0.0.1/gitdep/<commit>` or `/tmp/repo/gitdep/<commit>` (git), and carry
+//!   `name`/`version` fields — except a `git+file:` dependency, which pnpm 7 writes with
+//!   neither: its name is the one the project depends on it by and its version the commit.
+//!   References are a version (`1.0.0`, `1.0.0_peer@2.0.0`) or a whole key (aliases:
+//!   `/bar/1.0.0`; non-registry packages). A single project's `specifiers` sit at the top
+//!   level beside its `dependencies`; a workspace has `importers`.
+//! - v6: keys are `/name@1.0.0`, with peer suffixes `/name@1.0.0(peer@2.0.0)`;
+//!   non-registry keys such as `file:local/pkg`. Each entry has a `resolution`
 //!   (`{integrity}`, `{integrity, tarball}`, `{directory, type: directory}`,
 //!   `{repo, commit, type: git}`), `dependencies`, `optionalDependencies`, `dev` (`true`:
-//!   dev only, `false`: prod only, absent: both) and `optional`.
+//!   dev only, `false`: prod only, absent: both) and `optional` (v5 likewise).
 //!   A single project lists its `dependencies`/`devDependencies`/`optionalDependencies` at
 //!   the top level; a workspace has `importers` (folder -> the same three maps).
 //! - v9: keys have no leading `/`. `packages` holds resolutions keyed without peer suffix;
 //!   `snapshots` holds the instances (peer-suffixed keys) with their `dependencies` and
 //!   `optional`; there is no `dev` flag: dev is computed by walking from the importers.
-//! - An importer or package dependency maps a name to a reference: a version (`1.0.0`,
-//!   `1.0.0(peer@2.0.0)`), a full dependency path for aliases (`/bar@1.0.0` in v6,
-//!   `bar@1.0.0` in v9), `file:…`, or `link:…` (a symlink, reported as
-//!   [`SourceKind::Link`]).
+//! - pnpm 11 (and pnpm 10 with config dependencies) writes two YAML documents: the first
+//!   locks what pnpm installs for itself — `importers['.'].packageManagerDependencies`
+//!   (`pnpm`, `@pnpm/exe` and its platform packages) and `configDependencies` — in the v9
+//!   shape; the second is the project's lockfile. Every document is read; what only the
+//!   package manager's roots reach is marked [`Coordinate::package_manager`].
+//! - An importer or package dependency maps a name to a reference: a version, a full
+//!   dependency path for aliases (`/bar@1.0.0` in v6, `bar@1.0.0` in v9), `file:…`, or
+//!   `link:…` (a symlink, reported as [`SourceKind::Link`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use super::common::{Entry, Map, Node, classify_resolved, dedupe, looks_like_version, split_name_spec};
+use super::yaml;
 use crate::ecosystem::{Coordinate, Ecosystem, LockfileError, SourceKind};
 
-const HELP_PNPM: &str = "regenerate it with `pnpm install --lockfile-only` (pnpm 8 or newer)";
+const HELP_PNPM: &str = "regenerate it with `pnpm install --lockfile-only`";
 
-/// Parses `pnpm-lock.yaml` text (lockfile v6 and v9).
+/// Importer fields that hold the package manager's own packages, not the project's.
+const PM_FIELDS: [&str; 2] = ["packageManagerDependencies", "configDependencies"];
+/// Importer fields that hold the project's dependencies.
+const PROJECT_FIELDS: [&str; 3] = ["dependencies", "optionalDependencies", "devDependencies"];
+
+/// Parses `pnpm-lock.yaml` text (lockfile v5, v6 and v9; every YAML document of it).
 pub fn parse_pnpm_lock(text: &str, file: &Path) -> Result<Vec<Coordinate>, LockfileError> {
     let docs = yaml::parse(text).map_err(|e| {
         LockfileError::new(file, e.line, format!("not a valid pnpm-lock.yaml: {}", e.message), HELP_PNPM)
     })?;
-    // pnpm 10 may write a first document (config dependencies) before the lockfile
-    // proper; the lockfile is the last document that has a lockfileVersion.
-    let Some((top, version_entry)) =
-        docs.iter().rev().filter_map(Node::as_map).find_map(|m| Some((m, m.entry("lockfileVersion")?)))
-    else {
+    let mut out = Vec::new();
+    let mut found = false;
+    for doc in &docs {
+        let Some(top) = doc.as_map() else { continue };
+        let Some(version_entry) = top.entry("lockfileVersion") else {
+            if let Some(e) = top.entry("packages").or_else(|| top.entry("importers")) {
+                return Err(LockfileError::new(
+                    file,
+                    e.line,
+                    "this YAML document has packages but no `lockfileVersion`",
+                    HELP_PNPM,
+                ));
+            }
+            continue;
+        };
+        found = true;
+        let format = Format::of(file, version_entry)?;
+        out.extend(Lock { file, format, top }.coordinates()?);
+    }
+    if !found {
         return Err(LockfileError::new(
             file,
             usize::from(!text.trim().is_empty()),
             "not a pnpm-lock.yaml: there is no `lockfileVersion`",
             HELP_PNPM,
         ));
-    };
-    let version = version_entry.value.as_str().unwrap_or_default();
-    let major = version.split('.').next().and_then(|m| m.trim().parse::<u32>().ok());
-    let v9 = match major {
-        Some(6) => false,
-        Some(9) => true,
-        _ => {
-            return Err(LockfileError::new(
-                file,
-                version_entry.line,
-                format!(
-                    "unsupported pnpm lockfileVersion {}: depgate reads 6.x (pnpm 8) and 9.0 (pnpm 9 and 10)",
-                    version_entry.value.display()
-                ),
-                HELP_PNPM,
-            ));
-        }
-    };
-    Lock { file, v9, top }.coordinates()
+    }
+    Ok(dedupe(out))
+}
+
+/// The lockfile shapes, by `lockfileVersion`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    /// 5.x: `/name/1.0.0_peer@2.0.0` keys.
+    V5,
+    /// 6.x: `/name@1.0.0(peer@2.0.0)` keys.
+    V6,
+    /// 9.x: `name@1.0.0` in `packages`, instances in `snapshots`.
+    V9,
+}
+
+impl Format {
+    fn of(file: &Path, version_entry: &Entry) -> Result<Self, LockfileError> {
+        let version = version_entry.value.as_str().unwrap_or_default();
+        let major = version.split('.').next().and_then(|m| m.trim().parse::<u32>().ok());
+        Ok(match major {
+            Some(5) => Format::V5,
+            Some(6) => Format::V6,
+            Some(9) => Format::V9,
+            _ => {
+                return Err(LockfileError::new(
+                    file,
+                    version_entry.line,
+                    format!(
+                        "unsupported pnpm lockfileVersion {}: depgate reads 5.x (pnpm 5, 6 and 7), 6.x (pnpm 8) and 9.0 (pnpm 9, 10 and 11)",
+                        version_entry.value.display()
+                    ),
+                    "regenerate it with `pnpm install --lockfile-only` (pnpm 5 or newer)",
+                ));
+            }
+        })
+    }
 }
 
 struct Lock<'a> {
     file: &'a Path,
-    v9: bool,
+    format: Format,
     top: &'a Map,
 }
 
-/// One installed instance: a v6 `packages` entry or a v9 `snapshots` entry.
+/// One installed instance: a v5/v6 `packages` entry or a v9 `snapshots` entry.
 struct Inst<'a> {
     line: usize,
     name: String,
@@ -80,6 +132,14 @@ struct Inst<'a> {
     deps: Vec<(&'a str, &'a str, &'a Entry, bool)>,
     dev_flag: Option<bool>,
     optional: bool,
+}
+
+/// Where an importer dependency leads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RootKind {
+    Prod,
+    Dev,
+    PackageManager,
 }
 
 impl<'a> Lock<'a> {
@@ -95,31 +155,20 @@ impl<'a> Lock<'a> {
         }
     }
 
-    fn coordinates(&self) -> Result<Vec<Coordinate>, LockfileError> {
-        let packages = self.section("packages")?;
-        let insts = if self.v9 {
-            let snapshots = self.section("snapshots")?;
-            self.instances_v9(packages, snapshots)?
-        } else {
-            self.instances_v6(packages)?
-        };
-        let keys: HashMap<&str, usize> = insts.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect();
-        let mut insts: Vec<Inst<'a>> = insts.into_iter().map(|(_, i)| i).collect();
-
-        // Importers: `importers` (workspace, and always in v9) or the top level (v6 single
-        // project).
-        let importers: Vec<&Map> = match self.section("importers")? {
+    /// Importers: `importers` (workspace, and always in v9) or the top level (v5/v6
+    /// single project).
+    fn importers(&self) -> Result<Vec<&'a Map>, LockfileError> {
+        Ok(match self.section("importers")? {
             Some(m) => m.entries.iter().filter_map(|e| e.value.as_map()).collect(),
             None => vec![self.top],
-        };
+        })
+    }
 
-        let mut out: Vec<Coordinate> = Vec::new();
-        let mut direct = vec![false; insts.len()];
-        let mut alias: Vec<Option<String>> = vec![None; insts.len()];
-        let mut prod_roots: Vec<usize> = Vec::new();
-        let mut dev_roots: Vec<usize> = Vec::new();
-        for importer in &importers {
-            for field in ["dependencies", "optionalDependencies", "devDependencies"] {
+    /// `(field, name, reference, line)` of every importer dependency.
+    fn importer_deps(&self) -> Result<Vec<(&'static str, &'a str, &'a str, usize)>, LockfileError> {
+        let mut out = Vec::new();
+        for importer in self.importers()? {
+            for field in PROJECT_FIELDS.into_iter().chain(PM_FIELDS) {
                 let Some(deps) = importer.get(field).and_then(Node::as_map) else {
                     continue;
                 };
@@ -132,24 +181,50 @@ impl<'a> Lock<'a> {
                     let Some(reference) = reference else {
                         return Err(self.error(dep.line, format!("dependency `{}` has no version", dep.key)));
                     };
-                    if let Some(path) = reference.strip_prefix("link:") {
-                        out.push(self.link(&dep.key, reference, path, dep.line, true, field));
-                        continue;
-                    }
-                    let Some(i) = self.lookup(&keys, &dep.key, reference) else {
-                        continue;
-                    };
-                    direct[i] = true;
-                    if insts[i].name != dep.key && alias[i].is_none() {
-                        alias[i] = Some(dep.key.clone());
-                    }
-                    if field == "devDependencies" {
-                        dev_roots.push(i);
-                    } else {
-                        prod_roots.push(i);
-                    }
+                    out.push((field, dep.key.as_str(), reference, dep.line));
                 }
             }
+        }
+        Ok(out)
+    }
+
+    fn coordinates(&self) -> Result<Vec<Coordinate>, LockfileError> {
+        let packages = self.section("packages")?;
+        let importer_deps = self.importer_deps()?;
+        let insts = if self.format == Format::V9 {
+            let snapshots = self.section("snapshots")?;
+            self.instances_v9(packages, snapshots)?
+        } else {
+            let referrers = self.referrers(packages, &importer_deps);
+            self.instances_keyed(packages, &referrers)?
+        };
+        let keys: HashMap<&str, usize> = insts.iter().enumerate().map(|(i, (k, _))| (*k, i)).collect();
+        let mut insts: Vec<Inst<'a>> = insts.into_iter().map(|(_, i)| i).collect();
+
+        let mut out: Vec<Coordinate> = Vec::new();
+        let mut direct = vec![false; insts.len()];
+        let mut alias: Vec<Option<String>> = vec![None; insts.len()];
+        let mut roots: Vec<(usize, RootKind)> = Vec::new();
+        for &(field, name, reference, line) in &importer_deps {
+            let kind = match field {
+                "devDependencies" => RootKind::Dev,
+                f if PM_FIELDS.contains(&f) => RootKind::PackageManager,
+                _ => RootKind::Prod,
+            };
+            if let Some(path) = reference.strip_prefix("link:") {
+                let mut c = self.link(name, reference, path, line, true, field);
+                c.package_manager = kind == RootKind::PackageManager;
+                out.push(c);
+                continue;
+            }
+            let Some(i) = self.lookup(&keys, name, reference) else {
+                continue;
+            };
+            direct[i] = true;
+            if insts[i].name != name && alias[i].is_none() {
+                alias[i] = Some(name.to_string());
+            }
+            roots.push((i, kind));
         }
 
         // Edges between instances (and link: references inside packages).
@@ -168,94 +243,141 @@ impl<'a> Lock<'a> {
                 }
             }
         }
-        let prod = reach(&prod_roots, &edges);
-        let dev = reach(&dev_roots, &edges);
+        let from =
+            |kind: RootKind| -> Vec<usize> { roots.iter().filter(|(_, k)| *k == kind).map(|(i, _)| *i).collect() };
+        let prod = reach(&from(RootKind::Prod), &edges);
+        let dev = reach(&from(RootKind::Dev), &edges);
+        let pm = reach(&from(RootKind::PackageManager), &edges);
+        // A document whose only roots are the package manager's (pnpm 11's first one):
+        // everything in it is the package manager's.
+        let pm_document = roots.iter().all(|(_, k)| *k == RootKind::PackageManager) && !roots.is_empty();
 
         for (i, inst) in insts.iter_mut().enumerate() {
             let dev_only = match inst.dev_flag {
                 Some(flag) => flag,
-                None if self.v9 => dev[i] && !prod[i],
-                // v6 without `dev`: used by both dev and prod.
+                None if self.format == Format::V9 => dev[i] && !prod[i],
+                // v5/v6 without `dev`: used by both dev and prod.
                 None => false,
             };
-            out.push(Coordinate {
-                ecosystem: Ecosystem::Npm,
-                name: std::mem::take(&mut inst.name),
-                version: std::mem::take(&mut inst.version),
-                integrity: inst.integrity.take(),
-                resolved: inst.resolved.take(),
-                alias: alias[i].take(),
-                direct: direct[i],
-                dev: dev_only,
-                optional: inst.optional,
-                // pnpm records bundled packages only as names on their parent.
-                bundled: false,
-                files: Vec::new(),
-                classifier: None,
-                extension: None,
-                source: std::mem::replace(&mut inst.source, SourceKind::Registry),
-                source_file: self.file.to_path_buf(),
-                line: inst.line,
-            });
+            let mut c = Coordinate::new(
+                Ecosystem::Npm,
+                std::mem::take(&mut inst.name),
+                std::mem::take(&mut inst.version),
+                self.file,
+                inst.line,
+            );
+            c.integrity = inst.integrity.take();
+            c.resolved = inst.resolved.take();
+            c.alias = alias[i].take();
+            c.direct = direct[i];
+            c.dev = dev_only;
+            c.optional = inst.optional;
+            // pnpm records bundled packages only as names on their parent.
+            c.package_manager = pm_document || (pm[i] && !prod[i] && !dev[i]);
+            c.source = std::mem::replace(&mut inst.source, SourceKind::Registry);
+            out.push(c);
         }
-        Ok(dedupe(out))
+        Ok(out)
     }
 
     fn link(&self, name: &str, reference: &str, path: &str, line: usize, direct: bool, field: &str) -> Coordinate {
-        Coordinate {
-            ecosystem: Ecosystem::Npm,
-            name: name.to_string(),
-            // pnpm records no version for a link: the reference stands for it.
-            version: reference.to_string(),
-            integrity: None,
-            resolved: None,
-            alias: None,
-            direct,
-            dev: direct && field == "devDependencies",
-            optional: direct && field == "optionalDependencies",
-            bundled: false,
-            files: Vec::new(),
-            classifier: None,
-            extension: None,
-            source: SourceKind::Link(path.to_string()),
-            source_file: self.file.to_path_buf(),
-            line,
+        // pnpm records no version for a link: the reference stands for it.
+        let mut c = Coordinate::new(Ecosystem::Npm, name, reference, self.file, line);
+        c.direct = direct;
+        c.dev = direct && field == "devDependencies";
+        c.optional = direct && field == "optionalDependencies";
+        c.source = SourceKind::Link(path.to_string());
+        c
+    }
+
+    /// The keys a dependency reference may stand for, most likely first.
+    fn candidates(&self, name: &str, reference: &str) -> Vec<String> {
+        match self.format {
+            Format::V9 => vec![format!("{name}@{reference}"), reference.to_string()],
+            Format::V6 => vec![format!("/{name}@{reference}"), reference.to_string(), format!("/{reference}")],
+            Format::V5 => vec![format!("/{name}/{reference}"), reference.to_string(), format!("/{reference}")],
         }
     }
 
     /// The instance a dependency reference points at.
     fn lookup(&self, keys: &HashMap<&str, usize>, name: &str, reference: &str) -> Option<usize> {
-        let candidates: Vec<String> = if self.v9 {
-            vec![format!("{name}@{reference}"), reference.to_string()]
-        } else {
-            vec![format!("/{name}@{reference}"), reference.to_string(), format!("/{reference}")]
-        };
-        candidates.iter().find_map(|k| keys.get(k.as_str()).copied())
+        self.candidates(name, reference).iter().find_map(|k| keys.get(k.as_str()).copied())
     }
 
-    fn instances_v6(&self, packages: Option<&'a Map>) -> Result<Vec<(&'a str, Inst<'a>)>, LockfileError> {
+    /// For v5/v6: package key -> the first name something depends on it by. A v5 git
+    /// package may record no `name` of its own.
+    fn referrers(
+        &self,
+        packages: Option<&'a Map>,
+        importer_deps: &[(&'static str, &'a str, &'a str, usize)],
+    ) -> HashMap<&'a str, &'a str> {
+        let entries = packages.map(|p| p.entries.as_slice()).unwrap_or_default();
+        let keys: HashMap<&str, &'a str> = entries.iter().map(|e| (e.key.as_str(), e.key.as_str())).collect();
+        let mut out: HashMap<&'a str, &'a str> = HashMap::new();
+        let refs = importer_deps
+            .iter()
+            .map(|&(_, name, reference, _)| (name, reference))
+            .chain(entries.iter().flat_map(|e| deps_of(&e.value).into_iter().map(|(n, r, _, _)| (n, r))));
+        for (name, reference) in refs {
+            if let Some(key) = self.candidates(name, reference).iter().find_map(|k| keys.get(k.as_str()).copied()) {
+                out.entry(key).or_insert(name);
+            }
+        }
+        out
+    }
+
+    /// (name, version) from a registry-shaped key: `/name@1.0.0(peers)` (v6),
+    /// `/name/1.0.0_peers` (v5).
+    fn registry_key(&self, key: &str) -> Option<(String, String)> {
+        let path = key.strip_prefix('/')?;
+        let (name, version) = if self.format == Format::V5 {
+            let from = if path.starts_with('@') { path.find('/')? + 1 } else { 0 };
+            let slash = from + path.get(from..)?.find('/')?;
+            let (name, rest) = (&path[..slash], &path[slash + 1..]);
+            if rest.contains('/') {
+                return None; // a git path such as /tmp/repo/gitdep/<commit>
+            }
+            (name, rest.split_once('_').map_or(rest, |(v, _)| v))
+        } else {
+            split_name_spec(strip_peers(path))
+        };
+        (!name.is_empty() && looks_like_version(version)).then(|| (name.to_string(), version.to_string()))
+    }
+
+    fn instances_keyed(
+        &self,
+        packages: Option<&'a Map>,
+        referrers: &HashMap<&'a str, &'a str>,
+    ) -> Result<Vec<(&'a str, Inst<'a>)>, LockfileError> {
         let mut out = Vec::new();
         for e in packages.map(|p| p.entries.as_slice()).unwrap_or_default() {
             let node = &e.value;
             if node.as_map().is_none() {
                 return Err(self.error(e.line, format!("package `{}` is not a mapping", e.key)));
             }
-            let (key_name, key_version) = match e.key.strip_prefix('/') {
-                Some(path) => {
-                    let (n, v) = split_name_spec(strip_peers(path));
-                    (n.to_string(), v.to_string())
-                }
-                None => (String::new(), e.key.clone()),
+            let from_key = self.registry_key(&e.key);
+            // Registry-shaped keys are registry packages unless their resolution says
+            // otherwise; other keys (`file:…`, tarball URLs, git hosts) are not.
+            let (source, integrity, resolved) = resolution(self, e, node, from_key.is_some())?;
+            let (key_name, key_version) = from_key.unwrap_or_default();
+            let name = match node.str_field("name") {
+                Some(n) => n.to_string(),
+                None if !key_name.is_empty() => key_name,
+                None => referrers.get(e.key.as_str()).map(|n| (*n).to_string()).unwrap_or_default(),
             };
-            let name = node.str_field("name").map_or(key_name, str::to_string);
-            let version = node.str_field("version").map_or(key_version, str::to_string);
+            let version = match node.str_field("version") {
+                Some(v) => v.to_string(),
+                None if !key_version.is_empty() => key_version,
+                // A git package without a version of its own: the commit it is locked to.
+                None => match &source {
+                    SourceKind::Git(_) => node.get("resolution").and_then(|r| r.str_field("commit")),
+                    _ => None,
+                }
+                .map_or_else(|| e.key.clone(), str::to_string),
+            };
             if name.is_empty() || version.is_empty() {
                 return Err(self.error(e.line, format!("cannot tell the package name and version of `{}`", e.key)));
             }
-            // `/name@1.0.0` keys are registry packages; others (`file:…`, URLs, git
-            // hosts) are not.
-            let registry_key = e.key.starts_with('/');
-            let (source, integrity, resolved) = resolution(self, e, node, registry_key)?;
             out.push((
                 e.key.as_str(),
                 Inst {
@@ -372,14 +494,24 @@ fn resolution(lock: &Lock<'_>, e: &Entry, node: &Node, registry_key: bool) -> Re
     if let Some(tarball) = res.str_field("tarball") {
         // A registry package keeps a version-keyed entry even when pnpm records its
         // tarball (registries whose tarball URLs are not derivable); a URL dependency is
-        // keyed by its URL.
+        // keyed by its URL. A code host's tarball is never the registry's.
         let source = classify_resolved(tarball, registry_key);
         return Ok((source, integrity, Some(tarball.to_string())));
     }
     if integrity.is_none() && res.as_map().is_none() {
         return Err(lock.error(e.line, format!("package `{}` has an unreadable `resolution`", e.key)));
     }
-    // A plain `{integrity}`: the registry.
+    if !registry_key {
+        // Neither a registry-shaped key nor a location: nothing says where it comes from.
+        return Err(lock.error(
+            e.line,
+            format!(
+                "package `{}` is not a registry package and its `resolution` names no tarball, directory or git commit",
+                e.key
+            ),
+        ));
+    }
+    // A plain `{integrity}` on a registry-shaped key: the registry.
     Ok((SourceKind::Registry, integrity, None))
 }
 
@@ -404,114 +536,6 @@ fn reach(roots: &[usize], edges: &[Vec<usize>]) -> Vec<bool> {
     seen
 }
 
-/// A YAML reader that keeps the line of every mapping key (on top of yaml-rust2's event
-/// parser). Scalars stay strings (`true` is `"true"`), except plain empty / `null` / `~`
-/// which are `Null`. Aliases read as `Null` (pnpm and yarn write none).
-pub(crate) mod yaml {
-    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-    use yaml_rust2::scanner::{Marker, TScalarStyle};
-
-    use super::super::common::{Entry, Map, Node};
-
-    const MAX_DEPTH: usize = 128;
-
-    #[derive(Debug)]
-    pub(crate) struct Error {
-        pub(crate) line: usize,
-        pub(crate) message: String,
-    }
-
-    pub(crate) fn parse(text: &str) -> Result<Vec<Node>, Error> {
-        let mut b = Builder::default();
-        let mut parser = Parser::new_from_str(text);
-        parser
-            .load(&mut b, true)
-            .map_err(|e| Error { line: e.marker().line().max(1), message: e.info().to_string() })?;
-        if let Some(e) = b.error {
-            return Err(e);
-        }
-        Ok(b.docs)
-    }
-
-    enum Frame {
-        Seq(Vec<Node>),
-        Map(Map, Option<(String, usize)>),
-    }
-
-    #[derive(Default)]
-    struct Builder {
-        stack: Vec<Frame>,
-        docs: Vec<Node>,
-        error: Option<Error>,
-    }
-
-    impl Builder {
-        fn insert(&mut self, value: Node, mark: Marker) {
-            match self.stack.last_mut() {
-                None => self.docs.push(value),
-                Some(Frame::Seq(items)) => items.push(value),
-                Some(Frame::Map(map, pending)) => match pending.take() {
-                    Some((key, line)) => map.entries.push(Entry { key, offset: 0, line, value }),
-                    None => match value {
-                        Node::String(k) | Node::Number(k) => {
-                            *pending = Some((k, mark.line().max(1)));
-                        }
-                        Node::Null => *pending = Some((String::new(), mark.line().max(1))),
-                        _ => {
-                            if self.error.is_none() {
-                                self.error = Some(Error {
-                                    line: mark.line().max(1),
-                                    message: "complex mapping keys are not supported".into(),
-                                });
-                            }
-                            *pending = Some((String::new(), mark.line().max(1)));
-                        }
-                    },
-                },
-            }
-        }
-    }
-
-    impl MarkedEventReceiver for Builder {
-        fn on_event(&mut self, ev: Event, mark: Marker) {
-            if self.error.is_some() {
-                return;
-            }
-            match ev {
-                Event::Scalar(v, style, _, _) => {
-                    let node = if style == TScalarStyle::Plain && (v.is_empty() || v == "null" || v == "~") {
-                        Node::Null
-                    } else {
-                        Node::String(v)
-                    };
-                    self.insert(node, mark);
-                }
-                Event::Alias(_) => self.insert(Node::Null, mark),
-                Event::SequenceStart(..) | Event::MappingStart(..) => {
-                    if self.stack.len() >= MAX_DEPTH {
-                        self.error = Some(Error { line: mark.line().max(1), message: "nesting is too deep".into() });
-                        return;
-                    }
-                    self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
-                        Frame::Seq(Vec::new())
-                    } else {
-                        Frame::Map(Map::default(), None)
-                    });
-                }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    let node = match self.stack.pop() {
-                        Some(Frame::Seq(items)) => Node::Array(items),
-                        Some(Frame::Map(map, _)) => Node::Map(map),
-                        None => return,
-                    };
-                    self.insert(node, mark);
-                }
-                Event::Nothing | Event::StreamStart | Event::StreamEnd | Event::DocumentStart | Event::DocumentEnd => {}
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -526,16 +550,6 @@ mod tests {
         assert_eq!(strip_peers("@s/a@1.0.0(@s/b@2.0.0)"), "@s/a@1.0.0");
         assert_eq!(strip_peers("a@1.0.0"), "a@1.0.0");
         assert_eq!(strip_peers("("), "(");
-    }
-
-    #[test]
-    fn yaml_lines_are_one_based_key_lines() {
-        let docs = yaml::parse("a:\n  b: 1\n  'c@1': {x: y}\n").unwrap();
-        let m = docs[0].as_map().unwrap();
-        assert_eq!(m.entries[0].line, 1);
-        let inner = m.entries[0].value.as_map().unwrap();
-        assert_eq!((inner.entries[0].key.as_str(), inner.entries[0].line), ("b", 2));
-        assert_eq!((inner.entries[1].key.as_str(), inner.entries[1].line), ("c@1", 3));
     }
 
     #[test]
@@ -583,9 +597,9 @@ packages:
 
     #[test]
     fn errors_have_lines() {
-        let e = p("lockfileVersion: '5.4'\n").unwrap_err();
+        let e = p("lockfileVersion: '4.0'\n").unwrap_err();
         assert_eq!(e.line, 1);
-        assert!(e.message.contains("5.4"));
+        assert!(e.message.contains("4.0"));
         let e = p("lockfileVersion: '9.0'\npackages:\n  a@1.0.0:\n    resolution: {integrity: x}\n   bad: 1\n")
             .unwrap_err();
         assert!(e.line >= 4, "{e}");

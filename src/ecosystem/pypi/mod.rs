@@ -1,7 +1,7 @@
 //! `PyPI`: names (PEP 503), versions (PEP 440), lockfiles and the simple API's wire types.
 //!
 //! Owns: every `PyPI` input depgate reads (requirements files, `poetry.lock`, `uv.lock`,
-//! `Pipfile.lock`, `pylock.toml`) and the simple API (PEP 503 HTML, PEP 691 JSON) and core
+//! `Pipfile.lock`, `pylock.toml`, `pdm.lock`) and the simple API (PEP 503 HTML, PEP 691 JSON) and core
 //! metadata it is served. Must not: open files, touch the network, or decide anything;
 //! parsers take text or bytes and return values or a [`LockfileError`](super::LockfileError).
 
@@ -9,6 +9,7 @@ mod common;
 mod html;
 pub mod metadata;
 mod page;
+pub mod pdm;
 pub mod pipfile;
 pub mod poetry;
 pub mod pylock;
@@ -18,6 +19,7 @@ pub mod uv;
 pub mod version;
 
 pub use metadata::{CoreMetadata, parse_core_metadata};
+pub use pdm::parse_pdm_lock;
 pub use pipfile::{parse_pipfile_lock, parse_pipfile_lock_with_pipfile};
 pub use poetry::parse_poetry_lock;
 pub use pylock::parse_pylock;

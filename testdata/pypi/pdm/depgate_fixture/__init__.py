@@ -1,0 +1,1 @@
+"""The depgate PyPI fixture project."""
