@@ -31,7 +31,7 @@ fn refused_url() -> String {
 /// What a fake host does with each connection it accepts.
 #[derive(Clone, Copy)]
 enum Conduct {
-    /// Close it at once, before any answer (the client sees the connection end).
+    /// Close it at once: served as `https://`, the TLS handshake fails (no connection).
     Close,
     /// Read the request and never answer.
     Silent,
@@ -46,7 +46,11 @@ struct Host {
 impl Host {
     fn start(conduct: Conduct) -> Self {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/", l.local_addr().unwrap());
+        let scheme = match conduct {
+            Conduct::Close => "https",
+            Conduct::Silent => "http",
+        };
+        let url = format!("{scheme}://{}/", l.local_addr().unwrap());
         let accepted = Arc::new(AtomicUsize::new(0));
         let count = Arc::clone(&accepted);
         std::thread::spawn(move || {
@@ -131,7 +135,7 @@ fn a_refused_upstream_is_one_error_with_the_number_of_packages() {
 }
 
 #[test]
-fn a_host_that_drops_connections_is_not_asked_once_per_package() {
+fn a_host_whose_tls_handshake_fails_is_not_asked_once_per_package() {
     let host = Host::start(Conduct::Close);
     let public = FakeNpm::start();
     let p = project(&host.url, &public, "");
@@ -140,7 +144,7 @@ fn a_host_that_drops_connections_is_not_asked_once_per_package() {
     // Without the breaker: every package, each with its retry (retries = 1): 240.
     let n = host.connections();
     assert!(n <= 6, "{n} connections for {PACKAGES} packages");
-    support::report(&format!("breaker: {n} connections to a host that drops them, for {PACKAGES} packages"));
+    support::report(&format!("breaker: {n} connections to a host whose TLS handshake fails, for {PACKAGES} packages"));
     let recs = records(&p);
     assert!(recs.iter().filter(|r| r["resolution"]["error"]["circuit_open"] == true).count() >= PACKAGES - 6);
     assert_eq!(run.stdout.lines().filter(|l| l.starts_with("error")).count(), 1, "{}", run.stdout);

@@ -12,16 +12,17 @@
 //! Once the host has answered, requests go at once (over that HTTP/2 connection, or over
 //! as many HTTP/1.1 connections as the pool opens).
 //!
-//! Circuit breaker: a host that fails before answering — refused, reset, DNS, TLS, no
-//! answer in time — [`THRESHOLD`] times in a row (or its upstream's `retries + 1` when
+//! Circuit breaker: a host that cannot be connected to — refused, unreachable, DNS, TLS
+//! handshake — or does not answer in time, [`THRESHOLD`] times in a row (or its upstream's `retries + 1` when
 //! that is more: one request's whole budget), or that times out before it ever answered
 //! in this process, is *open*: requests to it fail at once with the same kind and the
 //! cause, marked `circuit_open`, instead of each paying for its own connection attempts and
 //! timeouts. After [`COOL_OFF`] one request is let through again (a long-lived proxy sees
 //! a host come back); its failure opens the circuit again at once.
 //!
-//! Only transport failures count: a host that sends any HTTP answer (a 500, a 404, a body
-//! cut short) is reachable, and its answers are judged by the caller.
+//! Only those count: a host that sends any HTTP answer (a 500, a 404, a body cut short),
+//! or that takes the connection and drops it before answering, is there, and what it
+//! sends is judged by the caller.
 //!
 //! Must not: make requests or decide what a failure means for a package.
 

@@ -340,7 +340,7 @@ pub(super) async fn send(
                 return fail(FailKind::Timeout, None, message);
             }
             Err(e) => {
-                let redirect = e.is_redirect();
+                let (redirect, connect) = (e.is_redirect(), e.is_connect());
                 let e = with_causes(&e.without_url());
                 let cause = e.strip_prefix("error sending request: ").unwrap_or(&e);
                 tracing::debug!(
@@ -351,8 +351,13 @@ pub(super) async fn send(
                 if redirect {
                     // The host answered (with redirects that led nowhere).
                     pass.answered();
-                } else {
+                } else if connect {
+                    // No connection: refused, unreachable, DNS, TLS handshake.
                     pass.failed(FailKind::Connect, cause, attempts, who);
+                } else {
+                    // Connected, then the answer broke off: the host is there; neither
+                    // an answer nor a failure of the host.
+                    drop(pass);
                 }
                 last = Some(fail(
                     FailKind::Connect,
