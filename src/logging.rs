@@ -58,7 +58,9 @@ pub fn directives(verbose: u8, env: Option<&str>) -> String {
         let asked =
             named.iter().any(|n| n == &t || t.starts_with(&format!("{n}::")) || n.starts_with(&format!("{t}::")));
         if !asked {
-            out.push_str(&format!(",{t}=warn"));
+            out.push(',');
+            out.push_str(t);
+            out.push_str("=warn");
         }
     }
     out

@@ -45,7 +45,8 @@ impl Resolve for Resolver {
         Box::pin(async move {
             let got = lookups.get_or_init(host.clone(), || hedged(host)).await.value;
             match got {
-                Ok(addrs) => Ok(Box::new(addrs.to_vec().into_iter()) as Addrs),
+                // Owned by the iterator: the answer outlives this call.
+                Ok(addrs) => Ok(Box::new((0..addrs.len()).map(move |i| addrs[i])) as Addrs),
                 Err(e) => Err(e.into()),
             }
         })

@@ -55,11 +55,14 @@
 #   poetry-legacy/               poetry 1 project ([tool.poetry.dependencies]), two locks
 #   uv/                          uv project (dependency-groups, uv sources), uv.lock, pylock.toml
 #   pipenv/                      Pipfile, Pipfile.lock
+#   popular/                     requirements.in (8 popular projects), requirements.txt from
+#                                `uv pip compile --generate-hashes` (~33 pins): the live
+#                                group's small real project (tests/live_pypi_maven.rs)
 #   simple/                      project pages fetched from pypi.org (six, iniconfig: both
 #                                answers + derived JSON; requests: HTML), a METADATA file;
 #                                hand-written pages (handmade-*.{json,html}) are not made here
 #
-# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv simple
+# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv popular simple
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -70,7 +73,7 @@ PY="${PYTHON:-python3}"
 unset PIP_FIND_LINKS
 
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv simple)
+[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv popular simple)
 
 install_tools() {
   if [ ! -x "$TOOLS/bin/uv" ]; then
@@ -230,6 +233,18 @@ case_uv() {
   )
   cp "$d/uv.lock" "$d/pylock.toml" "$HERE/uv/"
   export_pins < "$d/export.txt" > "$HERE/uv/expected-uv.txt"
+}
+
+case_popular() {
+  local d
+  d="$(scratch popular)"
+  (
+    cd "$d"
+    export UV_CACHE_DIR="$WORK/uv-cache"
+    "$TOOLS/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 \
+      --custom-compile-command "testdata/pypi/regen.sh popular" requirements.in -o requirements.txt
+  )
+  cp "$d/requirements.txt" "$HERE/popular/"
 }
 
 case_pipenv() {
