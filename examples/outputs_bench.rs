@@ -162,8 +162,12 @@ fn record(i: usize) -> Record {
     resolution.lockfile_source =
         Some(LockfileSource { url: Some(url), upstream: Some(upstream.into()), matches_owner: true });
     if !curated {
-        resolution.fell_through =
-            vec![Attempt { upstream: "curated".into(), reason: FallReason::NotFound, detail: "404".into() }];
+        resolution.fell_through = vec![Attempt {
+            upstream: "curated".into(),
+            reason: FallReason::NotFound,
+            detail: "404".into(),
+            circuit_open: false,
+        }];
     }
     let (decision, findings) = match i % 100 {
         0 | 50 => (Decision::Deny, vec![finding(Decision::Deny, "integrity-mismatch", &purl, None)]),

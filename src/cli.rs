@@ -9,7 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "depgate", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// More log output on stderr (`-v` debug, `-vv` trace). `DEPGATE_LOG` overrides.
+    /// More log output on stderr: `-v` a line per package, `-vv` also a line per HTTP
+    /// request, `-vvv` everything of depgate's. `DEPGATE_LOG` (a tracing filter) overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 

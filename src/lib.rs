@@ -19,6 +19,7 @@ pub mod exit;
 pub mod github;
 pub mod load;
 pub mod lockfiles;
+pub mod logging;
 pub mod output;
 pub mod policy;
 pub mod proxy;

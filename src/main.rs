@@ -20,18 +20,22 @@ fn main() -> ExitCode {
         ColorChoice::Never => false,
         ColorChoice::Auto => std::env::var_os(depgate::env::NO_COLOR).is_none() && std::io::stdout().is_terminal(),
     };
-    let default_level = match cli.verbose {
-        0 => "depgate=info",
-        1 => "depgate=debug",
-        _ => "depgate=trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env(depgate::env::LOG)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let env = std::env::var(depgate::env::LOG).ok();
+    let directives = depgate::logging::directives(cli.verbose, env.as_deref());
+    let filter = tracing_subscriber::EnvFilter::try_new(&directives).unwrap_or_else(|e| {
+        eprintln!(
+            "warning: {} `{}` is not a valid log filter ({e}); using the default",
+            depgate::env::LOG,
+            env.as_deref().unwrap_or_default()
+        );
+        tracing_subscriber::EnvFilter::new(depgate::logging::directives(cli.verbose, None))
+    });
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(color && std::io::stderr().is_terminal())
-        .with_target(false)
+        // Targets are what DEPGATE_LOG directives name: shown to whoever writes one.
+        .with_target(env.is_some() || cli.verbose >= 3)
         .without_time()
         .init();
 
@@ -43,6 +47,10 @@ fn main() -> ExitCode {
         }
     };
     let status = runtime.block_on(depgate::commands::run(cli.command, color));
+    // The command's work is done and its outputs written. What is left on the runtime is
+    // orphaned (a connection attempt no request waits for, a DNS lookup on a blocking
+    // thread waiting out the resolver's 5 s retry): dropping the runtime would wait for it.
+    runtime.shutdown_background();
     match status {
         Ok(s) => ExitCode::from(s.code()),
         Err(e) => {

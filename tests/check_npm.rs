@@ -199,7 +199,8 @@ fn server_error_priority_one_fails_closed_after_retries() {
 
 #[test]
 fn timeout_priority_one_fails_closed() {
-    failing_priority_one(Fault::Delay(Duration::from_secs(5)), "did not answer within 2s");
+    // The time waited, measured (2.0s, or a little more on a loaded machine), and the limit.
+    failing_priority_one(Fault::Delay(Duration::from_secs(5)), "(timeout_secs = 2)");
 }
 
 #[test]

@@ -426,6 +426,67 @@ fn maven_warm_runs_take_released_files_from_the_cache() {
 }
 
 #[test]
+fn maven_publish_time_comes_from_what_dates_the_version_never_from_last_updated() {
+    let curated = FakeRepo::start();
+    let public = FakeRepo::start();
+    // The repository regenerated its metadata yesterday: every name's lastUpdated is
+    // recent, whatever its versions' age (junit 4.13.2 shown as published last month).
+    public.set_maven_last_updated("20251231000000");
+    let dir = |a: &str, v: &str| format!("maven2/org/example/{a}/{v}/{a}-{v}");
+    let pom_dated = public.publish_maven("org.example:pom-dated", "4.13.2", OLD_HTTP);
+    public.set_last_modified(&format!("{}.jar", dir("pom-dated", "4.13.2")), None);
+    let jar_dated = public.publish_maven("org.example:jar-dated", "1.0", OLD_HTTP);
+    public.set_last_modified(&format!("{}.pom", dir("jar-dated", "1.0")), None);
+    let undated = public.publish_maven("org.example:undated", "2.0", OLD_HTTP);
+    public.set_last_modified(&format!("{}.pom", dir("undated", "2.0")), None);
+    public.set_last_modified(&format!("{}.jar", dir("undated", "2.0")), None);
+    // A SNAPSHOT deployed two days ago: its own metadata says so.
+    let snap = public.publish_maven("org.example:snap", "3.0-SNAPSHOT", OLD_HTTP);
+    public.set_last_modified(&format!("{}.pom", dir("snap", "3.0-SNAPSHOT")), None);
+    public.set_last_modified(&format!("{}.jar", dir("snap", "3.0-SNAPSHOT")), None);
+    public.serve_file(
+        "maven2/org/example/snap/3.0-SNAPSHOT/maven-metadata.xml",
+        "text/xml",
+        b"<metadata><groupId>org.example</groupId><artifactId>snap</artifactId><version>3.0-SNAPSHOT</version>\
+          <versioning><snapshot><timestamp>20251230.120000</timestamp><buildNumber>7</buildNumber></snapshot>\
+          <lastUpdated>20251230120001</lastUpdated></versioning></metadata>"
+            .to_vec(),
+    );
+    let p = Project::new();
+    p.write("depgate.toml", &maven_config(&curated, &public, "", ""));
+    p.write(
+        "depgate-resolved.json",
+        &resolved_list(&[
+            ("org.example:pom-dated", "4.13.2", &pom_dated),
+            ("org.example:jar-dated", "1.0", &jar_dated),
+            ("org.example:undated", "2.0", &undated),
+            ("org.example:snap", "3.0-SNAPSHOT", &snap),
+        ]),
+    );
+    let run = check(&p, &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    // The POM's Last-Modified; else the artifact's.
+    for purl in ["pkg:maven/org.example/pom-dated@4.13.2", "pkg:maven/org.example/jar-dated@1.0"] {
+        let r = p.record(purl);
+        assert_eq!(r["resolution"]["published_at"], OLD, "{r:#}");
+        assert_eq!(r["decision"], "allow", "{r:#}");
+    }
+    // Nothing dates it: unknown (not lastUpdated), and the cooldown fails closed.
+    let u = p.record("pkg:maven/org.example/undated@2.0");
+    assert!(u["resolution"].get("published_at").is_none(), "{u:#}");
+    assert_eq!(u["decision"], "deny");
+    assert_eq!(u["findings"][0]["rule"], "publish-time-unknown", "{u:#}");
+    let s = p.record("pkg:maven/org.example/snap@3.0-SNAPSHOT");
+    assert_eq!(s["resolution"]["published_at"], "2025-12-30T12:00:00Z", "{s:#}");
+    assert_eq!(s["decision"], "quarantine", "{s:#}");
+    // The artifact's date is asked once (HEAD), then kept: a released file does not change.
+    let heads = || public.log().iter().filter(|l| l.path.ends_with("/jar-dated-1.0.jar")).count();
+    assert_eq!(heads(), 1);
+    assert_eq!(check(&p, &[]).code, 1);
+    assert_eq!(heads(), 1, "asked again on a warm run");
+}
+
+#[test]
 fn maven_resolved_flag_reads_a_list_whatever_its_name() {
     let repo = FakeRepo::start();
     let other = FakeRepo::start();

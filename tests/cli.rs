@@ -263,3 +263,73 @@ fn audit_query_takes_npm_scopes_as_people_write_them() {
         assert_eq!(mode & 0o044, 0o044, "{mode:o}");
     }
 }
+
+/// The level (second word) and target of a log line written with targets shown
+/// (`TRACE hyper_util::client::legacy::pool: …` → `hyper_util::client::legacy::pool`).
+fn target_of(line: &str) -> Option<&str> {
+    line.split_whitespace().nth(1).and_then(|t| t.strip_suffix(':'))
+}
+
+#[test]
+fn verbosity_shows_packages_then_requests_and_transport_internals_only_by_target() {
+    use support::fake_npm::FakeNpm;
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let a = curated.publish("left-pad", "1.3.0", "2025-06-01T00:00:00.000Z");
+    let b = public.publish("ms", "2.1.3", "2025-06-01T00:00:00.000Z");
+    let p = Project::new();
+    p.write("depgate.toml", &support::chain_config(&curated.url(), &public.url(), "", ""));
+    let tgz = |reg: &FakeNpm, n: &str, v: &str| format!("{}{n}/-/{n}-{v}.tgz", reg.url());
+    p.write(
+        "package-lock.json",
+        &support::package_lock_v3(&[
+            support::Locked::new("left-pad", "1.3.0", &a, tgz(&curated, "left-pad", "1.3.0")),
+            support::Locked::new("ms", "2.1.3", &b, tgz(&public, "ms", "2.1.3")),
+        ]),
+    );
+    let check = |flags: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["check", "--current-time", "2026-01-01T00:00:00Z"];
+        args.extend_from_slice(flags);
+        let run = p.depgate(&args, env);
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        run.stderr
+    };
+    let package_lines = [
+        "pkg:npm/left-pad@1.3.0: curated (curated, priority 1) → allow",
+        "pkg:npm/ms@2.1.3: public (public, priority 2; curated not_found) → allow",
+    ];
+    // The first run answers 200, later ones 304 (the cache revalidates).
+    let request = format!("GET {}left-pad → ", curated.url());
+
+    let quiet = check(&[], &[]);
+    assert!(!quiet.contains("pkg:npm/") && !quiet.contains("GET "), "{quiet}");
+
+    let v = check(&["-v"], &[]);
+    for l in package_lines {
+        assert_eq!(v.lines().filter(|x| x.contains(l)).count(), 1, "-v: one line per package: {l}\n{v}");
+    }
+    assert!(!v.contains("GET "), "-v has no request lines:\n{v}");
+
+    let vv = check(&["-vv"], &[]);
+    assert!(package_lines.iter().all(|l| vv.contains(l)), "{vv}");
+    let line = vv.lines().find(|l| l.contains(&request)).unwrap_or_else(|| panic!("-vv: a line per request\n{vv}"));
+    assert!(line.ends_with(" ms") && line.contains(" in "), "method, URL, status, elapsed: {line}");
+    assert!(vv.contains(&format!("GET {}ms → 404 Not Found in ", curated.url())), "{vv}");
+
+    // A bare level, however high, leaves the HTTP and runtime libraries at warn.
+    let internal = ["h2", "hyper", "hyper_util", "reqwest", "rustls", "tokio", "mio", "want"];
+    let is_internal = |t: &str| internal.iter().any(|i| t == *i || t.starts_with(&format!("{i}::")));
+    for (flags, env) in [(&["-vvv"][..], &[][..]), (&[][..], &[("DEPGATE_LOG", "trace")][..])] {
+        let all = check(flags, env);
+        assert!(all.contains(&request), "{all}");
+        let leaked: Vec<&str> = all.lines().filter(|l| target_of(l).is_some_and(is_internal)).collect();
+        assert!(leaked.is_empty(), "transport internals at a bare level: {leaked:#?}");
+        assert!(all.lines().any(|l| target_of(l) == Some("depgate::http")), "targets shown:\n{all}");
+    }
+    // Named, they are shown.
+    let named = check(&[], &[("DEPGATE_LOG", "info,hyper_util=trace")]);
+    assert!(named.lines().any(|l| target_of(l).is_some_and(|t| t.starts_with("hyper_util"))), "{named}");
+    // A filter that does not parse is said so, not silently dropped.
+    let bad = check(&[], &[("DEPGATE_LOG", "depgate=loud")]);
+    assert!(bad.contains("DEPGATE_LOG `depgate=loud` is not a valid log filter"), "{bad}");
+}

@@ -69,3 +69,34 @@ fn live_gate_large_lockfile() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     println!("live: {checked} packages resolved against registry.npmjs.org, integrity matched");
 }
+
+/// A small real project (testdata/npm/popular: express, webpack-cli, eslint; ~215
+/// packages) at the default concurrency, with a cold cache and then a warm one. The times
+/// are printed, not asserted (speed is measured in benches/): they are what a user waits.
+#[test]
+fn live_gate_popular_project_cold_and_warm() {
+    if !live() {
+        return;
+    }
+    let p = copy_lockfile("testdata/npm/popular/package-lock.json");
+    for cache in ["cold", "warm"] {
+        let started = std::time::Instant::now();
+        let run = p.depgate(&["check"], &[]);
+        let took = started.elapsed();
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        let d = p.decisions();
+        let records = d["decisions"].as_array().unwrap();
+        for r in records {
+            let res = &r["resolution"];
+            assert_eq!(res["upstream"], "npmjs", "{r:#}");
+            assert_eq!(res["version_found"], true, "{r:#}");
+            assert_eq!(res["lockfile_integrity"], "match", "{r:#}");
+        }
+        assert!(records.len() > 150, "{}", records.len());
+        support::report(&format!(
+            "live npm: popular project, {} packages, {cache} cache, default concurrency: {:.2}s",
+            records.len(),
+            took.as_secs_f64()
+        ));
+    }
+}

@@ -62,6 +62,29 @@ fn live_gate_uv_lock_against_pypi() {
     assert_eq!(run.code, 0, "{}", run.all_output());
 }
 
+/// A small real project (testdata/pypi/popular: 8 popular projects, ~33 pins with hashes
+/// from `uv pip compile --generate-hashes`) at the default concurrency, cold cache then
+/// warm. The times are printed, not asserted (speed is measured in benches/).
+#[test]
+fn live_gate_popular_requirements_cold_and_warm() {
+    if !live() {
+        return;
+    }
+    let p = project_with(&["pypi/popular/requirements.txt"]);
+    for cache in ["cold", "warm"] {
+        let started = std::time::Instant::now();
+        let run = p.depgate(&["check"], &[]);
+        let took = started.elapsed();
+        let n = assert_registry_records(&p, "pypi", false);
+        assert!(n >= 30, "{n}");
+        assert_eq!(run.code, 0, "{}", run.all_output());
+        support::report(&format!(
+            "live PyPI: popular requirements.txt, {n} packages, {cache} cache, default concurrency: {:.2}s",
+            took.as_secs_f64()
+        ));
+    }
+}
+
 #[test]
 fn live_gate_pip_compile_requirements_and_poetry_lock_with_downloads() {
     if !live() {

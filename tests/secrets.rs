@@ -112,7 +112,8 @@ impl Sweep {
 }
 
 fn trace_env<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut env = vec![("DEPGATE_LOG", "trace")];
+    // Everything, the HTTP and TLS libraries' internals too (a bare level leaves them out).
+    let mut env = vec![("DEPGATE_LOG", "trace,h2=trace,hyper=trace,hyper_util=trace,reqwest=trace,rustls=trace")];
     env.extend_from_slice(extra);
     env
 }

@@ -34,7 +34,7 @@ pub struct PackageIndex {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Release {
     /// RFC 3339 publish time (npm `time[v]`; `PyPI` earliest `upload-time` of its files;
-    /// Maven the artifact's `Last-Modified`, else `lastUpdated` for the newest version).
+    /// Maven the POM's or the artifact's `Last-Modified`, else a SNAPSHOT's own metadata).
     pub published_at: Option<String>,
     /// npm `deprecated` message.
     pub deprecated: Option<String>,

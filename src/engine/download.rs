@@ -115,20 +115,16 @@ async fn fetch_one<R: Registry>(
 ) -> Downloaded {
     let Some(owner) = config.upstreams.get(owner) else {
         let message = format!("upstream `{owner}` is not configured");
-        return Downloaded::Failed(Failure { kind: FailKind::Status, status: None, message });
+        return Downloaded::Failed(Failure::new(FailKind::Status, None, message));
     };
     let artifact = match registry.artifact(owner, eco, name, url, expected).await {
         Lookup::Found(a) => a,
         Lookup::NotFound => {
-            return Downloaded::Failed(Failure {
-                kind: FailKind::Status,
-                status: Some(404),
-                message: format!(
-                    "upstream `{}` lists {name} but its artifact {} is missing",
-                    owner.name,
-                    redact_text(url)
-                ),
-            });
+            return Downloaded::Failed(Failure::new(
+                FailKind::Status,
+                Some(404),
+                format!("upstream `{}` lists {name} but its artifact {} is missing", owner.name, redact_text(url)),
+            ));
         }
         Lookup::Failed(f) => return Downloaded::Failed(f),
     };
@@ -136,10 +132,10 @@ async fn fetch_one<R: Registry>(
     // Hashing a large artifact is CPU work: off the I/O threads.
     match tokio::task::spawn_blocking(move || digest_all(&artifact.bytes)).await {
         Ok(digests) => Downloaded::Fetched { digests, cache },
-        Err(e) => Downloaded::Failed(Failure {
-            kind: FailKind::Io,
-            status: None,
-            message: format!("internal error while hashing the artifact of {name}: {e}"),
-        }),
+        Err(e) => Downloaded::Failed(Failure::new(
+            FailKind::Io,
+            None,
+            format!("internal error while hashing the artifact of {name}: {e}"),
+        )),
     }
 }

@@ -86,7 +86,51 @@ pub async fn run<R: Registry>(
     let mut advisories = gather_advisories(config, registry, &resolved, opts).await.into_iter();
     let records: Vec<Record> =
         resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a, advisories.next())).collect();
-    decide_all(policy, records, opts).await
+    let records = decide_all(policy, records, opts).await;
+    if tracing::enabled!(target: "depgate::resolve", tracing::Level::DEBUG) {
+        for r in &records {
+            tracing::debug!(target: "depgate::resolve", "{}", resolution_line(r));
+        }
+    }
+    records
+}
+
+/// One package in one line, for `-v`: where it resolved, its tier, what was passed over,
+/// and the decision (`pkg:npm/ms@2.1.3: public (public, priority 2; curated not_found) → allow`).
+fn resolution_line(r: &Record) -> String {
+    let Some(res) = &r.resolution else {
+        return format!(
+            "{}: not resolved ({} source) → {}",
+            r.package.purl,
+            r.package.source.as_str(),
+            r.decision.as_str()
+        );
+    };
+    let mut passed: Vec<String> = res
+        .fell_through
+        .iter()
+        .map(|a| format!("{} {}{}", a.upstream, a.reason.as_str(), if a.circuit_open { " (circuit open)" } else { "" }))
+        .collect();
+    let at = match (res.status, &res.upstream) {
+        (ResolutionStatus::Owned, Some(u)) => {
+            let tier = res.tier.as_deref().unwrap_or("?");
+            let priority = res.priority.unwrap_or(0);
+            let found = if res.version_found { "" } else { ", version missing" };
+            format!("{u} ({tier}, priority {priority}{found}")
+        }
+        (ResolutionStatus::Error, u) => {
+            let kind = res.error.as_ref().map_or("error", |e| e.kind.as_str());
+            format!("failed at {} ({kind}", u.as_deref().unwrap_or("?"))
+        }
+        _ => "not found (".to_string(),
+    };
+    let passed = if passed.is_empty() {
+        String::new()
+    } else {
+        passed.insert(0, String::new());
+        passed.join("; ")
+    };
+    format!("{}: {at}{passed}) → {}", r.package.purl, r.decision.as_str())
 }
 
 /// Match every package against the run's advisory database (none when not configured).

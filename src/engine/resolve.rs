@@ -96,16 +96,16 @@ pub(crate) async fn resolve_records<R: Registry>(
 fn no_chain(c: &Coordinate) -> Resolution {
     let mut r = Resolution::empty();
     r.status = ResolutionStatus::Error;
-    r.error = Some(Failure {
-        kind: crate::upstream::FailKind::Status,
-        status: None,
-        message: format!(
+    r.error = Some(Failure::new(
+        crate::upstream::FailKind::Status,
+        None,
+        format!(
             "{} is locked in {} but depgate.toml has no [{eco}] chain; add [{eco}] chain = [...] (the embedded default has one)",
             c.purl(),
             c.source_file.display(),
             eco = c.ecosystem
         ),
-    });
+    ));
     r
 }
 

@@ -7,6 +7,7 @@
 
 pub mod advisories;
 pub mod cyclonedx;
+mod failures;
 pub mod held;
 pub mod sarif;
 mod sbom;
@@ -377,10 +378,37 @@ pub fn write_terminal(
 ) -> io::Result<()> {
     let paint = |code: &str, s: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
     let c = Counts::of(records);
-    let notable: Vec<&Record> = records.iter().filter(|r| r.decision != Decision::Allow).collect();
+    let groups = failures::groups(records);
+    let grouped: std::collections::BTreeSet<usize> =
+        groups.values().flat_map(|g| g.members.iter().skip(1).copied()).collect();
+    let notable: Vec<(usize, &Record)> =
+        records.iter().enumerate().filter(|(i, r)| r.decision != Decision::Allow && !grouped.contains(i)).collect();
+    let error_label = paint("31;1", &format!("{:<10}", Decision::Error.as_str()));
     if !notable.is_empty() {
-        let width = notable.iter().map(|r| r.package.purl.len()).max().unwrap_or(0).min(60);
-        for r in &notable {
+        let width = notable.iter().map(|(_, r)| r.package.purl.len()).max().unwrap_or(0).min(60);
+        for (i, r) in &notable {
+            if let Some(g) = groups.get(i) {
+                // One entry per failing upstream, however many packages it failed.
+                writeln!(
+                    w,
+                    "{error_label} {:<width$}  upstream-failure",
+                    format!("upstream `{}`: {} packages undecided ({})", g.upstream, g.members.len(), g.kind)
+                )?;
+                writeln!(w, "{:10}   {}", "", g.cause)?;
+                if g.not_sent > 0 {
+                    writeln!(
+                        w,
+                        "{:10}   {} of them were not sent: the host's circuit opened after the failures above",
+                        "", g.not_sent
+                    )?;
+                }
+                writeln!(
+                    w,
+                    "{:10}   → no decision was possible, so these packages are not allowed (fail closed); fix the upstream or its configuration and run again (decisions.json lists each)",
+                    ""
+                )?;
+                continue;
+            }
             let label = match r.decision {
                 Decision::Deny | Decision::Error => paint("31;1", &format!("{:<10}", r.decision.as_str())),
                 Decision::Quarantine => paint("35;1", &format!("{:<10}", r.decision.as_str())),
@@ -402,6 +430,15 @@ pub fn write_terminal(
             }
         }
         writeln!(w)?;
+    }
+    for p in failures::passed_over(records) {
+        let not_sent =
+            if p.not_sent > 0 { format!(" ({} of them not sent: circuit open)", p.not_sent) } else { String::new() };
+        writeln!(
+            w,
+            "note: upstream `{}` failed ({}) for {} packages and was passed over, as its fall_through allows{not_sent}",
+            p.upstream, p.reason, p.count
+        )?;
     }
     writeln!(
         w,

@@ -21,6 +21,10 @@ pub struct Attempt {
     pub reason: FallReason,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// The upstream was not asked: its host's circuit breaker was open (it had failed
+    /// too often in a row in this run), so `reason` is the failure that opened it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub circuit_open: bool,
 }
 
 /// How the walk ended for one name.
@@ -61,12 +65,20 @@ pub async fn walk_chain<R: Registry>(
                     upstream: upstream.name.clone(),
                     reason: FallReason::NotFound,
                     detail: String::new(),
+                    circuit_open: false,
                 });
             }
             Lookup::Failed(failure) => match failure.kind.fall_reason() {
                 Some(reason) if bound.is_none() && upstream.fall_through.contains(&reason) => {
-                    tracing::warn!("{} — falling through to the next upstream as configured", failure.message);
-                    fell_through.push(Attempt { upstream: upstream.name.clone(), reason, detail: failure.message });
+                    // Once per package: the `-v` line of each shows it, the terminal summary
+                    // counts it per upstream, and an open circuit was logged once.
+                    tracing::debug!("{} — falling through to the next upstream as configured", failure.message);
+                    fell_through.push(Attempt {
+                        upstream: upstream.name.clone(),
+                        reason,
+                        detail: failure.message,
+                        circuit_open: failure.circuit_open,
+                    });
                 }
                 _ => return ChainOutcome::Failed { index: i, failure, fell_through },
             },

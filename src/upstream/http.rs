@@ -2,7 +2,7 @@
 //! timeout and retry budget, and the metadata cache in front of it (conditional requests
 //! on the cached validators).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use reqwest::StatusCode;
@@ -12,13 +12,14 @@ use reqwest::header::{
 };
 
 use super::body::{BodyKind, BodySink};
-use super::{FailKind, Failure, Lookup, Upstreams};
+use super::hosts::{self, Tripped};
+use super::{CONNECT_TIMEOUT, FailKind, Failure, Lookup, Upstreams};
 use crate::cache::CacheMeta;
 use crate::config::{AuthScheme, Location, Upstream};
 use crate::redact::redact_url;
 
 pub(super) fn invalid(message: String) -> Failure {
-    Failure { kind: FailKind::Invalid, status: None, message }
+    Failure::new(FailKind::Invalid, None, message)
 }
 
 /// `url` as an http(s) URL, or why not (`what` names it for the message).
@@ -79,15 +80,15 @@ pub(super) async fn get_cached(
     match got {
         Got::NotModified => cached.map_or_else(
             || {
-                Lookup::Failed(Failure {
-                    kind: FailKind::Status,
-                    status: Some(304),
-                    message: format!(
+                Lookup::Failed(Failure::new(
+                    FailKind::Status,
+                    Some(304),
+                    format!(
                         "upstream `{}` answered 304 Not Modified to an unconditional request for {}",
                         upstream.name,
                         redact_url(url)
                     ),
-                })
+                ))
             },
             |c| Lookup::Found((c.body, c.meta)),
         ),
@@ -118,11 +119,11 @@ pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what:
         Got::Body { bytes, .. } => Lookup::Found(bytes),
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
-        Got::NotModified => Lookup::Failed(Failure {
-            kind: FailKind::Status,
-            status: Some(304),
-            message: format!("unexpected 304 for {what} {}", redact_url(&parsed)),
-        }),
+        Got::NotModified => Lookup::Failed(Failure::new(
+            FailKind::Status,
+            Some(304),
+            format!("unexpected 304 for {what} {}", redact_url(&parsed)),
+        )),
     }
 }
 
@@ -190,7 +191,41 @@ pub(super) async fn get(
     kind: BodyKind,
     validators: Option<&CacheMeta>,
 ) -> Got {
-    send(ups, upstream, url, accept, kind, validators, None).await
+    send(ups, upstream, url, accept, kind, validators, Verb::Get).await
+}
+
+/// What a request does: GET a document, HEAD for its headers only, POST a JSON document.
+#[derive(Clone, Copy)]
+pub(super) enum Verb<'a> {
+    Get,
+    Head,
+    Post(&'a bytes::Bytes),
+}
+
+/// The `Last-Modified` of `url` (HEAD), through the metadata cache under `bucket`: the
+/// date of a released file does not change, so it is asked for once. `Found(None)`: the
+/// upstream gives no date.
+pub(super) async fn last_modified(
+    ups: &Upstreams,
+    upstream: &Upstream,
+    bucket: &str,
+    url: &url::Url,
+) -> Lookup<Option<String>> {
+    if let Some(c) = ups.cache.get(bucket, url.as_str()) {
+        return Lookup::Found(c.meta.last_modified);
+    }
+    match send(ups, upstream, url, "*/*", BodyKind::Artifact, None, Verb::Head).await {
+        Got::Body { etag, last_modified, content_type, .. } => {
+            let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
+            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, b"") {
+                tracing::warn!("could not write the metadata cache: {e}");
+            }
+            Lookup::Found(meta.last_modified)
+        }
+        Got::NotModified => Lookup::Found(None),
+        Got::NotFound => Lookup::NotFound,
+        Got::Failed(f) => Lookup::Failed(f),
+    }
 }
 
 /// [`get`], or a POST of the JSON document `post` (the OSV API's `querybatch`), with the
@@ -202,11 +237,11 @@ pub(super) async fn send(
     accept: &str,
     kind: BodyKind,
     validators: Option<&CacheMeta>,
-    post: Option<&bytes::Bytes>,
+    verb: Verb<'_>,
 ) -> Got {
     let shown = redact_url(url);
     let who = &upstream.name;
-    let fail = |kind, status: Option<u16>, message: String| Got::Failed(Failure { kind, status, message });
+    let fail = |kind, status: Option<u16>, message: String| Got::Failed(Failure::new(kind, status, message));
     // Credentials go only to the upstream's own origin, never to a CDN or another host.
     let send_auth = matches!(&upstream.location, Location::Url(base) if same_origin(base, url));
     let auth = match (send_auth, ups.credentials.get(who)) {
@@ -229,15 +264,33 @@ pub(super) async fn send(
         _ => None,
     };
     let attempts = upstream.retries + 1;
+    let method = match verb {
+        Verb::Get => "GET",
+        Verb::Head => "HEAD",
+        Verb::Post(_) => "POST",
+    };
     let mut last: Option<Got> = None;
     for attempt in 0..attempts {
         if attempt > 0 {
             let backoff = Duration::from_millis(100 * (1 << attempt.min(6)));
             tokio::time::sleep(backoff).await;
         }
-        let req = match post {
-            Some(body) => ups.client.post(url.clone()).header(CONTENT_TYPE, "application/json").body(body.clone()),
-            None => ups.client.get(url.clone()),
+        // Until the host has answered, one request at a time; an open circuit refuses at once.
+        let pass = match ups.hosts.admit(url).await {
+            Ok(p) => p,
+            Err(t) => {
+                tracing::debug!(target: "depgate::http", "{method} {shown} → not sent (circuit open)");
+                // A request that was sent and failed keeps its own failure; only one
+                // never sent is the circuit's.
+                return last.unwrap_or_else(|| Got::Failed(circuit_open(who, &shown, url, &t)));
+            }
+        };
+        let req = match verb {
+            Verb::Post(body) => {
+                ups.client.post(url.clone()).header(CONTENT_TYPE, "application/json").body(body.clone())
+            }
+            Verb::Head => ups.client.head(url.clone()),
+            Verb::Get => ups.client.get(url.clone()),
         };
         let mut req =
             req.timeout(upstream.timeout).header(ACCEPT, accept).header(ACCEPT_ENCODING, kind.accept_encoding());
@@ -255,17 +308,57 @@ pub(super) async fn send(
                 req = req.header(IF_MODIFIED_SINCE, lm);
             }
         }
+        let sent = Instant::now();
         let resp = match req.send().await {
-            Ok(r) => r,
+            Ok(r) => {
+                pass.answered();
+                r
+            }
             Err(e) if e.is_timeout() => {
-                return fail(
-                    FailKind::Timeout,
-                    None,
-                    format!("upstream `{who}` did not answer within {}s at {shown}", upstream.timeout.as_secs_f64()),
-                );
+                // What was waited for, measured: a connection that never came is bounded by
+                // the client's connect timeout, an answer by the upstream's timeout_secs.
+                let waited = sent.elapsed().as_secs_f64();
+                let limit = upstream.timeout.as_secs_f64();
+                let (cause, message) = if e.is_connect() {
+                    (
+                        format!("no connection within {waited:.1}s"),
+                        format!(
+                            "upstream `{who}` could not connect within {waited:.1}s at {shown} (connect timeout {}s)",
+                            CONNECT_TIMEOUT.as_secs()
+                        ),
+                    )
+                } else {
+                    (
+                        format!("no answer within {waited:.1}s"),
+                        format!(
+                            "upstream `{who}` did not answer within {waited:.1}s at {shown} (timeout_secs = {limit})"
+                        ),
+                    )
+                };
+                tracing::debug!(target: "depgate::http", "{method} {shown} → {cause}");
+                pass.failed(FailKind::Timeout, &cause, attempts, who);
+                return fail(FailKind::Timeout, None, message);
             }
             Err(e) => {
+                let (redirect, connect) = (e.is_redirect(), e.is_connect());
                 let e = with_causes(&e.without_url());
+                let cause = e.strip_prefix("error sending request: ").unwrap_or(&e);
+                tracing::debug!(
+                    target: "depgate::http",
+                    "{method} {shown} → {cause} after {:.0} ms",
+                    sent.elapsed().as_secs_f64() * 1000.0
+                );
+                if redirect {
+                    // The host answered (with redirects that led nowhere).
+                    pass.answered();
+                } else if connect {
+                    // No connection: refused, unreachable, DNS, TLS handshake.
+                    pass.failed(FailKind::Connect, cause, attempts, who);
+                } else {
+                    // Connected, then the answer broke off: the host is there; neither
+                    // an answer nor a failure of the host.
+                    drop(pass);
+                }
                 last = Some(fail(
                     FailKind::Connect,
                     None,
@@ -274,6 +367,13 @@ pub(super) async fn send(
                 continue;
             }
         };
+        tracing::debug!(
+            target: "depgate::http",
+            "{method} {shown} → {} in {:.0} ms{}",
+            resp.status(),
+            sent.elapsed().as_secs_f64() * 1000.0,
+            if attempt > 0 { format!(" (attempt {})", attempt + 1) } else { String::new() }
+        );
         // Documents come from the upstream's own origin only: one that redirects them to
         // another host would make that host the owner of the name (and it gets no
         // credentials, so a private registry's answer cannot be what it sends). Artifacts
@@ -340,6 +440,9 @@ pub(super) async fn send(
                 ),
             )
         };
+        if matches!(verb, Verb::Head) {
+            return Got::Body { bytes: Vec::new(), etag, last_modified, content_type };
+        }
         if resp.content_length().is_some_and(|n| n > max) {
             return over("announced");
         }
@@ -404,6 +507,23 @@ pub(super) async fn send(
         }
     }
     last.unwrap_or_else(|| fail(FailKind::Connect, None, format!("upstream `{who}`: no attempt made at {shown}")))
+}
+
+/// The failure of a request not sent because its host's circuit is open: the same kind
+/// as the failures that opened it, and their cause.
+fn circuit_open(who: &str, shown: &str, url: &url::Url, t: &Tripped) -> Failure {
+    let mut f = Failure::new(
+        t.kind,
+        None,
+        format!(
+            "upstream `{who}` was not asked for {shown}: {} {} in this run (circuit open; asked again after {}s)",
+            hosts::origin_of(url),
+            hosts::describe(t),
+            hosts::COOL_OFF.as_secs()
+        ),
+    );
+    f.circuit_open = true;
+    f
 }
 
 /// An HTTP client error with the chain of causes under it (`error sending request: client

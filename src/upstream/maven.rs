@@ -15,9 +15,10 @@ use super::{Lookup, Upstreams, Want};
 use crate::config::{Location, Upstream};
 use crate::ecosystem::digest::{checksum_file_digest, hex_len};
 use crate::ecosystem::index::{DistFile, PackageIndex, Release};
-use crate::ecosystem::maven::metadata::parse_maven_metadata;
+use crate::ecosystem::maven::metadata::{parse_maven_metadata, parse_snapshot_metadata};
 use crate::ecosystem::maven::pom::{packaging_extension, parse_pom};
-use crate::ecosystem::maven::{artifact_path, metadata_path};
+use crate::ecosystem::maven::version::MavenVersion;
+use crate::ecosystem::maven::{artifact_path, metadata_path, version_metadata_path};
 
 /// Checksum files read beside an artifact, strongest first.
 const CHECKSUMS: [&str; 3] = ["sha512", "sha256", "sha1"];
@@ -43,18 +44,15 @@ pub(super) async fn index(src: &Source<'_>, name: &str, want: &Want) -> Lookup<A
     };
     let mut index = PackageIndex { name: name.to_string(), has_times: true, ..PackageIndex::default() };
     let mut listed = false;
-    let mut last_updated = None;
-    let mut newest = None;
     match src.get(&meta_rel, "maven-metadata-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
         Lookup::Found((bytes, _, _)) => match parse_maven_metadata(&bytes) {
             Ok(m) => {
                 listed = true;
                 index.latest = m.release.clone().or_else(|| m.latest.clone());
-                newest = m.versions.last().cloned();
+                // Its `lastUpdated` dates this file, not any version (see the parser).
                 for v in &m.versions {
                     index.versions.insert(v.clone(), Release::default());
                 }
-                last_updated = m.last_updated;
             }
             Err(e) => {
                 return Lookup::Failed(invalid(format!("{} served an invalid {meta_rel}: {e}", src.who())));
@@ -111,33 +109,57 @@ pub(super) async fn index(src: &Source<'_>, name: &str, want: &Want) -> Lookup<A
             Ok(f) => f,
             Err(f) => return Lookup::Failed(f),
         };
+        let dated = index.versions.get(&w.version).is_some_and(|r| r.published_at.is_some());
+        let published_at = match &release.published_at {
+            Some(t) => Some(t.clone()),
+            None if !dated => undated_version_time(src, name, &w.version, Some(&rel)).await,
+            None => None,
+        };
         let entry = index.versions.entry(w.version.clone()).or_default();
         if entry.files.is_empty() && entry.published_at.is_none() {
             *entry = Release { files: entry.files.clone(), ..release.clone() };
+        }
+        if entry.published_at.is_none() {
+            entry.published_at = published_at;
         }
         entry.files.push(file);
     }
     if !listed && index.versions.is_empty() {
         return Lookup::NotFound;
     }
-    // Nothing better than `lastUpdated` for the newest version of a repository that
-    // gives no Last-Modified.
-    if let (Some(v), Some(t)) = (newest, last_updated)
-        && let Some(r) = index.versions.get_mut(&v)
-        && r.published_at.is_none()
-    {
-        r.published_at = Some(t);
-    }
     index.has_times = index.versions.values().any(|r| r.published_at.is_some());
     Lookup::Found(Arc::new(index))
 }
 
-/// When the POM of `name:version` was published (its `Last-Modified`), if the source says.
-/// A POM that cannot be read leaves the time unknown (policy then fails closed).
+/// When the POM of `name:version` was published (its `Last-Modified`), if the source says;
+/// for a SNAPSHOT whose POM is not dated, its own version-level metadata. A POM that
+/// cannot be read leaves the time unknown (policy then fails closed).
 async fn pom_time(src: &Source<'_>, name: &str, version: &str) -> Option<String> {
     let rel = artifact_path(name, version, None, "pom")?;
     match src.get(&rel, "maven-pom-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
-        Lookup::Found((_, last_modified, _)) => last_modified,
+        Lookup::Found((_, Some(last_modified), _)) => Some(last_modified),
+        Lookup::Found((_, None, _)) => undated_version_time(src, name, version, None).await,
+        Lookup::NotFound | Lookup::Failed(_) => None,
+    }
+}
+
+/// When `version` was published, for a repository whose POM gives no `Last-Modified`:
+/// the artifact file's own `Last-Modified` (`artifact`, a release), or a SNAPSHOT's
+/// version-level `maven-metadata.xml` when it describes that version. Nothing else dates a
+/// version — the artifact-level `lastUpdated` dates the metadata file — so otherwise the
+/// time stays unknown, and policy treats it so (`publish-time-unknown`). A date that
+/// cannot be fetched is unknown too, never a failure of the package.
+async fn undated_version_time(src: &Source<'_>, name: &str, version: &str, artifact: Option<&str>) -> Option<String> {
+    if MavenVersion::parse(version).is_snapshot() {
+        // A SNAPSHOT's files are replaced by each build: its own metadata says when.
+        let rel = version_metadata_path(name, version)?;
+        return match src.get(&rel, "maven-metadata-v1", "application/xml, text/xml;q=0.9, */*;q=0.1").await {
+            Lookup::Found((bytes, _, _)) => parse_snapshot_metadata(&bytes).ok()?.published_at(version),
+            Lookup::NotFound | Lookup::Failed(_) => None,
+        };
+    }
+    match src.last_modified(artifact?, "maven-date-v1").await {
+        Lookup::Found(t) => t,
         Lookup::NotFound | Lookup::Failed(_) => None,
     }
 }

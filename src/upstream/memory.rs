@@ -183,11 +183,11 @@ fn failure(kind: FailKind, who: &str, what: &str) -> Failure {
         FailKind::Invalid => (None, "served an invalid document"),
         FailKind::Io => (None, "could not be read"),
     };
-    Failure { kind, status, message: format!("{who} {said} for {what} (memory registry)") }
+    Failure::new(kind, status, format!("{who} {said} for {what} (memory registry)"))
 }
 
 fn invalid(message: String) -> Failure {
-    Failure { kind: FailKind::Invalid, status: None, message }
+    Failure::new(FailKind::Invalid, None, message)
 }
 
 impl MemoryRegistry {

@@ -8,7 +8,9 @@
 mod body;
 mod chain;
 mod dir;
+mod dns;
 pub mod evidence;
+mod hosts;
 mod http;
 mod maven;
 mod memo;
@@ -33,6 +35,9 @@ use crate::config::{AuthScheme, Config, FallReason, Limits, Location, Upstream};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::index::PackageIndex;
 
+/// How long a connection (DNS, TCP, TLS) may take, whatever the upstream's timeout.
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// What went wrong talking to an upstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -55,6 +60,19 @@ pub enum FailKind {
 }
 
 impl FailKind {
+    /// The name decisions.json gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailKind::Auth => "auth",
+            FailKind::Http5xx => "http_5xx",
+            FailKind::Timeout => "timeout",
+            FailKind::Connect => "connect",
+            FailKind::Status => "status",
+            FailKind::Invalid => "invalid",
+            FailKind::Io => "io",
+        }
+    }
+
     /// The chain fall-through reason this failure counts as, if any.
     pub fn fall_reason(self) -> Option<FallReason> {
         match self {
@@ -73,6 +91,16 @@ pub struct Failure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     pub message: String,
+    /// Not sent: the host had failed too often in a row in this run (its circuit breaker
+    /// was open), so this request failed at once with the same kind.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub circuit_open: bool,
+}
+
+impl Failure {
+    pub fn new(kind: FailKind, status: Option<u16>, message: String) -> Self {
+        Self { kind, status, message, circuit_open: false }
+    }
 }
 
 /// The outcome of asking one upstream for one document.
@@ -181,14 +209,17 @@ pub struct Upstreams {
     attestation_cache: Option<PathBuf>,
     /// `[limits]`: body size ceilings by kind of document, the decompression ratio.
     limits: Limits,
+    /// Per host: the connection gate and the circuit breaker.
+    hosts: hosts::Hosts,
 }
 
 impl Upstreams {
     pub fn new(config: &Config, cache_dir: &std::path::Path) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .user_agent(concat!("depgate/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
             .pool_max_idle_per_host(64)
+            .dns_resolver(dns::Resolver::new())
             // Gzip is decoded in `http` (bounded by [limits]), not transparently.
             .no_gzip()
             .build()?;
@@ -216,6 +247,7 @@ impl Upstreams {
             credentials,
             attestation_cache: config.verify.attestation_cache.clone(),
             limits: config.limits,
+            hosts: hosts::Hosts::default(),
         })
     }
 

@@ -44,11 +44,9 @@ pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
 fn failed(got: Got, what: &str) -> Failure {
     match got {
         Got::Failed(f) => f,
-        Got::NotFound => {
-            Failure { kind: FailKind::Status, status: Some(404), message: format!("{what}: not found (404)") }
-        }
+        Got::NotFound => Failure::new(FailKind::Status, Some(404), format!("{what}: not found (404)")),
         Got::NotModified | Got::Body { .. } => {
-            Failure { kind: FailKind::Invalid, status: None, message: format!("{what}: unexpected answer") }
+            Failure::new(FailKind::Invalid, None, format!("{what}: unexpected answer"))
         }
     }
 }
@@ -101,23 +99,22 @@ async fn post_batch(
     queries: &[serde_json::Value],
 ) -> Result<Vec<BatchResult>, Failure> {
     let body = bytes::Bytes::from(serde_json::to_vec(&json!({ "queries": queries })).unwrap_or_default());
-    let got = http::send(ups, upstream, url, "application/json", BodyKind::Metadata, None, Some(&body)).await;
+    let got =
+        http::send(ups, upstream, url, "application/json", BodyKind::Metadata, None, http::Verb::Post(&body)).await;
     let Got::Body { bytes, .. } = got else { return Err(failed(got, &format!("the OSV API at {url}"))) };
-    let answer: BatchAnswer = serde_json::from_slice(&bytes).map_err(|e| Failure {
-        kind: FailKind::Invalid,
-        status: None,
-        message: format!("the OSV API at {url} answered querybatch with a document that is not a batch answer: {e}"),
+    let answer: BatchAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+        Failure::new(
+            FailKind::Invalid,
+            None,
+            format!("the OSV API at {url} answered querybatch with a document that is not a batch answer: {e}"),
+        )
     })?;
     if answer.results.len() != queries.len() {
-        return Err(Failure {
-            kind: FailKind::Invalid,
-            status: None,
-            message: format!(
-                "the OSV API at {url} answered {} queries with {} results",
-                queries.len(),
-                answer.results.len()
-            ),
-        });
+        return Err(Failure::new(
+            FailKind::Invalid,
+            None,
+            format!("the OSV API at {url} answered {} queries with {} results", queries.len(), answer.results.len()),
+        ));
     }
     Ok(answer.results)
 }

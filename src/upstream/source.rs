@@ -75,6 +75,24 @@ impl Source<'_> {
 }
 
 impl Source<'_> {
+    /// The `Last-Modified` of `rel` (RFC 3339) without its body (HEAD; cached under
+    /// `bucket`, for files that do not change). A folder dates nothing: a file's time there
+    /// is when it was copied, not when it was published.
+    pub(super) async fn last_modified(&self, rel: &str, bucket: &str) -> Lookup<Option<String>> {
+        match self {
+            Source::Http { ups, upstream, .. } => {
+                let url = match self.url(rel) {
+                    Ok(u) => u,
+                    Err(f) => return Lookup::Failed(f),
+                };
+                super::http::last_modified(ups, upstream, bucket, &url)
+                    .await
+                    .map(|lm| lm.as_deref().and_then(http_date_to_rfc3339))
+            }
+            Source::Dir { .. } => Lookup::Found(None),
+        }
+    }
+
     /// GET `rel`, body only (owned path, for fan-out with `join_all`).
     pub(super) async fn get_checked(&self, rel: String, bucket: &str) -> Lookup<Vec<u8>> {
         self.get(&rel, bucket, "*/*").await.map(|(b, _, _)| b)
@@ -101,9 +119,7 @@ pub(super) async fn read_under(root: &Path, rel: &str) -> Lookup<Vec<u8>> {
         Err(e) if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) => {
             Lookup::NotFound
         }
-        Err(e) => {
-            Lookup::Failed(Failure { kind: FailKind::Io, status: None, message: format!("{}: {e}", path.display()) })
-        }
+        Err(e) => Lookup::Failed(Failure::new(FailKind::Io, None, format!("{}: {e}", path.display()))),
     }
 }
 

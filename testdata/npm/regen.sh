@@ -60,6 +60,9 @@
 #   yarn/classic/          basic + link:, yarn.lock (yarn 1)
 #   yarn/berry/            basic + link:, portal:, patch: (left-pad, via `yarn patch`),
 #                          yarn.lock (yarn 4), .yarn/patches/
+#   popular/               express + webpack-cli + eslint, package-lock.json (v3) from
+#                          `npm install --package-lock-only` (~215 packages): the live
+#                          group's small real project (tests/live_npm.rs)
 #   large/                 react-scripts 5 + react + typescript, package-lock.json (v3);
 #                          expected-v3-platform-skipped.txt lists the lockfile entries npm
 #                          skips on this platform (os/cpu), e.g. fsevents
@@ -77,7 +80,7 @@
 #   yarn/sources/          yarn 1: registry deps, dev, optional, tarball URL, git
 #
 # Usage: testdata/npm/regen.sh [case...]
-#   cases: basic workspaces pnpm yarn large pnpm5 pnpm10 pnpm11 bun yarn_sources integrity
+#   cases: basic workspaces pnpm yarn popular large pnpm5 pnpm10 pnpm11 bun yarn_sources integrity
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -87,7 +90,7 @@ REGISTRY="${REGISTRY:-https://registry.npmjs.org/}"
 GITROOT=/tmp/depgate-fixture-git
 
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(basic workspaces pnpm yarn large)
+[ ${#CASES[@]} -eq 0 ] && CASES=(basic workspaces pnpm yarn popular large)
 
 # The machine's npmrc may set omit-lockfile-registry-resolved; real lockfiles carry
 # `resolved`, so it is forced off. Scripts are never run.
@@ -372,6 +375,13 @@ npm_platform_skipped() {
         out.add((e.name || path.slice(at + 13)) + "@" + e.version);
     }
     console.log([...out].sort().join("\n"));' "$1"
+}
+
+case_popular() {
+  local d
+  d="$(scratch popular v3)"
+  (cd "$d" && npm11 install "${NPM_FLAGS[@]}" --package-lock-only --lockfile-version 3)
+  cp "$d/package-lock.json" "$HERE/popular/package-lock.json"
 }
 
 case_large() {

@@ -64,11 +64,14 @@
 #                                list-pdm.json (`pdm list --json` after `pdm sync -G :all`).
 #                                pdm's git URL parsing rejects git+file:, so gitdep is served
 #                                by `git daemon` on 127.0.0.1 (git://127.0.0.1/py/gitdep.git)
+#   popular/                     requirements.in (8 popular projects), requirements.txt from
+#                                `uv pip compile --generate-hashes` (~33 pins): the live
+#                                group's small real project (tests/live_pypi_maven.rs)
 #   simple/                      project pages fetched from pypi.org (six, iniconfig: both
 #                                answers + derived JSON; requests: HTML), a METADATA file;
 #                                hand-written pages (handmade-*.{json,html}) are not made here
 #
-# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv pdm simple
+# Usage: testdata/pypi/regen.sh [case...]   cases: pip_tools pip_lock poetry poetry_legacy uv pipenv pdm popular simple
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -79,7 +82,7 @@ PY="${PYTHON:-python3}"
 unset PIP_FIND_LINKS
 
 CASES=("$@")
-[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv pdm simple)
+[ ${#CASES[@]} -eq 0 ] && CASES=(pip_tools pip_lock poetry poetry_legacy uv pipenv pdm popular simple)
 
 install_tools() {
   if [ ! -x "$TOOLS/bin/uv" ]; then
@@ -243,6 +246,18 @@ case_uv() {
   )
   cp "$d/uv.lock" "$d/pylock.toml" "$HERE/uv/"
   export_pins < "$d/export.txt" > "$HERE/uv/expected-uv.txt"
+}
+
+case_popular() {
+  local d
+  d="$(scratch popular)"
+  (
+    cd "$d"
+    export UV_CACHE_DIR="$WORK/uv-cache"
+    "$TOOLS/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 \
+      --custom-compile-command "testdata/pypi/regen.sh popular" requirements.in -o requirements.txt
+  )
+  cp "$d/requirements.txt" "$HERE/popular/"
 }
 
 case_pipenv() {

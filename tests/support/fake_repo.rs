@@ -55,6 +55,9 @@ struct Inner {
     projects: BTreeMap<String, (String, Vec<PyFile>)>,
     faults: super::faults::FaultTable,
     log: Vec<Logged>,
+    /// `<lastUpdated>` of every `maven-metadata.xml` written from now on (default
+    /// `20240102030405`).
+    maven_last_updated: Option<String>,
     latency: Duration,
     authorization: Option<String>,
     /// Serve only PEP 503 HTML, as a plain static index does.
@@ -231,6 +234,24 @@ impl FakeRepo {
         self.put(&path, "application/octet-stream", body, None);
     }
 
+    /// The `<lastUpdated>` stamp (`yyyyMMddHHmmss`) of the metadata written by later
+    /// publications (a repository that regenerated its metadata then).
+    pub fn set_maven_last_updated(&self, stamp: &str) {
+        self.inner.lock().unwrap().maven_last_updated = Some(stamp.to_string());
+    }
+
+    /// Serve the file at `path` (under the server root) with this `Last-Modified`, or none.
+    pub fn set_last_modified(&self, path: &str, last_modified: Option<&str>) {
+        let mut g = self.inner.lock().unwrap();
+        let f = g.files.get_mut(path.trim_start_matches('/')).unwrap_or_else(|| panic!("no file {path}"));
+        f.last_modified = last_modified.map(str::to_string);
+    }
+
+    /// Serve any file at `path` (under the server root), without `Last-Modified`.
+    pub fn serve_file(&self, path: &str, content_type: &str, body: Vec<u8>) {
+        self.put(path, content_type, body, None);
+    }
+
     /// Remove `maven-metadata.xml` of `ga` (a repository without metadata).
     pub fn drop_maven_metadata(&self, ga: &str) {
         let (g, a) = ga.split_once(':').unwrap();
@@ -262,8 +283,10 @@ impl FakeRepo {
             acc
         });
         let newest = versions.last().cloned().unwrap_or_default();
+        let stamp =
+            self.inner.lock().unwrap().maven_last_updated.clone().unwrap_or_else(|| "20240102030405".to_string());
         let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata><groupId>{g}</groupId><artifactId>{a}</artifactId><versioning><latest>{newest}</latest><release>{newest}</release><versions>{list}</versions><lastUpdated>20240102030405</lastUpdated></versioning></metadata>\n"
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata><groupId>{g}</groupId><artifactId>{a}</artifactId><versioning><latest>{newest}</latest><release>{newest}</release><versions>{list}</versions><lastUpdated>{stamp}</lastUpdated></versioning></metadata>\n"
         );
         self.put(&path, "text/xml", xml.into_bytes(), None);
     }

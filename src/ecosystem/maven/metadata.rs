@@ -13,7 +13,13 @@
 //! </metadata>
 //! ```
 //! Old files may carry a top-level `<version>` instead of `<versions>`; it is read as a
-//! one-element list. Snapshot (version-level) metadata is not read here.
+//! one-element list.
+//!
+//! `lastUpdated` of this file dates the file, not any version: a repository rewrites it
+//! whenever it regenerates the metadata (years-old releases show last month's stamp), so
+//! it is never taken as a publish time. The version-level file of a SNAPSHOT
+//! (`group/path/artifact/1.0-SNAPSHOT/maven-metadata.xml`, [`parse_snapshot_metadata`])
+//! does date its version: `<snapshot><timestamp>` is when the newest build was deployed.
 //!
 //! Owns: reading this document. Must not: order or filter versions (that is policy's and
 //! the engine's business); expand entities (see `xml.rs`).
@@ -74,6 +80,48 @@ pub fn parse_maven_metadata(bytes: &[u8]) -> Result<MavenMetadata, String> {
     Ok(out)
 }
 
+/// What a SNAPSHOT's version-level `maven-metadata.xml` says about when it was deployed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SnapshotMetadata {
+    /// `<version>`: the version the file describes (`1.0-SNAPSHOT`).
+    pub version: Option<String>,
+    /// `<versioning><snapshot><timestamp>` (`yyyyMMdd.HHmmss`, UTC) as RFC 3339.
+    pub timestamp: Option<String>,
+    /// `<versioning><lastUpdated>` as RFC 3339.
+    pub last_updated: Option<String>,
+}
+
+impl SnapshotMetadata {
+    /// When `version` was deployed, if this file describes it: the snapshot's timestamp,
+    /// else the file's `lastUpdated`. `None` when the file is about another version.
+    pub fn published_at(&self, version: &str) -> Option<String> {
+        if self.version.as_deref().is_some_and(|v| v != version) {
+            return None;
+        }
+        self.timestamp.clone().or_else(|| self.last_updated.clone())
+    }
+}
+
+/// Parses a SNAPSHOT's version-level `maven-metadata.xml`.
+pub fn parse_snapshot_metadata(bytes: &[u8]) -> Result<SnapshotMetadata, String> {
+    let text = xml::decode(bytes).map_err(|e| format!("maven-metadata.xml: {}", e.message))?;
+    let root = xml::parse(&text).map_err(|e| {
+        format!("maven-metadata.xml, line {}: {}", crate::ecosystem::line_of_offset(&text, e.offset), e.message)
+    })?;
+    if root.name != "metadata" {
+        return Err(format!("maven-metadata.xml: the root element is <{}>, not <metadata>", root.name));
+    }
+    let mut out = SnapshotMetadata { version: root.child_text("version"), ..SnapshotMetadata::default() };
+    if let Some(versioning) = root.child("versioning") {
+        out.timestamp = versioning
+            .child("snapshot")
+            .and_then(|s| s.child_text("timestamp"))
+            .and_then(|t| maven_timestamp(&t.replacen('.', "", 1)));
+        out.last_updated = versioning.child_text("lastUpdated").as_deref().and_then(maven_timestamp);
+    }
+    Ok(out)
+}
+
 /// `20240603181826` (UTC) → `2024-06-03T18:18:26Z`; `None` unless it is a real date and time.
 pub fn maven_timestamp(stamp: &str) -> Option<String> {
     let s = stamp.trim();
@@ -104,6 +152,26 @@ mod tests {
         assert_eq!(m.versions, ["1.0", "1.1"]);
         assert_eq!(m.release.as_deref(), Some("1.1"));
         assert_eq!(m.last_updated.as_deref(), Some("2024-06-03T18:18:26Z"));
+    }
+
+    #[test]
+    fn a_snapshots_own_metadata_dates_it() {
+        let m = parse_snapshot_metadata(
+            b"<metadata modelVersion=\"1.1.0\"><groupId>g</groupId><artifactId>a</artifactId><version>1.0-SNAPSHOT</version>\
+              <versioning><snapshot><timestamp>20240101.120000</timestamp><buildNumber>3</buildNumber></snapshot>\
+              <lastUpdated>20240101120001</lastUpdated></versioning></metadata>",
+        )
+        .unwrap();
+        assert_eq!(m.published_at("1.0-SNAPSHOT").as_deref(), Some("2024-01-01T12:00:00Z"));
+        assert_eq!(m.published_at("2.0-SNAPSHOT"), None, "a file about another version dates nothing");
+        // Without a snapshot element (a local deploy), lastUpdated of the version's own file.
+        let local = parse_snapshot_metadata(
+            b"<metadata><version>1.0-SNAPSHOT</version><versioning><lastUpdated>20240101120001</lastUpdated></versioning></metadata>",
+        )
+        .unwrap();
+        assert_eq!(local.published_at("1.0-SNAPSHOT").as_deref(), Some("2024-01-01T12:00:01Z"));
+        assert_eq!(parse_snapshot_metadata(b"<metadata/>").unwrap().published_at("1.0-SNAPSHOT"), None);
+        assert!(parse_snapshot_metadata(b"<project/>").is_err());
     }
 
     #[test]

@@ -58,6 +58,13 @@ pub fn metadata_path(name: &str) -> Option<String> {
     Some(format!("{}/{artifact}/maven-metadata.xml", group.replace('.', "/")))
 }
 
+/// The path of a version's own `maven-metadata.xml` (SNAPSHOTs have one).
+pub fn version_metadata_path(name: &str, version: &str) -> Option<String> {
+    let (group, artifact) = name.split_once(':')?;
+    artifact_path(name, version, None, "x")?;
+    Some(format!("{}/{artifact}/{version}/maven-metadata.xml", group.replace('.', "/")))
+}
+
 /// Whether a Gradle configuration only feeds tests: its name starts with `test`
 /// (`testRuntimeClasspath`, `testFixturesApi`) or contains `Test` (`androidTestImplementation`,
 /// `debugUnitTestRuntimeClasspath`, `integrationTestCompileClasspath`).

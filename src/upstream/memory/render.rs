@@ -148,13 +148,6 @@ pub(super) fn maven_index(pkg: &Package, base: &str, want: &Want) -> Result<Pack
         }
         entry.files.push(file);
     }
-    // `lastUpdated` of the metadata dates the newest version.
-    if let Some(newest) = pkg.releases.last()
-        && let Some(r) = index.versions.get_mut(&newest.version)
-        && r.published_at.is_none()
-    {
-        r.published_at.clone_from(&newest.published_at);
-    }
     index.has_times = index.versions.values().any(|r| r.published_at.is_some());
     Ok(index)
 }

@@ -19,11 +19,12 @@ Standard library only. No jar is ever written to the folders.
       repositories picks it: that merge is what lets a squatted com.acme:acme-payments
       9.0.0 win over ACME's own 1.4.0. sha256 from the folder's `.jar.sha256`.
 
-Publish times. A folder has no Last-Modified, so depgate dates the newest version of a
-folder's maven-metadata.xml by its `lastUpdated`; the trimmed metadata ends at the locked
-version and its `lastUpdated` is that version's publish time: the jar's `Last-Modified`
-from Central (which sends one), or, through a mirror that sends none, the jar's newest
-entry time (the release build's timestamp). The script prints which.
+Publish times. A folder has no Last-Modified and depgate never dates a version by a
+metadata file's `lastUpdated` (the demo's Maven public tier has no cooldown); the trimmed
+metadata ends at the locked version and its `lastUpdated` is that version's release
+time, as Central's would be right after it: the jar's `Last-Modified` from Central (which
+sends one), or, through a mirror that sends none, the jar's newest entry time (the
+release build's timestamp). The script prints which.
 """
 import calendar, datetime, email.utils, hashlib, io, json, os, re, sys, time, urllib.error, urllib.request, zipfile
 
