@@ -134,7 +134,7 @@ pub enum InputError {
 /// `package-lock.json`, npm uses the shrinkwrap, and so does depgate.
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut found = Vec::new();
-    walk(root, 0, &mut found)?;
+    walk(root, 0, &|p: &Path| LockfileKind::of_path(p).is_some(), &mut found)?;
     found.sort();
     if found.is_empty() {
         return Err(InputError::NoneFound(root.to_path_buf()));
@@ -142,7 +142,16 @@ pub fn discover(root: &Path) -> Result<Vec<PathBuf>, InputError> {
     Ok(found)
 }
 
-fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
+/// The files under `root` that `want` accepts, searched as [`discover`] searches (the same
+/// folders skipped), sorted. For `depgate init`, which looks for manifests too.
+pub fn find_files(root: &Path, want: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>, InputError> {
+    let mut found = Vec::new();
+    walk(root, 0, want, &mut found)?;
+    found.sort();
+    Ok(found)
+}
+
+fn walk(dir: &Path, depth: usize, want: &dyn Fn(&Path) -> bool, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
     let entries = std::fs::read_dir(dir).map_err(|source| InputError::Io { path: dir.to_path_buf(), source })?;
     let mut here = Vec::new();
     let mut subdirs = Vec::new();
@@ -154,7 +163,7 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
             {
                 subdirs.push(e.path());
             }
-        } else if ft.is_file() && LockfileKind::of_path(&e.path()).is_some() {
+        } else if ft.is_file() && want(&e.path()) {
             here.push(e.path());
         }
     }
@@ -163,7 +172,7 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<(), InputE
         here.into_iter().filter(|p| !(has_shrinkwrap && p.file_name().is_some_and(|n| n == "package-lock.json"))),
     );
     for d in subdirs {
-        walk(&d, depth + 1, found)?;
+        walk(&d, depth + 1, want, found)?;
     }
     Ok(())
 }

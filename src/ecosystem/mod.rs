@@ -9,6 +9,7 @@ pub mod index;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
+pub mod registries;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -1,7 +1,9 @@
-//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn) and registry wire types.
+//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn), registry wire types, and
+//! the registry settings of `.npmrc`.
 
 mod common;
 pub mod lockfile;
+pub mod npmrc;
 pub mod packument;
 pub mod pnpm;
 pub mod yarn;
