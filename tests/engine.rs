@@ -322,7 +322,10 @@ fn the_embedded_default_cools_down_the_public_registries() {
             assert_eq!(decision(r), "quarantine", "{:#}", doc(r));
             assert_eq!(rules(r), ["fallback-cooldown"]);
             let f = &doc(r)["findings"][0];
-            assert!(text(&f["msg"]).contains("published 2.0 days ago on") && text(&f["msg"]).contains("wait 7 days"), "{f:#}");
+            assert!(
+                text(&f["msg"]).contains("published 2.0 days ago on") && text(&f["msg"]).contains("wait 7 days"),
+                "{f:#}"
+            );
             assert_eq!(text(&f["until"]), "2026-01-06T00:00:00Z", "{f:#}");
         } else {
             assert_eq!(decision(r), "allow", "{:#}", doc(r));

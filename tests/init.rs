@@ -127,7 +127,7 @@ fn pip_project_with_a_private_index_in_pip_conf() {
     assert!(run.stderr.contains("PyPI") && run.stderr.contains("requirements.txt"), "{}", run.stderr);
     assert!(run.stderr.contains("index-url in"), "{}", run.stderr);
     let c = written(&p);
-    assert!(c.chains.get(&Ecosystem::Npm).is_none() && c.chains.get(&Ecosystem::Maven).is_none());
+    assert!(!c.chains.contains_key(&Ecosystem::Npm) && !c.chains.contains_key(&Ecosystem::Maven));
     let up = assert_private_then_public(&c, Ecosystem::Pypi, &repo.simple_url(), "pypi");
     let var = auth_var(&c, &up);
     assert_eq!(c.upstreams[&up].auth.as_ref().unwrap().scheme, depgate::config::AuthScheme::Basic);
@@ -306,11 +306,19 @@ fn three_ecosystems_with_npmrc_scopes_and_environment() {
     repo.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
 
     let p = Project::new();
-    p.write("web/package.json", r#"{"name": "web", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0", "@acme/ui": "2.1.0"}}"#);
+    p.write(
+        "web/package.json",
+        r#"{"name": "web", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0", "@acme/ui": "2.1.0"}}"#,
+    );
     p.write(
         "web/package-lock.json",
         &support::package_lock_v3(&[
-            support::Locked::new("left-pad", "1.3.0", &pad, format!("{}left-pad/-/left-pad-1.3.0.tgz", npm_private.url())),
+            support::Locked::new(
+                "left-pad",
+                "1.3.0",
+                &pad,
+                format!("{}left-pad/-/left-pad-1.3.0.tgz", npm_private.url()),
+            ),
             support::Locked::new("@acme/ui", "2.1.0", &ui, format!("{}@acme/ui/-/ui-2.1.0.tgz", npm_scoped.url())),
         ]),
     );
@@ -365,7 +373,7 @@ fn init_refuses_to_overwrite_and_what_it_writes_quarantines_young_public_version
     assert_eq!(run.code, 0, "{}", run.all_output());
     let c = written(&p);
     assert_eq!(chain(&c, Ecosystem::Npm), [("npmjs".into(), "https://registry.npmjs.org/".into(), "public".into())]);
-    assert!(c.chains.get(&Ecosystem::Pypi).is_none() && c.chains.get(&Ecosystem::Maven).is_none());
+    assert!(!c.chains.contains_key(&Ecosystem::Pypi) && !c.chains.contains_key(&Ecosystem::Maven));
     assert!(run.stderr.contains("less than 7 days ago wait"), "{}", run.stderr);
     let again = init(&p, &[]);
     assert_eq!(again.code, 2, "{}", again.all_output());

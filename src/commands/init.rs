@@ -10,6 +10,7 @@
 //! copied: the parsers do not keep them.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::InitArgs;
@@ -33,9 +34,10 @@ fn marker(path: &Path) -> Option<Ecosystem> {
         "pyproject.toml" | "uv.lock" | "poetry.lock" | "Pipfile" | "Pipfile.lock" | "pdm.lock" => Ecosystem::Pypi,
         "pom.xml" | "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts" => Ecosystem::Maven,
         _ => match LockfileKind::of_path(path)? {
-            LockfileKind::NpmShrinkwrap | LockfileKind::PackageLock | LockfileKind::PnpmLock | LockfileKind::YarnLock => {
-                Ecosystem::Npm
-            }
+            LockfileKind::NpmShrinkwrap
+            | LockfileKind::PackageLock
+            | LockfileKind::PnpmLock
+            | LockfileKind::YarnLock => Ecosystem::Npm,
             LockfileKind::Requirements
             | LockfileKind::PoetryLock
             | LockfileKind::UvLock
@@ -91,8 +93,8 @@ struct Detected {
 }
 
 fn detect(root: &Path, env: &Env) -> Result<Detected, CommandError> {
-    let files = find_files(root, &|p: &Path| marker(p).is_some())
-        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let files =
+        find_files(root, &|p: &Path| marker(p).is_some()).map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let mut notes = Vec::new();
     let mut project_files: BTreeMap<Ecosystem, Vec<PathBuf>> = BTreeMap::new();
     for f in files {
@@ -162,7 +164,7 @@ fn npm_registries(root: &Path, npm_dirs: &BTreeSet<PathBuf>, env: &Env, notes: &
         if let Some(key) = lower.strip_prefix("npm_config_")
             && (key == "registry" || key.ends_with(":registry"))
         {
-            from_env.push_str(&format!("{key}={v}\n"));
+            let _ = writeln!(from_env, "{key}={v}");
         }
     }
     rc.merge(parse_npmrc(&from_env, "the environment (npm_config_*)", &lookup));
@@ -197,7 +199,8 @@ fn pypi_registries(root: &Path, files: &[PathBuf], env: &Env, notes: &mut Vec<St
         if let Some(home) = env.home() {
             layers.push(home.join(".pip/pip.conf"));
         }
-        let config_home = env.get("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| env.home().map(|h| h.join(".config")));
+        let config_home =
+            env.get("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| env.home().map(|h| h.join(".config")));
         layers.extend(config_home.map(|c| c.join("pip/pip.conf")));
         layers.extend(env.get("VIRTUAL_ENV").map(|v| Path::new(&v).join("pip.conf")));
         layers.extend(config_file.map(PathBuf::from));
@@ -219,7 +222,10 @@ fn pypi_registries(root: &Path, files: &[PathBuf], env: &Env, notes: &mut Vec<St
         index = Some((u, "the environment variable PIP_INDEX_URL".into()));
     }
     if let Some(e) = env.get("PIP_EXTRA_INDEX_URL") {
-        extra = Some((e.split_whitespace().map(str::to_string).collect(), "the environment variable PIP_EXTRA_INDEX_URL".into()));
+        extra = Some((
+            e.split_whitespace().map(str::to_string).collect(),
+            "the environment variable PIP_EXTRA_INDEX_URL".into(),
+        ));
     }
     if let Some((u, origin)) = index {
         out.push(FoundRegistry::new(&u, format!("index-url in {origin}")));
@@ -274,10 +280,10 @@ fn maven_registries(root: &Path, files: &[PathBuf], env: &Env, notes: &mut Vec<S
                 Ok(r) => out.extend(r),
                 Err(e) => notes.push(format!("{e} (its repositories are not used)")),
             }
-        } else if name.starts_with("build.gradle") || name.starts_with("settings.gradle") {
-            if let Some(text) = read_optional(f, notes) {
-                out.extend(gradle_repositories(&text, &label));
-            }
+        } else if (name.starts_with("build.gradle") || name.starts_with("settings.gradle"))
+            && let Some(text) = read_optional(f, notes)
+        {
+            out.extend(gradle_repositories(&text, &label));
         }
     }
     out
@@ -287,7 +293,7 @@ fn maven_registries(root: &Path, files: &[PathBuf], env: &Env, notes: &mut Vec<S
 fn some_of(items: &[String], n: usize) -> String {
     let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
     if items.len() > n {
-        s.push_str(&format!(" and {} more", items.len() - n));
+        let _ = write!(s, " and {} more", items.len() - n);
     }
     s
 }
@@ -312,7 +318,13 @@ fn print_summary(path: &Path, d: &Detected, s: &Starter, cfg: &Config) {
         }
     }
     for (eco, r) in &d.unused {
-        eprintln!("note: {} {} from {}: no {} project files here, not written", ecosystem_title(*eco), r.url, r.origin, ecosystem_title(*eco));
+        eprintln!(
+            "note: {} {} from {}: no {} project files here, not written",
+            ecosystem_title(*eco),
+            r.url,
+            r.origin,
+            ecosystem_title(*eco)
+        );
     }
     for n in d.notes.iter().chain(&s.skipped) {
         eprintln!("note: skipped {n}");
@@ -326,7 +338,9 @@ fn print_summary(path: &Path, d: &Detected, s: &Starter, cfg: &Config) {
     }
     let days = cfg.policy.cooldown_days("public");
     if cfg.policy.cools_down("public", false) {
-        eprintln!("versions the public registries published less than {days} days ago wait (the cooldown: [policy] quarantine_days)");
+        eprintln!(
+            "versions the public registries published less than {days} days ago wait (the cooldown: [policy] quarantine_days)"
+        );
     }
 }
 
@@ -349,7 +363,9 @@ pub(super) fn run(args: &InitArgs) -> Result<ExitStatus, CommandError> {
     let starter = render(&detected.found);
     // Never write a file `check` would refuse.
     let cfg = Config::parse(&starter.text, &path).map_err(|e| {
-        CommandError::failure(format!("error: depgate init made a configuration it cannot read (a bug: please report it)\n{e}"))
+        CommandError::failure(format!(
+            "error: depgate init made a configuration it cannot read (a bug: please report it)\n{e}"
+        ))
     })?;
     crate::atomic::write_atomic(&path, starter.text.as_bytes())
         .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;

@@ -280,7 +280,6 @@ pub struct Config {
 /// The configuration used when a project has none: public registries only.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
 
-
 impl Config {
     /// Parse and validate `text`, which was read from `file`.
     pub fn parse(text: &str, file: &Path) -> Result<Config, ConfigErrors> {

@@ -191,10 +191,7 @@ fn plan(found: &BTreeMap<Ecosystem, Found>) -> Plan {
                     None => format!("{}-{}", eco.as_str(), short_name(&u)),
                 };
                 let url = fixed.and_then(|(_, url)| url).map_or_else(|| key.clone(), str::to_string);
-                list.push((
-                    key,
-                    Planned { name, url, tier, origins: Vec::new(), namespaces: Vec::new(), auth: None },
-                ));
+                list.push((key, Planned { name, url, tier, origins: Vec::new(), namespaces: Vec::new(), auth: None }));
                 &mut list.last_mut().expect("just pushed").1
             };
             entry.origins.push(r.origin.clone());

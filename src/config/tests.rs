@@ -253,9 +253,8 @@ fn a_require_no_upstream_can_meet_is_an_error() {
         + "\n[upstream.own]\nkind = \"npm\"\nurl = \"https://npm.acme.example/\"\ntier = \"private\"\n";
     Config::parse(&format!("{two}\n[policy]\nrequire = \"signature\"\n"), Path::new("depgate.toml")).unwrap();
     // ... unless every fallback tier decides for itself.
-    let d = one(&format!(
-        "{two}\n[policy]\nrequire = \"signature\"\n\n[policy.tiers.public]\nrequire = \"provenance\"\n"
-    ));
+    let d =
+        one(&format!("{two}\n[policy]\nrequire = \"signature\"\n\n[policy.tiers.public]\nrequire = \"provenance\"\n"));
     assert!(d.message.contains("every fallback upstream's tier (public) sets its own require"), "{d}");
 }
 
@@ -282,4 +281,24 @@ fn a_policy_only_file_is_not_checked_against_chains() {
     // `depgate policy eval/test/bundle` files carry no chain: every tier may come.
     let text = "[policy]\nrequire = \"provenance\"\ncooldown_tiers = [\"watched\"]\n[policy.tiers.mirror]\nrequire = \"signature\"\n";
     Config::parse(text, Path::new("depgate.toml")).unwrap();
+}
+
+#[test]
+fn every_configuration_in_testdata_parses() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let pattern = format!("{}/**/*.toml", root.display());
+    let mut n = 0;
+    for path in glob::glob(&pattern).unwrap().flatten() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Lockfiles and manifests are TOML too: only depgate configurations are read here.
+        let is_config = ["[policy]", "[upstream.", "chain = "].iter().any(|k| text.contains(k))
+            && !text.contains("[[package]]")
+            && !text.contains("[project]")
+            && !text.contains("[tool.");
+        if is_config {
+            Config::parse(&text, &path).unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "found only {n} configurations under {}", root.display());
 }

@@ -76,7 +76,11 @@ pub(super) fn check_policy_reach(
             cx.err(
                 t.key.clone(),
                 format!("[policy.tiers.{}] is for a tier no upstream in the chains has, so it never applies", t.tier),
-                format!("{}; fix the name, or give the upstream it is meant for tier = \"{}\"", tier_hint(&t.tier), t.tier),
+                format!(
+                    "{}; fix the name, or give the upstream it is meant for tier = \"{}\"",
+                    tier_hint(&t.tier),
+                    t.tier
+                ),
             );
         } else if let Some(q) = &t.quarantine_days
             && !fallback_tiers.contains(t.tier.as_str())

@@ -53,7 +53,9 @@ pub fn parse_npmrc(text: &str, file: &str, env: &dyn Fn(&str) -> Option<String>)
         let Some((key, value)) = line.split_once('=') else { continue };
         let key = expand(key.trim(), env);
         let mut value = value.trim();
-        if value.len() >= 2 && (value.starts_with('"') && value.ends_with('"') || value.starts_with('\'') && value.ends_with('\'')) {
+        if value.len() >= 2
+            && (value.starts_with('"') && value.ends_with('"') || value.starts_with('\'') && value.ends_with('\''))
+        {
             value = &value[1..value.len() - 1];
         }
         if key == "registry" {

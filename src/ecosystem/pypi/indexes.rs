@@ -211,7 +211,10 @@ url = "https://corp.example/simple/"
 "#;
         let r = pyproject_indexes(py, "pyproject.toml");
         let urls: Vec<&str> = r.iter().map(|r| r.url.as_str()).collect();
-        assert_eq!(urls, ["https://pypi.acme.example/simple/", "https://pypi.org/simple", "https://corp.example/simple/"]);
+        assert_eq!(
+            urls,
+            ["https://pypi.acme.example/simple/", "https://pypi.org/simple", "https://corp.example/simple/"]
+        );
         assert_eq!(r[0].namespaces, ["acme-billing"]);
         assert!(r[2].origin.contains("tool.poetry.source"), "{}", r[2].origin);
         let p = pipfile_indexes("[[source]]\nurl = \"https://pypi.org/simple\"\nname = \"pypi\"\n", "Pipfile");
