@@ -20,7 +20,7 @@ settings := configured if {
 
 setting_defaults := {
 		"quarantine_days": 7,
-		"cooldown_tiers": [],
+		"cooldown_tiers": ["public"],
 		"cooldown_exempt": [],
 		"require": "none",
 		"disable": [],
@@ -190,9 +190,9 @@ warn contains finding(
 }
 
 # --- cooldown (tier-aware) --------------------------------------------------------------
-# Versions served by a fallback upstream (or by a tier listed in cooldown_tiers) wait
-# `quarantine_days` after publication; [policy.tiers.<tier>] quarantine_days sets it per
-# tier. Exempt: cooldown_exempt purl globs, and [policy.security_fixes] entries (which
+# Versions served by a fallback upstream (or by a tier listed in cooldown_tiers, by
+# default ["public"], wherever it is in its chain) wait `quarantine_days` after
+# publication; [policy.tiers.<tier>] quarantine_days sets it per tier. Exempt: cooldown_exempt purl globs, and [policy.security_fixes] entries (which
 # leave a warning saying why).
 
 tier_settings := object.get(settings.tiers, input.resolution.tier, {})

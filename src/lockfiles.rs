@@ -182,7 +182,7 @@ pub enum InputError {
 pub fn discover(root: &Path) -> Result<Vec<PathBuf>, InputError> {
     let mut found = Vec::new();
     let mut manifests = Vec::new();
-    walk(root, 0, &mut found, &mut manifests)?;
+    walk(root, 0, &|p: &Path| LockfileKind::of_path(p).is_some(), &mut found, Some(&mut manifests))?;
     found.sort();
     manifests.sort();
     let uncovered: Vec<&(PathBuf, ManifestKind)> =
@@ -226,11 +226,23 @@ fn covered(manifest: &Path, ecosystem: Ecosystem, found: &[PathBuf]) -> bool {
 /// Manifest files larger than this are not read (they count as declaring dependencies).
 const MAX_MANIFEST_BYTES: u64 = 4 << 20;
 
+/// The files under `root` that `want` accepts, searched as [`discover`] searches (the same
+/// folders skipped), sorted. For `depgate init`, which looks for manifests too.
+pub fn find_files(root: &Path, want: &dyn Fn(&Path) -> bool) -> Result<Vec<PathBuf>, InputError> {
+    let mut found = Vec::new();
+    walk(root, 0, want, &mut found, None)?;
+    found.sort();
+    Ok(found)
+}
+
+/// Collects the files `want` accepts into `found` and, when `manifests` is given, the
+/// manifests that declare dependencies.
 fn walk(
     dir: &Path,
     depth: usize,
+    want: &dyn Fn(&Path) -> bool,
     found: &mut Vec<PathBuf>,
-    manifests: &mut Vec<(PathBuf, ManifestKind)>,
+    mut manifests: Option<&mut Vec<(PathBuf, ManifestKind)>>,
 ) -> Result<(), InputError> {
     let entries = std::fs::read_dir(dir).map_err(|source| InputError::Io { path: dir.to_path_buf(), source })?;
     let mut here = Vec::new();
@@ -243,9 +255,11 @@ fn walk(
             {
                 subdirs.push(e.path());
             }
-        } else if ft.is_file() && LockfileKind::of_path(&e.path()).is_some() {
+        } else if ft.is_file() && want(&e.path()) {
             here.push(e.path());
-        } else if let Some(kind) = ManifestKind::from_file_name(&name).filter(|_| ft.is_file()) {
+        } else if let (Some(manifests), Some(kind)) =
+            (manifests.as_deref_mut(), ManifestKind::from_file_name(&name).filter(|_| ft.is_file()))
+        {
             let path = e.path();
             let declares = match std::fs::metadata(&path) {
                 Ok(m) if m.len() <= MAX_MANIFEST_BYTES => {
@@ -266,7 +280,7 @@ fn walk(
         !shadowed
     }));
     for d in subdirs {
-        walk(&d, depth + 1, found, manifests)?;
+        walk(&d, depth + 1, want, found, manifests.as_deref_mut())?;
     }
     Ok(())
 }

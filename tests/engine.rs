@@ -88,7 +88,7 @@ fn reasons(r: &Record) -> String {
 // --- timing: the last test to finish reports the wall time of them all --------------------
 
 /// The number of tests in this file (keep in step when adding one).
-const TESTS: usize = 13;
+const TESTS: usize = 14;
 static STARTED: OnceLock<Instant> = OnceLock::new();
 static FINISHED: AtomicUsize = AtomicUsize::new(0);
 
@@ -267,6 +267,70 @@ fn pep740(bundle: &Value) -> Vec<u8> {
         &json!({"version": 1, "attestation_bundles": [{"publisher": publisher, "attestations": [attestation]}]}),
     )
     .unwrap()
+}
+
+// --- the embedded default ----------------------------------------------------------------
+
+/// A project without depgate.toml gets the embedded default: the public registries only,
+/// each the first and only upstream of its chain. Their versions younger than the
+/// cooldown (7 days) are quarantined all the same; older ones pass.
+#[test]
+fn the_embedded_default_cools_down_the_public_registries() {
+    let _t = timed();
+    let cfg = Config::embedded_default();
+    let policy = Arc::new(depgate::load::policy(&cfg.policy, &cfg.base_dir).expect("the builtin policy loads"));
+    let reg = MemoryRegistry::new();
+    let two_days_ago = "2025-12-30T00:00:00.000Z";
+    let fresh = reg.npm("npmjs", "fresh", "2.0.0").published(two_days_ago).integrity();
+    let settled = reg.npm("npmjs", "settled", "1.0.0").integrity();
+    reg.pypi("pypi", "fresh-py", "1.0.0").published(two_days_ago);
+    reg.pypi("pypi", "settled-py", "1.0.0");
+    reg.maven("central", "org.acme:fresh-jar", "1.0.0").published(two_days_ago);
+    reg.maven("central", "org.acme:settled-jar", "1.0.0");
+    let coords = [
+        npm("fresh", "2.0.0", Some(fresh)),
+        npm("settled", "1.0.0", Some(settled)),
+        Coordinate::new(Ecosystem::Pypi, "fresh-py", "1.0.0", Path::new("requirements.txt"), 1),
+        Coordinate::new(Ecosystem::Pypi, "settled-py", "1.0.0", Path::new("requirements.txt"), 2),
+        Coordinate::new(Ecosystem::Maven, "org.acme:fresh-jar", "1.0.0", Path::new("gradle.lockfile"), 1),
+        Coordinate::new(Ecosystem::Maven, "org.acme:settled-jar", "1.0.0", Path::new("gradle.lockfile"), 2),
+    ];
+    let opts = Options {
+        now: OffsetDateTime::parse(NOW, &Rfc3339).unwrap(),
+        download: false,
+        concurrency: 8,
+        mode: "check",
+        repository: None,
+        event: None,
+        baseline: None,
+        full_documents: false,
+        advisories: None,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let records = rt.block_on(depgate::engine::run(&cfg, &reg, &TRUST, &policy, &coords, &opts));
+    for (r, (upstream, young)) in records.iter().zip([
+        ("npmjs", true),
+        ("npmjs", false),
+        ("pypi", true),
+        ("pypi", false),
+        ("central", true),
+        ("central", false),
+    ]) {
+        let res = resolution(r);
+        assert_eq!((owner(r).as_str(), &res["fallback"], &res["tier"]), (upstream, &json!(false), &json!("public")));
+        if young {
+            assert_eq!(decision(r), "quarantine", "{:#}", doc(r));
+            assert_eq!(rules(r), ["fallback-cooldown"]);
+            let f = &doc(r)["findings"][0];
+            assert!(
+                text(&f["msg"]).contains("published 2.0 days ago on") && text(&f["msg"]).contains("wait 7 days"),
+                "{f:#}"
+            );
+            assert_eq!(text(&f["until"]), "2026-01-06T00:00:00Z", "{f:#}");
+        } else {
+            assert_eq!(decision(r), "allow", "{:#}", doc(r));
+        }
+    }
 }
 
 // --- ownership -------------------------------------------------------------------------

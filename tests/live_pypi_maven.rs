@@ -1,6 +1,7 @@
 //! LIVE group: gates real lockfiles (made here by pip-compile, poetry, uv, and a real
 //! Gradle/Maven resolution; see testdata/pypi/regen.sh and testdata/maven/regen.sh)
-//! against the live `PyPI` and Maven Central with the embedded default configuration.
+//! against the live `PyPI` with the embedded default configuration, and Maven Central
+//! with the embedded default's chain without the cooldown (see [`CENTRAL_NO_COOLDOWN`]).
 //! Needs the network, so it runs only with `DEPGATE_LIVE=1` (the test script and CI set
 //! it) and says so when skipped.
 
@@ -30,6 +31,13 @@ fn project_with(files: &[&str]) -> Project {
     }
     p
 }
+
+/// The embedded default's Maven chain, the cooldown off. The Maven Central reachable where
+/// depgate is tested sends no `Last-Modified`, so no publish time is known for its files
+/// and the default cooldown of the public tier would deny every one of them
+/// (`publish-time-unknown`, failing closed); the real Maven Central sends it.
+const CENTRAL_NO_COOLDOWN: &str = "[maven]\nchain = [\"central\"]\n\n[upstream.central]\nkind = \"maven\"\n\
+url = \"https://repo.maven.apache.org/maven2/\"\ntier = \"public\"\n\n[policy]\ncooldown_tiers = []\n";
 
 /// Every registry record resolved at its owner with matching digests; returns how many.
 fn assert_registry_records(p: &Project, upstream: &str, downloaded: bool) -> usize {
@@ -109,6 +117,7 @@ fn live_gate_maven_resolved_list_against_central() {
         return;
     }
     let p = project_with(&["maven/gradle/depgate-resolved.json"]);
+    p.write("depgate.toml", CENTRAL_NO_COOLDOWN);
     // Central publishes .sha1 for every file but .sha256 only for some: the downloaded
     // bytes settle the sha256 pins of the list.
     let run = p.depgate(&["check", "--download"], &[]);
@@ -134,6 +143,7 @@ fn live_gate_mvn_dependency_list_against_central() {
     let p = Project::new();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/maven/mvn/list-abs.txt");
     p.write("depgate-mvn-dependencies.txt", &std::fs::read_to_string(src).unwrap());
+    p.write("depgate.toml", CENTRAL_NO_COOLDOWN);
     let run = p.depgate(&["check"], &[]);
     let d = p.decisions();
     let records: Vec<&serde_json::Value> =

@@ -7,6 +7,7 @@ mod audit;
 mod check;
 mod demo;
 mod github;
+mod init;
 mod list;
 mod policy;
 mod serve;
@@ -18,7 +19,7 @@ use std::path::Path;
 pub use check::{CheckRequest, check, check_with_baseline};
 pub use demo::DEMO_FILES;
 
-use crate::cli::{Command, InitArgs};
+use crate::cli::Command;
 use crate::config::Config;
 use crate::exit::{CommandError, ExitStatus};
 
@@ -27,7 +28,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
     match command {
         Command::Check(args) => check::run(args, color).await,
         Command::List(args) => list::run(&args),
-        Command::Init(args) => init(&args),
+        Command::Init(args) => init::run(&args),
         Command::Demo(args) => demo::run(args, color).await,
         Command::Verify(args) => verify::run(&args),
         Command::Attest(args) => attest::run(args).await,
@@ -107,20 +108,6 @@ pub fn load_trust(config: &Config, extra: &[std::path::PathBuf]) -> Result<crate
     }
     trust.add_npm_keys();
     Ok(trust)
-}
-
-fn init(args: &InitArgs) -> Result<ExitStatus, CommandError> {
-    let path = args.path.join("depgate.toml");
-    if path.exists() && !args.force {
-        return Err(CommandError::usage(format!(
-            "error: {} already exists\n  help: pass --force to overwrite it",
-            path.display()
-        )));
-    }
-    crate::atomic::write_atomic(&path, crate::config::STARTER_CONFIG.as_bytes())
-        .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
-    eprintln!("wrote {}", path.display());
-    Ok(ExitStatus::Allowed)
 }
 
 /// Say on stderr what the inputs contain that depgate reads but does not act on.

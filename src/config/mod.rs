@@ -1,12 +1,14 @@
 //! `depgate.toml` → validated [`Config`].
 //!
 //! Owns: parsing with spans, validating while collecting *every* problem (never stopping
-//! at the first), the embedded default configuration, and the starter file `depgate init`
-//! writes. Must not: read environment variables' values (auth is kept as a reference and
-//! resolved by `upstream/`), touch the network, or print.
+//! at the first), the embedded default configuration, and the file `depgate init` writes
+//! (`starter`: the chains of what it found, around a commented template). Must not: read
+//! environment variables' values (auth is kept as a reference and resolved by
+//! `upstream/`), touch the network, or print.
 
 mod diag;
 mod parse;
+pub mod starter;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -277,9 +279,6 @@ pub struct Config {
 
 /// The configuration used when a project has none: public registries only.
 pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
-
-/// The commented starter file `depgate init` writes.
-pub const STARTER_CONFIG: &str = include_str!("starter.toml");
 
 impl Config {
     /// Parse and validate `text`, which was read from `file`.

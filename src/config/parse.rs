@@ -48,8 +48,10 @@ const POLICY_KEYS: &[&str] = &[
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
 
 mod advisories;
+mod effect;
 mod limits;
 mod verify;
+use effect::{PolicySpans, TierSpans};
 use limits::parse_limits;
 use verify::{parse_identity_list, parse_verify};
 
@@ -305,7 +307,8 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
         chains.insert(eco, chain);
     }
 
-    let mut policy = parse_policy(&mut cx, root.get("policy"));
+    let (mut policy, policy_spans) = parse_policy(&mut cx, root.get("policy"));
+    effect::check_policy_reach(&mut cx, &chains, &upstreams, &policy, &policy_spans);
     let advisories = advisories::parse_advisories(&mut cx, root.get("advisories"), base_dir, &mut policy.advisories);
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
@@ -588,9 +591,10 @@ fn parse_upstream(
     })
 }
 
-fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyConfig {
+fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyConfig, PolicySpans) {
     let mut p = PolicyConfig::default();
-    let Some(t) = v.and_then(|v| cx.table(v, "policy")) else { return p };
+    let mut spans = PolicySpans::default();
+    let Some(t) = v.and_then(|v| cx.table(v, "policy")) else { return (p, spans) };
     cx.unknown_keys(t, POLICY_KEYS, "[policy]");
     if let Some(f) = t.get("files").and_then(|v| cx.string_list(v, "files")) {
         p.files = f.into_iter().map(|(s, _)| s).collect();
@@ -602,7 +606,8 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyCon
         p.quarantine_days = q;
     }
     if let Some(l) = t.get("cooldown_tiers").and_then(|v| cx.string_list(v, "cooldown_tiers")) {
-        p.cooldown_tiers = l.into_iter().map(|(s, _)| s).collect();
+        p.cooldown_tiers = l.iter().map(|(s, _)| s.clone()).collect();
+        spans.cooldown_tiers = l;
     }
     if let Some(l) = t.get("cooldown_exempt").and_then(|v| cx.string_list(v, "cooldown_exempt")) {
         p.cooldown_exempt = l.into_iter().map(|(s, _)| s).collect();
@@ -611,9 +616,10 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> PolicyCon
         && let Some(level) = parse_require(cx, r)
     {
         p.require = level;
+        spans.require = Some(r.span());
     }
-    parse_policy_extras(cx, t, &mut p);
-    p
+    parse_policy_extras(cx, t, &mut p, &mut spans);
+    (p, spans)
 }
 
 fn parse_require(cx: &mut Ctx<'_>, r: &Spanned<DeValue<'_>>) -> Option<Require> {
@@ -647,7 +653,7 @@ fn string_table(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, what: &str) -> Vec<(
 
 /// The keys added with the policy tooling: data files, disabled rules, tiers, security
 /// fixes, licences.
-fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig) {
+fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig, spans: &mut PolicySpans) {
     if let Some(l) = t.get("data").and_then(|v| cx.string_list(v, "data")) {
         p.data = l.into_iter().map(|(s, _)| s).collect();
     }
@@ -668,9 +674,14 @@ fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig) 
     if let Some(v) = t.get("tiers")
         && let Some(tiers) = cx.table(v, "policy.tiers")
     {
-        for (tier, val) in tiers {
-            let tier = tier.get_ref().to_string();
+        for (key, val) in tiers {
+            let tier = key.get_ref().to_string();
             let Some(tt) = cx.table(val, &format!("policy.tiers.{tier}")) else { continue };
+            spans.tiers.push(TierSpans {
+                tier: tier.clone(),
+                key: key.span(),
+                quarantine_days: tt.get("quarantine_days").map(Spanned::span),
+            });
             cx.unknown_keys(tt, TIER_KEYS, &format!("[policy.tiers.{tier}]"));
             let mut tp = crate::config::TierPolicy::default();
             if let Some(q) = tt.get("quarantine_days") {

@@ -31,7 +31,7 @@ fn embedded_default_and_starter_are_valid() {
     let d = Config::embedded_default();
     assert_eq!(d.chain(Ecosystem::Npm)[0].name, "npmjs");
     assert!(d.source.is_none());
-    Config::parse(STARTER_CONFIG, Path::new("depgate.toml")).unwrap();
+    Config::parse(starter::STARTER_TEMPLATE, Path::new("depgate.toml")).unwrap();
     Config::parse(BASE, Path::new("depgate.toml")).unwrap();
 }
 
@@ -218,4 +218,87 @@ fn concurrency_errors_name_the_key_and_line() {
     }
     let d = one(&format!("{BASE}\n[limits]\nconcurency = 8\n"));
     assert!(d.to_string().contains("did you mean `concurrency`?"), "{d}");
+}
+
+#[test]
+fn the_defaults_cool_down_the_public_tier_even_first_in_chain() {
+    let d = Config::embedded_default();
+    assert!((d.policy.quarantine_days - 7.0).abs() < f64::EPSILON);
+    assert_eq!(d.policy.cooldown_tiers, ["public"]);
+    assert!(d.policy.cools_down("public", false), "the only upstream of a public-only chain waits");
+    assert!(!d.policy.cools_down("curated", false), "a curated first upstream does not");
+    // The same without the keys: a hand-written public-only file is protected too.
+    let c = Config::parse(BASE, Path::new("depgate.toml")).unwrap();
+    assert!(c.policy.cools_down("public", false));
+    // `cooldown_tiers = []` is how to turn that off; quarantine_days = 0 turns all off.
+    let off = Config::parse(&format!("{BASE}\n[policy]\ncooldown_tiers = []\n"), Path::new("depgate.toml")).unwrap();
+    assert!(!off.policy.cools_down("public", false) && off.policy.cools_down("public", true));
+    let zero = Config::parse(&format!("{BASE}\n[policy]\nquarantine_days = 0\n"), Path::new("depgate.toml")).unwrap();
+    assert!(!zero.policy.cools_down("public", true));
+}
+
+#[test]
+fn a_require_no_upstream_can_meet_is_an_error() {
+    // One upstream per chain: nothing is a fallback, so [policy] require never applies.
+    let d = one(&format!("{BASE}\n[policy]\nrequire = \"provenance\"\n"));
+    assert_eq!((d.line, d.column), (10, 11), "{d}");
+    assert!(d.message.contains("`require = \"provenance\"` never applies"), "{d}");
+    assert!(d.message.contains("no chain here has one"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("[policy.tiers.public] require = \"provenance\""), "{d}");
+    assert!(d.to_string().contains("proj/depgate.toml:10:11"), "{d}");
+    // `none` asks nothing: fine anywhere.
+    Config::parse(&format!("{BASE}\n[policy]\nrequire = \"none\"\n"), Path::new("depgate.toml")).unwrap();
+    // With a fallback upstream it applies.
+    let two = BASE.replace("chain = [\"npmjs\"]", "chain = [\"own\", \"npmjs\"]")
+        + "\n[upstream.own]\nkind = \"npm\"\nurl = \"https://npm.acme.example/\"\ntier = \"private\"\n";
+    Config::parse(&format!("{two}\n[policy]\nrequire = \"signature\"\n"), Path::new("depgate.toml")).unwrap();
+    // ... unless every fallback tier decides for itself.
+    let d =
+        one(&format!("{two}\n[policy]\nrequire = \"signature\"\n\n[policy.tiers.public]\nrequire = \"provenance\"\n"));
+    assert!(d.message.contains("every fallback upstream's tier (public) sets its own require"), "{d}");
+}
+
+#[test]
+fn tier_settings_for_a_tier_no_upstream_has_are_errors() {
+    let d = one(&format!("{BASE}\n[policy.tiers.pubilc]\nrequire = \"provenance\"\n"));
+    assert_eq!((d.line, d.column), (9, 15), "{d}");
+    assert!(d.message.contains("[policy.tiers.pubilc] is for a tier no upstream in the chains has"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("did you mean `public`?"), "{d}");
+    // A tier's require applies wherever the tier is: fine for a first upstream.
+    Config::parse(&format!("{BASE}\n[policy.tiers.public]\nrequire = \"provenance\"\n"), Path::new("depgate.toml"))
+        .unwrap();
+    let d = one(&format!("{BASE}\n[policy]\ncooldown_tiers = [\"public\", \"curated\"]\n"));
+    assert!(d.message.contains("cooldown_tiers names `curated`"), "{d}");
+    assert_eq!((d.line, d.column), (10, 29), "{d}");
+    // A tier's cooldown when the tier never waits (first in its chain, not in cooldown_tiers).
+    let d = one(&format!("{BASE}\n[policy]\ncooldown_tiers = []\n\n[policy.tiers.public]\nquarantine_days = 3\n"));
+    assert!(d.message.contains("`quarantine_days` of tier `public` never applies"), "{d}");
+    assert!(d.help.as_deref().unwrap().contains("cooldown_tiers"), "{d}");
+}
+
+#[test]
+fn a_policy_only_file_is_not_checked_against_chains() {
+    // `depgate policy eval/test/bundle` files carry no chain: every tier may come.
+    let text = "[policy]\nrequire = \"provenance\"\ncooldown_tiers = [\"watched\"]\n[policy.tiers.mirror]\nrequire = \"signature\"\n";
+    Config::parse(text, Path::new("depgate.toml")).unwrap();
+}
+
+#[test]
+fn every_configuration_in_testdata_parses() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let pattern = format!("{}/**/*.toml", root.display());
+    let mut n = 0;
+    for path in glob::glob(&pattern).unwrap().flatten() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Lockfiles and manifests are TOML too: only depgate configurations are read here.
+        let is_config = ["[policy]", "[upstream.", "chain = "].iter().any(|k| text.contains(k))
+            && !text.contains("[[package]]")
+            && !text.contains("[project]")
+            && !text.contains("[tool.");
+        if is_config {
+            Config::parse(&text, &path).unwrap_or_else(|e| panic!("{}:\n{e}", path.display()));
+            n += 1;
+        }
+    }
+    assert!(n >= 5, "found only {n} configurations under {}", root.display());
 }

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod maven;
 pub mod npm;
 pub mod pypi;
+pub mod registries;
 
 use std::fmt;
 use std::path::PathBuf;

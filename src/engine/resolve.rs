@@ -155,7 +155,7 @@ pub(crate) async fn walk_name<R: Registry>(
         .namespace_owner(ecosystem, &key.1)
         .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
     let p = &config.policy;
-    let cooldown = |i: usize| p.quarantine_days > 0.0 && (i > 0 || p.cooldown_tiers.contains(&chain[i].tier));
+    let cooldown = |i: usize| p.cools_down(&chain[i].tier, i > 0);
     // A listing (no artifacts) the proxy serves on: every version's time where the
     // cooldown applies, so held-back versions are known before any file is asked for.
     let want = |i: usize| Want {

@@ -28,7 +28,7 @@ pub struct PolicyConfig {
     pub builtin: bool,
     pub quarantine_days: f64,
     /// Tiers whose versions wait out the cooldown even when they are the first upstream
-    /// (fallback upstreams always do).
+    /// (fallback upstreams always do). Default: [`DEFAULT_COOLDOWN_TIERS`].
     pub cooldown_tiers: Vec<String>,
     /// purl globs exempt from the cooldown.
     pub cooldown_exempt: Vec<String>,
@@ -87,13 +87,35 @@ pub struct TierPolicy {
     pub fail_on_severity: Option<String>,
 }
 
+/// `quarantine_days` when not set: a week, long enough for most malicious releases to be
+/// reported and pulled (npm alone lets a publisher unpublish for 72 hours).
+pub const DEFAULT_QUARANTINE_DAYS: f64 = 7.0;
+
+/// `cooldown_tiers` when not set: the public registries wait even when they are the only
+/// upstream, so a project on the public registries alone gets the cooldown too.
+pub const DEFAULT_COOLDOWN_TIERS: &[&str] = &["public"];
+
+impl PolicyConfig {
+    /// The cooldown of `tier`: its `[policy.tiers.<tier>] quarantine_days`, else the global one.
+    pub fn cooldown_days(&self, tier: &str) -> f64 {
+        self.tiers.get(tier).and_then(|t| t.quarantine_days).unwrap_or(self.quarantine_days)
+    }
+
+    /// Whether versions of an upstream of `tier` wait out a cooldown: it is a fallback
+    /// (`fallback`: not first in its chain) or its tier is in `cooldown_tiers`, and the
+    /// tier's cooldown is longer than zero. The builtin policy decides the same way.
+    pub fn cools_down(&self, tier: &str, fallback: bool) -> bool {
+        self.cooldown_days(tier) > 0.0 && (fallback || self.cooldown_tiers.iter().any(|t| t == tier))
+    }
+}
+
 impl Default for PolicyConfig {
     fn default() -> Self {
         Self {
             files: Vec::new(),
             builtin: true,
-            quarantine_days: 7.0,
-            cooldown_tiers: Vec::new(),
+            quarantine_days: DEFAULT_QUARANTINE_DAYS,
+            cooldown_tiers: DEFAULT_COOLDOWN_TIERS.iter().map(|t| (*t).to_string()).collect(),
             cooldown_exempt: Vec::new(),
             require: Require::None,
             data: Vec::new(),

@@ -307,7 +307,13 @@ impl FakeRepo {
     }
 
     pub fn require_token(&self, token: &str) {
-        self.inner.lock().unwrap().authorization = Some(format!("Bearer {token}"));
+        self.require_authorization(&format!("Bearer {token}"));
+    }
+
+    /// Require this exact `Authorization` header on every request (`Basic …` for a user
+    /// and password).
+    pub fn require_authorization(&self, header: &str) {
+        self.inner.lock().unwrap().authorization = Some(header.to_string());
     }
 
     pub fn log(&self) -> Vec<Logged> {

@@ -109,7 +109,8 @@ function dirConfig(registryDir, { tier = 'public', cooldown = true } = {}) {
     'mirrors = "https://registry.npmjs.org/"',
     '[policy]',
     'quarantine_days = 7',
-    cooldown ? `cooldown_tiers = ["${tier}"]` : '',
+    // The public tier waits by default even when first in the chain; [] turns that off.
+    cooldown ? `cooldown_tiers = ["${tier}"]` : 'cooldown_tiers = []',
     'require = "none"',
     '',
   ].join('\n');

@@ -10,6 +10,8 @@
 //! - [`parse_mvn_dependency_list`]: the output of `mvn dependency:list`.
 //!
 //! Repository wire types: [`parse_maven_metadata`] (`maven-metadata.xml`) and [`parse_pom`].
+//! Build configuration: [`repositories`] (the repositories `settings.xml`, POMs and Gradle
+//! scripts name, for `depgate init`).
 //!
 //! Owns: Maven naming (coordinates, file names, the repository layout) and these formats.
 //! Must not: open files, touch the network or decide anything: every function here is
@@ -20,6 +22,7 @@ pub mod license;
 pub mod metadata;
 pub mod mvn_list;
 pub mod pom;
+pub mod repositories;
 pub mod resolved;
 pub mod verification;
 pub mod version;

@@ -1,8 +1,10 @@
-//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn, bun) and registry wire types.
+//! npm: lockfile parsers (package-lock / shrinkwrap, pnpm, yarn, bun), registry wire types,
+//! and the registry settings of `.npmrc`.
 
 pub mod bun;
 mod common;
 pub mod lockfile;
+pub mod npmrc;
 pub mod packument;
 pub mod pnpm;
 mod yaml;

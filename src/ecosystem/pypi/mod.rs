@@ -7,6 +7,7 @@
 
 mod common;
 mod html;
+pub mod indexes;
 pub mod metadata;
 mod page;
 pub mod pdm;

@@ -141,6 +141,7 @@ def main_cases():
     case("young curated first in chain", young(base("curated-fresh", tier="curated", fallback=False), 2.0))
     case("young curated as fallback", young(base("curated-fallback", tier="curated", fallback=True), 2.0), quarantine=["fallback-cooldown"])
     case("young watched tier first in chain", young(base("watched", tier="watched", fallback=False), 2.0), quarantine=["fallback-cooldown"])
+    case("young public first in chain, cooldown_tiers without public", young(base("public-first", fallback=False), 2.0))
     case("young internal fallback (3 days)", young(base("internal2", tier="internal"), 2.0), quarantine=["fallback-cooldown"])
     case("internal fallback past 3 days", young(base("internal4", tier="internal"), 4.0, "2025-10-24T00:00:00Z"))
     case("young but cooldown_exempt", young(base("exempt-glob"), 1.0))
@@ -245,6 +246,9 @@ def user_cases():
     case("clean", base("clean"))
     case("young production dependency (user cooldown)", young(base("fresh"), 2.0), quarantine=["fallback-cooldown"])
     case("young dev dependency (user cooldown lets it pass)", set_(young(base("fresh-dev"), 2.0), "package.dev", True))
+    case("young public only upstream (default cooldown_tiers)", young(base("public-only", fallback=False), 2.0),
+         quarantine=["fallback-cooldown"])
+    case("young private first in chain (no cooldown)", young(base("private-first", tier="private", fallback=False), 2.0))
     case("deprecation switched off", set_(base("old"), "resolution.deprecated", "unmaintained"))
     case("banned package (YAML data)", base("event-stream", version="3.3.6"), deny=["banned-package"])
     case("unapproved scope (JSON data)", base("@evil/x"), warn=["unapproved-scope"])

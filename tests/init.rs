@@ -1,0 +1,403 @@
+//! `depgate init` in real-looking projects: pip, uv, Poetry, Maven, Gradle and all three
+//! ecosystems at once. The registries the package managers are configured with (`.npmrc`,
+//! `pip.conf`, `PIP_INDEX_URL`, `[[tool.uv.index]]`, `[[tool.poetry.source]]`,
+//! `.mvn/settings.xml`, `build.gradle`) are fake registries on 127.0.0.1 that demand the
+//! credentials those files hold; the written `depgate.toml` must put them first, the
+//! public registry last, hold no secret, and be accepted by `depgate check`, which then
+//! resolves every locked package at the private registry with the credential given by
+//! environment variable. The public fallback is never asked (every name is private).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use depgate::config::Config;
+use depgate::ecosystem::Ecosystem;
+use support::Project;
+use support::fake_npm::FakeNpm;
+use support::fake_repo::FakeRepo;
+
+const NOW: &str = "2026-01-01T00:00:00Z";
+const OLD: &str = "2025-06-01T00:00:00Z";
+const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
+
+/// Run `depgate init` with nothing of the machine's own configuration: an empty home,
+/// pip's files off (`PIP_CONFIG_FILE=/dev/null`) unless `env` says otherwise, and only
+/// the variables in `env`.
+fn init(p: &Project, env: &[(&str, &str)]) -> support::Run {
+    let home = p.path().join(".home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_depgate"));
+    cmd.arg("init").current_dir(p.path()).env_clear().env("HOME", &home).env("NO_COLOR", "1");
+    cmd.env("XDG_CONFIG_DIRS", home.join("no-xdg")).env("PIP_CONFIG_FILE", "/dev/null");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    support::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The written configuration, parsed as `check` parses it.
+fn written(p: &Project) -> Config {
+    let path = p.path().join("depgate.toml");
+    Config::parse(&p.read("depgate.toml"), &path).unwrap_or_else(|e| panic!("{e}\n{}", p.read("depgate.toml")))
+}
+
+/// Names, URLs and tiers of a chain.
+fn chain(c: &Config, eco: Ecosystem) -> Vec<(String, String, String)> {
+    c.chain(eco)
+        .iter()
+        .map(|u| (u.name.clone(), u.registry_url().map(ToString::to_string).unwrap_or_default(), u.tier.clone()))
+        .collect()
+}
+
+/// The chain's first upstream is `url` (private), its last the public registry.
+fn assert_private_then_public(c: &Config, eco: Ecosystem, url: &str, public: &str) -> String {
+    let ch = chain(c, eco);
+    assert_eq!((ch[0].1.as_str(), ch[0].2.as_str()), (url, "private"), "{ch:?}");
+    let last = ch.last().unwrap();
+    assert_eq!((last.0.as_str(), last.2.as_str()), (public, "public"), "{ch:?}");
+    ch[0].0.clone()
+}
+
+fn auth_var(c: &Config, upstream: &str) -> String {
+    c.upstreams[upstream].auth.as_ref().unwrap_or_else(|| panic!("{upstream} has no auth")).env_var.clone()
+}
+
+fn basic(user_password: &str) -> String {
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_password))
+}
+
+/// `depgate check` with `env`, which must pass and resolve every registry record at one of
+/// `owners` (the private registries: the public fallback, a real URL, is never asked).
+fn check_passes(p: &Project, env: &[(&str, &str)], owners: &[&str]) -> serde_json::Value {
+    let run = p.depgate(&["check", "--current-time", NOW], env);
+    assert_eq!(run.code, 0, "{}\n{}", run.all_output(), p.read("depgate.toml"));
+    let d = p.decisions();
+    let records = d["decisions"].as_array().unwrap();
+    assert!(!records.is_empty());
+    for r in records.iter().filter(|r| r["package"]["source"] == "registry") {
+        let owner = r["resolution"]["upstream"].as_str().unwrap();
+        assert!(owners.contains(&owner), "{r:#}");
+        assert_eq!(r["resolution"]["tier"], "private", "{r:#}");
+        // Gradle lockfiles pin no digest; every other lockfile here does.
+        let pinned = !r["package"]["lockfile"].as_str().unwrap().ends_with("gradle.lockfile");
+        assert_eq!(r["resolution"]["lockfile_integrity"], if pinned { "match" } else { "missing" }, "{r:#}");
+    }
+    d
+}
+
+/// No secret in the written file, in what init printed, or in the report.
+fn assert_no_secret(p: &Project, run: &support::Run, secret: &str) {
+    assert!(!p.read("depgate.toml").contains(secret), "{}", p.read("depgate.toml"));
+    assert!(!run.all_output().contains(secret), "{}", run.all_output());
+    let report = p.path().join("depgate-report");
+    for e in std::fs::read_dir(&report).into_iter().flatten().flatten() {
+        let text = String::from_utf8_lossy(&std::fs::read(e.path()).unwrap()).into_owned();
+        assert!(!text.contains(secret), "{} holds the secret", e.path().display());
+    }
+}
+
+fn req(name: &str, version: &str, sha256: &str) -> String {
+    format!("{name}=={version} \\\n    --hash=sha256:{sha256}\n")
+}
+
+#[test]
+fn pip_project_with_a_private_index_in_pip_conf() {
+    let repo = FakeRepo::start();
+    let secret = "pip-p4ss-8c1d";
+    repo.require_authorization(&basic(&format!("ci:{secret}")));
+    let six = repo.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
+    let idna = repo.publish_py("idna", "3.7", "idna-3.7-py3-none-any.whl", OLD);
+    let p = Project::new();
+    p.write(
+        "requirements.txt",
+        &format!("# pip-compile --generate-hashes\n{}{}", req("idna", "3.7", &idna), req("six", "1.16.0", &six)),
+    );
+    let index = repo.simple_url().replace("http://", &format!("http://ci:{secret}@"));
+    p.write(".home/.config/pip/pip.conf", &format!("[global]\nindex-url = {index}\nextra-index-url =\n"));
+    let run = init(&p, &[("PIP_CONFIG_FILE", "")]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(run.stderr.contains("PyPI") && run.stderr.contains("requirements.txt"), "{}", run.stderr);
+    assert!(run.stderr.contains("index-url in"), "{}", run.stderr);
+    let c = written(&p);
+    assert!(!c.chains.contains_key(&Ecosystem::Npm) && !c.chains.contains_key(&Ecosystem::Maven));
+    let up = assert_private_then_public(&c, Ecosystem::Pypi, &repo.simple_url(), "pypi");
+    let var = auth_var(&c, &up);
+    assert_eq!(c.upstreams[&up].auth.as_ref().unwrap().scheme, depgate::config::AuthScheme::Basic);
+    assert!(run.stderr.contains(&var), "init names the variable to set: {}", run.stderr);
+    assert!(p.read("depgate.toml").contains(&format!("# set {var} to user:password")), "{}", p.read("depgate.toml"));
+
+    let pair = format!("ci:{secret}");
+    check_passes(&p, &[(&var, &pair)], &[&up]);
+    assert_no_secret(&p, &run, secret);
+    // Without the variable the private index answers 401: fail closed, never the public one.
+    let unset = p.depgate(&["check", "--current-time", NOW], &[]);
+    assert_eq!(unset.code, 3, "{}", unset.all_output());
+}
+
+#[test]
+fn uv_project_with_its_index_in_pyproject() {
+    let repo = FakeRepo::start();
+    let six = repo.publish_py("six", "1.16.0", "six-1.16.0.tar.gz", OLD);
+    let p = Project::new();
+    let simple = repo.simple_url();
+    p.write(
+        "pyproject.toml",
+        &format!(
+            "[project]\nname = \"app\"\nversion = \"0.1.0\"\nrequires-python = \">=3.9\"\ndependencies = [\"six==1.16.0\"]\n\n\
+             [[tool.uv.index]]\nname = \"acme\"\nurl = \"{simple}\"\ndefault = true\n"
+        ),
+    );
+    p.write(
+        "uv.lock",
+        &format!(
+            "version = 1\nrevision = 2\nrequires-python = \">=3.9\"\n\n\
+             [[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = {{ virtual = \".\" }}\ndependencies = [\n    {{ name = \"six\" }},\n]\n\n\
+             [package.metadata]\nrequires-dist = [{{ name = \"six\", specifier = \"==1.16.0\" }}]\n\n\
+             [[package]]\nname = \"six\"\nversion = \"1.16.0\"\nsource = {{ registry = \"{simple}\" }}\n\
+             sdist = {{ url = \"{}files/six-1.16.0.tar.gz\", hash = \"sha256:{six}\", upload-time = \"{OLD}\" }}\n",
+            repo.url()
+        ),
+    );
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let c = written(&p);
+    let up = assert_private_then_public(&c, Ecosystem::Pypi, &simple, "pypi");
+    assert!(p.read("depgate.toml").contains("[[tool.uv.index]] acme in pyproject.toml"), "{}", p.read("depgate.toml"));
+    assert!(c.upstreams[&up].auth.is_none());
+    let d = check_passes(&p, &[], &[&up]);
+    assert_eq!(d["decisions"][0]["package"]["purl"], "pkg:pypi/six@1.16.0");
+}
+
+#[test]
+fn poetry_project_with_a_source_and_the_index_in_the_environment() {
+    let repo = FakeRepo::start();
+    let secret = "poetry-t0ken-55e2";
+    repo.require_authorization(&basic(&format!("__token__:{secret}")));
+    let certifi = repo.publish_py("certifi", "2024.8.30", "certifi-2024.8.30-py3-none-any.whl", OLD);
+    let simple = repo.simple_url();
+    let p = Project::new();
+    p.write(
+        "pyproject.toml",
+        &format!(
+            "[tool.poetry]\nname = \"app\"\nversion = \"0.1.0\"\n\n[tool.poetry.dependencies]\npython = \"^3.9\"\ncertifi = \"2024.8.30\"\n\n\
+             [[tool.poetry.source]]\nname = \"corp\"\nurl = \"{simple}\"\npriority = \"primary\"\n"
+        ),
+    );
+    p.write(
+        "poetry.lock",
+        &format!(
+            "# This file is automatically @generated by Poetry 2.1.3 and should not be changed by hand.\n\n\
+             [[package]]\nname = \"certifi\"\nversion = \"2024.8.30\"\ndescription = \"Mozilla's CA Bundle.\"\noptional = false\n\
+             python-versions = \">=3.6\"\ngroups = [\"main\"]\nfiles = [\n    {{file = \"certifi-2024.8.30-py3-none-any.whl\", hash = \"sha256:{certifi}\"}},\n]\n\n\
+             [package.source]\ntype = \"legacy\"\nurl = \"{}\"\nreference = \"corp\"\n\n\
+             [metadata]\nlock-version = \"2.1\"\npython-versions = \"^3.9\"\ncontent-hash = \"{}\"\n",
+            simple.trim_end_matches('/'),
+            "0".repeat(64)
+        ),
+    );
+    // The same index also set for pip, with the credential, in the environment.
+    let with_token = simple.replace("http://", &format!("http://__token__:{secret}@"));
+    let run = init(&p, &[("PIP_INDEX_URL", &with_token)]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let c = written(&p);
+    let up = assert_private_then_public(&c, Ecosystem::Pypi, &simple, "pypi");
+    let text = p.read("depgate.toml");
+    assert!(text.contains("tool.poetry.source") && text.contains("PIP_INDEX_URL"), "both origins: {text}");
+    assert_eq!(chain(&c, Ecosystem::Pypi).len(), 2, "one upstream for one index: {text}");
+    let var = auth_var(&c, &up);
+    let pair = format!("__token__:{secret}");
+    check_passes(&p, &[(&var, &pair)], &[&up]);
+    assert_no_secret(&p, &run, secret);
+}
+
+#[test]
+fn maven_project_with_a_mirror_in_mvn_settings() {
+    let repo = FakeRepo::start();
+    let secret = "mvn-s3cret-71aa";
+    repo.require_authorization(&basic(&format!("deployer:{secret}")));
+    let api = repo.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+    let lang = repo.publish_maven("org.apache.commons:commons-lang3", "3.14.0", OLD_HTTP);
+    let p = Project::new();
+    p.write(
+        "pom.xml",
+        "<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion><groupId>com.acme</groupId>\
+         <artifactId>app</artifactId><version>1.0</version><dependencies><dependency><groupId>org.slf4j</groupId>\
+         <artifactId>slf4j-api</artifactId><version>2.0.13</version></dependency></dependencies></project>\n",
+    );
+    p.write(
+        ".mvn/settings.xml",
+        &format!(
+            "<settings><servers><server><id>acme</id><username>deployer</username><password>{secret}</password></server></servers>\
+             <mirrors><mirror><id>acme</id><mirrorOf>*</mirrorOf><url>{}</url></mirror></mirrors></settings>\n",
+            repo.maven_url()
+        ),
+    );
+    p.write(".mvn/maven.config", "-s .mvn/settings.xml\n");
+    let list = serde_json::json!({"format": "depgate.resolved/v1", "artifacts": [
+        {"group": "org.slf4j", "name": "slf4j-api", "version": "2.0.13", "extension": "jar", "sha256": api},
+        {"group": "org.apache.commons", "name": "commons-lang3", "version": "3.14.0", "extension": "jar", "sha256": lang},
+    ]});
+    p.write("depgate-resolved.json", &serde_json::to_string_pretty(&list).unwrap());
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let c = written(&p);
+    let up = assert_private_then_public(&c, Ecosystem::Maven, &repo.maven_url(), "central");
+    assert!(p.read("depgate.toml").contains("mirror acme (of *)"), "{}", p.read("depgate.toml"));
+    let var = auth_var(&c, &up);
+    let pair = format!("deployer:{secret}");
+    check_passes(&p, &[(&var, &pair)], &[&up]);
+    assert_no_secret(&p, &run, secret);
+}
+
+#[test]
+fn gradle_project_with_its_repository_in_build_gradle() {
+    let repo = FakeRepo::start();
+    let lockfile =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/maven/gradle/gradle.lockfile"))
+            .unwrap();
+    let mut published = 0;
+    for line in lockfile.lines().filter(|l| !l.starts_with('#') && l.contains('=') && !l.starts_with("empty=")) {
+        let coord = line.split('=').next().unwrap();
+        let (ga, version) = coord.rsplit_once(':').unwrap();
+        repo.publish_maven(ga, version, OLD_HTTP);
+        published += 1;
+    }
+    assert!(published >= 20, "{published}");
+    let p = Project::new();
+    p.write("gradle.lockfile", &lockfile);
+    p.write("settings.gradle", "rootProject.name = 'app'\n");
+    p.write(
+        "build.gradle",
+        &format!(
+            "plugins {{ id 'java' }}\n\nrepositories {{\n    maven {{\n        url '{}'\n    }}\n    mavenCentral()\n}}\n\n\
+             dependencyLocking {{ lockAllConfigurations() }}\n",
+            repo.maven_url()
+        ),
+    );
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let c = written(&p);
+    let up = assert_private_then_public(&c, Ecosystem::Maven, &repo.maven_url(), "central");
+    assert!(p.read("depgate.toml").contains("# from mavenCentral() in build.gradle"), "{}", p.read("depgate.toml"));
+    let d = check_passes(&p, &[], &[&up]);
+    assert_eq!(d["decisions"].as_array().unwrap().len(), published);
+}
+
+#[test]
+fn three_ecosystems_with_npmrc_scopes_and_environment() {
+    let npm_private = FakeNpm::start();
+    let npm_scoped = FakeNpm::start();
+    let repo = FakeRepo::start();
+    let token = "npm_Tk9secretZ";
+    let scoped_token = "ghp_scopedSECRET1";
+    npm_private.require_token(token);
+    npm_scoped.require_token(scoped_token);
+    let pad = npm_private.publish("left-pad", "1.3.0", "2025-06-01T00:00:00.000Z");
+    let ui = npm_scoped.publish("@acme/ui", "2.1.0", "2025-06-01T00:00:00.000Z");
+    let six = repo.publish_py("six", "1.16.0", "six-1.16.0-py2.py3-none-any.whl", OLD);
+    repo.publish_maven("org.slf4j:slf4j-api", "2.0.13", OLD_HTTP);
+
+    let p = Project::new();
+    p.write(
+        "web/package.json",
+        r#"{"name": "web", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0", "@acme/ui": "2.1.0"}}"#,
+    );
+    p.write(
+        "web/package-lock.json",
+        &support::package_lock_v3(&[
+            support::Locked::new(
+                "left-pad",
+                "1.3.0",
+                &pad,
+                format!("{}left-pad/-/left-pad-1.3.0.tgz", npm_private.url()),
+            ),
+            support::Locked::new("@acme/ui", "2.1.0", &ui, format!("{}@acme/ui/-/ui-2.1.0.tgz", npm_scoped.url())),
+        ]),
+    );
+    let dart = |url: &str| url.trim_start_matches("http:").to_string();
+    p.write(
+        "web/.npmrc",
+        &format!(
+            "registry={}\n@acme:registry={}\n{}:_authToken={token}\n{}:_authToken=${{ACME_NPM_TOKEN}}\n",
+            npm_private.url(),
+            npm_scoped.url(),
+            dart(&npm_private.url()),
+            dart(&npm_scoped.url())
+        ),
+    );
+    p.write("api/requirements.txt", &req("six", "1.16.0", &six));
+    p.write("jvm/build.gradle", &format!("repositories {{ maven {{ url = uri(\"{}\") }} }}\n", repo.maven_url()));
+    p.write("jvm/gradle.lockfile", "org.slf4j:slf4j-api:2.0.13=compileClasspath,runtimeClasspath\nempty=\n");
+    let run = init(&p, &[("PIP_INDEX_URL", &repo.simple_url())]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    for eco in ["npm", "PyPI", "Maven/Gradle"] {
+        assert!(run.stderr.contains(eco), "{eco}: {}", run.stderr);
+    }
+    let c = written(&p);
+    let npm_up = assert_private_then_public(&c, Ecosystem::Npm, &npm_private.url(), "npmjs");
+    let npm_chain = chain(&c, Ecosystem::Npm);
+    assert_eq!(npm_chain.len(), 3, "{npm_chain:?}");
+    let scoped_up = npm_chain[1].0.clone();
+    assert_eq!(c.namespace_owner(Ecosystem::Npm, "@acme/ui"), Some(("@acme/*", scoped_up.as_str())));
+    assert_eq!(auth_var(&c, &scoped_up), "ACME_NPM_TOKEN", "the variable .npmrc reads is referenced as is");
+    let npm_var = auth_var(&c, &npm_up);
+    let py_up = assert_private_then_public(&c, Ecosystem::Pypi, &repo.simple_url(), "pypi");
+    let mvn_up = assert_private_then_public(&c, Ecosystem::Maven, &repo.maven_url(), "central");
+    // The scoped registry is second by position, but its tier (private) does not wait.
+    assert!(!c.policy.cools_down("private", true));
+    assert!(c.policy.cools_down("public", false));
+
+    let d = check_passes(
+        &p,
+        &[(&npm_var, token), ("ACME_NPM_TOKEN", scoped_token)],
+        &[&npm_up, &scoped_up, &py_up, &mvn_up],
+    );
+    assert_eq!(d["decisions"].as_array().unwrap().len(), 4);
+    assert_no_secret(&p, &run, token);
+    assert!(!p.read("depgate.toml").contains(scoped_token));
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_what_it_writes_quarantines_young_public_versions() {
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0"}"#);
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let c = written(&p);
+    assert_eq!(chain(&c, Ecosystem::Npm), [("npmjs".into(), "https://registry.npmjs.org/".into(), "public".into())]);
+    assert!(!c.chains.contains_key(&Ecosystem::Pypi) && !c.chains.contains_key(&Ecosystem::Maven));
+    assert!(run.stderr.contains("less than 7 days ago wait"), "{}", run.stderr);
+    let again = init(&p, &[]);
+    assert_eq!(again.code, 2, "{}", again.all_output());
+    assert!(again.stderr.contains("already exists") && again.stderr.contains("--force"), "{}", again.stderr);
+
+    // What init wrote, with its public registry served by a fake: the only upstream of the
+    // chain, and still its young versions wait.
+    let npm = FakeNpm::start();
+    let young = npm.publish("fresh", "2.0.0", "2025-12-30T00:00:00.000Z");
+    let old = npm.publish("settled", "1.0.0", "2025-06-01T00:00:00.000Z");
+    p.write("depgate.toml", &p.read("depgate.toml").replace("https://registry.npmjs.org/", &npm.url()));
+    p.write(
+        "package-lock.json",
+        &support::package_lock_v3(&[
+            support::Locked::new("fresh", "2.0.0", &young, format!("{}fresh/-/fresh-2.0.0.tgz", npm.url())),
+            support::Locked::new("settled", "1.0.0", &old, format!("{}settled/-/settled-1.0.0.tgz", npm.url())),
+        ]),
+    );
+    let run = p.depgate(&["check", "--current-time", NOW], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let fresh = p.record("pkg:npm/fresh@2.0.0");
+    assert_eq!(fresh["decision"], "quarantine", "{fresh:#}");
+    assert_eq!(fresh["resolution"]["fallback"], false);
+    assert_eq!(fresh["findings"][0]["rule"], "fallback-cooldown");
+    assert_eq!(fresh["findings"][0]["until"], "2026-01-06T00:00:00Z");
+    assert_eq!(p.record("pkg:npm/settled@1.0.0")["decision"], "allow");
+}
