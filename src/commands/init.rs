@@ -33,21 +33,7 @@ fn marker(path: &Path) -> Option<Ecosystem> {
         "package.json" | "package-lock.json" | "npm-shrinkwrap.json" | "pnpm-lock.yaml" | "yarn.lock" => Ecosystem::Npm,
         "pyproject.toml" | "uv.lock" | "poetry.lock" | "Pipfile" | "Pipfile.lock" | "pdm.lock" => Ecosystem::Pypi,
         "pom.xml" | "build.gradle" | "build.gradle.kts" | "settings.gradle" | "settings.gradle.kts" => Ecosystem::Maven,
-        _ => match LockfileKind::of_path(path)? {
-            LockfileKind::NpmShrinkwrap
-            | LockfileKind::PackageLock
-            | LockfileKind::PnpmLock
-            | LockfileKind::YarnLock => Ecosystem::Npm,
-            LockfileKind::Requirements
-            | LockfileKind::PoetryLock
-            | LockfileKind::UvLock
-            | LockfileKind::PipfileLock
-            | LockfileKind::Pylock => Ecosystem::Pypi,
-            LockfileKind::GradleLockfile
-            | LockfileKind::GradleVerification
-            | LockfileKind::ResolvedList
-            | LockfileKind::MvnDependencyList => Ecosystem::Maven,
-        },
+        _ => LockfileKind::of_path(path)?.ecosystem(),
     };
     Some(eco)
 }
