@@ -16,6 +16,7 @@ use crate::ecosystem::maven::resolved::parse_resolved_list;
 use crate::ecosystem::maven::verification::parse_verification_metadata;
 use crate::ecosystem::npm::bun::BUN_LOCKB_HELP;
 use crate::ecosystem::npm::{parse_bun_lock, parse_package_lock, parse_pnpm_lock, parse_yarn_lock_with_manifest};
+use crate::ecosystem::oci::InputKind;
 use crate::ecosystem::pypi::pdm::parse_pdm_lock;
 use crate::ecosystem::pypi::pipfile::parse_pipfile_lock_with_pipfile;
 use crate::ecosystem::pypi::poetry::parse_poetry_lock;
@@ -52,6 +53,12 @@ pub enum LockfileKind {
     ResolvedList,
     /// The output file of `mvn dependency:list -DoutputFile=…`.
     MvnDependencyList,
+    /// A Dockerfile or Containerfile (`FROM`, `COPY --from`, `RUN --mount=from=`).
+    Dockerfile,
+    /// A compose file's service images.
+    Compose,
+    /// A GitHub workflow's job containers, service containers and `docker://` steps.
+    Workflow,
 }
 
 impl LockfileKind {
@@ -93,10 +100,20 @@ impl LockfileKind {
     /// (`dependency-locks/*.lockfile`).
     pub fn of_path(path: &Path) -> Option<Self> {
         let name = path.file_name()?.to_str()?;
-        Self::from_file_name(name).or_else(|| {
-            let in_locks = path.parent().and_then(Path::file_name).is_some_and(|d| d == "dependency-locks");
-            (in_locks && name.ends_with(".lockfile")).then_some(LockfileKind::GradleLockfile)
-        })
+        Self::from_file_name(name)
+            .or_else(|| {
+                let in_locks = path.parent().and_then(Path::file_name).is_some_and(|d| d == "dependency-locks");
+                (in_locks && name.ends_with(".lockfile")).then_some(LockfileKind::GradleLockfile)
+            })
+            .or_else(|| InputKind::of_path(path).map(Self::from_image_input))
+    }
+
+    fn from_image_input(kind: InputKind) -> Self {
+        match kind {
+            InputKind::Dockerfile => LockfileKind::Dockerfile,
+            InputKind::Compose => LockfileKind::Compose,
+            InputKind::Workflow => LockfileKind::Workflow,
+        }
     }
 }
 
@@ -120,6 +137,7 @@ impl LockfileKind {
             | LockfileKind::GradleVerification
             | LockfileKind::ResolvedList
             | LockfileKind::MvnDependencyList => Ecosystem::Maven,
+            LockfileKind::Dockerfile | LockfileKind::Compose | LockfileKind::Workflow => Ecosystem::Oci,
         }
     }
 }
@@ -163,7 +181,7 @@ pub enum InputError {
     #[error("{0}: {BUN_LOCKB_HELP}")]
     BunLockb(PathBuf),
     #[error(
-        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, bun.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pdm.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json and depgate-mvn-dependencies.txt (mvn dependency:list output)"
+        "{0}: not a lockfile depgate reads\n  help: depgate reads package-lock.json, npm-shrinkwrap.json, pnpm-lock.yaml, yarn.lock, bun.lock, requirements*.txt, poetry.lock, uv.lock, Pipfile.lock, pdm.lock, pylock.toml, gradle.lockfile, gradle/dependency-locks/*.lockfile, gradle/verification-metadata.xml, depgate-resolved.json, depgate-mvn-dependencies.txt (mvn dependency:list output), and for container images Dockerfile/Containerfile (and *.Dockerfile, Dockerfile.*), compose.yaml/docker-compose.yml and .github/workflows/*.yml; a file of another name is read as one of these when its content is (a Dockerfile starting with FROM or ARG, YAML with services:, or a workflow with on: and jobs:)"
     )]
     UnknownKind(PathBuf),
     #[error(
@@ -251,8 +269,9 @@ fn walk(
         let name = e.file_name().to_string_lossy().to_string();
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
-            if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) && !name.starts_with('.') && !is_venv(&e.path())
-            {
+            // Hidden folders are skipped, except `.github` (its `workflows/` name images).
+            let hidden = name.starts_with('.') && name != ".github";
+            if depth < MAX_DEPTH && !SKIP_DIRS.contains(&name.as_str()) && !hidden && !is_venv(&e.path()) {
                 subdirs.push(e.path());
             }
         } else if ft.is_file() && want(&e.path()) {
@@ -302,9 +321,16 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
     move |source| InputError::Io { path: path.to_path_buf(), source }
 }
 
-/// Read and parse one lockfile, of the kind its name says.
+/// Read and parse one lockfile, of the kind its name says; a file whose name says nothing
+/// is read as the container-image input its content shows it to be, if any.
 pub fn read(path: &Path) -> Result<Read, InputError> {
-    let kind = LockfileKind::of_path(path).ok_or_else(|| InputError::UnknownKind(path.to_path_buf()))?;
+    if let Some(kind) = LockfileKind::of_path(path) {
+        return read_as(path, kind);
+    }
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    let kind = crate::ecosystem::oci::sniff(&text)
+        .map(LockfileKind::from_image_input)
+        .ok_or_else(|| InputError::UnknownKind(path.to_path_buf()))?;
     read_as(path, kind)
 }
 
@@ -344,6 +370,9 @@ pub fn read_as(path: &Path, kind: LockfileKind) -> Result<Read, InputError> {
             hash_local_files(&mut coords);
             coords
         }
+        LockfileKind::Dockerfile => InputKind::Dockerfile.parse(&text, path)?,
+        LockfileKind::Compose => InputKind::Compose.parse(&text, path)?,
+        LockfileKind::Workflow => InputKind::Workflow.parse(&text, path)?,
     };
     Ok(Read { coords, notes: Vec::new() })
 }

@@ -27,6 +27,8 @@ pub fn osv_ecosystem(eco: Ecosystem) -> &'static str {
         Ecosystem::Npm => "npm",
         Ecosystem::Pypi => "PyPI",
         Ecosystem::Maven => "Maven",
+        // OSV files no advisories by image; images are never matched (see `gated`).
+        Ecosystem::Oci => "OCI",
     }
 }
 
@@ -45,7 +47,7 @@ pub fn ecosystem_of(osv: &str) -> Option<Ecosystem> {
 pub fn key_name(eco: Ecosystem, name: &str) -> String {
     match eco {
         Ecosystem::Pypi => crate::ecosystem::pypi::normalize_name(name),
-        Ecosystem::Npm | Ecosystem::Maven => name.to_string(),
+        Ecosystem::Npm | Ecosystem::Maven | Ecosystem::Oci => name.to_string(),
     }
 }
 
@@ -98,7 +100,7 @@ fn parse(eco: Ecosystem, kind: RangeKind, s: &str) -> Option<Parsed> {
         (RangeKind::Semver, _) | (RangeKind::Ecosystem, Ecosystem::Npm) => parse_semver(s).map(Parsed::Semver),
         (RangeKind::Ecosystem, Ecosystem::Pypi) => PypiVersion::parse(s).ok().map(Parsed::Pypi),
         (RangeKind::Ecosystem, Ecosystem::Maven) => Some(Parsed::Maven(MavenVersion::parse(s))),
-        (RangeKind::Git, _) => None,
+        (RangeKind::Git, _) | (RangeKind::Ecosystem, Ecosystem::Oci) => None,
     }
 }
 
@@ -112,6 +114,7 @@ pub fn compare(eco: Ecosystem, a: &str, b: &str) -> Option<Ordering> {
 /// `cr`, `m1`).
 pub fn is_prerelease(eco: Ecosystem, v: &str) -> bool {
     match eco {
+        Ecosystem::Oci => false,
         Ecosystem::Npm => parse_semver(v).is_none_or(|s| !s.pre.is_empty()),
         Ecosystem::Pypi => PypiVersion::parse(v).map_or(true, |p| p.is_prerelease()),
         Ecosystem::Maven => {

@@ -41,6 +41,22 @@ struct Row<'a> {
     files: &'a [crate::ecosystem::LockedFile],
     source_file: String,
     line: usize,
+    /// Container images: where the reference points, in Docker's normal form.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    image: Option<ImageRow<'a>>,
+}
+
+/// The fields an image adds to a row.
+#[derive(Serialize)]
+struct ImageRow<'a> {
+    registry: &'a str,
+    /// `registry/path`, as Docker normalises it (`docker.io/library/nginx`).
+    repository: String,
+    tag: Option<&'a str>,
+    /// `sha256:…`, null when the reference is not pinned.
+    digest: Option<&'a str>,
+    platform: Option<&'a str>,
+    kind: &'static str,
 }
 
 fn row(c: &Coordinate) -> Row<'_> {
@@ -74,6 +90,14 @@ fn row(c: &Coordinate) -> Row<'_> {
         files: &c.files,
         source_file: c.source_file.display().to_string(),
         line: c.line,
+        image: c.image.as_deref().map(|i| ImageRow {
+            registry: &i.registry,
+            repository: i.repository(),
+            tag: i.tag.as_deref(),
+            digest: i.digest.as_deref(),
+            platform: i.platform.as_deref(),
+            kind: i.kind.as_str(),
+        }),
     }
 }
 

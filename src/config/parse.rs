@@ -268,6 +268,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
                                         Ecosystem::Npm => "npm",
                                         Ecosystem::Pypi => "pypi-simple",
                                         Ecosystem::Maven => "maven",
+                                        Ecosystem::Oci => "oci",
                                     }
                                 ),
                             );

@@ -59,6 +59,7 @@ pub fn ecosystem_title(eco: Ecosystem) -> &'static str {
         Ecosystem::Npm => "npm",
         Ecosystem::Pypi => "PyPI",
         Ecosystem::Maven => "Maven/Gradle",
+        Ecosystem::Oci => "container images",
     }
 }
 
@@ -67,6 +68,7 @@ fn kind(eco: Ecosystem) -> &'static str {
         Ecosystem::Npm => "npm",
         Ecosystem::Pypi => "pypi-simple",
         Ecosystem::Maven => "maven",
+        Ecosystem::Oci => "oci",
     }
 }
 
@@ -76,6 +78,7 @@ fn public_registry(eco: Ecosystem) -> (&'static str, &'static str) {
         Ecosystem::Npm => ("npmjs", "https://registry.npmjs.org/"),
         Ecosystem::Pypi => ("pypi", "https://pypi.org/simple/"),
         Ecosystem::Maven => ("central", CENTRAL_URL),
+        Ecosystem::Oci => ("dockerhub", "https://registry-1.docker.io/"),
     }
 }
 
@@ -300,6 +303,7 @@ fn write_absent(out: &mut String, eco: Ecosystem) {
         Ecosystem::Npm => "package.json or an npm, pnpm or yarn lockfile",
         Ecosystem::Pypi => "requirements*.txt, pyproject.toml or a Python lockfile",
         Ecosystem::Maven => "pom.xml, a Gradle build or a Gradle lockfile",
+        Ecosystem::Oci => "Dockerfile, compose file or workflow container",
     };
     let _ = writeln!(out, "\n# {}: no {files} found. To gate it later:", ecosystem_title(eco));
     let _ = writeln!(out, "# [{eco}]\n# chain = [\"{name}\"]\n# [upstream.{name}]");

@@ -9,6 +9,7 @@ pub mod index;
 pub mod manifest;
 pub mod maven;
 pub mod npm;
+pub mod oci;
 pub mod pypi;
 pub mod registries;
 
@@ -24,6 +25,8 @@ pub enum Ecosystem {
     Npm,
     Pypi,
     Maven,
+    /// Container images (Dockerfiles, compose files, workflow containers).
+    Oci,
 }
 
 impl Ecosystem {
@@ -32,6 +35,7 @@ impl Ecosystem {
             Ecosystem::Npm => "npm",
             Ecosystem::Pypi => "pypi",
             Ecosystem::Maven => "maven",
+            Ecosystem::Oci => "oci",
         }
     }
 }
@@ -121,6 +125,10 @@ pub struct Coordinate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
     pub source: SourceKind,
+    /// A container image's reference in normal form (registry, repository, tag, digest,
+    /// platform, where it was written); `None` for packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Box<oci::ImageRef>>,
     /// Lockfile this came from, as given to the parser.
     pub source_file: PathBuf,
     /// 1-based line of the entry in `source_file` (0 when unknown).
@@ -152,6 +160,7 @@ impl Coordinate {
             classifier: None,
             extension: None,
             source: SourceKind::Registry,
+            image: None,
             source_file: source_file.to_path_buf(),
             line,
         }
@@ -201,6 +210,10 @@ impl Coordinate {
                 }
                 purl
             }
+            Ecosystem::Oci => match &self.image {
+                Some(image) => image.purl(),
+                None => format!("pkg:oci/{}@{}", purl_escape(&self.name), purl_escape(&self.version)),
+            },
         }
     }
 }
@@ -276,6 +289,7 @@ mod tests {
             classifier: None,
             extension: None,
             source: SourceKind::Registry,
+            image: None,
             source_file: PathBuf::from("package-lock.json"),
             line: 1,
         }

@@ -335,6 +335,8 @@ fn group_and_name(r: &Record) -> (Option<String>, String) {
         }
         Ecosystem::Maven => name.split_once(':').map(|(g, a)| (g.to_string(), a)),
         Ecosystem::Pypi => None,
+        // `docker.io/library/nginx`: the repository's folder is the group.
+        Ecosystem::Oci => name.rsplit_once('/').map(|(g, n)| (g.to_string(), n)),
     };
     match split {
         Some((g, n)) if !g.is_empty() && g != "@" => (Some(g), n.to_string()),

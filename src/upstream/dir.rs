@@ -53,6 +53,8 @@ pub(super) async fn evidence(root: &Path, req: &EvidenceRequest<'_>) -> Lookup<V
             .then(|| format!("{}/attestations/{}.json", req.name, req.version)),
         // The owner's own URL for it, mapped into the folder.
         Ecosystem::Pypi | Ecosystem::Maven => req.url.and_then(|u| relative_file(root, u)),
+        // Image signatures live in the registry beside the image, never in a folder.
+        Ecosystem::Oci => None,
     };
     match rel {
         Some(rel) => read_under(root, &rel).await,

@@ -39,6 +39,7 @@ pub fn npm_path(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
 pub fn cache_path(dir: &Path, request: &EvidenceRequest<'_>) -> Option<PathBuf> {
     let v = request.version;
     match request.ecosystem {
+        Ecosystem::Oci => None,
         Ecosystem::Npm => npm_path(dir, request.name, v),
         Ecosystem::Pypi => {
             let name = crate::ecosystem::pypi::normalize_name(request.name);

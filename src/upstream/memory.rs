@@ -358,6 +358,7 @@ impl MemoryRegistry {
             Ecosystem::Npm => valid_name(name),
             Ecosystem::Pypi => !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'),
             Ecosystem::Maven => crate::ecosystem::maven::metadata_path(name).is_some(),
+            Ecosystem::Oci => false,
         };
         if !valid {
             return Lookup::Failed(invalid(format!("`{name}` is not a valid {ecosystem} package name")));
@@ -370,6 +371,7 @@ impl MemoryRegistry {
             Ecosystem::Npm => render::npm_index(pkg, &base),
             Ecosystem::Pypi => render::pypi_index(pkg, &base, want),
             Ecosystem::Maven => render::maven_index(pkg, &base, want),
+            Ecosystem::Oci => return Lookup::NotFound,
         };
         match built {
             Ok(index) => Lookup::Found(Arc::new(index)),

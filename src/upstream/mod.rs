@@ -281,6 +281,11 @@ impl Registry for Upstreams {
             (Some(root), Ecosystem::Pypi) => dir::pypi_project(&root, name, want).await,
             (None, Ecosystem::Pypi) => pypi::http_project(self, upstream, name, want).await,
             (None, Ecosystem::Npm) => npm::packument(self, upstream, name, want.full).await,
+            (_, Ecosystem::Oci) => Lookup::Failed(Failure::new(
+                FailKind::Invalid,
+                None,
+                format!("upstream `{}` cannot serve container images (`{name}`)", upstream.name),
+            )),
         }
     }
 
@@ -299,6 +304,7 @@ impl Registry for Upstreams {
                         Ecosystem::Npm => "npm-attestations-v1",
                         Ecosystem::Pypi => "pypi-provenance-v1",
                         Ecosystem::Maven => "maven-sigstore-v1",
+                        Ecosystem::Oci => "oci-signatures-v1",
                     };
                     match http::get_cached(self, upstream, bucket, &u, "application/json").await {
                         Lookup::Found((b, _)) => Lookup::Found(b),

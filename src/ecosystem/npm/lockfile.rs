@@ -185,6 +185,7 @@ impl Ctx<'_> {
                     classifier: None,
                     extension: None,
                     source: SourceKind::Link(target),
+                    image: None,
                     source_file: self.file.to_path_buf(),
                     line,
                 });
@@ -213,6 +214,7 @@ impl Ctx<'_> {
                 classifier: None,
                 extension: None,
                 source,
+                image: None,
                 source_file: self.file.to_path_buf(),
                 line,
             });
@@ -323,6 +325,7 @@ impl Ctx<'_> {
                 classifier: None,
                 extension: None,
                 source,
+                image: None,
                 source_file: self.file.to_path_buf(),
                 line: e.line,
             });
@@ -585,6 +588,7 @@ mod tests {
             classifier: None,
             extension: None,
             source: SourceKind::Registry,
+            image: None,
             source_file: "x".into(),
             line,
         };

@@ -2,12 +2,12 @@
 //! and the registry settings of `.npmrc`.
 
 pub mod bun;
-mod common;
+pub(crate) mod common;
 pub mod lockfile;
 pub mod npmrc;
 pub mod packument;
 pub mod pnpm;
-mod yaml;
+pub(crate) mod yaml;
 pub mod yarn;
 
 pub use bun::parse_bun_lock;

@@ -80,6 +80,8 @@ impl EvidenceKind for Provenance {
             Ecosystem::Maven => file_entry
                 .filter(|f| f.signatures.iter().any(|s| s == "sigstore.json"))
                 .map(|f| format!("{}.sigstore.json", f.url)),
+            // Image signatures are found through the registry's referrers, not here.
+            Ecosystem::Oci => return None,
         };
         if eco != Ecosystem::Npm && file.is_none() {
             return None;
@@ -209,6 +211,7 @@ fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Ver
             }]),
             Err(_) => Err("the .sigstore.json file is not UTF-8 JSON".to_string()),
         },
+        Ecosystem::Oci => Err("image signatures are not package provenance".to_string()),
     };
     let checked = match checked {
         Ok(c) => c,

@@ -255,6 +255,7 @@ pub(super) fn parse_berry(
             classifier: None,
             extension: None,
             source,
+            image: None,
             source_file: file.to_path_buf(),
             line: e.line,
         });

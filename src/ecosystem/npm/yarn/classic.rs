@@ -226,6 +226,7 @@ pub(super) fn parse_classic(
             classifier: None,
             extension: None,
             source,
+            image: None,
             source_file: file.to_path_buf(),
             line: e.line,
         });
