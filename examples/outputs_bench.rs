@@ -196,6 +196,7 @@ fn record(i: usize) -> Record {
             extension: None,
             lockfile: format!("/work/app/{lockfile}"),
             line: 3 + i * 5,
+            image: None,
         },
         resolution: Some(resolution),
         evidence: Evidence {

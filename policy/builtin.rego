@@ -30,6 +30,7 @@ setting_defaults := {
 		"license_deny": [],
 		"license_pins": {},
 		"advisories": {"fail_on_severity": "high", "ignore": {}},
+		"unpinned_images": "warn",
 }
 
 purl := input.package.purl
@@ -120,6 +121,61 @@ deny contains finding(
 	"do not install it; find out why the bytes differ (republished or tampered package, or a lockfile from another registry), then regenerate the lockfile against the chain",
 ) if {
 	input.resolution.lockfile_integrity == "mismatch"
+	input.package.ecosystem != "oci"
+}
+
+# --- container images ---------------------------------------------------------------------
+
+image := object.get(input.package, "image", {})
+
+image_res := object.get(res, "image", {})
+
+image_where := sprintf("%s:%d", [input.package.lockfile, input.package.line])
+
+# The line to write, pinned to what the owner's tag points to now.
+pin_remedy := sprintf("pin it to the digest its owner serves now, after reviewing that image: %s", [image_res.pinned_line]) if {
+	image_res.pinned_line
+} else := "pin it with @sha256:<digest> (crane digest or skopeo inspect gives the digest)"
+
+image_not_pinned := finding(
+	"image-not-pinned",
+	sprintf("%s (%s, %s) is not pinned to a digest: tag %s can be moved to other bytes at any time", [input.package.purl, image_where, image.kind, image.tag]),
+	pin_remedy,
+)
+
+image_unpinned if {
+	input.package.ecosystem == "oci"
+	image.digest == null
+}
+
+warn contains image_not_pinned if {
+	image_unpinned
+	settings.unpinned_images != "deny"
+}
+
+deny contains image_not_pinned if {
+	image_unpinned
+	settings.unpinned_images == "deny"
+}
+
+deny contains finding(
+	"image-digest-not-served",
+	sprintf("%s (%s): upstream %s owns %s but does not serve digest %s; lower upstreams are never asked for an owned repository", [input.package.purl, image_where, input.resolution.upstream, image.repository, image.digest]),
+	"do not pull it: the pinned image is not the owner's (a digest from another registry, or one the owner deleted); pin a digest the owner serves",
+) if {
+	input.package.ecosystem == "oci"
+	image_res.digest_served == false
+}
+
+warn contains finding(
+	"tag-moved",
+	sprintf("%s (%s): tag %s at %s now points to %s, not the pinned %s", [input.package.purl, image_where, image.tag, input.resolution.upstream, image_res.tag_digest, image.digest]),
+	sprintf("review what changed, then update the pin: %s", [image_res.pinned_line]),
+) if {
+	input.package.ecosystem == "oci"
+	image_res.digest_served == true
+	image_res.tag_digest != null
+	image_res.tag_digest != image.digest
 }
 
 deny contains finding(
@@ -201,7 +257,12 @@ cooldown_days := object.get(tier_settings, "quarantine_days", settings.quarantin
 
 cooldown_applies if input.resolution.fallback == true
 
-cooldown_applies if input.resolution.tier in settings.cooldown_tiers
+# Images wait only on fallback upstreams: base images are rebuilt all the time, so a
+# first-in-chain registry's image of yesterday is the normal case.
+cooldown_applies if {
+	input.resolution.tier in settings.cooldown_tiers
+	input.package.ecosystem != "oci"
+}
 
 cooldown_exempt if {
 	some pattern in settings.cooldown_exempt
@@ -417,6 +478,8 @@ deny contains finding(
 	not license_pinned
 	found
 	not input.license
+	# depgate reads no licence of an image (its layers hold many packages' licences).
+	input.package.ecosystem != "oci"
 }
 
 lowered(choices) := {{lower(t) | some t in c} | some c in choices}

@@ -70,6 +70,7 @@ fn record(name: &str, lockfile: &str, line: usize, decision: Decision, findings:
             extension: None,
             lockfile: lockfile.into(),
             line,
+            image: None,
         },
         resolution: Some(res),
         evidence: Evidence::none(),

@@ -95,3 +95,169 @@ fn an_unknowable_image_stops_list_with_file_and_line() {
     assert!(run.stderr.contains("Dockerfile:2:"), "{}", run.stderr);
     assert!(run.stderr.contains("help: give `ARG BASE` a default"), "{}", run.stderr);
 }
+
+// --- the chain against real registries (docker-registry on 127.0.0.1, images from crane) --
+
+use support::oci::{CountingRelay, Registry};
+
+/// Two registries that both serve `docker.io` names: `private` first, `public` behind
+/// it (through a counting relay, so a test can prove it was never asked).
+struct Chain {
+    private: Registry,
+    public: Registry,
+    relay: CountingRelay,
+}
+
+impl Chain {
+    fn start() -> Option<Self> {
+        let tools = support::oci::tools()?;
+        let private = Registry::start(&tools);
+        let public = Registry::start(&tools);
+        let relay = CountingRelay::start(public.port);
+        Some(Self { private, public, relay })
+    }
+
+    fn config(&self, extra: &str) -> String {
+        format!(
+            "[oci]\nchain = [\"private\", \"public\"]\n{extra}\n[upstream.private]\nkind = \"oci\"\nurl = \"http://{}/\"\nregistry = \"docker.io\"\ntier = \"private\"\n\n[upstream.public]\nkind = \"oci\"\nurl = \"http://127.0.0.1:{}/\"\nregistry = \"docker.io\"\ntier = \"public\"\n",
+            self.private.host(),
+            self.relay.port
+        )
+    }
+}
+
+fn findings(record: &serde_json::Value) -> Vec<(String, String)> {
+    record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["level"].as_str().unwrap().to_string(), f["rule"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn record_at(p: &Project, line: u64) -> serde_json::Value {
+    let d = p.decisions();
+    d["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["package"]["line"] == line)
+        .cloned()
+        .unwrap_or_else(|| panic!("no record at line {line}: {d}"))
+}
+
+#[test]
+fn owner_serves_pinned_and_unpinned_gets_the_pinned_line() {
+    let Some(c) = Chain::start() else { return };
+    let d = c.private.push("acme/app", "1", "app one");
+    c.public.push("acme/tool", "2", "tool two");
+    let p = Project::new();
+    p.write("depgate.toml", &c.config(""));
+    p.write(
+        "Dockerfile",
+        &format!("FROM acme/app:1@{d} AS base\nFROM --platform=linux/amd64 acme/app:1 AS unpinned\nCOPY --from=acme/tool:2 /x /x\n"),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let pinned = record_at(&p, 1);
+    assert_eq!(pinned["decision"], "allow", "{pinned}");
+    assert_eq!(pinned["resolution"]["upstream"], "private");
+    assert_eq!(pinned["resolution"]["image"]["digest_served"], true);
+    assert_eq!(pinned["resolution"]["image"]["tag_digest"], d.as_str());
+    assert_eq!(pinned["resolution"]["lockfile_integrity"], "match");
+    let unpinned = record_at(&p, 2);
+    assert_eq!(findings(&unpinned), vec![("warn".to_string(), "image-not-pinned".to_string())]);
+    let f = &unpinned["findings"][0];
+    assert!(
+        f["remedy"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("FROM --platform=linux/amd64 docker.io/acme/app:1@{d} AS unpinned")),
+        "{f}"
+    );
+    // Only the public registry has acme/tool: the private one falls through (not_found).
+    let tool = record_at(&p, 3);
+    assert_eq!(tool["resolution"]["upstream"], "public", "{tool}");
+    assert_eq!(tool["resolution"]["fell_through"][0]["upstream"], "private");
+    assert_eq!(tool["package"]["image"]["kind"], "copy-from");
+    assert!(c.relay.count() > 0, "the relay counts the requests that do reach the public registry");
+    // The level is configurable: deny.
+    p.write("depgate.toml", &c.config("").replace("[oci]", "[policy]\nunpinned_images = \"deny\"\n\n[oci]"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(findings(&record_at(&p, 2)), vec![("deny".to_string(), "image-not-pinned".to_string())]);
+}
+
+#[test]
+fn a_digest_the_owner_does_not_serve_is_denied_without_asking_the_next_upstream() {
+    let Some(c) = Chain::start() else { return };
+    c.private.push("acme/app", "1", "the real app");
+    // The same name at priority 2, with other bytes: what a confusion attack offers.
+    let squat = c.public.push("acme/app", "1", "a squatted app");
+    let p = Project::new();
+    p.write("depgate.toml", &c.config(""));
+    p.write("compose.yaml", &format!("services:\n  app:\n    image: acme/app:1@{squat}\n"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = record_at(&p, 3);
+    assert_eq!(r["decision"], "deny");
+    assert_eq!(findings(&r), vec![("deny".to_string(), "image-digest-not-served".to_string())], "{r}");
+    assert_eq!(r["resolution"]["upstream"], "private");
+    assert_eq!(c.relay.count(), 0, "priority 2 was asked for a name priority 1 owns");
+}
+
+#[test]
+fn namespace_binds_a_repository_to_its_upstream() {
+    let Some(c) = Chain::start() else { return };
+    let private_relay = CountingRelay::start(c.private.port);
+    // vendor/x exists at both; the namespace says only `public` may serve it.
+    c.private.push("vendor/x", "1", "private copy");
+    let real = c.public.push("vendor/x", "1", "vendor's own");
+    let p = Project::new();
+    let config = c
+        .config("namespaces = { \"docker.io/vendor/*\" = \"public\" }")
+        .replace(&format!("http://{}/", c.private.host()), &format!("http://127.0.0.1:{}/", private_relay.port));
+    p.write("depgate.toml", &config);
+    p.write(
+        ".github/workflows/ci.yml",
+        &format!(
+            "on: push\njobs:\n  t:\n    runs-on: x\n    container: vendor/x:1@{real}\n    steps:\n      - run: true\n"
+        ),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = record_at(&p, 5);
+    assert_eq!(r["resolution"]["upstream"], "public", "{r}");
+    assert_eq!(r["resolution"]["ownership"]["bound_by"], "namespace");
+    assert_eq!(r["decision"], "allow");
+    assert_eq!(private_relay.count(), 0, "the bound name was asked of another upstream");
+}
+
+#[test]
+fn a_moved_tag_is_reported_with_the_new_pinned_line() {
+    let Some(c) = Chain::start() else { return };
+    let old = c.private.push("acme/base", "stable", "v1");
+    let p = Project::new();
+    p.write("depgate.toml", &c.config(""));
+    p.write("Dockerfile", &format!("FROM acme/base:stable@{old}\n"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert!(findings(&record_at(&p, 1)).is_empty());
+    let new = c.private.push("acme/base", "stable", "v2");
+    assert_ne!(old, new);
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let r = record_at(&p, 1);
+    assert_eq!(findings(&r), vec![("warn".to_string(), "tag-moved".to_string())], "{r}");
+    assert_eq!(r["resolution"]["image"]["tag_digest"], new.as_str());
+    assert!(
+        r["findings"][0]["remedy"].as_str().unwrap().ends_with(&format!("FROM docker.io/acme/base:stable@{new}")),
+        "{r}"
+    );
+    // A digest-only reference the owner serves is allowed; one it lacks is denied.
+    p.write("Dockerfile", &format!("FROM acme/base@{old}\nFROM acme/base@sha256:{}\n", "0".repeat(64)));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(record_at(&p, 1)["decision"], "allow");
+    assert_eq!(record_at(&p, 2)["decision"], "deny");
+}

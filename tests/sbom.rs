@@ -383,6 +383,7 @@ fn record(ecosystem: Ecosystem, name: &str, version: &str, purl: &str) -> Record
             extension: None,
             lockfile: "/work/app/package-lock.json".into(),
             line: 7,
+            image: None,
         },
         resolution: None,
         evidence: Evidence::none(),

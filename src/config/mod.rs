@@ -29,6 +29,8 @@ pub enum UpstreamKind {
     Maven,
     /// A local folder laid out like the registry of the chain it is used in.
     Dir,
+    /// A container registry speaking the OCI distribution API (v2).
+    Oci,
 }
 
 impl UpstreamKind {
@@ -38,6 +40,7 @@ impl UpstreamKind {
             UpstreamKind::PypiSimple => "pypi-simple",
             UpstreamKind::Maven => "maven",
             UpstreamKind::Dir => "dir",
+            UpstreamKind::Oci => "oci",
         }
     }
 
@@ -47,6 +50,7 @@ impl UpstreamKind {
             UpstreamKind::Npm => Some(Ecosystem::Npm),
             UpstreamKind::PypiSimple => Some(Ecosystem::Pypi),
             UpstreamKind::Maven => Some(Ecosystem::Maven),
+            UpstreamKind::Oci => Some(Ecosystem::Oci),
             UpstreamKind::Dir => None,
         }
     }
@@ -128,6 +132,10 @@ pub struct Upstream {
     /// For a `dir` upstream that is a snapshot of a registry: that registry's URL. Used
     /// only to recognise lockfile `resolved` URLs that point at it; never fetched.
     pub mirrors: Option<url::Url>,
+    /// For an `oci` upstream: the image registry whose names it serves (`docker.io`,
+    /// `cgr.dev`); images of other registries are not asked of it. The url's path, if any,
+    /// is the repository prefix the upstream keeps them under.
+    pub image_registry: Option<String>,
 }
 
 impl Upstream {
@@ -302,6 +310,18 @@ impl Config {
         self.chains
             .get(&eco)
             .map_or_else(Vec::new, |c| c.upstreams.iter().filter_map(|n| self.upstreams.get(n)).collect())
+    }
+
+    /// The chain that may serve `name`: for container images, the upstreams of the `oci`
+    /// chain that serve the registry the image names (in chain order); for packages, the
+    /// whole chain.
+    pub fn chain_for(&self, eco: Ecosystem, name: &str) -> Vec<&Upstream> {
+        let chain = self.chain(eco);
+        if eco != Ecosystem::Oci {
+            return chain;
+        }
+        let registry = name.split_once('/').map_or(name, |(r, _)| r);
+        chain.into_iter().filter(|u| u.image_registry.as_deref() == Some(registry)).collect()
     }
 
     /// The upstream a namespace binds `name` to, if any.

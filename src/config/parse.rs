@@ -14,7 +14,7 @@ use super::{
 };
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits", "advisories"];
+const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const UPSTREAM_KEYS: &[&str] = &[
     "kind",
@@ -29,6 +29,7 @@ const UPSTREAM_KEYS: &[&str] = &[
     "identity",
     "attestations",
     "mirrors",
+    "registry",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -44,6 +45,7 @@ const POLICY_KEYS: &[&str] = &[
     "license_allow",
     "license_deny",
     "license_pins",
+    "unpinned_images",
 ];
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
 
@@ -219,7 +221,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     }
 
     let mut chains = BTreeMap::new();
-    for eco in [Ecosystem::Npm, Ecosystem::Pypi, Ecosystem::Maven] {
+    for eco in [Ecosystem::Npm, Ecosystem::Pypi, Ecosystem::Maven, Ecosystem::Oci] {
         let Some(v) = root.get(eco.as_str()) else { continue };
         let Some(t) = cx.table(v, eco.as_str()) else { continue };
         cx.unknown_keys(t, CHAIN_KEYS, &format!("[{eco}]"));
@@ -251,6 +253,13 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
                             |c| format!("did you mean `{c}`? or define [upstream.{name}]"),
                         );
                         cx.err(span.clone(), format!("unknown upstream `{name}` in the {eco} chain"), help);
+                    }
+                    Some(u) if eco == Ecosystem::Oci && u.kind == UpstreamKind::Dir => {
+                        cx.err(
+                            span.clone(),
+                            format!("upstream `{name}` is a `dir` folder and cannot serve the oci chain"),
+                            "use an upstream of kind `oci` (a registry speaking the distribution API)",
+                        );
                     }
                     Some(u) => {
                         if let Some(k) = u.kind.ecosystem()
@@ -390,7 +399,7 @@ fn parse_upstream(
             cx.err(
                 key_span.clone(),
                 format!("upstream `{name}` has no `kind`"),
-                "add kind = \"npm\" (or pypi-simple, maven, dir)",
+                "add kind = \"npm\" (or pypi-simple, maven, oci, dir)",
             );
             None
         }
@@ -399,11 +408,12 @@ fn parse_upstream(
             Some("pypi-simple") => Some(UpstreamKind::PypiSimple),
             Some("maven") => Some(UpstreamKind::Maven),
             Some("dir") => Some(UpstreamKind::Dir),
+            Some("oci") => Some(UpstreamKind::Oci),
             Some(other) => {
                 cx.err(
                     k.span(),
                     format!("unknown upstream kind `{other}`"),
-                    "kind is one of: npm, pypi-simple, maven, dir",
+                    "kind is one of: npm, pypi-simple, maven, oci, dir",
                 );
                 None
             }
@@ -574,10 +584,12 @@ fn parse_upstream(
             }
         }
     });
+    let image_registry = parse_image_registry(cx, t, name, kind, location.as_ref());
     if cx.diags.len() > start {
         return None;
     }
     Some(Upstream {
+        image_registry,
         mirrors,
         identity,
         attestations,
@@ -590,6 +602,48 @@ fn parse_upstream(
         retries,
         fall_through,
     })
+}
+
+/// `registry` of an `oci` upstream: the image registry whose names it serves; by default
+/// the url's host (with its port; Docker Hub's API host `registry-1.docker.io` is
+/// `docker.io`). Only `oci` upstreams take it.
+fn parse_image_registry(
+    cx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    name: &str,
+    kind: Option<UpstreamKind>,
+    location: Option<&Location>,
+) -> Option<String> {
+    let given = t.get("registry");
+    if kind != Some(UpstreamKind::Oci) {
+        if let Some(v) = given {
+            cx.err(v.span(), format!("`registry` is only for `oci` upstreams (`{name}` is not one)"), "remove it");
+        }
+        return None;
+    }
+    if let Some(v) = given {
+        let s = cx.string(v, "registry")?;
+        let probe = format!("{s}/x");
+        let ok = crate::ecosystem::oci::parse_reference(&probe, crate::ecosystem::oci::ImageKind::From, None)
+            .is_ok_and(|r| r.registry == s || (s == "index.docker.io" && r.registry == "docker.io"))
+            && (s.contains('.') || s.contains(':') || s == "localhost");
+        if !ok {
+            cx.err(
+                v.span(),
+                format!("`registry` of upstream `{name}` is not a registry host: `{s}`"),
+                "write the host images are named by, e.g. registry = \"docker.io\" or \"cgr.dev\"",
+            );
+            return None;
+        }
+        return Some(if s == "index.docker.io" { "docker.io".into() } else { s });
+    }
+    let Some(Location::Url(u)) = location else { return None };
+    let host = u.host_str()?;
+    let host = match u.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host.to_string(),
+    };
+    Some(if host == "registry-1.docker.io" || host == "index.docker.io" { "docker.io".into() } else { host })
 }
 
 fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyConfig, PolicySpans) {
@@ -618,6 +672,18 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyCo
     {
         p.require = level;
         spans.require = Some(r.span());
+    }
+    if let Some(v) = t.get("unpinned_images") {
+        match cx.string(v, "unpinned_images").as_deref() {
+            Some("warn") => p.unpinned_images = "warn",
+            Some("deny") => p.unpinned_images = "deny",
+            Some(other) => cx.err(
+                v.span(),
+                format!("unknown unpinned_images level `{other}`"),
+                "unpinned_images is \"warn\" or \"deny\" (switch the rule off with disable = [\"image-not-pinned\"])",
+            ),
+            None => {}
+        }
     }
     parse_policy_extras(cx, t, &mut p, &mut spans);
     (p, spans)

@@ -302,3 +302,26 @@ fn every_configuration_in_testdata_parses() {
     }
     assert!(n >= 5, "found only {n} configurations under {}", root.display());
 }
+
+#[test]
+fn oci_upstreams_and_chain() {
+    let ok = Config::parse(
+        "[oci]\nchain = [\"m\", \"hub\"]\nnamespaces = { \"docker.io/acme/*\" = \"m\" }\n[upstream.m]\nkind = \"oci\"\nurl = \"https://docker.cloudsmith.io/acme/images/\"\nregistry = \"docker.io\"\ntier = \"private\"\n[upstream.hub]\nkind = \"oci\"\nurl = \"https://registry-1.docker.io/\"\ntier = \"public\"\n[upstream.gh]\nkind = \"oci\"\nurl = \"https://ghcr.io/\"\ntier = \"public\"\n",
+        Path::new("depgate.toml"),
+    )
+    .unwrap();
+    assert_eq!(ok.upstreams["hub"].image_registry.as_deref(), Some("docker.io"));
+    assert_eq!(ok.upstreams["gh"].image_registry.as_deref(), Some("ghcr.io"));
+    let names: Vec<&str> =
+        ok.chain_for(Ecosystem::Oci, "docker.io/library/nginx").iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["m", "hub"]);
+    assert!(ok.chain_for(Ecosystem::Oci, "quay.io/x/y").is_empty());
+    let bad = Config::parse(
+        "[oci]\nchain = [\"d\", \"n\"]\n[upstream.d]\nkind = \"dir\"\npath = \"x\"\ntier = \"t\"\n[upstream.n]\nkind = \"npm\"\nurl = \"https://r.example/\"\nregistry = \"docker.io\"\ntier = \"t\"\n",
+        Path::new("depgate.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(bad.contains("cannot serve the oci chain"), "{bad}");
+    assert!(bad.contains("`registry` is only for `oci` upstreams"), "{bad}");
+}

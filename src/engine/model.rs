@@ -143,6 +143,9 @@ pub struct Resolution {
     /// Whether the downloaded artifact was already in the content-addressed cache.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cache: Option<CacheUse>,
+    /// Container images: the tag's current digest and whether the pinned one is served.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageResolution>,
 }
 
 impl Resolution {
@@ -173,6 +176,7 @@ impl Resolution {
             signatures: Vec::new(),
             error: None,
             cache: None,
+            image: None,
         }
     }
 }
@@ -509,6 +513,39 @@ pub struct PackageInfo {
     pub extension: Option<String>,
     pub lockfile: String,
     pub line: usize,
+    /// A container image's reference in normal form (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageInfo>,
+}
+
+/// What an image reference says, as policy and reports see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageInfo {
+    pub registry: String,
+    /// `registry/path`: `docker.io/library/nginx`.
+    pub repository: String,
+    pub tag: Option<String>,
+    /// The pinned digest, `None` when the reference is not pinned.
+    pub digest: Option<String>,
+    pub platform: Option<String>,
+    /// `from`, `copy-from`, `mount-from`, `compose`, `workflow-container`, …
+    pub kind: &'static str,
+}
+
+/// What the owner of an image said about its reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageResolution {
+    /// The digest the owner's tag points to now (`None`: digest-only reference, or the
+    /// owner does not have the tag).
+    pub tag_digest: Option<String>,
+    /// The pinned digest is one the owner serves (`None` when nothing is pinned).
+    pub digest_served: Option<bool>,
+    /// The digest a build pulls: the pinned one, else the tag's.
+    pub digest: Option<String>,
+    /// The input's line with the reference pinned to the owner's digest (for an unpinned
+    /// or moved reference: the tag's current digest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pinned_line: Option<String>,
 }
 
 impl PackageInfo {
@@ -536,6 +573,14 @@ impl PackageInfo {
             extension: c.extension.clone(),
             lockfile: c.source_file.display().to_string(),
             line: c.line,
+            image: c.image.as_deref().map(|i| ImageInfo {
+                registry: i.registry.clone(),
+                repository: i.repository(),
+                tag: i.tag.clone(),
+                digest: i.digest.clone(),
+                platform: i.platform.clone(),
+                kind: i.kind.as_str(),
+            }),
         }
     }
 }

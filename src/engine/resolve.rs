@@ -12,8 +12,8 @@ use time::format_description::well_known::Rfc3339;
 
 use super::integrity::{compare as compare_digests, parse_sri};
 use super::model::{
-    BoundBy, Decision, Evidence, IntegrityCheck, LockfileSource, Ownership, PackageInfo, Record, Resolution,
-    ResolutionStatus,
+    BoundBy, Decision, Evidence, ImageResolution, IntegrityCheck, LockfileSource, Ownership, PackageInfo, Record,
+    Resolution, ResolutionStatus,
 };
 use super::{Options, rfc3339};
 use crate::config::{Config, Upstream};
@@ -71,7 +71,7 @@ pub(crate) async fn resolve_records<R: Registry>(
         .iter()
         .map(|c| {
             let package = PackageInfo::from_coordinate(c);
-            let chain = config.chain(c.ecosystem);
+            let chain = config.chain_for(c.ecosystem, &c.name);
             let (resolution, index) = if !resolvable(c) {
                 (None, None)
             } else if chain.is_empty() {
@@ -99,12 +99,21 @@ fn no_chain(c: &Coordinate) -> Resolution {
     r.error = Some(Failure::new(
         crate::upstream::FailKind::Status,
         None,
-        format!(
-            "{} is locked in {} but depgate.toml has no [{eco}] chain; add [{eco}] chain = [...] (the embedded default has one)",
-            c.purl(),
-            c.source_file.display(),
-            eco = c.ecosystem
-        ),
+        match c.image.as_deref() {
+            Some(image) => format!(
+                "{} is named in {} but no upstream of the [oci] chain serves registry {}; add an upstream with kind = \"oci\" and registry = \"{}\" to [oci] chain",
+                c.purl(),
+                c.source_file.display(),
+                image.registry,
+                image.registry
+            ),
+            None => format!(
+                "{} is locked in {} but depgate.toml has no [{eco}] chain; add [{eco}] chain = [...] (the embedded default has one)",
+                c.purl(),
+                c.source_file.display(),
+                eco = c.ecosystem
+            ),
+        },
     ));
     r
 }
@@ -123,6 +132,8 @@ async fn resolve_names<R: Registry>(
             version: c.version.clone(),
             classifier: c.classifier.clone(),
             extension: c.extension.clone(),
+            digest: c.image.as_ref().and_then(|i| i.digest.clone()),
+            platform: c.image.as_ref().and_then(|i| i.platform.clone()),
         });
     }
     futures::stream::iter(names)
@@ -149,13 +160,20 @@ pub(crate) async fn walk_name<R: Registry>(
     artifacts: Vec<WantedArtifact>,
     always_full: bool,
 ) -> Walked {
-    let chain = config.chain(ecosystem);
+    let chain = config.chain_for(ecosystem, name);
     let key = name_key(&Coordinate::new(ecosystem, name, "", std::path::Path::new(""), 0));
-    let bound = config
-        .namespace_owner(ecosystem, &key.1)
-        .and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
+    let binding = config.namespace_owner(ecosystem, &key.1);
+    let bound =
+        binding.and_then(|(pattern, up)| chain.iter().position(|u| u.name == up).map(|i| (pattern.to_string(), i)));
+    if let (Some((pattern, up)), None) = (binding, &bound) {
+        // An image bound to an upstream that does not serve its registry: nobody may
+        // serve it (fails closed rather than walking the chain).
+        tracing::warn!("{name} is bound to upstream `{up}` by `{pattern}`, which does not serve its registry");
+        return (None, ChainOutcome::NotFound { fell_through: Vec::new() });
+    }
     let p = &config.policy;
-    let cooldown = |i: usize| p.cools_down(&chain[i].tier, i > 0);
+    // Images wait only on fallback upstreams (base images are rebuilt all the time).
+    let cooldown = |i: usize| p.cools_down(&chain[i].tier, i > 0) && (ecosystem != Ecosystem::Oci || i > 0);
     // A listing (no artifacts) the proxy serves on: every version's time where the
     // cooldown applies, so held-back versions are known before any file is asked for.
     let want = |i: usize| Want {
@@ -176,7 +194,7 @@ pub(crate) fn records_for_all_versions(
     walked: &Walked,
     now: OffsetDateTime,
 ) -> Vec<Record> {
-    let chain = config.chain(ecosystem);
+    let chain = config.chain_for(ecosystem, name);
     let versions: Vec<String> = match &walked.1 {
         ChainOutcome::Owned { package, .. } => package.versions.keys().cloned().collect(),
         _ => Vec::new(),
@@ -262,6 +280,9 @@ fn resolution_for(
                     r.age_days = Some((age * 1000.0).round() / 1000.0);
                 }
             }
+            if let (Some(image), Some(rel)) = (c.image.as_deref(), release) {
+                r.image = Some(image_resolution(image, rel));
+            }
             let recorded_url = c
                 .resolved
                 .clone()
@@ -272,6 +293,25 @@ fn resolution_for(
             (r, Some(package.clone()))
         }
     }
+}
+
+/// What the owner's release says about an image reference: the tag's current digest,
+/// whether the pinned digest is served, and the pinned line to write.
+fn image_resolution(image: &crate::ecosystem::oci::ImageRef, rel: &Release) -> ImageResolution {
+    let digest_of = |f: &DistFile| f.digests.iter().next().map(|(a, h)| format!("{a}:{h}"));
+    let tag_digest = image.tag.as_deref().and_then(|t| rel.files.iter().find(|f| f.filename == t)).and_then(digest_of);
+    let digest_served = image.digest.as_deref().map(|d| rel.files.iter().filter_map(digest_of).any(|x| x == d));
+    let digest = match (&image.digest, digest_served) {
+        (Some(d), Some(true)) => Some(d.clone()),
+        _ => tag_digest.clone(),
+    };
+    // Unpinned, or pinned to a digest the tag no longer points to: the tag's digest now.
+    let pinned_line = match (&image.digest, &tag_digest) {
+        (None, Some(t)) => Some(image.pinned_line(t)),
+        (Some(d), Some(t)) if d != t => Some(image.pinned_line(t)),
+        _ => None,
+    };
+    ImageResolution { tag_digest, digest_served, digest, pinned_line }
 }
 
 /// The owner's file this coordinate stands for, and how the lockfile's digests compare

@@ -49,6 +49,8 @@ pub struct PolicyConfig {
     pub license_pins: BTreeMap<String, String>,
     /// The policy half of `[advisories]`: severity threshold and ignores.
     pub advisories: AdvisoryPolicy,
+    /// Container images named by tag only: `warn` (default) or `deny` (`image-not-pinned`).
+    pub unpinned_images: &'static str,
 }
 
 /// What policy does with advisories (`[advisories] fail_on_severity`, `[advisories.ignore]`).
@@ -126,6 +128,7 @@ impl Default for PolicyConfig {
             license_deny: Vec::new(),
             license_pins: BTreeMap::new(),
             advisories: AdvisoryPolicy::default(),
+            unpinned_images: "warn",
         }
     }
 }
@@ -193,6 +196,7 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
             "fail_on_severity": cfg.advisories.fail_on_severity,
             "ignore": ignores,
         },
+        "unpinned_images": cfg.unpinned_images,
         "complete": true,
     })
 }

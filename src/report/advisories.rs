@@ -283,6 +283,7 @@ pub(crate) mod fixtures {
                 extension: None,
                 lockfile: "package-lock.json".into(),
                 line,
+                image: None,
             },
             resolution: None,
             evidence: Evidence::none(),

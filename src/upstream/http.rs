@@ -92,7 +92,7 @@ pub(super) async fn get_cached(
             },
             |c| Lookup::Found((c.body, c.meta)),
         ),
-        Got::Body { bytes, etag, last_modified, content_type } => {
+        Got::Body { bytes, etag, last_modified, content_type, .. } => {
             let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
             // A body cut short (a Content-Length smaller than the document) looks like a
             // whole answer: kept with its validators it would be revalidated (304) and
@@ -105,6 +105,7 @@ pub(super) async fn get_cached(
             Lookup::Found((bytes, meta))
         }
         Got::NotFound => Lookup::NotFound,
+        Got::Challenge(_) => Lookup::Failed(Got::challenge_failure(&upstream.name, &redact_url(url))),
         Got::Failed(f) => Lookup::Failed(f),
     }
 }
@@ -119,6 +120,7 @@ pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what:
         Got::Body { bytes, .. } => Lookup::Found(bytes),
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
+        Got::Challenge(_) => Lookup::Failed(Got::challenge_failure(&upstream.name, &redact_url(&parsed))),
         Got::NotModified => Lookup::Failed(Failure::new(
             FailKind::Status,
             Some(304),
@@ -171,10 +173,44 @@ fn xml_closes(body: &[u8]) -> bool {
 }
 
 pub(super) enum Got {
-    Body { bytes: Vec<u8>, etag: Option<String>, last_modified: Option<String>, content_type: Option<String> },
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        content_type: Option<String>,
+        /// The headers [`Extra::capture`] asked for, by lowercase name, when present.
+        captured: Vec<(String, String)>,
+    },
     NotModified,
     NotFound,
+    /// 401 with a `WWW-Authenticate` challenge, when [`Extra::challenge`] asked for it
+    /// (a container registry's token dance); the header's value.
+    Challenge(String),
     Failed(Failure),
+}
+
+impl Got {
+    /// A challenge nobody asked for is an authentication failure.
+    fn challenge_failure(who: &str, shown: &str) -> Failure {
+        Failure::new(
+            FailKind::Auth,
+            Some(401),
+            format!(
+                "upstream `{who}` refused access (401 Unauthorized) at {shown}; check the credential configured for it (auth = \"env:…\")"
+            ),
+        )
+    }
+}
+
+/// What a request needs beyond the upstream's own settings (container registries).
+#[derive(Default)]
+pub(super) struct Extra<'a> {
+    /// `Authorization` to send instead of the upstream's credential (a registry token).
+    pub authorization: Option<&'a str>,
+    /// Response headers to hand back (`docker-content-digest`).
+    pub capture: &'a [&'a str],
+    /// A 401 with `WWW-Authenticate` comes back as [`Got::Challenge`].
+    pub challenge: bool,
 }
 
 fn same_origin(a: &url::Url, b: &url::Url) -> bool {
@@ -191,7 +227,7 @@ pub(super) async fn get(
     kind: BodyKind,
     validators: Option<&CacheMeta>,
 ) -> Got {
-    send(ups, upstream, url, accept, kind, validators, Verb::Get).await
+    send(ups, upstream, url, accept, kind, validators, Verb::Get, &Extra::default()).await
 }
 
 /// What a request does: GET a document, HEAD for its headers only, POST a JSON document.
@@ -214,7 +250,7 @@ pub(super) async fn last_modified(
     if let Some(c) = ups.cache.get(bucket, url.as_str()) {
         return Lookup::Found(c.meta.last_modified);
     }
-    match send(ups, upstream, url, "*/*", BodyKind::Artifact, None, Verb::Head).await {
+    match send(ups, upstream, url, "*/*", BodyKind::Artifact, None, Verb::Head, &Extra::default()).await {
         Got::Body { etag, last_modified, content_type, .. } => {
             let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
             if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, b"") {
@@ -224,12 +260,14 @@ pub(super) async fn last_modified(
         }
         Got::NotModified => Lookup::Found(None),
         Got::NotFound => Lookup::NotFound,
+        Got::Challenge(_) => Lookup::Failed(Got::challenge_failure(&upstream.name, &redact_url(url))),
         Got::Failed(f) => Lookup::Failed(f),
     }
 }
 
 /// [`get`], or a POST of the JSON document `post` (the OSV API's `querybatch`), with the
 /// same credentials, timeout, retries and limits.
+#[allow(clippy::too_many_arguments)] // one request's whole description, passed through
 pub(super) async fn send(
     ups: &Upstreams,
     upstream: &Upstream,
@@ -238,6 +276,7 @@ pub(super) async fn send(
     kind: BodyKind,
     validators: Option<&CacheMeta>,
     verb: Verb<'_>,
+    extra: &Extra<'_>,
 ) -> Got {
     let shown = redact_url(url);
     let who = &upstream.name;
@@ -245,6 +284,7 @@ pub(super) async fn send(
     // Credentials go only to the upstream's own origin, never to a CDN or another host.
     let send_auth = matches!(&upstream.location, Location::Url(base) if same_origin(base, url));
     let auth = match (send_auth, ups.credentials.get(who)) {
+        _ if extra.authorization.is_some() => extra.authorization.map(str::to_string),
         (true, Some(Ok((scheme, secret)))) => Some(match scheme {
             AuthScheme::Bearer => format!("Bearer {}", secret.expose()),
             AuthScheme::Basic => {
@@ -393,6 +433,13 @@ pub(super) async fn send(
             StatusCode::OK => {}
             StatusCode::NOT_MODIFIED => return Got::NotModified,
             StatusCode::NOT_FOUND | StatusCode::GONE => return Got::NotFound,
+            StatusCode::UNAUTHORIZED
+                if extra.challenge
+                    && let Some(c) =
+                        resp.headers().get(reqwest::header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()) =>
+            {
+                return Got::Challenge(c.to_string());
+            }
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
                 return fail(
                     FailKind::Auth,
@@ -426,6 +473,13 @@ pub(super) async fn send(
         let etag = header(ETAG);
         let last_modified = header(LAST_MODIFIED);
         let content_type = header(CONTENT_TYPE);
+        let captured: Vec<(String, String)> = extra
+            .capture
+            .iter()
+            .filter_map(|h| {
+                resp.headers().get(*h).and_then(|v| v.to_str().ok()).map(|v| ((*h).to_string(), v.to_string()))
+            })
+            .collect();
         let max = kind.max(&ups.limits);
         let over = |what: &str| {
             fail(
@@ -441,7 +495,7 @@ pub(super) async fn send(
             )
         };
         if matches!(verb, Verb::Head) {
-            return Got::Body { bytes: Vec::new(), etag, last_modified, content_type };
+            return Got::Body { bytes: Vec::new(), etag, last_modified, content_type, captured };
         }
         if resp.content_length().is_some_and(|n| n > max) {
             return over("announced");
@@ -485,7 +539,7 @@ pub(super) async fn send(
             Vec::new()
         };
         match broken {
-            None => return Got::Body { bytes: body, etag, last_modified, content_type },
+            None => return Got::Body { bytes: body, etag, last_modified, content_type, captured },
             Some(e) if e.is_timeout() => {
                 return fail(
                     FailKind::Timeout,

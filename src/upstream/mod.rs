@@ -16,6 +16,7 @@ mod maven;
 mod memo;
 pub mod memory;
 mod npm;
+mod oci;
 pub mod osv;
 mod pypi;
 mod source;
@@ -130,6 +131,10 @@ pub struct WantedArtifact {
     pub version: String,
     pub classifier: Option<String>,
     pub extension: Option<String>,
+    /// A container image's pinned digest (`sha256:…`), when its reference has a tag too.
+    pub digest: Option<String>,
+    /// A container image's platform (`linux/arm64`), for resolving an index.
+    pub platform: Option<String>,
 }
 
 /// Which evidence to fetch: the npm attestations of a version, the PEP 740 provenance of
@@ -281,10 +286,14 @@ impl Registry for Upstreams {
             (Some(root), Ecosystem::Pypi) => dir::pypi_project(&root, name, want).await,
             (None, Ecosystem::Pypi) => pypi::http_project(self, upstream, name, want).await,
             (None, Ecosystem::Npm) => npm::packument(self, upstream, name, want.full).await,
-            (_, Ecosystem::Oci) => Lookup::Failed(Failure::new(
+            (None, Ecosystem::Oci) => oci::index(self, upstream, name, want).await,
+            (Some(_), Ecosystem::Oci) => Lookup::Failed(Failure::new(
                 FailKind::Invalid,
                 None,
-                format!("upstream `{}` cannot serve container images (`{name}`)", upstream.name),
+                format!(
+                    "upstream `{}` is a folder and cannot serve container images (`{name}`): use kind = \"oci\"",
+                    upstream.name
+                ),
             )),
         }
     }

@@ -38,6 +38,7 @@ pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
         identity: Vec::new(),
         attestations: None,
         mirrors: None,
+        image_registry: None,
     }
 }
 
@@ -45,6 +46,7 @@ fn failed(got: Got, what: &str) -> Failure {
     match got {
         Got::Failed(f) => f,
         Got::NotFound => Failure::new(FailKind::Status, Some(404), format!("{what}: not found (404)")),
+        Got::Challenge(_) => Failure::new(FailKind::Auth, Some(401), format!("{what}: refused access (401)")),
         Got::NotModified | Got::Body { .. } => {
             Failure::new(FailKind::Invalid, None, format!("{what}: unexpected answer"))
         }
@@ -99,8 +101,17 @@ async fn post_batch(
     queries: &[serde_json::Value],
 ) -> Result<Vec<BatchResult>, Failure> {
     let body = bytes::Bytes::from(serde_json::to_vec(&json!({ "queries": queries })).unwrap_or_default());
-    let got =
-        http::send(ups, upstream, url, "application/json", BodyKind::Metadata, None, http::Verb::Post(&body)).await;
+    let got = http::send(
+        ups,
+        upstream,
+        url,
+        "application/json",
+        BodyKind::Metadata,
+        None,
+        http::Verb::Post(&body),
+        &http::Extra::default(),
+    )
+    .await;
     let Got::Body { bytes, .. } = got else { return Err(failed(got, &format!("the OSV API at {url}"))) };
     let answer: BatchAnswer = serde_json::from_slice(&bytes).map_err(|e| {
         Failure::new(
@@ -175,7 +186,7 @@ pub async fn fetch_records(
                 return Ok((r.id, c.body));
             }
             let got = http::get(ups, upstream, &url, "application/json", BodyKind::Metadata, None).await;
-            let Got::Body { bytes, etag, last_modified, content_type } = got else {
+            let Got::Body { bytes, etag, last_modified, content_type, .. } = got else {
                 return Err(failed(got, &format!("the OSV API at {url}")));
             };
             let meta = CacheMeta { url: url.to_string(), etag, last_modified, content_type };

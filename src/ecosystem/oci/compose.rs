@@ -79,7 +79,7 @@ pub fn parse_compose(text: &str, file: &Path) -> Result<Vec<Coordinate>, Lockfil
             None => None,
         };
         let r = parse_reference(&value, ImageKind::Compose, platform).map_err(|e| ref_error(file, image.line, &e))?;
-        out.push(r.into_coordinate(file, image.line));
+        out.push(r.written_at(written, text, image.line).into_coordinate(file, image.line));
     }
     Ok(out)
 }

@@ -171,6 +171,7 @@ fn mount_from(spec: &str) -> Option<String> {
 
 struct Ctx<'a> {
     file: &'a Path,
+    text: &'a str,
     escape: char,
     global: Scope,
     stage: Scope,
@@ -236,7 +237,7 @@ impl Ctx<'_> {
             return Ok(());
         }
         let r = parse_reference(&value, kind, None).map_err(|e| ref_error(self.file, line, &e))?;
-        self.out.push(r.into_coordinate(self.file, line));
+        self.out.push(r.written_at(written, self.text, line).into_coordinate(self.file, line));
         Ok(())
     }
 }
@@ -286,7 +287,7 @@ fn glob_match(parts: &[&str], s: &str) -> bool {
 pub fn parse_dockerfile(text: &str, file: &Path) -> Result<Vec<Coordinate>, LockfileError> {
     let (instructions, escape) = instructions(text);
     let mut cx =
-        Ctx { file, escape, global: Scope::new(), stage: Scope::new(), stages: BTreeSet::new(), out: Vec::new() };
+        Ctx { file, text, escape, global: Scope::new(), stage: Scope::new(), stages: BTreeSet::new(), out: Vec::new() };
     let mut in_stage = false;
     for ins in &instructions {
         let line = ins.line;
@@ -360,7 +361,7 @@ pub fn parse_dockerfile(text: &str, file: &Path) -> Result<Vec<Coordinate>, Lock
                 if lower != "scratch" && !cx.stages.contains(&lower) {
                     let r =
                         parse_reference(&value, ImageKind::From, platform).map_err(|e| ref_error(file, line, &e))?;
-                    cx.out.push(r.into_coordinate(file, line));
+                    cx.out.push(r.written_at(image, text, line).into_coordinate(file, line));
                 }
                 if let Some(a) = alias {
                     cx.stages.insert(a);

@@ -8,6 +8,7 @@
 
 pub mod compose;
 pub mod dockerfile;
+pub mod manifest;
 mod vars;
 pub mod workflow;
 
@@ -69,6 +70,12 @@ pub struct ImageRef {
     /// `--platform` / compose `platform:` as written (after variable substitution).
     pub platform: Option<String>,
     pub kind: ImageKind,
+    /// The reference as the file writes it (before variable substitution).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub written: String,
+    /// The file's line the reference is on, as written (for the pinned remedy).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub line_text: String,
 }
 
 impl ImageRef {
@@ -84,6 +91,23 @@ impl ImageRef {
             Some(t) => format!("{}:{t}@{digest}", self.repository()),
             None => format!("{}@{digest}", self.repository()),
         }
+    }
+
+    /// The line to write instead, with the reference pinned to `digest`: the file's own
+    /// line with the reference replaced where it is on that line, else the reference.
+    pub fn pinned_line(&self, digest: &str) -> String {
+        let pinned = self.pinned(digest);
+        if !self.written.is_empty() && self.line_text.contains(&self.written) {
+            return self.line_text.trim().replacen(&self.written, &pinned, 1);
+        }
+        pinned
+    }
+
+    /// Where it was written: the reference as written and the file's line `line` of `text`.
+    pub(crate) fn written_at(mut self, written: &str, text: &str, line: usize) -> Self {
+        self.written = written.trim().to_string();
+        self.line_text = text.lines().nth(line.saturating_sub(1)).unwrap_or_default().trim_end().to_string();
+        self
     }
 
     /// The `pkg:oci` purl: the last path segment as name, the digest as version, then
@@ -113,12 +137,21 @@ impl ImageRef {
         purl
     }
 
-    /// The coordinate of this image found at `file:line`. Its name is the repository,
-    /// its version the digest when one is pinned, else the tag.
+    /// The coordinate of this image found at `file:line`. Its name is the repository, its
+    /// version the tag (the digest when only a digest is written); a pinned digest is the
+    /// one file it locks, so that the owner's digests are compared with it as a lockfile's
+    /// are.
     pub fn into_coordinate(self, file: &Path, line: usize) -> Coordinate {
-        let version = self.digest.clone().or_else(|| self.tag.clone()).unwrap_or_default();
+        let version = self.tag.clone().or_else(|| self.digest.clone()).unwrap_or_default();
         let mut c = Coordinate::new(Ecosystem::Oci, self.repository(), version, file, line);
         c.direct = true;
+        if let Some((algo, hex)) = self.digest.as_deref().and_then(|d| d.split_once(':')) {
+            c.files.push(super::LockedFile {
+                name: None,
+                url: None,
+                hashes: std::collections::BTreeMap::from([(algo.to_string(), hex.to_string())]),
+            });
+        }
         c.image = Some(Box::new(self));
         c
     }
@@ -204,7 +237,7 @@ pub fn parse_reference(text: &str, kind: ImageKind, platform: Option<String>) ->
         (None, Some(_)) => None,
         (None, None) => Some("latest".to_string()),
     };
-    Ok(ImageRef { registry, path, tag, digest, platform, kind })
+    Ok(ImageRef { registry, path, tag, digest, platform, kind, written: String::new(), line_text: String::new() })
 }
 
 fn valid_path_component(c: &str) -> bool {

@@ -27,7 +27,7 @@ pub fn parse_workflow(text: &str, file: &Path) -> Result<Vec<Coordinate>, Lockfi
         let mut add = |written: &str, line: usize, kind: ImageKind, what: String| -> Result<(), LockfileError> {
             for value in expand(written, matrix, file, line, &what)? {
                 let r = parse_reference(&value, kind, None).map_err(|e| ref_error(file, line, &e))?;
-                out.push(r.into_coordinate(file, line));
+                out.push(r.written_at(written, text, line).into_coordinate(file, line));
             }
             Ok(())
         };

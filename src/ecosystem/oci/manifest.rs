@@ -1,0 +1,179 @@
+//! Registry wire types: image manifests and indexes (OCI and Docker media types), the
+//! platform an index is resolved to, and an image config's creation time. Pure: bytes in,
+//! values out.
+
+use serde::Deserialize;
+
+/// Every manifest media type depgate asks a registry for, as one `Accept` value.
+pub const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+/// The platform an index resolves to when the reference names none (what a CI runner pulls).
+pub const DEFAULT_PLATFORM: &str = "linux/amd64";
+
+#[derive(Debug, Deserialize)]
+struct Raw {
+    #[serde(rename = "mediaType", default)]
+    media_type: Option<String>,
+    #[serde(default)]
+    manifests: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
+}
+
+/// A content descriptor (`mediaType`, `digest`, `size`, `platform`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Descriptor {
+    #[serde(rename = "mediaType", default)]
+    pub media_type: String,
+    pub digest: String,
+    #[serde(default)]
+    pub size: u64,
+    #[serde(default)]
+    pub platform: Option<Platform>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Platform {
+    pub os: String,
+    pub architecture: String,
+    #[serde(default)]
+    pub variant: Option<String>,
+}
+
+/// A manifest as the registry served it.
+#[derive(Debug, Clone)]
+pub enum Manifest {
+    /// An index / manifest list: one manifest per platform (and attestation manifests).
+    Index(Vec<Descriptor>),
+    /// One image: its config blob.
+    Image { config: Descriptor },
+}
+
+/// Parse a manifest or index.
+pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest, String> {
+    let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("not a manifest: {e}"))?;
+    if let Some(m) = raw.manifests {
+        return Ok(Manifest::Index(m));
+    }
+    match raw.config {
+        Some(config) => Ok(Manifest::Image { config }),
+        None => Err(format!(
+            "a manifest of media type {} with neither `manifests` nor `config`",
+            raw.media_type.as_deref().unwrap_or("(none)")
+        )),
+    }
+}
+
+/// The descriptor of `platform` (`os/arch[/variant]`) in an index, if it has one.
+pub fn select_platform<'a>(entries: &'a [Descriptor], platform: &str) -> Option<&'a Descriptor> {
+    let mut parts = platform.split('/');
+    let (os, arch, variant) = (parts.next()?, parts.next()?, parts.next());
+    entries.iter().find(|d| {
+        d.platform.as_ref().is_some_and(|p| {
+            p.os == os && p.architecture == arch && variant.is_none_or(|v| p.variant.as_deref() == Some(v))
+        })
+    })
+}
+
+/// The `created` time of an image config (RFC 3339), if it records one.
+pub fn config_created(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Config {
+        created: Option<String>,
+    }
+    serde_json::from_slice::<Config>(bytes).ok()?.created
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+/// Whether `bytes` hash to `digest` (`sha256:` or `sha512:`).
+pub fn digest_matches(digest: &str, bytes: &[u8]) -> bool {
+    use sha2::Digest as _;
+    match digest.split_once(':') {
+        Some(("sha256", h)) => hex::encode(sha2::Sha256::digest(bytes)) == h,
+        Some(("sha512", h)) => hex::encode(sha2::Sha512::digest(bytes)) == h,
+        _ => false,
+    }
+}
+
+/// A `WWW-Authenticate` challenge: its scheme and parameters (`realm`, `service`, `scope`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    pub scheme: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Challenge {
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parse `Bearer realm="https://auth.example/token",service="registry",scope="repository:x:pull"`.
+pub fn parse_challenge(header: &str) -> Option<Challenge> {
+    let header = header.trim();
+    let (scheme, rest) = header.split_once(char::is_whitespace).unwrap_or((header, ""));
+    let mut params = Vec::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let after = after.trim_start();
+        let (value, tail) = if let Some(q) = after.strip_prefix('"') {
+            let end = q.find('"')?;
+            (&q[..end], &q[end + 1..])
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (&after[..end], &after[end..])
+        };
+        params.push((key.trim().to_string(), value.to_string()));
+        rest = tail.trim_start().trim_start_matches(',').trim_start();
+    }
+    Some(Challenge { scheme: scheme.to_string(), params })
+}
+
+/// The token of a registry token server's answer (`token`, else `access_token`).
+pub fn token_of(bytes: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct T {
+        token: Option<String>,
+        access_token: Option<String>,
+    }
+    let t: T = serde_json::from_slice(bytes).ok()?;
+    t.token.or(t.access_token).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let c = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull""#,
+        )
+        .unwrap();
+        assert_eq!(c.scheme, "Bearer");
+        assert_eq!(c.param("realm"), Some("https://auth.docker.io/token"));
+        assert_eq!(c.param("scope"), Some("repository:library/nginx:pull"));
+        let b = parse_challenge(r#"Basic realm="Registry Realm""#).unwrap();
+        assert_eq!((b.scheme.as_str(), b.param("realm")), ("Basic", Some("Registry Realm")));
+    }
+
+    #[test]
+    fn index_platforms() {
+        let idx = br#"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
+            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:aa","size":1,"platform":{"os":"linux","architecture":"amd64"}},
+            {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:bb","size":1,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}}]}"#;
+        let Manifest::Index(m) = parse_manifest(idx).unwrap() else { panic!("an index") };
+        assert_eq!(select_platform(&m, "linux/arm64").unwrap().digest, "sha256:bb");
+        assert_eq!(select_platform(&m, "linux/arm64/v8").unwrap().digest, "sha256:bb");
+        assert!(select_platform(&m, "linux/s390x").is_none());
+        assert!(parse_manifest(b"{}").is_err());
+        assert_eq!(config_created(br#"{"created":"2024-01-02T03:04:05Z"}"#).as_deref(), Some("2024-01-02T03:04:05Z"));
+        assert_eq!(token_of(br#"{"access_token":"t"}"#).as_deref(), Some("t"));
+    }
+}

@@ -1,0 +1,285 @@
+//! Container registries: the OCI distribution API (v2) as an upstream kind. The first
+//! upstream of the chain that has the *repository* owns it; each wanted tag is resolved to
+//! its manifest digest (HEAD), a pinned digest is asked whether the owner serves it, and
+//! where the cooldown applies the image's creation time is read from its config blob
+//! (through the index entry of the wanted platform). Token auth as registries do it:
+//! anonymous, or `Basic` credentials exchanged for a bearer token at the realm a
+//! `WWW-Authenticate` challenge names.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::body::BodyKind;
+use super::http::{self, Extra, Got, Verb};
+use super::{FailKind, Failure, Lookup, Upstreams, Want};
+use crate::config::{AuthScheme, Location, Upstream};
+use crate::ecosystem::index::{DistFile, PackageIndex, Release};
+use crate::ecosystem::oci::manifest::{
+    self, ACCEPT, DEFAULT_PLATFORM, Manifest, digest_matches, parse_challenge, select_platform, token_of,
+};
+use crate::redact::redact_url;
+
+const DIGEST_HEADER: &str = "docker-content-digest";
+
+/// What `upstream` says about the image repository `name` (`docker.io/library/nginx`).
+pub(super) async fn index(ups: &Upstreams, upstream: &Upstream, name: &str, want: &Want) -> Lookup<Arc<PackageIndex>> {
+    let Some((registry, path)) = name.split_once('/') else {
+        return Lookup::Failed(http::invalid(format!("`{name}` is not an image repository (registry/path)")));
+    };
+    // An upstream serves one registry's names; it is not asked for another's.
+    if upstream.image_registry.as_deref() != Some(registry) {
+        return Lookup::NotFound;
+    }
+    let Location::Url(base) = &upstream.location else {
+        return Lookup::Failed(http::invalid(format!("upstream `{}` has no URL", upstream.name)));
+    };
+    let prefix = base.path().trim_matches('/');
+    let repo = if prefix.is_empty() { path.to_string() } else { format!("{prefix}/{path}") };
+    let mut s = Session { ups, upstream, base: base.clone(), repo, token: None };
+    // Ownership: the repository exists here.
+    match s.send("tags/list?n=1", "application/json", Verb::Get).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return Lookup::NotFound,
+        Err(f) => return Lookup::Failed(f),
+    }
+    let mut versions = BTreeMap::new();
+    for w in &want.artifacts {
+        match s.release(w, want.full).await {
+            Ok(Some(r)) => {
+                versions.insert(w.version.clone(), r);
+            }
+            Ok(None) => {}
+            Err(f) => return Lookup::Failed(f),
+        }
+    }
+    Lookup::Found(Arc::new(PackageIndex {
+        name: name.to_string(),
+        latest: None,
+        versions,
+        has_times: want.full,
+        raw: None,
+    }))
+}
+
+/// What one answer carried: the body and the manifest digest header.
+struct Answer {
+    body: Vec<u8>,
+    digest: Option<String>,
+}
+
+struct Session<'a> {
+    ups: &'a Upstreams,
+    upstream: &'a Upstream,
+    base: url::Url,
+    repo: String,
+    /// `Bearer <token>` once a challenge was answered.
+    token: Option<String>,
+}
+
+impl Session<'_> {
+    fn url(&self, tail: &str) -> Result<url::Url, Failure> {
+        let origin = self.base.origin().ascii_serialization();
+        url::Url::parse(&format!("{origin}/v2/{}/{tail}", self.repo))
+            .map_err(|e| http::invalid(format!("upstream `{}`: bad repository URL: {e}", self.upstream.name)))
+    }
+
+    /// One request under `/v2/<repo>/`, answering a bearer challenge once. `Ok(None)`: 404.
+    async fn send(&mut self, tail: &str, accept: &str, verb: Verb<'_>) -> Result<Option<Answer>, Failure> {
+        let url = self.url(tail)?;
+        // Manifests, indexes and config blobs are small JSON documents.
+        let kind = BodyKind::Metadata;
+        for round in 0..2 {
+            let extra =
+                Extra { authorization: self.token.as_deref(), capture: &[DIGEST_HEADER], challenge: round == 0 };
+            match http::send(self.ups, self.upstream, &url, accept, kind, None, verb, &extra).await {
+                Got::Body { bytes, captured, .. } => {
+                    let digest = captured.into_iter().find(|(k, _)| k == DIGEST_HEADER).map(|(_, v)| v);
+                    return Ok(Some(Answer { body: bytes, digest }));
+                }
+                Got::NotFound => return Ok(None),
+                Got::Challenge(header) => self.answer_challenge(&header, &url).await?,
+                Got::NotModified => {
+                    return Err(Failure::new(
+                        FailKind::Status,
+                        Some(304),
+                        format!("unexpected 304 at {}", redact_url(&url)),
+                    ));
+                }
+                Got::Failed(f) => return Err(f),
+            }
+        }
+        Err(Failure::new(
+            FailKind::Auth,
+            Some(401),
+            format!(
+                "upstream `{}` refused the token it issued at {}; check the credential configured for it",
+                self.upstream.name,
+                redact_url(&url)
+            ),
+        ))
+    }
+
+    /// Get a bearer token from the realm a challenge names: anonymously, or with the
+    /// upstream's `user:password` (`auth_scheme = "basic"`) as `Basic`.
+    async fn answer_challenge(&mut self, header: &str, url: &url::Url) -> Result<(), Failure> {
+        let who = &self.upstream.name;
+        let auth_failure = |m: String| Failure::new(FailKind::Auth, Some(401), m);
+        let Some(c) = parse_challenge(header).filter(|c| c.scheme.eq_ignore_ascii_case("bearer")) else {
+            return Err(auth_failure(format!(
+                "upstream `{who}` asks for credentials at {} ({}); set auth = \"env:VAR\" with auth_scheme = \"basic\" and VAR = user:password",
+                redact_url(url),
+                header.split_whitespace().next().unwrap_or("")
+            )));
+        };
+        let Some(realm) = c.param("realm").and_then(|r| url::Url::parse(r).ok()) else {
+            return Err(auth_failure(format!("upstream `{who}` sent a bearer challenge without a usable realm")));
+        };
+        let mut token_url = realm.clone();
+        {
+            let mut q = token_url.query_pairs_mut();
+            if let Some(service) = c.param("service") {
+                q.append_pair("service", service);
+            }
+            let scope = c.param("scope").map_or_else(|| format!("repository:{}:pull", self.repo), str::to_string);
+            q.append_pair("scope", &scope);
+        }
+        // Credentials go to the realm only over https or to the registry's own host.
+        let same_host = realm.host_str() == url.host_str();
+        let basic = match self.ups.credentials.get(who) {
+            Some(Ok((AuthScheme::Basic, secret))) if realm.scheme() == "https" || same_host => {
+                use base64::Engine as _;
+                Some(format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(secret.expose())))
+            }
+            Some(Ok((AuthScheme::Bearer, _))) => {
+                return Err(auth_failure(format!(
+                    "upstream `{who}` refused its bearer credential at {}; check the token in its auth variable",
+                    redact_url(url)
+                )));
+            }
+            _ => None,
+        };
+        let extra = Extra { authorization: basic.as_deref(), capture: &[], challenge: false };
+        let got = http::send(
+            self.ups,
+            self.upstream,
+            &token_url,
+            "application/json",
+            BodyKind::Metadata,
+            None,
+            Verb::Get,
+            &extra,
+        )
+        .await;
+        match got {
+            Got::Body { bytes, .. } => match token_of(&bytes) {
+                Some(t) => {
+                    self.token = Some(format!("Bearer {t}"));
+                    Ok(())
+                }
+                None => Err(auth_failure(format!(
+                    "upstream `{who}`: the token server at {} sent no token",
+                    redact_url(&realm)
+                ))),
+            },
+            Got::Failed(f) => Err(f),
+            _ => {
+                Err(auth_failure(format!("upstream `{who}`: the token server at {} gave no token", redact_url(&realm))))
+            }
+        }
+    }
+
+    /// The digest a tag or digest reference names here (HEAD; the body hashed when the
+    /// registry sends no digest header). `Ok(None)`: not served.
+    async fn head_digest(&mut self, reference: &str) -> Result<Option<String>, Failure> {
+        match self.send(&format!("manifests/{reference}"), ACCEPT, Verb::Head).await? {
+            None => Ok(None),
+            Some(Answer { digest: Some(d), .. }) => Ok(Some(d)),
+            Some(Answer { digest: None, .. }) => {
+                let got = self.send(&format!("manifests/{reference}"), ACCEPT, Verb::Get).await?;
+                Ok(got.map(|a| manifest::sha256_digest(&a.body)))
+            }
+        }
+    }
+
+    /// GET a manifest or blob by digest, checked against it.
+    async fn get_verified(&mut self, tail: &str, digest: &str) -> Result<Vec<u8>, Failure> {
+        let accept = if tail.starts_with("blobs/") { "*/*" } else { ACCEPT };
+        let Some(a) = self.send(tail, accept, Verb::Get).await? else {
+            return Err(Failure::new(
+                FailKind::Invalid,
+                Some(404),
+                format!("upstream `{}` lists {digest} of {} but does not serve it", self.upstream.name, self.repo),
+            ));
+        };
+        if !digest_matches(digest, &a.body) {
+            return Err(Failure::new(
+                FailKind::Invalid,
+                None,
+                format!("upstream `{}` served {} bytes that do not hash to {digest}", self.upstream.name, self.repo),
+            ));
+        }
+        Ok(a.body)
+    }
+
+    /// The image's creation time: the config of the manifest `digest` (through its index
+    /// entry for `platform`).
+    async fn created(&mut self, digest: &str, platform: Option<&str>) -> Result<Option<String>, Failure> {
+        let body = self.get_verified(&format!("manifests/{digest}"), digest).await?;
+        let m = manifest::parse_manifest(&body).map_err(|e| http::invalid(format!("{}@{digest}: {e}", self.repo)))?;
+        let config = match m {
+            Manifest::Image { config } => config,
+            Manifest::Index(entries) => {
+                let wanted = platform.filter(|p| !p.contains('$')).unwrap_or(DEFAULT_PLATFORM);
+                let Some(d) = select_platform(&entries, wanted).or_else(|| entries.first()) else { return Ok(None) };
+                let d = d.digest.clone();
+                let body = self.get_verified(&format!("manifests/{d}"), &d).await?;
+                match manifest::parse_manifest(&body) {
+                    Ok(Manifest::Image { config }) => config,
+                    _ => return Ok(None),
+                }
+            }
+        };
+        let blob = self.get_verified(&format!("blobs/{}", config.digest), &config.digest).await?;
+        Ok(manifest::config_created(&blob))
+    }
+
+    /// The release one wanted reference stands for: the tag's current digest, and a
+    /// pinned digest the owner also serves as a second file. `Ok(None)`: neither served.
+    async fn release(&mut self, w: &super::WantedArtifact, full: bool) -> Result<Option<Release>, Failure> {
+        let is_digest = w.version.contains(':');
+        let current = self.head_digest(&w.version).await?;
+        let mut files = Vec::new();
+        if let Some(d) = &current {
+            files.push(self.file(&w.version, d)?);
+        }
+        let pinned = match &w.digest {
+            Some(p) if !is_digest && current.as_deref() != Some(p.as_str()) => {
+                self.head_digest(p).await?.filter(|d| d == p)
+            }
+            Some(p) if current.as_deref() == Some(p.as_str()) => Some(p.clone()),
+            _ => None,
+        };
+        if let Some(p) = pinned.as_ref().filter(|p| current.as_deref() != Some(p.as_str())) {
+            files.push(self.file(p, p)?);
+        }
+        if files.is_empty() {
+            return Ok(None);
+        }
+        // The image the build pulls: the pinned one when served, else the tag's.
+        let pulled = pinned.or(current).unwrap_or_default();
+        let published_at = if full { self.created(&pulled, w.platform.as_deref()).await? } else { None };
+        Ok(Some(Release { published_at, files, ..Release::default() }))
+    }
+
+    fn file(&self, reference: &str, digest: &str) -> Result<DistFile, Failure> {
+        let (algo, hex) = digest.split_once(':').ok_or_else(|| {
+            http::invalid(format!("upstream `{}` sent a malformed digest `{digest}`", self.upstream.name))
+        })?;
+        Ok(DistFile {
+            filename: reference.to_string(),
+            url: self.url(&format!("manifests/{digest}"))?.to_string(),
+            digests: BTreeMap::from([(algo.to_string(), hex.to_string())]),
+            ..DistFile::default()
+        })
+    }
+}

@@ -1,0 +1,186 @@
+//! Real container registries for the image tests: Debian's `docker-registry` (the CNCF
+//! distribution registry 2.8) started on 127.0.0.1 with a filesystem root, images pushed
+//! with `crane` (go-containerregistry), and a counting TCP relay in front of a registry
+//! so a test can prove an upstream got no request at all. Both tools are installed by
+//! scripts/test.sh; missing, they are a visible skip (a failure under
+//! `DEPGATE_REQUIRE_TOOLS=1`).
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// The registry and crane binaries, or `None` (skip reported) when one is missing.
+pub fn tools() -> Option<(PathBuf, PathBuf)> {
+    let registry = std::env::var_os("DEPGATE_DOCKER_REGISTRY")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/usr/bin/docker-registry")))
+        .filter(|p| p.is_file());
+    let crane = std::env::var_os("DEPGATE_CRANE").map(PathBuf::from).or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        Some(PathBuf::from(home).join(".cache/depgate-tools/bin/crane"))
+    });
+    let crane = crane.filter(|p| p.is_file());
+    match (registry, crane) {
+        (Some(r), Some(c)) => Some((r, c)),
+        (r, _) => {
+            let what = if r.is_none() { "docker-registry (Debian package)" } else { "crane" };
+            assert!(
+                std::env::var("DEPGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+                "{what} is required (DEPGATE_REQUIRE_TOOLS=1): run scripts/test.sh to install it"
+            );
+            super::skipped(&format!("{what} is not installed (scripts/test.sh installs it)"));
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// One running registry; stopped (and its storage removed) on drop.
+pub struct Registry {
+    child: Child,
+    _dir: tempfile::TempDir,
+    pub port: u16,
+    crane: PathBuf,
+}
+
+impl Registry {
+    pub fn start((binary, crane): &(PathBuf, PathBuf)) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(binary)
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start docker-registry");
+        let r = Self { child, _dir: dir, port, crane: crane.clone() };
+        r.wait_ready();
+        r
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
+                let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
+                let mut buf = String::new();
+                let _ = s.read_to_string(&mut buf);
+                if buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200") {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("docker-registry did not start on 127.0.0.1:{}", self.port);
+    }
+
+    pub fn host(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Push a one-layer image holding `content` as `repo:tag`; returns its manifest digest.
+    pub fn push(&self, repo: &str, tag: &str, content: &str) -> String {
+        let work = tempfile::tempdir().unwrap();
+        let layer = layer_tar(work.path(), content);
+        let reference = format!("{}/{repo}:{tag}", self.host());
+        self.crane(&["append", "--insecure", "-f", layer.to_str().unwrap(), "-t", &reference]);
+        self.digest(repo, tag)
+    }
+
+    /// The digest `repo:tag` points to, as crane reads it.
+    pub fn digest(&self, repo: &str, tag: &str) -> String {
+        self.crane(&["digest", "--insecure", &format!("{}/{repo}:{tag}", self.host())]).trim().to_string()
+    }
+
+    pub fn crane(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.crane).args(args).output().expect("run crane");
+        assert!(out.status.success(), "crane {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tar archive with one file `content.txt` holding `content` (a layer).
+fn layer_tar(dir: &Path, content: &str) -> PathBuf {
+    let mut header = [0u8; 512];
+    let name = b"content.txt";
+    header[..name.len()].copy_from_slice(name);
+    header[100..107].copy_from_slice(b"0000644");
+    header[108..115].copy_from_slice(b"0000000");
+    header[116..123].copy_from_slice(b"0000000");
+    header[124..135].copy_from_slice(format!("{:011o}", content.len()).as_bytes());
+    header[136..147].copy_from_slice(b"00000000000");
+    header[156] = b'0';
+    header[257..263].copy_from_slice(b"ustar\0");
+    header[263..265].copy_from_slice(b"00");
+    header[148..156].copy_from_slice(b"        ");
+    let sum: u32 = header.iter().map(|b| u32::from(*b)).sum();
+    header[148..155].copy_from_slice(format!("{sum:06o}\0").as_bytes());
+    let mut tar = header.to_vec();
+    tar.extend_from_slice(content.as_bytes());
+    tar.resize(tar.len().div_ceil(512) * 512 + 1024, 0);
+    let path = dir.join("layer.tar");
+    std::fs::write(&path, tar).unwrap();
+    path
+}
+
+/// A TCP relay to `target` that counts the connections it accepts: zero means the
+/// upstream behind it was never asked anything.
+pub struct CountingRelay {
+    pub port: u16,
+    pub connections: Arc<AtomicUsize>,
+}
+
+impl CountingRelay {
+    pub fn start(target: u16) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let count = connections.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                count.fetch_add(1, Ordering::SeqCst);
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else { continue };
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (mut c1, mut s1) = (client, server);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut c1, &mut s1);
+                    let _ = s1.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut s2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        });
+        Self { port, connections }
+    }
+
+    pub fn count(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
