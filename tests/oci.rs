@@ -261,3 +261,56 @@ fn a_moved_tag_is_reported_with_the_new_pinned_line() {
     assert_eq!(record_at(&p, 1)["decision"], "allow");
     assert_eq!(record_at(&p, 2)["decision"], "deny");
 }
+
+#[test]
+fn fallback_images_wait_by_their_creation_time_for_the_platform_pulled() {
+    let Some(c) = Chain::start() else { return };
+    let yesterday = (time::OffsetDateTime::now_utc() - time::Duration::days(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    c.public.push_image("acme/multi", "amd64", "amd64 build", "linux/amd64", &yesterday);
+    c.public.push_image("acme/multi", "arm64", "arm64 build", "linux/arm64", "2020-01-02T03:04:05Z");
+    let index = c.public.push_index("acme/multi", "1", &["amd64", "arm64"]);
+    let p = Project::new();
+    p.write("depgate.toml", &c.config(""));
+    p.write(
+        "Dockerfile",
+        &format!("FROM --platform=linux/arm64 acme/multi:1@{index} AS arm\nFROM acme/multi:1@{index}\n"),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    // Served by the fallback (public, priority 2): the arm64 image is old enough.
+    let arm = record_at(&p, 1);
+    assert_eq!(arm["resolution"]["fallback"], true, "{arm}");
+    assert_eq!(arm["resolution"]["published_at"], "2020-01-02T03:04:05Z");
+    assert_eq!(arm["decision"], "allow", "{arm}");
+    // No --platform: linux/amd64, built a day ago, waits out the 7-day cooldown.
+    let amd = record_at(&p, 2);
+    assert_eq!(findings(&amd), vec![("quarantine".to_string(), "fallback-cooldown".to_string())], "{amd}");
+    assert!(amd["resolution"]["age_days"].as_f64().unwrap() < 1.1);
+}
+
+#[test]
+fn basic_credentials_are_exchanged_for_a_bearer_token() {
+    let Some(c) = Chain::start() else { return };
+    let d = c.private.push("acme/secret", "1", "private bits");
+    let gate = support::oci::TokenGate::start(c.private.port, "ci", "s3cret");
+    let p = Project::new();
+    let config = c.config("").replace(
+        &format!("url = \"http://{}/\"", c.private.host()),
+        &format!("url = \"http://127.0.0.1:{}/\"\nauth = \"env:REG_AUTH\"\nauth_scheme = \"basic\"", gate.port),
+    );
+    p.write("depgate.toml", &config);
+    p.write("Dockerfile", &format!("FROM acme/secret:1@{d}\n"));
+    let run = p.depgate(&["check"], &[("REG_AUTH", "ci:s3cret")]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(record_at(&p, 1)["resolution"]["upstream"], "private");
+    assert!(gate.tokens_issued.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(!p.read("depgate-report/decisions.json").contains("s3cret"));
+    // A wrong password gets no token: an auth failure, which does not fall through.
+    let run = p.depgate(&["check"], &[("REG_AUTH", "ci:wrong")]);
+    assert_eq!(run.code, 3, "{}", run.all_output());
+    assert!(run.all_output().contains("private"), "{}", run.all_output());
+    assert!(!run.all_output().contains("wrong"), "{}", run.all_output());
+    assert_eq!(c.relay.count(), 0, "an auth failure at priority 1 must not fall through");
+}

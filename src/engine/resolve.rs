@@ -33,6 +33,14 @@ fn name_key(c: &Coordinate) -> NameKey {
     (c.ecosystem, name)
 }
 
+/// The version a coordinate's release is filed under (images: with their platform).
+fn release_key(c: &Coordinate) -> String {
+    match c.image.as_deref() {
+        Some(i) => crate::ecosystem::oci::release_key(&c.version, i.platform.as_deref()),
+        None => c.version.clone(),
+    }
+}
+
 /// Resolved through a chain: registry packages not shipped inside another.
 fn resolvable(c: &Coordinate) -> bool {
     c.source.is_registry() && !c.bundled
@@ -86,7 +94,7 @@ pub(crate) async fn resolve_records<R: Registry>(
                 }
             };
             let license =
-                index.as_ref().and_then(|p| p.release(c.ecosystem, &c.version)).and_then(|v| v.license.clone());
+                index.as_ref().and_then(|p| p.release(c.ecosystem, &release_key(c))).and_then(|v| v.license.clone());
             Resolved { package, resolution, license, index }
         })
         .collect()
@@ -256,7 +264,7 @@ fn resolution_for(
             r.ownership = Some(ownership(*index));
             r.fell_through.clone_from(fell_through);
             r.owner_latest.clone_from(&package.latest);
-            let release = package.release(c.ecosystem, &c.version);
+            let release = package.release(c.ecosystem, &release_key(c));
             r.version_found = release.is_some();
             let mut primary_url = None;
             if let Some(rel) = release {

@@ -46,7 +46,7 @@ pub(super) async fn index(ups: &Upstreams, upstream: &Upstream, name: &str, want
     for w in &want.artifacts {
         match s.release(w, want.full).await {
             Ok(Some(r)) => {
-                versions.insert(w.version.clone(), r);
+                versions.insert(crate::ecosystem::oci::release_key(&w.version, w.platform.as_deref()), r);
             }
             Ok(None) => {}
             Err(f) => return Lookup::Failed(f),

@@ -104,6 +104,42 @@ impl Registry {
         self.digest(repo, tag)
     }
 
+    /// Push an image for `platform` (`linux/arm64`) created at `created` (RFC 3339) as
+    /// `repo:tag`: a one-layer image whose config crane then rewrites.
+    pub fn push_image(&self, repo: &str, tag: &str, content: &str, platform: &str, created: &str) -> String {
+        self.push(repo, tag, content);
+        let reference = format!("{}/{repo}:{tag}", self.host());
+        let config = self.crane(&["config", "--insecure", &reference]);
+        let mut config: serde_json::Value = serde_json::from_str(&config).unwrap();
+        let (os, arch) = platform.split_once('/').unwrap();
+        config["os"] = os.into();
+        config["architecture"] = arch.into();
+        config["created"] = created.into();
+        let mut child = Command::new(&self.crane)
+            .args(["edit", "config", "--insecure", &reference])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(config.to_string().as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "crane edit config: {}", String::from_utf8_lossy(&out.stderr));
+        self.digest(repo, tag)
+    }
+
+    /// An index of `repo`'s `members` tags as `repo:tag`; returns the index digest.
+    pub fn push_index(&self, repo: &str, tag: &str, members: &[&str]) -> String {
+        let target = format!("{}/{repo}:{tag}", self.host());
+        let mut args = vec!["index".to_string(), "append".into(), "--insecure".into(), "-t".into(), target];
+        for m in members {
+            args.push("-m".into());
+            args.push(format!("{}/{repo}:{m}", self.host()));
+        }
+        self.crane(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        self.digest(repo, tag)
+    }
+
     /// The digest `repo:tag` points to, as crane reads it.
     pub fn digest(&self, repo: &str, tag: &str) -> String {
         self.crane(&["digest", "--insecure", &format!("{}/{repo}:{tag}", self.host())]).trim().to_string()
@@ -182,5 +218,77 @@ impl CountingRelay {
 
     pub fn count(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
+    }
+}
+
+/// A token-auth front for a registry, as Docker Hub and most hosted registries do it:
+/// `/v2/` requests without `Bearer <token>` get 401 with a `WWW-Authenticate: Bearer
+/// realm=…` challenge; the realm (`/token`) hands out the token for `Basic user:password`
+/// only; authorised requests are passed to the registry behind. Counts tokens issued.
+pub struct TokenGate {
+    _server: super::server::Server,
+    pub port: u16,
+    pub tokens_issued: Arc<AtomicUsize>,
+}
+
+impl TokenGate {
+    pub fn start(target: u16, user: &'static str, password: &'static str) -> Self {
+        use axum::body::Body;
+        use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
+        let tokens_issued = Arc::new(AtomicUsize::new(0));
+        let issued = tokens_issued.clone();
+        let port_cell = Arc::new(std::sync::OnceLock::<u16>::new());
+        let port_for_handler = port_cell.clone();
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap| {
+            let issued = issued.clone();
+            let port = *port_for_handler.get().unwrap();
+            async move {
+                use base64::Engine as _;
+                let auth = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+                if uri.path() == "/token" {
+                    let want = format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+                    );
+                    if auth != want {
+                        return Response::builder().status(StatusCode::UNAUTHORIZED).body(Body::from("{}")).unwrap();
+                    }
+                    issued.fetch_add(1, Ordering::SeqCst);
+                    return Response::builder()
+                        .header("content-type", "application/json")
+                        .body(Body::from(r#"{"token":"gate-token-1"}"#))
+                        .unwrap();
+                }
+                if auth != "Bearer gate-token-1" {
+                    let challenge = format!(
+                        r#"Bearer realm="http://127.0.0.1:{port}/token",service="gate",scope="repository:x:pull""#
+                    );
+                    return Response::builder()
+                        .status(StatusCode::UNAUTHORIZED)
+                        .header("www-authenticate", challenge)
+                        .body(Body::from(r#"{"errors":[{"code":"UNAUTHORIZED"}]}"#))
+                        .unwrap();
+                }
+                let client = reqwest::Client::new();
+                let url = format!("http://127.0.0.1:{target}{}", uri.path_and_query().map_or("/", |p| p.as_str()));
+                let mut req = client.request(method.clone(), url);
+                if let Some(a) = headers.get("accept") {
+                    req = req.header("accept", a.clone());
+                }
+                let resp = req.send().await.unwrap();
+                let mut out = Response::builder().status(resp.status().as_u16());
+                for h in ["content-type", "docker-content-digest", "content-length"] {
+                    if let Some(v) = resp.headers().get(h) {
+                        out = out.header(h, v.clone());
+                    }
+                }
+                let body = if method == Method::HEAD { Vec::new() } else { resp.bytes().await.unwrap().to_vec() };
+                out.body(Body::from(body)).unwrap()
+            }
+        });
+        let server = super::server::Server::start("127.0.0.1:0", app);
+        let port = server.addr.port();
+        port_cell.set(port).unwrap();
+        Self { _server: server, port, tokens_issued }
     }
 }

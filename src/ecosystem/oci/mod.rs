@@ -175,6 +175,16 @@ fn qualifier_escape(s: &str) -> String {
         .join("/")
 }
 
+/// The key an image's release is filed under in an upstream's index: the tag (or
+/// digest), with the platform after `#` when the reference names one (one tag's images
+/// differ by platform, and so do their creation times).
+pub fn release_key(version: &str, platform: Option<&str>) -> String {
+    match platform {
+        Some(p) => format!("{version}#{p}"),
+        None => version.to_string(),
+    }
+}
+
 /// Why a reference is not one Docker would pull.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefError(pub String);
