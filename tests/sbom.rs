@@ -814,3 +814,64 @@ fn advisories_become_valid_cyclonedx_vulnerabilities() {
         secs(spdx)
     ));
 }
+
+/// Container images from real registries: CycloneDX `container` components and SPDX
+/// `CONTAINER` packages with their `pkg:oci` purls, valid for all three validators; the
+/// SARIF result sits on the Dockerfile line.
+#[test]
+fn image_sboms_validate_with_container_components() {
+    let Some(tools) = support::oci::tools() else { return };
+    let reg = support::oci::Registry::start(&tools);
+    let d = reg.push("acme/app", "1", "app");
+    reg.push("acme/tool", "2", "tool");
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        &format!("[oci]\nchain = [\"r\"]\n[upstream.r]\nkind = \"oci\"\nurl = \"http://{}/\"\nregistry = \"docker.io\"\ntier = \"private\"\n", reg.host()),
+    );
+    p.write("Dockerfile", &format!("FROM acme/app:1@{d}\nCOPY --from=acme/tool:2 /t /t\n"));
+    p.write("compose.yaml", "services:\n  db:\n    image: acme/app:1\n");
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let report = p.path().join("depgate-report");
+    let (cdx_path, spdx_path) = (report.join("sbom.cdx.json"), report.join("sbom.spdx.json"));
+    let (bom, doc, decisions) = (json(&cdx_path), json(&spdx_path), json(&report.join("decisions.json")));
+    check_cdx_against_decisions(&bom, &decisions);
+    check_spdx_against_cdx(&doc, &bom);
+    let components = bom["components"].as_array().unwrap();
+    assert!(components.iter().all(|c| c["type"] == "container"), "{bom}");
+    let app = components.iter().find(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:oci/app@sha256"))).unwrap();
+    assert_eq!((&app["group"], &app["name"]), (&Value::from("docker.io/acme"), &Value::from("app")));
+    assert_eq!(app["hashes"][0]["content"], d.trim_start_matches("sha256:"));
+    let packages = doc["packages"].as_array().unwrap();
+    assert!(packages.iter().filter(|p| p["name"] != bom["metadata"]["component"]["name"]).any(|p| p["primaryPackagePurpose"] == "CONTAINER"));
+    let sarif_bytes = std::fs::read(report.join("results.sarif")).unwrap();
+    let sarif: Value = serde_json::from_slice(&sarif_bytes).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let unpinned: Vec<&Value> = results.iter().filter(|r| r["ruleId"] == "image-not-pinned").collect();
+    assert_eq!(unpinned.len(), 2, "{sarif}");
+    let loc = |r: &Value| {
+        let l = &r["locations"][0]["physicalLocation"];
+        (l["artifactLocation"]["uri"].as_str().unwrap().to_string(), l["region"]["startLine"].as_u64().unwrap())
+    };
+    let mut at: Vec<(String, u64)> = unpinned.iter().map(|r| loc(r)).collect();
+    at.sort();
+    assert_eq!(at, vec![("Dockerfile".to_string(), 2), ("compose.yaml".to_string(), 3)]);
+    match support::sarif::validate(&[&sarif_bytes]) {
+        Some(Ok(summary)) => support::report(&format!("sarif images: {summary}")),
+        Some(Err(errors)) => panic!("results.sarif is not valid SARIF 2.1.0: {errors}"),
+        None => {}
+    }
+    let py = validate_cdx_python(&cdx_path, components.len());
+    let js = validate_cdx_js(&cdx_path);
+    let spdx = validate_spdx(&spdx_path);
+    support::report(&format!(
+        "sbom images: {} components; cyclonedx-python-lib {}, cyclonedx-library (ajv) {}, spdx-tools {}",
+        components.len(),
+        secs(py),
+        secs(js),
+        secs(spdx)
+    ));
+    let audit = p.read("depgate-report/audit.jsonl");
+    assert_eq!(audit.lines().filter(|l| l.contains("\"pkg:oci/")).count(), 3, "{audit}");
+}

@@ -383,7 +383,7 @@ fn component(e: &Merged<'_>) -> Component {
         "required"
     };
     Component {
-        kind: "library",
+        kind: if r.package.ecosystem == Ecosystem::Oci { "container" } else { "library" },
         bom_ref: Some(r.package.purl.clone()),
         group,
         name,

@@ -219,7 +219,11 @@ fn package(e: &Merged<'_>, spdx_id: String, date: &str, licenses: &mut BTreeMap<
         spdx_id,
         name: if r.package.name.is_empty() { r.package.purl.clone() } else { r.package.name.clone() },
         version_info: Some(r.package.version.clone()).filter(|v| !v.is_empty()),
-        primary_package_purpose: "LIBRARY",
+        primary_package_purpose: if r.package.ecosystem == crate::ecosystem::Ecosystem::Oci {
+            "CONTAINER"
+        } else {
+            "LIBRARY"
+        },
         download_location: download_location(res.and_then(|x| x.url.as_deref())),
         files_analyzed: false,
         checksums,
