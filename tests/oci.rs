@@ -314,3 +314,61 @@ fn basic_credentials_are_exchanged_for_a_bearer_token() {
     assert!(!run.all_output().contains("wrong"), "{}", run.all_output());
     assert_eq!(c.relay.count(), 0, "an auth failure at priority 1 must not fall through");
 }
+
+// --- cosign signatures: key-based, no transparency log ------------------------------------
+
+#[test]
+fn cosign_signatures_verify_with_the_upstream_key_and_fail_closed() {
+    let Some(c) = Chain::start() else { return };
+    let Some(cosign) = support::oci::cosign() else { return };
+    let p = Project::new();
+    let (right, wrong) = (p.path().join("keys/right"), p.path().join("keys/wrong"));
+    support::oci::cosign_keys(&cosign, &right);
+    support::oci::cosign_keys(&cosign, &wrong);
+    let signed = c.private.push("acme/signed", "1", "signed bits");
+    c.private.cosign_sign(&cosign, &right.join("cosign.key"), "acme/signed", &signed);
+    // Another image carrying a copy of the first one's signature (a replayed signature).
+    let replayed = c.private.push("acme/signed", "2", "other bits");
+    c.private.crane(&[
+        "cp",
+        "--insecure",
+        &format!("{}/acme/signed:{}.sig", c.private.host(), signed.replacen(':', "-", 1)),
+        &format!("{}/acme/signed:{}.sig", c.private.host(), replayed.replacen(':', "-", 1)),
+    ]);
+    let unsigned = c.private.push("acme/signed", "3", "unsigned bits");
+    let config = |key: &str| {
+        c.config("").replace(
+            "tier = \"private\"",
+            &format!("tier = \"private\"\ncosign_key = \"keys/{key}/cosign.pub\"\ntlog = false"),
+        ) + "\n[policy.tiers.private]\nrequire = \"signature\"\n"
+    };
+    p.write("depgate.toml", &config("right"));
+    p.write(
+        "Dockerfile",
+        &format!("FROM acme/signed:1@{signed}\nFROM acme/signed:2@{replayed}\nFROM acme/signed:3@{unsigned}\n"),
+    );
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let ok = record_at(&p, 1);
+    assert_eq!(ok["verification"]["status"], "verified", "{ok}");
+    assert_eq!(ok["decision"], "allow", "{ok}");
+    let replay = record_at(&p, 2);
+    assert_eq!(replay["verification"]["status"], "violated", "{replay}");
+    assert_eq!(replay["verification"]["attestations"][0]["failure"]["stage"], "subject", "{replay}");
+    assert!(findings(&replay).contains(&("deny".to_string(), "signature-violated".to_string())), "{replay}");
+    let none = record_at(&p, 3);
+    assert_eq!(none["verification"]["status"], "unverifiable", "{none}");
+    assert_eq!(findings(&none), vec![("deny".to_string(), "signature-required".to_string())], "{none}");
+    // The wrong key: the good signature no longer verifies (signature stage).
+    p.write("depgate.toml", &config("wrong"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let r = record_at(&p, 1);
+    assert_eq!(r["verification"]["status"], "violated", "{r}");
+    assert_eq!(r["verification"]["attestations"][0]["failure"]["stage"], "signature", "{r}");
+    // A key without tlog = false is a configuration error naming what to write.
+    p.write("depgate.toml", &config("right").replace("tlog = false\n", ""));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("tlog = false"), "{}", run.stderr);
+}

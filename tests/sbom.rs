@@ -815,7 +815,7 @@ fn advisories_become_valid_cyclonedx_vulnerabilities() {
     ));
 }
 
-/// Container images from real registries: CycloneDX `container` components and SPDX
+/// Container images from real registries: `CycloneDX` `container` components and SPDX
 /// `CONTAINER` packages with their `pkg:oci` purls, valid for all three validators; the
 /// SARIF result sits on the Dockerfile line.
 #[test]
@@ -840,11 +840,17 @@ fn image_sboms_validate_with_container_components() {
     check_spdx_against_cdx(&doc, &bom);
     let components = bom["components"].as_array().unwrap();
     assert!(components.iter().all(|c| c["type"] == "container"), "{bom}");
-    let app = components.iter().find(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:oci/app@sha256"))).unwrap();
+    let app =
+        components.iter().find(|c| c["purl"].as_str().is_some_and(|p| p.starts_with("pkg:oci/app@sha256"))).unwrap();
     assert_eq!((&app["group"], &app["name"]), (&Value::from("docker.io/acme"), &Value::from("app")));
     assert_eq!(app["hashes"][0]["content"], d.trim_start_matches("sha256:"));
     let packages = doc["packages"].as_array().unwrap();
-    assert!(packages.iter().filter(|p| p["name"] != bom["metadata"]["component"]["name"]).any(|p| p["primaryPackagePurpose"] == "CONTAINER"));
+    assert!(
+        packages
+            .iter()
+            .filter(|p| p["name"] != bom["metadata"]["component"]["name"])
+            .any(|p| p["primaryPackagePurpose"] == "CONTAINER")
+    );
     let sarif_bytes = std::fs::read(report.join("results.sarif")).unwrap();
     let sarif: Value = serde_json::from_slice(&sarif_bytes).unwrap();
     let results = sarif["runs"][0]["results"].as_array().unwrap();

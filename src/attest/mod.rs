@@ -11,10 +11,13 @@
 //! npm publish attestations with key validity windows, the PEP 740 wire format, and
 //! the statement's predicate for policy. Anything not checked is never `verified`.
 
+pub mod cosign;
 pub mod formats;
 pub mod identity;
 mod npm_keys;
 pub mod statement;
+
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::Serialize;
@@ -152,6 +155,8 @@ pub struct TrustedKey {
 pub struct Trust {
     roots: Vec<Root>,
     keys: Vec<TrustedKey>,
+    /// Image signing keys by `oci` upstream (`cosign_key`), used for that upstream only.
+    image_keys: BTreeMap<String, Vec<(String, Vec<u8>)>>,
 }
 
 /// Trust material that could not be loaded.
@@ -165,7 +170,7 @@ pub struct TrustError {
 impl Trust {
     /// No roots, no keys.
     pub fn empty() -> Self {
-        Trust { roots: Vec::new(), keys: Vec::new() }
+        Trust { roots: Vec::new(), keys: Vec::new(), image_keys: BTreeMap::new() }
     }
 
     /// The embedded Sigstore production root and npm registry keys: offline, pinned.
@@ -226,9 +231,33 @@ impl Trust {
         Ok(key_id)
     }
 
+    /// Add an `oci` upstream's image signing key (PEM), trusted for that upstream's images.
+    pub fn add_image_key(&mut self, upstream: &str, pem: &str) -> Result<String, TrustError> {
+        let key = DerPublicKey::from_pem(pem).map_err(|e| TrustError {
+            name: format!("cosign_key of upstream `{upstream}`"),
+            message: format!("not a PEM public key: {e}"),
+        })?;
+        let der = key.as_bytes().to_vec();
+        let key_id =
+            format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&der)));
+        self.image_keys.entry(upstream.to_string()).or_default().push((key_id.clone(), der));
+        Ok(key_id)
+    }
+
+    /// The image signing keys trusted for `upstream`'s images.
+    pub fn image_keys(&self, upstream: &str) -> Vec<cosign::ImageKey<'_>> {
+        self.image_keys
+            .get(upstream)
+            .map(|ks| ks.iter().map(|(id, der)| cosign::ImageKey { key_id: id, spki_der: der }).collect())
+            .unwrap_or_default()
+    }
+
     /// Take over another set's roots and keys.
     pub fn extend(&mut self, other: Trust) {
         self.roots.extend(other.roots);
+        for (up, keys) in other.image_keys {
+            self.image_keys.entry(up).or_default().extend(keys);
+        }
         for k in other.keys {
             if !self.keys.iter().any(|x| x.key_id == k.key_id && x.spki_der == k.spki_der) {
                 self.keys.push(k);

@@ -107,6 +107,18 @@ pub fn load_trust(config: &Config, extra: &[std::path::PathBuf]) -> Result<crate
         add_file(&mut trust, p)?;
     }
     trust.add_npm_keys();
+    for u in config.upstreams.values() {
+        if let Some(path) = &u.cosign_key {
+            let pem = std::fs::read_to_string(path).map_err(|e| {
+                CommandError::usage(format!(
+                    "error: cannot read cosign_key {} of upstream `{}`: {e}\n  help: check the path (relative to depgate.toml)",
+                    path.display(),
+                    u.name
+                ))
+            })?;
+            trust.add_image_key(&u.name, &pem).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+        }
+    }
     Ok(trust)
 }
 

@@ -136,6 +136,9 @@ pub struct Upstream {
     /// `cgr.dev`); images of other registries are not asked of it. The url's path, if any,
     /// is the repository prefix the upstream keeps them under.
     pub image_registry: Option<String>,
+    /// For an `oci` upstream: the public key (PEM file) its images are signed with by
+    /// cosign, checked without a transparency log (`tlog = false` says so explicitly).
+    pub cosign_key: Option<PathBuf>,
 }
 
 impl Upstream {

@@ -30,6 +30,8 @@ const UPSTREAM_KEYS: &[&str] = &[
     "attestations",
     "mirrors",
     "registry",
+    "cosign_key",
+    "tlog",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -585,10 +587,12 @@ fn parse_upstream(
         }
     });
     let image_registry = parse_image_registry(cx, t, name, kind, location.as_ref());
+    let cosign_key = parse_cosign_key(cx, t, name, kind, &key_span, base_dir);
     if cx.diags.len() > start {
         return None;
     }
     Some(Upstream {
+        cosign_key,
         image_registry,
         mirrors,
         identity,
@@ -644,6 +648,64 @@ fn parse_image_registry(
         None => host.to_string(),
     };
     Some(if host == "registry-1.docker.io" || host == "index.docker.io" { "docker.io".into() } else { host })
+}
+
+/// `cosign_key` and `tlog` of an `oci` upstream. depgate checks key-signed images without
+/// a transparency log only, so a key needs `tlog = false` written beside it (the operator
+/// says the key is the whole trust, as `--insecure-ignore-tlog` does for cosign).
+fn parse_cosign_key(
+    cx: &mut Ctx<'_>,
+    t: &DeTable<'_>,
+    name: &str,
+    kind: Option<UpstreamKind>,
+    key_span: &Range<usize>,
+    base_dir: &Path,
+) -> Option<std::path::PathBuf> {
+    let (key, tlog) = (t.get("cosign_key"), t.get("tlog"));
+    if kind != Some(UpstreamKind::Oci) {
+        for (v, k) in [(key, "cosign_key"), (tlog, "tlog")] {
+            if let Some(v) = v {
+                cx.err(v.span(), format!("`{k}` is only for `oci` upstreams (`{name}` is not one)"), "remove it");
+            }
+        }
+        return None;
+    }
+    let tlog_off = match tlog {
+        None => false,
+        Some(v) if matches!(v.get_ref(), DeValue::Boolean(false)) => true,
+        Some(v) => {
+            cx.err(
+                v.span(),
+                format!("`tlog` of upstream `{name}` can only be false"),
+                "depgate checks key-signed images without a transparency log only: write tlog = false, or remove cosign_key",
+            );
+            return None;
+        }
+    };
+    match key {
+        None if tlog.is_some() => {
+            cx.err(
+                key_span.clone(),
+                format!("upstream `{name}` sets tlog = false but has no cosign_key"),
+                "add cosign_key = \"cosign.pub\" (the key its images are signed with), or remove tlog",
+            );
+            None
+        }
+        None => None,
+        Some(v) => {
+            let path = cx.string(v, "cosign_key")?;
+            if !tlog_off {
+                cx.err(
+                    v.span(),
+                    format!("upstream `{name}` has a cosign_key but does not say tlog = false"),
+                    "depgate checks key-signed images without a transparency log: add tlog = false to accept that the key alone vouches for them",
+                );
+                return None;
+            }
+            let p = Path::new(&path);
+            Some(if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
+        }
+    }
 }
 
 fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyConfig, PolicySpans) {

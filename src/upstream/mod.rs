@@ -306,6 +306,9 @@ impl Registry for Upstreams {
             return Lookup::Found((bytes, EvidenceSource::AttestationCache));
         }
         let got = match (Self::dir_root(upstream), req.url) {
+            (None, _) if req.ecosystem == Ecosystem::Oci => {
+                oci::signatures(self, upstream, req.name, req.version).await
+            }
             (Some(root), _) => dir::evidence(&root, req).await,
             (None, Some(url)) => match http::http_url(url, "attestations") {
                 Ok(u) => {

@@ -61,6 +61,55 @@ pub(super) async fn index(ups: &Upstreams, upstream: &Upstream, name: &str, want
     }))
 }
 
+/// The cosign signatures of the image `digest` in repository `name` at `upstream`: found
+/// through the OCI 1.1 referrers API, else the `sha256-<hex>.sig` tag; each simple-signing
+/// layer's payload (checked against its digest) with its signature annotation, as the
+/// JSON `attest::cosign::ImageSignatures`. `NotFound`: the image has no signature here.
+pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str, digest: &str) -> Lookup<Vec<u8>> {
+    use crate::attest::cosign::{ImageSignature, ImageSignatures};
+    let Some((_, path)) = name.split_once('/') else { return Lookup::NotFound };
+    let Location::Url(base) = &upstream.location else { return Lookup::NotFound };
+    let prefix = base.path().trim_matches('/');
+    let repo = if prefix.is_empty() { path.to_string() } else { format!("{prefix}/{path}") };
+    let mut s = Session { ups, upstream, base: base.clone(), repo, token: None };
+    let run = async {
+        let mut manifests = Vec::new();
+        // OCI 1.1 referrers (a registry without the API answers 404).
+        if let Some(a) =
+            s.send(&format!("referrers/{digest}"), "application/vnd.oci.image.index.v1+json", Verb::Get).await?
+        {
+            for d in manifest::signature_referrers(&a.body) {
+                manifests.push(s.get_verified(&format!("manifests/{d}"), &d).await?);
+            }
+        }
+        if manifests.is_empty() {
+            let tag = format!("{}.sig", digest.replacen(':', "-", 1));
+            if let Some(a) = s.send(&format!("manifests/{tag}"), ACCEPT, Verb::Get).await? {
+                manifests.push(a.body);
+            }
+        }
+        let mut signatures = Vec::new();
+        for m in &manifests {
+            let layers = manifest::signature_layers(m).map_err(|e| http::invalid(format!("{name}@{digest}: {e}")))?;
+            for (layer, signature) in layers {
+                use base64::Engine as _;
+                let payload = s.get_verified(&format!("blobs/{layer}"), &layer).await?;
+                let payload = base64::engine::general_purpose::STANDARD.encode(payload);
+                signatures.push(ImageSignature { payload, signature });
+            }
+        }
+        Ok::<_, Failure>(signatures)
+    };
+    match run.await {
+        Ok(sigs) if sigs.is_empty() => Lookup::NotFound,
+        Ok(signatures) => match serde_json::to_vec(&ImageSignatures { signatures }) {
+            Ok(b) => Lookup::Found(b),
+            Err(e) => Lookup::Failed(http::invalid(e.to_string())),
+        },
+        Err(f) => Lookup::Failed(f),
+    }
+}
+
 /// What one answer carried: the body and the manifest digest header.
 struct Answer {
     body: Vec<u8>,

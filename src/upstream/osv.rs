@@ -39,6 +39,7 @@ pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
         attestations: None,
         mirrors: None,
         image_registry: None,
+        cosign_key: None,
     }
 }
 

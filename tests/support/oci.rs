@@ -42,6 +42,36 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// cosign (`$DEPGATE_COSIGN`, else the tools folder), or `None` (skip reported).
+pub fn cosign() -> Option<PathBuf> {
+    let found = std::env::var_os("DEPGATE_COSIGN").map(PathBuf::from).or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        Some(PathBuf::from(home).join(".cache/depgate-tools/bin/cosign"))
+    });
+    let found = found.filter(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("DEPGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "cosign is required (DEPGATE_REQUIRE_TOOLS=1): run scripts/test.sh to install it"
+        );
+        super::skipped("cosign is not installed (scripts/install-cosign.sh installs it)");
+    }
+    found
+}
+
+/// A cosign key pair (no password) made by `cosign generate-key-pair` in `dir`:
+/// `dir/cosign.key` and `dir/cosign.pub`.
+pub fn cosign_keys(cosign: &Path, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let out = Command::new(cosign)
+        .arg("generate-key-pair")
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", "")
+        .output()
+        .expect("run cosign");
+    assert!(out.status.success(), "cosign generate-key-pair: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// One running registry; stopped (and its storage removed) on drop.
 pub struct Registry {
     child: Child,
@@ -138,6 +168,19 @@ impl Registry {
         }
         self.crane(&args.iter().map(String::as_str).collect::<Vec<_>>());
         self.digest(repo, tag)
+    }
+
+    /// Sign `repo@digest` with cosign and `key`, no transparency log (the `.sig` tag).
+    pub fn cosign_sign(&self, cosign: &Path, key: &Path, repo: &str, digest: &str) {
+        let out = Command::new(cosign)
+            .args(["sign", "--key"])
+            .arg(key)
+            .args(["--tlog-upload=false", "--allow-http-registry", "--allow-insecure-registry", "-y"])
+            .arg(format!("{}/{repo}@{digest}", self.host()))
+            .env("COSIGN_PASSWORD", "")
+            .output()
+            .expect("run cosign");
+        assert!(out.status.success(), "cosign sign: {}", String::from_utf8_lossy(&out.stderr));
     }
 
     /// The digest `repo:tag` points to, as crane reads it.

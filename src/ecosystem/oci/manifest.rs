@@ -75,6 +75,54 @@ pub fn select_platform<'a>(entries: &'a [Descriptor], platform: &str) -> Option<
     })
 }
 
+/// cosign's simple-signing layer media type and signature annotation.
+pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+/// The artifact type of a cosign signature manifest found through the referrers API.
+pub const COSIGN_SIG_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+
+/// The simple-signing layers of a cosign signature manifest: each layer's digest (its
+/// blob is the signed payload) and the base64 signature its annotation carries.
+pub fn signature_layers(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    #[derive(Deserialize)]
+    struct Layer {
+        #[serde(rename = "mediaType", default)]
+        media_type: String,
+        digest: String,
+        #[serde(default)]
+        annotations: std::collections::BTreeMap<String, String>,
+    }
+    #[derive(Deserialize)]
+    struct SigManifest {
+        #[serde(default)]
+        layers: Vec<Layer>,
+    }
+    let m: SigManifest = serde_json::from_slice(bytes).map_err(|e| format!("not a signature manifest: {e}"))?;
+    Ok(m.layers
+        .into_iter()
+        .filter(|l| l.media_type == SIMPLE_SIGNING)
+        .filter_map(|l| l.annotations.get(SIGNATURE_ANNOTATION).cloned().map(|s| (l.digest, s)))
+        .collect())
+}
+
+/// The manifests of a referrers index (OCI 1.1) that are cosign signatures.
+pub fn signature_referrers(bytes: &[u8]) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Entry {
+        digest: String,
+        #[serde(rename = "artifactType", default)]
+        artifact_type: String,
+    }
+    #[derive(Deserialize)]
+    struct Index {
+        #[serde(default)]
+        manifests: Vec<Entry>,
+    }
+    serde_json::from_slice::<Index>(bytes)
+        .map(|i| i.manifests.into_iter().filter(|e| e.artifact_type == COSIGN_SIG_ARTIFACT).map(|e| e.digest).collect())
+        .unwrap_or_default()
+}
+
 /// The `created` time of an image config (RFC 3339), if it records one.
 pub fn config_created(bytes: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
