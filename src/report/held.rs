@@ -164,14 +164,12 @@ pub fn write_stop(w: &mut impl Write, records: &[Record], held: Held<'_>) -> io:
             if !why.is_empty() {
                 writeln!(w, "  {:10}   {why}", "")?;
             }
+            if let Some(u) = h.decisive().first().and_then(|f| f.finding.until.as_deref()) {
+                writeln!(w, "  {:10}   until {u}", "")?;
+            }
             let lead = h.decisive().into_iter().find(|f| f.finding.remedy.is_some());
-            match (
-                lead.and_then(|f| f.finding.remedy.as_deref()),
-                h.decisive().first().and_then(|f| f.finding.until.as_deref()),
-            ) {
-                (Some(rem), _) => writeln!(w, "  {:10}   to fix: {rem}", "")?,
-                (None, Some(u)) => writeln!(w, "  {:10}   until {u}", "")?,
-                (None, None) => {}
+            if let Some(rem) = lead.and_then(|f| f.finding.remedy.as_deref()) {
+                writeln!(w, "  {:10}   to fix: {rem}", "")?;
             }
         }
     }
