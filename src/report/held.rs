@@ -244,7 +244,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "depgate serve: blocked:\n  quarantine pkg:npm/fresh@1.0.0  fallback-cooldown  (held back from listings)\n               published 1.0 days ago\n               to fix: wait, or pin an older version\n"
+            "depgate serve: blocked:\n  quarantine pkg:npm/fresh@1.0.0  fallback-cooldown  (held back from listings)\n               published 1.0 days ago\n               until 2026-01-07T00:00:00Z\n               to fix: wait, or pin an older version\n"
         );
         let mut out = Vec::new();
         write_stop(&mut out, &[], Held { versions: &versions, not_kept: 2 }).unwrap();
