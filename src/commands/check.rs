@@ -215,7 +215,7 @@ pub(super) fn chain_entries(config: &Config, project: &Path) -> std::collections
                     kind: u.kind.as_str().to_string(),
                     location: match &u.location {
                         Location::Url(_) => u.display_location(),
-                        Location::Dir(p) => display_path(p, project),
+                        Location::Dir(p) => crate::lockfiles::relative_to(p, project).display().to_string(),
                     },
                     tier: u.tier.clone(),
                     priority: i + 1,
@@ -224,8 +224,4 @@ pub(super) fn chain_entries(config: &Config, project: &Path) -> std::collections
             (eco.to_string(), entries)
         })
         .collect()
-}
-
-fn display_path(p: &Path, base: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).display().to_string()
 }
