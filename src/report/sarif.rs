@@ -187,7 +187,7 @@ fn relative_lockfile(lockfile: &str, run: &RunInfo) -> Option<String> {
 
 /// Percent-encode what a relative URI reference may not hold (RFC 3986): everything but
 /// unreserved characters, `/` and a few safe sub-delimiters.
-fn uri_path(path: &str) -> String {
+pub(super) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'!' | b'=' | b',')
@@ -201,7 +201,7 @@ fn uri_path(path: &str) -> String {
 }
 
 /// An absolute path as a `file:` URI (a lockfile outside the project: no `uriBaseId`).
-fn file_uri(path: &str) -> String {
+pub(super) fn file_uri(path: &str) -> String {
     let p = path.replace('\\', "/");
     let p = if p.starts_with('/') { p } else { format!("/{p}") };
     format!("file://{}", uri_path(&p))
@@ -437,6 +437,21 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
             });
         }
     }
+    // The project's tool settings that drift from depgate's cooldown, at their lines.
+    for (file, line, result) in super::cooldowns::sarif_results(run) {
+        rule_levels.entry(crate::cooldowns::drift::RULE.to_string()).or_insert(RuleOf::Policy(Decision::Warn));
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .map(|u| (u.to_string(), !u.starts_with("file:")));
+        pending.push(Pending {
+            uri,
+            line,
+            purl: file,
+            rule: crate::cooldowns::drift::RULE.to_string(),
+            level: Decision::Warn,
+            result,
+        });
+    }
     pending.sort_by(|a, b| {
         (&a.uri, a.line, &a.purl, &a.rule, std::cmp::Reverse(a.level)).cmp(&(
             &b.uri,
@@ -515,6 +530,7 @@ mod tests {
             chains: BTreeMap::new(),
             policy: Vec::new(),
             advisories: None,
+            cooldowns: None,
             context: crate::audit::RunnerContext::default(),
         }
     }

@@ -1,0 +1,103 @@
+//! Where the settings are: the project's own files (the package managers' and bots'
+//! configuration at the project root), pip's configuration files (pip has no project
+//! file: global, user, site and `PIP_CONFIG_FILE`, as `depgate init` reads them) and
+//! `PIP_UPLOADED_PRIOR_TO`. The one part of [`super`] that reads files and the
+//! environment; the readers stay pure.
+
+use std::path::{Path, PathBuf};
+
+use super::{FileKind, PROJECT_FILES, RENOVATE_FILES, Read, Spell, Tool, python};
+
+/// Larger configuration files are refused (no tool's comes close).
+const MAX_BYTES: u64 = 1 << 20;
+
+fn read_file(path: &Path, shown: &str, tool: Tool, out: &mut Read) -> Option<String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return None,
+        Ok(m) if m.len() > MAX_BYTES => {
+            out.problem(tool, shown, 0, format!("larger than {MAX_BYTES} bytes; not read"));
+            return None;
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            out.problem(tool, shown, 0, format!("cannot be read: {e}"));
+            return None;
+        }
+    }
+    match std::fs::read_to_string(path) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            out.problem(tool, shown, 0, format!("cannot be read: {e}"));
+            None
+        }
+    }
+}
+
+fn tool_of(kind: FileKind) -> Tool {
+    match kind {
+        FileKind::Npmrc => Tool::Npm,
+        FileKind::PnpmWorkspace => Tool::Pnpm,
+        FileKind::Yarnrc => Tool::Yarn,
+        FileKind::Bunfig => Tool::Bun,
+        FileKind::Pyproject | FileKind::UvToml => Tool::Uv,
+        FileKind::PipConf => Tool::Pip,
+        FileKind::Renovate => Tool::Renovate,
+        FileKind::Dependabot => Tool::Dependabot,
+    }
+}
+
+/// pip's configuration files, in the order pip reads them (a later one wins); none when
+/// `PIP_CONFIG_FILE` is the null device.
+pub fn pip_files(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
+    let config_file = env("PIP_CONFIG_FILE");
+    if config_file.as_deref() == Some("/dev/null") {
+        return Vec::new();
+    }
+    let home = env("HOME").map(PathBuf::from);
+    let mut layers: Vec<PathBuf> = Vec::new();
+    let xdg_dirs = env("XDG_CONFIG_DIRS").unwrap_or_else(|| "/etc/xdg".into());
+    layers.extend(xdg_dirs.split(':').filter(|d| !d.is_empty()).map(|d| Path::new(d).join("pip/pip.conf")));
+    layers.push(PathBuf::from("/etc/pip.conf"));
+    layers.extend(home.as_ref().map(|h| h.join(".pip/pip.conf")));
+    let config_home = env("XDG_CONFIG_HOME").map(PathBuf::from).or_else(|| home.map(|h| h.join(".config")));
+    layers.extend(config_home.map(|c| c.join("pip/pip.conf")));
+    layers.extend(env("VIRTUAL_ENV").map(|v| Path::new(&v).join("pip.conf")));
+    layers.extend(config_file.map(PathBuf::from));
+    layers
+}
+
+/// Every release-age setting of the project at `root`, at `now` (Unix seconds).
+pub fn project(root: &Path, now: i64, env: &dyn Fn(&str) -> Option<String>) -> Read {
+    let mut out = Read::default();
+    let files = PROJECT_FILES.iter().copied().chain(RENOVATE_FILES.iter().map(|f| (*f, FileKind::Renovate)));
+    for (rel, kind) in files {
+        let tool = tool_of(kind);
+        if let Some(text) = read_file(&root.join(rel), rel, tool, &mut out) {
+            out.extend(super::read(kind, rel, &text, now));
+        }
+    }
+    // pip: the last file that sets it wins, then the environment.
+    let mut pip = Read::default();
+    for path in pip_files(env) {
+        let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        if let Some(text) = read_file(&path, &shown, Tool::Pip, &mut out) {
+            let r = python::pip_conf(&shown, &text, now);
+            out.problems.extend(r.problems);
+            if !r.settings.is_empty() {
+                pip.settings = r.settings;
+            }
+        }
+    }
+    if let Some(v) = env("PIP_UPLOADED_PRIOR_TO") {
+        let mut r = Read::default();
+        if let Some(s) =
+            python::age_setting(Tool::Pip, "environment", 0, "PIP_UPLOADED_PRIOR_TO", &v, now, Spell::Iso, &mut r)
+        {
+            pip.settings = vec![s];
+        }
+        out.problems.extend(r.problems);
+    }
+    out.settings.extend(pip.settings);
+    out
+}
