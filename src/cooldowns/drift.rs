@@ -293,7 +293,7 @@ impl Ctx<'_> {
                 t.why
             );
             let remedy = format!(
-                "at {}: set {} to {} (depgate's {} days), or lower {} in {}",
+                "at {}: set {} to {} (depgate's {} days), or if depgate should wait less, change {} in {}",
                 s.place(),
                 s.setting,
                 s.spell.write(secs(t.days)),

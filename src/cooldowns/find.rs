@@ -79,8 +79,11 @@ pub fn project(root: &Path, now: i64, env: &dyn Fn(&str) -> Option<String>) -> R
     }
     // pip: the last file that sets it wins, then the environment.
     let mut pip = Read::default();
+    let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     for path in pip_files(env) {
-        let shown = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let abs = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+        let shown =
+            abs.strip_prefix(&abs_root).map_or_else(|_| path.display().to_string(), |p| p.display().to_string());
         if let Some(text) = read_file(&path, &shown, Tool::Pip, &mut out) {
             let r = python::pip_conf(&shown, &text, now);
             out.problems.extend(r.problems);

@@ -103,12 +103,12 @@ pub fn write_terminal(w: &mut impl Write, run: &RunInfo, paint: &dyn Fn(&str, &s
     for s in &c.settings {
         writeln!(
             w,
-            "cooldown   {:<10} {} {} = {} ({} days, {}; {})",
+            "cooldown   {:<10} {} {} = {} ({}, {}; {})",
             s.tool.as_str(),
             s.place(),
             s.setting,
             s.value,
-            crate::cooldowns::tree::format_number(s.min_age_days),
+            crate::cooldowns::duration::human(s.min_age_seconds),
             ecosystems(s),
             scope(s)
         )?;
