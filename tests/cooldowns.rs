@@ -178,7 +178,7 @@ fn every_tool_listed_and_exactly_the_expected_drift() {
     }
     let md = run.file("summary.md");
     assert!(md.contains("### Package-manager and bot cooldowns"), "{md}");
-    assert!(md.contains("| pnpm | `pnpm-workspace.yaml:5` | `minimumReleaseAge` | `1440` | 1 days |"), "{md}");
+    assert!(md.contains("| pnpm | `pnpm-workspace.yaml:5` | `minimumReleaseAge` | `1440` | 1 day |"), "{md}");
     assert!(md.contains("#### `cooldown-drift` (16 warnings)"), "{md}");
     let sarif = run.json("results.sarif");
     let results: Vec<&Value> =

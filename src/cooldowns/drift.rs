@@ -368,6 +368,11 @@ impl Ctx<'_> {
             );
             let t = (*t).clone();
             self.push(Direction::LetsThrough, line, Some(pattern), 0, &t, msg, remedy);
+            // The line to change is the exemption entry: name it as the setting.
+            if let Some(last) = self.out.last_mut() {
+                last.setting = key;
+                last.value = pattern.to_string();
+            }
         }
     }
 }

@@ -55,12 +55,12 @@ pub fn write_md(w: &mut impl Write, run: &RunInfo) -> io::Result<()> {
             let exempt: Vec<&str> = s.exempt.iter().map(|e| e.pattern.as_str()).collect();
             writeln!(
                 w,
-                "| {} | `{}` | `{}` | `{}` | {} days | {} | {} | {} |",
+                "| {} | `{}` | `{}` | `{}` | {} | {} | {} | {} |",
                 s.tool.as_str(),
                 md(&s.place()),
                 md(&s.setting),
                 md(&s.value),
-                crate::cooldowns::tree::format_number(s.min_age_days),
+                crate::cooldowns::duration::human(s.min_age_seconds),
                 ecosystems(s),
                 md(&scope(s)),
                 md(&exempt.join(", "))
@@ -69,22 +69,22 @@ pub fn write_md(w: &mut impl Write, run: &RunInfo) -> io::Result<()> {
     }
     if !c.drift.is_empty() {
         writeln!(w, "\n#### `{RULE}` ({} warning{})\n", c.drift.len(), if c.drift.len() == 1 { "" } else { "s" })?;
-        writeln!(w, "| where | tool setting | depgate | why | what to do |\n|---|---|---|---|---|")?;
+        writeln!(w, "| where | drift | tool setting | depgate | what to do |\n|---|---|---|---|---|")?;
         for d in &c.drift {
+            #[allow(clippy::cast_possible_truncation)]
+            let tool_age = crate::cooldowns::duration::human((d.tool_days * 86_400.0).round() as i64);
             writeln!(
                 w,
-                "| `{}:{}` | {} `{}` = `{}` ({} days){} | {} days: {} | {}: {} | {} |",
+                "| `{}:{}` | {} | {} `{}` = `{}` ({tool_age}{}) | {} days: {} | {} |",
                 md(&d.file),
                 d.line,
+                direction(d),
                 d.tool.as_str(),
                 md(&d.setting),
                 md(&d.value),
-                crate::cooldowns::tree::format_number(d.tool_days),
-                d.package.as_deref().map(|p| format!(" for `{}`", md(p))).unwrap_or_default(),
+                d.package.as_deref().map(|p| format!(", for `{}`", md(p))).unwrap_or_default(),
                 crate::cooldowns::tree::format_number(d.depgate_days),
                 md(&d.depgate_setting),
-                direction(d),
-                md(&d.msg),
                 md(&d.remedy)
             )?;
         }
