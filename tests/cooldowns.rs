@@ -3,7 +3,7 @@
 //! exemptions, yarn 10 days, bun 2 days with one, uv 3 days with one and an absolute
 //! cut-off, pip 5 days, Renovate 14 days with two rules, Dependabot 7/30 days for npm and
 //! 5 for pip) against a chain with a curated tier first (no cooldown) and a public
-//! fallback waiting 7 days for npm, and a PyPI public tier waiting 5. The report must list
+//! fallback waiting 7 days for npm, and a `PyPI` public tier waiting 5. The report must list
 //! each setting, normalised, and exactly the drift findings below.
 
 use std::collections::BTreeSet;

@@ -201,7 +201,7 @@ fn days(seconds: i64) -> f64 {
     (d * 1000.0).round() / 1000.0
 }
 
-#[allow(clippy::cast_possible_truncation)]
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 fn secs(days: f64) -> i64 {
     (days * DAY as f64).round() as i64
 }
@@ -214,6 +214,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn push(
         &mut self,
         direction: Direction,

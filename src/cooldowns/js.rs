@@ -44,7 +44,7 @@ pub fn npmrc(file: &str, text: &str) -> Read {
         match duration::number_text(value, secs, unit) {
             Ok(s) => out.settings.push(Setting::new(tool, file, line, key, value, unit, NPM(), s, spell)),
             Err(e) => {
-                out.problem(tool, file, line, format!("`{key}` {e}; {} reads a whole number of {unit}", tool.as_str()))
+                out.problem(tool, file, line, format!("`{key}` {e}; {} reads a whole number of {unit}", tool.as_str()));
             }
         }
     }

@@ -179,10 +179,9 @@ impl Spell {
         let days = ceil_units(seconds, duration::DAY);
         match self {
             Spell::Seconds => seconds.to_string(),
-            Spell::Minutes => ceil_units(seconds, 60).to_string(),
-            Spell::Days => days.to_string(),
             Spell::Yarn if seconds % duration::DAY == 0 => format!("{days}d"),
-            Spell::Yarn => ceil_units(seconds, 60).to_string(),
+            Spell::Days => days.to_string(),
+            Spell::Minutes | Spell::Yarn => ceil_units(seconds, 60).to_string(),
             Spell::Words if seconds % duration::DAY == 0 => {
                 format!("\"{days} day{}\"", if days == 1 { "" } else { "s" })
             }

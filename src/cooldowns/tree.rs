@@ -1,7 +1,7 @@
 //! The tools' configuration files as one small tree whose every value knows its line:
 //! YAML (`pnpm-workspace.yaml`, `.yarnrc.yml`, `.github/dependabot.yml`) through
-//! yaml-rust2's marked events, and JSON / JSON5 (`renovate.json`, `renovate.json5`,
-//! `.renovaterc`) through a small reader of its own (serde_json keeps no lines, and no
+//! `yaml-rust2`'s marked events, and JSON / JSON5 (`renovate.json`, `renovate.json5`,
+//! `.renovaterc`) through a small reader of its own (`serde_json` keeps no lines, and no
 //! JSON5 crate is in the tree). TOML files are read with `toml`'s spans instead.
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -84,19 +84,20 @@ impl Builder {
             }
             return;
         };
-        match &mut parent.value {
-            Value::List(items) => items.push(node),
-            Value::Map(entries) => match pending.take() {
+        if let Value::List(items) = &mut parent.value {
+            items.push(node);
+        } else if let Value::Map(entries) = &mut parent.value {
+            match pending.take() {
                 Some(k) => entries.push((k, node)),
-                None => match node.scalar() {
-                    Some(k) => *pending = Some(k),
-                    None => {
+                None => {
+                    if let Some(k) = node.scalar() {
+                        *pending = Some(k);
+                    } else {
                         self.error.get_or_insert_with(|| format!("line {}: a mapping key must be a scalar", node.line));
                         *pending = Some(String::new());
                     }
-                },
-            },
-            _ => {}
+                }
+            }
         }
     }
 }

@@ -1,10 +1,8 @@
 //! The project's package-manager and bot cooldowns beside depgate's own (`run.cooldowns`):
-//! the `summary.md` section, the terminal lines and the SARIF results of `cooldown-drift`
-//! (located at the tool's setting). Pure rendering, like the rest of [`super`].
+//! the `summary.md` section and the terminal lines (the SARIF results of `cooldown-drift`
+//! are in [`super::sarif`]). Pure rendering, like the rest of [`super`].
 
 use std::io::{self, Write};
-
-use serde_json::{Value, json};
 
 use super::RunInfo;
 use crate::cooldowns::drift::{Direction, Drift, RULE};
@@ -36,7 +34,7 @@ fn direction(d: &Drift) -> &'static str {
     }
 }
 
-fn report(run: &RunInfo) -> Option<&Report> {
+pub(super) fn report(run: &RunInfo) -> Option<&Report> {
     run.cooldowns.as_ref().filter(|c| !c.is_empty())
 }
 
@@ -130,53 +128,4 @@ pub fn write_terminal(w: &mut impl Write, run: &RunInfo, paint: &dyn Fn(&str, &s
         if c.drift.len() == 1 { "" } else { "s" },
         if c.problems.is_empty() { String::new() } else { format!(", {} not read", c.problems.len()) }
     )
-}
-
-/// The SARIF results of the drift findings (level `warning`, at the tool's line), each
-/// with its fingerprint over the file, the setting and the package pattern.
-pub fn sarif_results(run: &RunInfo) -> Vec<(String, usize, Value)> {
-    let Some(c) = report(run) else { return Vec::new() };
-    c.drift
-        .iter()
-        .map(|d| {
-            let key = format!("{}#{}#{}#{}", d.file, d.setting, d.package.as_deref().unwrap_or("*"), d.ecosystem);
-            let mut result = json!({
-                "ruleId": RULE,
-                "level": "warning",
-                "message": {"text": format!("{}\nWhat to do: {}", d.msg, d.remedy)},
-                "partialFingerprints": {super::sarif::FINGERPRINT_KEY: super::sarif::fingerprint(&key, RULE)},
-                "properties": {
-                    "tool": d.tool.as_str(),
-                    "ecosystem": d.ecosystem.as_str(),
-                    "direction": d.direction,
-                    "setting": d.setting,
-                    "value": d.value,
-                    "toolDays": d.tool_days,
-                    "depgateDays": d.depgate_days,
-                    "depgateSetting": d.depgate_setting,
-                    "findingLevel": "warn",
-                },
-            });
-            if let Some(p) = &d.package {
-                result["properties"]["package"] = json!(p);
-            }
-            // A file outside the project (a user's pip.conf) by its file URI; a variable
-            // has no location.
-            let artifact = if d.file == "environment" {
-                None
-            } else if std::path::Path::new(&d.file).is_absolute() {
-                Some(json!({"uri": super::sarif::file_uri(&d.file)}))
-            } else {
-                Some(json!({"uri": super::sarif::uri_path(&d.file.replace('\\', "/")), "uriBaseId": super::sarif::SRCROOT}))
-            };
-            if let Some(artifact) = artifact {
-                let mut physical = json!({"artifactLocation": artifact});
-                if d.line > 0 {
-                    physical["region"] = json!({"startLine": d.line});
-                }
-                result["locations"] = json!([{"physicalLocation": physical}]);
-            }
-            (d.file.clone(), d.line, result)
-        })
-        .collect()
 }
