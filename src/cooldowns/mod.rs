@@ -20,6 +20,7 @@ pub mod duration;
 pub mod find;
 pub mod js;
 pub mod python;
+pub mod suggest;
 pub mod tree;
 
 use std::path::Path;
