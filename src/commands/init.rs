@@ -340,7 +340,7 @@ fn tools_present(root: &Path) -> Vec<Tool> {
         has(".yarnrc.yml") || std::fs::read_to_string(root.join("yarn.lock")).is_ok_and(|t| t.contains("__metadata:"));
     let requirements = std::fs::read_dir(root).into_iter().flatten().flatten().any(|e| {
         let n = e.file_name().to_string_lossy().into_owned();
-        n.starts_with("requirements") && n.ends_with(".txt")
+        n.starts_with("requirements") && Path::new(&n).extension().is_some_and(|x| x.eq_ignore_ascii_case("txt"))
     });
     let uv = has("uv.lock")
         || has("uv.toml")

@@ -65,113 +65,108 @@ fn quoted(list: &[String]) -> String {
 pub fn suggest(tool: Tool, dg: &Depgate, gated: &[Ecosystem]) -> Option<Suggestion> {
     let mut notes = Vec::new();
     let mut lines = Vec::new();
-    let file = match ecosystem(tool) {
-        Some(eco) => {
-            let (days, bound, unbound) = target(dg, eco)?;
-            for u in &unbound {
-                notes.push(format!(
+    let file = if let Some(eco) = ecosystem(tool) {
+        let (days, bound, unbound) = target(dg, eco)?;
+        for u in &unbound {
+            notes.push(format!(
                     "`{u}` is first in the {eco} chain and does not wait: the tool will hold its versions back {days} days too (it cannot tell which registry serves a name)"
                 ));
+        }
+        let (names, globs) = exact(&bound);
+        match tool {
+            Tool::Npm => {
+                lines.push(format!("min-release-age={days}"));
+                if !bound.is_empty() {
+                    notes.push(format!("npm has no exemption list: {} will wait too", bound.join(", ")));
+                }
+                ".npmrc"
             }
-            let (names, globs) = exact(&bound);
-            match tool {
-                Tool::Npm => {
-                    lines.push(format!("min-release-age={days}"));
-                    if !bound.is_empty() {
-                        notes.push(format!("npm has no exemption list: {} will wait too", bound.join(", ")));
-                    }
-                    ".npmrc"
+            Tool::Pnpm => {
+                lines.push(format!("minimumReleaseAge: {}", days * 1440));
+                if !bound.is_empty() {
+                    lines.push("minimumReleaseAgeExclude:".into());
+                    lines.extend(bound.iter().map(|p| format!("  - \"{p}\"")));
                 }
-                Tool::Pnpm => {
-                    lines.push(format!("minimumReleaseAge: {}", days * 1440));
-                    if !bound.is_empty() {
-                        lines.push("minimumReleaseAgeExclude:".into());
-                        lines.extend(bound.iter().map(|p| format!("  - \"{p}\"")));
-                    }
-                    "pnpm-workspace.yaml"
+                "pnpm-workspace.yaml"
+            }
+            Tool::Yarn => {
+                lines.push(format!("npmMinimalAgeGate: {days}d"));
+                if !bound.is_empty() {
+                    lines.push("npmPreapprovedPackages:".into());
+                    lines.extend(bound.iter().map(|p| format!("  - \"{p}\"")));
                 }
-                Tool::Yarn => {
-                    lines.push(format!("npmMinimalAgeGate: {days}d"));
-                    if !bound.is_empty() {
-                        lines.push("npmPreapprovedPackages:".into());
-                        lines.extend(bound.iter().map(|p| format!("  - \"{p}\"")));
-                    }
-                    ".yarnrc.yml"
+                ".yarnrc.yml"
+            }
+            Tool::Bun => {
+                lines.push("[install]".into());
+                lines.push(format!("minimumReleaseAge = {}", days * 86_400));
+                if !names.is_empty() {
+                    lines.push(format!("minimumReleaseAgeExcludes = [{}]", quoted(&names)));
                 }
-                Tool::Bun => {
-                    lines.push("[install]".into());
-                    lines.push(format!("minimumReleaseAge = {}", days * 86_400));
-                    if !names.is_empty() {
-                        lines.push(format!("minimumReleaseAgeExcludes = [{}]", quoted(&names)));
-                    }
-                    if !globs.is_empty() {
-                        notes.push(format!("bun exempts exact names only: {} will wait too", globs.join(", ")));
-                    }
-                    "bunfig.toml"
+                if !globs.is_empty() {
+                    notes.push(format!("bun exempts exact names only: {} will wait too", globs.join(", ")));
                 }
-                Tool::Uv => {
-                    lines.push("[tool.uv]".into());
-                    lines.push(format!("exclude-newer = \"{days} days\""));
-                    if !names.is_empty() {
-                        let entries: Vec<String> = names.iter().map(|n| format!("{n} = false")).collect();
-                        lines.push(format!("exclude-newer-package = {{ {} }}", entries.join(", ")));
-                    }
-                    if !globs.is_empty() {
-                        notes.push(format!("uv exempts exact names only: {} will wait too", globs.join(", ")));
-                    }
-                    "pyproject.toml"
+                "bunfig.toml"
+            }
+            Tool::Uv => {
+                lines.push("[tool.uv]".into());
+                lines.push(format!("exclude-newer = \"{days} days\""));
+                if !names.is_empty() {
+                    let entries: Vec<String> = names.iter().map(|n| format!("{n} = false")).collect();
+                    lines.push(format!("exclude-newer-package = {{ {} }}", entries.join(", ")));
                 }
-                _ => {
-                    lines.push("[install]".into());
-                    lines.push(format!("uploaded-prior-to = P{days}D"));
-                    notes.push(format!(
-                        "pip 26.1+ reads a duration; in CI, PIP_UPLOADED_PRIOR_TO=P{days}D does the same"
-                    ));
-                    if !bound.is_empty() {
-                        notes.push(format!("pip has no exemption list: {} will wait too", bound.join(", ")));
-                    }
-                    "pip.conf"
+                if !globs.is_empty() {
+                    notes.push(format!("uv exempts exact names only: {} will wait too", globs.join(", ")));
                 }
+                "pyproject.toml"
+            }
+            _ => {
+                lines.push("[install]".into());
+                lines.push(format!("uploaded-prior-to = P{days}D"));
+                notes.push(format!("pip 26.1+ reads a duration; in CI, PIP_UPLOADED_PRIOR_TO=P{days}D does the same"));
+                if !bound.is_empty() {
+                    notes.push(format!("pip has no exemption list: {} will wait too", bound.join(", ")));
+                }
+                "pip.conf"
             }
         }
-        None => {
-            for &eco in gated {
-                let Some((days, bound, _)) = target(dg, eco) else { continue };
-                if tool == Tool::Renovate {
-                    let datasource = if eco == Ecosystem::Maven { "maven" } else { eco.as_str() };
+    } else {
+        for &eco in gated {
+            let Some((days, bound, _)) = target(dg, eco) else { continue };
+            if tool == Tool::Renovate {
+                let datasource = if eco == Ecosystem::Maven { "maven" } else { eco.as_str() };
+                lines.push(format!(
+                    "{{\"matchDatasources\": [\"{datasource}\"], \"minimumReleaseAge\": \"{days} days\"}},"
+                ));
+                if !bound.is_empty() {
                     lines.push(format!(
-                        "{{\"matchDatasources\": [\"{datasource}\"], \"minimumReleaseAge\": \"{days} days\"}},"
-                    ));
-                    if !bound.is_empty() {
-                        lines.push(format!(
                             "{{\"matchDatasources\": [\"{datasource}\"], \"matchPackageNames\": [{}], \"minimumReleaseAge\": \"0 days\"}},",
                             quoted(&bound)
                         ));
-                    }
-                } else {
-                    let name = match eco {
-                        Ecosystem::Npm => "npm",
-                        Ecosystem::Pypi => "pip",
-                        Ecosystem::Maven => "maven",
-                    };
-                    lines.push(format!("# the `package-ecosystem: {name}` entry of updates:"));
-                    lines.push("cooldown:".into());
-                    lines.push(format!("  default-days: {days}"));
-                    if !bound.is_empty() {
-                        lines.push("  exclude:".into());
-                        lines.extend(bound.iter().map(|p| format!("    - \"{p}\"")));
-                    }
+                }
+            } else {
+                let name = match eco {
+                    Ecosystem::Npm => "npm",
+                    Ecosystem::Pypi => "pip",
+                    Ecosystem::Maven => "maven",
+                };
+                lines.push(format!("# the `package-ecosystem: {name}` entry of updates:"));
+                lines.push("cooldown:".into());
+                lines.push(format!("  default-days: {days}"));
+                if !bound.is_empty() {
+                    lines.push("  exclude:".into());
+                    lines.extend(bound.iter().map(|p| format!("    - \"{p}\"")));
                 }
             }
-            if lines.is_empty() {
-                return None;
-            }
-            if tool == Tool::Renovate {
-                notes.push("the entries go in packageRules (later rules win over earlier ones)".into());
-                "renovate.json"
-            } else {
-                ".github/dependabot.yml"
-            }
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        if tool == Tool::Renovate {
+            notes.push("the entries go in packageRules (later rules win over earlier ones)".into());
+            "renovate.json"
+        } else {
+            ".github/dependabot.yml"
         }
     };
     Some(Suggestion { tool, file: file.to_string(), lines, notes })
