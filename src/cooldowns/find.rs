@@ -70,11 +70,29 @@ pub fn pip_files(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
 /// Every release-age setting of the project at `root`, at `now` (Unix seconds).
 pub fn project(root: &Path, now: i64, env: &dyn Fn(&str) -> Option<String>) -> Read {
     let mut out = Read::default();
-    let files = PROJECT_FILES.iter().copied().chain(RENOVATE_FILES.iter().map(|f| (*f, FileKind::Renovate)));
-    for (rel, kind) in files {
-        let tool = tool_of(kind);
-        if let Some(text) = read_file(&root.join(rel), rel, tool, &mut out) {
+    for &(rel, kind) in PROJECT_FILES {
+        if let Some(text) = read_file(&root.join(rel), rel, tool_of(kind), &mut out) {
             out.extend(super::read(kind, rel, &text, now));
+        }
+    }
+    // Renovate reads the first of its files it finds; another one is dead configuration.
+    let mut renovate: Option<&str> = None;
+    for &rel in RENOVATE_FILES {
+        if !root.join(rel).is_file() {
+            continue;
+        }
+        if let Some(first) = renovate {
+            out.problem(
+                Tool::Renovate,
+                rel,
+                0,
+                format!("Renovate reads only {first}, the first of its files it finds; this one is not used"),
+            );
+            continue;
+        }
+        renovate = Some(rel);
+        if let Some(text) = read_file(&root.join(rel), rel, Tool::Renovate, &mut out) {
+            out.extend(super::read(FileKind::Renovate, rel, &text, now));
         }
     }
     // pip: the last file that sets it wins, then the environment.
@@ -103,4 +121,45 @@ pub fn project(root: &Path, now: i64, env: &dyn Fn(&str) -> Option<String>) -> R
     }
     out.settings.extend(pip.settings);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cooldowns::duration::DAY;
+
+    #[test]
+    fn first_renovate_file_and_pip_layers() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("renovate.json"), "{\"minimumReleaseAge\": \"3 days\"}").unwrap();
+        std::fs::create_dir(root.join(".github")).unwrap();
+        std::fs::write(root.join(".github/renovate.json"), "{\"minimumReleaseAge\": \"9 days\"}").unwrap();
+        let conf = root.join("pip.conf");
+        std::fs::write(&conf, "[global]\nuploaded-prior-to = P10D\n").unwrap();
+        let conf_s = conf.display().to_string();
+        let with = |extra: Option<&'static str>| {
+            let conf_s = conf_s.clone();
+            move |k: &str| match k {
+                "PIP_CONFIG_FILE" => Some(conf_s.clone()),
+                "PIP_UPLOADED_PRIOR_TO" => extra.map(str::to_string),
+                "HOME" => Some("/nonexistent-home".into()),
+                "XDG_CONFIG_DIRS" => Some("/nonexistent-xdg".into()),
+                _ => None,
+            }
+        };
+        let r = project(root, 1_780_000_000, &with(None));
+        let shown: Vec<(&str, &str, i64)> =
+            r.settings.iter().map(|s| (s.tool.as_str(), s.file.as_str(), s.min_age_seconds)).collect();
+        assert_eq!(shown, vec![("renovate", "renovate.json", 3 * DAY), ("pip", "pip.conf", 10 * DAY)]);
+        assert_eq!(r.problems.len(), 1);
+        assert_eq!(r.problems[0].file, ".github/renovate.json");
+        assert!(r.problems[0].message.contains("reads only renovate.json"));
+        // The variable wins over the files.
+        let env = project(root, 1_780_000_000, &with(Some("P2D")));
+        let pip: Vec<(&str, i64)> =
+            env.settings.iter().filter(|s| s.tool == Tool::Pip).map(|s| (s.file.as_str(), s.min_age_seconds)).collect();
+        assert_eq!(pip, vec![("environment", 2 * DAY)]);
+        assert!(pip_files(&|k: &str| (k == "PIP_CONFIG_FILE").then(|| "/dev/null".to_string())).is_empty());
+    }
 }
