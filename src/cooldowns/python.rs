@@ -33,7 +33,8 @@ pub fn age_setting(
     spell: Spell,
     out: &mut Read,
 ) -> Option<Setting> {
-    match duration::span_or_cutoff(value, now) {
+    let parsed = if tool == Tool::Pip { pip_value(value) } else { duration::span_or_cutoff(value, now) };
+    match parsed {
         Ok((age, naive)) => {
             let unit = if matches!(age, Age::Cutoff(_)) { "cutoff" } else { "duration" };
             let mut s =
@@ -60,6 +61,30 @@ pub fn age_setting(
             None
         }
     }
+}
+
+/// pip's own reading (pip 26.3 `--help`): an ISO 8601 time or date, local time when it has
+/// no offset (read here as UTC, and said so), or a duration in whole days, `P<n>D`; a
+/// date is its midnight, not the whole day.
+fn pip_value(value: &str) -> Result<(Age, bool), String> {
+    let v = value.trim();
+    if let Some(days) = v.strip_prefix('P').and_then(|r| r.strip_suffix('D')) {
+        return match days.parse::<u32>() {
+            Ok(n) => Ok((Age::Span(i64::from(n) * duration::DAY), false)),
+            Err(_) => Err(format!("`{value}`: pip reads a duration only as whole days, P<n>D (P7D)")),
+        };
+    }
+    if v.starts_with('P') {
+        return Err(format!("`{value}`: pip reads a duration only as whole days, P<n>D (P7D)"));
+    }
+    if v.len() == 10
+        && let Ok((end, _)) = duration::cutoff(v)
+    {
+        return Ok((Age::Cutoff(end - duration::DAY), true));
+    }
+    duration::cutoff(v).map(|(t, naive)| (Age::Cutoff(t), naive)).map_err(|_| {
+        format!("`{value}` is neither an ISO 8601 time (2025-10-01T00:00:00Z) nor a duration in days (P7D)")
+    })
 }
 
 /// `pyproject.toml` (`[tool.uv]`, when `in_pyproject`) or `uv.toml` (top level).
@@ -229,6 +254,11 @@ mod tests {
         assert!(abs.settings[0].note.as_deref().unwrap().contains("read here as UTC"));
         let bad = pip_conf("pip.conf", "[global]\nuploaded-prior-to = yesterday\n", NOW);
         assert_eq!(bad.problems[0].line, 2);
+        // pip 26.3 refuses any duration but whole days (PT12H), and reads a date as its midnight.
+        let hours = pip_conf("pip.conf", "[install]\nuploaded-prior-to = PT12H\n", NOW);
+        assert!(hours.problems[0].message.contains("P<n>D"), "{:?}", hours.problems);
+        let date = pip_conf("pip.conf", "[install]\nuploaded-prior-to = 2026-05-18\n", NOW);
+        assert_eq!(date.settings[0].cutoff.as_deref(), Some("2026-05-18T00:00:00Z"));
         assert!(pip_conf("pip.conf", "[download]\nuploaded-prior-to = P2D\n", NOW).settings.is_empty());
     }
 }
