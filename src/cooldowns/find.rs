@@ -95,6 +95,12 @@ pub fn project(root: &Path, now: i64, env: &dyn Fn(&str) -> Option<String>) -> R
             out.extend(super::read(FileKind::Renovate, rel, &text, now));
         }
     }
+    // What yarn 4.15+ and pnpm 11 wait when their settings are not written.
+    if let Some(pj) = read_file(&root.join("package.json"), "package.json", Tool::Npm, &mut out) {
+        let text = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+        let (yarnrc, workspace) = (text(".yarnrc.yml"), text("pnpm-workspace.yaml"));
+        super::js::defaults("package.json", &pj, yarnrc.as_deref(), workspace.as_deref(), &mut out);
+    }
     // pip: the last file that sets it wins, then the environment.
     let mut pip = Read::default();
     let abs_root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());

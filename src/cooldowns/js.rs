@@ -268,6 +268,67 @@ pub fn bunfig(file: &str, text: &str) -> Read {
     out
 }
 
+/// `major.minor` of a `packageManager` value for `tool` (`yarn@4.18.1+sha512.…`).
+fn manager_version(value: &str, tool: &str) -> Option<(u32, u32)> {
+    let v = value.strip_prefix(tool)?.strip_prefix('@')?;
+    let mut parts = v.split(['.', '+', '-']);
+    Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+}
+
+/// The gate a package manager applies when its setting is not written, from the
+/// `packageManager` field of `package.json` (`file`): yarn 4.15+ waits a day (yarn 4.18.1
+/// answers `yarn config get npmMinimalAgeGate` with 1440 in a project that sets nothing),
+/// and pnpm 11 waits 1440 minutes (documented for pnpm 11.0; not run here, pnpm 11 needs
+/// Node.js 22). The exemption lists of `.yarnrc.yml` and `pnpm-workspace.yaml` (their
+/// texts) apply to those defaults; `read` is what the project's files gave so far.
+pub fn defaults(file: &str, package_json: &str, yarnrc: Option<&str>, workspace: Option<&str>, read: &mut Read) {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(package_json) else { return };
+    let Some(pm) = doc.get("packageManager").and_then(|v| v.as_str()) else { return };
+    let line = package_json.lines().position(|l| l.contains("\"packageManager\"")).map_or(0, |i| i + 1);
+    let written = |read: &Read, tool: Tool, key: &str| read.settings.iter().any(|s| s.tool == tool && s.setting == key);
+    let list = |text: Option<&str>, key: &str, tool: Tool, shown: &str, out: &mut Read| -> Vec<Exempt> {
+        let Some(node) = text.and_then(|t| tree::parse_yaml(t).ok()) else { return Vec::new() };
+        node.get(key).map(|n| string_list(n, tool, shown, key, out)).unwrap_or_default()
+    };
+    let note = |what: &str| Some(format!("not written: the default of {pm} ({file}:{line}); {what}"));
+    if manager_version(pm, "yarn").is_some_and(|v| v >= (4, 15)) && !written(read, Tool::Yarn, "npmMinimalAgeGate") {
+        let mut st =
+            Setting::new(Tool::Yarn, ".yarnrc.yml", 0, "npmMinimalAgeGate", "1d", "duration", NPM(), DAY, Spell::Yarn);
+        st.note = note("yarn 4.15+ waits a day when npmMinimalAgeGate is not set in .yarnrc.yml");
+        let mut scratch = Read::default();
+        st.exempt = list(yarnrc, "npmPreapprovedPackages", Tool::Yarn, ".yarnrc.yml", &mut scratch);
+        if !st.exempt.is_empty() {
+            st.exempt_setting = Some("npmPreapprovedPackages".into());
+        }
+        read.settings.push(st);
+    }
+    if manager_version(pm, "pnpm").is_some_and(|v| v >= (11, 0))
+        && !written(read, Tool::Pnpm, "minimumReleaseAge")
+        && !written(read, Tool::Pnpm, "minimum-release-age")
+    {
+        let mut st = Setting::new(
+            Tool::Pnpm,
+            "pnpm-workspace.yaml",
+            0,
+            "minimumReleaseAge",
+            "1440",
+            "minutes",
+            NPM(),
+            DAY,
+            Spell::Minutes,
+        );
+        st.note = note("pnpm 11 waits 1440 minutes when minimumReleaseAge is not set in pnpm-workspace.yaml");
+        let mut scratch = Read::default();
+        st.exempt = list(workspace, "minimumReleaseAgeExclude", Tool::Pnpm, "pnpm-workspace.yaml", &mut scratch);
+        if !st.exempt.is_empty() {
+            st.exempt_setting = Some("minimumReleaseAgeExclude".into());
+            // The list exempts from the default, so it is not the dead setting it looked like.
+            read.problems.retain(|p| !(p.tool == Tool::Pnpm && p.message.contains("exempts from nothing")));
+        }
+        read.settings.push(st);
+    }
+}
+
 /// A TOML array of names with their lines.
 pub(super) fn toml_names(
     v: &toml::Spanned<DeValue<'_>>,
@@ -364,6 +425,38 @@ mod tests {
         let bad = yarnrc(".yarnrc.yml", "npmMinimalAgeGate: 3 fortnights\n");
         assert!(bad.problems[0].message.contains("unknown unit"), "{:?}", bad.problems);
         assert_eq!(Spell::Yarn.write(7 * DAY), "7d");
+    }
+
+    #[test]
+    fn defaults_of_yarn_4_15_and_pnpm_11() {
+        let pj = "{\n  \"name\": \"x\",\n  \"packageManager\": \"yarn@4.18.1+sha512.abc\"\n}\n";
+        let mut r = Read::default();
+        defaults("package.json", pj, Some("npmPreapprovedPackages:\n  - react\n"), None, &mut r);
+        let s = one(&r);
+        assert_eq!(
+            (s.tool, s.file.as_str(), s.line, s.min_age_seconds, s.exempt.len()),
+            (Tool::Yarn, ".yarnrc.yml", 0, DAY, 1)
+        );
+        assert!(s.note.as_deref().unwrap().contains("yarn@4.18.1+sha512.abc (package.json:3)"), "{:?}", s.note);
+        // Written in .yarnrc.yml: that one counts, no default is added.
+        let mut set = yarnrc(".yarnrc.yml", "npmMinimalAgeGate: 0\n");
+        defaults("package.json", pj, None, None, &mut set);
+        assert_eq!(one(&set).min_age_seconds, 0);
+        // Older yarn, yarn classic: no gate of their own.
+        for old in ["yarn@4.14.0", "yarn@1.22.22"] {
+            let mut none = Read::default();
+            defaults("package.json", &format!("{{\"packageManager\": \"{old}\"}}"), None, None, &mut none);
+            assert!(none.settings.is_empty(), "{old}");
+        }
+        let ws = "minimumReleaseAgeExclude:\n  - '@acme/*'\n";
+        let mut p11 = pnpm_workspace("pnpm-workspace.yaml", ws);
+        assert_eq!(p11.problems.len(), 1);
+        defaults("package.json", "{\"packageManager\": \"pnpm@11.2.0\"}", None, Some(ws), &mut p11);
+        assert!(p11.problems.is_empty(), "the list exempts from pnpm 11's default");
+        assert_eq!((one(&p11).min_age_seconds, one(&p11).exempt.len()), (DAY, 1));
+        let mut p10 = Read::default();
+        defaults("package.json", "{\"packageManager\": \"pnpm@10.34.9\"}", None, None, &mut p10);
+        assert!(p10.settings.is_empty());
     }
 
     #[test]
