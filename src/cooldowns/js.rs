@@ -283,7 +283,15 @@ fn manager_version(value: &str, tool: &str) -> Option<(u32, u32)> {
 /// texts) apply to those defaults; `read` is what the project's files gave so far.
 pub fn defaults(file: &str, package_json: &str, yarnrc: Option<&str>, workspace: Option<&str>, read: &mut Read) {
     let Ok(doc) = serde_json::from_str::<serde_json::Value>(package_json) else { return };
-    let Some(pm) = doc.get("packageManager").and_then(|v| v.as_str()) else { return };
+    // `packageManager: "pnpm@11.2.0"`, or `devEngines.packageManager: {name, version}`.
+    let dev = doc.pointer("/devEngines/packageManager").and_then(|d| {
+        Some(format!(
+            "{}@{}",
+            d.get("name")?.as_str()?,
+            d.get("version")?.as_str()?.trim_start_matches(['^', '~', '='])
+        ))
+    });
+    let Some(pm) = doc.get("packageManager").and_then(|v| v.as_str()).map(str::to_string).or(dev) else { return };
     let line = package_json.lines().position(|l| l.contains("\"packageManager\"")).map_or(0, |i| i + 1);
     let written = |read: &Read, tool: Tool, key: &str| read.settings.iter().any(|s| s.tool == tool && s.setting == key);
     let list = |text: Option<&str>, key: &str, tool: Tool, shown: &str, out: &mut Read| -> Vec<Exempt> {
@@ -291,7 +299,7 @@ pub fn defaults(file: &str, package_json: &str, yarnrc: Option<&str>, workspace:
         node.get(key).map(|n| string_list(n, tool, shown, key, out)).unwrap_or_default()
     };
     let note = |what: &str| Some(format!("not written: the default of {pm} ({file}:{line}); {what}"));
-    if manager_version(pm, "yarn").is_some_and(|v| v >= (4, 15)) && !written(read, Tool::Yarn, "npmMinimalAgeGate") {
+    if manager_version(&pm, "yarn").is_some_and(|v| v >= (4, 15)) && !written(read, Tool::Yarn, "npmMinimalAgeGate") {
         let mut st =
             Setting::new(Tool::Yarn, ".yarnrc.yml", 0, "npmMinimalAgeGate", "1d", "duration", NPM(), DAY, Spell::Yarn);
         st.note = note("yarn 4.15+ waits a day when npmMinimalAgeGate is not set in .yarnrc.yml");
@@ -302,7 +310,7 @@ pub fn defaults(file: &str, package_json: &str, yarnrc: Option<&str>, workspace:
         }
         read.settings.push(st);
     }
-    if manager_version(pm, "pnpm").is_some_and(|v| v >= (11, 0))
+    if manager_version(&pm, "pnpm").is_some_and(|v| v >= (11, 0))
         && !written(read, Tool::Pnpm, "minimumReleaseAge")
         && !written(read, Tool::Pnpm, "minimum-release-age")
     {
@@ -454,6 +462,15 @@ mod tests {
         defaults("package.json", "{\"packageManager\": \"pnpm@11.2.0\"}", None, Some(ws), &mut p11);
         assert!(p11.problems.is_empty(), "the list exempts from pnpm 11's default");
         assert_eq!((one(&p11).min_age_seconds, one(&p11).exempt.len()), (DAY, 1));
+        let mut dev = Read::default();
+        defaults(
+            "package.json",
+            r#"{"devEngines": {"packageManager": {"name": "pnpm", "version": "11.28.6"}}}"#,
+            None,
+            None,
+            &mut dev,
+        );
+        assert_eq!(one(&dev).tool, Tool::Pnpm);
         let mut p10 = Read::default();
         defaults("package.json", "{\"packageManager\": \"pnpm@10.34.9\"}", None, None, &mut p10);
         assert!(p10.settings.is_empty());
