@@ -247,6 +247,7 @@ fn run_info() -> RunInfo {
         ]),
         policy: vec!["builtin".into()],
         advisories: None,
+        cooldowns: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }

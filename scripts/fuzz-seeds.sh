@@ -92,11 +92,27 @@ dsse_payloads() {
     done
 }
 
+# The tools' configuration files, each behind the byte that picks its reader in the
+# cooldown_settings target (the order of KINDS in fuzz_targets/cooldown_settings.rs).
+cooldown_seeds() {
+    local i=0 g f
+    for g in '.npmrc' 'pnpm-workspace.yaml' '.yarnrc.yml' 'bunfig.toml' 'pyproject.toml' 'uv.toml' \
+        'pip.conf' 'renovate.json*' 'dependabot.yml'; do
+        while IFS= read -r f; do
+            { printf "\\$(printf '%03o' "$i")"; cat "$f"; } | seed cooldown_settings
+        done < <(fixtures "$g"; [[ "$g" == 'renovate.json*' ]] && fixtures '.renovaterc*')
+        i=$((i + 1))
+    done
+}
+
 seed_target() {
     case "$1" in
         npm_package_lock) fixtures 'package-lock*.json' 'npm-shrinkwrap.json' | seed_files "$1" ;;
         pnpm_lock) fixtures 'pnpm-lock*.yaml' | seed_files "$1" ;;
         yarn_lock) fixtures 'yarn.lock' | seed_with_beside "$1" package.json ;;
+        bun_lock) fixtures 'bun.lock' | seed_files "$1" ;;
+        pdm_lock) fixtures 'pdm.lock' | seed_with_beside "$1" pyproject.toml ;;
+        cooldown_settings) cooldown_seeds ;;
         requirements) fixtures '*requirements*.txt' '*requirements*.in' | seed_files "$1" ;;
         poetry_lock) fixtures 'poetry*.lock' | seed_with_beside "$1" pyproject.toml ;;
         uv_lock) fixtures 'uv.lock' | seed_files "$1" ;;

@@ -56,14 +56,14 @@ fi
 [[ -z "$toolchain" ]] && export RUSTC_BOOTSTRAP=1
 
 fuzz_args=(--sanitizer "$sanitizer" --codegen-units "${DEPGATE_FUZZ_CGU:-16}")
-build_args=()
-[[ -n "${DEPGATE_FUZZ_JOBS:-}" ]] && build_args+=(--jobs "$DEPGATE_FUZZ_JOBS")
+# cargo-fuzz 0.13 takes no --jobs: cargo reads the job count from the environment.
+[[ -n "${DEPGATE_FUZZ_JOBS:-}" ]] && export CARGO_BUILD_JOBS="$DEPGATE_FUZZ_JOBS"
 
 scripts/fuzz-seeds.sh "${targets[@]}" >/dev/null
 
 echo "fuzz: building ${#targets[@]} targets (sanitizer: $sanitizer)" >&2
 # shellcheck disable=SC2086 # $toolchain is empty or one word (+nightly).
-if ! cargo $toolchain fuzz build "${fuzz_args[@]}" "${build_args[@]}" >&2; then
+if ! cargo $toolchain fuzz build "${fuzz_args[@]}" >&2; then
     echo "fuzz: the build failed" >&2
     exit 2
 fi

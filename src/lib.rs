@@ -12,6 +12,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod cooldowns;
 pub mod ecosystem;
 pub mod engine;
 pub mod env;

@@ -92,6 +92,7 @@ fn run_info(lockfiles: &[&str]) -> RunInfo {
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
         advisories: None,
+        cooldowns: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }

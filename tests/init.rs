@@ -401,3 +401,41 @@ fn init_refuses_to_overwrite_and_what_it_writes_quarantines_young_public_version
     assert_eq!(fresh["findings"][0]["until"], "2026-01-06T00:00:00Z");
     assert_eq!(p.record("pkg:npm/settled@1.0.0")["decision"], "allow");
 }
+
+/// The package managers' and bots' cooldowns: `init` prints, for each tool the project
+/// uses, the lines that make it wait as depgate's cooling tier does, in the tool's own
+/// unit; it says which settings already agree and which drift; and it never edits the
+/// tools' files.
+#[test]
+fn cooldown_lines_for_each_tool_printed_never_written() {
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0", "dependencies": {"left-pad": "1.3.0"}}"#);
+    p.write("package-lock.json", &support::package_lock_v3(&[]));
+    let workspace = "packages:\n  - \".\"\n";
+    p.write("pnpm-workspace.yaml", workspace);
+    let bunfig = "[install]\nminimumReleaseAge = 604800\n";
+    p.write("bunfig.toml", bunfig);
+    let dependabot =
+        "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    cooldown:\n      default-days: 2\n";
+    p.write(".github/dependabot.yml", dependabot);
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let err = &run.stderr;
+    for want in [
+        "pnpm: add to pnpm-workspace.yaml:\n      minimumReleaseAge: 10080\n",
+        "npm: add to .npmrc:\n      min-release-age=7\n",
+        "bun: bunfig.toml:2 minimumReleaseAge = 604800 agrees with depgate",
+        "dependabot: change (see the warnings below) so that it reads, in .github/dependabot.yml:\n      # the `package-ecosystem: npm` entry of updates:\n      cooldown:\n        default-days: 7\n",
+        "warn .github/dependabot.yml:6 cooldown-drift",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    // No other tool is named: yarn, uv, pip and Renovate are not used here.
+    for absent in ["yarn:", "uv:", "pip:", "renovate:"] {
+        assert!(!err.contains(absent), "{absent} in:\n{err}");
+    }
+    assert_eq!(p.read("pnpm-workspace.yaml"), workspace);
+    assert_eq!(p.read("bunfig.toml"), bunfig);
+    assert_eq!(p.read(".github/dependabot.yml"), dependabot);
+    assert!(!p.path().join(".npmrc").exists());
+}

@@ -448,6 +448,7 @@ fn run_info() -> RunInfo {
         chains: BTreeMap::new(),
         policy: vec!["builtin".into()],
         advisories: None,
+        cooldowns: None,
         context: depgate::audit::RunnerContext::default(),
     }
 }

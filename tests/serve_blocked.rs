@@ -110,7 +110,12 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
         assert_eq!(code, 403, "{head}");
         let refusal: Value = serde_json::from_slice(&body).unwrap();
         let error = refusal["error"].as_str().unwrap();
-        for want in ["pkg:npm/fresh@1.1.0", "quarantined by policy (fallback-cooldown)", "; to fix: wait until"] {
+        for want in [
+            "pkg:npm/fresh@1.1.0",
+            "quarantined until 2026-01-",
+            "by policy (fallback-cooldown)",
+            "; to fix: wait for the cooldown to end",
+        ] {
             assert!(error.contains(want), "{want} in {error}");
         }
     }
@@ -134,7 +139,9 @@ fn held_back_versions_and_refused_files_are_logged_once_audited_and_reported() {
         let (code, head, _) = raw_get(&addr, &path_of(&whl), "");
         assert_eq!(code, 403, "{head}");
         let status = head.lines().next().unwrap();
-        for want in ["pkg:pypi/fresh-py@1.1", "(fallback-cooldown)", "to fix: wait until"] {
+        for want in
+            ["pkg:pypi/fresh-py@1.1", "(fallback-cooldown)", " until 2026-01-", "to fix: wait for the cooldown to end"]
+        {
             assert!(status.contains(want), "{want} in the status line {status}");
         }
     }
@@ -220,7 +227,10 @@ fn a_run_that_only_hid_a_version_never_reads_as_passed() {
         stderr.contains("stopped; blocked: 1 version held back from listings (listed below); 0 files decided"),
         "{stderr}"
     );
-    assert!(stderr.contains("to fix: wait until"), "{stderr}");
+    assert!(
+        stderr.contains("   until 2026-01-") && stderr.contains("to fix: wait for the cooldown to end"),
+        "{stderr}"
+    );
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("❌ **Blocked**: 1 version held back from listings"), "{summary}");
     assert!(!summary.contains("Passed"), "{summary}");

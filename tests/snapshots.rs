@@ -286,3 +286,27 @@ fn advisories_reports() {
         None => {}
     }
 }
+
+/// The package managers' and bots' cooldowns beside depgate's (testdata/cooldowns/drift:
+/// every tool set to a different value): listed in every report, with the
+/// `cooldown-drift` warnings at the tools' lines.
+#[test]
+fn cooldowns_reports() {
+    let p = Project::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/cooldowns/drift");
+    let report = p.path().join("report");
+    let pip_conf = fixture.join("pip.conf");
+    let run = p.depgate(
+        &["check", fixture.to_str().unwrap(), "--out", report.to_str().unwrap(), "--current-time", NOW],
+        &[("PIP_CONFIG_FILE", pip_conf.to_str().unwrap()), ("PIP_UPLOADED_PRIOR_TO", "")],
+    );
+    assert_eq!(run.code, 1, "the fixture's squatted @acme/logger is denied:\n{}", run.all_output());
+    snapshot_run("cooldowns", &run.stdout, &report, &[p.path(), &fixture]);
+    // The drift results at the tools' lines are valid SARIF 2.1.0.
+    let sarif = std::fs::read(report.join("results.sarif")).unwrap();
+    match support::sarif::validate(&[&sarif]) {
+        Some(Ok(summary)) => support::report(&format!("sarif cooldowns: {summary}")),
+        Some(Err(errors)) => panic!("results.sarif with cooldown drift is not valid SARIF 2.1.0: {errors}"),
+        None => {}
+    }
+}

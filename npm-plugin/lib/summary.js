@@ -57,6 +57,11 @@ const HELD_LINES = 20;
  * The held-back versions: with `detail`, each with rule, message and remedy (at most
  * HELD_LINES); without, one line naming them.
  */
+/** `until <time>: ` when the finding ends on a known date (a cooldown), as summary.md writes it. */
+function untilPrefix(f) {
+  return f.until ? `until ${f.until}: ` : '';
+}
+
 function formatHeldBack(doc, { detail }) {
   const held = heldBack(doc);
   const total = heldBackCount(doc);
@@ -75,7 +80,7 @@ function formatHeldBack(doc, { detail }) {
       const purlPrefix = `${h.purl}: `;
       const msg = (f.msg || '').startsWith(purlPrefix) ? f.msg.slice(purlPrefix.length) : f.msg || '';
       lines.push(`    ${f.rule}: ${msg}`);
-      if (f.remedy) lines.push(`      what to do: ${f.remedy}`);
+      if (f.remedy) lines.push(`      what to do: ${untilPrefix(f)}${f.remedy}`);
     }
   }
   if (total > Math.min(held.length, HELD_LINES)) lines.push(`  ... and ${total - Math.min(held.length, HELD_LINES)} more (summary.md lists them)`);
@@ -99,7 +104,7 @@ function formatSummary(doc, outDir, { clientFailed = false } = {}) {
     lines.push(`  ${d.decision.padEnd(10)} ${d.purl}`);
     for (const f of d.findings) {
       lines.push(`    ${f.rule}: ${f.msg || f.message || ''}`);
-      if (f.remedy && BLOCKING.has(d.decision)) lines.push(`      what to do: ${f.remedy}`);
+      if (f.remedy && BLOCKING.has(d.decision)) lines.push(`      what to do: ${untilPrefix(f)}${f.remedy}`);
     }
   }
   lines.push(...formatHeldBack(doc, { detail: clientFailed }));

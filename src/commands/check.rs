@@ -144,6 +144,7 @@ pub async fn check_with_baseline(
 
     let mut run = run_info(&req, &files, &policy, started);
     run.advisories = advisories.map(|a| a.run);
+    run.cooldowns = Some(cooldown_report(&req, &coords));
     let writing = std::time::Instant::now();
     let project = crate::load::project_info(&req.project);
     let written = crate::output::write_report(&req.out, &run, &records, &project, req.random_serial)
@@ -173,6 +174,19 @@ pub async fn check_with_baseline(
     Ok((status_of(&records), records))
 }
 
+/// The package managers' and bots' cooldowns in the project, against the chains of the
+/// ecosystems this run gates. Drift warns; it never changes a decision or the exit status.
+fn cooldown_report(req: &CheckRequest, coords: &[crate::ecosystem::Coordinate]) -> crate::cooldowns::Report {
+    use crate::cooldowns::drift::{Depgate, drift};
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let read = crate::cooldowns::find::project(&req.project, req.now.unix_timestamp(), &env);
+    let mut gated: Vec<crate::ecosystem::Ecosystem> = coords.iter().map(|c| c.ecosystem).collect();
+    gated.sort();
+    gated.dedup();
+    let found = drift(&read.settings, &Depgate::from_config(&req.config), &gated);
+    crate::cooldowns::Report { settings: read.settings, drift: found, problems: read.problems }
+}
+
 /// The exit status a set of decisions means.
 pub fn status_of(records: &[Record]) -> ExitStatus {
     if records.iter().any(|r| r.decision == Decision::Error) {
@@ -196,6 +210,7 @@ fn run_info(req: &CheckRequest, files: &[PathBuf], policy: &Policy, started: Off
         chains: chain_entries(&req.config, &req.project),
         policy: policy.sources.clone(),
         advisories: None,
+        cooldowns: None,
         context: req.context.clone(),
     }
 }
@@ -215,7 +230,7 @@ pub(super) fn chain_entries(config: &Config, project: &Path) -> std::collections
                     kind: u.kind.as_str().to_string(),
                     location: match &u.location {
                         Location::Url(_) => u.display_location(),
-                        Location::Dir(p) => display_path(p, project),
+                        Location::Dir(p) => crate::lockfiles::relative_to(p, project).display().to_string(),
                     },
                     tier: u.tier.clone(),
                     priority: i + 1,
@@ -224,8 +239,4 @@ pub(super) fn chain_entries(config: &Config, project: &Path) -> std::collections
             (eco.to_string(), entries)
         })
         .collect()
-}
-
-fn display_path(p: &Path, base: &Path) -> String {
-    p.strip_prefix(base).unwrap_or(p).display().to_string()
 }

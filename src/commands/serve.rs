@@ -127,6 +127,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         chains: super::check::chain_entries(config, &args.project),
         policy: gate.policy_sources().to_vec(),
         advisories: advisories.map(|a| a.run),
+        cooldowns: None,
         context,
     };
     let project = crate::load::project_info(&args.project);

@@ -74,4 +74,9 @@ pub const BUILTIN_RULES: &[RuleInfo] = &[
 pub const ENGINE_RULES: &[RuleInfo] = &[
     rule("upstream-failure", "error", "no decision was possible (fail closed)"),
     rule("policy-error", "error", "the policy failed on this input"),
+    rule(
+        "cooldown-drift",
+        "warn",
+        "a package manager's or bot's release age disagrees with depgate's tiered cooldown (lets through what depgate quarantines, or holds back what it allows at once)",
+    ),
 ];

@@ -78,8 +78,9 @@ fn refusal(decided: &Decided, client: Client) -> Response {
             Decision::Error => "undecided (fail closed)",
             _ => "denied",
         };
+        let until = lead.and_then(|f| f.finding.until.as_deref()).map(|u| format!(" until {u}")).unwrap_or_default();
         let message = format!(
-            "depgate: {} is {verdict} by policy ({}){}{}",
+            "depgate: {} is {verdict}{until} by policy ({}){}{}",
             rec.package.purl,
             rules.join(", "),
             lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default(),

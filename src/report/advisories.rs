@@ -377,6 +377,7 @@ pub(crate) mod fixtures {
                 max_age: "never".into(),
                 overrides: vec!["--advisories-max-age never".into()],
             }),
+            cooldowns: None,
             context: crate::audit::RunnerContext::default(),
         }
     }

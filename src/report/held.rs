@@ -164,14 +164,12 @@ pub fn write_stop(w: &mut impl Write, records: &[Record], held: Held<'_>) -> io:
             if !why.is_empty() {
                 writeln!(w, "  {:10}   {why}", "")?;
             }
+            if let Some(u) = h.decisive().first().and_then(|f| f.finding.until.as_deref()) {
+                writeln!(w, "  {:10}   until {u}", "")?;
+            }
             let lead = h.decisive().into_iter().find(|f| f.finding.remedy.is_some());
-            match (
-                lead.and_then(|f| f.finding.remedy.as_deref()),
-                h.decisive().first().and_then(|f| f.finding.until.as_deref()),
-            ) {
-                (Some(rem), _) => writeln!(w, "  {:10}   to fix: {rem}", "")?,
-                (None, Some(u)) => writeln!(w, "  {:10}   until {u}", "")?,
-                (None, None) => {}
+            if let Some(rem) = lead.and_then(|f| f.finding.remedy.as_deref()) {
+                writeln!(w, "  {:10}   to fix: {rem}", "")?;
             }
         }
     }
@@ -246,7 +244,7 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
-            "depgate serve: blocked:\n  quarantine pkg:npm/fresh@1.0.0  fallback-cooldown  (held back from listings)\n               published 1.0 days ago\n               to fix: wait, or pin an older version\n"
+            "depgate serve: blocked:\n  quarantine pkg:npm/fresh@1.0.0  fallback-cooldown  (held back from listings)\n               published 1.0 days ago\n               until 2026-01-07T00:00:00Z\n               to fix: wait, or pin an older version\n"
         );
         let mut out = Vec::new();
         write_stop(&mut out, &[], Held { versions: &versions, not_kept: 2 }).unwrap();

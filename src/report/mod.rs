@@ -6,6 +6,7 @@
 //! log, and the commands choose the terminal.
 
 pub mod advisories;
+pub mod cooldowns;
 pub mod cyclonedx;
 mod failures;
 pub mod held;
@@ -47,6 +48,11 @@ pub struct RunInfo {
     /// The advisory database used (`None`: advisories not configured).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub advisories: Option<AdvisoriesRun>,
+    /// The package managers' and bots' release-age settings found in the project, their
+    /// drift from depgate's cooldown, and what could not be read (`None`: not looked for,
+    /// as in the proxy).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cooldowns: Option<crate::cooldowns::Report>,
     /// Who and what ran (flags over the GitHub Actions environment): recorded in the
     /// audit log and the signed summary, not in decisions.json.
     #[serde(skip)]
@@ -235,6 +241,9 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
         }
     }
     write_advisories_md(w, run, records)?;
+    if run.cooldowns.is_some() {
+        cooldowns::write_md(w, run)?;
+    }
     held::write_md(w, held)?;
     let blocking: Vec<&Record> = records
         .iter()
@@ -455,6 +464,7 @@ pub fn write_terminal(
         String::new()
     };
     writeln!(w, "advisories: {matched}{}", advisories::database_line(run))?;
+    cooldowns::write_terminal(w, run, &paint)?;
     if let Some(d) = report_dir {
         writeln!(w, "report: {}", d.display())?;
     }
@@ -546,6 +556,7 @@ mod tests {
             chains: BTreeMap::new(),
             policy: Vec::new(),
             advisories: None,
+            cooldowns: None,
             context: crate::audit::RunnerContext::default(),
         };
         let project = ProjectInfo { name: "p".into(), version: None };

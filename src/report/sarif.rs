@@ -19,6 +19,9 @@
 //!   slashes; a record with line 0 (no line known) has no `region`, and one with no
 //!   lockfile has no location.
 //! - order is deterministic: rules by code; results by file, line, purl, rule.
+//! - `cooldown-drift` (a package manager's or bot's release age that disagrees with
+//!   depgate's cooldown) is a `warning` located at the tool's setting, fingerprinted over
+//!   its file, setting, package pattern and ecosystem.
 //!
 //! Advisories (findings whose `advisory` names one: the `malware`, `vulnerability`,
 //! `vulnerability-*` and `advisory-*` rules) are reported the way code scanning shows
@@ -187,7 +190,7 @@ fn relative_lockfile(lockfile: &str, run: &RunInfo) -> Option<String> {
 
 /// Percent-encode what a relative URI reference may not hold (RFC 3986): everything but
 /// unreserved characters, `/` and a few safe sub-delimiters.
-fn uri_path(path: &str) -> String {
+pub(super) fn uri_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+' | b'!' | b'=' | b',')
@@ -201,7 +204,7 @@ fn uri_path(path: &str) -> String {
 }
 
 /// An absolute path as a `file:` URI (a lockfile outside the project: no `uriBaseId`).
-fn file_uri(path: &str) -> String {
+pub(super) fn file_uri(path: &str) -> String {
     let p = path.replace('\\', "/");
     let p = if p.starts_with('/') { p } else { format!("/{p}") };
     format!("file://{}", uri_path(&p))
@@ -325,6 +328,55 @@ struct Pending {
     result: Value,
 }
 
+/// The SARIF results of the drift findings (level `warning`, at the tool's line), each
+/// with its fingerprint over the file, the setting and the package pattern.
+fn cooldown_results(run: &RunInfo) -> Vec<(String, usize, Value)> {
+    let Some(c) = super::cooldowns::report(run) else { return Vec::new() };
+    c.drift
+        .iter()
+        .map(|d| {
+            let key = format!("{}#{}#{}#{}", d.file, d.setting, d.package.as_deref().unwrap_or("*"), d.ecosystem);
+            let mut result = json!({
+                "ruleId": crate::cooldowns::drift::RULE,
+                "level": "warning",
+                "message": {"text": format!("{}\nWhat to do: {}", d.msg, d.remedy)},
+                "partialFingerprints": {FINGERPRINT_KEY: fingerprint(&key, crate::cooldowns::drift::RULE)},
+                "properties": {
+                    "tool": d.tool.as_str(),
+                    "ecosystem": d.ecosystem.as_str(),
+                    "direction": d.direction,
+                    "setting": d.setting,
+                    "value": d.value,
+                    "toolDays": d.tool_days,
+                    "depgateDays": d.depgate_days,
+                    "depgateSetting": d.depgate_setting,
+                    "findingLevel": "warn",
+                },
+            });
+            if let Some(p) = &d.package {
+                result["properties"]["package"] = json!(p);
+            }
+            // A file outside the project (a user's pip.conf) by its file URI; a variable
+            // has no location.
+            let artifact = if d.file == "environment" {
+                None
+            } else if std::path::Path::new(&d.file).is_absolute() {
+                Some(json!({"uri": file_uri(&d.file)}))
+            } else {
+                Some(json!({"uri": uri_path(&d.file.replace('\\', "/")), "uriBaseId": SRCROOT}))
+            };
+            if let Some(artifact) = artifact {
+                let mut physical = json!({"artifactLocation": artifact});
+                if d.line > 0 {
+                    physical["region"] = json!({"startLine": d.line});
+                }
+                result["locations"] = json!([{"physicalLocation": physical}]);
+            }
+            (d.file.clone(), d.line, result)
+        })
+        .collect()
+}
+
 /// Render the run's findings as a SARIF 2.1.0 log (UTF-8 JSON, pretty, newline at the end).
 pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
     let mut rule_levels: BTreeMap<String, RuleOf<'_>> = BTreeMap::new();
@@ -437,6 +489,21 @@ pub fn render_sarif(run: &RunInfo, records: &[Record]) -> Vec<u8> {
             });
         }
     }
+    // The project's tool settings that drift from depgate's cooldown, at their lines.
+    for (file, line, result) in cooldown_results(run) {
+        rule_levels.entry(crate::cooldowns::drift::RULE.to_string()).or_insert(RuleOf::Policy(Decision::Warn));
+        let uri = result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .map(|u| (u.to_string(), !u.starts_with("file:")));
+        pending.push(Pending {
+            uri,
+            line,
+            purl: file,
+            rule: crate::cooldowns::drift::RULE.to_string(),
+            level: Decision::Warn,
+            result,
+        });
+    }
     pending.sort_by(|a, b| {
         (&a.uri, a.line, &a.purl, &a.rule, std::cmp::Reverse(a.level)).cmp(&(
             &b.uri,
@@ -515,6 +582,7 @@ mod tests {
             chains: BTreeMap::new(),
             policy: Vec::new(),
             advisories: None,
+            cooldowns: None,
             context: crate::audit::RunnerContext::default(),
         }
     }

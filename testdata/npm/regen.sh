@@ -61,7 +61,8 @@
 #   yarn/berry/            basic + link:, portal:, patch: (left-pad, via `yarn patch`),
 #                          yarn.lock (yarn 4), .yarn/patches/
 #   popular/               express + webpack-cli + eslint, package-lock.json (v3) from
-#                          `npm install --package-lock-only` (~215 packages): the live
+#                          `npm install --package-lock-only --before 2026-11-01`
+#                          (~215 packages, none younger than the cooldown): the live
 #                          group's small real project (tests/live_npm.rs)
 #   large/                 react-scripts 5 + react + typescript, package-lock.json (v3);
 #                          expected-v3-platform-skipped.txt lists the lockfile entries npm
@@ -88,6 +89,7 @@ CLIENTS="${CLIENTS:-/tmp/dgc}"
 WORK="${WORK:-/tmp/depgate-npm-regen}"
 REGISTRY="${REGISTRY:-https://registry.npmjs.org/}"
 GITROOT=/tmp/depgate-fixture-git
+POPULAR_BEFORE=2026-11-01
 
 CASES=("$@")
 [ ${#CASES[@]} -eq 0 ] && CASES=(basic workspaces pnpm yarn popular large)
@@ -380,7 +382,9 @@ npm_platform_skipped() {
 case_popular() {
   local d
   d="$(scratch popular v3)"
-  (cd "$d" && npm11 install "${NPM_FLAGS[@]}" --package-lock-only --lockfile-version 3)
+  # --before: every locked version is older than the default 7-day cooldown on any day
+  # the live group runs (a lock made today would hold versions the gate rightly waits on).
+  (cd "$d" && npm11 install "${NPM_FLAGS[@]}" --package-lock-only --lockfile-version 3 --before "$POPULAR_BEFORE")
   cp "$d/package-lock.json" "$HERE/popular/package-lock.json"
 }
 

@@ -65,7 +65,8 @@
 #                                pdm's git URL parsing rejects git+file:, so gitdep is served
 #                                by `git daemon` on 127.0.0.1 (git://127.0.0.1/py/gitdep.git)
 #   popular/                     requirements.in (8 popular projects), requirements.txt from
-#                                `uv pip compile --generate-hashes` (~33 pins): the live
+#                                `uv pip compile --generate-hashes --exclude-newer
+#                                2026-11-01T00:00:00Z` (~33 pins, none in cooldown): the live
 #                                group's small real project (tests/live_pypi_maven.rs)
 #   simple/                      project pages fetched from pypi.org (six, iniconfig: both
 #                                answers + derived JSON; requests: HTML), a METADATA file;
@@ -254,7 +255,9 @@ case_popular() {
   (
     cd "$d"
     export UV_CACHE_DIR="$WORK/uv-cache"
-    "$TOOLS/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 \
+    # --exclude-newer: no pin is younger than the default 7-day cooldown on any day the
+    # live group runs (a compile made today would pin versions the gate rightly waits on).
+    "$TOOLS/bin/uv" pip compile --quiet --generate-hashes --python-version 3.11 --exclude-newer 2026-11-01T00:00:00Z \
       --custom-compile-command "testdata/pypi/regen.sh popular" requirements.in -o requirements.txt
   )
   cp "$d/requirements.txt" "$HERE/popular/"

@@ -42,8 +42,8 @@ pub struct MavenMetadata {
     pub last_updated: Option<String>,
 }
 
-/// Parses `maven-metadata.xml` bytes.
-pub fn parse_maven_metadata(bytes: &[u8]) -> Result<MavenMetadata, String> {
+/// The `<metadata>` root of `maven-metadata.xml` bytes (artifact or version level).
+fn metadata_root(bytes: &[u8]) -> Result<xml::Element, String> {
     let text = xml::decode(bytes).map_err(|e| format!("maven-metadata.xml: {}", e.message))?;
     let root = xml::parse(&text).map_err(|e| {
         format!("maven-metadata.xml, line {}: {}", crate::ecosystem::line_of_offset(&text, e.offset), e.message)
@@ -51,6 +51,12 @@ pub fn parse_maven_metadata(bytes: &[u8]) -> Result<MavenMetadata, String> {
     if root.name != "metadata" {
         return Err(format!("maven-metadata.xml: the root element is <{}>, not <metadata>", root.name));
     }
+    Ok(root)
+}
+
+/// Parses `maven-metadata.xml` bytes.
+pub fn parse_maven_metadata(bytes: &[u8]) -> Result<MavenMetadata, String> {
+    let root = metadata_root(bytes)?;
     let mut out = MavenMetadata {
         group_id: root.child_text("groupId"),
         artifact_id: root.child_text("artifactId"),
@@ -104,13 +110,7 @@ impl SnapshotMetadata {
 
 /// Parses a SNAPSHOT's version-level `maven-metadata.xml`.
 pub fn parse_snapshot_metadata(bytes: &[u8]) -> Result<SnapshotMetadata, String> {
-    let text = xml::decode(bytes).map_err(|e| format!("maven-metadata.xml: {}", e.message))?;
-    let root = xml::parse(&text).map_err(|e| {
-        format!("maven-metadata.xml, line {}: {}", crate::ecosystem::line_of_offset(&text, e.offset), e.message)
-    })?;
-    if root.name != "metadata" {
-        return Err(format!("maven-metadata.xml: the root element is <{}>, not <metadata>", root.name));
-    }
+    let root = metadata_root(bytes)?;
     let mut out = SnapshotMetadata { version: root.child_text("version"), ..SnapshotMetadata::default() };
     if let Some(versioning) = root.child("versioning") {
         out.timestamp = versioning

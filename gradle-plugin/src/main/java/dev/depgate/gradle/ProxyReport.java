@@ -76,7 +76,11 @@ final class ProxyReport {
             out.append("  ").append(decision).append(' ').append(purl).append(" [").append(f.get("rule")).append("] ")
                     .append(msg).append(" (").append(what).append(")\n");
             if (f.get("remedy") != null) {
-                out.append("      fix: ").append(f.get("remedy")).append('\n');
+                out.append("      fix: ");
+                if (f.get("until") != null) {
+                    out.append("until ").append(f.get("until")).append(": ");
+                }
+                out.append(f.get("remedy")).append('\n');
             }
         }
         if (!any) {
