@@ -96,6 +96,87 @@ fn an_unknowable_image_stops_list_with_file_and_line() {
     assert!(run.stderr.contains("help: give `ARG BASE` a default"), "{}", run.stderr);
 }
 
+/// A user configuration written before images were gated: an npm chain, no [oci].
+const NPM_ONLY: &str =
+    "[npm]\nchain = [\"snapshot\"]\n\n[upstream.snapshot]\nkind = \"dir\"\npath = \"vendor\"\ntier = \"private\"\n";
+
+#[test]
+fn images_with_no_oci_chain_are_reported_not_gated_and_denied_only_when_asked_for() {
+    let p = Project::new();
+    std::fs::create_dir_all(p.path().join("vendor")).unwrap();
+    p.write("depgate.toml", NPM_ONLY);
+    p.write(
+        "Dockerfile",
+        "FROM cgr.dev/chainguard/node:latest AS build\nFROM nginx:1.27\nCOPY --from=build /app /app\n",
+    );
+    p.write("compose.yaml", "services:\n  db:\n    image: registry.acme.test:5000/db:16\n");
+    // Found by discovery: a warning, the run passes, no registry is asked.
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let d = p.decisions();
+    let images: Vec<&serde_json::Value> = d["decisions"].as_array().unwrap().iter().collect();
+    assert_eq!(images.len(), 3, "{d}");
+    for r in &images {
+        assert_eq!(findings(r), vec![("warn".to_string(), "image-not-gated".to_string())], "{r}");
+        assert!(r.get("resolution").is_none(), "nothing was resolved: {r}");
+    }
+    let nginx = images.iter().find(|r| r["package"]["image"]["repository"] == "docker.io/library/nginx").unwrap();
+    let f = &nginx["findings"][0];
+    assert!(
+        f["msg"].as_str().unwrap().contains("(Dockerfile:2, from) is not gated: depgate.toml has no [oci] chain"),
+        "{f}"
+    );
+    // The remedy is configuration this branch reads: the lines, added, gate every image.
+    let remedy = f["remedy"].as_str().unwrap();
+    let lines = remedy.strip_prefix("add these lines to depgate.toml:\n").expect(remedy);
+    assert!(
+        lines.starts_with("[oci]\nchain = [\"chainguard\", \"dockerhub\", \"registry-acme-test-5000\"]\n"),
+        "{lines}"
+    );
+    assert!(
+        lines.contains(
+            "[upstream.dockerhub]\nkind = \"oci\"\nurl = \"https://registry-1.docker.io/\"\ntier = \"public\""
+        ),
+        "{lines}"
+    );
+    assert!(lines.contains("registry = \"registry.acme.test:5000\""), "{lines}");
+    // Said once on the terminal, with each image's file and line.
+    assert_eq!(run.stdout.matches("image-not-gated").count(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains("3 container image(s) not gated"), "{}", run.stdout);
+    assert!(run.stdout.contains("(compose.yaml:3)"), "{}", run.stdout);
+    let summary = p.read("depgate-report/summary.md");
+    assert_eq!(summary.matches("### Container images not gated (3, warn)").count(), 1, "{summary}");
+    assert!(summary.contains("```toml\n[oci]\n"), "{summary}");
+    let sarif: serde_json::Value = serde_json::from_str(&p.read("depgate-report/results.sarif")).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let at: Vec<(&str, u64)> = results
+        .iter()
+        .filter(|r| r["ruleId"] == "image-not-gated")
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (loc["artifactLocation"]["uri"].as_str().unwrap(), loc["region"]["startLine"].as_u64().unwrap())
+        })
+        .collect();
+    assert_eq!(at, vec![("Dockerfile", 1), ("Dockerfile", 2), ("compose.yaml", 3)]);
+
+    // Asked for: an image input named with --lockfile is denied (fail closed).
+    let run = p.depgate(&["check", "--lockfile", "Dockerfile"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let d = p.decisions();
+    assert_eq!(d["decisions"].as_array().unwrap().len(), 2);
+    assert!(d["decisions"].as_array().unwrap().iter().all(|r| r["decision"] == "deny"), "{d}");
+    assert!(run.stdout.contains("deny       2 container image(s) not gated"), "{}", run.stdout);
+    // Or by the setting, for discovered inputs.
+    p.write("depgate.toml", &format!("[policy]\nungated_images = \"deny\"\n\n{NPM_ONLY}"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(p.decisions()["decisions"].as_array().unwrap().iter().filter(|r| r["decision"] == "deny").count(), 3);
+    p.write("depgate.toml", &format!("[policy]\nungated_images = \"block\"\n\n{NPM_ONLY}"));
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 2, "{}", run.all_output());
+    assert!(run.stderr.contains("unknown ungated_images level `block`"), "{}", run.stderr);
+}
+
 // --- the chain against real registries (docker-registry on 127.0.0.1, images from crane) --
 
 use support::oci::{CountingRelay, Registry};

@@ -89,6 +89,12 @@ pub async fn check_with_baseline(
     super::print_notes(&gathered.notes);
     let (files, coords) = (gathered.files, gathered.coords);
     tracing::info!("{} packages from {} lockfile(s)", coords.len(), files.len());
+    // Images with no [oci] chain are reported as not gated, not a usage error: a project
+    // that upgrades depgate and has a Dockerfile keeps working (engine::ungated).
+    let ungated = !req.advisories_only && req.config.chain(crate::ecosystem::Ecosystem::Oci).is_empty();
+    let (not_gated, coords): (Vec<_>, Vec<_>) =
+        coords.into_iter().enumerate().partition(|(_, c)| ungated && c.ecosystem == crate::ecosystem::Ecosystem::Oci);
+    let (order, coords): (Vec<usize>, Vec<_>) = coords.into_iter().unzip();
     if let Some(c) = coords.iter().find(|c| !req.advisories_only && req.config.chain(c.ecosystem).is_empty()) {
         return Err(CommandError::usage(format!(
             "error: {} has {} packages, but {} has no [{}] chain\n  help: add [{}] chain = [\"<upstream>\"] to the configuration (or remove it to use the embedded default)",
@@ -141,6 +147,7 @@ pub async fn check_with_baseline(
         let trust = std::sync::Arc::new(super::load_trust(&req.config, &req.trusted_roots)?);
         engine::run(&req.config, &upstreams, &trust, &policy, &coords, &opts).await
     };
+    let records = with_not_gated(&req, records, &order, &not_gated);
 
     let mut run = run_info(&req, &files, &policy, started);
     run.advisories = advisories.map(|a| a.run);
@@ -172,6 +179,32 @@ pub async fn check_with_baseline(
         let _ = report::write_terminal(&mut std::io::stderr().lock(), &run, &records, Some(&req.out), false);
     }
     Ok((status_of(&records), records))
+}
+
+/// The run's records with the images no `[oci]` chain gates put back in input order,
+/// each an `image-not-gated` warning, or a denial when the images were asked for: named
+/// with `--lockfile`, or `[policy] ungated_images = "deny"`.
+fn with_not_gated(
+    req: &CheckRequest,
+    records: Vec<Record>,
+    order: &[usize],
+    not_gated: &[(usize, crate::ecosystem::Coordinate)],
+) -> Vec<Record> {
+    if not_gated.is_empty() {
+        return records;
+    }
+    let asked = !req.lockfiles.is_empty() || req.config.policy.ungated_images == "deny";
+    let level = if asked { Decision::Deny } else { Decision::Warn };
+    let name = req.config.source.as_ref().map_or_else(
+        || "depgate.toml".to_string(),
+        |p| crate::lockfiles::relative_to(p, &req.project).display().to_string(),
+    );
+    let images: Vec<&crate::ecosystem::Coordinate> = not_gated.iter().map(|(_, c)| c).collect();
+    let extra = engine::ungated::image_records(&req.config, &images, level, &name);
+    let mut all: Vec<(usize, Record)> = order.iter().copied().zip(records).collect();
+    all.extend(not_gated.iter().map(|(i, _)| *i).zip(extra));
+    all.sort_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 /// The package managers' and bots' cooldowns in the project, against the chains of the

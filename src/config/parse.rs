@@ -48,6 +48,7 @@ const POLICY_KEYS: &[&str] = &[
     "license_deny",
     "license_pins",
     "unpinned_images",
+    "ungated_images",
 ];
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
 
@@ -735,16 +736,26 @@ fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyCo
         p.require = level;
         spans.require = Some(r.span());
     }
-    if let Some(v) = t.get("unpinned_images") {
-        match cx.string(v, "unpinned_images").as_deref() {
-            Some("warn") => p.unpinned_images = "warn",
-            Some("deny") => p.unpinned_images = "deny",
-            Some(other) => cx.err(
-                v.span(),
-                format!("unknown unpinned_images level `{other}`"),
-                "unpinned_images is \"warn\" or \"deny\" (switch the rule off with disable = [\"image-not-pinned\"])",
-            ),
-            None => {}
+    for (key, rule) in [("unpinned_images", "image-not-pinned"), ("ungated_images", "image-not-gated")] {
+        let Some(v) = t.get(key) else { continue };
+        let level = match cx.string(v, key).as_deref() {
+            Some("warn") => "warn",
+            Some("deny") => "deny",
+            Some(other) => {
+                let help = if key == "unpinned_images" {
+                    format!("{key} is \"warn\" or \"deny\" (switch the rule off with disable = [\"{rule}\"])")
+                } else {
+                    format!("{key} is \"warn\" or \"deny\" (the level of {rule} when no [oci] chain is configured)")
+                };
+                cx.err(v.span(), format!("unknown {key} level `{other}`"), &help);
+                continue;
+            }
+            None => continue,
+        };
+        if key == "unpinned_images" {
+            p.unpinned_images = level;
+        } else {
+            p.ungated_images = level;
         }
     }
     parse_policy_extras(cx, t, &mut p, &mut spans);

@@ -13,6 +13,7 @@ pub mod evidence;
 mod integrity;
 pub mod model;
 mod resolve;
+pub mod ungated;
 
 pub use download::Downloaded;
 pub use evidence::{CollectedEvidence, EvidenceKind, Gathered, collect_evidence};

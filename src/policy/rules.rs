@@ -75,6 +75,11 @@ pub const ENGINE_RULES: &[RuleInfo] = &[
     rule("upstream-failure", "error", "no decision was possible (fail closed)"),
     rule("policy-error", "error", "the policy failed on this input"),
     rule(
+        "image-not-gated",
+        "warn",
+        "a container image was found but the configuration has no [oci] chain (deny when named with --lockfile or [policy] ungated_images = \"deny\")",
+    ),
+    rule(
         "cooldown-drift",
         "warn",
         "a package manager's or bot's release age disagrees with depgate's tiered cooldown (lets through what depgate quarantines, or holds back what it allows at once)",

@@ -51,6 +51,10 @@ pub struct PolicyConfig {
     pub advisories: AdvisoryPolicy,
     /// Container images named by tag only: `warn` (default) or `deny` (`image-not-pinned`).
     pub unpinned_images: &'static str,
+    /// Container images found when the configuration has no `[oci]` chain: `warn`
+    /// (default) or `deny` (`image-not-gated`; an image input named with `--lockfile` is
+    /// denied either way).
+    pub ungated_images: &'static str,
 }
 
 /// What policy does with advisories (`[advisories] fail_on_severity`, `[advisories.ignore]`).
@@ -129,6 +133,7 @@ impl Default for PolicyConfig {
             license_pins: BTreeMap::new(),
             advisories: AdvisoryPolicy::default(),
             unpinned_images: "warn",
+            ungated_images: "warn",
         }
     }
 }

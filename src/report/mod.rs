@@ -199,7 +199,9 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
     for r in records {
         let served = r.resolution.as_ref().filter(|x| x.version_found);
         let tier = served.and_then(|x| x.tier.clone()).unwrap_or_else(|| {
-            if r.package.source != PackageSource::Registry {
+            if is_not_gated(r) {
+                "(not gated)".into()
+            } else if r.package.source != PackageSource::Registry {
                 format!("({})", r.package.source.as_str())
             } else if r.resolution.as_ref().is_some_and(|x| !x.version_found && x.tier.is_some()) {
                 "(not served)".into()
@@ -239,6 +241,15 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
             let more = if g.items.len() > 5 { format!(" and {} more", g.items.len() - 5) } else { String::new() };
             writeln!(w, "| `{}` | {} | {} ({}){more} |", g.rule, g.level, g.items.len(), shown.join(", "))?;
         }
+    }
+    if let Some((n, level, remedy)) = not_gated(records) {
+        writeln!(w, "\n### Container images not gated ({n}, {})\n", level.as_str())?;
+        let (first, lines) = remedy.split_once('\n').unwrap_or((remedy, ""));
+        writeln!(
+            w,
+            "The configuration has no `[oci]` chain: no registry was asked for these images, no digest resolved, no signature checked. To gate them, {first}\n"
+        )?;
+        writeln!(w, "```toml\n{lines}\n```")?;
     }
     write_advisories_md(w, run, records)?;
     if run.cooldowns.is_some() {
@@ -291,6 +302,19 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
         run.policy.join(", "),
         run.now
     )
+}
+
+/// A container image reported as not gated (no `[oci]` chain; `engine::ungated`).
+fn is_not_gated(r: &Record) -> bool {
+    r.findings.iter().any(|f| f.finding.rule == "image-not-gated")
+}
+
+/// The images not gated, said once: how many, at which level, and the lines that would
+/// gate them (every such finding carries the same remedy).
+fn not_gated(records: &[Record]) -> Option<(usize, Decision, &str)> {
+    let mut found = records.iter().flat_map(|r| &r.findings).filter(|f| f.finding.rule == "image-not-gated");
+    let first = found.next()?;
+    Some((1 + found.count(), first.level, first.finding.remedy.as_deref().unwrap_or("")))
 }
 
 /// `file:line` of the lockfile entry that locks a package (`file` alone when the line is
@@ -390,8 +414,11 @@ pub fn write_terminal(
     let groups = failures::groups(records);
     let grouped: std::collections::BTreeSet<usize> =
         groups.values().flat_map(|g| g.members.iter().skip(1).copied()).collect();
-    let notable: Vec<(usize, &Record)> =
-        records.iter().enumerate().filter(|(i, r)| r.decision != Decision::Allow && !grouped.contains(i)).collect();
+    let notable: Vec<(usize, &Record)> = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| r.decision != Decision::Allow && !grouped.contains(i) && !is_not_gated(r))
+        .collect();
     let error_label = paint("31;1", &format!("{:<10}", Decision::Error.as_str()));
     if !notable.is_empty() {
         let width = notable.iter().map(|(_, r)| r.package.purl.len()).max().unwrap_or(0).min(60);
@@ -437,6 +464,20 @@ pub fn write_terminal(
                     writeln!(w, "{:10}   → {rem}", "")?;
                 }
             }
+        }
+        writeln!(w)?;
+    }
+    if let Some((n, level, remedy)) = not_gated(records) {
+        let label = match level {
+            Decision::Deny => paint("31;1", &format!("{:<10}", level.as_str())),
+            _ => paint("33", &format!("{:<10}", level.as_str())),
+        };
+        writeln!(w, "{label} {n} container image(s) not gated  image-not-gated")?;
+        for r in records.iter().filter(|r| is_not_gated(r)) {
+            writeln!(w, "{:10}   {} ({}:{})", "", r.package.purl, r.package.lockfile, r.package.line)?;
+        }
+        for line in remedy.lines() {
+            if line.is_empty() { writeln!(w)? } else { writeln!(w, "{:10}   {line}", "")? }
         }
         writeln!(w)?;
     }
