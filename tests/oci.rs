@@ -453,3 +453,155 @@ fn cosign_signatures_verify_with_the_upstream_key_and_fail_closed() {
     assert_eq!(run.code, 2, "{}", run.all_output());
     assert!(run.stderr.contains("tlog = false"), "{}", run.stderr);
 }
+
+// --- keyless: identity rules, Sigstore bundles and keyless simple-signing ------------------
+
+use support::test_pki::{ISSUER, Pki, REPO, Spec};
+
+/// The simple-signing payload cosign signs for `repo@digest`.
+fn simple_signing_payload(repo: &str, digest: &str) -> Vec<u8> {
+    serde_json::json!({
+        "critical": {
+            "identity": {"docker-reference": repo},
+            "image": {"docker-manifest-digest": digest},
+            "type": "cosign container image signature"
+        },
+        "optional": null
+    })
+    .to_string()
+    .into_bytes()
+}
+
+/// The layer annotations of a keyless simple-signing signature, from the test PKI's
+/// message-signature bundle over the payload: the signature, the Fulcio certificate
+/// (PEM) and the Rekor bundle (the SET and the logged entry), as cosign writes them.
+fn keyless_annotations(bundle_json: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let b: serde_json::Value = serde_json::from_str(bundle_json).unwrap();
+    let der = b64.decode(b["verificationMaterial"]["certificate"]["rawBytes"].as_str().unwrap()).unwrap();
+    let pem = sigstore_verify::types::DerCertificate::new(der).to_pem();
+    let tlog = &b["verificationMaterial"]["tlogEntries"][0];
+    let rekor = serde_json::json!({
+        "SignedEntryTimestamp": tlog["inclusionPromise"]["signedEntryTimestamp"],
+        "Payload": {
+            "body": tlog["canonicalizedBody"],
+            "integratedTime": tlog["integratedTime"].as_str().unwrap().parse::<i64>().unwrap(),
+            "logIndex": tlog["logIndex"].as_str().unwrap().parse::<i64>().unwrap(),
+            "logID": hex::encode(b64.decode(tlog["logId"]["keyId"].as_str().unwrap()).unwrap()),
+        }
+    });
+    serde_json::json!({
+        "dev.cosignproject.cosign/signature": b["messageSignature"]["signature"],
+        "dev.sigstore.cosign/certificate": pem,
+        "dev.sigstore.cosign/bundle": rekor.to_string(),
+    })
+}
+
+#[test]
+fn keyless_image_signatures_are_checked_against_identity_rules() {
+    const SIGN: &str = "https://sigstore.dev/cosign/sign/v1";
+    let Some(c) = Chain::start() else { return };
+    let reg = &c.private;
+    let pki = Pki::new();
+    let manifest =
+        |d: &str| reg.crane(&["manifest", "--insecure", &format!("{}/acme/app@{d}", reg.host())]).into_bytes();
+    let bundle_over = |bytes: &[u8], predicate: &str| {
+        pki.sign(&Spec {
+            dsse: true,
+            predicate_type: predicate.into(),
+            subject_name: String::new(),
+            ..Spec::new(bytes)
+        })
+    };
+    // 1: a cosign v3 bundle (DSSE, cosign's sign statement) and SLSA provenance, as referrers.
+    let one = reg.push("acme/app", "1", "app one");
+    let signed = bundle_over(&manifest(&one), SIGN);
+    reg.attach_bundle("acme/app", &one, &signed.bundle_json);
+    reg.attach_bundle("acme/app", &one, &bundle_over(&manifest(&one), support::test_pki::SLSA_PROVENANCE).bundle_json);
+    // 2: keyless simple-signing (certificate and Rekor bundle in the layer annotations).
+    let two = reg.push("acme/app", "2", "app two");
+    let payload = simple_signing_payload("docker.io/acme/app", &two);
+    let message = pki.sign(&Spec::new(&payload));
+    reg.attach_simple_signing("acme/app", &two, &payload, &keyless_annotations(&message.bundle_json));
+    // 3: tampered: the bundle of image 1's manifest attached to another manifest.
+    let three = reg.push("acme/app", "3", "app three");
+    reg.attach_bundle("acme/app", &three, &signed.bundle_json);
+    // 4: tampered: image 2's signed payload (it names image 2) attached to another image.
+    let four = reg.push("acme/app", "4", "app four");
+    reg.attach_simple_signing("acme/app", &four, &payload, &keyless_annotations(&message.bundle_json));
+    // 5: no signature at all.
+    let five = reg.push("acme/app", "5", "app five");
+
+    let p = Project::new();
+    p.write("root.json", &signed.trusted_root_json);
+    let config = |rule: &str| {
+        c.config("")
+            + &format!(
+                "\n[[verify.identity]]\npackages = [\"docker.io/acme/*\"]\nissuer = \"{ISSUER}\"\n{rule}\n\n[policy.tiers.private]\nrequire = \"signature\"\n"
+            )
+    };
+    p.write("depgate.toml", &config("source_repository = \"depgate-test/widget\""));
+    p.write(
+        "Dockerfile",
+        &format!(
+            "FROM acme/app:1@{one}\nFROM acme/app:2@{two}\nFROM acme/app:3@{three}\nFROM acme/app:4@{four}\nFROM acme/app:5@{five}\n"
+        ),
+    );
+    let run = p.depgate(&["check", "--trusted-root", "root.json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let bundle = record_at(&p, 1);
+    assert_eq!(bundle["verification"]["status"], "verified", "{bundle}");
+    assert_eq!(bundle["decision"], "allow", "{bundle}");
+    let kinds: Vec<&str> = bundle["verification"]["attestations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["signature", "provenance"], "{bundle}");
+    let provenance = &bundle["verification"]["attestations"][1];
+    assert_eq!(provenance["predicate_type"], support::test_pki::SLSA_PROVENANCE);
+    assert_eq!(provenance["build_type"], "https://depgate.test/build/v1");
+    assert_eq!(provenance["source_repo"], REPO);
+    assert!(provenance["stages"].as_array().unwrap().contains(&"identity".into()), "{provenance}");
+    let simple = record_at(&p, 2);
+    assert_eq!(simple["verification"]["status"], "verified", "{simple}");
+    assert_eq!(simple["verification"]["attestations"][0]["issuer"], ISSUER, "{simple}");
+    for (line, what) in [(3, "bundle"), (4, "simple-signing")] {
+        let r = record_at(&p, line);
+        assert_eq!(r["verification"]["status"], "violated", "{what}: {r}");
+        assert_eq!(r["verification"]["attestations"][0]["failure"]["stage"], "subject", "{what}: {r}");
+        assert!(findings(&r).contains(&("deny".to_string(), "signature-violated".to_string())), "{what}: {r}");
+    }
+    let none = record_at(&p, 5);
+    assert_eq!(none["verification"]["status"], "unverifiable", "{none}");
+    assert_eq!(findings(&none), vec![("deny".to_string(), "signature-required".to_string())], "{none}");
+
+    // The wrong identity: both signatures verify cryptographically and fail the rule.
+    p.write("depgate.toml", &config("source_repository = \"depgate-test/other\""));
+    let run = p.depgate(&["check", "--trusted-root", "root.json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    for line in [1, 2] {
+        let r = record_at(&p, line);
+        assert_eq!(r["verification"]["status"], "violated", "{r}");
+        assert_eq!(r["verification"]["attestations"][0]["failure"]["stage"], "identity", "{r}");
+        assert!(r["decision"] == "deny", "{r}");
+    }
+    // The rule as the owner's identity (per upstream) works the same as the image glob.
+    let per_upstream = c.config("").replace(
+        "tier = \"private\"",
+        &format!(
+            "tier = \"private\"\nidentity = [{{ issuer = \"{ISSUER}\", source_repository = \"depgate-test/widget\" }}]"
+        ),
+    );
+    p.write("depgate.toml", &per_upstream);
+    p.write("Dockerfile", &format!("FROM acme/app:1@{one}\nFROM acme/app:2@{two}\n"));
+    let run = p.depgate(&["check", "--trusted-root", "root.json"], &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(record_at(&p, 2)["verification"]["status"], "verified");
+    // Without the test PKI's root the certificate chains to nothing trusted: violated.
+    let run = p.depgate(&["check"], &[]);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    assert_eq!(record_at(&p, 1)["verification"]["status"], "violated");
+}

@@ -11,18 +11,132 @@ use sigstore_verify::types::{DerPublicKey, SignatureBytes};
 
 use super::{Identity, Stage, StageFailure, Verdict};
 
-/// The signatures an upstream serves for one image digest, as `upstream/` collects them
-/// (JSON: `{"signatures": [{"payload": b64, "signature": b64}]}`).
-#[derive(Debug, Deserialize, serde::Serialize)]
+/// The signatures an upstream serves for one image digest, as `upstream/` collects them:
+/// simple-signing layers, and Sigstore bundles (cosign v3) attached as referrers.
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct ImageSignatures {
     pub signatures: Vec<ImageSignature>,
+    /// Each bundle's JSON text.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bundles: Vec<String>,
 }
 
-/// One simple-signing layer: its payload (base64) and the signature annotation (base64).
-#[derive(Debug, Deserialize, serde::Serialize)]
+/// One simple-signing layer: its payload (base64) and the signature annotation (base64);
+/// for a keyless signature also the certificate and chain (PEM) and the Rekor bundle
+/// annotation (JSON).
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct ImageSignature {
     pub payload: String,
     pub signature: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekor_bundle: Option<String>,
+}
+
+/// cosign's Rekor bundle annotation: the SET and the entry it promises.
+#[derive(Deserialize)]
+struct RekorBundle {
+    #[serde(rename = "SignedEntryTimestamp")]
+    set: String,
+    #[serde(rename = "Payload")]
+    payload: RekorPayload,
+}
+
+#[derive(Deserialize)]
+struct RekorPayload {
+    body: String,
+    #[serde(rename = "integratedTime")]
+    integrated_time: i64,
+    #[serde(rename = "logIndex")]
+    log_index: i64,
+    /// Hex of the log's key id.
+    #[serde(rename = "logID")]
+    log_id: String,
+}
+
+/// A keyless simple-signing layer as the Sigstore bundle (v0.1: certificate chain and an
+/// inclusion promise) that says the same thing: a message signature over the payload,
+/// the certificate, and the Rekor entry (a `hashedrekord` v0.0.1) with its SET. The
+/// bundle is then verified like any other, against the trusted roots.
+pub fn keyless_bundle(sig: &ImageSignature) -> Result<String, String> {
+    use sha2::Digest as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let payload = b64.decode(sig.payload.trim()).map_err(|_| "the signature payload is not base64".to_string())?;
+    let cert = sig.certificate.as_deref().ok_or("the signature has no certificate")?;
+    let mut chain = vec![pem_der(cert)?];
+    if let Some(more) = &sig.chain {
+        chain.extend(pem_blocks(more).into_iter().map(|d| b64.encode(d)));
+    }
+    let rekor = sig.rekor_bundle.as_deref().ok_or(
+        "the keyless signature carries no Rekor bundle (dev.sigstore.cosign/bundle): it cannot be checked against a transparency log",
+    )?;
+    let rekor: RekorBundle =
+        serde_json::from_str(rekor).map_err(|e| format!("the Rekor bundle annotation cannot be read: {e}"))?;
+    let log_id = hex::decode(&rekor.payload.log_id).map_err(|_| "the Rekor bundle's logID is not hex".to_string())?;
+    let body = b64.decode(&rekor.payload.body).map_err(|_| "the Rekor entry body is not base64".to_string())?;
+    let entry: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| format!("the Rekor entry body is not JSON: {e}"))?;
+    let kind = entry["kind"].as_str().unwrap_or("hashedrekord");
+    let version = entry["apiVersion"].as_str().unwrap_or("0.0.1");
+    let bundle = serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "verificationMaterial": {
+            "x509CertificateChain": {"certificates": chain.iter().map(|c| serde_json::json!({"rawBytes": c})).collect::<Vec<_>>()},
+            "tlogEntries": [{
+                "logIndex": rekor.payload.log_index.to_string(),
+                "logId": {"keyId": b64.encode(log_id)},
+                "kindVersion": {"kind": kind, "version": version},
+                "integratedTime": rekor.payload.integrated_time.to_string(),
+                "inclusionPromise": {"signedEntryTimestamp": rekor.set},
+                "canonicalizedBody": rekor.payload.body,
+            }]
+        },
+        "messageSignature": {
+            "messageDigest": {"algorithm": "SHA2_256", "digest": b64.encode(sha2::Sha256::digest(&payload))},
+            "signature": sig.signature.trim(),
+        }
+    });
+    Ok(bundle.to_string())
+}
+
+/// The first PEM certificate of `pem`, as base64 DER.
+fn pem_der(pem: &str) -> Result<String, String> {
+    let der = pem_blocks(pem).into_iter().next().ok_or("the certificate annotation holds no PEM certificate")?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(der))
+}
+
+/// The DER bytes of each `CERTIFICATE` block of a PEM text.
+fn pem_blocks(pem: &str) -> Vec<Vec<u8>> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut out = Vec::new();
+    let mut current: Option<String> = None;
+    for line in pem.lines().map(str::trim) {
+        if line == "-----BEGIN CERTIFICATE-----" {
+            current = Some(String::new());
+        } else if line == "-----END CERTIFICATE-----" {
+            if let Some(text) = current.take()
+                && let Ok(der) = b64.decode(text)
+            {
+                out.push(der);
+            }
+        } else if let Some(text) = current.as_mut() {
+            text.push_str(line);
+        }
+    }
+    out
+}
+
+/// The image digest a simple-signing payload names, if it is one.
+pub fn payload_subject(payload: &[u8]) -> Result<String, String> {
+    let parsed: Payload = serde_json::from_slice(payload)
+        .map_err(|e| format!("the signed payload is not a simple-signing document: {e}"))?;
+    if parsed.critical.kind != "cosign container image signature" {
+        return Err(format!("the signed payload is of type `{}`", parsed.critical.kind));
+    }
+    Ok(parsed.critical.image.digest)
 }
 
 #[derive(Deserialize)]
@@ -83,18 +197,12 @@ pub fn verify_simple_signing(sig: &ImageSignature, keys: &[ImageKey<'_>], digest
     }) else {
         return failed(Stage::Signature, "the signature does not verify with the upstream's key (cosign_key)");
     };
-    let parsed: Payload = match serde_json::from_slice(&payload) {
-        Ok(p) => p,
-        Err(e) => return failed(Stage::Subject, format!("the signed payload is not a simple-signing document: {e}")),
-    };
-    if parsed.critical.kind != "cosign container image signature" {
-        return failed(Stage::Subject, format!("the signed payload is of type `{}`", parsed.critical.kind));
-    }
-    if parsed.critical.image.digest != digest {
-        return failed(
-            Stage::Subject,
-            format!("the signature is for {}, not for the image {digest}", parsed.critical.image.digest),
-        );
+    match payload_subject(&payload) {
+        Err(e) => return failed(Stage::Subject, e),
+        Ok(named) if named != digest => {
+            return failed(Stage::Subject, format!("the signature is for {named}, not for the image {digest}"));
+        }
+        Ok(_) => {}
     }
     Verdict {
         verified: true,
@@ -106,5 +214,30 @@ pub fn verify_simple_signing(sig: &ImageSignature, keys: &[ImageKey<'_>], digest
         stages: vec![Stage::Bundle, Stage::Signature, Stage::Subject],
         failure: None,
         statement: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keyless_signature_without_what_verifies_it_says_what_is_missing() {
+        let sig = ImageSignature { payload: "e30=".into(), signature: "c2ln".into(), ..ImageSignature::default() };
+        assert_eq!(keyless_bundle(&sig).unwrap_err(), "the signature has no certificate");
+        let sig = ImageSignature { certificate: Some("no pem here".into()), ..sig };
+        assert!(keyless_bundle(&sig).unwrap_err().contains("no PEM certificate"));
+        let pem = "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n";
+        let sig = ImageSignature { certificate: Some(pem.into()), ..sig };
+        assert!(keyless_bundle(&sig).unwrap_err().contains("no Rekor bundle"), "unverifiable is never verified");
+        let sig = ImageSignature { rekor_bundle: Some("{\"SignedEntryTimestamp\":1}".into()), ..sig };
+        assert!(keyless_bundle(&sig).unwrap_err().contains("cannot be read"));
+        assert_eq!(payload_subject(b"{\"critical\":{\"image\":{\"docker-manifest-digest\":\"sha256:ab\"},\"type\":\"cosign container image signature\"}}").unwrap(), "sha256:ab");
+        assert!(
+            payload_subject(
+                b"{\"critical\":{\"image\":{\"docker-manifest-digest\":\"sha256:ab\"},\"type\":\"other\"}}"
+            )
+            .is_err()
+        );
     }
 }

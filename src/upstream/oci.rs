@@ -61,10 +61,12 @@ pub(super) async fn index(ups: &Upstreams, upstream: &Upstream, name: &str, want
     }))
 }
 
-/// The cosign signatures of the image `digest` in repository `name` at `upstream`: found
-/// through the OCI 1.1 referrers API, else the `sha256-<hex>.sig` tag; each simple-signing
-/// layer's payload (checked against its digest) with its signature annotation, as the
-/// JSON `attest::cosign::ImageSignatures`. `NotFound`: the image has no signature here.
+/// The cosign signatures of the image `digest` in repository `name` at `upstream`: the
+/// referrers found through the OCI 1.1 referrers API, else the referrers tag
+/// (`sha256-<hex>`) that stands in for it, else cosign's `sha256-<hex>.sig` tag. Each
+/// simple-signing layer's payload (checked against its digest) with its annotations, and
+/// each Sigstore bundle layer's JSON, as the JSON `attest::cosign::ImageSignatures`.
+/// `NotFound`: the image has no signature here.
 pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str, digest: &str) -> Lookup<Vec<u8>> {
     use crate::attest::cosign::{ImageSignature, ImageSignatures};
     let Some((_, path)) = name.split_once('/') else { return Lookup::NotFound };
@@ -72,37 +74,52 @@ pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str,
     let prefix = base.path().trim_matches('/');
     let repo = if prefix.is_empty() { path.to_string() } else { format!("{prefix}/{path}") };
     let mut s = Session { ups, upstream, base: base.clone(), repo, token: None };
+    let tag = digest.replacen(':', "-", 1);
     let run = async {
         let mut manifests = Vec::new();
-        // OCI 1.1 referrers (a registry without the API answers 404).
-        if let Some(a) =
-            s.send(&format!("referrers/{digest}"), "application/vnd.oci.image.index.v1+json", Verb::Get).await?
-        {
+        // OCI 1.1 referrers (a registry without the API answers 404), else the tag schema.
+        let mut index =
+            s.send(&format!("referrers/{digest}"), "application/vnd.oci.image.index.v1+json", Verb::Get).await?;
+        if index.is_none() {
+            index = s.send(&format!("manifests/{tag}"), "application/vnd.oci.image.index.v1+json", Verb::Get).await?;
+        }
+        if let Some(a) = index {
             for d in manifest::signature_referrers(&a.body) {
                 manifests.push(s.get_verified(&format!("manifests/{d}"), &d).await?);
             }
         }
-        if manifests.is_empty() {
-            let tag = format!("{}.sig", digest.replacen(':', "-", 1));
-            if let Some(a) = s.send(&format!("manifests/{tag}"), ACCEPT, Verb::Get).await? {
-                manifests.push(a.body);
-            }
-        }
-        let mut signatures = Vec::new();
+        let mut out = ImageSignatures::default();
+        let mut layers = Vec::new();
         for m in &manifests {
-            let layers = manifest::signature_layers(m).map_err(|e| http::invalid(format!("{name}@{digest}: {e}")))?;
-            for (layer, signature) in layers {
-                use base64::Engine as _;
-                let payload = s.get_verified(&format!("blobs/{layer}"), &layer).await?;
-                let payload = base64::engine::general_purpose::STANDARD.encode(payload);
-                signatures.push(ImageSignature { payload, signature });
+            layers.extend(manifest::signature_layers(m).unwrap_or_default());
+            for layer in manifest::bundle_layers(m) {
+                let bytes = s.get_verified(&format!("blobs/{layer}"), &layer).await?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| http::invalid(format!("{name}@{digest}: bundle {layer} is not UTF-8 JSON")))?;
+                out.bundles.push(text);
             }
         }
-        Ok::<_, Failure>(signatures)
+        if layers.is_empty()
+            && let Some(a) = s.send(&format!("manifests/{tag}.sig"), ACCEPT, Verb::Get).await?
+        {
+            layers = manifest::signature_layers(&a.body).map_err(|e| http::invalid(format!("{name}@{digest}: {e}")))?;
+        }
+        for l in layers {
+            use base64::Engine as _;
+            let payload = s.get_verified(&format!("blobs/{}", l.digest), &l.digest).await?;
+            out.signatures.push(ImageSignature {
+                payload: base64::engine::general_purpose::STANDARD.encode(payload),
+                signature: l.signature,
+                certificate: l.certificate,
+                chain: l.chain,
+                rekor_bundle: l.rekor_bundle,
+            });
+        }
+        Ok::<_, Failure>(out)
     };
     match run.await {
-        Ok(sigs) if sigs.is_empty() => Lookup::NotFound,
-        Ok(signatures) => match serde_json::to_vec(&ImageSignatures { signatures }) {
+        Ok(sigs) if sigs.signatures.is_empty() && sigs.bundles.is_empty() => Lookup::NotFound,
+        Ok(sigs) => match serde_json::to_vec(&sigs) {
             Ok(b) => Lookup::Found(b),
             Err(e) => Lookup::Failed(http::invalid(e.to_string())),
         },

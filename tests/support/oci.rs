@@ -183,6 +183,127 @@ impl Registry {
         assert!(out.status.success(), "cosign sign: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// One plain HTTP/1.1 request to the registry: the status, the `Location` header and
+    /// the body.
+    pub fn http(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> (u16, String, Vec<u8>) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nAccept: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.host(),
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body).unwrap();
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).unwrap();
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+        let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+        let status = head[9..12].parse().unwrap();
+        let location = head
+            .lines()
+            .find_map(|l| {
+                l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("location")).map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_default();
+        (status, location, answer[split + 4..].to_vec())
+    }
+
+    /// Upload `bytes` as a blob of `repo` (a POST, then one PUT); returns its digest.
+    pub fn put_blob(&self, repo: &str, bytes: &[u8]) -> String {
+        let digest = sha256_digest(bytes);
+        let (status, location, body) =
+            self.http("POST", &format!("/v2/{repo}/blobs/uploads/"), "application/octet-stream", b"");
+        assert_eq!(status, 202, "blob upload: {}", String::from_utf8_lossy(&body));
+        let path = location.split_once("://").map_or(location.as_str(), |(_, rest)| &rest[rest.find('/').unwrap()..]);
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (status, _, body) =
+            self.http("PUT", &format!("{path}{sep}digest={digest}"), "application/octet-stream", bytes);
+        assert_eq!(status, 201, "blob upload: {}", String::from_utf8_lossy(&body));
+        digest
+    }
+
+    /// Put a manifest (or index) of `media_type` as `repo:reference`; returns its digest.
+    pub fn put_manifest(&self, repo: &str, reference: &str, media_type: &str, bytes: &[u8]) -> String {
+        let (status, _, body) = self.http("PUT", &format!("/v2/{repo}/manifests/{reference}"), media_type, bytes);
+        assert_eq!(status, 201, "manifest put: {}", String::from_utf8_lossy(&body));
+        sha256_digest(bytes)
+    }
+
+    /// Attach a Sigstore bundle to `repo@subject` as cosign v3 does where the registry has
+    /// no referrers API: a manifest of artifact type `…sigstore.bundle.v0.3+json` whose
+    /// layer is the bundle, listed in the referrers tag `sha256-<hex>` (an index).
+    pub fn attach_bundle(&self, repo: &str, subject: &str, bundle_json: &str) -> String {
+        const BUNDLE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+        const EMPTY: &str = "application/vnd.oci.empty.v1+json";
+        let empty = self.put_blob(repo, b"{}");
+        let layer = self.put_blob(repo, bundle_json.as_bytes());
+        let (subject_type, subject_size) = self.manifest_info(repo, subject);
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": BUNDLE,
+            "config": {"mediaType": EMPTY, "size": 2, "digest": empty},
+            "layers": [{"mediaType": BUNDLE, "size": bundle_json.len(), "digest": layer}],
+            "subject": {"mediaType": subject_type, "size": subject_size, "digest": subject}
+        })
+        .to_string();
+        let digest = self.put_manifest(
+            repo,
+            &sha256_digest(manifest.as_bytes()),
+            "application/vnd.oci.image.manifest.v1+json",
+            manifest.as_bytes(),
+        );
+        self.add_referrer(repo, subject, &digest, manifest.len(), EMPTY);
+        digest
+    }
+
+    /// Attach a cosign simple-signing signature to `repo@subject` under the `.sig` tag:
+    /// the payload as the layer's blob, `annotations` on the layer.
+    pub fn attach_simple_signing(&self, repo: &str, subject: &str, payload: &[u8], annotations: &serde_json::Value) {
+        let config = self.put_blob(repo, b"{}");
+        let layer = self.put_blob(repo, payload);
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "size": 2, "digest": config},
+            "layers": [{
+                "mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                "size": payload.len(),
+                "digest": layer,
+                "annotations": annotations
+            }]
+        })
+        .to_string();
+        let tag = format!("{}.sig", subject.replacen(':', "-", 1));
+        self.put_manifest(repo, &tag, "application/vnd.oci.image.manifest.v1+json", manifest.as_bytes());
+    }
+
+    /// The media type and size of `repo@digest`.
+    fn manifest_info(&self, repo: &str, digest: &str) -> (String, usize) {
+        let bytes = self.crane(&["manifest", "--insecure", &format!("{}/{repo}@{digest}", self.host())]);
+        let v: serde_json::Value = serde_json::from_str(&bytes).unwrap();
+        (v["mediaType"].as_str().unwrap_or("application/vnd.oci.image.manifest.v1+json").to_string(), bytes.len())
+    }
+
+    /// Add `digest` to the referrers tag of `subject` (creating the index).
+    fn add_referrer(&self, repo: &str, subject: &str, digest: &str, size: usize, artifact_type: &str) {
+        const INDEX: &str = "application/vnd.oci.image.index.v1+json";
+        let tag = subject.replacen(':', "-", 1);
+        let (status, _, body) = self.http("GET", &format!("/v2/{repo}/manifests/{tag}"), INDEX, b"");
+        let mut index: serde_json::Value = if status == 200 {
+            serde_json::from_slice(&body).unwrap()
+        } else {
+            serde_json::json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": []})
+        };
+        index["manifests"].as_array_mut().unwrap().push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "size": size,
+            "digest": digest,
+            "artifactType": artifact_type
+        }));
+        self.put_manifest(repo, &tag, INDEX, index.to_string().as_bytes());
+    }
+
     /// The digest `repo:tag` points to, as crane reads it.
     pub fn digest(&self, repo: &str, tag: &str) -> String {
         self.crane(&["digest", "--insecure", &format!("{}/{repo}:{tag}", self.host())]).trim().to_string()
@@ -200,6 +321,12 @@ impl Drop for Registry {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `sha256:<hex>` of `bytes`.
+pub fn sha256_digest(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
 }
 
 /// A tar archive with one file `content.txt` holding `content` (a layer).

@@ -46,6 +46,7 @@ pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
 pub const REPO: &str = "https://github.com/depgate-test/widget";
 pub const WORKFLOW: &str = "https://github.com/depgate-test/widget/.github/workflows/release.yml@refs/tags/v1.0.0";
 pub const GIT_REF: &str = "refs/tags/v1.0.0";
+pub const SLSA_PROVENANCE: &str = "https://slsa.dev/provenance/v1";
 pub const LOG_ORIGIN: &str = "depgate-test-rekor - 4242424242";
 
 /// 2025-06-01T12:00:00Z: the leaf's notBefore in the default [`Spec`].
@@ -80,6 +81,10 @@ pub struct Spec {
     pub dsse: bool,
     /// The name of the in-toto statement's subject (DSSE only).
     pub subject_name: String,
+    /// The statement's predicate type (DSSE only): SLSA provenance unless set, which
+    /// carries a build definition; any other is signed with no predicate (as cosign's
+    /// `https://sigstore.dev/cosign/sign/v1` statements are).
+    pub predicate_type: String,
     /// The statement's subject digest is the artifact's sha512 (as npm provenance has it)
     /// rather than its sha256 (DSSE only).
     pub subject_sha512: bool,
@@ -99,6 +104,7 @@ impl Spec {
             dsse: false,
             subject_name: "pkg:npm/widget@1.0.0".into(),
             subject_sha512: false,
+            predicate_type: SLSA_PROVENANCE.into(),
             not_before: T0,
             not_after: T0 + 600,
             integrated_time: T0 + 60,
@@ -386,13 +392,15 @@ impl Pki {
             } else {
                 json!({"sha256": hex::encode(digest)})
             };
-            let statement = json!({
+            let mut statement = json!({
                 "_type": "https://in-toto.io/Statement/v1",
                 "subject": [{"name": spec.subject_name, "digest": subject_digest}],
-                "predicateType": "https://slsa.dev/provenance/v1",
-                "predicate": {"buildDefinition": {"buildType": "https://depgate.test/build/v1"}}
-            })
-            .to_string();
+                "predicateType": spec.predicate_type,
+            });
+            if spec.predicate_type == SLSA_PROVENANCE {
+                statement["predicate"] = json!({"buildDefinition": {"buildType": "https://depgate.test/build/v1"}});
+            }
+            let statement = statement.to_string();
             let payload_type = "application/vnd.in-toto+json";
             let pae = sigstore_verify::types::pae(payload_type, statement.as_bytes());
             let sig = sign(&signer, &pae);

@@ -75,37 +75,88 @@ pub fn select_platform<'a>(entries: &'a [Descriptor], platform: &str) -> Option<
     })
 }
 
-/// cosign's simple-signing layer media type and signature annotation.
+/// cosign's simple-signing layer media type and its annotations: the signature, and for
+/// a keyless signature the Fulcio certificate, its chain and the Rekor inclusion promise.
 pub const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
 const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+const CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+const CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
+const REKOR_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
 /// The artifact type of a cosign signature manifest found through the referrers API.
 pub const COSIGN_SIG_ARTIFACT: &str = "application/vnd.dev.cosign.artifact.sig.v1+json";
+/// Sigstore bundles attached as referrers (cosign v3, `--new-bundle-format`): the
+/// artifact type and the layer media type share this prefix (`….v0.3+json`).
+pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
+/// The empty descriptor's type: cosign writes it as the artifact type of the entries of
+/// the referrers tag (`sha256-<hex>`) it keeps where the registry has no referrers API.
+const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// At most this many referrers of one image are read (a registry could list thousands).
+pub const MAX_REFERRERS: usize = 32;
 
-/// The simple-signing layers of a cosign signature manifest: each layer's digest (its
-/// blob is the signed payload) and the base64 signature its annotation carries.
-pub fn signature_layers(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
-    #[derive(Deserialize)]
-    struct Layer {
-        #[serde(rename = "mediaType", default)]
-        media_type: String,
-        digest: String,
-        #[serde(default)]
-        annotations: std::collections::BTreeMap<String, String>,
-    }
-    #[derive(Deserialize)]
-    struct SigManifest {
-        #[serde(default)]
-        layers: Vec<Layer>,
-    }
+/// One simple-signing layer of a cosign signature manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigLayer {
+    /// The layer's digest: its blob is the signed payload.
+    pub digest: String,
+    /// The signature (base64).
+    pub signature: String,
+    /// Keyless: the signing certificate (PEM), its chain (PEM) and the Rekor bundle
+    /// annotation (JSON: the SET and the logged entry).
+    pub certificate: Option<String>,
+    pub chain: Option<String>,
+    pub rekor_bundle: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Layer {
+    #[serde(rename = "mediaType", default)]
+    media_type: String,
+    digest: String,
+    #[serde(default)]
+    annotations: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct SigManifest {
+    #[serde(default)]
+    layers: Vec<Layer>,
+}
+
+/// The simple-signing layers of a cosign signature manifest.
+pub fn signature_layers(bytes: &[u8]) -> Result<Vec<SigLayer>, String> {
     let m: SigManifest = serde_json::from_slice(bytes).map_err(|e| format!("not a signature manifest: {e}"))?;
     Ok(m.layers
         .into_iter()
         .filter(|l| l.media_type == SIMPLE_SIGNING)
-        .filter_map(|l| l.annotations.get(SIGNATURE_ANNOTATION).cloned().map(|s| (l.digest, s)))
+        .filter_map(|mut l| {
+            let signature = l.annotations.remove(SIGNATURE_ANNOTATION)?;
+            Some(SigLayer {
+                digest: l.digest,
+                signature,
+                certificate: l.annotations.remove(CERTIFICATE_ANNOTATION).filter(|c| !c.is_empty()),
+                chain: l.annotations.remove(CHAIN_ANNOTATION).filter(|c| !c.is_empty()),
+                rekor_bundle: l.annotations.remove(REKOR_BUNDLE_ANNOTATION).filter(|c| !c.is_empty()),
+            })
+        })
         .collect())
 }
 
-/// The manifests of a referrers index (OCI 1.1) that are cosign signatures.
+/// The Sigstore bundle layers of a referrer manifest (their blobs are bundle JSON).
+pub fn bundle_layers(bytes: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<SigManifest>(bytes)
+        .map(|m| {
+            m.layers
+                .into_iter()
+                .filter(|l| l.media_type.starts_with(SIGSTORE_BUNDLE_PREFIX))
+                .map(|l| l.digest)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The manifests of a referrers index (OCI 1.1, or the `sha256-<hex>` tag that stands in
+/// for it) that may hold a cosign signature or a Sigstore bundle, at most
+/// [`MAX_REFERRERS`]; SBOMs and other artifact types are not read.
 pub fn signature_referrers(bytes: &[u8]) -> Vec<String> {
     #[derive(Deserialize)]
     struct Entry {
@@ -119,7 +170,18 @@ pub fn signature_referrers(bytes: &[u8]) -> Vec<String> {
         manifests: Vec<Entry>,
     }
     serde_json::from_slice::<Index>(bytes)
-        .map(|i| i.manifests.into_iter().filter(|e| e.artifact_type == COSIGN_SIG_ARTIFACT).map(|e| e.digest).collect())
+        .map(|i| {
+            i.manifests
+                .into_iter()
+                .filter(|e| {
+                    e.artifact_type == COSIGN_SIG_ARTIFACT
+                        || e.artifact_type.starts_with(SIGSTORE_BUNDLE_PREFIX)
+                        || e.artifact_type == OCI_EMPTY
+                })
+                .map(|e| e.digest)
+                .take(MAX_REFERRERS)
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -194,3 +194,27 @@ fn input_kinds_by_name_and_content() {
     assert_eq!(sniff("on: push\njobs: {}\n"), Some(InputKind::Workflow));
     assert_eq!(sniff("{\"lockfileVersion\": 3}"), None);
 }
+
+#[test]
+fn signature_manifests_give_their_keyless_annotations_and_bundle_layers() {
+    use super::manifest::{bundle_layers, signature_layers, signature_referrers};
+    let sig = br#"{"layers":[
+        {"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"sha256:aa",
+         "annotations":{"dev.cosignproject.cosign/signature":"c2ln","dev.sigstore.cosign/certificate":"PEM",
+                        "dev.sigstore.cosign/chain":"","dev.sigstore.cosign/bundle":"{}"}},
+        {"mediaType":"application/vnd.dev.cosign.simplesigning.v1+json","digest":"sha256:bb","annotations":{}},
+        {"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","digest":"sha256:cc"}]}"#;
+    let layers = signature_layers(sig).unwrap();
+    assert_eq!(layers.len(), 1, "a layer with no signature annotation is not a signature");
+    assert_eq!(layers[0].digest, "sha256:aa");
+    assert_eq!(layers[0].certificate.as_deref(), Some("PEM"));
+    assert_eq!(layers[0].chain, None, "an empty annotation is none");
+    assert_eq!(layers[0].rekor_bundle.as_deref(), Some("{}"));
+    assert_eq!(bundle_layers(sig), ["sha256:cc"]);
+    let index = br#"{"manifests":[
+        {"digest":"sha256:1","artifactType":"application/vnd.dev.cosign.artifact.sig.v1+json"},
+        {"digest":"sha256:2","artifactType":"application/vnd.dev.sigstore.bundle.v0.3+json"},
+        {"digest":"sha256:3","artifactType":"application/vnd.oci.empty.v1+json"},
+        {"digest":"sha256:4","artifactType":"application/spdx+json"}]}"#;
+    assert_eq!(signature_referrers(index), ["sha256:1", "sha256:2", "sha256:3"], "an SBOM is not read");
+}

@@ -70,7 +70,7 @@ impl EvidenceKind for Provenance {
         let r = r?;
         let eco = p.package.ecosystem;
         if eco == Ecosystem::Oci {
-            return plan_image(owner, p, r);
+            return plan_image(config, owner, p, r);
         }
         let version = &p.package.version;
         let release = p.release();
@@ -103,7 +103,7 @@ impl EvidenceKind for Provenance {
             advertised,
             digests: r.digests.clone(),
             declared_repository: release.and_then(|m| m.repository.clone()),
-            identities: expected_identities(config, owner, &p.package.purl),
+            identities: expected_identities(config, owner, &p.package.purl, None),
             require_declared_repository: config.verify.require_declared_repository,
         })
     }
@@ -152,11 +152,17 @@ impl EvidenceKind for Provenance {
     }
 }
 
-/// An image's cosign signatures, where its owner has a `cosign_key` (keyless identities
-/// are not checked yet: without a key nothing is planned, and the image stays
-/// unverifiable). The job's version is the digest a build pulls.
-fn plan_image(owner: &Upstream, p: &Resolved, r: &crate::engine::model::Resolution) -> Option<Job> {
-    owner.cosign_key.as_ref()?;
+/// An image's cosign signatures and Sigstore bundles, where something is configured to
+/// check them against: the owner's `cosign_key`, or identity rules (the owner's
+/// `identity`, or `[[verify.identity]]` entries whose globs match the image's purl or its
+/// `registry/path`). With neither, nothing is planned and the image stays unverifiable.
+/// The job's version is the digest a build pulls.
+fn plan_image(config: &Config, owner: &Upstream, p: &Resolved, r: &crate::engine::model::Resolution) -> Option<Job> {
+    let repository = p.package.image.as_ref().map(|i| i.repository.as_str());
+    let identities = expected_identities(config, owner, &p.package.purl, repository);
+    if owner.cosign_key.is_none() && identities.is_empty() {
+        return None;
+    }
     let digest = r.image.as_ref()?.digest.clone()?;
     Some(Job {
         owner: owner.clone(),
@@ -169,24 +175,99 @@ fn plan_image(owner: &Upstream, p: &Resolved, r: &crate::engine::model::Resoluti
         advertised: false,
         digests: r.digests.clone(),
         declared_repository: None,
-        identities: Vec::new(),
+        identities,
         require_declared_repository: false,
     })
 }
 
-/// Verify an image's cosign signatures (simple-signing layers) with its owner's key.
+/// The attestation kind of an image bundle by its predicate: cosign's signature statement,
+/// SLSA provenance, or another attestation (an SBOM, a vulnerability scan).
+fn image_bundle_kind(predicate_type: Option<&str>) -> &'static str {
+    match predicate_type {
+        None | Some("https://sigstore.dev/cosign/sign/v1") => "signature",
+        Some(p) if p.starts_with("https://slsa.dev/provenance/") => "provenance",
+        Some(_) => "other",
+    }
+}
+
+/// Verify an image's signatures: simple-signing layers with a certificate keylessly
+/// (converted to the bundle they amount to), the others with the owner's key; Sigstore
+/// bundles against the trusted roots with the image digest as their subject. Identity
+/// rules are applied to every verified one by [`conclude`] (and here to attestations
+/// that are neither signatures nor provenance).
 fn verify_image(trust: &Trust, job: &Job, bytes: &[u8]) -> Result<Vec<Checked>, String> {
     let sigs: crate::attest::cosign::ImageSignatures =
         serde_json::from_slice(bytes).map_err(|e| format!("the signatures cannot be read: {e}"))?;
     let keys = trust.image_keys(&job.owner.name);
-    Ok(sigs
-        .signatures
-        .iter()
-        .map(|s| Checked {
-            kind: "signature".into(),
-            verdict: crate::attest::cosign::verify_simple_signing(s, &keys, &job.version),
-        })
-        .collect())
+    let hex_digest = job.version.strip_prefix("sha256:").and_then(|h| <[u8; 32]>::try_from(hex::decode(h).ok()?).ok());
+    let mut out = Vec::new();
+    for s in &sigs.signatures {
+        let verdict = if s.certificate.is_some() {
+            keyless_simple_signing(trust, s, &job.version)
+        } else {
+            crate::attest::cosign::verify_simple_signing(s, &keys, &job.version)
+        };
+        out.push(Checked { kind: "signature".into(), verdict });
+    }
+    for b in &sigs.bundles {
+        let mut verdict = match &hex_digest {
+            Some(d) => trust.verify_bundle(b, Subject::Sha256(d), None, &IdentityPolicy::default()),
+            None => return Err(format!("the image digest {} is not a sha256 digest", job.version)),
+        };
+        let kind = image_bundle_kind(verdict.predicate_type.as_deref());
+        if verdict.verified && kind == "other" {
+            check_identity(job, &mut verdict);
+        }
+        out.push(Checked { kind: kind.into(), verdict });
+    }
+    Ok(out)
+}
+
+/// A keyless simple-signing layer: the bundle it amounts to verified against the trusted
+/// roots over the payload, then the payload must name the image digest.
+fn keyless_simple_signing(
+    trust: &Trust,
+    sig: &crate::attest::cosign::ImageSignature,
+    digest: &str,
+) -> crate::attest::Verdict {
+    use base64::Engine as _;
+    let failed = |stage, message: String| crate::attest::Verdict {
+        verified: false,
+        content: "simple_signing",
+        predicate_type: None,
+        identity: crate::attest::Identity::default(),
+        trust_root: None,
+        integrated_time: None,
+        stages: Vec::new(),
+        failure: Some(StageFailure { stage, message }),
+        statement: None,
+    };
+    let bundle = match crate::attest::cosign::keyless_bundle(sig) {
+        Ok(b) => b,
+        Err(e) => return failed(Stage::Bundle, e),
+    };
+    let Ok(payload) = base64::engine::general_purpose::STANDARD.decode(sig.payload.trim()) else {
+        return failed(Stage::Bundle, "the signature payload is not base64".into());
+    };
+    let mut verdict = trust.verify_bundle(&bundle, Subject::Bytes(&payload), None, &IdentityPolicy::default());
+    verdict.content = "simple_signing";
+    if verdict.verified {
+        match crate::attest::cosign::payload_subject(&payload) {
+            Ok(named) if named == digest => {}
+            Ok(named) => {
+                verdict.verified = false;
+                verdict.failure = Some(StageFailure {
+                    stage: Stage::Subject,
+                    message: format!("the signature is for {named}, not for the image {digest}"),
+                });
+            }
+            Err(e) => {
+                verdict.verified = false;
+                verdict.failure = Some(StageFailure { stage: Stage::Subject, message: e });
+            }
+        }
+    }
+    verdict
 }
 
 /// Fill an upstream's evidence URL template (`{name}`, `{version}`, `{file}`).
@@ -195,11 +276,15 @@ fn template(t: &str, name: &str, version: &str, file: Option<&str>) -> String {
 }
 
 /// The identities a package's provenance may come from: its owner's `identity` rules and
-/// every `[[verify.identity]]` whose purl globs match. Empty = any the trust roots vouch for.
-fn expected_identities(config: &Config, owner: &Upstream, purl: &str) -> Vec<IdentityPolicy> {
+/// every `[[verify.identity]]` whose globs match its purl (or, for an image, its
+/// `registry/path`). Empty = any the trust roots vouch for.
+fn expected_identities(config: &Config, owner: &Upstream, purl: &str, repository: Option<&str>) -> Vec<IdentityPolicy> {
     let mut out = owner.identity.clone();
     for pi in &config.verify.identities {
-        if pi.packages.iter().any(|g| glob::Pattern::new(g).is_ok_and(|p| p.matches(purl))) {
+        let matches = |g: &String| {
+            glob::Pattern::new(g).is_ok_and(|p| p.matches(purl) || repository.is_some_and(|r| p.matches(r)))
+        };
+        if pi.packages.iter().any(matches) {
             out.push(pi.identity.clone());
         }
     }
@@ -310,6 +395,11 @@ fn conclude(job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSo
 /// The identity policy of the configuration, and `require_declared_repository`, applied
 /// to a verdict whose signature verified.
 fn check_identity(job: &Job, verdict: &mut crate::attest::Verdict) {
+    // An image signature verified with the owner's cosign_key has a key, not an identity:
+    // the key is what the configuration trusts for it; identity rules are for certificates.
+    if job.ecosystem == Ecosystem::Oci && verdict.identity.key_id.is_some() {
+        return;
+    }
     if !job.identities.is_empty() {
         let errors: Vec<String> = job.identities.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();
         if errors.len() == job.identities.len() {
