@@ -96,6 +96,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             "npm": proxy.npm_url(),
             "pypi": proxy.pypi_url(),
             "maven": proxy.maven_url(),
+            "oci": proxy.root.trim_start_matches("http://"),
             "maven_settings": files.0,
             "gradle_init": files.1,
         });
@@ -304,6 +305,11 @@ fn announce(proxy: &Proxy, (settings, init): &(PathBuf, PathBuf)) {
         proxy.maven_url()
     );
     let _ = writeln!(out, "  Gradle:           gradle --init-script {} …", init.display());
+    let _ = writeln!(
+        out,
+        "  images:           docker pull {}/library/nginx:1.27   (a plain-HTTP registry: skopeo --src-tls-verify=false, crane --insecure)",
+        proxy.root.trim_start_matches("http://")
+    );
     if proxy.token.is_some() {
         let host = proxy.npm_url().trim_start_matches("http:").to_string();
         let _ = writeln!(

@@ -25,6 +25,9 @@ use crate::policy::Policy;
 use crate::singleflight::{self, SingleFlight};
 use crate::upstream::{Memo, Registry, Upstreams};
 
+mod images;
+pub use images::{BlobAnswer, ManifestAnswer};
+
 /// How long a listing (and the upstream document under it) is reused.
 pub const LISTING_TTL: Duration = Duration::from_secs(300);
 
@@ -115,6 +118,8 @@ pub struct Gate {
     advisories: Option<Arc<Database>>,
     /// Versions held back from listings and refusals said so far ([`super::held`]).
     held: super::held::Held,
+    /// What allowed image manifests let through (`/v2/`).
+    images: images::Images,
 }
 
 impl Gate {
@@ -144,6 +149,7 @@ impl Gate {
             fetched: Mutex::new(BTreeMap::new()),
             advisories,
             held: super::held::Held::default(),
+            images: images::Images::default(),
         }
     }
 

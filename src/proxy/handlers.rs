@@ -65,27 +65,7 @@ fn refusal(decided: &Decided, client: Client) -> Response {
             .collect();
         let rules: Vec<&str> = rec.findings.iter().map(|f| f.finding.rule.as_str()).collect();
         let advisories: Vec<&str> = decisive.iter().filter_map(|f| f.finding.advisory.as_deref()).collect();
-        // The finding that leads the message: an advisory's when one decided (it names
-        // the advisory and what to do), else the first that decided.
-        let lead = decisive
-            .iter()
-            .find(|f| f.finding.advisory.is_some())
-            .or_else(|| decisive.first())
-            .copied()
-            .or_else(|| rec.findings.first());
-        let verdict = match rec.decision {
-            Decision::Quarantine => "quarantined",
-            Decision::Error => "undecided (fail closed)",
-            _ => "denied",
-        };
-        let until = lead.and_then(|f| f.finding.until.as_deref()).map(|u| format!(" until {u}")).unwrap_or_default();
-        let message = format!(
-            "depgate: {} is {verdict}{until} by policy ({}){}{}",
-            rec.package.purl,
-            rules.join(", "),
-            lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default(),
-            lead.and_then(|f| f.finding.remedy.as_deref()).map(|r| format!("; to fix: {r}")).unwrap_or_default()
-        );
+        let message = policy_message(rec);
         let status = if rec.decision == Decision::Error { StatusCode::BAD_GATEWAY } else { StatusCode::FORBIDDEN };
         let body = serde_json::json!({
             "error": message,
@@ -102,6 +82,34 @@ fn refusal(decided: &Decided, client: Client) -> Response {
         return r;
     }
     json_error(StatusCode::BAD_GATEWAY, &format!("{}: the artifact could not be fetched", rec.package.purl))
+}
+
+/// What a refused record's decision says, in one line: the purl, the verdict (and until
+/// when), the rules, the leading finding and what to do.
+pub(super) fn policy_message(rec: &Record) -> String {
+    let decisive: Vec<&LeveledFinding> = rec.findings.iter().filter(|f| f.level == rec.decision).collect();
+    let rules: Vec<&str> = rec.findings.iter().map(|f| f.finding.rule.as_str()).collect();
+    // The finding that leads the message: an advisory's when one decided (it names
+    // the advisory and what to do), else the first that decided.
+    let lead = decisive
+        .iter()
+        .find(|f| f.finding.advisory.is_some())
+        .or_else(|| decisive.first())
+        .copied()
+        .or_else(|| rec.findings.first());
+    let verdict = match rec.decision {
+        Decision::Quarantine => "quarantined",
+        Decision::Error => "undecided (fail closed)",
+        _ => "denied",
+    };
+    let until = lead.and_then(|f| f.finding.until.as_deref()).map(|u| format!(" until {u}")).unwrap_or_default();
+    format!(
+        "depgate: {} is {verdict}{until} by policy ({}){}{}",
+        rec.package.purl,
+        rules.join(", "),
+        lead.map(|f| format!(": {}", f.finding.msg)).unwrap_or_default(),
+        lead.and_then(|f| f.finding.remedy.as_deref()).map(|r| format!("; to fix: {r}")).unwrap_or_default()
+    )
 }
 
 /// Longest reason phrase sent (clients print it on one line).

@@ -2,7 +2,8 @@
 //! through. Each request runs the same engine pipeline as `check` (chain with ownership,
 //! verification, policy, advisories); held-back versions are hidden from listings and
 //! refused as files. npm's audit endpoints are answered from the advisory database
-//! ([`audit`]).
+//! ([`audit`]). Container images are served under `/v2/` as a pull-through registry
+//! ([`oci`]).
 
 pub mod audit;
 pub mod gate;
@@ -11,6 +12,7 @@ pub mod held;
 pub mod listen;
 pub mod maven;
 pub mod npm;
+mod oci;
 pub mod pypi;
 mod respond;
 pub mod server;

@@ -1,5 +1,5 @@
-//! The HTTP front of the proxy: one listener, three prefixes (`/npm/`, `/pypi/`,
-//! `/maven2/`), optional client token, and graceful shutdown.
+//! The HTTP front of the proxy: one listener, four prefixes (`/npm/`, `/pypi/`,
+//! `/maven2/`, `/v2/`), optional client token, and graceful shutdown.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use axum::response::Response;
 
 use super::listen::LoadLimits;
 use super::respond::{busy, json_error, respond, unrecorded};
-pub use super::state::{MAVEN_PREFIX, NPM_PREFIX, PYPI_PREFIX, Proxy};
+pub use super::state::{MAVEN_PREFIX, NPM_PREFIX, OCI_PREFIX, PYPI_PREFIX, Proxy};
 
 /// Largest accepted request path (longer ones are not package requests).
 const MAX_PATH: usize = 4096;
@@ -69,11 +69,13 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Respon
         super::handlers::pypi(&proxy, rest, &headers).await
     } else if let Some(rest) = path.strip_prefix(MAVEN_PREFIX) {
         super::handlers::maven(&proxy, rest).await
+    } else if let Some(rest) = path.strip_prefix(OCI_PREFIX).or((path == "/v2").then_some("")) {
+        super::oci::handle(&proxy, rest).await
     } else {
         json_error(
             StatusCode::NOT_FOUND,
             &format!(
-                "depgate serves npm under {NPM_PREFIX}, PyPI under {PYPI_PREFIX}simple/ and Maven under {MAVEN_PREFIX}"
+                "depgate serves npm under {NPM_PREFIX}, PyPI under {PYPI_PREFIX}simple/, Maven under {MAVEN_PREFIX} and container images under {OCI_PREFIX}"
             ),
         )
     }

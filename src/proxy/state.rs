@@ -13,6 +13,8 @@ use crate::redact::Secret;
 pub const NPM_PREFIX: &str = "/npm/";
 pub const PYPI_PREFIX: &str = "/pypi/";
 pub const MAVEN_PREFIX: &str = "/maven2/";
+/// The OCI distribution API (a registry's root: `docker pull 127.0.0.1:PORT/library/nginx`).
+pub const OCI_PREFIX: &str = "/v2/";
 
 /// What every request handler shares.
 pub struct Proxy {

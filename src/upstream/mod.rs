@@ -17,6 +17,7 @@ mod memo;
 pub mod memory;
 mod npm;
 mod oci;
+pub use oci::Fetch as OciFetch;
 pub mod osv;
 mod pypi;
 mod source;
@@ -257,6 +258,12 @@ impl Upstreams {
     }
 
     /// The content-addressed artifact store next to the metadata cache.
+    /// A container image document from `upstream` (the proxy's `/v2/`): a manifest or
+    /// blob by digest, checked against it, or the repository's tag list.
+    pub async fn oci_fetch(&self, upstream: &Upstream, name: &str, what: oci::Fetch<'_>) -> Lookup<Vec<u8>> {
+        oci::fetch(self, upstream, name, what).await
+    }
+
     pub fn artifacts(&self) -> &ArtifactStore {
         &self.artifacts
     }

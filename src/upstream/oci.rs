@@ -127,6 +127,36 @@ pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str,
     }
 }
 
+/// What the proxy asks of an image's owner: a manifest or a blob by digest, or the tag
+/// list. The blob is read with the artifact size limit, the rest with the metadata one.
+#[derive(Debug, Clone, Copy)]
+pub enum Fetch<'a> {
+    Manifest(&'a str),
+    Blob(&'a str),
+    Tags,
+}
+
+/// One document of repository `name` (`registry/path`) at `upstream`, checked against its
+/// digest when it is asked for by one. `NotFound`: the upstream does not serve it.
+pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, name: &str, what: Fetch<'_>) -> Lookup<Vec<u8>> {
+    let Some((_, path)) = name.split_once('/') else { return Lookup::NotFound };
+    let Location::Url(base) = &upstream.location else { return Lookup::NotFound };
+    let prefix = base.path().trim_matches('/');
+    let repo = if prefix.is_empty() { path.to_string() } else { format!("{prefix}/{path}") };
+    let mut s = Session { ups, upstream, base: base.clone(), repo, token: None };
+    let got = match what {
+        Fetch::Manifest(d) => s.get_verified(&format!("manifests/{d}"), d).await.map(Some),
+        Fetch::Blob(d) => s.get_verified_as(&format!("blobs/{d}"), d, BodyKind::Artifact).await.map(Some),
+        Fetch::Tags => s.send("tags/list", "application/json", Verb::Get).await.map(|a| a.map(|a| a.body)),
+    };
+    match got {
+        Ok(Some(b)) => Lookup::Found(b),
+        Ok(None) => Lookup::NotFound,
+        Err(f) if f.status == Some(404) => Lookup::NotFound,
+        Err(f) => Lookup::Failed(f),
+    }
+}
+
 /// What one answer carried: the body and the manifest digest header.
 struct Answer {
     body: Vec<u8>,
@@ -151,9 +181,19 @@ impl Session<'_> {
 
     /// One request under `/v2/<repo>/`, answering a bearer challenge once. `Ok(None)`: 404.
     async fn send(&mut self, tail: &str, accept: &str, verb: Verb<'_>) -> Result<Option<Answer>, Failure> {
-        let url = self.url(tail)?;
         // Manifests, indexes and config blobs are small JSON documents.
-        let kind = BodyKind::Metadata;
+        self.send_as(tail, accept, verb, BodyKind::Metadata).await
+    }
+
+    /// [`Self::send`] with the body read under `kind`'s size limit.
+    async fn send_as(
+        &mut self,
+        tail: &str,
+        accept: &str,
+        verb: Verb<'_>,
+        kind: BodyKind,
+    ) -> Result<Option<Answer>, Failure> {
+        let url = self.url(tail)?;
         for round in 0..2 {
             let extra =
                 Extra { authorization: self.token.as_deref(), capture: &[DIGEST_HEADER], challenge: round == 0 };
@@ -269,8 +309,13 @@ impl Session<'_> {
 
     /// GET a manifest or blob by digest, checked against it.
     async fn get_verified(&mut self, tail: &str, digest: &str) -> Result<Vec<u8>, Failure> {
+        self.get_verified_as(tail, digest, BodyKind::Metadata).await
+    }
+
+    /// [`Self::get_verified`] with the body read under `kind`'s size limit.
+    async fn get_verified_as(&mut self, tail: &str, digest: &str, kind: BodyKind) -> Result<Vec<u8>, Failure> {
         let accept = if tail.starts_with("blobs/") { "*/*" } else { ACCEPT };
-        let Some(a) = self.send(tail, accept, Verb::Get).await? else {
+        let Some(a) = self.send_as(tail, accept, Verb::Get, kind).await? else {
             return Err(Failure::new(
                 FailKind::Invalid,
                 Some(404),

@@ -59,6 +59,22 @@ pub fn cosign() -> Option<PathBuf> {
     found
 }
 
+/// skopeo (`$DEPGATE_SKOPEO`, else `/usr/bin/skopeo`), or `None` (skip reported).
+pub fn skopeo() -> Option<PathBuf> {
+    let found = std::env::var_os("DEPGATE_SKOPEO")
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("/usr/bin/skopeo")))
+        .filter(|p| p.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("DEPGATE_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "skopeo is required (DEPGATE_REQUIRE_TOOLS=1): run scripts/test.sh to install it"
+        );
+        super::skipped("skopeo is not installed (scripts/install-oci-tools.sh installs it)");
+    }
+    found
+}
+
 /// A cosign key pair (no password) made by `cosign generate-key-pair` in `dir`:
 /// `dir/cosign.key` and `dir/cosign.pub`.
 pub fn cosign_keys(cosign: &Path, dir: &Path) {

@@ -39,6 +39,8 @@ pub enum ImageKind {
     WorkflowService,
     /// A workflow step's `uses: docker://…`.
     WorkflowDockerAction,
+    /// A pull through `depgate serve`'s `/v2/`.
+    Pull,
 }
 
 impl ImageKind {
@@ -51,6 +53,7 @@ impl ImageKind {
             ImageKind::WorkflowContainer => "workflow-container",
             ImageKind::WorkflowService => "workflow-service",
             ImageKind::WorkflowDockerAction => "workflow-docker-action",
+            ImageKind::Pull => "pull",
         }
     }
 }
