@@ -22,6 +22,10 @@ use crate::upstream::{Lookup, OciFetch};
 /// Manifests kept in memory (they are small; beyond this the oldest are dropped).
 const MAX_MANIFESTS: usize = 4096;
 
+/// Checked blob bytes kept in memory, all blobs together: repeats of a hot layer are
+/// served without reading and re-hashing it from the store each time.
+const BLOB_MEMORY: usize = 128 << 20;
+
 /// What allowed manifests let through, by `(repository, digest)`.
 #[derive(Default)]
 pub struct Images {
@@ -31,6 +35,8 @@ pub struct Images {
     blobs: Mutex<HashMap<(String, String), Arc<Decided>>>,
     /// Manifest bytes already fetched and checked, by digest.
     manifests: Mutex<HashMap<String, Bytes>>,
+    /// Blob bytes already checked, by digest, within [`BLOB_MEMORY`], and their total.
+    blob_memory: Mutex<(HashMap<String, Bytes>, usize)>,
 }
 
 /// The answer to a manifest request.
@@ -182,9 +188,12 @@ impl Gate {
         };
         let store = self.registry.inner().artifacts();
         let hex = digest.strip_prefix("sha256:").unwrap_or_default();
-        let stored = store.get_any(&std::collections::BTreeMap::from([("sha256".to_string(), hex.to_string())]));
-        let (bytes, cache) = if let Some(b) = stored {
-            (Bytes::from(b), CacheUse::Hit)
+        let in_memory = lock(&self.images.blob_memory).0.get(digest).cloned();
+        let stored = || store.get_any(&std::collections::BTreeMap::from([("sha256".to_string(), hex.to_string())]));
+        let (bytes, cache) = if let Some(b) = in_memory {
+            (b, CacheUse::Hit)
+        } else if let Some(b) = stored() {
+            (self.keep_blob(digest, Bytes::from(b)), CacheUse::Hit)
         } else {
             let r = decided.record.resolution.as_ref();
             let Some(owner) = r.and_then(|r| r.upstream.as_deref()).and_then(|u| self.config.upstreams.get(u)) else {
@@ -195,7 +204,7 @@ impl Gate {
                     if let Err(e) = store.put(&b) {
                         tracing::warn!("cannot keep blob {digest} in the store: {e}");
                     }
-                    (Bytes::from(b), CacheUse::Miss)
+                    (self.keep_blob(digest, Bytes::from(b)), CacheUse::Miss)
                 }
                 Lookup::NotFound => {
                     return Ok(BlobAnswer::Failed(format!(
@@ -208,6 +217,16 @@ impl Gate {
         };
         self.record_blob(&decided.record, digest, cache).await?;
         Ok(BlobAnswer::Served(bytes))
+    }
+
+    /// Keep checked blob bytes in memory while the budget allows.
+    fn keep_blob(&self, digest: &str, bytes: Bytes) -> Bytes {
+        let mut kept = lock(&self.images.blob_memory);
+        if kept.1 + bytes.len() <= BLOB_MEMORY && !kept.0.contains_key(digest) {
+            kept.1 += bytes.len();
+            kept.0.insert(digest.to_string(), bytes.clone());
+        }
+        bytes
     }
 
     /// The audit record of one blob request: the image's decision, the blob's digest.
