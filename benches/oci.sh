@@ -124,7 +124,7 @@ open(os.path.join(project, "Dockerfile"), "w").write("\n".join(lines) + "\n")
 def check(n):
     cache = os.path.join(work, f"cache-check-{n}")
     t = time.monotonic()
-    out = subprocess.run([depgate, "check", "--project", project, "--out", os.path.join(work, f"report-{n}"),
+    out = subprocess.run([depgate, "check", project, "--out", os.path.join(work, f"report-{n}"),
                           "--current-time", "2026-12-01T00:00:00Z"],
                          capture_output=True, text=True, env={**os.environ, "DEPGATE_CACHE_DIR": cache})
     took = time.monotonic() - t

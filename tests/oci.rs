@@ -417,6 +417,23 @@ fn cosign_signatures_verify_with_the_upstream_key_and_fail_closed() {
         &format!("{}/acme/signed:{}.sig", c.private.host(), replayed.replacen(':', "-", 1)),
     ]);
     let unsigned = c.private.push("acme/signed", "3", "unsigned bits");
+    // cosign's newer forms: a key-signed Sigstore bundle (DSSE) in the referrers tag, and
+    // a key-signed SLSA provenance attestation under the `.att` tag.
+    let bundled = c.private.push("acme/signed", "4", "bundled bits");
+    let key = right.join("cosign.key");
+    c.private.cosign(&cosign, &key, &["sign", "--new-bundle-format"], "acme/signed", &bundled);
+    let predicate = p.write(
+        "predicate.json",
+        r#"{"builder": {"id": "https://ci.acme.test/builder@v1"}, "buildType": "https://acme.test/build/v1"}"#,
+    );
+    let predicate = predicate.to_str().unwrap();
+    c.private.cosign(
+        &cosign,
+        &key,
+        &["attest", "--type", "slsaprovenance", "--predicate", predicate],
+        "acme/signed",
+        &signed,
+    );
     let config = |key: &str| {
         c.config("").replace(
             "tier = \"private\"",
@@ -426,7 +443,9 @@ fn cosign_signatures_verify_with_the_upstream_key_and_fail_closed() {
     p.write("depgate.toml", &config("right"));
     p.write(
         "Dockerfile",
-        &format!("FROM acme/signed:1@{signed}\nFROM acme/signed:2@{replayed}\nFROM acme/signed:3@{unsigned}\n"),
+        &format!(
+            "FROM acme/signed:1@{signed}\nFROM acme/signed:2@{replayed}\nFROM acme/signed:3@{unsigned}\nFROM acme/signed:4@{bundled}\n"
+        ),
     );
     let run = p.depgate(&["check"], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
@@ -440,11 +459,31 @@ fn cosign_signatures_verify_with_the_upstream_key_and_fail_closed() {
     let none = record_at(&p, 3);
     assert_eq!(none["verification"]["status"], "unverifiable", "{none}");
     assert_eq!(findings(&none), vec![("deny".to_string(), "signature-required".to_string())], "{none}");
+    let kinds = |r: &serde_json::Value| -> Vec<String> {
+        r["verification"]["attestations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(kinds(&ok), ["signature", "provenance"], "{ok}");
+    let provenance = &ok["verification"]["attestations"][1];
+    assert_eq!(provenance["predicate_type"], "https://slsa.dev/provenance/v0.2", "{provenance}");
+    assert_eq!(provenance["builder_id"], "https://ci.acme.test/builder@v1", "{provenance}");
+    assert_eq!(provenance["build_type"], "https://acme.test/build/v1", "{provenance}");
+    let bundle = record_at(&p, 4);
+    assert_eq!(bundle["verification"]["status"], "verified", "{bundle}");
+    assert_eq!(kinds(&bundle), ["signature"], "{bundle}");
+    assert_eq!(bundle["verification"]["attestations"][0]["predicate_type"], "https://sigstore.dev/cosign/sign/v1");
     // The wrong key: the good signature no longer verifies (signature stage).
     p.write("depgate.toml", &config("wrong"));
     let run = p.depgate(&["check"], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
     let r = record_at(&p, 1);
+    assert_eq!(r["verification"]["status"], "violated", "{r}");
+    assert_eq!(r["verification"]["attestations"][0]["failure"]["stage"], "signature", "{r}");
+    let r = record_at(&p, 4);
     assert_eq!(r["verification"]["status"], "violated", "{r}");
     assert_eq!(r["verification"]["attestations"][0]["failure"]["stage"], "signature", "{r}");
     // A key without tlog = false is a configuration error naming what to write.

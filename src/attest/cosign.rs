@@ -19,6 +19,9 @@ pub struct ImageSignatures {
     /// Each bundle's JSON text.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub bundles: Vec<String>,
+    /// Key-signed DSSE envelopes of the `.att` tag (`cosign attest --key`), each's JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub envelopes: Vec<String>,
 }
 
 /// One simple-signing layer: its payload (base64) and the signature annotation (base64);
@@ -214,6 +217,70 @@ pub fn verify_simple_signing(sig: &ImageSignature, keys: &[ImageKey<'_>], digest
         stages: vec![Stage::Bundle, Stage::Signature, Stage::Subject],
         failure: None,
         statement: None,
+    }
+}
+
+/// A DSSE envelope signed with a repository key and no transparency log: a cosign v3
+/// key-signed bundle's `dsseEnvelope` (`cosign sign --key … --new-bundle-format`), or a
+/// `.att` layer (`cosign attest --key …`). Verified when one of `keys` signed the PAE of
+/// its payload and the in-toto statement's subject carries the image `digest`.
+pub fn verify_key_dsse(envelope: &serde_json::Value, keys: &[ImageKey<'_>], digest: &str) -> Verdict {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let fail = |stage, message: String| {
+        let mut v = failed(stage, message);
+        v.content = "dsse";
+        v
+    };
+    let Some(payload) = envelope["payload"].as_str().and_then(|p| b64.decode(p).ok()) else {
+        return fail(Stage::Bundle, "the DSSE envelope has no base64 payload".into());
+    };
+    let payload_type = envelope["payloadType"].as_str().unwrap_or_default();
+    let statement = match super::statement::parse_statement(&payload) {
+        Ok(s) => s,
+        Err(e) => return fail(Stage::Bundle, e),
+    };
+    if keys.is_empty() {
+        let mut v =
+            fail(Stage::TrustRoot, "signed with a key, and no key is configured for this upstream (cosign_key)".into());
+        v.predicate_type = Some(statement.predicate_type.clone());
+        return v;
+    }
+    let pae = sigstore_verify::types::pae(payload_type, &payload);
+    let signatures: Vec<SignatureBytes> = envelope["signatures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["sig"].as_str().and_then(|x| b64.decode(x).ok()))
+        .map(SignatureBytes::new)
+        .collect();
+    let key = keys.iter().find(|k| {
+        VerificationKey::from_spki(&DerPublicKey::new(k.spki_der.to_vec()))
+            .is_ok_and(|vk| signatures.iter().any(|sig| vk.verify(&pae, sig).is_ok()))
+    });
+    let predicate_type = Some(statement.predicate_type.clone());
+    let Some(key) = key else {
+        let mut v =
+            fail(Stage::Signature, "the DSSE signature does not verify with the upstream's key (cosign_key)".into());
+        v.predicate_type = predicate_type;
+        return v;
+    };
+    let hex_digest = digest.strip_prefix("sha256:").unwrap_or(digest);
+    if !statement.subjects.iter().any(|(_, algo, d)| algo == "sha256" && d == hex_digest) {
+        let named: Vec<String> = statement.subjects.iter().map(|(_, a, d)| format!("{a}:{d}")).collect();
+        let mut v = fail(Stage::Subject, format!("the statement is about {named:?}, not the image {digest}"));
+        v.predicate_type = predicate_type;
+        return v;
+    }
+    Verdict {
+        verified: true,
+        content: "dsse",
+        predicate_type,
+        identity: Identity { key_id: Some(key.key_id.to_string()), ..Identity::default() },
+        trust_root: Some("cosign_key (no transparency log)".into()),
+        integrated_time: None,
+        stages: vec![Stage::Bundle, Stage::Signature, Stage::Subject],
+        failure: None,
+        statement: Some(statement),
     }
 }
 

@@ -63,7 +63,8 @@ pub(super) async fn index(ups: &Upstreams, upstream: &Upstream, name: &str, want
 
 /// The cosign signatures of the image `digest` in repository `name` at `upstream`: the
 /// referrers found through the OCI 1.1 referrers API, else the referrers tag
-/// (`sha256-<hex>`) that stands in for it, else cosign's `sha256-<hex>.sig` tag. Each
+/// (`sha256-<hex>`) that stands in for it, else cosign's `sha256-<hex>.sig` tag; and the
+/// key-signed DSSE envelopes of the `sha256-<hex>.att` tag. Each
 /// simple-signing layer's payload (checked against its digest) with its annotations, and
 /// each Sigstore bundle layer's JSON, as the JSON `attest::cosign::ImageSignatures`.
 /// `NotFound`: the image has no signature here.
@@ -104,6 +105,14 @@ pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str,
         {
             layers = manifest::signature_layers(&a.body).map_err(|e| http::invalid(format!("{name}@{digest}: {e}")))?;
         }
+        if let Some(a) = s.send(&format!("manifests/{tag}.att"), ACCEPT, Verb::Get).await? {
+            for layer in manifest::attestation_layers(&a.body) {
+                let bytes = s.get_verified(&format!("blobs/{layer}"), &layer).await?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| http::invalid(format!("{name}@{digest}: attestation {layer} is not UTF-8 JSON")))?;
+                out.envelopes.push(text);
+            }
+        }
         for l in layers {
             use base64::Engine as _;
             let payload = s.get_verified(&format!("blobs/{}", l.digest), &l.digest).await?;
@@ -118,7 +127,9 @@ pub(super) async fn signatures(ups: &Upstreams, upstream: &Upstream, name: &str,
         Ok::<_, Failure>(out)
     };
     match run.await {
-        Ok(sigs) if sigs.signatures.is_empty() && sigs.bundles.is_empty() => Lookup::NotFound,
+        Ok(sigs) if sigs.signatures.is_empty() && sigs.bundles.is_empty() && sigs.envelopes.is_empty() => {
+            Lookup::NotFound
+        }
         Ok(sigs) => match serde_json::to_vec(&sigs) {
             Ok(b) => Lookup::Found(b),
             Err(e) => Lookup::Failed(http::invalid(e.to_string())),

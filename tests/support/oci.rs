@@ -320,6 +320,22 @@ impl Registry {
         self.put_manifest(repo, &tag, INDEX, index.to_string().as_bytes());
     }
 
+    /// Run cosign with `key` (no password, no transparency log) on `repo@digest`:
+    /// `args` are the subcommand and its own flags (`["sign", "--new-bundle-format"]`,
+    /// `["attest", "--type", "slsaprovenance", "--predicate", FILE]`).
+    pub fn cosign(&self, cosign: &Path, key: &Path, args: &[&str], repo: &str, digest: &str) {
+        let out = Command::new(cosign)
+            .args(args)
+            .arg("--key")
+            .arg(key)
+            .args(["--tlog-upload=false", "--allow-http-registry", "--allow-insecure-registry", "-y"])
+            .arg(format!("{}/{repo}@{digest}", self.host()))
+            .env("COSIGN_PASSWORD", "")
+            .output()
+            .expect("run cosign");
+        assert!(out.status.success(), "cosign {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// The digest `repo:tag` points to, as crane reads it.
     pub fn digest(&self, repo: &str, tag: &str) -> String {
         self.crane(&["digest", "--insecure", &format!("{}/{repo}:{tag}", self.host())]).trim().to_string()

@@ -90,6 +90,8 @@ pub const SIGSTORE_BUNDLE_PREFIX: &str = "application/vnd.dev.sigstore.bundle";
 /// The empty descriptor's type: cosign writes it as the artifact type of the entries of
 /// the referrers tag (`sha256-<hex>`) it keeps where the registry has no referrers API.
 const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// The layer media type of a `cosign attest` DSSE envelope.
+const DSSE_ENVELOPE: &str = "application/vnd.dsse.envelope.v1+json";
 /// At most this many referrers of one image are read (a registry could list thousands).
 pub const MAX_REFERRERS: usize = 32;
 
@@ -139,6 +141,21 @@ pub fn signature_layers(bytes: &[u8]) -> Result<Vec<SigLayer>, String> {
             })
         })
         .collect())
+}
+
+/// The DSSE envelope layers (`cosign attest`) of a `.att` manifest signed with a key:
+/// layers that carry a certificate (keyless) are left out, since depgate does not check
+/// keyless `.att` attestations (bundles attached as referrers are checked instead).
+pub fn attestation_layers(bytes: &[u8]) -> Vec<String> {
+    serde_json::from_slice::<SigManifest>(bytes)
+        .map(|m| {
+            m.layers
+                .into_iter()
+                .filter(|l| l.media_type == DSSE_ENVELOPE && !l.annotations.contains_key(CERTIFICATE_ANNOTATION))
+                .map(|l| l.digest)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The Sigstore bundle layers of a referrer manifest (their blobs are bundle JSON).

@@ -210,7 +210,11 @@ fn verify_image(trust: &Trust, job: &Job, bytes: &[u8]) -> Result<Vec<Checked>, 
         out.push(Checked { kind: "signature".into(), verdict });
     }
     for b in &sigs.bundles {
+        let raw: serde_json::Value = serde_json::from_str(b).unwrap_or_default();
+        // Key-signed (cosign v3 with --key): the owner's cosign_key, no transparency log.
+        let key_signed = raw["verificationMaterial"].get("publicKey").is_some() && raw.get("dsseEnvelope").is_some();
         let mut verdict = match &hex_digest {
+            _ if key_signed => crate::attest::cosign::verify_key_dsse(&raw["dsseEnvelope"], &keys, &job.version),
             Some(d) => trust.verify_bundle(b, Subject::Sha256(d), None, &IdentityPolicy::default()),
             None => return Err(format!("the image digest {} is not a sha256 digest", job.version)),
         };
@@ -218,6 +222,13 @@ fn verify_image(trust: &Trust, job: &Job, bytes: &[u8]) -> Result<Vec<Checked>, 
         if verdict.verified && kind == "other" {
             check_identity(job, &mut verdict);
         }
+        out.push(Checked { kind: kind.into(), verdict });
+    }
+    for e in &sigs.envelopes {
+        let envelope: serde_json::Value =
+            serde_json::from_str(e).map_err(|e| format!("an attestation envelope is not JSON: {e}"))?;
+        let verdict = crate::attest::cosign::verify_key_dsse(&envelope, &keys, &job.version);
+        let kind = image_bundle_kind(verdict.predicate_type.as_deref());
         out.push(Checked { kind: kind.into(), verdict });
     }
     Ok(out)
