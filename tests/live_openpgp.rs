@@ -27,7 +27,8 @@ async fn real_central_signatures_verify_live() {
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/openpgp/central");
     let ring = Keyring::parse(&std::fs::read(dir.join("signers.keys")).unwrap(), true).unwrap();
-    let now = u32::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
+    let now =
+        u32::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()).unwrap();
     let client = reqwest::Client::builder().timeout(std::time::Duration::from_secs(60)).build().unwrap();
     let get = |url: String| {
         let client = client.clone();
@@ -49,7 +50,11 @@ async fn real_central_signatures_verify_live() {
         let bytes = get(url.clone()).await;
         let asc = get(format!("{url}.asc")).await;
         assert_eq!(bytes, std::fs::read(dir.join(file)).unwrap(), "{url} differs from the committed copy");
-        assert_eq!(asc, std::fs::read(dir.join(format!("{file}.asc"))).unwrap(), "{url}.asc differs from the committed copy");
+        assert_eq!(
+            asc,
+            std::fs::read(dir.join(format!("{file}.asc"))).unwrap(),
+            "{url}.asc differs from the committed copy"
+        );
         // SHA-1 allowed here: picocli's POM is signed with SHA-1 (the hermetic test checks
         // that the default refuses it).
         let outcome = judge(verify_detached(&ring, &bytes, &asc, Options { now, allow_sha1: true }), &pins);

@@ -8,6 +8,9 @@ mod support;
 #[path = "openpgp/gnupg.rs"]
 mod gnupg;
 
+#[path = "openpgp/gate.rs"]
+mod gate;
+
 use std::path::{Path, PathBuf};
 
 use depgate::ecosystem::maven::verification::parse_verification_metadata_full;

@@ -328,9 +328,11 @@ fn check_one(sig: &Signature, c: &Cert, sk: Option<&Subkey>, data: &[u8], opts: 
         None => sig.verify(&c.key, data),
     };
     if let Err(e) = math {
+        // rpgp's reason (a hash prefix, a padding check) says nothing a user can act on.
+        tracing::debug!("OpenPGP signature by {} failed: {e}", who(&signer));
         return Verdict::failed(
             Stage::Signature,
-            format!("bad signature: the signature by {} does not match the file ({e})", who(&signer)),
+            format!("bad signature: the signature by {} does not match the file", who(&signer)),
             Some(signer),
         );
     }

@@ -100,6 +100,49 @@ pub fn judge(verdict: Verdict, pins: &[Pin]) -> Outcome {
     }
 }
 
+/// Everything the gate needs to check OpenPGP signatures: the keys, and which keys are
+/// pinned for which packages. Loaded once per run (`load::openpgp`).
+#[derive(Debug, Clone, Default)]
+pub struct Material {
+    pub keyring: super::Keyring,
+    pub allow_sha1: bool,
+    /// `[[verify.pgp.trust]]`: purl globs, keys, origin.
+    pub rules: Vec<(Vec<String>, Vec<String>, String)>,
+    /// A Gradle `verification-metadata.xml` and its path.
+    pub gradle: Option<(crate::ecosystem::maven::verification::VerificationMetadata, String)>,
+    /// Upstream name → the fingerprints of its repository key.
+    pub upstream_keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// A Maven file, for Gradle's trusted-key rules.
+pub struct MavenFile<'a> {
+    pub group: &'a str,
+    pub artifact: &'a str,
+    pub version: &'a str,
+    pub file: &'a str,
+}
+
+impl Material {
+    /// The keys pinned for one file of `purl`, served by `upstream`.
+    pub fn pins(&self, purl: &str, upstream: &str, maven: Option<&MavenFile<'_>>) -> Vec<Pin> {
+        let mut out = Vec::new();
+        for (i, (globs, keys, origin)) in self.rules.iter().enumerate() {
+            if globs.iter().any(|g| glob::Pattern::new(g).is_ok_and(|p| p.matches(purl))) {
+                out.extend(keys.iter().map(|k| Pin::new(k, format!("{origin} #{}", i + 1))));
+            }
+        }
+        if let (Some((meta, origin)), Some(m)) = (&self.gradle, maven) {
+            for k in meta.trusted_pgp_keys(m.group, m.artifact, m.version, m.file) {
+                out.push(Pin::new(&k, origin.clone()));
+            }
+        }
+        if let Some(keys) = self.upstream_keys.get(upstream) {
+            out.extend(keys.iter().map(|k| Pin::new(k, format!("repository key of upstream `{upstream}`"))));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

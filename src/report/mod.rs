@@ -11,6 +11,7 @@ mod failures;
 pub mod held;
 pub mod sarif;
 mod sbom;
+mod signers;
 pub mod spdx;
 pub mod vsa;
 
@@ -235,6 +236,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
         }
     }
     write_advisories_md(w, run, records)?;
+    signers::write_md(w, records)?;
     held::write_md(w, held)?;
     let blocking: Vec<&Record> = records
         .iter()

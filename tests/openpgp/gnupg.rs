@@ -127,6 +127,21 @@ impl Gnupg {
         self.gpg(faked, &["--import", f.to_str().unwrap()]);
     }
 
+    /// A signing key made now (the Cloudsmith-style tests); its fingerprint.
+    pub fn make_key(&self, uid: &str, algo: &str) -> String {
+        self.key("20240101T000000", uid, algo, "sign", "never")
+    }
+
+    /// A detached armored signature made in 2025 (after the key, before any test's now).
+    pub fn sign_now(&self, fpr: &str, data: &[u8]) -> Vec<u8> {
+        self.sign("20250601T000000", fpr, data, &["--armor"])
+    }
+
+    /// The armored public key.
+    pub fn export_armored(&self, fpr: &str) -> Vec<u8> {
+        self.gpg("20260101T000000", &["--armor", "--export", fpr])
+    }
+
     /// Every case, keys made on the way.
     pub fn cases(&self) -> Vec<Case> {
         let now = u32::try_from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs())

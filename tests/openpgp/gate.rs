@@ -1,0 +1,264 @@
+//! The gate with OpenPGP configured: real Maven Central files and `.asc` served by a fake
+//! Maven repository, and a Cloudsmith-style `PyPI` upstream with a repository key made
+//! here with GnuPG.
+
+use super::support::Project;
+use super::support::fake_repo::FakeRepo;
+use super::{data, read};
+
+const NOW: &str = "2026-12-01T00:00:00Z";
+const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
+
+fn check(p: &Project) -> super::support::Run {
+    p.depgate(&["check", "--current-time", NOW], &[])
+}
+
+/// Serve a real Central file (and its real `.asc`, unless `asc` is `None`) at its path.
+fn publish_real(repo: &FakeRepo, ga: &str, version: &str, file: &str, bytes: Vec<u8>, asc: Option<Vec<u8>>) -> String {
+    let ext = file.rsplit('.').next().unwrap();
+    let sha = repo.publish_maven_bytes(ga, version, None, ext, bytes, OLD_HTTP, &["sha1", "sha256"]);
+    if let Some(asc) = asc {
+        let (g, _) = ga.split_once(':').unwrap();
+        let a = ga.split_once(':').unwrap().1;
+        repo.serve_file(&format!("maven2/{}/{a}/{version}/{file}.asc", g.replace('.', "/")), "text/plain", asc);
+    }
+    sha
+}
+
+fn resolved(entries: &[(&str, &str, &str, &str)]) -> String {
+    let artifacts: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|(ga, v, ext, sha)| {
+            let (g, a) = ga.split_once(':').unwrap();
+            serde_json::json!({"group": g, "name": a, "version": v, "extension": ext, "sha256": sha})
+        })
+        .collect();
+    serde_json::to_string_pretty(&serde_json::json!({"format": "depgate.resolved/v1", "artifacts": artifacts})).unwrap()
+}
+
+#[test]
+fn maven_asc_beside_each_file_lands_in_the_verification_record() {
+    let repo = FakeRepo::start();
+    let f = |name: &str| read(&format!("central/{name}"));
+    let asm =
+        publish_real(&repo, "org.ow2.asm:asm", "9.6", "asm-9.6.pom", f("asm-9.6.pom"), Some(f("asm-9.6.pom.asc")));
+    let slf4j = publish_real(
+        &repo,
+        "org.slf4j:slf4j-api",
+        "2.0.17",
+        "slf4j-api-2.0.17.pom",
+        f("slf4j-api-2.0.17.pom"),
+        Some(f("slf4j-api-2.0.17.pom.asc")),
+    );
+    let kx = publish_real(
+        &repo,
+        "org.jetbrains.kotlinx:kotlinx-coroutines-core",
+        "1.7.3",
+        "kotlinx-coroutines-core-1.7.3.pom",
+        f("kotlinx-coroutines-core-1.7.3.pom"),
+        Some(f("kotlinx-coroutines-core-1.7.3.pom.asc")),
+    );
+    let mut flipped = f("commons-text-1.15.0.pom");
+    flipped[200] ^= 0x01;
+    let text = publish_real(
+        &repo,
+        "org.apache.commons:commons-text",
+        "1.15.0",
+        "commons-text-1.15.0.pom",
+        flipped,
+        Some(f("commons-text-1.15.0.pom.asc")),
+    );
+    let jsr = publish_real(
+        &repo,
+        "com.google.code.findbugs:jsr305",
+        "3.0.2",
+        "jsr305-3.0.2.pom",
+        f("jsr305-3.0.2.pom"),
+        None,
+    );
+    let p = Project::new();
+    p.write(
+        "depgate.toml",
+        &format!(
+            r#"[maven]
+chain = ["central"]
+
+[upstream.central]
+kind = "maven"
+url = "{}"
+tier = "public"
+
+[policy]
+cooldown_tiers = []
+
+[verify.pgp]
+keyrings = ["{}"]
+
+[[verify.pgp.trust]]
+packages = ["pkg:maven/org.ow2.asm/*"]
+fingerprints = ["A5BD02B93E7A40482EB1D66A5F69AD087600B22C"]
+
+[[verify.pgp.trust]]
+packages = ["pkg:maven/org.slf4j/*"]
+fingerprints = ["6F538074CCEBF35F28AF9B066A0975F8B1127B83"]
+
+[[verify.pgp.trust]]
+packages = ["pkg:maven/org.apache.commons/*", "pkg:maven/com.google.code.findbugs/*"]
+fingerprints = ["F4DD59C90148BDC52BEB90A4530AA5F25C25011F", "7616EB882DAF57A11477AAF559A252FB1199D873"]
+"#,
+            repo.maven_url(),
+            data("central/signers.keys").display()
+        ),
+    );
+    p.write(
+        "depgate-resolved.json",
+        &resolved(&[
+            ("org.ow2.asm:asm", "9.6", "pom", &asm),
+            ("org.slf4j:slf4j-api", "2.0.17", "pom", &slf4j),
+            ("org.jetbrains.kotlinx:kotlinx-coroutines-core", "1.7.3", "pom", &kx),
+            ("org.apache.commons:commons-text", "1.15.0", "pom", &text),
+            ("com.google.code.findbugs:jsr305", "3.0.2", "pom", &jsr),
+        ]),
+    );
+    let run = check(&p);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+
+    let asm = p.record("pkg:maven/org.ow2.asm/asm@9.6?type=pom");
+    let v = &asm["verification"];
+    assert_eq!(v["status"], "verified", "{asm:#}");
+    assert_eq!(v["attestations"][0]["kind"], "pgp-signature");
+    assert_eq!(v["attestations"][0]["fingerprint"], "A5BD02B93E7A40482EB1D66A5F69AD087600B22C");
+    assert_eq!(v["attestations"][0]["key_id"], "5F69AD087600B22C");
+    assert_eq!(v["attestations"][0]["user_id"], "Eric Bruneton <ebruneton@free.fr>");
+    assert_eq!(v["attestations"][0]["signed_at"], "2023-09-30T11:18:34Z");
+    assert_eq!(asm["decision"], "allow", "{asm:#}");
+
+    let slf4j = p.record("pkg:maven/org.slf4j/slf4j-api@2.0.17?type=pom");
+    assert_eq!(slf4j["verification"]["status"], "violated", "{slf4j:#}");
+    assert_eq!(slf4j["verification"]["attestations"][0]["failure"]["stage"], "identity");
+    assert!(slf4j["verification"]["reasons"][0].as_str().unwrap().contains("not the key pinned"), "{slf4j:#}");
+    assert_eq!(slf4j["decision"], "deny");
+
+    let kx = p.record("pkg:maven/org.jetbrains.kotlinx/kotlinx-coroutines-core@1.7.3?type=pom");
+    assert_eq!(kx["verification"]["status"], "unverifiable", "{kx:#}");
+    assert_eq!(kx["verification"]["attestations"][0]["key_id"], "3D5839A2262CBBFB", "{kx:#}");
+    assert!(kx["verification"]["reasons"][0].as_str().unwrap().contains("E3822B59020A349D"), "{kx:#}");
+
+    let text = p.record("pkg:maven/org.apache.commons/commons-text@1.15.0?type=pom");
+    assert_eq!(text["verification"]["status"], "violated", "{text:#}");
+    assert_eq!(text["verification"]["attestations"][0]["failure"]["stage"], "signature");
+    assert_eq!(text["decision"], "deny");
+
+    // No `.asc` beside it: nothing to check, but the index did not list one either.
+    let jsr = p.record("pkg:maven/com.google.code.findbugs/jsr305@3.0.2?type=pom");
+    assert_eq!(jsr["verification"]["status"], "unverifiable", "{jsr:#}");
+
+    // The signer in the SBOM, the audit record and the summary.
+    let sbom = p.read("depgate-report/sbom.cdx.json");
+    assert!(
+        sbom.contains("\"depgate:identity:fingerprint\"") && sbom.contains("A5BD02B93E7A40482EB1D66A5F69AD087600B22C")
+    );
+    let audit = p.read("depgate-report/audit.jsonl");
+    let line = audit.lines().find(|l| l.contains("pkg:maven/org.ow2.asm/asm@9.6?type=pom")).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(entry["identity"]["fingerprint"], "A5BD02B93E7A40482EB1D66A5F69AD087600B22C", "{entry:#}");
+    let summary = p.read("depgate-report/summary.md");
+    assert!(
+        summary.contains("### OpenPGP signatures")
+            && summary.contains("`A5BD02B93E7A40482EB1D66A5F69AD087600B22C` | Eric Bruneton"),
+        "{summary}"
+    );
+    assert!(summary.contains("E3822B59020A349D`: `pkg:maven/org.jetbrains.kotlinx"), "{summary}");
+}
+
+#[test]
+fn a_cloudsmith_style_upstream_key_covers_every_file_it_serves() {
+    let Some(g) = super::gnupg::Gnupg::start() else { return };
+    let repo_key = g.make_key("Acme Cloudsmith Repository <repo@acme.example>", "rsa4096");
+    let other = g.make_key("Someone Else <else@example.org>", "ed25519");
+    let repo = FakeRepo::start();
+    let good = b"acme_tools-1.0.0-py3-none-any.whl bytes".to_vec();
+    let forged = b"acme_forged-1.0.0-py3-none-any.whl bytes".to_vec();
+    let bare = b"acme_bare-1.0.0-py3-none-any.whl bytes".to_vec();
+    let s1 = repo.publish_py_bytes(
+        "acme-tools",
+        "1.0.0",
+        "acme_tools-1.0.0-py3-none-any.whl",
+        "2025-06-01T00:00:00Z",
+        good.clone(),
+        None,
+    );
+    repo.serve_file("files/acme_tools-1.0.0-py3-none-any.whl.asc", "text/plain", g.sign_now(&repo_key, &good));
+    let s2 = repo.publish_py_bytes(
+        "acme-forged",
+        "1.0.0",
+        "acme_forged-1.0.0-py3-none-any.whl",
+        "2025-06-01T00:00:00Z",
+        forged.clone(),
+        None,
+    );
+    repo.serve_file("files/acme_forged-1.0.0-py3-none-any.whl.asc", "text/plain", g.sign_now(&other, &forged));
+    let s3 = repo.publish_py_bytes(
+        "acme-bare",
+        "1.0.0",
+        "acme_bare-1.0.0-py3-none-any.whl",
+        "2025-06-01T00:00:00Z",
+        bare,
+        None,
+    );
+    let p = Project::new();
+    std::fs::write(p.path().join("repo-key.asc"), g.export_armored(&repo_key)).unwrap();
+    std::fs::write(p.path().join("other.asc"), g.export_armored(&other)).unwrap();
+    p.write(
+        "depgate.toml",
+        &format!(
+            r#"[pypi]
+chain = ["cloudsmith"]
+
+[upstream.cloudsmith]
+kind = "pypi-simple"
+url = "{}"
+tier = "private"
+pgp_key = "repo-key.asc"
+
+[policy]
+cooldown_tiers = []
+
+[policy.tiers.private]
+require = "signature"
+
+[verify.pgp]
+keyrings = ["other.asc"]
+"#,
+            repo.simple_url()
+        ),
+    );
+    p.write(
+        "requirements.txt",
+        &format!(
+            "acme-tools==1.0.0 --hash=sha256:{s1}\nacme-forged==1.0.0 --hash=sha256:{s2}\nacme-bare==1.0.0 --hash=sha256:{s3}\n"
+        ),
+    );
+    let run = check(&p);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let tools = p.record("pkg:pypi/acme-tools@1.0.0");
+    assert_eq!(tools["verification"]["status"], "verified", "{tools:#}");
+    assert_eq!(tools["verification"]["attestations"][0]["fingerprint"], repo_key.as_str());
+    assert!(tools["verification"]["attestations"][0]["trust_root"].as_str().unwrap().contains("cloudsmith"));
+    assert_eq!(tools["decision"], "allow", "{tools:#}");
+    let forged = p.record("pkg:pypi/acme-forged@1.0.0");
+    assert_eq!(forged["verification"]["status"], "violated", "{forged:#}");
+    assert_eq!(forged["decision"], "deny");
+    let bare = p.record("pkg:pypi/acme-bare@1.0.0");
+    assert_eq!(bare["verification"]["status"], "unverifiable", "{bare:#}");
+    let rules: Vec<&str> = bare["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"signature-required"), "{bare:#}");
+
+    // A tier that does not accept OpenPGP signatures for `require = "signature"`.
+    let cfg = p.read("depgate.toml").replace("require = \"signature\"", "require = \"signature\"\naccept_pgp = false");
+    p.write("depgate.toml", &cfg);
+    let _ = check(&p);
+    let tools = p.record("pkg:pypi/acme-tools@1.0.0");
+    assert_eq!(tools["verification"]["status"], "verified");
+    assert_eq!(tools["decision"], "deny", "{tools:#}");
+}
