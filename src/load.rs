@@ -176,18 +176,6 @@ pub fn signing_key_from(get: impl Fn(&str) -> Option<String>) -> Result<Option<S
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signing_key_errors_never_quote_the_value() {
-        let both = signing_key_from(|_| Some("not-a-key-value".into())).unwrap_err().to_string();
-        assert!(both.contains("both are set") && !both.contains("not-a-key-value"), "{both}");
-        assert!(signing_key_from(|_| Some("  ".into())).unwrap().is_none());
-    }
-}
-
 /// The OpenPGP material of a run (`[verify.pgp]` and the upstreams' `pgp_key`): every
 /// keyring read, the Gradle metadata and the keyring Gradle keeps beside it, and which
 /// keys each upstream's repository key has. `None` when nothing about OpenPGP is
@@ -242,4 +230,16 @@ pub fn openpgp(config: &crate::config::Config) -> Result<Option<crate::openpgp::
         tracing::warn!("OpenPGP keyring: {w}");
     }
     Ok(Some(m))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_key_errors_never_quote_the_value() {
+        let both = signing_key_from(|_| Some("not-a-key-value".into())).unwrap_err().to_string();
+        assert!(both.contains("both are set") && !both.contains("not-a-key-value"), "{both}");
+        assert!(signing_key_from(|_| Some("  ".into())).unwrap().is_none());
+    }
 }

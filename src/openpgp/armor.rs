@@ -14,6 +14,7 @@ pub fn is_armored(bytes: &[u8]) -> bool {
 }
 
 /// One decoded armored block.
+#[derive(Debug)]
 pub struct Block {
     /// `PUBLIC KEY BLOCK`, `SIGNATURE`, …
     pub label: String,

@@ -116,8 +116,8 @@ fn revocation(sig: &Signature) -> Revocation {
 }
 
 /// The earliest of two revocations that both apply keeps the hardest meaning.
-fn merge_revocation(old: Option<Revocation>, new: Revocation) -> Option<Revocation> {
-    Some(match old {
+fn merge_revocation(old: Option<Revocation>, new: Revocation) -> Revocation {
+    match old {
         None => new,
         Some(o) if new.hard && !o.hard => new,
         Some(o) if o.hard && !new.hard => o,
@@ -128,11 +128,11 @@ fn merge_revocation(old: Option<Revocation>, new: Revocation) -> Option<Revocati
                 o
             }
         }
-    })
+    }
 }
 
 fn expiry(created: u32, sig: &Signature) -> Option<u32> {
-    sig.key_expiration_time().map(|d| d.as_secs()).filter(|&d| d != 0).map(|d| created.saturating_add(d))
+    sig.key_expiration_time().map(pgp::types::Duration::as_secs).filter(|&d| d != 0).map(|d| created.saturating_add(d))
 }
 
 fn algorithm_can_sign(alg: PublicKeyAlgorithm) -> bool {
@@ -161,9 +161,6 @@ struct Raw {
 /// Read every certificate from binary packets. Packets that cannot be parsed drop the
 /// certificate they belong to (a warning says which); the others are kept.
 pub fn read_certs(bytes: &[u8], allow_sha1: bool, warnings: &mut Vec<String>) -> Vec<Cert> {
-    let mut out = Vec::new();
-    let mut cur: Option<Raw> = None;
-    let mut broken = false;
     // Where a user ID's or a subkey's signatures go.
     enum Slot {
         Primary,
@@ -171,6 +168,9 @@ pub fn read_certs(bytes: &[u8], allow_sha1: bool, warnings: &mut Vec<String>) ->
         Subkey,
         Skip,
     }
+    let mut out = Vec::new();
+    let mut cur: Option<Raw> = None;
+    let mut broken = false;
     let mut slot = Slot::Primary;
     for packet in PacketParser::new(bytes) {
         let packet = match packet {
@@ -250,7 +250,7 @@ fn build(raw: Raw, allow_sha1: bool) -> Cert {
     let mut revoked = None;
     for s in &raw.revocations {
         if binding_hash_ok(s, true) && s.verify_key(&key).is_ok() {
-            revoked = merge_revocation(revoked, revocation(s));
+            revoked = Some(merge_revocation(revoked, revocation(s)));
         }
     }
     // Self-signatures that verify: (created, signature) — the newest decides expiry and flags.
@@ -302,20 +302,18 @@ fn build_subkey(primary: &PublicKey, key: PublicSubkey, sigs: &[Signature], allo
     let mut problems: Vec<String> = Vec::new();
     for s in sigs {
         match s.typ() {
-            Some(SignatureType::SubkeyRevocation) => {
-                if binding_hash_ok(s, true) && s.verify_subkey_binding(primary, &key).is_ok() {
-                    revoked = merge_revocation(revoked, revocation(s));
-                }
+            Some(SignatureType::SubkeyRevocation)
+                if binding_hash_ok(s, true) && s.verify_subkey_binding(primary, &key).is_ok() =>
+            {
+                revoked = Some(merge_revocation(revoked, revocation(s)));
             }
-            Some(SignatureType::SubkeyBinding) => {
-                if !binding_hash_ok(s, allow_sha1) {
-                    problems.push(format!("its binding uses the weak hash {:?}", s.hash_alg()));
-                } else if let Err(e) = s.verify_subkey_binding(primary, &key) {
-                    problems.push(format!("its binding signature does not verify ({e})"));
-                } else {
-                    bindings.push(s);
-                }
+            Some(SignatureType::SubkeyBinding) if !binding_hash_ok(s, allow_sha1) => {
+                problems.push(format!("its binding uses the weak hash {:?}", s.hash_alg()));
             }
+            Some(SignatureType::SubkeyBinding) => match s.verify_subkey_binding(primary, &key) {
+                Err(e) => problems.push(format!("its binding signature does not verify ({e})")),
+                Ok(()) => bindings.push(s),
+            },
             _ => {}
         }
     }

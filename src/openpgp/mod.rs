@@ -366,7 +366,7 @@ fn check_one(sig: &Signature, c: &Cert, sk: Option<&Subkey>, data: &[u8], opts: 
             Some(signer),
         );
     }
-    if let Some(d) = sig.signature_expiration_time().map(|d| d.as_secs()).filter(|&d| d != 0) {
+    if let Some(d) = sig.signature_expiration_time().map(pgp::types::Duration::as_secs).filter(|&d| d != 0) {
         let until = created.saturating_add(d);
         if until <= opts.now {
             return Verdict::failed(

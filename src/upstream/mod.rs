@@ -161,7 +161,8 @@ pub enum EvidenceFormat {
 impl EvidenceFormat {
     /// The format of a sidecar file by its name (`x.jar.asc` → OpenPGP).
     pub fn of_url(url: &str) -> Self {
-        if url.ends_with(".asc") { EvidenceFormat::OpenPgp } else { EvidenceFormat::Attestation }
+        let asc = std::path::Path::new(url).extension().is_some_and(|e| e.eq_ignore_ascii_case("asc"));
+        if asc { EvidenceFormat::OpenPgp } else { EvidenceFormat::Attestation }
     }
 }
 

@@ -262,3 +262,108 @@ keyrings = ["other.asc"]
     assert_eq!(tools["verification"]["status"], "verified");
     assert_eq!(tools["decision"], "deny", "{tools:#}");
 }
+
+#[test]
+fn the_gate_honours_a_projects_gradle_trusted_keys() {
+    let repo = FakeRepo::start();
+    let k = |name: &str| read(&format!("gradle-kotlinx/files/{name}"));
+    let asm =
+        publish_real(&repo, "org.ow2.asm:asm", "9.6", "asm-9.6.pom", k("asm-9.6.pom"), Some(k("asm-9.6.pom.asc")));
+    let junit = publish_real(
+        &repo,
+        "junit:junit",
+        "4.13.2",
+        "junit-4.13.2.pom",
+        k("junit-4.13.2.pom"),
+        Some(k("junit-4.13.2.pom.asc")),
+    );
+    // The asm POM and its signature presented as a Kotlin artifact: signed by the asm key,
+    // not the key the project trusts for org.jetbrains.kotlin.
+    let fake = publish_real(
+        &repo,
+        "org.jetbrains.kotlin:kotlin-stdlib",
+        "9.6",
+        "kotlin-stdlib-9.6.pom",
+        k("asm-9.6.pom"),
+        Some(k("asm-9.6.pom.asc")),
+    );
+    let p = Project::new();
+    std::fs::create_dir_all(p.path().join("gradle")).unwrap();
+    for f in ["verification-metadata.xml", "verification-keyring.keys"] {
+        std::fs::copy(data(&format!("gradle-kotlinx/gradle/{f}")), p.path().join("gradle").join(f)).unwrap();
+    }
+    p.write(
+        "depgate.toml",
+        &format!(
+            "[maven]\nchain = [\"central\"]\n\n[upstream.central]\nkind = \"maven\"\nurl = \"{}\"\ntier = \"public\"\n\n[policy]\ncooldown_tiers = []\n\n[verify.pgp]\ngradle = \"gradle/verification-metadata.xml\"\n",
+            repo.maven_url()
+        ),
+    );
+    p.write(
+        "depgate-resolved.json",
+        &resolved(&[
+            ("org.ow2.asm:asm", "9.6", "pom", &asm),
+            ("junit:junit", "4.13.2", "pom", &junit),
+            ("org.jetbrains.kotlin:kotlin-stdlib", "9.6", "pom", &fake),
+        ]),
+    );
+    let run = check(&p);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    for purl in ["pkg:maven/org.ow2.asm/asm@9.6?type=pom", "pkg:maven/junit/junit@4.13.2?type=pom"] {
+        let r = p.record(purl);
+        assert_eq!(r["verification"]["status"], "verified", "{r:#}");
+        assert!(
+            r["verification"]["attestations"][0]["trust_root"].as_str().unwrap().ends_with("verification-metadata.xml"),
+            "{r:#}"
+        );
+        assert_eq!(r["decision"], "allow");
+    }
+    let fake = p.record("pkg:maven/org.jetbrains.kotlin/kotlin-stdlib@9.6?type=pom");
+    assert_eq!(fake["verification"]["status"], "violated", "{fake:#}");
+    assert!(
+        fake["verification"]["reasons"][0].as_str().unwrap().contains("6F538074CCEBF35F28AF9B066A0975F8B1127B83"),
+        "{fake:#}"
+    );
+}
+
+/// GET with curl: (status, body bytes).
+fn get(url: &str) -> (u16, Vec<u8>) {
+    let out = std::process::Command::new("curl").args(["-s", "-w", "\n%{http_code}", url]).output().expect("curl runs");
+    let at = out.stdout.iter().rposition(|b| *b == b'\n').unwrap();
+    let code = String::from_utf8_lossy(&out.stdout[at + 1..]).parse().unwrap();
+    (code, out.stdout[..at].to_vec())
+}
+
+#[test]
+fn the_proxy_checks_the_asc_of_each_maven_file_it_serves() {
+    let repo = FakeRepo::start();
+    let f = |name: &str| read(&format!("central/{name}"));
+    publish_real(&repo, "org.ow2.asm:asm", "9.6", "asm-9.6.pom", f("asm-9.6.pom"), Some(f("asm-9.6.pom.asc")));
+    publish_real(
+        &repo,
+        "org.slf4j:slf4j-api",
+        "2.0.17",
+        "slf4j-api-2.0.17.pom",
+        f("slf4j-api-2.0.17.pom"),
+        Some(f("slf4j-api-2.0.17.pom.asc")),
+    );
+    let work = tempfile::tempdir().unwrap();
+    let config = work.path().join("depgate.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[maven]\nchain = [\"central\"]\n\n[upstream.central]\nkind = \"maven\"\nurl = \"{}\"\ntier = \"public\"\n\n[policy]\ncooldown_tiers = []\n\n[verify.pgp]\nkeyrings = [\"{}\"]\n\n[[verify.pgp.trust]]\npackages = [\"pkg:maven/org.ow2.asm/*\"]\nfingerprints = [\"A5BD02B93E7A40482EB1D66A5F69AD087600B22C\"]\n\n[[verify.pgp.trust]]\npackages = [\"pkg:maven/org.slf4j/*\"]\nfingerprints = [\"6F538074CCEBF35F28AF9B066A0975F8B1127B83\"]\n",
+            repo.maven_url(),
+            data("central/signers.keys").display()
+        ),
+    )
+    .unwrap();
+    let served = super::support::served::Served::start(work.path(), &config, &["--current-time", NOW]);
+    let maven = served.url("maven");
+    let maven = maven.trim_end_matches('/');
+    let (code, body) = get(&format!("{maven}/org/ow2/asm/asm/9.6/asm-9.6.pom"));
+    assert_eq!(code, 200);
+    assert_eq!(body, f("asm-9.6.pom"));
+    let (code, _) = get(&format!("{maven}/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.pom"));
+    assert_eq!(code, 403, "a file signed by a key that is not the pinned one is refused");
+}

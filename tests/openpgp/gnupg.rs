@@ -252,7 +252,7 @@ impl Gnupg {
     }
 
     /// gpgv's verdict on a case.
-    pub fn gpgv(&self, case: &Case) -> Option<&'static str> {
+    pub fn gpgv(&self, case: &Case) -> &'static str {
         let dir = self.path("gpgv");
         std::fs::create_dir_all(&dir).unwrap();
         let (ring, sig, file) = (dir.join("ring.gpg"), dir.join("data.sig"), dir.join("data"));
@@ -269,7 +269,7 @@ impl Gnupg {
             .unwrap();
         let status = String::from_utf8_lossy(&out.stdout);
         let has = |tag: &str| status.lines().any(|l| l.starts_with(&format!("[GNUPG:] {tag} ")));
-        Some(if has("REVKEYSIG") {
+        if has("REVKEYSIG") {
             "revoked"
         } else if has("EXPKEYSIG") {
             "expired"
@@ -281,7 +281,7 @@ impl Gnupg {
             "no_pubkey"
         } else {
             panic!("{}: gpgv said\n{status}\n{}", case.name, String::from_utf8_lossy(&out.stderr))
-        })
+        }
     }
 }
 

@@ -99,34 +99,32 @@ impl EvidenceKind for OpenPgp {
         })
     }
 
-    fn fetch<R: Registry>(&self, registry: &R, job: &Job) -> impl Future<Output = Lookup<Fetched>> + Send {
-        async move {
-            let req = EvidenceRequest {
-                format: EvidenceFormat::OpenPgp,
-                ecosystem: job.ecosystem,
-                name: &job.name,
-                version: &job.version,
-                file: Some(&job.file),
-                url: Some(&job.asc_url),
-            };
-            let (signature, source) = match registry.evidence(&job.owner, &req).await {
-                Lookup::Found(s) => s,
-                Lookup::NotFound => return Lookup::NotFound,
-                Lookup::Failed(f) => return Lookup::Failed(f),
-            };
-            match registry.artifact(&job.owner, job.ecosystem, &job.name, &job.url, &job.digests).await {
-                Lookup::Found(a) => Lookup::Found(Fetched { file: a.bytes, signature, source }),
-                Lookup::NotFound => Lookup::Failed(Failure::new(
-                    FailKind::Status,
-                    Some(404),
-                    format!(
-                        "upstream `{}` keeps a signature for {} but not the file itself",
-                        job.owner.name,
-                        redact_text(&job.url)
-                    ),
-                )),
-                Lookup::Failed(f) => Lookup::Failed(f),
-            }
+    async fn fetch<R: Registry>(&self, registry: &R, job: &Job) -> Lookup<Fetched> {
+        let req = EvidenceRequest {
+            format: EvidenceFormat::OpenPgp,
+            ecosystem: job.ecosystem,
+            name: &job.name,
+            version: &job.version,
+            file: Some(&job.file),
+            url: Some(&job.asc_url),
+        };
+        let (signature, source) = match registry.evidence(&job.owner, &req).await {
+            Lookup::Found(s) => s,
+            Lookup::NotFound => return Lookup::NotFound,
+            Lookup::Failed(f) => return Lookup::Failed(f),
+        };
+        match registry.artifact(&job.owner, job.ecosystem, &job.name, &job.url, &job.digests).await {
+            Lookup::Found(a) => Lookup::Found(Fetched { file: a.bytes, signature, source }),
+            Lookup::NotFound => Lookup::Failed(Failure::new(
+                FailKind::Status,
+                Some(404),
+                format!(
+                    "upstream `{}` keeps a signature for {} but not the file itself",
+                    job.owner.name,
+                    redact_text(&job.url)
+                ),
+            )),
+            Lookup::Failed(f) => Lookup::Failed(f),
         }
     }
 
