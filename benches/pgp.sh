@@ -19,7 +19,8 @@ if [ "$PROFILE" = release ]; then
 else
   cargo build --quiet --example pgp_bench --bin depgate
 fi
-bin="${CARGO_TARGET_DIR:-target}/$PROFILE"
+dir=$PROFILE; [ "$PROFILE" = dev ] && dir=debug
+bin="${CARGO_TARGET_DIR:-target}/$dir"
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 export GNUPGHOME="$work/gh"; mkdir -m 700 "$GNUPGHOME"
 head -c 4096 /dev/urandom | base64 > "$work/file"   # a POM-sized file
