@@ -254,6 +254,46 @@ keyrings = ["other.asc"]
     let rules: Vec<&str> = bare["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"signature-required"), "{bare:#}");
 
+    // `depgate trust update` records the signer; a release signed by another key (pinned
+    // too, so it verifies) is then an identity downgrade.
+    let update = p.depgate(&["trust", "update"], &[]);
+    assert_eq!(update.code, 0, "{}", update.all_output());
+    let trust: serde_json::Value = serde_json::from_str(&p.read("depgate.trust.json")).unwrap();
+    assert_eq!(trust["packages"]["pypi:acme-tools"]["identity"]["fingerprint"], repo_key.as_str(), "{trust:#}");
+    let next = b"acme_tools-1.0.1-py3-none-any.whl bytes".to_vec();
+    let s4 = repo.publish_py_bytes(
+        "acme-tools",
+        "1.0.1",
+        "acme_tools-1.0.1-py3-none-any.whl",
+        "2025-06-01T00:00:00Z",
+        next.clone(),
+        None,
+    );
+    repo.serve_file("files/acme_tools-1.0.1-py3-none-any.whl.asc", "text/plain", g.sign_now(&other, &next));
+    let base_cfg = p.read("depgate.toml");
+    p.write(
+        "depgate.toml",
+        &format!(
+            "{base_cfg}\n[[verify.pgp.trust]]\npackages = [\"pkg:pypi/acme-tools@*\"]\nfingerprints = [\"{other}\"]\n"
+        ),
+    );
+    p.write("requirements.txt", &format!("acme-tools==1.0.1 --hash=sha256:{s4}\n"));
+    let run = check(&p);
+    assert_eq!(run.code, 1, "{}", run.all_output());
+    let moved = p.record("pkg:pypi/acme-tools@1.0.1");
+    assert_eq!(moved["verification"]["status"], "verified", "{moved:#}");
+    let rules: Vec<&str> = moved["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"trust-downgrade-identity"), "{moved:#}");
+    assert!(moved["findings"][0]["msg"].as_str().unwrap().contains(&format!("OpenPGP key {repo_key}")), "{moved:#}");
+    std::fs::remove_file(p.path().join("depgate.trust.json")).unwrap();
+    p.write("depgate.toml", &base_cfg);
+    p.write(
+        "requirements.txt",
+        &format!(
+            "acme-tools==1.0.0 --hash=sha256:{s1}\nacme-forged==1.0.0 --hash=sha256:{s2}\nacme-bare==1.0.0 --hash=sha256:{s3}\n"
+        ),
+    );
+
     // A tier that does not accept OpenPGP signatures for `require = "signature"`.
     let cfg = p.read("depgate.toml").replace("require = \"signature\"", "require = \"signature\"\naccept_pgp = false");
     p.write("depgate.toml", &cfg);
