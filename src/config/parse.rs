@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -29,6 +29,8 @@ const UPSTREAM_KEYS: &[&str] = &[
     "identity",
     "attestations",
     "mirrors",
+    "pgp_key",
+    "pgp_signatures",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -45,7 +47,7 @@ const POLICY_KEYS: &[&str] = &[
     "license_deny",
     "license_pins",
 ];
-const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
+const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "accept_pgp"];
 
 mod advisories;
 mod effect;
@@ -573,10 +575,17 @@ fn parse_upstream(
             }
         }
     });
+    let pgp_key = t
+        .get("pgp_key")
+        .and_then(|v| cx.string(v, "pgp_key"))
+        .map(|s| if Path::new(&s).is_absolute() { PathBuf::from(s) } else { base_dir.join(s) });
+    let pgp_signatures = t.get("pgp_signatures").and_then(|v| cx.bool(v, "pgp_signatures"));
     if cx.diags.len() > start {
         return None;
     }
     Some(Upstream {
+        pgp_key,
+        pgp_signatures,
         mirrors,
         identity,
         attestations,
@@ -692,6 +701,9 @@ fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig, 
             }
             if let Some(f) = tt.get("fail_on_severity") {
                 tp.fail_on_severity = advisories::threshold(cx, f);
+            }
+            if let Some(a) = tt.get("accept_pgp") {
+                tp.accept_pgp = cx.bool(a, "accept_pgp");
             }
             p.tiers.insert(tier, tp);
         }

@@ -115,6 +115,9 @@ pub struct Gate {
     advisories: Option<Arc<Database>>,
     /// Versions held back from listings and refusals said so far ([`super::held`]).
     held: super::held::Held,
+    /// The OpenPGP keys and pins loaded at startup (`None`: OpenPGP is not configured):
+    /// every file's `.asc` is checked when it is decided.
+    pgp: Option<Arc<crate::openpgp::trust::Material>>,
 }
 
 impl Gate {
@@ -144,7 +147,15 @@ impl Gate {
             fetched: Mutex::new(BTreeMap::new()),
             advisories,
             held: super::held::Held::default(),
+            pgp: None,
         }
+    }
+
+    /// Check OpenPGP signatures with these keys and pins.
+    #[must_use]
+    pub fn with_pgp(mut self, pgp: Option<Arc<crate::openpgp::trust::Material>>) -> Self {
+        self.pgp = pgp;
+        self
     }
 
     /// The advisory database loaded at startup, when advisories are configured.
@@ -163,6 +174,7 @@ impl Gate {
             baseline: None,
             full_documents: true,
             advisories: self.advisories.clone(),
+            pgp: self.pgp.clone(),
         }
     }
 
@@ -294,6 +306,7 @@ impl Gate {
         let r = decided.record.resolution.as_ref()?;
         let owner = self.config.upstreams.get(r.upstream.as_deref()?)?;
         let req = crate::upstream::EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::of_url(url),
             ecosystem: decided.record.package.ecosystem,
             name: &decided.record.package.name,
             version: &decided.record.package.version,
@@ -319,7 +332,14 @@ impl Gate {
     ) -> Option<Vec<u8>> {
         let chain = self.config.chain(ecosystem);
         let upstream = chain.get(owner)?;
-        let req = crate::upstream::EvidenceRequest { ecosystem, name, version, file: Some(file), url: Some(url) };
+        let req = crate::upstream::EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::of_url(url),
+            ecosystem,
+            name,
+            version,
+            file: Some(file),
+            url: Some(url),
+        };
         match self.registry.evidence(upstream, &req).await {
             crate::upstream::Lookup::Found((bytes, _)) => Some(bytes),
             _ => None,

@@ -109,6 +109,7 @@ impl EvidenceKind for Provenance {
         job: &Job,
     ) -> impl Future<Output = Lookup<(Vec<u8>, EvidenceSource)>> + Send {
         let req = EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::Attestation,
             ecosystem: job.ecosystem,
             name: &job.name,
             version: &job.version,
@@ -241,6 +242,7 @@ fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Ver
             identity: verdict.identity,
             trust_root: verdict.trust_root,
             integrated_time: verdict.integrated_time,
+            signed_at: None,
             stages: verdict.stages,
             failure: verdict.failure,
         });
