@@ -101,6 +101,7 @@ fn verified(owner: &str, repo: &str) -> Verification {
             build_type: Some("https://slsa-framework.github.io/github-actions-buildtypes/workflow/v1".into()),
             trust_root: Some("sigstore-production".into()),
             integrated_time: Some("2025-05-01T12:00:00Z".into()),
+            signed_at: None,
             stages: Vec::new(),
             failure: None,
         }],

@@ -359,6 +359,22 @@ deny contains finding(
 	not has_provenance
 }
 
+# A verified OpenPGP signature counts as a signature unless the tier says
+# `accept_pgp = false`; any other verified attestation always does.
+signature_kind_ok(a) if a.kind != "pgp-signature"
+
+signature_kind_ok(a) if {
+	a.kind == "pgp-signature"
+	object.get(tier_settings, "accept_pgp", true) == true
+}
+
+has_signature if {
+	input.verification.status == "verified"
+	some a in input.verification.attestations
+	attestation_ok(a)
+	signature_kind_ok(a)
+}
+
 deny contains finding(
 	"signature-required",
 	sprintf("%s: served by upstream %s (tier %s%s) without a verified signature (verification: %s)", [input.package.purl, input.resolution.upstream, input.resolution.tier, fallback_note, input.verification.status]),
@@ -367,7 +383,7 @@ deny contains finding(
 	required == "signature"
 	input.resolution.status == "owned"
 	checked
-	input.verification.status != "verified"
+	not has_signature
 }
 
 fallback_note := ", fallback" if input.resolution.fallback == true else := ""
@@ -514,7 +530,10 @@ identity_of(a) := {
 	"issuer": object.get(a, "issuer", null),
 	"source_repo": object.get(a, "source_repo", null),
 	"workflow": workflow_of(a),
-}
+} if not a.fingerprint
+
+# An OpenPGP signer is its primary key: a new key is an identity change.
+identity_of(a) := {"fingerprint": a.fingerprint} if a.fingerprint
 
 workflow_of(a) := split(a.workflow, "@")[0] if is_string(a.workflow)
 
@@ -530,7 +549,9 @@ show_identity(id) := sprintf("%v %v (issuer %v)", [
 	object.get(id, "source_repo", null),
 	object.get(id, "workflow", null),
 	object.get(id, "issuer", null),
-])
+]) if not id.fingerprint
+
+show_identity(id) := sprintf("OpenPGP key %v", [id.fingerprint]) if id.fingerprint
 
 accept_remedy := "if the change is expected, accept it with `depgate trust update` and commit depgate.trust.json (or merge the base branch); otherwise find out what changed before installing"
 

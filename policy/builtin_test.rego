@@ -75,6 +75,22 @@ test_attestation_disappeared if {
 	"attestation-disappeared" in rules(depgate.deny) with input as inp
 }
 
+pgp_signed(d, fpr) := object.union(d, {"verification": {"status": "verified", "attestations": [{"kind": "pgp-signature", "verified": true, "fingerprint": fpr, "key_id": substring(fpr, 24, 16)}]}})
+
+test_a_new_openpgp_key_is_an_identity_downgrade if {
+	base := {"version": "0.9.0", "tier": "public", "fallback": false, "verification": "verified", "identity": {"fingerprint": "A5BD02B93E7A40482EB1D66A5F69AD087600B22C"}}
+	same := object.union(pgp_signed(doc("asm", "public", false, 300), "A5BD02B93E7A40482EB1D66A5F69AD087600B22C"), {"baseline": base})
+	other := object.union(pgp_signed(doc("asm", "public", false, 300), "6F538074CCEBF35F28AF9B066A0975F8B1127B83"), {"baseline": base})
+	not "trust-downgrade-identity" in rules(depgate.deny) with input as same
+	"trust-downgrade-identity" in rules(depgate.deny) with input as other
+}
+
+test_signature_required_accepts_openpgp_unless_the_tier_says_no if {
+	d := pgp_signed(doc("signed", "private", false, 300), "A5BD02B93E7A40482EB1D66A5F69AD087600B22C")
+	count(depgate.deny) == 0 with input as d with data.config as {"tiers": {"private": {"require": "signature"}}}
+	"signature-required" in rules(depgate.deny) with input as d with data.config as {"tiers": {"private": {"require": "signature", "accept_pgp": false}}}
+}
+
 test_clean_package_is_allowed if {
 	inp := doc("clean", "public", true, 300)
 	count(depgate.deny) + count(depgate.quarantine) + count(depgate.warn) == 0 with input as inp

@@ -47,10 +47,11 @@ export DEPGATE_REQUIRE_TOOLS=1
 
 # tests/serve_jvm.rs (hermetic) and tests/live_serve.rs build projects through the proxy
 # with Debian's Gradle (4.4.1) and with mvn; tests/faults_hosts.rs runs `openssl s_server`
-# as an upstream with a self-signed certificate.
-for tool in gradle mvn openssl; do
+# as an upstream with a self-signed certificate; tests/openpgp.rs makes keys and
+# signatures with gpg and checks them with gpgv (Debian's gnupg 2.2, ~2 s of tests).
+for tool in gradle mvn openssl gpg gpgv; do
   if ! command -v "$tool" >/dev/null; then
-    pkg=$tool; [ "$tool" = mvn ] && pkg=maven
+    pkg=$tool; [ "$tool" = mvn ] && pkg=maven; [ "$tool" = gpg ] && pkg=gnupg
     sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$pkg"
   fi
@@ -74,7 +75,7 @@ gradle-plugin/scripts/test.sh
 
 if [ "${DEPGATE_LIVE:-1}" = "1" ]; then
   step "live tests (registry.npmjs.org, pypi.org, repo.maven.apache.org)"
-  DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven --test live_serve -- --nocapture
+  DEPGATE_LIVE=1 cargo test --locked --test live_npm --test live_pypi_maven --test live_serve --test live_openpgp -- --nocapture
 else
   echo "SKIPPED live tests: DEPGATE_LIVE=0"
 fi

@@ -466,8 +466,32 @@ pub struct VerifyArgs {
 
     /// The bundle: a Sigstore bundle, a PEP 740 provenance object or attestation, or an
     /// npm attestations response.
-    #[arg(long, value_name = "FILE")]
-    pub bundle: PathBuf,
+    #[arg(long, value_name = "FILE", required_unless_present = "signature", conflicts_with = "signature")]
+    pub bundle: Option<PathBuf>,
+
+    /// An OpenPGP detached signature of the artifact (`.asc` armored, or binary), checked
+    /// against `--keyring`.
+    #[arg(long, value_name = "FILE", requires = "keyrings")]
+    pub signature: Option<PathBuf>,
+
+    /// OpenPGP public keys to check `--signature` with: armored (one or many blocks, a
+    /// Gradle `verification-keyring.keys`, an Apache `KEYS` file) or binary (repeatable).
+    #[arg(long = "keyring", value_name = "FILE")]
+    pub keyrings: Vec<PathBuf>,
+
+    /// The OpenPGP key that must have signed (fingerprint of the primary key or the
+    /// signing subkey, or a 16-hex key id; repeatable: any of them). Without it, any key
+    /// of the keyrings is accepted.
+    #[arg(long = "fingerprint", value_name = "FPR", requires = "signature")]
+    pub fingerprints: Vec<String>,
+
+    /// Accept SHA-1 OpenPGP signatures (refused by default: SHA-1 collisions are practical).
+    #[arg(long, requires = "signature")]
+    pub allow_sha1: bool,
+
+    /// Verify as of this time (RFC 3339) instead of now. For tests and reproductions.
+    #[arg(long, value_name = "RFC3339", hide = true)]
+    pub current_time: Option<String>,
 
     /// Expected certificate identity (SAN), exactly.
     #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]

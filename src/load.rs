@@ -176,6 +176,62 @@ pub fn signing_key_from(get: impl Fn(&str) -> Option<String>) -> Result<Option<S
     }
 }
 
+/// The OpenPGP material of a run (`[verify.pgp]` and the upstreams' `pgp_key`): every
+/// keyring read, the Gradle metadata and the keyring Gradle keeps beside it, and which
+/// keys each upstream's repository key has. `None` when nothing about OpenPGP is
+/// configured. Errors name the file and say what to do.
+pub fn openpgp(config: &crate::config::Config) -> Result<Option<crate::openpgp::trust::Material>, String> {
+    use crate::openpgp::Keyring;
+    let pgp = config.verify.pgp.clone();
+    let upstream_keys: Vec<(&String, &PathBuf)> =
+        config.upstreams.iter().filter_map(|(n, u)| u.pgp_key.as_ref().map(|k| (n, k))).collect();
+    if pgp.is_none() && upstream_keys.is_empty() {
+        return Ok(None);
+    }
+    let pgp = pgp.unwrap_or_default();
+    let allow_sha1 = pgp.allow_sha1;
+    let read_ring = |p: &Path, what: &str| -> Result<Keyring, String> {
+        let bytes = std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))?;
+        Keyring::parse(&bytes, allow_sha1).map_err(|e| format!("{what} {}: {e}", p.display()))
+    };
+    let mut m = crate::openpgp::trust::Material { allow_sha1, ..Default::default() };
+    for k in &pgp.keyrings {
+        m.keyring.extend(read_ring(k, "keyring ([verify.pgp] keyrings)")?);
+    }
+    if let Some(meta_path) = &pgp.gradle {
+        let text = std::fs::read_to_string(meta_path)
+            .map_err(|e| format!("cannot read [verify.pgp] gradle {}: {e}", meta_path.display()))?;
+        let meta = crate::ecosystem::maven::verification::parse_verification_metadata_full(&text, meta_path)
+            .map_err(|e| e.to_string())?;
+        let dir = meta_path.parent().unwrap_or(Path::new("."));
+        let ring =
+            ["verification-keyring.keys", "verification-keyring.gpg"].iter().map(|n| dir.join(n)).find(|p| p.is_file());
+        match ring {
+            Some(r) => m.keyring.extend(read_ring(&r, "Gradle keyring")?),
+            None if !meta.trusted_keys.is_empty() => {
+                return Err(format!(
+                    "{} trusts keys but no verification-keyring.keys (or .gpg) is beside it; export it with `./gradlew --write-verification-metadata pgp,sha256 --export-keys`",
+                    meta_path.display()
+                ));
+            }
+            None => {}
+        }
+        m.gradle = Some((meta, display(meta_path)));
+    }
+    for (name, key) in upstream_keys {
+        let ring = read_ring(key, &format!("pgp_key of upstream `{name}`"))?;
+        m.upstream_keys.insert(name.clone(), ring.fingerprints().into_iter().collect());
+        m.keyring.extend(ring);
+    }
+    for rule in &pgp.trust {
+        m.rules.push((rule.packages.clone(), rule.fingerprints.clone(), "[[verify.pgp.trust]]".to_string()));
+    }
+    for w in &m.keyring.warnings {
+        tracing::warn!("OpenPGP keyring: {w}");
+    }
+    Ok(Some(m))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

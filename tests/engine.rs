@@ -192,6 +192,7 @@ fn run_with(config: &Config, reg: &MemoryRegistry, coords: &[Coordinate], downlo
         baseline: None,
         full_documents: false,
         advisories: None,
+        pgp: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(depgate::engine::run(config, reg, &TRUST, &POLICY, coords, &opts))
@@ -305,6 +306,7 @@ fn the_embedded_default_cools_down_the_public_registries() {
         baseline: None,
         full_documents: false,
         advisories: None,
+        pgp: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let records = rt.block_on(depgate::engine::run(&cfg, &reg, &TRUST, &policy, &coords, &opts));

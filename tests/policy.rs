@@ -339,6 +339,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         baseline: Some(std::sync::Arc::new(baseline)),
         full_documents: false,
         advisories: None,
+        pgp: None,
     };
     let mut docs: Vec<Value> =
         records.iter().map(|r| policy::prepare_input(&depgate::engine::policy_input(r, &opts))).collect();

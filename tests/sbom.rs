@@ -422,6 +422,7 @@ fn verified(source_repo: &str, san: &str) -> Verification {
             build_type: None,
             trust_root: None,
             integrated_time: None,
+            signed_at: None,
             stages: Vec::new(),
             failure: None,
         }],

@@ -30,6 +30,12 @@ pub struct Identity {
     /// For key-signed attestations: the key id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// For OpenPGP signatures: the signer's primary key fingerprint (the identity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// For OpenPGP signatures: the signer key's user ID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 impl Identity {
@@ -55,6 +61,8 @@ impl Identity {
             runner_environment: claims.runner_environment.clone(),
             build_trigger: claims.build_trigger.clone().or_else(|| old.workflow_trigger.clone()),
             key_id: None,
+            fingerprint: None,
+            user_id: None,
             san,
         }
     }

@@ -47,6 +47,9 @@ pub enum Stage {
     Timestamp,
     /// The signature over the artifact digest or the DSSE PAE.
     Signature,
+    /// The signing key could sign then (OpenPGP): bound to its primary, not expired,
+    /// not revoked, allowed to sign.
+    Key,
     /// The artifact is the bundle's subject (digest and name).
     Subject,
     /// The signer is one the policy expects.

@@ -40,6 +40,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         baseline: None,
         full_documents: false,
         advisories: None,
+        pgp: None,
     };
     let got = collect_evidence(&config, &upstreams, &coords, &opts).await;
     let (mut written, mut none, mut failed) = (0, 0, 0);
@@ -47,8 +48,14 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         let (name, version) = (&item.name, &item.version);
         match item.got {
             Lookup::Found(bytes) => {
-                let req =
-                    EvidenceRequest { ecosystem: item.ecosystem, name, version, file: item.file.as_deref(), url: None };
+                let req = EvidenceRequest {
+                    format: crate::upstream::EvidenceFormat::Attestation,
+                    ecosystem: item.ecosystem,
+                    name,
+                    version,
+                    file: item.file.as_deref(),
+                    url: None,
+                };
                 let Some(path) = evidence::cache_path(&dir, &req) else { continue };
                 crate::atomic::write_atomic(&path, &bytes)
                     .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;

@@ -139,6 +139,9 @@ pub async fn check_with_baseline(
         baseline,
         full_documents: false,
         advisories: advisories.as_ref().map(|a| std::sync::Arc::clone(&a.db)),
+        pgp: crate::load::openpgp(&req.config)
+            .map_err(|e| CommandError::usage(format!("error: {e}")))?
+            .map(std::sync::Arc::new),
     };
     let policy = std::sync::Arc::new(policy);
     let records = if req.advisories_only {

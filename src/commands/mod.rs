@@ -13,6 +13,7 @@ mod policy;
 mod serve;
 mod trust;
 mod verify;
+mod verify_pgp;
 
 use std::path::Path;
 

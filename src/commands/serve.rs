@@ -82,7 +82,9 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
 
     let context = super::runner_context(&args.runner);
     let db = advisories.as_ref().map(|a| Arc::clone(&a.db));
-    let gate = Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db));
+    let pgp = crate::load::openpgp(&config).map_err(|e| CommandError::usage(format!("error: {e}")))?.map(Arc::new);
+    let gate =
+        Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db).with_pgp(pgp));
     let limits = limits(&args);
     let admission = Admission::new(&limits);
     let proxy = Arc::new(Proxy { gate: gate.clone(), root, token, admission });

@@ -1,7 +1,8 @@
 //! `depgate verify ARTIFACT --bundle FILE`: one artifact, one bundle, every stage shown.
 //! FILE is a Sigstore bundle, a PEP 740 provenance, an npm attestations response, or a
 //! bare DSSE envelope over an in-toto statement (depgate's `vsa.intoto.jsonl`) checked
-//! with `--key`.
+//! with `--key`. `depgate verify ARTIFACT --signature FILE.asc --keyring KEYS` checks one
+//! OpenPGP detached signature instead ([`super::verify_pgp`]).
 
 use std::io::Write;
 
@@ -71,13 +72,16 @@ fn envelope_keys(args: &VerifyArgs) -> Result<Vec<sigstore_verify::types::DerPub
 }
 
 pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
+    let Some(bundle_path) = &args.bundle else {
+        return super::verify_pgp::run(args);
+    };
     let artifact = std::fs::read(&args.artifact).map_err(|e| {
         CommandError::usage(format!("error: cannot read the artifact {}: {e}", args.artifact.display()))
     })?;
-    let bundle = std::fs::read(&args.bundle)
-        .map_err(|e| CommandError::usage(format!("error: cannot read the bundle {}: {e}", args.bundle.display())))?;
+    let bundle = std::fs::read(bundle_path)
+        .map_err(|e| CommandError::usage(format!("error: cannot read the bundle {}: {e}", bundle_path.display())))?;
     let doc: serde_json::Value = serde_json::from_slice(&bundle).map_err(|e| {
-        CommandError::usage(format!("error: {}: not JSON ({e})\n  help: pass a Sigstore bundle, a PEP 740 provenance or attestation, or an npm attestations response", args.bundle.display()))
+        CommandError::usage(format!("error: {}: not JSON ({e})\n  help: pass a Sigstore bundle, a PEP 740 provenance or attestation, or an npm attestations response", bundle_path.display()))
     })?;
     let policy = policy(args)?;
     let trust = trust(args)?;
@@ -111,11 +115,11 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitStatus, CommandError> {
         let verdict = trust.verify_bundle(&text, subject, args.subject.as_deref(), &policy);
         ("sigstore-bundle", Ok(vec![Checked { kind: "signature".into(), verdict }]))
     };
-    let checked = checked.map_err(|e| CommandError::usage(format!("error: {}: {e}", args.bundle.display())))?;
+    let checked = checked.map_err(|e| CommandError::usage(format!("error: {}: {e}", bundle_path.display())))?;
     let verified = !checked.is_empty() && checked.iter().all(|c| c.verdict.verified);
     let report = Report {
         artifact: args.artifact.display().to_string(),
-        bundle: args.bundle.display().to_string(),
+        bundle: bundle_path.display().to_string(),
         format,
         verified,
         attestations: &checked,

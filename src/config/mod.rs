@@ -139,9 +139,21 @@ pub struct Upstream {
     /// For an `oci` upstream: the public key (PEM file) its images are signed with by
     /// cosign, checked without a transparency log (`tlog = false` says so explicitly).
     pub cosign_key: Option<PathBuf>,
+    /// The repository's OpenPGP key (Cloudsmith signs every file it serves): trusted for
+    /// every file this upstream serves, and its `.asc` signatures are fetched.
+    pub pgp_key: Option<PathBuf>,
+    /// Whether this upstream keeps an OpenPGP `.asc` beside each file. Default: yes for
+    /// `maven` (Maven Central requires one), and for any upstream with a `pgp_key`.
+    pub pgp_signatures: Option<bool>,
 }
 
 impl Upstream {
+    /// Does this upstream keep OpenPGP `.asc` signatures beside its files?
+    pub fn publishes_pgp_signatures(&self) -> bool {
+        self.kind != UpstreamKind::Oci
+            && self.pgp_signatures.unwrap_or(self.pgp_key.is_some() || self.kind == UpstreamKind::Maven)
+    }
+
     /// Where this upstream lives, for people: a URL without userinfo, or a folder.
     /// The registry URL lockfile `resolved` URLs of this upstream start with.
     pub fn registry_url(&self) -> Option<&url::Url> {
@@ -180,6 +192,31 @@ pub struct VerifyConfig {
     pub require_declared_repository: bool,
     /// Expected signer identities for packages matching purl globs (any rule may match).
     pub identities: Vec<PackageIdentity>,
+    /// `[verify.pgp]`: OpenPGP detached signatures; `None`: not configured (no `.asc` is
+    /// fetched unless an upstream declares a `pgp_key`).
+    pub pgp: Option<PgpConfig>,
+}
+
+/// `[verify.pgp]`.
+#[derive(Debug, Clone, Default)]
+pub struct PgpConfig {
+    /// Accept SHA-1 signatures (refused by default).
+    pub allow_sha1: bool,
+    /// Keyring files (armored or binary), relative paths resolved against the config's folder.
+    pub keyrings: Vec<PathBuf>,
+    /// A Gradle `verification-metadata.xml` whose `<trusted-key>` entries pin keys; the
+    /// `verification-keyring.keys` (or `.gpg`) beside it is read as a keyring.
+    pub gradle: Option<PathBuf>,
+    /// `[[verify.pgp.trust]]`: purl globs and the keys that may sign them.
+    pub trust: Vec<PgpTrust>,
+}
+
+/// One `[[verify.pgp.trust]]` rule.
+#[derive(Debug, Clone)]
+pub struct PgpTrust {
+    pub packages: Vec<String>,
+    /// Fingerprints (primary or signing subkey) or 16-hex key ids, upper-case.
+    pub fingerprints: Vec<String>,
 }
 
 /// One entry of `[verify] trusted_root`.

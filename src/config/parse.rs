@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::Spanned;
@@ -32,6 +32,8 @@ const UPSTREAM_KEYS: &[&str] = &[
     "registry",
     "cosign_key",
     "tlog",
+    "pgp_key",
+    "pgp_signatures",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -50,7 +52,7 @@ const POLICY_KEYS: &[&str] = &[
     "unpinned_images",
     "ungated_images",
 ];
-const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity"];
+const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "accept_pgp"];
 
 mod advisories;
 mod effect;
@@ -589,12 +591,30 @@ fn parse_upstream(
     });
     let image_registry = parse_image_registry(cx, t, name, kind, location.as_ref());
     let cosign_key = parse_cosign_key(cx, t, name, kind, &key_span, base_dir);
+    let pgp_key = t
+        .get("pgp_key")
+        .and_then(|v| cx.string(v, "pgp_key"))
+        .map(|s| if Path::new(&s).is_absolute() { PathBuf::from(s) } else { base_dir.join(s) });
+    let pgp_signatures = t.get("pgp_signatures").and_then(|v| cx.bool(v, "pgp_signatures"));
+    if kind == Some(UpstreamKind::Oci) {
+        for key in ["pgp_key", "pgp_signatures"] {
+            if let Some(v) = t.get(key) {
+                cx.err(
+                    v.span(),
+                    format!("`{key}` is not for `oci` upstreams (`{name}` serves container images)"),
+                    "images are signed with cosign: use cosign_key (with tlog = false) or identity rules",
+                );
+            }
+        }
+    }
     if cx.diags.len() > start {
         return None;
     }
     Some(Upstream {
         cosign_key,
         image_registry,
+        pgp_key,
+        pgp_signatures,
         mirrors,
         identity,
         attestations,
@@ -832,6 +852,9 @@ fn parse_policy_extras(cx: &mut Ctx<'_>, t: &DeTable<'_>, p: &mut PolicyConfig, 
             }
             if let Some(f) = tt.get("fail_on_severity") {
                 tp.fail_on_severity = advisories::threshold(cx, f);
+            }
+            if let Some(a) = tt.get("accept_pgp") {
+                tp.accept_pgp = cx.bool(a, "accept_pgp");
             }
             p.tiers.insert(tier, tp);
         }

@@ -324,4 +324,13 @@ fn oci_upstreams_and_chain() {
     .to_string();
     assert!(bad.contains("cannot serve the oci chain"), "{bad}");
     assert!(bad.contains("`registry` is only for `oci` upstreams"), "{bad}");
+    let pgp = Config::parse(
+        "[oci]\nchain = [\"m\"]\n[upstream.m]\nkind = \"oci\"\nurl = \"https://r.example/\"\ntier = \"t\"\npgp_signatures = true\n",
+        Path::new("depgate.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(pgp.contains("`pgp_signatures` is not for `oci` upstreams"), "{pgp}");
+    let ungated = Config::parse("[policy]\nungated_images = \"deny\"\n", Path::new("depgate.toml")).unwrap();
+    assert_eq!(ungated.policy.ungated_images, "deny");
 }

@@ -58,6 +58,8 @@ pub struct Options {
     pub full_documents: bool,
     /// The advisory database of the run (`None`: advisories are not configured).
     pub advisories: Option<Arc<crate::advisories::Database>>,
+    /// The OpenPGP keys and pins of the run (`None`: OpenPGP is not configured).
+    pub pgp: Option<Arc<crate::openpgp::trust::Material>>,
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
@@ -83,7 +85,12 @@ pub async fn run<R: Registry>(
     };
     let resolved: Vec<Resolved> = resolved.into_iter().zip(&downloads).map(|(p, d)| d.apply(p)).collect();
     let provenance = Arc::new(evidence::Provenance::new(Arc::clone(trust)));
-    let attestations = evidence::gather(&provenance, config, registry, &resolved, opts.concurrency).await;
+    let mut attestations = evidence::gather(&provenance, config, registry, &resolved, opts.concurrency).await;
+    if let Some(material) = &opts.pgp {
+        let kind = Arc::new(evidence::OpenPgp::new(Arc::clone(material), opts.now));
+        let signatures = evidence::gather(&kind, config, registry, &resolved, opts.concurrency).await;
+        attestations = evidence::merge_gathered(attestations, signatures);
+    }
     let mut advisories = gather_advisories(config, registry, &resolved, opts).await.into_iter();
     let records: Vec<Record> =
         resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a, advisories.next())).collect();

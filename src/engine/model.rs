@@ -203,13 +203,17 @@ impl Status {
 }
 
 /// Why a package is `unverifiable`: no evidence exists that could be checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Unverifiable {
     /// Neither the owner nor the attestation cache has evidence for this artifact.
     NotPublished,
     /// No artifact to ask about: the version did not resolve (not found, a failure), it
     /// comes from no registry (git, file), or the owner names no file for it.
     NoArtifact,
+    /// A signature exists, by a key nobody trusts for this package (an OpenPGP key in no
+    /// keyring, or in a keyring but pinned for nothing that covers the package): the
+    /// record names the key so that the user can add it.
+    UntrustedKey { reasons: Vec<String>, attestations: Vec<AttestationRecord> },
 }
 
 /// Evidence that verified: at least one attestation, every one of them verified.
@@ -276,14 +280,16 @@ impl Verification {
         match self {
             Verification::Verified(v) => &v.attestations,
             Verification::Violated(v) => &v.attestations,
+            Verification::Unverifiable(Unverifiable::UntrustedKey { attestations, .. }) => attestations,
             Verification::Pending | Verification::Unverifiable(_) => &[],
         }
     }
 
-    /// Why it is violated (empty otherwise).
+    /// Why it is violated, or which untrusted key signed it (empty otherwise).
     pub fn reasons(&self) -> &[String] {
         match self {
             Verification::Violated(v) => &v.reasons,
+            Verification::Unverifiable(Unverifiable::UntrustedKey { reasons, .. }) => reasons,
             _ => &[],
         }
     }
@@ -427,6 +433,9 @@ pub struct AttestationRecord {
     pub trust_root: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrated_time: Option<String>,
+    /// When a key-signed signature says it was made (OpenPGP; not attested by any log).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<String>,
     pub stages: Vec<crate::attest::Stage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<crate::attest::StageFailure>,

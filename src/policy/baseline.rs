@@ -54,6 +54,10 @@ pub fn identity_of(attestation: &Value) -> Option<Value> {
         .get("workflow")
         .and_then(Value::as_str)
         .map_or(Value::Null, |w| json!(w.split('@').next().unwrap_or(w)));
+    // An OpenPGP signer is its primary key (as policy/builtin.rego's identity_of).
+    if let Some(fpr) = attestation.get("fingerprint").and_then(Value::as_str) {
+        return Some(json!({"fingerprint": fpr}));
+    }
     let id = json!({"issuer": get("issuer"), "source_repo": get("source_repo"), "workflow": workflow});
     if id.as_object().is_some_and(|o| o.values().all(Value::is_null)) { None } else { Some(id) }
 }

@@ -91,6 +91,9 @@ pub struct TierPolicy {
     pub require: Option<Require>,
     /// Vulnerabilities at or above this level are denied for this tier.
     pub fail_on_severity: Option<String>,
+    /// Whether a verified OpenPGP signature meets `require = "signature"` for this tier
+    /// (default: yes).
+    pub accept_pgp: Option<bool>,
 }
 
 /// `quarantine_days` when not set: a week, long enough for most malicious releases to be
@@ -163,6 +166,9 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
             }
             if let Some(f) = &t.fail_on_severity {
                 o.insert("fail_on_severity".into(), json!(f));
+            }
+            if let Some(a) = t.accept_pgp {
+                o.insert("accept_pgp".into(), json!(a));
             }
             (tier.clone(), Value::Object(o))
         })

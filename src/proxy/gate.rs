@@ -120,6 +120,9 @@ pub struct Gate {
     held: super::held::Held,
     /// What allowed image manifests let through (`/v2/`).
     images: images::Images,
+    /// The OpenPGP keys and pins loaded at startup (`None`: OpenPGP is not configured):
+    /// every file's `.asc` is checked when it is decided.
+    pgp: Option<Arc<crate::openpgp::trust::Material>>,
 }
 
 impl Gate {
@@ -150,7 +153,15 @@ impl Gate {
             advisories,
             held: super::held::Held::default(),
             images: images::Images::default(),
+            pgp: None,
         }
+    }
+
+    /// Check OpenPGP signatures with these keys and pins.
+    #[must_use]
+    pub fn with_pgp(mut self, pgp: Option<Arc<crate::openpgp::trust::Material>>) -> Self {
+        self.pgp = pgp;
+        self
     }
 
     /// The advisory database loaded at startup, when advisories are configured.
@@ -169,6 +180,7 @@ impl Gate {
             baseline: None,
             full_documents: true,
             advisories: self.advisories.clone(),
+            pgp: self.pgp.clone(),
         }
     }
 
@@ -300,6 +312,7 @@ impl Gate {
         let r = decided.record.resolution.as_ref()?;
         let owner = self.config.upstreams.get(r.upstream.as_deref()?)?;
         let req = crate::upstream::EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::of_url(url),
             ecosystem: decided.record.package.ecosystem,
             name: &decided.record.package.name,
             version: &decided.record.package.version,
@@ -325,7 +338,14 @@ impl Gate {
     ) -> Option<Vec<u8>> {
         let chain = self.config.chain(ecosystem);
         let upstream = chain.get(owner)?;
-        let req = crate::upstream::EvidenceRequest { ecosystem, name, version, file: Some(file), url: Some(url) };
+        let req = crate::upstream::EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::of_url(url),
+            ecosystem,
+            name,
+            version,
+            file: Some(file),
+            url: Some(url),
+        };
         match self.registry.evidence(upstream, &req).await {
             crate::upstream::Lookup::Found((bytes, _)) => Some(bytes),
             _ => None,

@@ -12,6 +12,7 @@ mod failures;
 pub mod held;
 pub mod sarif;
 mod sbom;
+mod signers;
 pub mod spdx;
 pub mod vsa;
 
@@ -255,6 +256,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
     if run.cooldowns.is_some() {
         cooldowns::write_md(w, run)?;
     }
+    signers::write_md(w, records)?;
     held::write_md(w, held)?;
     let blocking: Vec<&Record> = records
         .iter()

@@ -174,6 +174,8 @@ pub(super) fn depgate_facts(e: &Merged<'_>) -> Vec<(&'static str, String)> {
             ("depgate:identity:ref", &id.git_ref),
             ("depgate:identity:commit", &id.commit),
             ("depgate:identity:key_id", &id.key_id),
+            ("depgate:identity:fingerprint", &id.fingerprint),
+            ("depgate:identity:user_id", &id.user_id),
         ] {
             if let Some(v) = value {
                 out.push((name, v.clone()));

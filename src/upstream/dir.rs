@@ -49,6 +49,7 @@ pub(super) async fn maven_index(root: &Path, name: &str, want: &Want) -> Lookup<
 /// Evidence kept in the folder beside what it attests.
 pub(super) async fn evidence(root: &Path, req: &EvidenceRequest<'_>) -> Lookup<Vec<u8>> {
     let rel = match req.ecosystem {
+        _ if req.format == super::EvidenceFormat::OpenPgp => req.url.and_then(|u| relative_file(root, u)),
         Ecosystem::Npm => (valid_name(req.name) && super::evidence::safe_version(req.version))
             .then(|| format!("{}/attestations/{}.json", req.name, req.version)),
         // The owner's own URL for it, mapped into the folder.

@@ -5,6 +5,7 @@
 //! {attestation_cache}/npm/{name}/{version}.json                          npm attestations response
 //! {attestation_cache}/pypi/{name}/{version}/{file}.provenance.json       PEP 740 provenance object
 //! {attestation_cache}/maven/{group}/{artifact}/{version}/{file}.sigstore.json   Sigstore bundle
+//! {attestation_cache}/{npm|pypi|maven}/{name}/{version}/{file}.asc        OpenPGP signature
 //! ```
 //!
 //! `depgate attest pull` fills it; `check` reads it before asking any upstream.
@@ -38,6 +39,20 @@ pub fn npm_path(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
 /// Where the evidence of `request` lives in the cache, if every part is safe as a path part.
 pub fn cache_path(dir: &Path, request: &EvidenceRequest<'_>) -> Option<PathBuf> {
     let v = request.version;
+    if request.format == super::EvidenceFormat::OpenPgp {
+        // `{ecosystem}/{name}/{version}/{file}.asc` (npm names may hold one `/`).
+        let file = request.file?;
+        let name = request.name.replace(':', "/");
+        let parts_safe = name.split('/').all(safe_segment) && safe_version(v) && safe_segment(file);
+        let eco = match request.ecosystem {
+            Ecosystem::Npm => "npm",
+            Ecosystem::Pypi => "pypi",
+            Ecosystem::Maven => "maven",
+            // Images carry no `.asc` (their signatures are cosign's).
+            Ecosystem::Oci => return None,
+        };
+        return parts_safe.then(|| dir.join(eco).join(name).join(v).join(format!("{file}.asc")));
+    }
     match request.ecosystem {
         Ecosystem::Oci => None,
         Ecosystem::Npm => npm_path(dir, request.name, v),

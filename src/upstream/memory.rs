@@ -421,7 +421,8 @@ impl MemoryRegistry {
             req.version.to_string(),
             req.file.map(str::to_string),
         );
-        if let Some(bytes) = st.attestation_cache.get(&key) {
+        if let Some(bytes) = st.attestation_cache.get(&key).filter(|_| req.format == super::EvidenceFormat::Attestation)
+        {
             return Lookup::Found((bytes.clone(), EvidenceSource::AttestationCache));
         }
         let Some(url) = req.url else { return Lookup::NotFound };

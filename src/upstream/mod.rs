@@ -139,9 +139,11 @@ pub struct WantedArtifact {
 }
 
 /// Which evidence to fetch: the npm attestations of a version, the PEP 740 provenance of
-/// a `PyPI` file, the `.sigstore.json` bundle of a Maven artifact file.
+/// a `PyPI` file, the `.sigstore.json` bundle of a Maven artifact file, or the OpenPGP
+/// detached signature (`.asc`) beside a file.
 #[derive(Debug, Clone)]
 pub struct EvidenceRequest<'a> {
+    pub format: EvidenceFormat,
     pub ecosystem: Ecosystem,
     pub name: &'a str,
     pub version: &'a str,
@@ -150,6 +152,24 @@ pub struct EvidenceRequest<'a> {
     /// Where the owner keeps it; `None` when it advertises nothing (then only the
     /// committed attestation cache is consulted).
     pub url: Option<&'a str>,
+}
+
+/// The kind of evidence file asked for: where the attestation cache keeps it and which
+/// metadata-cache bucket holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceFormat {
+    /// Sigstore attestations (npm attestations, PEP 740, `.sigstore.json`).
+    Attestation,
+    /// An OpenPGP detached signature (`.asc`).
+    OpenPgp,
+}
+
+impl EvidenceFormat {
+    /// The format of a sidecar file by its name (`x.jar.asc` → OpenPGP).
+    pub fn of_url(url: &str) -> Self {
+        let asc = std::path::Path::new(url).extension().is_some_and(|e| e.eq_ignore_ascii_case("asc"));
+        if asc { EvidenceFormat::OpenPgp } else { EvidenceFormat::Attestation }
+    }
 }
 
 /// A source of registry metadata. The engine and the chain walk see only this, so tests
@@ -319,13 +339,14 @@ impl Registry for Upstreams {
             (Some(root), _) => dir::evidence(&root, req).await,
             (None, Some(url)) => match http::http_url(url, "attestations") {
                 Ok(u) => {
-                    let bucket = match req.ecosystem {
-                        Ecosystem::Npm => "npm-attestations-v1",
-                        Ecosystem::Pypi => "pypi-provenance-v1",
-                        Ecosystem::Maven => "maven-sigstore-v1",
-                        Ecosystem::Oci => "oci-signatures-v1",
+                    let (bucket, accept) = match (req.format, req.ecosystem) {
+                        (EvidenceFormat::OpenPgp, _) => ("pgp-signatures-v1", "application/pgp-signature"),
+                        (_, Ecosystem::Npm) => ("npm-attestations-v1", "application/json"),
+                        (_, Ecosystem::Pypi) => ("pypi-provenance-v1", "application/json"),
+                        (_, Ecosystem::Maven) => ("maven-sigstore-v1", "application/json"),
+                        (_, Ecosystem::Oci) => ("oci-signatures-v1", "application/json"),
                     };
-                    match http::get_cached(self, upstream, bucket, &u, "application/json").await {
+                    match http::get_cached(self, upstream, bucket, &u, accept).await {
                         Lookup::Found((b, _)) => Lookup::Found(b),
                         Lookup::NotFound => Lookup::NotFound,
                         Lookup::Failed(f) => Lookup::Failed(f),

@@ -27,6 +27,8 @@ const BATCH: usize = 1000;
 /// `[advisories]` as an upstream at `base` (the API or the export mirror).
 pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
     Upstream {
+        pgp_key: None,
+        pgp_signatures: Some(false),
         name: ADVISORIES.to_string(),
         kind: UpstreamKind::Dir,
         location: Location::Url(base.clone()),

@@ -1,14 +1,16 @@
 //! `[verify]` and identity rules (`[upstream.X] identity`, `[[verify.identity]]`).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use toml::de::DeValue;
 
 use super::Ctx;
-use crate::config::{PackageIdentity, TrustedRootRef, VerifyConfig};
+use crate::config::{PackageIdentity, PgpConfig, PgpTrust, TrustedRootRef, VerifyConfig};
 
-const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache", "require_declared_repository", "identity"];
+const VERIFY_KEYS: &[&str] = &["trusted_root", "attestation_cache", "require_declared_repository", "identity", "pgp"];
+const PGP_KEYS: &[&str] = &["allow_sha1", "keyrings", "gradle", "trust"];
+const PGP_TRUST_KEYS: &[&str] = &["packages", "fingerprints"];
 const IDENTITY_KEYS: &[&str] = &[
     "issuer",
     "san",
@@ -29,6 +31,7 @@ pub(super) fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, b
         attestation_cache: None,
         require_declared_repository: false,
         identities: Vec::new(),
+        pgp: None,
     };
     let Some(t) = v.and_then(|v| cx.table(v, "verify")) else { return out };
     cx.unknown_keys(t, VERIFY_KEYS, "[verify]");
@@ -59,7 +62,73 @@ pub(super) fn parse_verify(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>, b
             .map(|(packages, identity)| PackageIdentity { packages, identity })
             .collect();
     }
+    if let Some(v) = t.get("pgp") {
+        out.pgp = parse_pgp(cx, v, base_dir);
+    }
     out
+}
+
+/// `[verify.pgp]`: keyrings, the Gradle metadata, `[[verify.pgp.trust]]` pins.
+fn parse_pgp(cx: &mut Ctx<'_>, v: &Spanned<DeValue<'_>>, base_dir: &Path) -> Option<PgpConfig> {
+    let t = cx.table(v, "verify.pgp")?;
+    cx.unknown_keys(t, PGP_KEYS, "[verify.pgp]");
+    let path = |s: String| if Path::new(&s).is_absolute() { PathBuf::from(s) } else { base_dir.join(s) };
+    let mut out = PgpConfig::default();
+    if let Some(b) = t.get("allow_sha1").and_then(|v| cx.bool(v, "allow_sha1")) {
+        out.allow_sha1 = b;
+    }
+    if let Some(list) = t.get("keyrings").and_then(|v| cx.string_list(v, "keyrings")) {
+        out.keyrings = list.into_iter().map(|(s, _)| path(s)).collect();
+    }
+    out.gradle = t.get("gradle").and_then(|v| cx.string(v, "gradle")).map(path);
+    if let Some(v) = t.get("trust") {
+        let Some(items) = v.get_ref().as_array() else {
+            cx.err(
+                v.span(),
+                "[[verify.pgp.trust]] must be an array of tables",
+                "write [[verify.pgp.trust]] with packages = [\"pkg:maven/org.apache.*\"] and fingerprints = [\"…\"]",
+            );
+            return Some(out);
+        };
+        for item in items {
+            let Some(rule) = cx.table(item, "[[verify.pgp.trust]]") else { continue };
+            cx.unknown_keys(rule, PGP_TRUST_KEYS, "[[verify.pgp.trust]]");
+            let mut list = |key: &str| rule.get(key).and_then(|v| cx.string_list(v, key)).unwrap_or_default();
+            let packages: Vec<String> = list("packages").into_iter().map(|(s, _)| s).collect();
+            let fingerprints = list("fingerprints");
+            if packages.is_empty() || fingerprints.is_empty() {
+                cx.err(
+                    item.span(),
+                    "an entry of [[verify.pgp.trust]] needs `packages` (purl globs) and `fingerprints`",
+                    "packages = [\"pkg:maven/org.apache.*\"], fingerprints = [\"A5BD02B93E7A40482EB1D66A5F69AD087600B22C\"]",
+                );
+                continue;
+            }
+            for p in &packages {
+                if glob::Pattern::new(p).is_err() {
+                    cx.err(
+                        item.span(),
+                        format!("`{p}` is not a valid purl glob"),
+                        "use * and ? only, e.g. pkg:maven/org.apache.*",
+                    );
+                }
+            }
+            let mut keys = Vec::new();
+            for (f, span) in fingerprints {
+                if crate::openpgp::trust::valid_key_ref(&f) {
+                    keys.push(crate::openpgp::trust::normalize(&f));
+                } else {
+                    cx.err(
+                        span,
+                        format!("`{f}` is not an OpenPGP fingerprint (40 or 64 hex digits) or key id (16 hex digits)"),
+                        "copy it from `gpg --with-colons --fingerprint` or Gradle's <trusted-key id>",
+                    );
+                }
+            }
+            out.trust.push(PgpTrust { packages, fingerprints: keys });
+        }
+    }
+    Some(out)
 }
 
 /// An array of identity tables. With `with_packages`, each must name the purl globs it

@@ -150,6 +150,57 @@ pub fn parse_verification_metadata_full(text: &str, path: &Path) -> Result<Verif
     Ok(out)
 }
 
+impl VerificationMetadata {
+    /// The PGP keys (fingerprints or 16-hex key ids, lowercase) Gradle trusts to sign one
+    /// file: the artifact's own `<pgp value>` entries, and every `<trusted-key>` whose own
+    /// attributes or `<trusting>` children match the coordinate (a key with neither is
+    /// trusted for everything), minus the `<ignored-keys>`. A rule matches when each
+    /// attribute it has equals the coordinate's (a full regular-expression match with
+    /// `regex="true"`); a rule whose regular expression does not compile matches nothing.
+    pub fn trusted_pgp_keys(&self, group: &str, name: &str, version: &str, file: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut ignored: Vec<&str> = self.ignored_keys.iter().map(String::as_str).collect();
+        for a in &self.artifacts {
+            let c = &a.coordinate;
+            if c.name == format!("{group}:{name}")
+                && c.version == version
+                && c.files.first().and_then(|f| f.name.as_deref()) == Some(file)
+            {
+                out.extend(a.pgp_keys.iter().cloned());
+                ignored.extend(a.ignored_keys.iter().map(String::as_str));
+            }
+        }
+        for k in &self.trusted_keys {
+            if k.rules.is_empty() || k.rules.iter().any(|r| r.matches(group, name, version, file)) {
+                out.push(k.id.clone());
+            }
+        }
+        out.retain(|k| !ignored.iter().any(|i| key_matches(i, k)));
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// Do two key references name the same key: equal, or one is the 16-hex key id that ends
+/// the other's fingerprint (Gradle writes either)?
+pub fn key_matches(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+    a == b || (a.len() == 16 && b.ends_with(&a)) || (b.len() == 16 && a.ends_with(&b))
+}
+
+impl TrustRule {
+    /// Does this rule cover the file `group:name:version` / `file`?
+    pub fn matches(&self, group: &str, name: &str, version: &str, file: &str) -> bool {
+        let one = |pattern: &Option<String>, value: &str| match pattern {
+            None => true,
+            Some(p) if self.regex => regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|r| r.is_match(value)),
+            Some(p) => p == value,
+        };
+        one(&self.group, group) && one(&self.name, name) && one(&self.version, version) && one(&self.file, file)
+    }
+}
+
 fn read_artifact(
     artifact: &Element,
     group: &str,
@@ -279,5 +330,37 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("ends inside"), "{e}");
+    }
+
+    #[test]
+    fn trusted_keys_follow_gradles_rules() {
+        let text = r#"<verification-metadata>
+<configuration>
+<ignored-keys><ignored-key id="1111111111111111"/></ignored-keys>
+<trusted-keys>
+<trusted-key id="AAAA000000000000000000000000000000000001" group="org.ow2.asm"/>
+<trusted-key id="AAAA000000000000000000000000000000000002" group="^org[.]jetbrains[.]kotlinx($|([.].*))" regex="true"/>
+<trusted-key id="AAAA000000000000000000000000000000000003" group="junit" name="junit" version="4.13.2"/>
+<trusted-key id="AAAA000000000000000000000000000000000004"><trusting group="com.google.guava"/><trusting group="com.google.truth"/></trusted-key>
+<trusted-key id="9999999999999999111111111111111111111111" group="org.ow2.asm"/>
+</trusted-keys>
+</configuration>
+<components><component group="g" name="a" version="1"><artifact name="a-1.jar"><pgp value="BBBB000000000000000000000000000000000005"/></artifact></component></components>
+</verification-metadata>"#;
+        let m = parse_verification_metadata_full(text, Path::new("v.xml")).unwrap();
+        let keys = |g: &str, n: &str, v: &str, f: &str| m.trusted_pgp_keys(g, n, v, f);
+        assert_eq!(keys("org.ow2.asm", "asm", "9.6", "asm-9.6.pom"), vec!["aaaa000000000000000000000000000000000001"]);
+        assert_eq!(keys("org.jetbrains.kotlinx", "x", "1", "x-1.pom").len(), 1);
+        assert!(keys("org.jetbrains.kotlinxy", "x", "1", "x-1.pom").is_empty());
+        assert!(keys("junit", "junit", "4.10", "junit-4.10.pom").is_empty());
+        assert_eq!(keys("junit", "junit", "4.13.2", "junit-4.13.2.pom").len(), 1);
+        assert_eq!(
+            keys("com.google.truth", "truth", "1", "truth-1.pom"),
+            vec!["aaaa000000000000000000000000000000000004"]
+        );
+        assert_eq!(keys("g", "a", "1", "a-1.jar"), vec!["bbbb000000000000000000000000000000000005"]);
+        assert!(keys("g", "a", "1", "a-1.pom").is_empty());
+        assert!(!key_matches("1111111111111111", "1111111111111111999999999999999999999999"));
+        assert!(key_matches("1111111111111111", "9999999999999999999999991111111111111111"));
     }
 }

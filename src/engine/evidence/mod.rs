@@ -7,7 +7,8 @@
 //! input (`depgate.input/v1`) as top-level keys.
 //!
 //! Kinds today: [`Provenance`] (Sigstore provenance and publish attestations: npm
-//! attestations, PEP 740, `.sigstore.json` beside Maven files) and [`Advisories`]
+//! attestations, PEP 740, `.sigstore.json` beside Maven files), [`OpenPgp`] (OpenPGP
+//! `.asc` signatures beside files, sharing the `verification` slot) and [`Advisories`]
 //! (vulnerability and malware advisories from the run's OSV database).
 //!
 //! # Adding a kind of evidence (the recipe)
@@ -39,6 +40,7 @@
 //!    an engine test against `upstream::MemoryRegistry` (`tests/engine.rs`).
 
 mod advisories;
+mod openpgp;
 mod provenance;
 
 use std::panic::AssertUnwindSafe;
@@ -47,6 +49,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 
 pub use advisories::Advisories;
+pub use openpgp::{OpenPgp, merge as merge_verification, merge_gathered, to_verification};
 pub use provenance::{CollectedEvidence, Provenance, collect_evidence};
 
 use super::model::Evidence;

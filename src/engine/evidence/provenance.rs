@@ -114,6 +114,7 @@ impl EvidenceKind for Provenance {
         job: &Job,
     ) -> impl Future<Output = Lookup<(Vec<u8>, EvidenceSource)>> + Send {
         let req = EvidenceRequest {
+            format: crate::upstream::EvidenceFormat::Attestation,
             ecosystem: job.ecosystem,
             name: &job.name,
             version: &job.version,
@@ -388,6 +389,7 @@ fn conclude(job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSo
             identity: verdict.identity,
             trust_root: verdict.trust_root,
             integrated_time: verdict.integrated_time,
+            signed_at: None,
             stages: verdict.stages,
             failure: verdict.failure,
         });
