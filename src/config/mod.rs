@@ -134,6 +134,14 @@ pub struct Upstream {
     /// Whether this upstream keeps an OpenPGP `.asc` beside each file. Default: yes for
     /// `maven` (Maven Central requires one), and for any upstream with a `pgp_key`.
     pub pgp_signatures: Option<bool>,
+    /// A public key (PEM) that signs Sigstore bundles of this upstream's packages, as cosign
+    /// `--key` does (a curated vendor's release key): trusted only for what this upstream
+    /// serves.
+    pub cosign_key: Option<PathBuf>,
+    /// Whether a bundle signed by `cosign_key` must carry a transparency-log entry that a
+    /// trusted root vouches for (default). `tlog = false` is for private infrastructure: the
+    /// key alone vouches, as cosign's `--insecure-ignore-tlog` does.
+    pub tlog: bool,
 }
 
 impl Upstream {

@@ -31,6 +31,8 @@ const UPSTREAM_KEYS: &[&str] = &[
     "mirrors",
     "pgp_key",
     "pgp_signatures",
+    "cosign_key",
+    "tlog",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -580,12 +582,30 @@ fn parse_upstream(
         .and_then(|v| cx.string(v, "pgp_key"))
         .map(|s| if Path::new(&s).is_absolute() { PathBuf::from(s) } else { base_dir.join(s) });
     let pgp_signatures = t.get("pgp_signatures").and_then(|v| cx.bool(v, "pgp_signatures"));
+    let cosign_key = t
+        .get("cosign_key")
+        .and_then(|v| cx.string(v, "cosign_key"))
+        .map(|s| if Path::new(&s).is_absolute() { PathBuf::from(s) } else { base_dir.join(s) });
+    let tlog = match t.get("tlog") {
+        Some(v) if t.get("cosign_key").is_none() => {
+            cx.err(
+                v.span(),
+                format!("upstream `{name}` sets `tlog` but has no `cosign_key`"),
+                "`tlog` says how bundles signed by the upstream's cosign_key are checked: add cosign_key = \"vendor.pub\", or remove tlog",
+            );
+            true
+        }
+        Some(v) => cx.bool(v, "tlog").unwrap_or(true),
+        None => true,
+    };
     if cx.diags.len() > start {
         return None;
     }
     Some(Upstream {
         pgp_key,
         pgp_signatures,
+        cosign_key,
+        tlog,
         mirrors,
         identity,
         attestations,

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod cosign;
 pub mod fake_npm;
 pub mod fake_osv;
 pub mod fake_repo;

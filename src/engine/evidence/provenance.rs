@@ -52,6 +52,9 @@ pub struct Job {
     declared_repository: Option<String>,
     /// Identities the provenance may come from; empty: any the trust roots vouch for.
     identities: Vec<IdentityPolicy>,
+    /// How many of `identities` are the owner's own rules (first): a bundle signed by the
+    /// owner's `cosign_key` meets those, since the operator pinned that key for it.
+    owner_identities: usize,
     require_declared_repository: bool,
 }
 
@@ -99,6 +102,7 @@ impl EvidenceKind for Provenance {
             digests: r.digests.clone(),
             declared_repository: release.and_then(|m| m.repository.clone()),
             identities: expected_identities(config, owner, &p.package.purl),
+            owner_identities: owner.identity.len(),
             require_declared_repository: config.verify.require_declared_repository,
         })
     }
@@ -131,7 +135,10 @@ impl EvidenceKind for Provenance {
                 None,
             ),
             None => Verification::Unverifiable(Unverifiable::NotPublished),
-            Some((bytes, source)) => verify(&self.trust, &job, &bytes, source),
+            Some((bytes, source)) => match self.trust.for_upstream(&job.owner.name) {
+                Some(scoped) => verify(&scoped, &job, &bytes, source),
+                None => verify(&self.trust, &job, &bytes, source),
+            },
         }
     }
 
@@ -226,7 +233,7 @@ fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Ver
     let mut first_failure = None;
     for Checked { kind, mut verdict } in checked {
         if verdict.verified && matches!(kind.as_str(), "provenance" | "signature") {
-            check_identity(job, &mut verdict);
+            check_identity(trust, job, &mut verdict);
         }
         if let Some(f) = &verdict.failure {
             reasons.push(format!("{kind} attestation: {:?} stage: {}", f.stage, f.message));
@@ -260,10 +267,14 @@ fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Ver
 
 /// The identity policy of the configuration, and `require_declared_repository`, applied
 /// to a verdict whose signature verified.
-fn check_identity(job: &Job, verdict: &mut crate::attest::Verdict) {
-    if !job.identities.is_empty() {
-        let errors: Vec<String> = job.identities.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();
-        if errors.len() == job.identities.len() {
+fn check_identity(trust: &Trust, job: &Job, verdict: &mut crate::attest::Verdict) {
+    // Signed by the owner's own cosign_key: the owner's identity rules (certificate
+    // identities) are met by the key; `[[verify.identity]]` rules still apply.
+    let pinned = verdict.identity.key_id.as_deref().is_some_and(|k| trust.is_upstream_key(k));
+    let identities = if pinned { &job.identities[job.owner_identities..] } else { &job.identities[..] };
+    if !identities.is_empty() {
+        let errors: Vec<String> = identities.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();
+        if errors.len() == identities.len() {
             verdict.verified = false;
             verdict.failure = Some(StageFailure { stage: Stage::Identity, message: errors.join(" | ") });
         } else {
