@@ -58,6 +58,30 @@ fn sign(cosign: &Path, dir: &Path, key: &str, bytes: &[u8]) -> Vec<u8> {
     std::fs::read(bundle).unwrap()
 }
 
+/// `cosign attest-blob --key` of `bytes` (an in-toto statement in a DSSE envelope), no log.
+fn attest(cosign: &Path, dir: &Path, key: &str, bytes: &[u8]) -> Vec<u8> {
+    let blob = dir.join("blob");
+    let bundle = dir.join("blob.att.json");
+    let predicate = dir.join("predicate.json");
+    std::fs::write(&blob, bytes).unwrap();
+    std::fs::write(&predicate, r#"{"reviewed": true}"#).unwrap();
+    let out = Command::new(cosign)
+        .args(["attest-blob", "--yes", "--new-bundle-format", "--tlog-upload=false", "--type"])
+        .arg("https://depgate.example/review/v1")
+        .arg("--predicate")
+        .arg(&predicate)
+        .arg("--key")
+        .arg(dir.join(format!("{key}.key")))
+        .arg("--bundle")
+        .arg(&bundle)
+        .arg(&blob)
+        .env("COSIGN_PASSWORD", "")
+        .output()
+        .expect("cosign runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::read(bundle).unwrap()
+}
+
 fn resolved(entries: &[(&str, &str, &str)]) -> String {
     let artifacts: Vec<serde_json::Value> = entries
         .iter()
@@ -98,11 +122,16 @@ fn world(cosign: &Path) -> World {
     let swapped = b"com.acme:swapped 1.0.0 jar".to_vec();
     let bare = b"com.acme:bare 1.0.0 jar".to_vec();
     let public = b"org.public:lib 1.0.0 jar".to_vec();
+    let attested = b"com.acme:attested 1.0.0 jar".to_vec();
+    let misattested = b"com.acme:misattested 1.0.0 jar".to_vec();
     let k = keys.path();
     let s_good = jar(&vendor, "com.acme:good", &good, Some(sign(cosign, k, "vendor", &good)));
     let s_forged = jar(&vendor, "com.acme:forged", &forged, Some(sign(cosign, k, "other", &forged)));
     let s_swapped = jar(&vendor, "com.acme:swapped", &swapped, Some(sign(cosign, k, "vendor", &good)));
     let s_bare = jar(&vendor, "com.acme:bare", &bare, None);
+    let s_attested = jar(&vendor, "com.acme:attested", &attested, Some(attest(cosign, k, "vendor", &attested)));
+    let s_misattested =
+        jar(&vendor, "com.acme:misattested", &misattested, Some(attest(cosign, k, "vendor", &attested)));
     let s_public = jar(&central, "org.public:lib", &public, Some(sign(cosign, k, "vendor", &public)));
     let lock = resolved(&[
         ("com.acme:good", "1.0.0", &s_good),
@@ -110,6 +139,8 @@ fn world(cosign: &Path) -> World {
         ("com.acme:swapped", "1.0.0", &s_swapped),
         ("com.acme:bare", "1.0.0", &s_bare),
         ("org.public:lib", "1.0.0", &s_public),
+        ("com.acme:attested", "1.0.0", &s_attested),
+        ("com.acme:misattested", "1.0.0", &s_misattested),
     ]);
     World { keys, vendor, central, lock }
 }
@@ -193,6 +224,19 @@ fn an_upstreams_cosign_key_vouches_for_its_own_files_without_a_log() {
     assert!(stage == "signature" || stage == "subject", "{swapped:#}");
     assert_eq!(swapped["decision"], "deny", "{swapped:#}");
 
+    // An in-toto statement in a DSSE envelope signed by the key: the signature over the
+    // PAE and the statement's subject digest are checked; a statement about other bytes is
+    // violated at the subject.
+    let attested = p.record("pkg:maven/com.acme/attested@1.0.0");
+    assert_eq!(attested["verification"]["status"], "verified", "{attested:#}");
+    assert_eq!(
+        attested["verification"]["attestations"][0]["predicate_type"], "https://depgate.example/review/v1",
+        "{attested:#}"
+    );
+    let mis = p.record("pkg:maven/com.acme/misattested@1.0.0");
+    assert_eq!(mis["verification"]["status"], "violated", "{mis:#}");
+    assert_eq!(mis["verification"]["attestations"][0]["failure"]["stage"], "subject", "{mis:#}");
+
     // No bundle: unverifiable, never verified; the tier asks for a signature.
     let bare = p.record("pkg:maven/com.acme/bare@1.0.0");
     assert_eq!(bare["verification"]["status"], "unverifiable", "{bare:#}");
@@ -231,12 +275,8 @@ fn a_key_signed_bundle_with_a_log_entry_verifies_against_the_trusted_root() {
     let a_txt = std::fs::read(fx.join("generic/sigstore-conformance/a.txt")).unwrap();
     let repo = FakeRepo::start();
     let sha = jar(&repo, "com.acme:logged", &a_txt, Some(std::fs::read(case.join("bundle.sigstore.json")).unwrap()));
-    let other = jar(
-        &repo,
-        "com.acme:other",
-        b"other bytes",
-        Some(std::fs::read(case.join("bundle.sigstore.json")).unwrap()),
-    );
+    let other =
+        jar(&repo, "com.acme:other", b"other bytes", Some(std::fs::read(case.join("bundle.sigstore.json")).unwrap()));
     let p = Project::new();
     p.write(
         "depgate.toml",
@@ -265,7 +305,10 @@ require = "signature"
             case.join("trusted_root.json").display()
         ),
     );
-    p.write("depgate-resolved.json", &resolved(&[("com.acme:logged", "1.0.0", &sha), ("com.acme:other", "1.0.0", &other)]));
+    p.write(
+        "depgate-resolved.json",
+        &resolved(&[("com.acme:logged", "1.0.0", &sha), ("com.acme:other", "1.0.0", &other)]),
+    );
     let run = p.depgate(&["check", "--current-time", NOW], &[]);
     assert_eq!(run.code, 1, "{}", run.all_output());
     let logged = p.record("pkg:maven/com.acme/logged@1.0.0");

@@ -13,6 +13,7 @@
 
 pub mod formats;
 pub mod identity;
+mod keyonly;
 mod npm_keys;
 pub mod statement;
 
@@ -165,9 +166,6 @@ pub struct Trust {
     /// The upstream whose packages are being verified: its own keys count, other
     /// upstreams' keys do not (see [`Trust::for_upstream`]).
     scope: Option<String>,
-    /// Checks signatures of keys that need no transparency log (any root's verifier would
-    /// do: with the log skipped, only the key and the bundle's content are used).
-    keyonly: Option<Arc<Verifier>>,
 }
 
 /// Trust material that could not be loaded.
@@ -181,7 +179,7 @@ pub struct TrustError {
 impl Trust {
     /// No roots, no keys.
     pub fn empty() -> Self {
-        Trust { roots: Vec::new(), keys: Vec::new(), scope: None, keyonly: None }
+        Trust { roots: Vec::new(), keys: Vec::new(), scope: None }
     }
 
     /// The embedded Sigstore production root and npm registry keys: offline, pinned.
@@ -244,11 +242,8 @@ impl Trust {
         let der = key.as_bytes().to_vec();
         let key_id =
             format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&der)));
-        if !tlog && self.keyonly.is_none() {
-            let root = TrustedRoot::from_json(SIGSTORE_PRODUCTION_TRUSTED_ROOT)
-                .map_err(|e| TrustError { name: "key".into(), message: e.to_string() })?;
-            let verifier = Verifier::new(&root).map_err(|e| TrustError { name: "key".into(), message: e.to_string() })?;
-            self.keyonly = Some(Arc::new(verifier));
+        if let Err(e) = sigstore_verify::crypto::VerificationKey::from_spki(&key) {
+            return Err(TrustError { name: "key".into(), message: format!("unsupported public key: {e}") });
         }
         self.keys.push(TrustedKey {
             key_id: key_id.clone(),
@@ -270,7 +265,6 @@ impl Trust {
             roots: self.roots.clone(),
             keys: self.keys.clone(),
             scope: Some(upstream.to_string()),
-            keyonly: self.keyonly.clone(),
         })
     }
 
@@ -282,9 +276,6 @@ impl Trust {
     /// Take over another set's roots and keys.
     pub fn extend(&mut self, other: Trust) {
         self.roots.extend(other.roots);
-        if self.keyonly.is_none() {
-            self.keyonly = other.keyonly;
-        }
         for k in other.keys {
             if !self.keys.iter().any(|x| x.key_id == k.key_id && x.spki_der == k.spki_der) {
                 self.keys.push(k);
@@ -337,7 +328,7 @@ impl Trust {
         let key_hint = raw["verificationMaterial"]["publicKey"]["hint"].as_str().map(str::to_string);
         let is_key_signed = raw["verificationMaterial"].get("publicKey").is_some();
         let mut verdict = if is_key_signed {
-            self.verify_key_signed(&bundle, subject, key_hint.as_deref())
+            self.verify_key_signed(&bundle, &raw, statement.as_ref(), subject, key_hint.as_deref())
         } else {
             self.verify_certificate_signed(&bundle, subject)
         };
@@ -437,7 +428,14 @@ impl Trust {
         best.unwrap_or_else(|| Verdict::failed(Stage::TrustRoot, "no trusted root"))
     }
 
-    fn verify_key_signed(&self, bundle: &Bundle, subject: Subject<'_>, hint: Option<&str>) -> Verdict {
+    fn verify_key_signed(
+        &self,
+        bundle: &Bundle,
+        raw: &serde_json::Value,
+        statement: Option<&StatementSummary>,
+        subject: Subject<'_>,
+        hint: Option<&str>,
+    ) -> Verdict {
         let in_scope = |k: &&TrustedKey| k.upstream.is_none() || k.upstream == self.scope;
         let candidates: Vec<&TrustedKey> = match hint.filter(|h| !h.is_empty()) {
             Some(h) => self.keys.iter().filter(in_scope).filter(|k| k.explicit || hint_names(h, k)).collect(),
@@ -467,9 +465,8 @@ impl Trust {
             if !key.tlog {
                 // The operator said the key alone vouches (`tlog = false`): no log entry is
                 // asked for, and there is no signing time to check a validity window against.
-                let Some(verifier) = &self.keyonly else { continue };
-                let v = match verifier.verify(artifact.clone(), bundle, &policy.skip_tlog_unsafe()) {
-                    Ok(_) => Verdict {
+                let v = match keyonly::verify(&key.spki_der, raw, subject, statement) {
+                    Ok(()) => Verdict {
                         verified: true,
                         content: "unknown",
                         predicate_type: None,
@@ -480,11 +477,27 @@ impl Trust {
                         failure: None,
                         statement: None,
                     },
-                    Err(e) => Verdict::failed(stage_of(&e), e.to_string()),
+                    Err(f) => Verdict::failed(f.stage, f.message),
                 };
                 if v.verified {
                     return v;
                 }
+                keep(v);
+                continue;
+            }
+            let hint_tlog = |v: &mut Verdict| {
+                if let (Some(u), Some(f)) = (&key.upstream, v.failure.as_mut())
+                    && f.stage == Stage::TransparencyLog
+                {
+                    f.message.push_str(&format!(
+                        " (the cosign_key of upstream {u} asks for a transparency-log entry; if its bundles are made without one, set tlog = false beside the key)"
+                    ));
+                }
+            };
+            if raw["verificationMaterial"]["tlogEntries"].as_array().is_none_or(Vec::is_empty) {
+                let mut v =
+                    Verdict::failed(Stage::TransparencyLog, "the key-signed bundle has no transparency-log entry");
+                hint_tlog(&mut v);
                 keep(v);
                 continue;
             }
@@ -532,13 +545,7 @@ impl Trust {
                     }
                     Err(e) => Verdict::failed(stage_of(&e), e.to_string()),
                 };
-                if let (Some(u), Some(f)) = (&key.upstream, v.failure.as_mut())
-                    && f.stage == Stage::TransparencyLog
-                {
-                    f.message.push_str(&format!(
-                        " (the cosign_key of upstream {u} asks for a transparency-log entry; if its bundles are made without one, set tlog = false beside the key)"
-                    ));
-                }
+                hint_tlog(&mut v);
                 if v.verified {
                     return v;
                 }
