@@ -489,9 +489,10 @@ impl Trust {
                 if let (Some(u), Some(f)) = (&key.upstream, v.failure.as_mut())
                     && f.stage == Stage::TransparencyLog
                 {
-                    f.message.push_str(&format!(
-                        " (the cosign_key of upstream {u} asks for a transparency-log entry; if its bundles are made without one, set tlog = false beside the key)"
-                    ));
+                    f.message = format!(
+                        "{} (the cosign_key of upstream {u} asks for a transparency-log entry; if its bundles are made without one, set tlog = false beside the key)",
+                        f.message
+                    );
                 }
             };
             if raw["verificationMaterial"]["tlogEntries"].as_array().is_none_or(Vec::is_empty) {
