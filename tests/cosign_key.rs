@@ -17,7 +17,7 @@ const NOW: &str = "2026-12-01T00:00:00Z";
 const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
 
 fn cosign() -> Option<PathBuf> {
-    let found = support::cosign::find();
+    let found = support::cosign();
     if found.is_none() {
         assert!(
             !support::served::require_tools(),

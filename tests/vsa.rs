@@ -42,7 +42,7 @@ fn runs(cmd: &Path, arg: &str) -> bool {
 }
 
 fn cosign() -> Option<PathBuf> {
-    support::cosign::find()
+    support::cosign()
 }
 
 /// A P-256 key pair from the openssl CLI: (private PKCS#8 PEM text, public key PEM path).
