@@ -580,10 +580,11 @@ mod json {
                 let last = last_content(b, inner_end);
                 if text[v + 1..first].contains('\n') {
                     let item = indent_at(text, first);
-                    let body: String = entries.iter().map(|e| format!(",{nl}{item}{e}")).collect();
+                    let body: String = entries.iter().map(|e| format!("{nl}{item}{e}")).collect::<Vec<_>>().join(",");
+                    let body = format!(",{body}");
                     (last..last, body)
                 } else {
-                    let body: String = entries.iter().map(|e| format!(", {e}")).collect();
+                    let body = format!(", {}", entries.join(", "));
                     (last..last, body)
                 }
             }

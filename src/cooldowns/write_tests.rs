@@ -4,7 +4,7 @@ use crate::cooldowns::drift::TierView;
 const NOW: i64 = 1_780_000_000;
 
 /// npm: a private first tier that does not wait (binding `@acme/*` and `acme-cli`), then
-/// npmjs waiting 7 days; PyPI waiting 3.5 days (4 whole days); Maven 7.
+/// `npmjs` waiting 7 days; `PyPI` waiting 3.5 days (4 whole days); Maven 7.
 fn dg() -> Depgate {
     let t =
         |u: &str, tier: &str, days: f64| TierView { upstream: u.into(), tier: tier.into(), days, why: String::new() };
