@@ -615,3 +615,106 @@ fn init_leaves_set_values_and_json5_alone() {
     assert!(run.stderr.contains("not written: renovate.json: it is not plain JSON"), "{}", run.stderr);
     assert_eq!(p.read("renovate.json"), commented);
 }
+
+/// The folder of scripts/cooldown-tools.sh (uv, pnpm 10, yarn 4, check-jsonschema), once
+/// per test binary; `None` with a SKIPPED line when it cannot be installed (a failure under
+/// `DEPGATE_REQUIRE_TOOLS=1`).
+fn cooldown_tools() -> Option<&'static Path> {
+    static TOOLS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    TOOLS
+        .get_or_init(|| {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cooldown-tools.sh");
+            let out = Command::new("bash").arg(script).output();
+            match out {
+                Ok(o) if o.status.success() => {
+                    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+                    Some(std::path::PathBuf::from(stdout.lines().last().unwrap_or_default()))
+                }
+                other => {
+                    let why = match other {
+                        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                        Err(e) => e.to_string(),
+                    };
+                    assert!(!support::served::require_tools(), "scripts/cooldown-tools.sh failed:\n{why}");
+                    support::skipped(&format!("init: scripts/cooldown-tools.sh failed: {why}"));
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// `program args` in the project with nothing of the machine's configuration: only PATH
+/// (for node and python) and a home folder of the project's own.
+fn tool_run(p: &Project, program: &Path, args: &[&str]) -> String {
+    tool_run_env(p, program, args, &[])
+}
+
+fn tool_run_env(p: &Project, program: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let home = p.path().join(".home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(p.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{} {args:?}:\n{all}", program.display());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The real tools read what `init` writes as depgate's 7 days: yarn 4.18 and pnpm 10.34
+/// answer `config get` with 10080 minutes, uv 0.13.9 locks with a 7-day span, npm (11.10+)
+/// answers 7, and the Renovate and Dependabot files pass those tools' schemas.
+#[test]
+fn the_real_tools_read_what_init_writes() {
+    let Some(tools) = cooldown_tools() else { return };
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0", "packageManager": "yarn@4.18.1"}"#);
+    p.write("package-lock.json", &support::package_lock_v3(&[]));
+    p.write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    p.write(".yarnrc.yml", "nodeLinker: node-modules\n");
+    p.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"1.0\"\nrequires-python = \">=3.9\"\ndependencies = []\n\n[tool.uv]\npackage = false\n",
+    );
+    p.write("renovate.json", "{\n  \"extends\": [\"config:recommended\"]\n}\n");
+    p.write(
+        ".github/dependabot.yml",
+        "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n",
+    );
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.stderr.matches(": wrote ").count(), 6, "{}", run.stderr);
+
+    let npm_bin = tools.join("npm/node_modules");
+    let yarn = tool_run(
+        &p,
+        Path::new("node"),
+        &[npm_bin.join("@yarnpkg/cli-dist/bin/yarn.js").to_str().unwrap(), "config", "get", "npmMinimalAgeGate"],
+    );
+    assert_eq!(yarn, "10080");
+    // The project names yarn as its package manager; pnpm would refuse to run in it.
+    let lenient = [("npm_config_package_manager_strict", "false")];
+    let pnpm = tool_run_env(&p, &npm_bin.join(".bin/pnpm"), &["config", "get", "minimumReleaseAge"], &lenient);
+    // After a warning that it is not the project's package manager.
+    assert_eq!(pnpm.lines().last(), Some("10080"), "{pnpm}");
+    tool_run(&p, &tools.join("venv/bin/uv"), &["lock", "--offline", "--no-python-downloads", "--quiet"]);
+    let lock = p.read("uv.lock");
+    assert!(lock.contains("exclude-newer-span = \"P7D\""), "{lock}");
+    for (schema, file) in [("vendor.renovate", "renovate.json"), ("vendor.dependabot", ".github/dependabot.yml")] {
+        tool_run(&p, &tools.join("venv/bin/check-jsonschema"), &["--builtin-schema", schema, file]);
+    }
+    let npm_version = tool_run(&p, Path::new("npm"), &["--version"]);
+    let v: Vec<u32> = npm_version.split('.').take(2).filter_map(|x| x.parse().ok()).collect();
+    if v.as_slice() >= [11, 10].as_slice() {
+        assert_eq!(tool_run(&p, Path::new("npm"), &["config", "get", "min-release-age"]), "7");
+    } else {
+        support::skipped(&format!("init: npm {npm_version} predates min-release-age (11.10)"));
+    }
+}
