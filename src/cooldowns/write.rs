@@ -61,9 +61,6 @@ pub fn insert(
     now: i64,
 ) -> Result<Option<Insertion>, String> {
     let before = super::read(kind, file, text, now);
-    if let Some(p) = before.problems.iter().find(|p| p.tool == tool) {
-        return Err(format!("{p}; fix it first"));
-    }
     let known: Vec<Setting> = existing.iter().chain(&before.settings).cloned().collect();
     let edit = match tool {
         Tool::Renovate => renovate(file, text, dg, gated, &known)?,
@@ -103,6 +100,12 @@ fn check(
     let after = super::read(kind, file, &edit.text, now);
     if let Some(p) = after.problems.iter().find(|p| !before.problems.iter().any(|b| b.message == p.message)) {
         return Err(format!("the edit would not read back cleanly ({p}); add the lines by hand"));
+    }
+    // A value of the tool's that cannot be read (`min-release-age=soon`) is still there
+    // after the edit: a second key beside it would be a guess at what the owner meant. A
+    // problem the edit resolves (an exemption list with no age yet) is what it is for.
+    if let Some(p) = after.problems.iter().find(|p| p.tool == tool) {
+        return Err(format!("{p}; fix it first"));
     }
     let fresh: Vec<Setting> = after
         .settings
@@ -227,6 +230,11 @@ fn yaml_top_keys(text: &str, lines: &[String]) -> Result<Option<Insertion>, Stri
 /// `key = value` lines (`suggest`'s, after its table header) added to the table at `path`
 /// (`[]`: the root) of a TOML document, keys already there left alone.
 fn toml_keys(text: &str, path: &[&str], lines: &[String]) -> Result<Option<Insertion>, String> {
+    // toml_edit drops a byte-order mark; it is put back in front of the edited text.
+    let (bom, text) = text.strip_prefix('\u{feff}').map_or(("", text), |t| ("\u{feff}", t));
+    // Checked with the readers' parser first: toml_edit 0.23 can panic while reporting
+    // some invalid documents (found by fuzz/cooldown_settings), never on valid ones.
+    toml::de::DeTable::parse(text).map_err(|e| format!("not valid TOML ({})", e.message()))?;
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("not valid TOML ({e})"))?;
     let snippet: DocumentMut =
         lines.join("\n").parse().map_err(|e| format!("depgate made invalid TOML (a bug: please report it): {e}"))?;
@@ -259,7 +267,7 @@ fn toml_keys(text: &str, path: &[&str], lines: &[String]) -> Result<Option<Inser
     if added.len() <= usize::from(created) {
         return Ok(None);
     }
-    Ok(Some(Insertion { text: doc.to_string(), added }))
+    Ok(Some(Insertion { text: format!("{bom}{doc}"), added }))
 }
 
 /// pip's `key = value` lines at the end of the last `[install]` section, or in a new one.

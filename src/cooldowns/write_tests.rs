@@ -71,6 +71,13 @@ fn yaml_top_level_keys_at_the_end() {
     let listed = "npmPreapprovedPackages:\n  - \"@acme/*\"\n  - \"acme-cli\"\n";
     let e = edited(Tool::Yarn, FileKind::Yarnrc, ".yarnrc.yml", listed);
     assert_eq!(e.text, format!("{listed}npmMinimalAgeGate: 7d\n"));
+    // pnpm: an exemption list with no age yet (a problem the reader reports) gets the age.
+    let listed = "minimumReleaseAgeExclude:\n  - \"@acme/*\"\n  - \"acme-cli\"\n";
+    let e = edited(Tool::Pnpm, FileKind::PnpmWorkspace, "pnpm-workspace.yaml", listed);
+    assert_eq!(e.text, format!("{listed}minimumReleaseAge: 10080\n"));
+    // A value the reader cannot use stays the owner's to fix: no second key beside it.
+    let err = run(Tool::Npm, FileKind::Npmrc, ".npmrc", "min-release-age=soon\n").unwrap_err();
+    assert!(err.contains("fix it first"), "{err}");
     for (bad, why) in [
         ("{packages: [a]}\n", "block style"),
         ("packages: [a]\n---\nother: 1\n", "document"),
@@ -114,6 +121,9 @@ fn toml_tables_keep_their_layout() {
         e.text,
         "# uv settings\nnative-tls = true\nexclude-newer = \"4 days\"\n\n[[index]]\nurl = \"https://r.example/simple\"\n"
     );
+    // A byte-order mark stays.
+    let bom = edited(Tool::Uv, FileKind::UvToml, "uv.toml", "\u{feff}native-tls = true\n");
+    assert_eq!(bom.text, "\u{feff}native-tls = true\nexclude-newer = \"4 days\"\n");
     let err = run(Tool::Bun, FileKind::Bunfig, "bunfig.toml", "install = 3\n").unwrap_err();
     assert!(err.contains("not a table"), "{err}");
 }
