@@ -8,6 +8,7 @@ mod check;
 mod demo;
 mod github;
 mod init;
+mod init_tools;
 mod list;
 mod policy;
 mod serve;
