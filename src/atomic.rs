@@ -14,6 +14,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_renamed(path, bytes, true)
 }
 
+/// Replace `path` with `bytes` atomically like [`write_atomic`], keeping the permissions
+/// the file had (a `.npmrc` holding a token stays owner-only); a new file gets 0644.
+pub fn replace_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let keep = fs::metadata(path).ok().map(|m| m.permissions());
+    staged(path, bytes, true, keep)?.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Like [`write_atomic`], without the fsync when `sync` is false: for cache entries, whose
 /// own digest makes a torn or empty file after a power loss read as absent.
 pub fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
@@ -23,6 +31,11 @@ pub fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
 
 /// `bytes` in a temporary file (`.tmp-*`) in `path`'s folder, ready to be renamed to it.
 fn staged_temporary(path: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
+    staged(path, bytes, sync, None)
+}
+
+/// [`staged_temporary`] with the permissions `keep` (set before a byte is written), or 0644.
+fn staged(path: &Path, bytes: &[u8], sync: bool, keep: Option<fs::Permissions>) -> io::Result<tempfile::NamedTempFile> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
@@ -31,7 +44,11 @@ fn staged_temporary(path: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfil
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+        tmp.as_file().set_permissions(keep.unwrap_or_else(|| fs::Permissions::from_mode(0o644)))?;
+    }
+    #[cfg(not(unix))]
+    if let Some(p) = keep {
+        tmp.as_file().set_permissions(p)?;
     }
     tmp.write_all(bytes)?;
     if sync {

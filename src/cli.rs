@@ -35,7 +35,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the coordinates parsed from lockfiles (no network).
     List(ListArgs),
-    /// Write a commented starter depgate.toml.
+    /// Write a commented starter depgate.toml, and the release-age settings the project's
+    /// package managers and update bots lack into their own files.
     Init(InitArgs),
     /// Verify one artifact against one bundle (Sigstore bundle, PEP 740 provenance or
     /// attestation, or an npm attestations response). Exit 0 verified, 1 not verified.
@@ -442,6 +443,11 @@ pub struct InitArgs {
     /// Overwrite an existing depgate.toml.
     #[arg(long)]
     pub force: bool,
+
+    /// Write only depgate.toml: print the package managers' and bots' release-age lines
+    /// instead of adding them to their files (.npmrc, pnpm-workspace.yaml, bunfig.toml, …).
+    #[arg(long)]
+    pub no_tool_settings: bool,
 }
 
 #[derive(Debug, Args)]

@@ -27,10 +27,15 @@ const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
 /// pip's files off (`PIP_CONFIG_FILE=/dev/null`) unless `env` says otherwise, and only
 /// the variables in `env`.
 fn init(p: &Project, env: &[(&str, &str)]) -> support::Run {
+    init_with(p, &[], env)
+}
+
+/// [`init`] with arguments.
+fn init_with(p: &Project, args: &[&str], env: &[(&str, &str)]) -> support::Run {
     let home = p.path().join(".home");
     std::fs::create_dir_all(&home).unwrap();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_depgate"));
-    cmd.arg("init").current_dir(p.path()).env_clear().env("HOME", &home).env("NO_COLOR", "1");
+    cmd.arg("init").args(args).current_dir(p.path()).env_clear().env("HOME", &home).env("NO_COLOR", "1");
     cmd.env("XDG_CONFIG_DIRS", home.join("no-xdg")).env("PIP_CONFIG_FILE", "/dev/null");
     for (k, v) in env {
         cmd.env(k, v);
@@ -402,10 +407,10 @@ fn init_refuses_to_overwrite_and_what_it_writes_quarantines_young_public_version
     assert_eq!(p.record("pkg:npm/settled@1.0.0")["decision"], "allow");
 }
 
-/// The package managers' and bots' cooldowns: `init` prints, for each tool the project
-/// uses, the lines that make it wait as depgate's cooling tier does, in the tool's own
-/// unit; it says which settings already agree and which drift; and it never edits the
-/// tools' files.
+/// The package managers' and bots' cooldowns with `--no-tool-settings`: `init` prints,
+/// for each tool the project uses, the lines that make it wait as depgate's cooling tier
+/// does, in the tool's own unit; it says which settings already agree and which drift;
+/// and it edits none of the tools' files.
 #[test]
 fn cooldown_lines_for_each_tool_printed_never_written() {
     let p = Project::new();
@@ -418,10 +423,12 @@ fn cooldown_lines_for_each_tool_printed_never_written() {
     let dependabot =
         "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    cooldown:\n      default-days: 2\n";
     p.write(".github/dependabot.yml", dependabot);
-    let run = init(&p, &[]);
+    let run = init_with(&p, &["--no-tool-settings"], &[]);
     assert_eq!(run.code, 0, "{}", run.all_output());
     let err = &run.stderr;
+    assert!(!err.contains(": wrote"), "{err}");
     for want in [
+        "(--no-tool-settings: printed, not written)",
         "pnpm: add to pnpm-workspace.yaml:\n      minimumReleaseAge: 10080\n",
         "npm: add to .npmrc:\n      min-release-age=7\n",
         "bun: bunfig.toml:2 minimumReleaseAge = 604800 agrees with depgate",
@@ -438,4 +445,276 @@ fn cooldown_lines_for_each_tool_printed_never_written() {
     assert_eq!(p.read("bunfig.toml"), bunfig);
     assert_eq!(p.read(".github/dependabot.yml"), dependabot);
     assert!(!p.path().join(".npmrc").exists());
+}
+
+/// The settings the project's files hold, read as `check` reads them, and their drift from
+/// the `depgate.toml` init wrote.
+fn tool_settings(p: &Project) -> (Vec<depgate::cooldowns::Setting>, Vec<depgate::cooldowns::drift::Drift>) {
+    use depgate::cooldowns::drift::{Depgate, drift};
+    let env = |k: &str| (k == "PIP_CONFIG_FILE").then(|| p.path().join("pip.conf").display().to_string());
+    let read = depgate::cooldowns::find::project(p.path(), time::OffsetDateTime::now_utc().unix_timestamp(), &env);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let gated = [Ecosystem::Npm, Ecosystem::Pypi];
+    let d = drift(&read.settings, &Depgate::from_config(&written(p)), &gated);
+    (read.settings, d)
+}
+
+/// Every file of the tool-settings project, by name.
+fn tool_files(p: &Project) -> Vec<(String, String)> {
+    [
+        ".npmrc",
+        "pnpm-workspace.yaml",
+        ".yarnrc.yml",
+        "bunfig.toml",
+        "pyproject.toml",
+        "pip.conf",
+        "renovate.json",
+        ".github/dependabot.yml",
+    ]
+    .iter()
+    .map(|f| (f.to_string(), p.read(f)))
+    .collect()
+}
+
+/// `init` adds the release-age setting each tool lacks to that tool's own file: what was
+/// there stays byte for byte, the new lines are printed, `check`'s readers find them and
+/// they agree with depgate; a second `init --force` finds them and writes nothing.
+#[test]
+fn init_writes_each_missing_tool_setting_once() {
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0", "packageManager": "yarn@4.18.1"}"#);
+    p.write("package-lock.json", &support::package_lock_v3(&[]));
+    p.write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    p.write("bun.lock", "{\n  \"lockfileVersion\": 1,\n  \"workspaces\": {}\n}\n");
+    let npmrc =
+        "# the company mirror\nregistry=https://registry.npmjs.org/\n//registry.npmjs.org/:_authToken=${NPM_TOKEN}";
+    p.write(".npmrc", npmrc);
+    #[cfg(unix)]
+    std::fs::set_permissions(p.path().join(".npmrc"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let workspace = "# one package\npackages:\n  - \".\"   # the root\n\ncatalog:\n  left-pad: 1.3.0\n";
+    p.write("pnpm-workspace.yaml", workspace);
+    let yarnrc = "nodeLinker: node-modules\n# keep the cache in the repo\nenableGlobalCache: false\n";
+    p.write(".yarnrc.yml", yarnrc);
+    let pyproject = "[project]\nname = \"app\"  # the service\nversion = \"1.0\"\ndependencies = [\n  \"requests>=2\",\n]\n\n[tool.ruff]\nline-length = 100\n";
+    p.write("pyproject.toml", pyproject);
+    p.write("uv.lock", "version = 1\nrequires-python = \">=3.9\"\n");
+    p.write("requirements.txt", "requests==2.32.3\n");
+    let pip = "[global]\n# no cache in CI\nno-cache-dir = true\n";
+    p.write("pip.conf", pip);
+    let renovate = "{\n    \"$schema\": \"https://docs.renovatebot.com/renovate-schema.json\",\n    \"extends\": [\n        \"config:recommended\"\n    ]\n}\n";
+    p.write("renovate.json", renovate);
+    let dependabot = "version: 2\nupdates:\n  # the app\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n\n  - package-ecosystem: github-actions\n    directory: /\n    schedule:\n      interval: monthly\n  - package-ecosystem: pip\n    directory: /\n    schedule: {interval: daily}\n";
+    p.write(".github/dependabot.yml", dependabot);
+
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let err = &run.stderr;
+    let npm_rule = r#"{"matchDatasources": ["npm"], "minimumReleaseAge": "7 days"}"#;
+    let pypi_rule = r#"{"matchDatasources": ["pypi"], "minimumReleaseAge": "7 days"}"#;
+    let want = [
+        (".npmrc", format!("{npmrc}\nmin-release-age=7\n")),
+        ("pnpm-workspace.yaml", format!("{workspace}minimumReleaseAge: 10080\n")),
+        (".yarnrc.yml", format!("{yarnrc}npmMinimalAgeGate: 7d\n")),
+        ("bunfig.toml", "[install]\nminimumReleaseAge = 604800\n".to_string()),
+        ("pyproject.toml", format!("{pyproject}\n[tool.uv]\nexclude-newer = \"7 days\"\n")),
+        ("pip.conf", format!("{pip}\n[install]\nuploaded-prior-to = P7D\n")),
+        (
+            "renovate.json",
+            format!(
+                "{{\n    \"$schema\": \"https://docs.renovatebot.com/renovate-schema.json\",\n    \"extends\": [\n        \"config:recommended\"\n    ],\n    \"packageRules\": [\n        {npm_rule},\n        {pypi_rule}\n    ]\n}}\n"
+            ),
+        ),
+        (
+            ".github/dependabot.yml",
+            dependabot
+                .replace("interval: weekly\n", "interval: weekly\n    cooldown:\n      default-days: 7\n")
+                .replace("{interval: daily}\n", "{interval: daily}\n    cooldown:\n      default-days: 7\n"),
+        ),
+    ];
+    for (file, text) in &want {
+        assert_eq!(&p.read(file), text, "{file}");
+    }
+    for line in [
+        "npm: wrote .npmrc: min-release-age=7\n",
+        "pnpm: wrote pnpm-workspace.yaml: minimumReleaseAge: 10080\n",
+        "yarn: wrote .yarnrc.yml: npmMinimalAgeGate: 7d\n",
+        "bun: wrote bunfig.toml:\n      [install]\n      minimumReleaseAge = 604800\n",
+        "uv: wrote pyproject.toml:\n      [tool.uv]\n      exclude-newer = \"7 days\"\n",
+        "pip: wrote pip.conf:\n      [install]\n      uploaded-prior-to = P7D\n",
+        "note: pip reads the project's pip.conf only where PIP_CONFIG_FILE names it",
+        "renovate: wrote renovate.json:\n      packageRules += {\"matchDatasources\": [\"npm\"]",
+        "dependabot: wrote .github/dependabot.yml:\n      updates[0] (package-ecosystem: npm):\n        cooldown:\n          default-days: 7\n      updates[2] (package-ecosystem: pip):\n",
+    ] {
+        assert!(err.contains(line), "missing {line:?} in:\n{err}");
+    }
+    assert!(!err.contains("warn") && !err.contains("NPM_TOKEN"), "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(p.path().join(".npmrc")).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the .npmrc keeps its owner-only mode");
+    }
+
+    // check's readers find every new setting, and none drifts.
+    let (settings, drift) = tool_settings(&p);
+    let mut tools: Vec<&str> = settings.iter().map(|s| s.tool.as_str()).collect();
+    tools.dedup();
+    assert_eq!(tools, ["npm", "pnpm", "yarn", "bun", "uv", "dependabot", "renovate", "pip"], "{settings:#?}");
+    assert!(settings.iter().all(|s| s.line > 0 && s.min_age_seconds == 7 * 86_400), "{settings:#?}");
+    assert!(drift.is_empty(), "{drift:#?}");
+
+    // A second init: everything agrees; not a byte of the tools' files changes.
+    let before = tool_files(&p);
+    let again = init_with(&p, &["--force"], &[]);
+    assert_eq!(again.code, 0, "{}", again.all_output());
+    assert!(!again.stderr.contains(": wrote"), "{}", again.stderr);
+    for tool in ["npm", "pnpm", "yarn", "bun", "uv", "pip", "renovate", "dependabot"] {
+        assert!(again.stderr.contains(&format!("  {tool}: ")), "{tool} in:\n{}", again.stderr);
+    }
+    assert_eq!(again.stderr.matches("agrees with depgate").count(), 8, "{}", again.stderr);
+    assert_eq!(tool_files(&p), before);
+}
+
+/// A setting that is there is the owner's, drifting or not: init warns with the line to
+/// change and leaves it. A JSON5 Renovate file is printed, not rewritten; nothing is
+/// created where the tool would not look (no `pyproject.toml`, no `uv.toml`).
+#[test]
+fn init_leaves_set_values_and_json5_alone() {
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0"}"#);
+    p.write("package-lock.json", &support::package_lock_v3(&[]));
+    let pyproject =
+        "[project]\nname = \"app\"\nversion = \"1.0\"\n\n[tool.uv]\n# a short wait\nexclude-newer = \"2 days\"\n";
+    p.write("pyproject.toml", pyproject);
+    p.write("uv.lock", "version = 1\n");
+    let json5 = "{\n  // ours\n  extends: ['config:recommended'],\n}\n";
+    p.write("renovate.json5", json5);
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    let err = &run.stderr;
+    assert_eq!(p.read("pyproject.toml"), pyproject);
+    assert_eq!(p.read("renovate.json5"), json5);
+    assert_eq!(p.read(".npmrc"), "min-release-age=7\n");
+    assert!(!p.path().join("uv.toml").exists());
+    for want in [
+        "npm: wrote .npmrc: min-release-age=7\n",
+        "uv: change (see the warnings below) so that it reads, in pyproject.toml:",
+        "warn pyproject.toml:7 cooldown-drift: uv tool.uv.exclude-newer = 2 days",
+        "renovate: add to renovate.json5:\n      {\"matchDatasources\": [\"npm\"], \"minimumReleaseAge\": \"7 days\"},\n",
+        "note: not written: renovate.json5: it is JSON5, which depgate does not rewrite",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    let (_, drift) = tool_settings(&p);
+    assert_eq!(drift.iter().map(|d| d.tool.as_str()).collect::<Vec<_>>(), ["uv"], "{drift:#?}");
+    // Comments in a renovate.json (JSON5 syntax in a .json name): printed too.
+    std::fs::remove_file(p.path().join("renovate.json5")).unwrap();
+    let commented = "{\n  // ours\n  \"extends\": [\"config:recommended\"]\n}\n";
+    p.write("renovate.json", commented);
+    let run = init_with(&p, &["--force"], &[]);
+    assert!(run.stderr.contains("not written: renovate.json: it is not plain JSON"), "{}", run.stderr);
+    assert_eq!(p.read("renovate.json"), commented);
+}
+
+/// The folder of scripts/cooldown-tools.sh (uv, pnpm 10, yarn 4, check-jsonschema), once
+/// per test binary; `None` with a SKIPPED line when it cannot be installed (a failure under
+/// `DEPGATE_REQUIRE_TOOLS=1`).
+fn cooldown_tools() -> Option<&'static Path> {
+    static TOOLS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    TOOLS
+        .get_or_init(|| {
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cooldown-tools.sh");
+            let out = Command::new("bash").arg(script).output();
+            match out {
+                Ok(o) if o.status.success() => {
+                    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+                    Some(std::path::PathBuf::from(stdout.lines().last().unwrap_or_default()))
+                }
+                other => {
+                    let why = match other {
+                        Ok(o) => String::from_utf8_lossy(&o.stderr).into_owned(),
+                        Err(e) => e.to_string(),
+                    };
+                    assert!(!support::served::require_tools(), "scripts/cooldown-tools.sh failed:\n{why}");
+                    support::skipped(&format!("init: scripts/cooldown-tools.sh failed: {why}"));
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// `program args` in the project with nothing of the machine's configuration: only PATH
+/// (for node and python) and a home folder of the project's own.
+fn tool_run(p: &Project, program: &Path, args: &[&str]) -> String {
+    tool_run_env(p, program, args, &[])
+}
+
+fn tool_run_env(p: &Project, program: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let home = p.path().join(".home");
+    std::fs::create_dir_all(&home).unwrap();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(p.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{} {args:?}:\n{all}", program.display());
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The real tools read what `init` writes as depgate's 7 days: yarn 4.18 and pnpm 10.34
+/// answer `config get` with 10080 minutes, uv 0.13.9 locks with a 7-day span, npm (11.10+)
+/// answers 7, and the Renovate and Dependabot files pass those tools' schemas.
+#[test]
+fn the_real_tools_read_what_init_writes() {
+    let Some(tools) = cooldown_tools() else { return };
+    let p = Project::new();
+    p.write("package.json", r#"{"name": "app", "version": "1.0.0", "packageManager": "yarn@4.18.1"}"#);
+    p.write("package-lock.json", &support::package_lock_v3(&[]));
+    p.write("pnpm-lock.yaml", "lockfileVersion: '9.0'\n");
+    p.write(".yarnrc.yml", "nodeLinker: node-modules\n");
+    p.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"1.0\"\nrequires-python = \">=3.9\"\ndependencies = []\n\n[tool.uv]\npackage = false\n",
+    );
+    p.write("renovate.json", "{\n  \"extends\": [\"config:recommended\"]\n}\n");
+    p.write(
+        ".github/dependabot.yml",
+        "version: 2\nupdates:\n  - package-ecosystem: npm\n    directory: /\n    schedule:\n      interval: weekly\n  - package-ecosystem: pip\n    directory: /\n    schedule:\n      interval: weekly\n",
+    );
+    let run = init(&p, &[]);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(run.stderr.matches(": wrote ").count(), 6, "{}", run.stderr);
+
+    let npm_bin = tools.join("npm/node_modules");
+    let yarn = tool_run(
+        &p,
+        Path::new("node"),
+        &[npm_bin.join("@yarnpkg/cli-dist/bin/yarn.js").to_str().unwrap(), "config", "get", "npmMinimalAgeGate"],
+    );
+    assert_eq!(yarn, "10080");
+    // The project names yarn as its package manager; pnpm would refuse to run in it.
+    let lenient = [("npm_config_package_manager_strict", "false")];
+    let pnpm = tool_run_env(&p, &npm_bin.join(".bin/pnpm"), &["config", "get", "minimumReleaseAge"], &lenient);
+    // After a warning that it is not the project's package manager.
+    assert_eq!(pnpm.lines().last(), Some("10080"), "{pnpm}");
+    tool_run(&p, &tools.join("venv/bin/uv"), &["lock", "--offline", "--no-python-downloads", "--quiet"]);
+    let lock = p.read("uv.lock");
+    assert!(lock.contains("exclude-newer-span = \"P7D\""), "{lock}");
+    for (schema, file) in [("vendor.renovate", "renovate.json"), ("vendor.dependabot", ".github/dependabot.yml")] {
+        tool_run(&p, &tools.join("venv/bin/check-jsonschema"), &["--builtin-schema", schema, file]);
+    }
+    let npm_version = tool_run(&p, Path::new("npm"), &["--version"]);
+    let v: Vec<u32> = npm_version.split('.').take(2).filter_map(|x| x.parse().ok()).collect();
+    if v.as_slice() >= [11, 10].as_slice() {
+        assert_eq!(tool_run(&p, Path::new("npm"), &["config", "get", "min-release-age"]), "7");
+    } else {
+        support::skipped(&format!("init: npm {npm_version} predates min-release-age (11.10)"));
+    }
 }

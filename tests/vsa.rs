@@ -42,18 +42,7 @@ fn runs(cmd: &Path, arg: &str) -> bool {
 }
 
 fn cosign() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("DEPGATE_COSIGN") {
-        candidates.push(PathBuf::from(p));
-    }
-    if let Some(t) = std::env::var_os("DEPGATE_TOOLS_DIR") {
-        candidates.push(Path::new(&t).join("bin/cosign"));
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        candidates.push(Path::new(&home).join(".cache/depgate-tools/bin/cosign"));
-    }
-    candidates.push(PathBuf::from("cosign"));
-    candidates.into_iter().find(|c| runs(c, "version"))
+    support::cosign()
 }
 
 /// A P-256 key pair from the openssl CLI: (private PKCS#8 PEM text, public key PEM path).

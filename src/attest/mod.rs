@@ -14,14 +14,15 @@
 pub mod cosign;
 pub mod formats;
 pub mod identity;
+mod keyonly;
 mod npm_keys;
 pub mod statement;
-
-use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde::Serialize;
 use sha2::{Digest, Sha256, Sha512};
+use std::sync::Arc;
+
 use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot};
 use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
@@ -152,14 +153,20 @@ pub struct TrustedKey {
     pub spki_der: Vec<u8>,
     pub valid_from: Option<jiff::Timestamp>,
     pub valid_until: Option<jiff::Timestamp>,
+    /// The upstream whose packages this key signs (its `cosign_key`); `None`: any bundle.
+    pub upstream: Option<String>,
+    /// A bundle signed by this key must carry a transparency-log entry a trusted root
+    /// vouches for; `false` only for an upstream's key configured with `tlog = false`.
+    pub tlog: bool,
 }
 
 /// Trust material: Sigstore trusted roots and attestation keys. Built once, shared.
 pub struct Trust {
-    roots: Vec<Root>,
+    roots: Vec<Arc<Root>>,
     keys: Vec<TrustedKey>,
-    /// Image signing keys by `oci` upstream (`cosign_key`), used for that upstream only.
-    image_keys: BTreeMap<String, Vec<(String, Vec<u8>)>>,
+    /// The upstream whose packages are being verified: its own keys count, other
+    /// upstreams' keys do not (see [`Trust::for_upstream`]).
+    scope: Option<String>,
 }
 
 /// Trust material that could not be loaded.
@@ -173,7 +180,7 @@ pub struct TrustError {
 impl Trust {
     /// No roots, no keys.
     pub fn empty() -> Self {
-        Trust { roots: Vec::new(), keys: Vec::new(), image_keys: BTreeMap::new() }
+        Trust { roots: Vec::new(), keys: Vec::new(), scope: None }
     }
 
     /// The embedded Sigstore production root and npm registry keys: offline, pinned.
@@ -189,12 +196,12 @@ impl Trust {
         let err = |message: String| TrustError { name: name.to_string(), message };
         let root = TrustedRoot::from_json(json).map_err(|e| err(format!("not a valid trusted_root.json: {e}")))?;
         let verifier = Verifier::new(&root).map_err(|e| err(e.to_string()))?;
-        self.roots.push(Root {
+        self.roots.push(Arc::new(Root {
             name: name.to_string(),
             verifier,
             tlogs: !root.tlogs.is_empty(),
             ctlogs: !root.ctlogs.is_empty(),
-        });
+        }));
         Ok(())
     }
 
@@ -212,6 +219,8 @@ impl Trust {
                 spki_der,
                 valid_from: k.valid_from.parse().ok(),
                 valid_until: k.valid_until.and_then(|u| u.parse().ok()),
+                upstream: None,
+                tlog: true,
             });
         }
     }
@@ -219,48 +228,64 @@ impl Trust {
     /// Add a PEM public key (`--key`), matched to bundles by its id or used for any
     /// bundle that names no key.
     pub fn add_pem_key(&mut self, pem: &str) -> Result<String, TrustError> {
+        self.add_key(pem, None, true)
+    }
+
+    /// Add an upstream's `cosign_key` (PEM): it vouches only for bundles of packages that
+    /// upstream serves (a [`Trust::for_upstream`] view), with or without a transparency log.
+    pub fn add_upstream_key(&mut self, upstream: &str, pem: &str, tlog: bool) -> Result<String, TrustError> {
+        self.add_key(pem, Some(upstream.to_string()), tlog)
+    }
+
+    fn add_key(&mut self, pem: &str, upstream: Option<String>, tlog: bool) -> Result<String, TrustError> {
         let key = DerPublicKey::from_pem(pem)
             .map_err(|e| TrustError { name: "key".into(), message: format!("not a PEM public key: {e}") })?;
         let der = key.as_bytes().to_vec();
         let key_id =
             format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&der)));
+        if let Err(e) = sigstore_verify::crypto::VerificationKey::from_spki(&key) {
+            return Err(TrustError { name: "key".into(), message: format!("unsupported public key: {e}") });
+        }
         self.keys.push(TrustedKey {
             key_id: key_id.clone(),
             explicit: true,
             spki_der: der,
             valid_from: None,
             valid_until: None,
+            upstream,
+            tlog,
         });
         Ok(key_id)
     }
 
-    /// Add an `oci` upstream's image signing key (PEM), trusted for that upstream's images.
-    pub fn add_image_key(&mut self, upstream: &str, pem: &str) -> Result<String, TrustError> {
-        let key = DerPublicKey::from_pem(pem).map_err(|e| TrustError {
-            name: format!("cosign_key of upstream `{upstream}`"),
-            message: format!("not a PEM public key: {e}"),
-        })?;
-        let der = key.as_bytes().to_vec();
-        let key_id =
-            format!("SHA256:{}", base64::engine::general_purpose::STANDARD_NO_PAD.encode(Sha256::digest(&der)));
-        self.image_keys.entry(upstream.to_string()).or_default().push((key_id.clone(), der));
-        Ok(key_id)
+    /// The trust that applies to packages `upstream` serves: every root and unscoped key,
+    /// and that upstream's own keys. `None` when the upstream has no key of its own (the
+    /// shared trust, which never counts any upstream's key, applies as it is).
+    pub fn for_upstream(&self, upstream: &str) -> Option<Trust> {
+        self.keys.iter().any(|k| k.upstream.as_deref() == Some(upstream)).then(|| Trust {
+            roots: self.roots.clone(),
+            keys: self.keys.clone(),
+            scope: Some(upstream.to_string()),
+        })
     }
 
-    /// The image signing keys trusted for `upstream`'s images.
+    /// Is `key_id` the key of the upstream this trust is scoped to?
+    pub fn is_upstream_key(&self, key_id: &str) -> bool {
+        self.scope.is_some() && self.keys.iter().any(|k| k.key_id == key_id && k.upstream == self.scope)
+    }
+
+    /// The image signing keys trusted for an `oci` upstream's images (its `cosign_key`).
     pub fn image_keys(&self, upstream: &str) -> Vec<cosign::ImageKey<'_>> {
-        self.image_keys
-            .get(upstream)
-            .map(|ks| ks.iter().map(|(id, der)| cosign::ImageKey { key_id: id, spki_der: der }).collect())
-            .unwrap_or_default()
+        self.keys
+            .iter()
+            .filter(|k| k.upstream.as_deref() == Some(upstream))
+            .map(|k| cosign::ImageKey { key_id: &k.key_id, spki_der: &k.spki_der })
+            .collect()
     }
 
     /// Take over another set's roots and keys.
     pub fn extend(&mut self, other: Trust) {
         self.roots.extend(other.roots);
-        for (up, keys) in other.image_keys {
-            self.image_keys.entry(up).or_default().extend(keys);
-        }
         for k in other.keys {
             if !self.keys.iter().any(|x| x.key_id == k.key_id && x.spki_der == k.spki_der) {
                 self.keys.push(k);
@@ -313,7 +338,7 @@ impl Trust {
         let key_hint = raw["verificationMaterial"]["publicKey"]["hint"].as_str().map(str::to_string);
         let is_key_signed = raw["verificationMaterial"].get("publicKey").is_some();
         let mut verdict = if is_key_signed {
-            self.verify_key_signed(&bundle, subject, key_hint.as_deref())
+            self.verify_key_signed(&bundle, &raw, statement.as_ref(), subject, key_hint.as_deref())
         } else {
             self.verify_certificate_signed(&bundle, subject)
         };
@@ -413,10 +438,18 @@ impl Trust {
         best.unwrap_or_else(|| Verdict::failed(Stage::TrustRoot, "no trusted root"))
     }
 
-    fn verify_key_signed(&self, bundle: &Bundle, subject: Subject<'_>, hint: Option<&str>) -> Verdict {
+    fn verify_key_signed(
+        &self,
+        bundle: &Bundle,
+        raw: &serde_json::Value,
+        statement: Option<&StatementSummary>,
+        subject: Subject<'_>,
+        hint: Option<&str>,
+    ) -> Verdict {
+        let in_scope = |k: &&TrustedKey| k.upstream.is_none() || k.upstream == self.scope;
         let candidates: Vec<&TrustedKey> = match hint.filter(|h| !h.is_empty()) {
-            Some(h) => self.keys.iter().filter(|k| k.explicit || hint_names(h, k)).collect(),
-            None => self.keys.iter().collect(),
+            Some(h) => self.keys.iter().filter(in_scope).filter(|k| k.explicit || hint_names(h, k)).collect(),
+            None => self.keys.iter().filter(in_scope).collect(),
         };
         if candidates.is_empty() {
             return Verdict::failed(
@@ -424,22 +457,70 @@ impl Trust {
                 format!("the bundle is signed by key {}, which is not trusted", hint.unwrap_or("(no hint)")),
             );
         }
-        let roots: Vec<&Root> = self.roots.iter().filter(|r| r.tlogs).collect();
-        if roots.is_empty() {
-            return Verdict::failed(
-                Stage::TrustRoot,
-                "no trusted root with a transparency log to check the key-signed entry against",
-            );
-        }
+        let roots: Vec<&Root> = self.roots.iter().map(AsRef::as_ref).filter(|r| r.tlogs).collect();
         let artifact = match subject.artifact() {
             Ok(a) => a,
             Err(e) => return Verdict::failed(Stage::Subject, e),
         };
         let mut best: Option<Verdict> = None;
+        let mut keep = |v: Verdict| {
+            let further =
+                best.as_ref().is_none_or(|b| b.failure.as_ref().map(|f| f.stage) < v.failure.as_ref().map(|f| f.stage));
+            if further {
+                best = Some(v);
+            }
+        };
         for key in candidates {
+            let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(key.spki_der.clone()));
+            if !key.tlog {
+                // The operator said the key alone vouches (`tlog = false`): no log entry is
+                // asked for, and there is no signing time to check a validity window against.
+                let v = match keyonly::verify(&key.spki_der, raw, subject, statement) {
+                    Ok(()) => Verdict {
+                        verified: true,
+                        content: "unknown",
+                        predicate_type: None,
+                        identity: Identity { key_id: Some(key.key_id.clone()), ..Identity::default() },
+                        trust_root: key.upstream.as_ref().map(|u| format!("cosign_key of upstream {u} (tlog = false)")),
+                        integrated_time: None,
+                        stages: vec![Stage::Bundle, Stage::TrustRoot, Stage::Signature],
+                        failure: None,
+                        statement: None,
+                    },
+                    Err(f) => Verdict::failed(f.stage, f.message),
+                };
+                if v.verified {
+                    return v;
+                }
+                keep(v);
+                continue;
+            }
+            let hint_tlog = |v: &mut Verdict| {
+                if let (Some(u), Some(f)) = (&key.upstream, v.failure.as_mut())
+                    && f.stage == Stage::TransparencyLog
+                {
+                    f.message = format!(
+                        "{} (the cosign_key of upstream {u} asks for a transparency-log entry; if its bundles are made without one, set tlog = false beside the key)",
+                        f.message
+                    );
+                }
+            };
+            if raw["verificationMaterial"]["tlogEntries"].as_array().is_none_or(Vec::is_empty) {
+                let mut v =
+                    Verdict::failed(Stage::TransparencyLog, "the key-signed bundle has no transparency-log entry");
+                hint_tlog(&mut v);
+                keep(v);
+                continue;
+            }
+            if roots.is_empty() {
+                keep(Verdict::failed(
+                    Stage::TrustRoot,
+                    "no trusted root with a transparency log to check the key-signed entry against",
+                ));
+                continue;
+            }
             for root in &roots {
-                let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(key.spki_der.clone()));
-                let v = match root.verifier.verify(artifact.clone(), bundle, &policy) {
+                let mut v = match root.verifier.verify(artifact.clone(), bundle, &policy) {
                     Ok(result) => {
                         let when = result.integrated_time();
                         let in_window = when.is_some_and(|t| {
@@ -475,15 +556,11 @@ impl Trust {
                     }
                     Err(e) => Verdict::failed(stage_of(&e), e.to_string()),
                 };
+                hint_tlog(&mut v);
                 if v.verified {
                     return v;
                 }
-                let further = best
-                    .as_ref()
-                    .is_none_or(|b| b.failure.as_ref().map(|f| f.stage) < v.failure.as_ref().map(|f| f.stage));
-                if further {
-                    best = Some(v);
-                }
+                keep(v);
             }
         }
         best.unwrap_or_else(|| Verdict::failed(Stage::TrustRoot, "no trusted key"))

@@ -7,7 +7,8 @@
 //! options, `pyproject.toml` and `Pipfile`, Maven's `settings.xml` (the project's `.mvn/`
 //! one or the one `.mvn/maven.config` names, then `~/.m2/settings.xml`), POMs and Gradle
 //! scripts; and the package managers' environment variables. No credential is ever
-//! copied: the parsers do not keep them.
+//! copied: the parsers do not keep them. The package managers' and bots' own release-age
+//! settings are [`super::init_tools`]'s.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -16,9 +17,6 @@ use std::path::{Path, PathBuf};
 use crate::cli::InitArgs;
 use crate::config::Config;
 use crate::config::starter::{Found, Starter, ecosystem_title, render};
-use crate::cooldowns::drift::Depgate;
-use crate::cooldowns::suggest::suggest;
-use crate::cooldowns::{RENOVATE_FILES, Tool};
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::maven::repositories::{gradle_repositories, pom_repositories, settings_repositories};
 use crate::ecosystem::npm::npmrc::{Npmrc, parse_npmrc};
@@ -333,81 +331,6 @@ fn print_summary(path: &Path, d: &Detected, s: &Starter, cfg: &Config) {
     }
 }
 
-/// The package managers and bots a project uses, by the files at its root.
-fn tools_present(root: &Path) -> Vec<Tool> {
-    let has = |f: &str| root.join(f).is_file();
-    let yarn_berry =
-        has(".yarnrc.yml") || std::fs::read_to_string(root.join("yarn.lock")).is_ok_and(|t| t.contains("__metadata:"));
-    let requirements = std::fs::read_dir(root).into_iter().flatten().flatten().any(|e| {
-        let n = e.file_name().to_string_lossy().into_owned();
-        n.starts_with("requirements") && Path::new(&n).extension().is_some_and(|x| x.eq_ignore_ascii_case("txt"))
-    });
-    let uv = has("uv.lock")
-        || has("uv.toml")
-        || std::fs::read_to_string(root.join("pyproject.toml")).is_ok_and(|t| t.contains("[tool.uv"));
-    [
-        (Tool::Npm, has("package-lock.json") || has("npm-shrinkwrap.json")),
-        (Tool::Pnpm, has("pnpm-lock.yaml") || has("pnpm-workspace.yaml")),
-        (Tool::Yarn, yarn_berry),
-        (Tool::Bun, has("bun.lock") || has("bun.lockb") || has("bunfig.toml")),
-        (Tool::Uv, uv),
-        (Tool::Pip, requirements),
-        (Tool::Renovate, RENOVATE_FILES.iter().any(|f| has(f))),
-        (Tool::Dependabot, has(".github/dependabot.yml") || has(".github/dependabot.yaml")),
-    ]
-    .into_iter()
-    .filter_map(|(t, present)| present.then_some(t))
-    .collect()
-}
-
-/// The release-age lines each tool of the project needs to agree with the configuration
-/// just written (printed, never written into the tools' files), and the settings already
-/// there that drift from it.
-fn print_cooldowns(root: &Path, cfg: &Config, d: &Detected, env: &Env) {
-    let dg = Depgate::from_config(cfg);
-    let gated: Vec<Ecosystem> = d.found.keys().copied().collect();
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let read = crate::cooldowns::find::project(root, now, &|k: &str| env.get(k));
-    let drift = crate::cooldowns::drift::drift(&read.settings, &dg, &gated);
-    let tools = tools_present(root);
-    let suggestions: Vec<_> = tools.iter().filter_map(|t| suggest(*t, &dg, &gated)).collect();
-    if suggestions.is_empty() && drift.is_empty() && read.problems.is_empty() {
-        return;
-    }
-    eprintln!("package-manager and bot cooldowns (depgate init prints these; it does not edit those files):");
-    for s in &suggestions {
-        let set: Vec<String> = read
-            .settings
-            .iter()
-            .filter(|x| x.tool == s.tool)
-            .map(|x| format!("{} {} = {}", x.place(), x.setting, x.value))
-            .collect();
-        let drifts = drift.iter().any(|f| f.tool == s.tool);
-        if !set.is_empty() && !drifts {
-            eprintln!("  {}: {} agrees with depgate", s.tool.as_str(), set.join(", "));
-            continue;
-        }
-        let how = if set.is_empty() { "add to" } else { "change (see the warnings below) so that it reads, in" };
-        // The tool's own file when it has one (renovate.json5, uv.toml, …).
-        let file =
-            read.settings.iter().find(|x| x.tool == s.tool && x.line > 0).map_or(s.file.as_str(), |x| x.file.as_str());
-        eprintln!("  {}: {how} {file}:", s.tool.as_str());
-        for l in &s.lines {
-            eprintln!("      {l}");
-        }
-        for n in &s.notes {
-            eprintln!("    note: {n}");
-        }
-    }
-    for f in &drift {
-        eprintln!("  warn {}:{} {}: {}", f.file, f.line, crate::cooldowns::drift::RULE, f.msg);
-        eprintln!("       → {}", f.remedy);
-    }
-    for p in &read.problems {
-        eprintln!("  warn {p}");
-    }
-}
-
 pub(super) fn run(args: &InitArgs) -> Result<ExitStatus, CommandError> {
     let path = args.path.join("depgate.toml");
     if path.exists() && !args.force {
@@ -434,7 +357,8 @@ pub(super) fn run(args: &InitArgs) -> Result<ExitStatus, CommandError> {
     crate::atomic::write_atomic(&path, starter.text.as_bytes())
         .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", path.display())))?;
     print_summary(&path, &detected, &starter, &cfg);
-    print_cooldowns(&args.path, &cfg, &detected, &env);
+    let gated: Vec<Ecosystem> = detected.found.keys().copied().collect();
+    super::init_tools::cooldowns(&args.path, &cfg, &gated, &|k: &str| env.get(k), !args.no_tool_settings);
     Ok(ExitStatus::Allowed)
 }
 

@@ -8,6 +8,7 @@ mod check;
 mod demo;
 mod github;
 mod init;
+mod init_tools;
 mod list;
 mod policy;
 mod serve;
@@ -109,16 +110,22 @@ pub fn load_trust(config: &Config, extra: &[std::path::PathBuf]) -> Result<crate
     }
     trust.add_npm_keys();
     for u in config.upstreams.values() {
-        if let Some(path) = &u.cosign_key {
-            let pem = std::fs::read_to_string(path).map_err(|e| {
-                CommandError::usage(format!(
-                    "error: cannot read cosign_key {} of upstream `{}`: {e}\n  help: check the path (relative to depgate.toml)",
-                    path.display(),
-                    u.name
-                ))
-            })?;
-            trust.add_image_key(&u.name, &pem).map_err(|e| CommandError::usage(format!("error: {e}")))?;
-        }
+        let Some(path) = &u.cosign_key else { continue };
+        let pem = std::fs::read_to_string(path).map_err(|e| {
+            CommandError::usage(format!(
+                "error: upstream `{}`: cannot read cosign_key {}: {e}\n  help: write the path of the PEM public key its bundles are signed with (relative to depgate.toml)",
+                u.name,
+                path.display()
+            ))
+        })?;
+        trust.add_upstream_key(&u.name, &pem, u.tlog).map_err(|e| {
+            CommandError::usage(format!(
+                "error: upstream `{}`: cosign_key {}: {}\n  help: the file must hold a PEM public key (cosign.pub, as `cosign generate-key-pair` writes it)",
+                u.name,
+                path.display(),
+                e.message
+            ))
+        })?;
     }
     Ok(trust)
 }

@@ -136,15 +136,21 @@ pub struct Upstream {
     /// `cgr.dev`); images of other registries are not asked of it. The url's path, if any,
     /// is the repository prefix the upstream keeps them under.
     pub image_registry: Option<String>,
-    /// For an `oci` upstream: the public key (PEM file) its images are signed with by
-    /// cosign, checked without a transparency log (`tlog = false` says so explicitly).
-    pub cosign_key: Option<PathBuf>,
     /// The repository's OpenPGP key (Cloudsmith signs every file it serves): trusted for
     /// every file this upstream serves, and its `.asc` signatures are fetched.
     pub pgp_key: Option<PathBuf>,
     /// Whether this upstream keeps an OpenPGP `.asc` beside each file. Default: yes for
     /// `maven` (Maven Central requires one), and for any upstream with a `pgp_key`.
     pub pgp_signatures: Option<bool>,
+    /// A public key (PEM) that signs Sigstore bundles of this upstream's packages, as cosign
+    /// `--key` does (a curated vendor's release key), or for an `oci` upstream its images
+    /// (cosign `sign --key`, checked without a log: `tlog = false` must say so): trusted
+    /// only for what this upstream serves.
+    pub cosign_key: Option<PathBuf>,
+    /// Whether a bundle signed by `cosign_key` must carry a transparency-log entry that a
+    /// trusted root vouches for (default). `tlog = false` is for private infrastructure: the
+    /// key alone vouches, as cosign's `--insecure-ignore-tlog` does.
+    pub tlog: bool,
 }
 
 impl Upstream {

@@ -30,10 +30,10 @@ const UPSTREAM_KEYS: &[&str] = &[
     "attestations",
     "mirrors",
     "registry",
-    "cosign_key",
-    "tlog",
     "pgp_key",
     "pgp_signatures",
+    "cosign_key",
+    "tlog",
 ];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -590,7 +590,7 @@ fn parse_upstream(
         }
     });
     let image_registry = parse_image_registry(cx, t, name, kind, location.as_ref());
-    let cosign_key = parse_cosign_key(cx, t, name, kind, &key_span, base_dir);
+    let (cosign_key, tlog) = parse_cosign_key(cx, t, name, kind, &key_span, base_dir);
     let pgp_key = t
         .get("pgp_key")
         .and_then(|v| cx.string(v, "pgp_key"))
@@ -611,10 +611,11 @@ fn parse_upstream(
         return None;
     }
     Some(Upstream {
-        cosign_key,
         image_registry,
         pgp_key,
         pgp_signatures,
+        cosign_key,
+        tlog,
         mirrors,
         identity,
         attestations,
@@ -674,6 +675,10 @@ fn parse_image_registry(
 /// `cosign_key` and `tlog` of an `oci` upstream. depgate checks key-signed images without
 /// a transparency log only, so a key needs `tlog = false` written beside it (the operator
 /// says the key is the whole trust, as `--insecure-ignore-tlog` does for cosign).
+/// `cosign_key` and `tlog`: the key that signs this upstream's Sigstore bundles (or, for
+/// an `oci` upstream, its images), and whether a transparency-log entry is required.
+/// Images are checked against their key without a log only, so an `oci` upstream with a
+/// key must say `tlog = false`.
 fn parse_cosign_key(
     cx: &mut Ctx<'_>,
     t: &DeTable<'_>,
@@ -681,52 +686,33 @@ fn parse_cosign_key(
     kind: Option<UpstreamKind>,
     key_span: &Range<usize>,
     base_dir: &Path,
-) -> Option<std::path::PathBuf> {
-    let (key, tlog) = (t.get("cosign_key"), t.get("tlog"));
-    if kind != Some(UpstreamKind::Oci) {
-        for (v, k) in [(key, "cosign_key"), (tlog, "tlog")] {
-            if let Some(v) = v {
-                cx.err(v.span(), format!("`{k}` is only for `oci` upstreams (`{name}` is not one)"), "remove it");
-            }
-        }
-        return None;
-    }
-    let tlog_off = match tlog {
-        None => false,
-        Some(v) if matches!(v.get_ref(), DeValue::Boolean(false)) => true,
-        Some(v) => {
+) -> (Option<PathBuf>, bool) {
+    let (key, tlog_v) = (t.get("cosign_key"), t.get("tlog"));
+    let tlog = match tlog_v {
+        None => true,
+        Some(v) => cx.bool(v, "tlog").unwrap_or(true),
+    };
+    let Some(key) = key else {
+        if let Some(v) = tlog_v {
             cx.err(
                 v.span(),
-                format!("`tlog` of upstream `{name}` can only be false"),
-                "depgate checks key-signed images without a transparency log only: write tlog = false, or remove cosign_key",
+                format!("upstream `{name}` sets `tlog` but has no `cosign_key`"),
+                "`tlog` says how what the upstream's cosign_key signed is checked: add cosign_key = \"vendor.pub\", or remove tlog",
             );
-            return None;
         }
+        return (None, true);
     };
-    match key {
-        None if tlog.is_some() => {
-            cx.err(
-                key_span.clone(),
-                format!("upstream `{name}` sets tlog = false but has no cosign_key"),
-                "add cosign_key = \"cosign.pub\" (the key its images are signed with), or remove tlog",
-            );
-            None
-        }
-        None => None,
-        Some(v) => {
-            let path = cx.string(v, "cosign_key")?;
-            if !tlog_off {
-                cx.err(
-                    v.span(),
-                    format!("upstream `{name}` has a cosign_key but does not say tlog = false"),
-                    "depgate checks key-signed images without a transparency log: add tlog = false to accept that the key alone vouches for them",
-                );
-                return None;
-            }
-            let p = Path::new(&path);
-            Some(if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) })
-        }
+    let Some(path) = cx.string(key, "cosign_key") else { return (None, tlog) };
+    if kind == Some(UpstreamKind::Oci) && tlog {
+        cx.err(
+            tlog_v.map_or_else(|| key_span.clone(), Spanned::span),
+            format!("upstream `{name}` has a cosign_key for its images but does not say tlog = false"),
+            "depgate checks key-signed images without a transparency log: add tlog = false to accept that the key alone vouches for them",
+        );
+        return (None, tlog);
     }
+    let p = Path::new(&path);
+    (Some(if p.is_absolute() { p.to_path_buf() } else { base_dir.join(p) }), tlog)
 }
 
 fn parse_policy(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) -> (PolicyConfig, PolicySpans) {

@@ -331,6 +331,12 @@ fn oci_upstreams_and_chain() {
     .unwrap_err()
     .to_string();
     assert!(pgp.contains("`pgp_signatures` is not for `oci` upstreams"), "{pgp}");
+    let keyed = "[oci]\nchain = [\"m\"]\n[upstream.m]\nkind = \"oci\"\nurl = \"https://r.example/\"\ntier = \"t\"\ncosign_key = \"cosign.pub\"\n";
+    let no_tlog = Config::parse(keyed, Path::new("depgate.toml")).unwrap_err().to_string();
+    assert!(no_tlog.contains("does not say tlog = false"), "{no_tlog}");
+    let ok = Config::parse(&format!("{keyed}tlog = false\n"), Path::new("/p/depgate.toml")).unwrap();
+    assert_eq!(ok.upstreams["m"].cosign_key.as_deref(), Some(Path::new("/p/cosign.pub")));
+    assert!(!ok.upstreams["m"].tlog);
     let ungated = Config::parse("[policy]\nungated_images = \"deny\"\n", Path::new("depgate.toml")).unwrap();
     assert_eq!(ungated.policy.ungated_images, "deny");
 }

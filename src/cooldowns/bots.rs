@@ -29,7 +29,7 @@ fn renovate_ecosystem(name: &str) -> Option<Ecosystem> {
 }
 
 /// The ecosystem a Dependabot `package-ecosystem` updates, if depgate gates it.
-fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
+pub(crate) fn dependabot_ecosystem(name: &str) -> Option<Ecosystem> {
     match name {
         "npm" | "bun" => Some(Ecosystem::Npm),
         "pip" | "uv" | "pipenv" | "poetry" | "pip-compile" => Some(Ecosystem::Pypi),

@@ -22,6 +22,7 @@ pub mod js;
 pub mod python;
 pub mod suggest;
 pub mod tree;
+pub mod write;
 
 use std::path::Path;
 

@@ -1,8 +1,9 @@
 //! What `depgate init` proposes for each tool found in a project: the lines that make the
 //! tool wait as long as depgate's cooling tier of the ecosystem it serves, with the names
 //! bound to a tier that does not wait (namespaces) exempt where the tool has an exemption
-//! list. `init` prints them and never edits the tools' files (comments, ordering and
-//! formatting in those files are their owners'; a printed line is reviewed before it lands).
+//! list. `init` writes them into a tool's file where the setting is absent
+//! ([`super::write`], keeping the rest of the file byte for byte), and prints them where
+//! it does not write (`--no-tool-settings`, a drifting value, a file it does not edit).
 
 use super::Tool;
 use super::drift::Depgate;

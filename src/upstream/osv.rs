@@ -29,6 +29,8 @@ pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
     Upstream {
         pgp_key: None,
         pgp_signatures: Some(false),
+        cosign_key: None,
+        tlog: true,
         name: ADVISORIES.to_string(),
         kind: UpstreamKind::Dir,
         location: Location::Url(base.clone()),
@@ -41,7 +43,6 @@ pub fn endpoint(cfg: &AdvisoriesConfig, base: &url::Url) -> Upstream {
         attestations: None,
         mirrors: None,
         image_registry: None,
-        cosign_key: None,
     }
 }
 

@@ -203,20 +203,31 @@ pub fn report(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// `opa`: `$DEPGATE_OPA`, else the tools folder scripts/test.sh installs into
-/// (`$DEPGATE_TOOLS_DIR`, default `~/.cache/depgate-tools`), else `PATH`.
+/// `opa`: `$DEPGATE_OPA`, else the tools folder scripts/test.sh installs into, else `PATH`.
 pub fn opa() -> Option<PathBuf> {
+    installed_tool("DEPGATE_OPA", "opa")
+}
+
+/// `cosign`: `$DEPGATE_COSIGN`, else the tools folder scripts/test.sh installs into, else `PATH`.
+pub fn cosign() -> Option<PathBuf> {
+    installed_tool("DEPGATE_COSIGN", "cosign")
+}
+
+/// A tool that answers `version`: the path in `$override_var`, else the tools folder
+/// scripts/test.sh installs into (`$DEPGATE_TOOLS_DIR`, default `~/.cache/depgate-tools`),
+/// else `PATH`.
+fn installed_tool(override_var: &str, name: &str) -> Option<PathBuf> {
     let mut candidates = Vec::new();
-    if let Some(p) = std::env::var_os("DEPGATE_OPA") {
+    if let Some(p) = std::env::var_os(override_var) {
         candidates.push(PathBuf::from(p));
     }
     if let Some(dir) = std::env::var_os("DEPGATE_TOOLS_DIR") {
-        candidates.push(Path::new(&dir).join("bin/opa"));
+        candidates.push(Path::new(&dir).join("bin").join(name));
     }
     if let Some(home) = std::env::var_os("HOME") {
-        candidates.push(Path::new(&home).join(".cache/depgate-tools/bin/opa"));
+        candidates.push(Path::new(&home).join(".cache/depgate-tools/bin").join(name));
     }
-    candidates.push(PathBuf::from("opa"));
+    candidates.push(PathBuf::from(name));
     candidates.into_iter().find(|c| Command::new(c).arg("version").output().is_ok_and(|o| o.status.success()))
 }
 

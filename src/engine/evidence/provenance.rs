@@ -52,6 +52,9 @@ pub struct Job {
     declared_repository: Option<String>,
     /// Identities the provenance may come from; empty: any the trust roots vouch for.
     identities: Vec<IdentityPolicy>,
+    /// How many of `identities` are the owner's own rules (first): a bundle signed by the
+    /// owner's `cosign_key` meets those, since the operator pinned that key for it.
+    owner_identities: usize,
     require_declared_repository: bool,
 }
 
@@ -104,6 +107,7 @@ impl EvidenceKind for Provenance {
             digests: r.digests.clone(),
             declared_repository: release.and_then(|m| m.repository.clone()),
             identities: expected_identities(config, owner, &p.package.purl, None),
+            owner_identities: owner.identity.len(),
             require_declared_repository: config.verify.require_declared_repository,
         })
     }
@@ -136,7 +140,10 @@ impl EvidenceKind for Provenance {
                 None,
             ),
             None => Verification::Unverifiable(Unverifiable::NotPublished),
-            Some((bytes, source)) => verify(&self.trust, &job, &bytes, source),
+            Some((bytes, source)) => match self.trust.for_upstream(&job.owner.name) {
+                Some(scoped) => verify(&scoped, &job, &bytes, source),
+                None => verify(&self.trust, &job, &bytes, source),
+            },
         }
     }
 
@@ -177,6 +184,7 @@ fn plan_image(config: &Config, owner: &Upstream, p: &Resolved, r: &crate::engine
         digests: r.digests.clone(),
         declared_repository: None,
         identities,
+        owner_identities: owner.identity.len(),
         require_declared_repository: false,
     })
 }
@@ -221,7 +229,7 @@ fn verify_image(trust: &Trust, job: &Job, bytes: &[u8]) -> Result<Vec<Checked>, 
         };
         let kind = image_bundle_kind(verdict.predicate_type.as_deref());
         if verdict.verified && kind == "other" {
-            check_identity(job, &mut verdict);
+            check_identity(trust, job, &mut verdict);
         }
         out.push(Checked { kind: kind.into(), verdict });
     }
@@ -322,7 +330,7 @@ fn digest<const N: usize>(digests: &BTreeMap<String, String>, algo: &str) -> Opt
 fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Verification {
     let eco = job.ecosystem;
     if eco == Ecosystem::Oci {
-        return conclude(job, verify_image(trust, job, bytes), source);
+        return conclude(trust, job, verify_image(trust, job, bytes), source);
     }
     let sha512 = digest::<64>(&job.digests, "sha512");
     let sha256 = digest::<32>(&job.digests, "sha256");
@@ -353,11 +361,11 @@ fn verify(trust: &Trust, job: &Job, bytes: &[u8], source: EvidenceSource) -> Ver
         },
         Ecosystem::Oci => Err("image signatures are not package provenance".to_string()),
     };
-    conclude(job, checked, source)
+    conclude(trust, job, checked, source)
 }
 
 /// The verification of a package from what each of its attestations concluded.
-fn conclude(job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSource) -> Verification {
+fn conclude(trust: &Trust, job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSource) -> Verification {
     let checked = match checked {
         Ok(c) => c,
         Err(e) => {
@@ -373,7 +381,7 @@ fn conclude(job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSo
     let mut first_failure = None;
     for Checked { kind, mut verdict } in checked {
         if verdict.verified && matches!(kind.as_str(), "provenance" | "signature") {
-            check_identity(job, &mut verdict);
+            check_identity(trust, job, &mut verdict);
         }
         if let Some(f) = &verdict.failure {
             reasons.push(format!("{kind} attestation: {:?} stage: {}", f.stage, f.message));
@@ -407,15 +415,14 @@ fn conclude(job: &Job, checked: Result<Vec<Checked>, String>, source: EvidenceSo
 
 /// The identity policy of the configuration, and `require_declared_repository`, applied
 /// to a verdict whose signature verified.
-fn check_identity(job: &Job, verdict: &mut crate::attest::Verdict) {
-    // An image signature verified with the owner's cosign_key has a key, not an identity:
-    // the key is what the configuration trusts for it; identity rules are for certificates.
-    if job.ecosystem == Ecosystem::Oci && verdict.identity.key_id.is_some() {
-        return;
-    }
-    if !job.identities.is_empty() {
-        let errors: Vec<String> = job.identities.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();
-        if errors.len() == job.identities.len() {
+fn check_identity(trust: &Trust, job: &Job, verdict: &mut crate::attest::Verdict) {
+    // Signed by the owner's own cosign_key: the owner's identity rules (certificate
+    // identities) are met by the key; `[[verify.identity]]` rules still apply.
+    let pinned = verdict.identity.key_id.as_deref().is_some_and(|k| trust.is_upstream_key(k));
+    let identities = if pinned { &job.identities[job.owner_identities..] } else { &job.identities[..] };
+    if !identities.is_empty() {
+        let errors: Vec<String> = identities.iter().filter_map(|p| p.check(&verdict.identity).err()).collect();
+        if errors.len() == identities.len() {
             verdict.verified = false;
             verdict.failure = Some(StageFailure { stage: Stage::Identity, message: errors.join(" | ") });
         } else {
