@@ -266,6 +266,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
     pub cache_dir: Option<PathBuf>,
 
+    /// Ask the registries again for every cached document, even one still fresh by its
+    /// `Cache-Control: max-age` (within `[cache] max_staleness`).
+    #[arg(long)]
+    pub refresh: bool,
+
     /// Upstream requests in flight at once [default: `[limits] concurrency` in the
     /// configuration, else 32].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=i64::from(crate::config::MAX_CONCURRENCY)))]

@@ -288,6 +288,7 @@ fn sarif_from_a_real_check_validates_against_the_schema() {
         format: depgate::cli::Format::Table,
         download: false,
         cache_dir: p.path().join(".cache"),
+        refresh: false,
         concurrency: 4,
         now: time::OffsetDateTime::parse(NOW, &time::format_description::well_known::Rfc3339).unwrap(),
         trusted_roots: Vec::new(),

@@ -320,6 +320,62 @@ fn metadata_is_revalidated_with_etags() {
     assert_eq!(p.record("pkg:npm/left-pad@1.3.0")["decision"], "allow");
 }
 
+/// Packument requests the curated registry answered since its log was cleared, with
+/// their statuses.
+fn packument_requests(reg: &FakeNpm) -> Vec<u16> {
+    let log = reg.log();
+    reg.clear_log();
+    log.iter().filter(|l| !l.path.contains("/-/")).map(|l| l.status).collect()
+}
+
+#[test]
+fn metadata_fresh_by_the_registrys_max_age_is_not_asked_for_again() {
+    let curated = FakeNpm::start();
+    let public = FakeNpm::start();
+    let i = curated.publish("left-pad", "1.3.0", OLD);
+    curated.packument_headers(&[("cache-control", "public, max-age=300")]);
+    let p = gated(
+        &curated,
+        &public,
+        "",
+        "",
+        &[Locked::new("left-pad", "1.3.0", &i, tarball(&curated, "left-pad", "1.3.0"))],
+    );
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), [200]);
+    // Inside the 5 minutes npm allows: no request at all, the same decision.
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), Vec::<u16>::new());
+    assert_eq!(p.record("pkg:npm/left-pad@1.3.0")["decision"], "allow");
+    // --refresh asks anyway (conditionally), and the 304 renews the freshness.
+    assert_eq!(check(&p, &["--refresh"], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), [304]);
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), Vec::<u16>::new());
+    // An answer already as old as its max-age (Age) is stale at once: asked every run.
+    curated.packument_headers(&[("cache-control", "max-age=300"), ("age", "300")]);
+    assert_eq!(check(&p, &["--refresh"], &[]).code, 0);
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), [304, 304]);
+    // no-cache wins over max-age.
+    curated.packument_headers(&[("cache-control", "no-cache, max-age=300")]);
+    assert_eq!(check(&p, &["--refresh"], &[]).code, 0);
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), [304, 304]);
+    // [cache] max_staleness = "0s": the registry's max-age is not taken up.
+    curated.packument_headers(&[("cache-control", "public, max-age=300")]);
+    let config = p.read("depgate.toml");
+    p.write("depgate.toml", &format!("{config}\n[cache]\nmax_staleness = \"0s\"\n"));
+    assert_eq!(check(&p, &["--refresh"], &[]).code, 0);
+    assert_eq!(check(&p, &[], &[]).code, 0);
+    assert_eq!(packument_requests(&curated), [304, 304]);
+    // A value that is not a duration, or past a day, is an error naming the setting.
+    p.write("depgate.toml", &format!("{config}\n[cache]\nmax_staleness = \"2d\"\n"));
+    let r = check(&p, &[], &[]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("`max_staleness` must be at most 1d"), "{}", r.stderr);
+}
+
 #[test]
 fn cooldown_quarantines_young_fallback_versions_until_a_date() {
     let curated = FakeNpm::start();

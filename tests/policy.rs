@@ -300,6 +300,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         format: depgate::cli::Format::Json,
         download: false,
         cache_dir: tmp.path().join("cache"),
+        refresh: false,
         concurrency: 4,
         now,
         trusted_roots: Vec::new(),

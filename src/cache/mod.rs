@@ -39,6 +39,10 @@ pub struct CacheMeta {
     /// `Content-Type` of the answer (the `PyPI` simple API serves JSON or HTML).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// Until when (Unix seconds) the document may be used without asking the registry
+    /// again: its `Cache-Control: max-age`, capped by `[cache] max_staleness`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fresh_until: Option<i64>,
 }
 
 /// A cached document and its validators.
@@ -170,11 +174,18 @@ mod tests {
     fn metadata_roundtrip_and_corruption() {
         let d = tempfile::tempdir().unwrap();
         let c = MetadataCache::new(d.path());
-        let meta = CacheMeta { url: "u".into(), etag: Some("\"e\"".into()), last_modified: None, content_type: None };
+        let meta = CacheMeta {
+            url: "u".into(),
+            etag: Some("\"e\"".into()),
+            last_modified: None,
+            content_type: None,
+            fresh_until: Some(1),
+        };
         c.put("npm-packument-v1", "k", &meta, b"{}").unwrap();
         assert_eq!(c.get("npm-packument-v1", "k").unwrap().body, b"{}");
         assert!(c.get("npm-packument-v2", "k").is_none());
         assert_eq!(c.get("npm-packument-v1", "k").unwrap().meta.etag.as_deref(), Some("\"e\""));
+        assert_eq!(c.get("npm-packument-v1", "k").unwrap().meta.fresh_until, Some(1));
         // Corrupt the body: it must read as absent, not as garbage.
         let path = c.path("npm-packument-v1", "k");
         let mut b = fs::read(&path).unwrap();

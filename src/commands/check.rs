@@ -26,6 +26,8 @@ pub struct CheckRequest {
     pub format: Format,
     pub download: bool,
     pub cache_dir: PathBuf,
+    /// `--refresh`: revalidate every cached document, fresh or not.
+    pub refresh: bool,
     pub concurrency: usize,
     pub now: OffsetDateTime,
     /// `--trusted-root` files, added to the configured roots.
@@ -58,6 +60,7 @@ pub(super) async fn run(args: CheckArgs, color: bool) -> Result<ExitStatus, Comm
         format: args.format,
         download: args.download,
         cache_dir: args.cache_dir.unwrap_or_else(crate::cache::default_dir),
+        refresh: args.refresh,
         concurrency,
         now,
         trusted_roots: args.trusted_roots,
@@ -113,7 +116,8 @@ pub async fn check_with_baseline(
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?
+        .refreshing(req.refresh);
     let advisories = super::advisories::prepare(
         &req.config,
         &req.cache_dir,

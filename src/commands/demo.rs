@@ -152,6 +152,7 @@ pub(super) async fn run(args: DemoArgs, color: bool) -> Result<ExitStatus, Comma
         // with the registries' digests and does not fetch artifacts.
         download: false,
         cache_dir: dir.join(".depgate").join("cache"),
+        refresh: false,
         concurrency,
         now,
         trusted_roots: Vec::new(),

@@ -329,6 +329,28 @@ pub struct Config {
     pub limits: Limits,
     /// `[advisories]`, when the configuration has the section.
     pub advisories: Option<AdvisoriesConfig>,
+    pub cache: CacheConfig,
+}
+
+/// `[cache]`: how registry metadata is reused between requests and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheConfig {
+    /// The longest a cached document (a packument, a simple page, `maven-metadata.xml`)
+    /// is used without asking its registry again, when the registry's own
+    /// `Cache-Control: max-age` allows at least that long; zero asks every time.
+    pub max_staleness: Duration,
+}
+
+/// `[cache] max_staleness` when not set: npm says 5 minutes, `PyPI` 10.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(600);
+/// The most `[cache] max_staleness` may be: a day-old view of a registry misses yanks
+/// and new releases for too long.
+pub const MAX_STALENESS_CEILING: Duration = Duration::from_secs(86_400);
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self { max_staleness: DEFAULT_MAX_STALENESS }
+    }
 }
 
 /// The configuration used when a project has none: public registries only.

@@ -10,7 +10,8 @@ use toml::de::{DeTable, DeValue};
 use super::{AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, PolicyConfig, Require, UpstreamKind};
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories"];
+const TOP_KEYS: &[&str] =
+    &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories", "cache"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -32,6 +33,7 @@ const POLICY_KEYS: &[&str] = &[
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "accept_pgp"];
 
 mod advisories;
+mod cache;
 mod effect;
 mod limits;
 mod upstream;
@@ -306,6 +308,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let advisories = advisories::parse_advisories(&mut cx, root.get("advisories"), base_dir, &mut policy.advisories);
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
+    let cache = cache::parse_cache(&mut cx, root.get("cache"));
 
     if cx.diags.is_empty() {
         Ok(Config {
@@ -317,6 +320,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             verify,
             limits,
             advisories,
+            cache,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));

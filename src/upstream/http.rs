@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use reqwest::header::{
-    ACCEPT, ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH,
-    LAST_MODIFIED, RETRY_AFTER,
+    ACCEPT, ACCEPT_ENCODING, AGE, AUTHORIZATION, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_TYPE, ETAG,
+    IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 
 use super::body::{BodyKind, BodySink};
@@ -53,12 +53,13 @@ pub(super) async fn get_cached(
     url: &url::Url,
     accept: &str,
 ) -> Lookup<(Vec<u8>, CacheMeta)> {
-    let cached = ups.cache.get(bucket, url.as_str());
-    if IMMUTABLE.contains(&bucket)
-        && let Some(c) = cached
-    {
-        return Lookup::Found((c.body, c.meta));
-    }
+    let cached = match ups.cache.get(bucket, url.as_str()) {
+        Some(c) if IMMUTABLE.contains(&bucket) || ups.fresh(&c.meta) => {
+            tracing::debug!(target: "depgate::http", "GET {} → fresh in the cache, not asked", c.meta.url);
+            return Lookup::Found((c.body, c.meta));
+        }
+        other => other,
+    };
     let kind = BodyKind::of_bucket(bucket);
     let validators = cached.as_ref().map(|c| &c.meta);
     let mut got = get(ups, upstream, url, accept, kind, validators).await;
@@ -78,9 +79,9 @@ pub(super) async fn get_cached(
         }
     }
     match got {
-        Got::NotModified => cached.map_or_else(
-            || {
-                Lookup::Failed(Failure::new(
+        Got::NotModified { fresh_for } => {
+            let Some(mut c) = cached else {
+                return Lookup::Failed(Failure::new(
                     FailKind::Status,
                     Some(304),
                     format!(
@@ -88,12 +89,27 @@ pub(super) async fn get_cached(
                         upstream.name,
                         redact_url(url)
                     ),
-                ))
-            },
-            |c| Lookup::Found((c.body, c.meta)),
-        ),
-        Got::Body { bytes, etag, last_modified, content_type, .. } => {
-            let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
+                ));
+            };
+            // The registry says for how long the copy stays current: kept with it, so that
+            // the next run inside that window does not ask.
+            let fresh_until = ups.fresh_until(fresh_for);
+            if fresh_until != c.meta.fresh_until {
+                c.meta.fresh_until = fresh_until;
+                if let Err(e) = ups.cache.put(bucket, url.as_str(), &c.meta, &c.body) {
+                    tracing::warn!("could not write the metadata cache: {e}");
+                }
+            }
+            Lookup::Found((c.body, c.meta))
+        }
+        Got::Body { bytes, etag, last_modified, content_type, fresh_for, .. } => {
+            let meta = CacheMeta {
+                url: redact_url(url),
+                etag,
+                last_modified,
+                content_type,
+                fresh_until: ups.fresh_until(fresh_for),
+            };
             // A body cut short (a Content-Length smaller than the document) looks like a
             // whole answer: kept with its validators it would be revalidated (304) and
             // reused on every later run. Only documents that read to their end are kept.
@@ -110,6 +126,31 @@ pub(super) async fn get_cached(
     }
 }
 
+/// For how many seconds an answer may be used without asking again, as its headers say
+/// (RFC 9111): `Cache-Control: max-age` less the `Age` it already has in a cache on the
+/// way. `no-cache` and `no-store` (and no `max-age`) mean it must be asked for every time.
+pub(super) fn fresh_for(headers: &reqwest::header::HeaderMap) -> Option<u64> {
+    let mut max_age = None;
+    for value in headers.get_all(CACHE_CONTROL) {
+        let Ok(value) = value.to_str() else { return None };
+        for directive in value.split(',') {
+            let (name, arg) = directive.split_once('=').unwrap_or((directive, ""));
+            match name.trim().to_ascii_lowercase().as_str() {
+                "no-cache" | "no-store" => return None,
+                // Two different values are a conflict the RFC says to treat as stale.
+                "max-age" => match (max_age, arg.trim().trim_matches('"').parse::<u64>()) {
+                    (None, Ok(n)) => max_age = Some(n),
+                    (Some(m), Ok(n)) if m == n => {}
+                    _ => return None,
+                },
+                _ => {}
+            }
+        }
+    }
+    let age = headers.get(AGE).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(0);
+    max_age?.checked_sub(age).filter(|&n| n > 0)
+}
+
 /// GET an artifact (not cached here: the content-addressed store keeps artifacts).
 pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what: &str) -> Lookup<Vec<u8>> {
     let parsed = match http_url(url, what) {
@@ -121,7 +162,7 @@ pub(super) async fn fetch(ups: &Upstreams, upstream: &Upstream, url: &str, what:
         Got::NotFound => Lookup::NotFound,
         Got::Failed(f) => Lookup::Failed(f),
         Got::Challenge(_) => Lookup::Failed(Got::challenge_failure(&upstream.name, &redact_url(&parsed))),
-        Got::NotModified => Lookup::Failed(Failure::new(
+        Got::NotModified { .. } => Lookup::Failed(Failure::new(
             FailKind::Status,
             Some(304),
             format!("unexpected 304 for {what} {}", redact_url(&parsed)),
@@ -180,8 +221,13 @@ pub(super) enum Got {
         content_type: Option<String>,
         /// The headers [`Extra::capture`] asked for, by lowercase name, when present.
         captured: Vec<(String, String)>,
+        /// How long the answer may be used without asking again ([`fresh_for`]).
+        fresh_for: Option<u64>,
     },
-    NotModified,
+    /// 304: the cached copy is current, and may be used for `fresh_for` more seconds.
+    NotModified {
+        fresh_for: Option<u64>,
+    },
     NotFound,
     /// 401 with a `WWW-Authenticate` challenge, when [`Extra::challenge`] asked for it
     /// (a container registry's token dance); the header's value.
@@ -252,13 +298,13 @@ pub(super) async fn last_modified(
     }
     match send(ups, upstream, url, "*/*", BodyKind::Artifact, None, Verb::Head, &Extra::default()).await {
         Got::Body { etag, last_modified, content_type, .. } => {
-            let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type };
+            let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type, fresh_until: None };
             if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, b"") {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
             Lookup::Found(meta.last_modified)
         }
-        Got::NotModified => Lookup::Found(None),
+        Got::NotModified { .. } => Lookup::Found(None),
         Got::NotFound => Lookup::NotFound,
         Got::Challenge(_) => Lookup::Failed(Got::challenge_failure(&upstream.name, &redact_url(url))),
         Got::Failed(f) => Lookup::Failed(f),
@@ -431,7 +477,7 @@ pub(super) async fn send(
         let status = resp.status();
         match status {
             StatusCode::OK => {}
-            StatusCode::NOT_MODIFIED => return Got::NotModified,
+            StatusCode::NOT_MODIFIED => return Got::NotModified { fresh_for: fresh_for(resp.headers()) },
             StatusCode::NOT_FOUND | StatusCode::GONE => return Got::NotFound,
             StatusCode::UNAUTHORIZED
                 if extra.challenge
@@ -473,6 +519,7 @@ pub(super) async fn send(
         let etag = header(ETAG);
         let last_modified = header(LAST_MODIFIED);
         let content_type = header(CONTENT_TYPE);
+        let fresh_for = fresh_for(resp.headers());
         let captured: Vec<(String, String)> = extra
             .capture
             .iter()
@@ -495,7 +542,7 @@ pub(super) async fn send(
             )
         };
         if matches!(verb, Verb::Head) {
-            return Got::Body { bytes: Vec::new(), etag, last_modified, content_type, captured };
+            return Got::Body { bytes: Vec::new(), etag, last_modified, content_type, captured, fresh_for };
         }
         if resp.content_length().is_some_and(|n| n > max) {
             return over("announced");
@@ -539,7 +586,7 @@ pub(super) async fn send(
             Vec::new()
         };
         match broken {
-            None => return Got::Body { bytes: body, etag, last_modified, content_type, captured },
+            None => return Got::Body { bytes: body, etag, last_modified, content_type, captured, fresh_for },
             Some(e) if e.is_timeout() => {
                 return fail(
                     FailKind::Timeout,
@@ -597,4 +644,38 @@ fn with_causes(e: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.append(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn freshness_is_max_age_less_age_and_never_guessed() {
+        assert_eq!(fresh_for(&headers(&[("cache-control", "public, max-age=300")])), Some(300));
+        assert_eq!(fresh_for(&headers(&[("cache-control", "MAX-AGE=\"60\"")])), Some(60));
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300"), ("age", "120")])), Some(180));
+        // Already as old as allowed, or older: stale.
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300"), ("age", "300")])), None);
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300"), ("age", "900")])), None);
+        // Must revalidate, or no word on it at all: asked every time.
+        assert_eq!(fresh_for(&headers(&[("cache-control", "no-cache, max-age=300")])), None);
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300"), ("cache-control", "no-store")])), None);
+        assert_eq!(fresh_for(&headers(&[("cache-control", "s-maxage=300")])), None);
+        assert_eq!(fresh_for(&headers(&[("last-modified", "Sat, 05 Dec 2026 10:00:00 GMT")])), None);
+        // Conflicting or unreadable values are taken as stale (RFC 9111 4.2.1).
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300, max-age=60")])), None);
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=five")])), None);
+        assert_eq!(fresh_for(&headers(&[("cache-control", "max-age=300, max-age=300")])), Some(300));
+    }
 }

@@ -237,6 +237,11 @@ pub struct Upstreams {
     limits: Limits,
     /// Per host: the connection gate and the circuit breaker.
     hosts: hosts::Hosts,
+    /// `[cache] max_staleness`: the longest a registry document is used without asking
+    /// again, however long the registry's `Cache-Control: max-age` allows.
+    max_staleness: std::time::Duration,
+    /// `--refresh`: every cached document is asked for again (conditionally).
+    refresh: bool,
 }
 
 impl Upstreams {
@@ -274,7 +279,30 @@ impl Upstreams {
             attestation_cache: config.verify.attestation_cache.clone(),
             limits: config.limits,
             hosts: hosts::Hosts::default(),
+            max_staleness: config.cache.max_staleness,
+            refresh: false,
         })
+    }
+
+    /// Ask the registries again for every cached document (`check --refresh`), whatever
+    /// their freshness.
+    #[must_use]
+    pub fn refreshing(mut self, refresh: bool) -> Self {
+        self.refresh = refresh;
+        self
+    }
+
+    /// Whether a cached document may be used without asking: inside the freshness its
+    /// registry gave it (capped when it was stored), and not `--refresh`.
+    fn fresh(&self, meta: &crate::cache::CacheMeta) -> bool {
+        !self.refresh && meta.fresh_until.is_some_and(|t| jiff::Timestamp::now().as_second() < t)
+    }
+
+    /// Until when a document fresh for `fresh_for` seconds from now may be used: the
+    /// registry's word, capped by `max_staleness` (0: never).
+    fn fresh_until(&self, fresh_for: Option<u64>) -> Option<i64> {
+        let secs = fresh_for?.min(self.max_staleness.as_secs());
+        (secs > 0).then(|| jiff::Timestamp::now().as_second().saturating_add(i64::try_from(secs).unwrap_or(i64::MAX)))
     }
 
     /// The content-addressed artifact store next to the metadata cache.

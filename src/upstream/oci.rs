@@ -215,7 +215,7 @@ impl Session<'_> {
                 }
                 Got::NotFound => return Ok(None),
                 Got::Challenge(header) => self.answer_challenge(&header, &url).await?,
-                Got::NotModified => {
+                Got::NotModified { .. } => {
                     return Err(Failure::new(
                         FailKind::Status,
                         Some(304),

@@ -51,7 +51,7 @@ fn failed(got: Got, what: &str) -> Failure {
         Got::Failed(f) => f,
         Got::NotFound => Failure::new(FailKind::Status, Some(404), format!("{what}: not found (404)")),
         Got::Challenge(_) => Failure::new(FailKind::Auth, Some(401), format!("{what}: refused access (401)")),
-        Got::NotModified | Got::Body { .. } => {
+        Got::NotModified { .. } | Got::Body { .. } => {
             Failure::new(FailKind::Invalid, None, format!("{what}: unexpected answer"))
         }
     }
@@ -193,7 +193,7 @@ pub async fn fetch_records(
             let Got::Body { bytes, etag, last_modified, content_type, .. } = got else {
                 return Err(failed(got, &format!("the OSV API at {url}")));
             };
-            let meta = CacheMeta { url: url.to_string(), etag, last_modified, content_type };
+            let meta = CacheMeta { url: url.to_string(), etag, last_modified, content_type, fresh_until: None };
             if let Err(e) = ups.cache.put("osv-vuln-v1", &key, &meta, &bytes) {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
@@ -240,10 +240,11 @@ pub async fn fetch_export(
         etag: etag.clone(),
         last_modified: last_modified.clone(),
         content_type: None,
+        fresh_until: None,
     });
     match http::get(ups, upstream, &url, "application/zip", BodyKind::Artifact, validators.as_ref()).await {
         Got::Body { bytes, etag, last_modified, .. } => Ok(Export::Fetched { bytes, etag, last_modified }),
-        Got::NotModified if validators.is_some() => Ok(Export::Unchanged),
+        Got::NotModified { .. } if validators.is_some() => Ok(Export::Unchanged),
         got => Err(failed(got, &format!("the advisory export at {url}"))),
     }
 }

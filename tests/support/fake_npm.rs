@@ -44,6 +44,8 @@ struct Inner {
     log: Vec<Logged>,
     latency: Duration,
     token: Option<String>,
+    /// Headers sent with every packument answer, 200 and 304 (`Cache-Control`, `Age`).
+    packument_headers: Vec<(String, String)>,
     /// Requests being answered now, and the most there have been at once.
     in_flight: usize,
     max_in_flight: usize,
@@ -157,6 +159,13 @@ impl FakeNpm {
     /// Remove every fault.
     pub fn clear_faults(&self) {
         self.inner.lock().unwrap().faults.clear();
+    }
+
+    /// Send these headers with every packument answer, 200 and 304 alike (as
+    /// registry.npmjs.org sends `Cache-Control: public, max-age=300`).
+    pub fn packument_headers(&self, headers: &[(&str, &str)]) {
+        self.inner.lock().unwrap().packument_headers =
+            headers.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
     }
 
     pub fn latency(&self, d: Duration) {
@@ -296,16 +305,12 @@ async fn respond(
     };
     let body = serde_json::to_vec(&doc).unwrap();
     let etag = format!("\"{}\"", hex::encode(&Sha512::digest(&body)[..8]));
-    if header_str(headers, header::IF_NONE_MATCH).as_deref() == Some(etag.as_str()) {
-        return Response::builder()
-            .status(StatusCode::NOT_MODIFIED)
-            .header(header::ETAG, etag)
-            .body(Body::empty())
-            .unwrap();
+    let mut r = Response::builder();
+    for (k, v) in &g.packument_headers {
+        r = r.header(k.as_str(), v.as_str());
     }
-    Response::builder()
-        .header(header::CONTENT_TYPE, content_type)
-        .header(header::ETAG, etag)
-        .body(Body::from(body))
-        .unwrap()
+    if header_str(headers, header::IF_NONE_MATCH).as_deref() == Some(etag.as_str()) {
+        return r.status(StatusCode::NOT_MODIFIED).header(header::ETAG, etag).body(Body::empty()).unwrap();
+    }
+    r.header(header::CONTENT_TYPE, content_type).header(header::ETAG, etag).body(Body::from(body)).unwrap()
 }
