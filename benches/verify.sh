@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 FX="${DEPGATE_SHARED_DIR:-$(cd .. && pwd)/shared}/fixtures/sigstore"
 [ -f "$FX/MANIFEST.md" ] || { echo "error: $FX is missing (set DEPGATE_SHARED_DIR)"; exit 2; }
 SECS="${SECS:-3}"; RUNS="${RUNS:-5}"
-VENV="${DEPGATE_BENCH_VENV:-target/bench-venv}"
+# Absolute: the peers run with the fixtures folder as their working directory.
+VENV="$(realpath -m "${DEPGATE_BENCH_VENV:-target/bench-venv}")"
 if [ ! -x "$VENV/bin/sigstore" ] || [ ! -x "$VENV/bin/pypi-attestations" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q "sigstore==4.5.1" "pypi-attestations==0.0.30"
