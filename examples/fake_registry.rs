@@ -1,6 +1,8 @@
 //! A standalone fake npm registry for benchmarks: publishes N synthetic packages, writes a
 //! lockfile that locks them all, and serves them on 127.0.0.1 with added latency until
-//! killed. Usage: `fake_registry N LATENCY_MS LOCKFILE_OUT` (prints the URL on stdout).
+//! killed. Usage: `fake_registry N LATENCY_MS LOCKFILE_OUT [CACHE_CONTROL]` (prints the URL
+//! on stdout). Packuments carry `Cache-Control: CACHE_CONTROL` (default what
+//! registry.npmjs.org sends, `public, max-age=300`; an empty value sends none).
 
 #[path = "../tests/support/fake_npm.rs"]
 mod fake_npm;
@@ -36,6 +38,10 @@ fn main() {
     all.extend(packages);
     let doc = serde_json::json!({"name": "bench", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": all});
     std::fs::write(&out, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let cache_control = args.get(4).cloned().unwrap_or_else(|| "public, max-age=300".into());
+    if !cache_control.is_empty() {
+        reg.packument_headers(&[("cache-control", &cache_control)]);
+    }
     reg.latency(Duration::from_millis(latency));
     println!("{}", reg.url());
     std::io::stdout().flush().unwrap();
