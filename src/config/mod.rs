@@ -341,7 +341,8 @@ pub struct CacheConfig {
     pub max_staleness: Duration,
 }
 
-/// `[cache] max_staleness` when not set: npm says 5 minutes, `PyPI` 10.
+/// `[cache] max_staleness` when not set: above npm's reported `max-age=300`, so that a
+/// registry's own freshness is what usually decides.
 pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(600);
 /// The most `[cache] max_staleness` may be: a day-old view of a registry misses yanks
 /// and new releases for too long.
