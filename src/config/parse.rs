@@ -14,7 +14,7 @@ use super::{
 };
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits", "advisories"];
+const TOP_KEYS: &[&str] = &["npm", "pypi", "maven", "upstream", "policy", "verify", "limits", "advisories", "reviews"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const UPSTREAM_KEYS: &[&str] = &[
     "kind",
@@ -54,6 +54,7 @@ const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "
 mod advisories;
 mod effect;
 mod limits;
+mod reviews;
 mod verify;
 use effect::{PolicySpans, TierSpans};
 use limits::parse_limits;
@@ -314,6 +315,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let (mut policy, policy_spans) = parse_policy(&mut cx, root.get("policy"));
     effect::check_policy_reach(&mut cx, &chains, &upstreams, &policy, &policy_spans);
     let advisories = advisories::parse_advisories(&mut cx, root.get("advisories"), base_dir, &mut policy.advisories);
+    let reviews = reviews::parse_reviews(&mut cx, root.get("reviews"), base_dir, &mut policy.reviews);
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
 
@@ -327,6 +329,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             verify,
             limits,
             advisories,
+            reviews,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));

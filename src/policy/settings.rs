@@ -49,6 +49,19 @@ pub struct PolicyConfig {
     pub license_pins: BTreeMap<String, String>,
     /// The policy half of `[advisories]`: severity threshold and ignores.
     pub advisories: AdvisoryPolicy,
+    /// The policy half of `[reviews]`: where a review is required, and the cooldown waiver.
+    pub reviews: ReviewPolicy,
+}
+
+/// What policy does with OpenVet reviews (`[reviews]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewPolicy {
+    /// Tiers whose packages must satisfy the review requirements (`review-required`).
+    pub required_tiers: Vec<String>,
+    /// Direct dependencies must satisfy them too.
+    pub required_direct: bool,
+    /// A package whose requirements all pass skips the fallback cooldown (recorded).
+    pub waive_cooldown: bool,
 }
 
 /// What policy does with advisories (`[advisories] fail_on_severity`, `[advisories.ignore]`).
@@ -129,6 +142,7 @@ impl Default for PolicyConfig {
             license_deny: Vec::new(),
             license_pins: BTreeMap::new(),
             advisories: AdvisoryPolicy::default(),
+            reviews: ReviewPolicy::default(),
         }
     }
 }
@@ -198,6 +212,11 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
         "advisories": {
             "fail_on_severity": cfg.advisories.fail_on_severity,
             "ignore": ignores,
+        },
+        "reviews": {
+            "required_tiers": cfg.reviews.required_tiers,
+            "required_direct": cfg.reviews.required_direct,
+            "waive_cooldown": cfg.reviews.waive_cooldown,
         },
         "complete": true,
     })

@@ -16,6 +16,7 @@ mod maven;
 mod memo;
 pub mod memory;
 mod npm;
+pub mod openvet;
 pub mod osv;
 mod pypi;
 mod source;
