@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use openvet_crypto::{Hash, Hashed, SoftwareSigner, TaggedHash, pubkey_fingerprint, sign_pop};
+use openvet_crypto::{Hash, Hashed, Signer, SoftwareSigner, TaggedHash, pubkey_fingerprint, sign_pop};
 use openvet_log::{LogStore, MemoryStore, build::build_genesis};
 use openvet_proto::audit::{Audit, AuditEnvelope};
 use openvet_proto::bundle::Bundle;
