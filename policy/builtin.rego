@@ -31,6 +31,7 @@ setting_defaults := {
 		"license_pins": {},
 		"advisories": {"fail_on_severity": "high", "ignore": {}},
 		"unpinned_images": "warn",
+		"reviews": {"required_tiers": [], "required_direct": false, "waive_cooldown": false},
 }
 
 purl := input.package.purl
@@ -278,6 +279,8 @@ security_fix_reasons contains reason if {
 cooldown_waived if cooldown_exempt
 
 cooldown_waived if count(security_fix_reasons) > 0
+
+cooldown_waived if review_waives_cooldown
 
 cooling if {
 	found
@@ -766,3 +769,113 @@ warn contains advisory_finding(
 alias_note(a) := sprintf(" (also %s)", [concat(", ", a.aliases)]) if count(a.aliases) > 0 else := ""
 
 below_note(a) := "" if at_threshold(a) else := sprintf(", below fail_on_severity %s", [severity_threshold])
+
+# --- reviews (OpenVet audits, [reviews]) ------------------------------------------------
+# `input.reviews` is what the trusted logs say about this artifact: the requirements of
+# the project's openvet.toml evaluated as OpenVet does (passed / not-asserted /
+# contradicted, with the logs that decided) and the verdict; `input.package.reviews[]`
+# lists the audits themselves (log, auditors, claims, subject_match, status).
+
+review_settings := object.union(
+	{"required_tiers": [], "required_direct": false, "waive_cooldown": false},
+	object.get(settings, "reviews", {}),
+)
+
+review_check := object.get(input, "reviews", {})
+
+review_satisfied if {
+	review_check.status == "checked"
+	review_check.verdict == "pass"
+}
+
+review_required if input.resolution.tier in review_settings.required_tiers
+
+review_required if {
+	review_settings.required_direct == true
+	input.package.direct == true
+}
+
+review_unmet contains sprintf("%s %s", [r.name, r.status]) if {
+	some r in object.get(review_check, "requirements", [])
+	r.status != "passed"
+}
+
+review_gap := "no audit of this artifact in a trusted log" if {
+	review_check.verdict == "unaudited"
+} else := concat(", ", sort(review_unmet)) if {
+	count(review_unmet) > 0
+} else := sprintf("reviews were not checked (%s)", [object.get(review_check, "reason", "not configured")])
+
+review_direct_note := " (direct dependency)" if input.package.direct == true else := ""
+
+# Only where reviews were looked up (`input.reviews` present: [reviews] is configured);
+# not checked (the check died) counts as not satisfied: fail closed. A version a trusted
+# log calls malicious is reported once, by review-contradicted.
+deny contains finding(
+	"review-required",
+	sprintf("%s: from tier %s%s, it needs a passing review and has none: %s", [input.package.purl, object.get(res, "tier", "none"), review_direct_note, review_gap]),
+	"ask a trusted auditor to review this exact version (openvet audit), add a log that has reviewed it to [reviews.logs], or pin a reviewed version",
+) if {
+	found
+	review_check.status
+	review_required
+	not review_satisfied
+	count(review_says_malicious) == 0
+}
+
+review_says_malicious contains r.log if {
+	some r in object.get(input.package, "reviews", [])
+	r.status == "verified"
+	r.subject_match == true
+	r.claims["is-benign"] == false
+}
+
+deny contains finding(
+	"review-contradicted",
+	sprintf("%s: trusted review log %s says this exact artifact is not benign (is-benign = false)", [input.package.purl, concat(", ", sort(review_says_malicious))]),
+	"do not use this version: read the audit (openvet info), pick a version the log does not flag, and if the audit is wrong take it up with its auditor",
+) if count(review_says_malicious) > 0
+
+review_invalid contains sprintf("%s: %s", [r.log, r.problem]) if {
+	some r in object.get(input.package, "reviews", [])
+	r.status == "invalid"
+}
+
+deny contains finding(
+	"review-invalid",
+	sprintf("%s: a trusted review log holds an audit of it that does not verify: %s", [input.package.purl, concat("; ", sort(review_invalid))]),
+	"the log's host or publisher served a tampered or unauthorised audit: tell the log's owner; until it is fixed this version is not decided on its reviews",
+) if count(review_invalid) > 0
+
+review_waives_cooldown if {
+	review_settings.waive_cooldown == true
+	review_satisfied
+}
+
+review_passed contains sprintf("%s (%s)", [r.name, concat(", ", r.decided_by)]) if {
+	some r in object.get(review_check, "requirements", [])
+	r.status == "passed"
+}
+
+warn contains finding(
+	"review-cooldown-waiver",
+	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed because its reviews pass: %s", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days, concat("; ", sort(review_passed))]),
+	"nothing to do: [reviews] waive_cooldown lets a reviewed version skip the wait; set it to false to make reviewed versions wait too",
+) if {
+	young
+	not cooldown_exempt
+	count(security_fix_reasons) == 0
+	review_waives_cooldown
+}
+
+warn contains finding(
+	"review-disappeared",
+	sprintf("%s: the baseline (%s) passed its OpenVet reviews, this version does not (%s)", [input.package.purl, object.get(input.baseline, "version", "?"), object.get(review_check, "verdict", "not checked")]),
+	sprintf("ask your trusted auditors to review %s, or stay on the reviewed version %s", [input.package.version, object.get(input.baseline, "version", "?")]),
+) if {
+	found
+	is_object(input.baseline)
+	input.baseline.review == "pass"
+	input.baseline.version != input.package.version
+	not review_satisfied
+}

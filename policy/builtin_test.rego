@@ -151,3 +151,37 @@ test_an_ignore_for_other_purls_does_not_apply if {
 	cfg := {"advisories": {"ignore": {"GHSA-1": {"reason": "r", "until": "2099-01-01", "expires": "2099-01-02T00:00:00Z", "purls": ["pkg:npm/other@*"]}}}}
 	"vulnerability" in rules(depgate.deny) with input as d with data.config as cfg
 }
+
+# OpenVet reviews: `reviews` is what the trusted logs concluded, `package.reviews` the audits.
+reviewed(name, tier, age_days, verdict, req_status, claims) := object.union(
+	doc(name, tier, true, age_days),
+	{
+		"package": object.union(pkg(name), {"reviews": [{
+			"log": "acme", "subject": sprintf("npm:%s@1.0.0#sha512:00", [name]), "subject_match": true,
+			"status": "verified", "auditors": ["sha256:00"], "claims": claims,
+		}]}),
+		"reviews": {
+			"status": "checked", "subjects": [], "verdict": verdict, "reviews": [],
+			"requirements": [{"name": "is-benign", "status": req_status, "decided_by": ["acme"]}],
+		},
+	},
+)
+
+test_a_log_saying_not_benign_denies if {
+	"review-contradicted" in rules(depgate.deny) with input as reviewed("bad", "public", 300, "fail", "contradicted", {"is-benign": false})
+}
+
+test_review_required_for_the_tier_denies_without_a_passing_review if {
+	cfg := {"reviews": {"required_tiers": ["public"]}}
+	inp := reviewed("unsure", "public", 300, "fail", "not-asserted", {"uses-network": true})
+	"review-required" in rules(depgate.deny) with input as inp with data.config as cfg
+	not "review-required" in rules(depgate.deny) with input as reviewed("ok", "public", 300, "pass", "passed", {"is-benign": true}) with data.config as cfg
+}
+
+test_a_passing_review_waives_the_cooldown_when_configured if {
+	cfg := {"reviews": {"waive_cooldown": true}}
+	inp := reviewed("fresh", "public", 2, "pass", "passed", {"is-benign": true})
+	count(depgate.quarantine) == 0 with input as inp with data.config as cfg
+	"review-cooldown-waiver" in rules(depgate.warn) with input as inp with data.config as cfg
+	count(depgate.quarantine) == 1 with input as inp
+}

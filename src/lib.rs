@@ -27,6 +27,7 @@ pub mod policy;
 pub mod proxy;
 pub mod redact;
 pub mod report;
+pub mod reviews;
 pub mod singleflight;
 pub mod units;
 pub mod upstream;

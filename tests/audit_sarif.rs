@@ -368,6 +368,8 @@ fn entry(purl: &str, decision: &str, upstream: &str, time: &str) -> Entry {
         rules: Vec::new(),
         advisories: Vec::new(),
         advisory_db: None,
+        review: None,
+        review_logs: Vec::new(),
         request: None,
     }
 }

@@ -193,6 +193,7 @@ fn run_with(config: &Config, reg: &MemoryRegistry, coords: &[Coordinate], downlo
         full_documents: false,
         advisories: None,
         pgp: None,
+        reviews: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(depgate::engine::run(config, reg, &TRUST, &POLICY, coords, &opts))
@@ -307,6 +308,7 @@ fn the_embedded_default_cools_down_the_public_registries() {
         full_documents: false,
         advisories: None,
         pgp: None,
+        reviews: None,
     };
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let records = rt.block_on(depgate::engine::run(&cfg, &reg, &TRUST, &policy, &coords, &opts));

@@ -341,6 +341,7 @@ fn every_input_the_engine_builds_validates_against_the_schema() {
         full_documents: false,
         advisories: None,
         pgp: None,
+        reviews: None,
     };
     let mut docs: Vec<Value> =
         records.iter().map(|r| policy::prepare_input(&depgate::engine::policy_input(r, &opts))).collect();

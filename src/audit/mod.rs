@@ -95,6 +95,13 @@ pub struct Entry {
     /// was not matched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advisory_db: Option<String>,
+    /// OpenVet's verdict on the version's reviews (`pass`, `fail`, `unaudited`) and the
+    /// logs whose audits counted, when `[reviews]` is configured (left out otherwise, and
+    /// in records written before reviews existed, whose hashes stay as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub review_logs: Vec<String>,
     /// What the proxy was asked for when the decision is not about a file it fetched:
     /// `listing` for a version held back from a listing (npm packument, simple page,
     /// `maven-metadata.xml`), never served and never fetched. Left out for files (and in
@@ -144,6 +151,25 @@ impl Entry {
                 AdvisoryCheck::Checked { database, .. } => Some(database.clone()),
                 AdvisoryCheck::NotChecked { .. } => None,
             },
+            review: record.evidence.reviews.checked().map(|c| {
+                serde_json::to_value(c.verdict).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            }),
+            review_logs: record
+                .evidence
+                .reviews
+                .checked()
+                .map(|c| {
+                    let mut logs: Vec<String> = c
+                        .reviews
+                        .iter()
+                        .filter(|r| r.subject_match && r.status == crate::reviews::ReviewStatus::Verified)
+                        .map(|r| r.log.clone())
+                        .collect();
+                    logs.sort();
+                    logs.dedup();
+                    logs
+                })
+                .unwrap_or_default(),
             request: None,
         }
     }

@@ -41,6 +41,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
         full_documents: false,
         advisories: None,
         pgp: None,
+        reviews: None,
     };
     let got = collect_evidence(&config, &upstreams, &coords, &opts).await;
     let (mut written, mut none, mut failed) = (0, 0, 0);

@@ -146,6 +146,7 @@ pub async fn check_with_baseline(
         pgp: crate::load::openpgp(&req.config)
             .map_err(|e| CommandError::usage(format!("error: {e}")))?
             .map(std::sync::Arc::new),
+        reviews: super::reviews::load(&req.config, &upstreams).await?,
     };
     let policy = std::sync::Arc::new(policy);
     let records = if req.advisories_only {

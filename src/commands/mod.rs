@@ -11,6 +11,7 @@ mod init;
 mod init_tools;
 mod list;
 mod policy;
+mod reviews;
 mod serve;
 mod trust;
 mod verify;

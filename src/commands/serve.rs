@@ -55,6 +55,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
     let trust = super::load_trust(&config, &args.trusted_roots)?;
     let advisories = load_advisories(&config, &cache_dir, &upstreams, &args, fixed_now).await?;
+    let reviews = super::reviews::load(&config, &upstreams).await?;
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
@@ -83,8 +84,11 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     let context = super::runner_context(&args.runner);
     let db = advisories.as_ref().map(|a| Arc::clone(&a.db));
     let pgp = crate::load::openpgp(&config).map_err(|e| CommandError::usage(format!("error: {e}")))?.map(Arc::new);
-    let gate =
-        Arc::new(Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db).with_pgp(pgp));
+    let gate = Arc::new(
+        Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db)
+            .with_pgp(pgp)
+            .with_reviews(reviews),
+    );
     let limits = limits(&args);
     let admission = Admission::new(&limits);
     let proxy = Arc::new(Proxy { gate: gate.clone(), root, token, admission });

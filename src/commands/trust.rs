@@ -73,8 +73,9 @@ fn update(args: &TrustUpdateArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", out.display())))?;
     let verified = baseline.packages.values().filter(|e| e.verification == "verified").count();
     let fallback = baseline.packages.values().filter(|e| e.fallback == Some(true)).count();
+    let reviewed = baseline.packages.values().filter(|e| e.review.as_deref() == Some("pass")).count();
     eprintln!(
-        "wrote {}: {} packages ({verified} verified, {fallback} from a fallback upstream); commit it so later checks detect downgrades",
+        "wrote {}: {} packages ({verified} verified, {reviewed} passing their reviews, {fallback} from a fallback upstream); commit it so later checks detect downgrades",
         out.display(),
         baseline.packages.len()
     );

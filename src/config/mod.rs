@@ -185,7 +185,7 @@ pub struct Chain {
     pub namespaces: Vec<(String, String)>,
 }
 
-pub use crate::policy::settings::{AdvisoryIgnore, AdvisoryPolicy, PolicyConfig, Require, TierPolicy};
+pub use crate::policy::settings::{AdvisoryIgnore, AdvisoryPolicy, PolicyConfig, Require, ReviewPolicy, TierPolicy};
 
 /// `[verify]`.
 #[derive(Debug, Clone)]
@@ -330,6 +330,8 @@ pub struct Config {
     /// `[advisories]`, when the configuration has the section.
     pub advisories: Option<AdvisoriesConfig>,
     pub cache: CacheConfig,
+    /// `[reviews]`, when the configuration has the section.
+    pub reviews: Option<ReviewsConfig>,
 }
 
 /// `[cache]`: how registry metadata is reused between requests and runs.
@@ -352,6 +354,30 @@ impl Default for CacheConfig {
     fn default() -> Self {
         Self { max_staleness: DEFAULT_MAX_STALENESS }
     }
+}
+
+/// `[reviews]`: the OpenVet audit logs a team trusts and the requirements over them.
+/// Absent: no reviews are looked up.
+#[derive(Debug, Clone)]
+pub struct ReviewsConfig {
+    /// The trusted logs, in configuration order.
+    pub logs: Vec<ReviewLog>,
+    /// The project's `openvet.toml` (its requirements, overrides and aliases); `None`:
+    /// the default requirement `is-benign`.
+    pub openvet: Option<PathBuf>,
+}
+
+/// `[reviews.logs.<name>]`: one trusted OpenVet log.
+#[derive(Debug, Clone)]
+pub struct ReviewLog {
+    pub name: String,
+    /// The log's base URL (`<url>/log/head`, …) or a local mirror folder laid out the same.
+    pub location: Location,
+    /// Pinned key fingerprints (`sha256:<hex>`): the head must be signed by one of them.
+    pub keys: Vec<String>,
+    pub auth: Option<AuthRef>,
+    pub timeout: Duration,
+    pub retries: u32,
 }
 
 /// The configuration used when a project has none: public registries only.

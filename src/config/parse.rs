@@ -11,7 +11,7 @@ use super::{AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, Policy
 use crate::ecosystem::Ecosystem;
 
 const TOP_KEYS: &[&str] =
-    &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories", "cache"];
+    &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories", "cache", "reviews"];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -36,6 +36,7 @@ mod advisories;
 mod cache;
 mod effect;
 mod limits;
+mod reviews;
 mod upstream;
 mod verify;
 use effect::{PolicySpans, TierSpans};
@@ -306,6 +307,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let (mut policy, policy_spans) = parse_policy(&mut cx, root.get("policy"));
     effect::check_policy_reach(&mut cx, &chains, &upstreams, &policy, &policy_spans);
     let advisories = advisories::parse_advisories(&mut cx, root.get("advisories"), base_dir, &mut policy.advisories);
+    let reviews = reviews::parse_reviews(&mut cx, root.get("reviews"), base_dir, &mut policy.reviews);
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
@@ -321,6 +323,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             limits,
             advisories,
             cache,
+            reviews,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));

@@ -60,6 +60,8 @@ pub struct Options {
     pub advisories: Option<Arc<crate::advisories::Database>>,
     /// The OpenPGP keys and pins of the run (`None`: OpenPGP is not configured).
     pub pgp: Option<Arc<crate::openpgp::trust::Material>>,
+    /// The verified OpenVet logs of the run (`None`: `[reviews]` is not configured).
+    pub reviews: Option<Arc<crate::reviews::Database>>,
 }
 
 /// Run the pipeline over `coords` and return one record per coordinate, in input order.
@@ -92,8 +94,25 @@ pub async fn run<R: Registry>(
         attestations = evidence::merge_gathered(attestations, signatures);
     }
     let mut advisories = gather_advisories(config, registry, &resolved, opts).await.into_iter();
-    let records: Vec<Record> =
-        resolved.into_iter().zip(attestations).map(|(p, a)| assemble(p, a, advisories.next())).collect();
+    let mut reviews = match &opts.reviews {
+        Some(db) => {
+            let kind = Arc::new(evidence::Reviews::new(Arc::clone(db)));
+            evidence::gather(&kind, config, registry, &resolved, opts.concurrency).await
+        }
+        None => Vec::new(),
+    }
+    .into_iter();
+    let records: Vec<Record> = resolved
+        .into_iter()
+        .zip(attestations)
+        .map(|(p, a)| {
+            let mut rec = assemble(p, a, advisories.next());
+            if let Some(Gathered::Concluded(r)) = reviews.next() {
+                <evidence::Reviews as EvidenceKind>::contribute(r, &mut rec.evidence);
+            }
+            rec
+        })
+        .collect();
     let records = decide_all(policy, records, opts).await;
     if tracing::enabled!(target: "depgate::resolve", tracing::Level::DEBUG) {
         for r in &records {
@@ -363,6 +382,10 @@ pub fn policy_input(rec: &Record, opts: &Options) -> serde_json::Value {
     // The advisories that matched are also `package.advisories` (what rules iterate).
     if let AdvisoryCheck::Checked { matched, .. } = &rec.evidence.advisories {
         input["package"]["advisories"] = serde_json::to_value(matched).unwrap_or_default();
+    }
+    // The audits about this version are also `package.reviews` (what rules iterate).
+    if let Some(c) = rec.evidence.reviews.checked() {
+        input["package"]["reviews"] = serde_json::to_value(&c.reviews).unwrap_or_default();
     }
     // Each evidence slot is a top-level key (`verification`, …).
     if let (Some(input), Ok(serde_json::Value::Object(slots))) =

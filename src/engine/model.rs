@@ -384,6 +384,30 @@ impl AdvisoryCheck {
     }
 }
 
+/// What the trusted OpenVet logs say about one package version (`reviews` in
+/// `decisions.json` and the policy input; the audits are also `package.reviews`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum ReviewEvidence {
+    NotChecked { reason: NotChecked },
+    Checked(crate::reviews::ReviewCheck),
+}
+
+impl ReviewEvidence {
+    /// Not configured: the slot is left out of the record.
+    pub fn is_off(&self) -> bool {
+        matches!(self, ReviewEvidence::NotChecked { reason: NotChecked::NotConfigured })
+    }
+
+    /// The check, when there was one.
+    pub fn checked(&self) -> Option<&crate::reviews::ReviewCheck> {
+        match self {
+            ReviewEvidence::Checked(c) => Some(c),
+            ReviewEvidence::NotChecked { .. } => None,
+        }
+    }
+}
+
 /// What every kind of evidence concluded about one package (see
 /// [`super::evidence`]): one field per slot of the policy input. Serialized flattened
 /// into the record and into the policy input, so a slot is a top-level key of both.
@@ -395,6 +419,9 @@ pub struct Evidence {
     /// Vulnerability and malware advisories: `advisories` (and `package.advisories`).
     #[serde(skip_serializing_if = "AdvisoryCheck::is_off")]
     pub advisories: AdvisoryCheck,
+    /// OpenVet review audits: `reviews` (and `package.reviews`).
+    #[serde(skip_serializing_if = "ReviewEvidence::is_off")]
+    pub reviews: ReviewEvidence,
 }
 
 impl Evidence {
@@ -403,6 +430,7 @@ impl Evidence {
         Evidence {
             verification: Verification::Unverifiable(Unverifiable::NoArtifact),
             advisories: AdvisoryCheck::NotChecked { reason: NotChecked::NotConfigured },
+            reviews: ReviewEvidence::NotChecked { reason: NotChecked::NotConfigured },
         }
     }
 
@@ -411,6 +439,7 @@ impl Evidence {
         Evidence {
             verification: Verification::Pending,
             advisories: AdvisoryCheck::NotChecked { reason: NotChecked::NotConfigured },
+            reviews: ReviewEvidence::NotChecked { reason: NotChecked::NotConfigured },
         }
     }
 }

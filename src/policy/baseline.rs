@@ -30,6 +30,10 @@ pub struct BaselineEntry {
     /// The stable part of the signing identity: `{issuer, source_repo, workflow}`.
     #[serde(default)]
     pub identity: Option<Value>,
+    /// OpenVet's verdict on the version's reviews (`pass`, `fail`, `unaudited`), when
+    /// `[reviews]` was configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 /// Trust state by package (`<ecosystem>:<name>`).
@@ -129,6 +133,7 @@ impl Baseline {
                 fallback: r["fallback"].as_bool(),
                 verification,
                 identity,
+                review: rec["reviews"]["verdict"].as_str().map(str::to_string),
             };
             let k = key(eco, name);
             match packages.get(&k) {

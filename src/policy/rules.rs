@@ -68,6 +68,27 @@ pub const BUILTIN_RULES: &[RuleInfo] = &[
     ),
     rule("advisory-ignored", "warn", "a vulnerability advisory is accepted by [advisories.ignore] until its expiry"),
     rule("advisory-ignore-expired", "warn", "an [advisories.ignore] entry has expired and no longer applies"),
+    rule(
+        "review-required",
+        "deny",
+        "[reviews] requires a passing OpenVet review for the tier (or direct dependencies) and the version has none",
+    ),
+    rule(
+        "review-contradicted",
+        "deny",
+        "a trusted OpenVet log says the exact artifact is not benign (is-benign = false)",
+    ),
+    rule("review-invalid", "deny", "a trusted OpenVet log holds an audit of the version that does not verify"),
+    rule(
+        "review-disappeared",
+        "warn",
+        "the baseline's version passed its OpenVet reviews and this version does not (`depgate trust update` records reviews)",
+    ),
+    rule(
+        "review-cooldown-waiver",
+        "warn",
+        "a version inside its cooldown allowed because its OpenVet reviews pass ([reviews] waive_cooldown)",
+    ),
 ];
 
 /// Codes depgate itself emits, not policy.

@@ -55,6 +55,19 @@ pub struct PolicyConfig {
     /// (default) or `deny` (`image-not-gated`; an image input named with `--lockfile` is
     /// denied either way).
     pub ungated_images: &'static str,
+    /// The policy half of `[reviews]`: where a review is required, and the cooldown waiver.
+    pub reviews: ReviewPolicy,
+}
+
+/// What policy does with OpenVet reviews (`[reviews]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewPolicy {
+    /// Tiers whose packages must satisfy the review requirements (`review-required`).
+    pub required_tiers: Vec<String>,
+    /// Direct dependencies must satisfy them too.
+    pub required_direct: bool,
+    /// A package whose requirements all pass skips the fallback cooldown (recorded).
+    pub waive_cooldown: bool,
 }
 
 /// What policy does with advisories (`[advisories] fail_on_severity`, `[advisories.ignore]`).
@@ -137,6 +150,7 @@ impl Default for PolicyConfig {
             advisories: AdvisoryPolicy::default(),
             unpinned_images: "warn",
             ungated_images: "warn",
+            reviews: ReviewPolicy::default(),
         }
     }
 }
@@ -208,6 +222,11 @@ pub fn config_data(cfg: &PolicyConfig) -> Value {
             "ignore": ignores,
         },
         "unpinned_images": cfg.unpinned_images,
+        "reviews": {
+            "required_tiers": cfg.reviews.required_tiers,
+            "required_direct": cfg.reviews.required_direct,
+            "waive_cooldown": cfg.reviews.waive_cooldown,
+        },
         "complete": true,
     })
 }

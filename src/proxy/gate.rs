@@ -123,6 +123,8 @@ pub struct Gate {
     /// The OpenPGP keys and pins loaded at startup (`None`: OpenPGP is not configured):
     /// every file's `.asc` is checked when it is decided.
     pgp: Option<Arc<crate::openpgp::trust::Material>>,
+    /// The OpenVet logs verified at startup (`None`: `[reviews]` is not configured).
+    reviews: Option<Arc<crate::reviews::Database>>,
 }
 
 impl Gate {
@@ -154,7 +156,15 @@ impl Gate {
             held: super::held::Held::default(),
             images: images::Images::default(),
             pgp: None,
+            reviews: None,
         }
+    }
+
+    /// Look up OpenVet reviews in these verified logs.
+    #[must_use]
+    pub fn with_reviews(mut self, reviews: Option<Arc<crate::reviews::Database>>) -> Self {
+        self.reviews = reviews;
+        self
     }
 
     /// Check OpenPGP signatures with these keys and pins.
@@ -181,6 +191,7 @@ impl Gate {
             full_documents: true,
             advisories: self.advisories.clone(),
             pgp: self.pgp.clone(),
+            reviews: self.reviews.clone(),
         }
     }
 

@@ -10,6 +10,7 @@ pub mod cooldowns;
 pub mod cyclonedx;
 mod failures;
 pub mod held;
+mod reviews;
 pub mod sarif;
 mod sbom;
 mod signers;
@@ -253,6 +254,7 @@ pub fn write_summary_md(w: &mut impl Write, run: &RunInfo, records: &[Record], h
         writeln!(w, "```toml\n{lines}\n```")?;
     }
     write_advisories_md(w, run, records)?;
+    reviews::write_md(w, records)?;
     if run.cooldowns.is_some() {
         cooldowns::write_md(w, run)?;
     }

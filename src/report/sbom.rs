@@ -193,6 +193,7 @@ pub(super) fn depgate_facts(e: &Merged<'_>) -> Vec<(&'static str, String)> {
     if !advisories.is_empty() {
         out.push(("depgate:advisories", advisories.join(",")));
     }
+    out.extend(super::reviews::sbom_properties(r));
     for l in &e.locations {
         out.push(("depgate:lockfile", l.clone()));
     }

@@ -318,6 +318,7 @@ pub fn statement(v: &VsaInput<'_>) -> Value {
         "policyModules": v.run.policy,
         "runner": runner,
         "advisories": advisories_extension(v.run, v.records),
+        "reviews": super::reviews::vsa_extension(v.records),
     });
     let subject: Vec<Value> =
         v.subjects.iter().map(|(name, sha)| json!({"name": name, "digest": {"sha256": sha}})).collect();

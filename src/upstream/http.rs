@@ -33,7 +33,8 @@ pub(super) fn http_url(url: &str, what: &str) -> Result<url::Url, Failure> {
 /// Buckets of documents that never change once published (a released POM, its checksum
 /// and signature files, a wheel's core metadata, attestations of a version): a cached copy
 /// is used as is, without asking the upstream again.
-const IMMUTABLE: [&str; 7] = [
+const IMMUTABLE: [&str; 8] = [
+    "openvet-object-v1",
     "maven-pom-v1",
     "maven-checksum-v1",
     "maven-signature-v1",
@@ -237,7 +238,7 @@ pub(super) enum Got {
 
 impl Got {
     /// A challenge nobody asked for is an authentication failure.
-    fn challenge_failure(who: &str, shown: &str) -> Failure {
+    pub(super) fn challenge_failure(who: &str, shown: &str) -> Failure {
         Failure::new(
             FailKind::Auth,
             Some(401),

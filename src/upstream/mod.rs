@@ -18,6 +18,7 @@ pub mod memory;
 mod npm;
 mod oci;
 pub use oci::Fetch as OciFetch;
+pub mod openvet;
 pub mod osv;
 mod pypi;
 mod source;

@@ -7,6 +7,7 @@ pub mod fake_osv;
 pub mod fake_repo;
 pub mod faults;
 pub mod oci;
+pub mod openvet;
 pub mod sarif;
 pub mod served;
 pub mod server;

@@ -9,7 +9,8 @@
 //! Kinds today: [`Provenance`] (Sigstore provenance and publish attestations: npm
 //! attestations, PEP 740, `.sigstore.json` beside Maven files), [`OpenPgp`] (OpenPGP
 //! `.asc` signatures beside files, sharing the `verification` slot) and [`Advisories`]
-//! (vulnerability and malware advisories from the run's OSV database).
+//! (vulnerability and malware advisories from the run's OSV database) and [`Reviews`]
+//! (OpenVet review audits from the run's verified logs).
 //!
 //! # Adding a kind of evidence (the recipe)
 //!
@@ -42,6 +43,7 @@
 mod advisories;
 mod openpgp;
 mod provenance;
+mod reviews;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -51,6 +53,7 @@ use futures::StreamExt;
 pub use advisories::Advisories;
 pub use openpgp::{OpenPgp, merge as merge_verification, merge_gathered, to_verification};
 pub use provenance::{CollectedEvidence, Provenance, collect_evidence};
+pub use reviews::Reviews;
 
 use super::model::Evidence;
 use super::resolve::Resolved;
