@@ -217,5 +217,5 @@ fn time_of(secs: u64) -> Option<String> {
         return None;
     }
     let t = OffsetDateTime::from_unix_timestamp(i64::try_from(secs).ok()?).ok()?;
-    Some(crate::engine::rfc3339(t))
+    t.format(&time::format_description::well_known::Rfc3339).ok()
 }
