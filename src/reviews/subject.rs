@@ -14,6 +14,7 @@ use openvet_crypto::TaggedHash;
 use openvet_proto::Subject;
 
 use crate::ecosystem::Ecosystem;
+use crate::ecosystem::pypi::normalize_name;
 
 /// Digest algorithms an OpenVet subject can carry that depgate records.
 const ALGORITHMS: &[&str] = &["sha256", "sha512"];
@@ -29,7 +30,7 @@ pub fn subjects(
 ) -> Vec<Subject> {
     let (registry, package, variant) = match ecosystem {
         Ecosystem::Npm => ("npm", name.to_string(), None),
-        Ecosystem::Pypi => ("pypi", normalize_pypi(name), file.and_then(|f| pypi_variant(name, f))),
+        Ecosystem::Pypi => ("pypi", normalize_name(name), file.and_then(pypi_variant)),
         Ecosystem::Maven => ("maven", name.to_string(), file.and_then(|f| maven_variant(name, version, f))),
         // OpenVet names no registry for container images.
         Ecosystem::Oci => return Vec::new(),
@@ -47,26 +48,8 @@ pub fn subjects(
         .collect()
 }
 
-/// PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become `-`.
-pub fn normalize_pypi(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut sep = false;
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            sep = true;
-        } else {
-            if sep && !out.is_empty() {
-                out.push('-');
-            }
-            sep = false;
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
-}
-
 /// `sdist` for a source distribution, the PEP 425 tag of a wheel.
-fn pypi_variant(_name: &str, file: &str) -> Option<String> {
+fn pypi_variant(file: &str) -> Option<String> {
     let lower = file.to_ascii_lowercase();
     if let Some(stem) = file.strip_suffix(".whl") {
         let parts: Vec<&str> = stem.split('-').collect();
