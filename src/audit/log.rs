@@ -151,26 +151,41 @@ impl AuditLog {
     /// file (they survive this process being killed); after [`Self::sync`] they survive a
     /// power loss.
     pub fn append_batch_unsynced(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
+        Ok(self.append_unsynced(entries, true)?.unwrap_or_default())
+    }
+
+    /// [`Self::append_batch_unsynced`] for a writer that needs nothing back (the proxy's
+    /// group commit): the lines are hashed and written without copying the entries.
+    pub fn append_lines_unsynced(&self, entries: &[Entry]) -> Result<(), AuditError> {
+        self.append_unsynced(entries, false).map(drop)
+    }
+
+    fn append_unsynced(&self, entries: &[Entry], keep: bool) -> Result<Option<Vec<AuditRecord>>, AuditError> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if s.failed {
             return Err(AuditError::Unusable { path: self.path.clone() });
         }
         if entries.is_empty() {
-            return Ok(Vec::new());
+            return Ok(keep.then(Vec::new));
         }
         let io = |action, source| AuditError::Io { action, path: self.path.clone(), source };
         // Other processes append to the same log (concurrent `check` runs, a proxy and a
         // gate): an exclusive advisory lock spans reading the head and writing after it.
         // The kernel releases it if this process dies.
         s.file.lock().map_err(|e| io("lock", e))?;
-        let appended = Self::append_locked(&mut s, entries, &self.path);
+        let appended = Self::append_locked(&mut s, entries, &self.path, keep);
         let unlocked = s.file.unlock().map_err(|e| io("unlock", e));
         let records = appended?;
         unlocked?;
         Ok(records)
     }
 
-    fn append_locked(s: &mut State, entries: &[Entry], path: &Path) -> Result<Vec<AuditRecord>, AuditError> {
+    fn append_locked(
+        s: &mut State,
+        entries: &[Entry],
+        path: &Path,
+        keep: bool,
+    ) -> Result<Option<Vec<AuditRecord>>, AuditError> {
         let io = |action, source| AuditError::Io { action, path: path.to_path_buf(), source };
         // Another process may have appended since: continue from its head.
         let len = s.file.metadata().map_err(|e| io("read", e))?.len();
@@ -178,18 +193,25 @@ impl AuditLog {
             let (next_seq, prev) = head_of(&mut s.file, len).map_err(|e| e.at_path(path))?;
             (s.next_seq, s.prev, s.len) = (next_seq, prev, len);
         }
-        let mut records = Vec::with_capacity(entries.len());
+        let mut records = keep.then(|| Vec::with_capacity(entries.len()));
         let mut bytes = Vec::new();
         let (mut seq, mut prev) = (s.next_seq, s.prev.clone());
         if seq.saturating_add(entries.len() as u64) > MAX_SEQ {
             return Err(AuditError::Full { path: path.to_path_buf() });
         }
         for e in entries {
-            let r = AuditRecord::chain(seq, e, &prev);
-            bytes.extend_from_slice(&r.to_line());
+            let hash = super::chained_hash(seq, e, &prev);
+            super::write_line(&mut bytes, seq, e, &prev, &hash);
+            if let Some(records) = records.as_mut() {
+                records.push(AuditRecord {
+                    seq,
+                    entry: e.clone(),
+                    prev: std::mem::take(&mut prev),
+                    hash: hash.clone(),
+                });
+            }
             seq += 1;
-            prev.clone_from(&r.hash);
-            records.push(r);
+            prev = hash;
         }
         if let Err(e) = s.file.write_all(&bytes) {
             s.failed = true;

@@ -197,17 +197,45 @@ pub struct AuditRecord {
 impl AuditRecord {
     /// Chain `entry` after `prev` as record `seq`, computing its hash.
     pub fn chain(seq: u64, entry: &Entry, prev: &str) -> Self {
-        let mut r = Self { seq, entry: entry.clone(), prev: prev.to_string(), hash: String::new() };
-        r.hash = serde_json::to_value(&r).map(|v| record_hash(&v)).unwrap_or_default();
-        r
+        let hash = chained_hash(seq, entry, prev);
+        Self { seq, entry: entry.clone(), prev: prev.to_string(), hash }
     }
 
     /// The line as written: compact JSON and a newline.
     pub fn to_line(&self) -> Vec<u8> {
-        let mut line = serde_json::to_vec(self).unwrap_or_default();
-        line.push(b'\n');
+        let mut line = Vec::new();
+        write_line(&mut line, self.seq, &self.entry, &self.prev, &self.hash);
         line
     }
+}
+
+/// A record as written, borrowed: the same fields in the same order as [`AuditRecord`]
+/// (`hash` left out while it is computed), so a batch is hashed and written without
+/// copying its entries.
+#[derive(Serialize)]
+struct RecordRef<'a> {
+    seq: u64,
+    #[serde(flatten)]
+    entry: &'a Entry,
+    prev: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash: Option<&'a str>,
+}
+
+/// The `hash` of `entry` chained as record `seq` after `prev`.
+pub(crate) fn chained_hash(seq: u64, entry: &Entry, prev: &str) -> String {
+    let unhashed = RecordRef { seq, entry, prev, hash: None };
+    let canonical = serde_json::to_value(&unhashed).map(|v| canonical(&v)).unwrap_or_default();
+    format!("{HASH_PREFIX}{}", hex::encode(Sha256::digest(canonical)))
+}
+
+/// Append the line of record `seq` (compact JSON, the fields in [`AuditRecord`]'s order,
+/// then a newline) to `out`.
+pub(crate) fn write_line(out: &mut Vec<u8>, seq: u64, entry: &Entry, prev: &str, hash: &str) {
+    let record = RecordRef { seq, entry, prev, hash: Some(hash) };
+    // Serialising these types into memory cannot fail (no non-string map keys).
+    let _ = serde_json::to_writer(&mut *out, &record);
+    out.push(b'\n');
 }
 
 /// The canonical form (RFC 8785 for depgate's values; see the module docs).
@@ -219,20 +247,7 @@ pub fn canonical(value: &Value) -> Vec<u8> {
 
 fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort_by(|a, b| a.encode_utf16().cmp(b.encode_utf16()));
-            out.push(b'{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                let _ = serde_json::to_writer(&mut *out, k);
-                out.push(b':');
-                write_canonical(&map[k], out);
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => write_canonical_object(map, None, out),
         Value::Array(items) => {
             out.push(b'[');
             for (i, v) in items.iter().enumerate() {
@@ -249,13 +264,38 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// An object's members sorted by key (UTF-16 code units; byte order when both keys are
+/// ASCII, where the two orders agree), `skip` left out.
+fn write_canonical_object(map: &serde_json::Map<String, Value>, skip: Option<&str>, out: &mut Vec<u8>) {
+    let mut members: Vec<(&String, &Value)> = map.iter().filter(|(k, _)| Some(k.as_str()) != skip).collect();
+    members.sort_unstable_by(|(a, _), (b, _)| {
+        if a.is_ascii() && b.is_ascii() {
+            a.as_bytes().cmp(b.as_bytes())
+        } else {
+            a.encode_utf16().cmp(b.encode_utf16())
+        }
+    });
+    out.push(b'{');
+    for (i, (k, v)) in members.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, k);
+        out.push(b':');
+        write_canonical(v, out);
+    }
+    out.push(b'}');
+}
+
 /// `sha256:` + hex over the canonical form of `record` without its `hash` key.
 pub fn record_hash(record: &Value) -> String {
-    let mut v = record.clone();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("hash");
+    let mut out = Vec::new();
+    match record.as_object() {
+        // The canonical form of the object without its `hash` key, without copying it.
+        Some(map) => write_canonical_object(map, Some("hash"), &mut out),
+        None => write_canonical(record, &mut out),
     }
-    format!("{HASH_PREFIX}{}", hex::encode(Sha256::digest(canonical(&v))))
+    format!("{HASH_PREFIX}{}", hex::encode(Sha256::digest(out)))
 }
 
 /// The last record of a valid chain (`seq` 0 and [`GENESIS`] for an empty log). A chain

@@ -72,7 +72,7 @@ impl AuditSink {
                         entries.push(entry);
                         if durable { on_sync.push(ack) } else { on_write.push(ack) }
                     }
-                    let ok = match writer_log.append_batch_unsynced(&entries) {
+                    let ok = match writer_log.append_lines_unsynced(&entries) {
                         Ok(_) => true,
                         Err(e) => {
                             tracing::error!("cannot append to the audit log: {e}; refusing further requests");

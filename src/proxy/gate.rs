@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,6 +37,10 @@ const MEMORY_FILE_MAX: usize = 1 << 20;
 /// Memory for checked file bytes, all files together; beyond it files are read from the
 /// store on each request.
 const MEMORY_BUDGET: usize = 32 << 20;
+
+/// Most files kept ready to answer by request path ([`Hot`]); beyond it files take the
+/// ordinary path (listing, decision lookup), which is slower but just as correct.
+const HOT_MAX: usize = 1 << 16;
 
 /// Pages kept in the render cache before those of dropped listings are swept.
 const SWEEP_AT: usize = singleflight::SWEEP_AT;
@@ -89,6 +93,19 @@ impl Decided {
     }
 }
 
+/// A file already decided, servable and in memory, kept by the path it was asked for,
+/// with everything a repeat of that request needs: its bytes, its type and its audit
+/// entry (filled with the time of each request). A repeat costs a map lookup, one
+/// audit record and the answer; nothing is parsed, looked up upstream or decided again
+/// (a file's decision is kept for the life of the proxy either way).
+#[derive(Debug)]
+pub struct Hot {
+    pub bytes: Bytes,
+    pub content_type: &'static str,
+    /// The audit entry of a repeat (`cache: hit`); `time` is set per request.
+    entry: Entry,
+}
+
 /// A rendered page and the listing it came from (dropped listings are not kept alive).
 type RenderedPage = (Weak<Listing>, Bytes);
 
@@ -109,6 +126,8 @@ pub struct Gate {
     rendered: Mutex<HashMap<(Ecosystem, String, &'static str), RenderedPage>>,
     /// Bytes of decided files kept in memory, against [`MEMORY_BUDGET`].
     in_memory: AtomicUsize,
+    /// Files ready to answer by request path, at most [`HOT_MAX`].
+    hot: RwLock<HashMap<Box<str>, Arc<Hot>>>,
     audit: AuditSink,
     /// The latest record of every file served or refused, for the report at shutdown.
     fetched: Mutex<BTreeMap<(String, String), Record>>,
@@ -150,6 +169,7 @@ impl Gate {
             decided: SingleFlight::new(None, reusable),
             rendered: Mutex::new(HashMap::new()),
             in_memory: AtomicUsize::new(0),
+            hot: RwLock::new(HashMap::new()),
             audit: AuditSink::start(audit),
             fetched: Mutex::new(BTreeMap::new()),
             advisories,
@@ -289,6 +309,36 @@ impl Gate {
             self.in_memory.fetch_sub(len, Ordering::SeqCst);
         }
         Some(bytes)
+    }
+
+    /// The file kept ready for a request of `path` (see [`Hot`]), if any.
+    pub fn hot(&self, path: &str) -> Option<Arc<Hot>> {
+        self.hot.read().unwrap_or_else(PoisonError::into_inner).get(path).cloned()
+    }
+
+    /// Keep a file just served for `path` ready for repeats, when its bytes are in memory
+    /// (small files within [`MEMORY_BUDGET`]) and it may be served.
+    pub fn keep_hot(&self, path: &str, decided: &Decided, content_type: &'static str) {
+        let Some(bytes) = decided.memory.get() else { return };
+        if !decided.servable() {
+            return;
+        }
+        let mut entry = Entry::from_record(&decided.record, "serve", "", &self.context);
+        entry.cache = Some(CacheUse::Hit.as_str().to_string());
+        let hot = Arc::new(Hot { bytes: bytes.clone(), content_type, entry });
+        let mut map = self.hot.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() < HOT_MAX {
+            map.insert(path.into(), hot);
+        }
+    }
+
+    /// Record a repeat of a [`Hot`] file: its entry at this time, written (not synced)
+    /// before the answer, as every repeat's record is ([`Self::record`]).
+    pub async fn record_hot(&self, hot: &Hot) -> Result<(), Unrecorded> {
+        let mut entry = hot.entry.clone();
+        entry.time = self.now_text();
+        let ack = self.audit.send(entry, false).ok_or(Unrecorded)?;
+        if ack.await.unwrap_or(false) { Ok(()) } else { Err(Unrecorded) }
     }
 
     /// A page rendered from `listing` (a rewritten packument, a simple page, a

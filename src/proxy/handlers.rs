@@ -128,13 +128,25 @@ fn set_reason(r: &mut Response, message: &str) {
     }
 }
 
-/// The bytes of a decided file, or why not.
-fn serve_file(gate: &Gate, decided: &Decided, content_type: &str, client: Client) -> Response {
+/// The bytes of a decided file, or why not. A served file asked for by `path` is kept
+/// ready for repeats of that request ([`Gate::keep_hot`]).
+fn serve_file(
+    gate: &Gate,
+    decided: &Decided,
+    content_type: &'static str,
+    client: Client,
+    path: Option<&str>,
+) -> Response {
     if !decided.servable() {
         return refusal(decided, client);
     }
     match gate.bytes(decided) {
-        Some(bytes) => respond(StatusCode::OK, content_type, bytes),
+        Some(bytes) => {
+            if let Some(path) = path {
+                gate.keep_hot(path, decided, content_type);
+            }
+            respond(StatusCode::OK, content_type, bytes)
+        }
         None => json_error(
             StatusCode::BAD_GATEWAY,
             &format!("{}: the checked bytes are no longer in the cache; ask again", decided.record.package.purl),
@@ -144,7 +156,9 @@ fn serve_file(gate: &Gate, decided: &Decided, content_type: &str, client: Client
 
 // ------------------------------------------------------------------------------- npm
 
-pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
+/// `path`: the whole request path when it has no query (the key a served file is kept
+/// ready under), for npm, `PyPI` and Maven alike.
+pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap, path: Option<&str>) -> Response {
     let gate = &proxy.gate;
     match npm::parse_request(rest) {
         Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
@@ -180,22 +194,32 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
         Ok(npm::NpmRequest::Tarball { name, file }) => {
             let listing = gate.listing(Ecosystem::Npm, &name).await;
             let Some((_, index)) = listing.owner() else { return unlisted(&listing, &name) };
-            let Some(version) = index.versions.keys().find(|v| tarball_file_name(&name, v) == file).cloned() else {
+            let Some(version) = tarball_version(&name, &file).filter(|v| index.versions.contains_key(*v)) else {
                 return json_error(StatusCode::NOT_FOUND, &format!("{name} has no tarball {file}"));
             };
+            let version = version.to_string();
             let req =
                 FileRequest { ecosystem: Ecosystem::Npm, name, version, file: None, classifier: None, extension: None };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-            serve_file(gate, &decided, "application/octet-stream", Client::Npm)
+            serve_file(gate, &decided, "application/octet-stream", Client::Npm, path)
         }
     }
+}
+
+/// The version a tarball file name of `name` is for (`<base>-<version>.tgz`, the name
+/// npm's registry gives every tarball), read off the name instead of trying every
+/// version of the listing.
+fn tarball_version<'f>(name: &str, file: &'f str) -> Option<&'f str> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let version = file.strip_prefix(base)?.strip_prefix('-')?.strip_suffix(".tgz")?;
+    (!version.is_empty() && tarball_file_name(name, version) == file).then_some(version)
 }
 
 // ------------------------------------------------------------------------------ PyPI
 
 /// `simple/` (root), `simple/<project>/` (page), `files/<project>/<filename>` (a file, or
 /// its `.metadata` / `.provenance`).
-pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
+pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap, key: Option<&str>) -> Response {
     let gate = &proxy.gate;
     let path = rest.split('?').next().unwrap_or(rest);
     if let Some(project) = path.strip_prefix("simple/") {
@@ -321,7 +345,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap) -> Response {
                     extension: None,
                 };
                 let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-                serve_file(gate, &decided, "application/octet-stream", Client::Pip)
+                serve_file(gate, &decided, "application/octet-stream", Client::Pip, key)
             }
         };
     }
@@ -360,7 +384,7 @@ fn percent_decode(s: &str) -> Option<String> {
 
 // ----------------------------------------------------------------------------- Maven
 
-pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
+pub async fn maven(proxy: &Proxy, rest: &str, path: Option<&str>) -> Response {
     let gate = &proxy.gate;
     let req = match maven::parse_request(rest.split('?').next().unwrap_or(rest)) {
         Ok(r) => r,
@@ -407,7 +431,7 @@ pub async fn maven(proxy: &Proxy, rest: &str) -> Response {
             };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
             match sidecar {
-                None => serve_file(gate, &decided, "application/octet-stream", Client::Maven),
+                None => serve_file(gate, &decided, "application/octet-stream", Client::Maven, path),
                 Some(s) if matches!(s, maven::Sidecar::Asc | maven::Sidecar::Sigstore) => {
                     if !decided.servable() {
                         return refusal(&decided, Client::Maven);

@@ -53,6 +53,15 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Respon
         Ok(place) => place,
         Err(why) => return busy(&why.message(&proxy.admission)),
     };
+    // The key a served file is kept ready under: the whole path, when there is no query.
+    let key = (uri.query().is_none() && audit.is_none()).then(|| uri.path());
+    // A repeat of a file already decided and in memory: its record, then its bytes.
+    if let Some(hot) = key.and_then(|k| proxy.gate.hot(k)) {
+        if proxy.gate.record_hot(&hot).await.is_err() {
+            return unrecorded();
+        }
+        return respond(StatusCode::OK, hot.content_type, hot.bytes.clone());
+    }
     if let Some(endpoint) = audit {
         let Ok(body) = axum::body::to_bytes(body, MAX_AUDIT_BODY).await else {
             return json_error(
@@ -64,11 +73,11 @@ pub async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Respon
     }
     // HEAD: hyper sends the headers (with the length) and leaves the body out.
     if let Some(rest) = path.strip_prefix(NPM_PREFIX) {
-        super::handlers::npm(&proxy, rest, &headers).await
+        super::handlers::npm(&proxy, rest, &headers, key).await
     } else if let Some(rest) = path.strip_prefix(PYPI_PREFIX) {
-        super::handlers::pypi(&proxy, rest, &headers).await
+        super::handlers::pypi(&proxy, rest, &headers, key).await
     } else if let Some(rest) = path.strip_prefix(MAVEN_PREFIX) {
-        super::handlers::maven(&proxy, rest).await
+        super::handlers::maven(&proxy, rest, key).await
     } else if let Some(rest) = path.strip_prefix(OCI_PREFIX).or((path == "/v2").then_some("")) {
         super::oci::handle(&proxy, rest).await
     } else {
