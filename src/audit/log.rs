@@ -7,7 +7,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use super::{AuditError, AuditRecord, ChainHead, Entry, GENESIS, MAX_SEQ, Problem, RunnerContext, check_line};
+use super::{
+    AuditError, AuditRecord, ChainHead, Entry, GENESIS, MAX_SEQ, Outgoing, Problem, RunnerContext, check_line,
+};
 use crate::engine::Record;
 
 struct State {
@@ -151,16 +153,17 @@ impl AuditLog {
     /// file (they survive this process being killed); after [`Self::sync`] they survive a
     /// power loss.
     pub fn append_batch_unsynced(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
-        Ok(self.append_unsynced(entries, true)?.unwrap_or_default())
+        let outgoing: Vec<Outgoing> = entries.iter().cloned().map(Outgoing::Entry).collect();
+        Ok(self.append_unsynced(&outgoing, true)?.unwrap_or_default())
     }
 
     /// [`Self::append_batch_unsynced`] for a writer that needs nothing back (the proxy's
-    /// group commit): the lines are hashed and written without copying the entries.
-    pub fn append_lines_unsynced(&self, entries: &[Entry]) -> Result<(), AuditError> {
-        self.append_unsynced(entries, false).map(drop)
+    /// group commit), with prepared repeats ([`super::Prepared`]) among the entries.
+    pub fn append_lines_unsynced(&self, records: &[Outgoing]) -> Result<(), AuditError> {
+        self.append_unsynced(records, false).map(drop)
     }
 
-    fn append_unsynced(&self, entries: &[Entry], keep: bool) -> Result<Option<Vec<AuditRecord>>, AuditError> {
+    fn append_unsynced(&self, entries: &[Outgoing], keep: bool) -> Result<Option<Vec<AuditRecord>>, AuditError> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if s.failed {
             return Err(AuditError::Unusable { path: self.path.clone() });
@@ -182,7 +185,7 @@ impl AuditLog {
 
     fn append_locked(
         s: &mut State,
-        entries: &[Entry],
+        entries: &[Outgoing],
         path: &Path,
         keep: bool,
     ) -> Result<Option<Vec<AuditRecord>>, AuditError> {
@@ -200,12 +203,11 @@ impl AuditLog {
             return Err(AuditError::Full { path: path.to_path_buf() });
         }
         for e in entries {
-            let hash = super::chained_hash(seq, e, &prev);
-            super::write_line(&mut bytes, seq, e, &prev, &hash);
-            if let Some(records) = records.as_mut() {
+            let hash = e.append(&mut bytes, seq, &prev);
+            if let (Some(records), Outgoing::Entry(entry)) = (records.as_mut(), e) {
                 records.push(AuditRecord {
                     seq,
-                    entry: e.clone(),
+                    entry: entry.clone(),
                     prev: std::mem::take(&mut prev),
                     hash: hash.clone(),
                 });

@@ -38,6 +38,7 @@ mod sink;
 
 use std::io;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use context::RunnerContext;
 pub use log::{AuditLog, append_run};
@@ -260,6 +261,132 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
         }
         scalar => {
             let _ = serde_json::to_writer(&mut *out, scalar);
+        }
+    }
+}
+
+/// A record to append: an entry, or a repeat of a [`Prepared`] entry at another time.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    Entry(Entry),
+    /// The prepared entry with this `time` (RFC 3339).
+    Repeat(Arc<Prepared>, String),
+}
+
+/// One piece of a [`Prepared`] record: bytes as they are, or a field filled per record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Bytes(Vec<u8>),
+    Seq,
+    Time,
+    Prev,
+    Hash,
+}
+
+/// An entry appended again and again with only its `time` changed (the proxy's record of
+/// each repeat of a file it already decided): its canonical form and its line, made once
+/// and cut where `seq`, `time`, `prev` and `hash` go, so that each record costs a copy,
+/// one SHA-256 and no JSON work. The result is byte for byte what [`chained_hash`] and
+/// [`write_line`] make of the same entry (tested).
+#[derive(Debug)]
+pub struct Prepared {
+    canonical: Vec<Piece>,
+    line: Vec<Piece>,
+}
+
+/// Stand-ins put where the per-record fields go, found again in the serialised bytes.
+/// NUL never occurs in a value depgate writes, and the seq is beyond [`MAX_SEQ`].
+const TIME_MARK: &str = "\u{0}time\u{0}";
+const PREV_MARK: &str = "\u{0}prev\u{0}";
+const HASH_MARK: &str = "\u{0}hash\u{0}";
+const SEQ_MARK: u64 = u64::MAX;
+
+impl Prepared {
+    /// Prepare `entry` (its `time` is ignored). `None` when the stand-ins cannot be told
+    /// apart from the entry's own values; the caller then appends entries as usual.
+    pub fn new(entry: &Entry) -> Option<Self> {
+        let mut marked = entry.clone();
+        marked.time = TIME_MARK.to_string();
+        let unhashed = RecordRef { seq: SEQ_MARK, entry: &marked, prev: PREV_MARK, hash: None };
+        let canonical = canonical(&serde_json::to_value(&unhashed).ok()?);
+        let mut line = Vec::new();
+        write_line(&mut line, SEQ_MARK, &marked, PREV_MARK, HASH_MARK);
+        Some(Self { canonical: cut(&canonical, false)?, line: cut(&line, true)? })
+    }
+
+    /// The hash of this entry at `time` chained as record `seq` after `prev`.
+    fn hash(&self, seq: u64, time: &str, prev: &str) -> String {
+        let mut bytes = Vec::with_capacity(1024);
+        fill(&mut bytes, &self.canonical, seq, time, prev, "");
+        format!("{HASH_PREFIX}{}", hex::encode(Sha256::digest(&bytes)))
+    }
+
+    /// Append the line of this entry at `time` as record `seq` to `out`.
+    fn write_line(&self, out: &mut Vec<u8>, seq: u64, time: &str, prev: &str, hash: &str) {
+        fill(out, &self.line, seq, time, prev, hash);
+    }
+}
+
+/// `bytes` cut at each stand-in: every one exactly once (`hash` only in a line).
+fn cut(bytes: &[u8], with_hash: bool) -> Option<Vec<Piece>> {
+    let quoted = |mark: &str| serde_json::to_vec(mark).unwrap_or_default();
+    let mut marks = vec![
+        (SEQ_MARK.to_string().into_bytes(), Piece::Seq),
+        (quoted(TIME_MARK), Piece::Time),
+        (quoted(PREV_MARK), Piece::Prev),
+    ];
+    if with_hash {
+        marks.push((quoted(HASH_MARK), Piece::Hash));
+    }
+    let mut found: Vec<(usize, usize, Piece)> = Vec::new();
+    for (mark, piece) in marks {
+        let at: Vec<usize> =
+            bytes.windows(mark.len()).enumerate().filter(|(_, w)| *w == mark.as_slice()).map(|(i, _)| i).collect();
+        let [i] = at.as_slice() else { return None };
+        found.push((*i, mark.len(), piece));
+    }
+    found.sort_by_key(|(i, _, _)| *i);
+    let mut pieces = Vec::new();
+    let mut from = 0;
+    for (i, len, piece) in found {
+        if i < from {
+            return None;
+        }
+        pieces.push(Piece::Bytes(bytes[from..i].to_vec()));
+        pieces.push(piece);
+        from = i + len;
+    }
+    pieces.push(Piece::Bytes(bytes[from..].to_vec()));
+    Some(pieces)
+}
+
+fn fill(out: &mut Vec<u8>, pieces: &[Piece], seq: u64, time: &str, prev: &str, hash: &str) {
+    for p in pieces {
+        match p {
+            Piece::Bytes(b) => out.extend_from_slice(b),
+            Piece::Seq => out.extend_from_slice(seq.to_string().as_bytes()),
+            // JSON strings, escaped as serde_json escapes them (as in the slow path).
+            Piece::Time => drop(serde_json::to_writer(&mut *out, time)),
+            Piece::Prev => drop(serde_json::to_writer(&mut *out, prev)),
+            Piece::Hash => drop(serde_json::to_writer(&mut *out, hash)),
+        }
+    }
+}
+
+impl Outgoing {
+    /// The hash of this record chained as `seq` after `prev`, and its line appended to `out`.
+    pub(crate) fn append(&self, out: &mut Vec<u8>, seq: u64, prev: &str) -> String {
+        match self {
+            Outgoing::Entry(e) => {
+                let hash = chained_hash(seq, e, prev);
+                write_line(out, seq, e, prev, &hash);
+                hash
+            }
+            Outgoing::Repeat(p, time) => {
+                let hash = p.hash(seq, time, prev);
+                p.write_line(out, seq, time, prev, &hash);
+                hash
+            }
         }
     }
 }
@@ -548,6 +675,38 @@ mod tests {
         let q = Query { advisory: Some("ghsa-35jh-r3h4-6jhm".into()), ..Query::default() };
         assert!(q.matches(&rec).unwrap());
         assert!(!q.matches(&again).unwrap());
+    }
+
+    #[test]
+    fn prepared_repeats_are_the_records_the_slow_path_writes() {
+        let line = r#"{"seq":1,"time":"2026-12-04T21:14:25.808101968Z","mode":"serve","actor":"a\"b","repository":"o/r","workflow":null,"run_id":"7","run_attempt":null,"sha":null,"event":null,"purl":"pkg:npm/%40s/x@1.0.0","upstream":"npmjs","tier":"public","url":"https://r.example/x/-/x-1.0.0.tgz","digest":"sha512:ab","cache":"hit","verification":"verified","identity":{"issuer":"https://token.actions.githubusercontent.com","san":"é"},"decision":"warn","rules":["b","a"],"advisories":["GHSA-1"],"prev":"sha256:00","hash":"sha256:00"}"#;
+        let rec: AuditRecord = serde_json::from_str(line).unwrap();
+        let prepared = Prepared::new(&rec.entry).expect("the stand-ins are found once each");
+        let mut prev = GENESIS.to_string();
+        let mut log = Vec::new();
+        for (seq, time) in
+            [(1, "2026-12-04T21:14:25Z"), (2, "2026-12-04T21:14:26.5Z"), (123_456_789, "2027-01-01T00:00:00Z")]
+        {
+            let mut entry = rec.entry.clone();
+            entry.time = time.to_string();
+            let mut slow = Vec::new();
+            let slow_hash = Outgoing::Entry(entry).append(&mut slow, seq, &prev);
+            let mut fast = Vec::new();
+            let fast_hash = Outgoing::Repeat(Arc::new(Prepared::new(&rec.entry).unwrap()), time.to_string())
+                .append(&mut fast, seq, &prev);
+            assert_eq!(String::from_utf8(fast.clone()).unwrap(), String::from_utf8(slow).unwrap());
+            assert_eq!(fast_hash, slow_hash);
+            assert_eq!(prepared.hash(seq, time, &prev), slow_hash);
+            if seq < 100 {
+                log.extend_from_slice(&fast);
+            }
+            prev = fast_hash;
+        }
+        assert_eq!(verify(&String::from_utf8(log).unwrap()).unwrap(), 2);
+        // A value that holds a stand-in cannot be prepared (it would be cut in two).
+        let mut odd = rec.entry.clone();
+        odd.url = Some(SEQ_MARK.to_string());
+        assert!(Prepared::new(&odd).is_none());
     }
 
     #[test]

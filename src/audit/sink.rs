@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{AuditLog, ChainHead, Entry};
+use super::{AuditLog, ChainHead, Entry, Outgoing, Prepared};
 
 /// Most audit records appended in one write.
 const MAX_BATCH: usize = 1024;
@@ -15,7 +15,7 @@ pub struct Unrecorded;
 
 /// One queued record, whether its request waits for the sync (else only for the write),
 /// and who waits.
-type Pending = (Entry, bool, Ack);
+type Pending = (Outgoing, bool, Ack);
 
 /// Tells a waiting request whether its record made it.
 type Ack = tokio::sync::oneshot::Sender<bool>;
@@ -113,9 +113,18 @@ impl AuditSink {
     /// Queue a record; the answer says whether it reached the disk. `None` when the
     /// writer is gone (closed at shutdown, or it could not start).
     pub fn send(&self, entry: Entry, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        self.queue(Outgoing::Entry(entry), durable)
+    }
+
+    /// Queue a repeat of a prepared entry at `time` (written, not synced: a repeat).
+    pub fn send_repeat(&self, prepared: Arc<Prepared>, time: String) -> Option<tokio::sync::oneshot::Receiver<bool>> {
+        self.queue(Outgoing::Repeat(prepared, time), false)
+    }
+
+    fn queue(&self, record: Outgoing, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         let (ack, done) = tokio::sync::oneshot::channel();
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        if tx.as_ref().is_none_or(|tx| tx.send((entry, durable, ack)).is_err()) {
+        if tx.as_ref().is_none_or(|tx| tx.send((record, durable, ack)).is_err()) {
             self.failed.store(true, Ordering::SeqCst);
             return None;
         }

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use crate::advisories::Database;
 use crate::attest::Trust;
-use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, RunnerContext, Unrecorded};
+use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, Prepared, RunnerContext, Unrecorded};
 use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
 use crate::engine::{self, CacheUse, Decision, HeldBack, Listing, Options, Record};
@@ -102,8 +102,10 @@ impl Decided {
 pub struct Hot {
     pub bytes: Bytes,
     pub content_type: &'static str,
-    /// The audit entry of a repeat (`cache: hit`); `time` is set per request.
+    /// The audit entry of a repeat (`cache: hit`), `time` filled per request: prepared
+    /// for the writer when it can be, else as an entry.
     entry: Entry,
+    prepared: Option<Arc<Prepared>>,
 }
 
 /// A rendered page and the listing it came from (dropped listings are not kept alive).
@@ -325,7 +327,8 @@ impl Gate {
         }
         let mut entry = Entry::from_record(&decided.record, "serve", "", &self.context);
         entry.cache = Some(CacheUse::Hit.as_str().to_string());
-        let hot = Arc::new(Hot { bytes: bytes.clone(), content_type, entry });
+        let prepared = Prepared::new(&entry).map(Arc::new);
+        let hot = Arc::new(Hot { bytes: bytes.clone(), content_type, entry, prepared });
         let mut map = self.hot.write().unwrap_or_else(PoisonError::into_inner);
         if map.len() < HOT_MAX {
             map.insert(path.into(), hot);
@@ -335,9 +338,16 @@ impl Gate {
     /// Record a repeat of a [`Hot`] file: its entry at this time, written (not synced)
     /// before the answer, as every repeat's record is ([`Self::record`]).
     pub async fn record_hot(&self, hot: &Hot) -> Result<(), Unrecorded> {
-        let mut entry = hot.entry.clone();
-        entry.time = self.now_text();
-        let ack = self.audit.send(entry, false).ok_or(Unrecorded)?;
+        let time = self.now_text();
+        let ack = match &hot.prepared {
+            Some(p) => self.audit.send_repeat(p.clone(), time),
+            None => {
+                let mut entry = hot.entry.clone();
+                entry.time = time;
+                self.audit.send(entry, false)
+            }
+        }
+        .ok_or(Unrecorded)?;
         if ack.await.unwrap_or(false) { Ok(()) } else { Err(Unrecorded) }
     }
 
