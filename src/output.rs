@@ -29,15 +29,21 @@ pub fn write_report(
     project: &ProjectInfo,
     random_serial: bool,
 ) -> io::Result<Vec<PathBuf>> {
-    let files = render_report_files(run, records, Held::default(), project, random_serial)?;
     // The audit log is the one append-only output: one hash-chained record per decision,
     // continuing the chain of earlier runs that wrote to the same folder. It goes first,
     // so that a run killed in between leaves its decisions audited and the previous
-    // report, never a report whose decisions the log lacks.
+    // report, never a report whose decisions the log lacks. The files are rendered
+    // meanwhile (in memory; nothing is written before the log).
     std::fs::create_dir_all(dir)?;
     let log = dir.join("audit.jsonl");
-    let head = crate::audit::append_run(&log, &run.mode, &run.now, &run.context, records)
-        .map_err(|e| io::Error::other(format!("{}: {e}", log.display())))?;
+    let (files, head) = std::thread::scope(|scope| {
+        let files = scope.spawn(|| render_report_files(run, records, Held::default(), project, random_serial));
+        let head = crate::audit::append_run(&log, &run.mode, &run.now, &run.context, records)
+            .map_err(|e| io::Error::other(format!("{}: {e}", log.display())));
+        let files = files.join().map_err(|_| io::Error::other("the report renderer panicked")).and_then(|f| f);
+        (files, head)
+    });
+    let (files, head) = (files?, head?);
     let mut written = write_file_set(dir, files)?;
     written.push(log);
     // With a signing key in the environment: the signed SLSA VSA over the files above and
