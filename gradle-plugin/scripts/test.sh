@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the depgate Gradle plugin and runs its tests: unit tests, then functional tests
-# that spawn Debian's real gradle (4.4.1) on the fixture builds in src/test/fixtures.
+# that spawn Debian's real gradle (4.4.1) on the fixture builds in src/test/fixtures; the
+# binary resolver against release assets on 127.0.0.1; and the publication that
+# scripts/publish.sh --local writes, applied by a consumer build with plugins { }.
 #
 #   DEPGATE_BIN=path/to/depgate   default: <repository>/target/debug/depgate (cargo build)
 #   DEPGATE_REQUIRE_TOOLS=1       fail instead of skipping when the Gradle 8.11.1 API jar
@@ -81,11 +83,22 @@ fi
 test_tmp="$here/build/test-tmp"
 rm -rf "$test_tmp" && mkdir -p "$test_tmp"
 
+# The plugin's own Gradle build, published into a local Maven folder (PublicationTest).
+publish_repo="$here/build/publish-repo"
+rm -rf "$publish_repo"
+t0=$(date +%s)
+if scripts/publish.sh "$version" --local "$publish_repo" --repository depgate-test/depgate > build/publish.log 2>&1; then
+    results+=("PASS publish.sh --local ($(( $(date +%s) - t0 )) s)")
+else
+    results+=("FAIL publish.sh --local: see build/publish.log"); failed=1
+    tail -30 build/publish.log
+fi
+
 run() {
     local t0=$(date +%s)
     echo "== $1"
     if java -Djava.io.tmpdir="$test_tmp" -Ddepgate.bin="$bin" -Ddepgate.pluginDir="$here" -Ddepgate.pluginVersion="$version" \
-        -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" \
+        -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" -Ddepgate.publishRepo="$publish_repo" \
         -cp "build/classes/test:build/classes/main:$cp" org.junit.runner.JUnitCore "dev.depgate.gradle.$1" > "build/test-$1.log" 2>&1; then
         results+=("PASS $1 ($(grep -o 'OK ([0-9]* tests*)' "build/test-$1.log"), $(( $(date +%s) - t0 )) s)")
     else
@@ -97,6 +110,8 @@ run UnitTest
 run CheckModeTest
 run ProxyModeTest
 run VerificationMetadataTest
+run ReleaseBinaryTest
+run PublicationTest
 
 echo
 echo "gradle-plugin test summary ($(( $(date +%s) - start )) s):"
