@@ -83,11 +83,43 @@ fi
 test_tmp="$here/build/test-tmp"
 rm -rf "$test_tmp" && mkdir -p "$test_tmp"
 
+# Release assets for PublicationTest, made before publishing so that publish.sh --assets
+# pins their digests in the plugin, as the release does. This machine's archive holds a
+# test double of depgate whose `verify` records its arguments and succeeds (a Sigstore
+# bundle for it cannot be made here; ReleaseBinaryTest has the real verify refuse a bad
+# one); --version and the rest run the real (stripped) binary. The other targets'
+# archives are placeholders: only their digests are pinned, nothing downloads them.
+release_assets="$here/build/release-assets"
+rm -rf "$release_assets" && mkdir -p "$release_assets/stage"
+case "$(uname -s)-$(uname -m)" in
+    Linux-x86_64) host_target=x86_64-unknown-linux-musl ;;
+    Linux-aarch64) host_target=aarch64-unknown-linux-musl ;;
+    Darwin-x86_64) host_target=x86_64-apple-darwin ;;
+    Darwin-arm64) host_target=aarch64-apple-darwin ;;
+    *) host_target="" ;;
+esac
+cp "$bin" "$release_assets/stage/depgate-real"
+strip "$release_assets/stage/depgate-real" 2>/dev/null || true
+for t in x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin; do
+    mkdir -p "$release_assets/stage/$t"
+    if [ "$t" = "$host_target" ]; then
+        printf '#!/bin/sh\nif [ "$1" = verify ]; then printf "%%s\\n" "$@" > "%s"; exit 0; fi\nexec "%s" "$@"\n' \
+            "$release_assets/verify-args.txt" "$release_assets/stage/depgate-real" > "$release_assets/stage/$t/depgate"
+    else
+        printf '#!/bin/sh\necho "placeholder for %s" >&2; exit 99\n' "$t" > "$release_assets/stage/$t/depgate"
+    fi
+    chmod +x "$release_assets/stage/$t/depgate"
+    tar -czf "$release_assets/depgate-$t.tar.gz" -C "$release_assets/stage/$t" depgate
+    (cd "$release_assets" && sha256sum "depgate-$t.tar.gz" > "depgate-$t.tar.gz.sha256")
+    echo '{}' > "$release_assets/depgate-$t.tar.gz.sigstore.json"
+done
+
 # The plugin's own Gradle build, published into a local Maven folder (PublicationTest).
 publish_repo="$here/build/publish-repo"
 rm -rf "$publish_repo"
 t0=$(date +%s)
-if scripts/publish.sh "$version" --local "$publish_repo" --repository depgate-test/depgate > build/publish.log 2>&1; then
+if scripts/publish.sh "$version" --local "$publish_repo" --repository depgate-test/depgate --assets "$release_assets" \
+    > build/publish.log 2>&1; then
     results+=("PASS publish.sh --local ($(( $(date +%s) - t0 )) s)")
 else
     results+=("FAIL publish.sh --local: see build/publish.log"); failed=1
@@ -98,7 +130,7 @@ run() {
     local t0=$(date +%s)
     echo "== $1"
     if java -Djava.io.tmpdir="$test_tmp" -Ddepgate.bin="$bin" -Ddepgate.pluginDir="$here" -Ddepgate.pluginVersion="$version" \
-        -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" -Ddepgate.publishRepo="$publish_repo" \
+        -Ddepgate.gradleApiJar="$api" -Ddepgate.gradleApiWhy="$api_why" -Ddepgate.publishRepo="$publish_repo" -Ddepgate.releaseAssets="$release_assets" \
         -cp "build/classes/test:build/classes/main:$cp" org.junit.runner.JUnitCore "dev.depgate.gradle.$1" > "build/test-$1.log" 2>&1; then
         results+=("PASS $1 ($(grep -o 'OK ([0-9]* tests*)' "build/test-$1.log"), $(( $(date +%s) - t0 )) s)")
     else

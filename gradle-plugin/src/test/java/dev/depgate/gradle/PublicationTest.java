@@ -20,11 +20,14 @@ import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
- * The publication scripts/publish.sh --local wrote (scripts/test.sh passes its folder as
- * {@code depgate.publishRepo}): what the Plugin Portal requires of it, and a consumer build
- * that applies {@code plugins { id 'dev.depgate' version '…' }} through
+ * The publication scripts/publish.sh --local --assets wrote (scripts/test.sh passes its
+ * folder as {@code depgate.publishRepo}, the release assets it pinned as
+ * {@code depgate.releaseAssets}): what the Plugin Portal requires of it, and a consumer
+ * build that applies {@code plugins { id 'dev.depgate' version '…' }} through
  * {@code pluginManagement { repositories { maven { url … } } } }, with no depgate binary
- * configured, so the plugin downloads and verifies one from a release server on 127.0.0.1.
+ * configured, so the plugin downloads one from a release server on 127.0.0.1, checks it
+ * against the digest pinned in the jar, verifies and uses it; an archive that matches its
+ * .sha256 but not the pin is refused.
  */
 public class PublicationTest {
     private static final String REPO = "depgate-test/depgate";
@@ -90,7 +93,13 @@ public class PublicationTest {
             assertTrue(jar.getEntry("META-INF/gradle-plugins/dev.depgate.properties") != null);
             assertTrue(jar.getEntry("dev/depgate/gradle/ReleaseBinary.class") != null);
             String props = new String(Util.readAll(jar.getInputStream(jar.getEntry("dev/depgate/gradle/release.properties"))), "UTF-8");
-            assertEquals("version=" + version() + "\nrepository=" + REPO + "\n", props);
+            StringBuilder expected = new StringBuilder("version=" + version() + "\nrepository=" + REPO + "\n");
+            for (String t : Arrays.asList("x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl", "x86_64-apple-darwin",
+                    "aarch64-apple-darwin")) {
+                expected.append("sha256.").append(t).append('=')
+                        .append(Util.sha256(new File(Fixture.prop("depgate.releaseAssets"), "depgate-" + t + ".tar.gz"))).append('\n');
+            }
+            assertEquals(expected.toString(), props);
         }
         try (JarFile sources = new JarFile(artifact("depgate-gradle-plugin", "-sources.jar"))) {
             assertTrue(sources.getEntry("dev/depgate/gradle/DepgatePlugin.java") != null);
@@ -117,35 +126,56 @@ public class PublicationTest {
                 + "kind = \"dir\"\npath = \"" + Fixture.MAVEN_REPO + "\"\ntier = \"curated\"\n\n[upstream.plugins]\nkind = \"dir\"\n"
                 + "path = \"" + repo().getPath() + "\"\ntier = \"curated\"\n\n[policy]\nquarantine_days = 0\nrequire = \"none\"\n");
 
-        File real = ReleaseServer.realBinary(root);
-        File log = new File(root, "verify-args.txt");
+        File prepared = new File(Fixture.prop("depgate.releaseAssets"));
+        String name = "depgate-" + target + ".tar.gz";
+        File log = new File(prepared, "verify-args.txt");
         File assets = new File(root, "assets");
         assets.mkdirs();
+        for (String suffix : Arrays.asList("", ".sha256", ".sigstore.json")) {
+            Files.copy(new File(prepared, name + suffix).toPath(), new File(assets, name + suffix).toPath());
+        }
+        File archive = new File(assets, name);
+        String digest = Util.sha256(archive);
         File home = new File(root, "gradle-home");
         try (ReleaseServer server = new ReleaseServer(assets)) {
-            File archive = server.publish(target, ReleaseServer.recordingDepgate(root, real, log), "{}");
             // No depgate.binary, no DEPGATE_BIN, no depgate on PATH: the plugin has to download it.
-            List<String> cmd = new ArrayList<String>(Arrays.asList("gradle", "--no-daemon", "--console=plain", "-g", home.getPath(),
-                    "-p", project.getPath(), "-Pdepgate.releaseUrl=" + server.url(),
-                    "-Pdepgate.version=" + ReleaseServer.versionOf(real), "depgateCheck"));
-            ProcessBuilder pb = new ProcessBuilder(cmd).directory(project).redirectErrorStream(true);
-            pb.environment().remove("DEPGATE_BIN");
-            pb.environment().put("PATH", "/usr/bin:/bin");
-            File out = new File(root, "gradle.log");
-            Process p = pb.redirectOutput(out).start();
-            assertTrue("gradle finished within 240 s", p.waitFor(240, TimeUnit.SECONDS));
-            String output = Fixture.read(out);
-            assertEquals("gradle depgateCheck failed:\n" + Fixture.tail(output), 0, p.exitValue());
-            assertTrue(output, output.contains("depgate: using depgate " + ReleaseServer.versionOf(real) + " (" + target + ") from "
-                    + server.url() + archive.getName() + ": sha256 " + Util.sha256(archive) + ", provenance verified (" + REPO));
-            // The identity came from the release.properties publish.sh baked into the jar.
+            Fixture.Result r = consumer(project, home, server);
+            assertEquals("gradle depgateCheck failed:\n" + Fixture.tail(r.output), 0, r.status);
+            String v = version();
+            assertTrue(r.output, r.output.contains("depgate: using depgate " + v + " (" + target + ") from " + server.url() + name
+                    + ": sha256 " + digest + " (pinned in the plugin), provenance verified (" + REPO + ", .github/workflows/release.yml, "
+                    + "refs/tags/v" + v + ")"));
+            // The pinned digest made the .sha256 file unnecessary; the identity came from the jar.
+            assertEquals(Arrays.asList("/releases/download/v1/" + name, "/releases/download/v1/" + name + ".sigstore.json"),
+                    server.requests);
             assertTrue(Fixture.read(log), Fixture.read(log).contains("--source-repository\n" + REPO + "\n"));
-            File cached = new File(home, "caches/depgate/binaries-v1/" + ReleaseServer.versionOf(real) + "/" + target + "/"
-                    + Util.sha256(archive) + "/depgate");
-            assertTrue(cached + " exists", cached.isFile());
+            assertTrue(new File(home, "caches/depgate/binaries-v1/" + v + "/" + target + "/" + digest + "/depgate").isFile());
             // The downloaded depgate gated the build: the plugin's own jar, allowed from the publication.
-            assertTrue(output, output.contains("depgate: 1 packages (1 artifacts): 1 allowed, 0 warned, 0 quarantined, 0 denied"));
+            assertTrue(r.output, r.output.contains("depgate: 1 packages (1 artifacts): 1 allowed, 0 warned, 0 quarantined, 0 denied"));
             assertTrue(Fixture.read(new File(project, "build/depgate/depgate-resolved.json")).contains("depgate-gradle-plugin"));
+
+            // A changed archive with a matching .sha256 (a compromised release server) is refused by the pin.
+            Files.write(archive.toPath(), new byte[] {0}, java.nio.file.StandardOpenOption.APPEND);
+            Fixture.write(new File(assets, name + ".sha256"), Util.sha256(archive) + "  " + name + "\n");
+            File freshHome = new File(root, "gradle-home-2");
+            Fixture.Result refused = consumer(project, freshHome, server);
+            assertTrue(refused.output, refused.status != 0);
+            assertTrue(refused.output, refused.output.contains(server.url() + name + " has sha256 " + Util.sha256(archive)
+                    + ", but this plugin's release.properties says " + digest + ": refusing to use it"));
+            assertTrue(!new File(freshHome, "caches/depgate/binaries-v1/" + v + "/" + target + "/" + digest).exists());
         }
+    }
+
+    private static Fixture.Result consumer(File project, File home, ReleaseServer server) throws Exception {
+        List<String> cmd = new ArrayList<String>(Arrays.asList("gradle", "--no-daemon", "--console=plain", "-g", home.getPath(),
+                "-p", project.getPath(), "-Pdepgate.releaseUrl=" + server.url(), "depgateCheck"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(project).redirectErrorStream(true);
+        pb.environment().remove("DEPGATE_BIN");
+        pb.environment().put("PATH", "/usr/bin:/bin");
+        File out = new File(project.getParentFile(), "gradle-" + System.nanoTime() + ".log");
+        long start = System.nanoTime();
+        Process p = pb.redirectOutput(out).start();
+        assertTrue("gradle finished within 240 s", p.waitFor(240, TimeUnit.SECONDS));
+        return new Fixture.Result(p.exitValue(), Fixture.read(out), (System.nanoTime() - start) / 1e9);
     }
 }
