@@ -72,7 +72,8 @@ if [ -n "$local_dir" ]; then
     local_dir="$(cd "$local_dir" && pwd)"
     # Install into a Maven-layout folder: maven-publish's install path, pointed at DIR,
     # works on every Gradle from 4.4 (Debian's 4.4.1 cannot deploy to file:// URLs).
-    gradle --no-daemon --console=plain -p "$here" "-Dmaven.repo.local=$local_dir" "${props[@]}" publishToMavenLocal
+    gradle --no-daemon --console=plain -p "$here" --project-cache-dir "$here/build/gradle-project-cache" \
+        "-Dmaven.repo.local=$local_dir" "${props[@]}" publishToMavenLocal
     echo "publish.sh: dev.depgate $version in $local_dir"
     exit 0
 fi
@@ -86,7 +87,7 @@ if [ -z "${GRADLE_PUBLISH_KEY:-}" ] || [ -z "${GRADLE_PUBLISH_SECRET:-}" ]; then
     echo "publish.sh: GRADLE_PUBLISH_KEY and GRADLE_PUBLISH_SECRET must be set (the Plugin Portal API key)" >&2
     exit 2
 fi
-args=(--no-daemon --console=plain -p "$here/portal" "${props[@]}" publishPlugins)
+args=(--no-daemon --console=plain -p "$here/portal" --project-cache-dir "$here/portal/build/gradle-project-cache" "${props[@]}" publishPlugins)
 [ "$validate" = 1 ] && args+=(--validate-only)
 # The key reaches Gradle as project properties through the environment, never in argv.
 env "ORG_GRADLE_PROJECT_gradle.publish.key=$GRADLE_PUBLISH_KEY" \

@@ -108,6 +108,10 @@ final class ReleaseBinary implements Serializable {
             throw new GradleException("depgate: this build of the plugin does not know its depgate version; set "
                     + "depgate { binary = '/path/to/depgate' } or depgate { version = '…' }");
         }
+        if (!this.version.matches("[0-9]+\\.[0-9]+\\.[0-9]+(-[0-9A-Za-z.-]+)?")) {
+            throw new GradleException("depgate: version '" + this.version + "' is not a depgate release version like 1.2.3 "
+                    + "(no leading v); fix depgate { version = … } / -Pdepgate.version");
+        }
         if (this.repository == null || !this.repository.matches("[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")) {
             throw new GradleException("depgate: no depgate binary is configured, and the release repository to download "
                     + "one from is " + (this.repository == null ? "unknown (a plugin built without it)" : "'" + this.repository

@@ -1,7 +1,6 @@
 package dev.depgate.gradle;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -199,7 +198,12 @@ public class ReleaseBinaryTest {
             assertTrue(e.getMessage(), e.getMessage().contains("no depgate binary is configured, and the release repository")
                     && e.getMessage().contains("-Pdepgate.releaseRepository=owner/name"));
         }
-        assertNotNull(new ReleaseBinary(null, null, null, new File("."), new ReleaseBinary.Release("1.0.0", REPO, new Properties())).baseUrl);
+        try {
+            new ReleaseBinary("v1.0.0", null, null, new File("."), new ReleaseBinary.Release("1.0.0", REPO, new Properties()));
+            fail();
+        } catch (GradleException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("version 'v1.0.0' is not a depgate release version like 1.2.3"));
+        }
         assertEquals("https://github.com/" + REPO + "/releases/download/v1.0.0/",
                 new ReleaseBinary(null, null, null, new File("."), new ReleaseBinary.Release("1.0.0", REPO, new Properties())).baseUrl);
     }
