@@ -64,7 +64,9 @@ if [ -f "$api" ]; then
     # The plugin's sources (without the build-service stubs) against Gradle 8.11.1's API.
     rm -rf build/classes/api8 && mkdir -p build/classes/api8
     # Gradle's API jar leaves Groovy out; Debian's groovy-all gives the Closure signatures.
-    if javac --release 8 -Xlint:deprecation -cp "$api:/usr/share/java/groovy-all.jar" -d build/classes/api8 $(find src/main/java -name '*.java'); then
+    # The flags of portal/build.gradle, which builds these sources on Gradle 8 for the Portal.
+    if javac --release 8 -Xlint:all,-options,-serial,-processing,-deprecation -Werror -cp "$api:/usr/share/java/groovy-all.jar" \
+        -d build/classes/api8 $(find src/main/java -name '*.java'); then
         results+=("PASS compile against Gradle 8.11.1 API (no stubs)")
     else
         results+=("FAIL compile against Gradle 8.11.1 API (no stubs)"); failed=1
