@@ -5,6 +5,7 @@
 #   build/repo/                                    a Maven-layout folder with the jar and the
 #                                                  plugin marker, for plugins { id 'dev.depgate' }
 # Needs a JDK (javac, jar) and Gradle's jars (Debian: /usr/share/gradle, or GRADLE_LIB=dir).
+# The plugin's own Gradle build (build.gradle, for publishing) is run by scripts/publish.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -25,6 +26,12 @@ javac --release 8 -nowarn -cp "$cp" -d build/classes/stubs $(find src/stubs/java
 javac --release 8 -Xlint:all,-options,-serial -Werror -cp "$cp:build/classes/stubs" -d build/classes/main \
     $(find src/main/java -name '*.java')
 cp -r src/main/resources/. build/classes/main/
+# What the binary resolver downloads by default: this version's release of the repository
+# named by DEPGATE_REPOSITORY or GITHUB_REPOSITORY (owner/name; none: no default download).
+repository="${DEPGATE_REPOSITORY:-${GITHUB_REPOSITORY:-}}"
+props=build/classes/main/dev/depgate/gradle/release.properties
+echo "version=$version" > "$props"
+if [ -n "$repository" ]; then echo "repository=$repository" >> "$props"; fi
 printf 'Implementation-Title: depgate-gradle-plugin\nImplementation-Version: %s\n' "$version" > build/manifest.txt
 jarfile="build/libs/depgate-gradle-plugin-$version.jar"
 jar --create --file "$jarfile" --manifest build/manifest.txt -C build/classes/main .

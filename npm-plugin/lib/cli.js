@@ -6,7 +6,7 @@
 // dependency, say), depgate's codes (2 usage, 3 could not decide) for depgate's own
 // failures, 128+N when stopped by signal N.
 
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -32,7 +32,8 @@ Options (before the command):
   --out DIR        report folder (default: <project>/depgate-report)
   --project DIR    project folder (default: the current folder)
   --verbose        show the proxy's own output
-  -h, --help       this text;  -V, --version  the version
+  -h, --help       this text
+  -V, --version    the versions of depgate-npm and of the depgate binary it runs
 
 The depgate binary: DEPGATE_BIN, else the package @depgate/cli-<platform>-<arch>, else PATH.`;
 
@@ -205,6 +206,24 @@ async function runCheck(opts, args, env) {
   }
 }
 
+/**
+ * --version: the wrapper's version, then the depgate binary it would run and that binary's
+ * own --version, so one command shows which platform package (or DEPGATE_BIN, PATH) is used.
+ */
+function printVersions(env) {
+  process.stdout.write(`depgate-npm ${require('../package.json').version}\n`);
+  const bin = locateBinary({ env });
+  const r = spawnSync(bin, ['--version'], { env, encoding: 'utf8', timeout: 30_000 });
+  if (r.error || r.status !== 0) {
+    const err = (r.stderr || '').trim();
+    const why = r.error ? r.error.message : `${r.signal ? `signal ${r.signal}` : `exit ${r.status}`}${err ? `: ${err}` : ''}`;
+    say(`depgate-npm: the depgate binary ${bin} does not run (${why}); reinstall its package or set DEPGATE_BIN`);
+    return 3;
+  }
+  process.stdout.write(`${r.stdout.trim()} (${bin})\n`);
+  return 0;
+}
+
 /** Entry point: returns the exit code. */
 async function main(argv, env = process.env) {
   let opts;
@@ -215,8 +234,7 @@ async function main(argv, env = process.env) {
         process.stdout.write(USAGE + '\n');
         return 0;
       case 'version':
-        process.stdout.write(require('../package.json').version + '\n');
-        return 0;
+        return printVersions(env);
       case 'ci':
       case 'install':
       case 'i':

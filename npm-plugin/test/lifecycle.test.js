@@ -19,7 +19,7 @@ test('a missing binary names every place looked and how to fix it', async (t) =>
   assert.equal(r.code, 2, r.output);
   assert.match(r.stderr, /cannot find the depgate binary/);
   assert.match(r.stderr, /DEPGATE_BIN \(not set\)/);
-  assert.match(r.stderr, /@depgate\/cli-[a-z0-9]+-[a-z0-9]+\/bin\/depgate \(package not installed\)/);
+  assert.match(r.stderr, /@depgate\/cli-[a-z0-9]+-[a-z0-9]+ \(package not installed\)/);
   assert.match(r.stderr, /PATH \(1 folders, no depgate\)/);
 });
 

@@ -59,21 +59,43 @@ test('credentials go to the longest matching registry path', () => {
 
 test('binary location: DEPGATE_BIN, then the platform package, then PATH', () => {
   const exists = (f) => ['/opt/dg', '/pkg/bin/depgate', '/usr/local/bin/depgate'].includes(f);
+  const pkg = () => '/pkg/package.json';
   const noPkg = () => {
     throw new Error('not found');
   };
-  assert.equal(locateBinary({ env: { DEPGATE_BIN: '/opt/dg', PATH: '/usr/local/bin' }, exists, resolve: () => '/pkg/bin/depgate' }), '/opt/dg');
-  assert.equal(locateBinary({ env: { PATH: '/usr/local/bin' }, exists, resolve: () => '/pkg/bin/depgate', platform: 'linux', arch: 'x64' }), '/pkg/bin/depgate');
+  assert.equal(locateBinary({ env: { DEPGATE_BIN: '/opt/dg', PATH: '/usr/local/bin' }, exists, resolve: pkg }), '/opt/dg');
+  assert.equal(locateBinary({ env: { PATH: '/usr/local/bin' }, exists, resolve: pkg, platform: 'linux', arch: 'x64' }), '/pkg/bin/depgate');
   assert.equal(locateBinary({ env: { PATH: '/nowhere:/usr/local/bin' }, exists, resolve: noPkg, platform: 'linux' }), '/usr/local/bin/depgate');
   assert.equal(platformPackage('darwin', 'arm64'), '@depgate/cli-darwin-arm64');
 
+  // The package is found by its package.json; the binary is its bin/depgate.
   let requested = null;
-  locateBinary({ env: { PATH: '/usr/local/bin' }, exists, platform: 'linux', arch: 'arm64', resolve: (id) => ((requested = id), '/pkg/bin/depgate') });
-  assert.equal(requested, '@depgate/cli-linux-arm64/bin/depgate');
+  locateBinary({ env: { PATH: '/usr/local/bin' }, exists, platform: 'linux', arch: 'arm64', resolve: (id) => ((requested = id), '/pkg/package.json') });
+  assert.equal(requested, '@depgate/cli-linux-arm64/package.json');
+  // An installed package without an executable binary is reported, and PATH still tried.
+  assert.equal(
+    locateBinary({ env: { PATH: '/usr/local/bin' }, exists, resolve: () => '/broken/package.json', platform: 'linux', arch: 'x64' }),
+    '/usr/local/bin/depgate',
+  );
+  assert.throws(
+    () => locateBinary({ env: { PATH: '/nowhere' }, exists, resolve: () => '/broken/package.json', platform: 'linux', arch: 'x64' }),
+    /@depgate\/cli-linux-x64 \(installed at \/broken, but \/broken\/bin\/depgate is missing or not executable\)/,
+  );
 
   assert.throws(
     () => locateBinary({ env: { PATH: '/nowhere' }, exists, resolve: noPkg, platform: 'linux', arch: 'x64' }),
-    (e) => e instanceof BinaryNotFound && /DEPGATE_BIN \(not set\)/.test(e.message) && /@depgate\/cli-linux-x64/.test(e.message) && /PATH \(1 folders/.test(e.message) && /set DEPGATE_BIN/.test(e.message),
+    (e) =>
+      e instanceof BinaryNotFound &&
+      /DEPGATE_BIN \(not set\)/.test(e.message) &&
+      /npm install --save-dev @depgate\/cli-linux-x64@\d+\.\d+\.\d+/.test(e.message) &&
+      /static musl build/.test(e.message) &&
+      /PATH \(1 folders/.test(e.message) &&
+      /set DEPGATE_BIN/.test(e.message),
+  );
+  // A platform with no released binary gets no package to install, but the way to build one.
+  assert.throws(
+    () => locateBinary({ env: { PATH: '/nowhere' }, exists, resolve: noPkg, platform: 'win32', arch: 'x64' }),
+    (e) => /publishes no binary for win32-x64 \(only linux-x64, linux-arm64, darwin-x64, darwin-arm64\)/.test(e.message) && !/npm install/.test(e.message),
   );
   // A DEPGATE_BIN that points nowhere is an error, not a reason to look elsewhere.
   assert.throws(() => locateBinary({ env: { DEPGATE_BIN: '/missing', PATH: '/usr/local/bin' }, exists, resolve: noPkg }), /DEPGATE_BIN=\/missing/);

@@ -11,6 +11,9 @@ package dev.depgate.gradle;
  *     failOn = 'deny'           // 'deny' (default), 'warn', 'never'
  *     config = file('depgate.toml')
  *     binary = '/opt/depgate/bin/depgate'   // or: version = '0.1.0' to require that version
+ *     // without a binary: the release for this machine is downloaded and verified
+ *     // download = false                  // look on PATH instead
+ *     // releaseUrl = 'https://mirror.example/depgate/v0.1.0/'
  * }
  * </pre>
  *
@@ -25,8 +28,10 @@ public class DepgateExtension {
     private Object reportDir;
     private Object cacheDir;
     private Integer port;
+    private Boolean download;
+    private String releaseUrl;
 
-    /** Path to the depgate executable (a String or File). Default: DEPGATE_BIN, then PATH. */
+    /** Path to the depgate executable (a String or File). Default: DEPGATE_BIN, then the downloaded release. */
     public Object getBinary() {
         return binary;
     }
@@ -96,5 +101,30 @@ public class DepgateExtension {
 
     public void setPort(Integer port) {
         this.port = port;
+    }
+
+    /**
+     * Without a configured binary: download the released depgate for this machine (true,
+     * default), checked by sha256 and SLSA provenance and cached in the Gradle user home;
+     * false looks for {@code depgate} on PATH instead.
+     */
+    public Boolean getDownload() {
+        return download;
+    }
+
+    public void setDownload(Boolean download) {
+        this.download = download;
+    }
+
+    /**
+     * Where the release assets are (a folder URL holding {@code depgate-<target>.tar.gz},
+     * its {@code .sha256} and {@code .sigstore.json}). Default: the plugin's GitHub release.
+     */
+    public String getReleaseUrl() {
+        return releaseUrl;
+    }
+
+    public void setReleaseUrl(String releaseUrl) {
+        this.releaseUrl = releaseUrl;
     }
 }

@@ -26,7 +26,7 @@ public class DepgateInitPlugin implements Plugin<Gradle> {
             @Override
             public void execute(Settings settings) {
                 Options options = Options.resolve(null, Options.fromMap(gradle.getStartParameter().getProjectProperties()),
-                        settings.getRootDir(), new File(settings.getRootDir(), "build"));
+                        settings.getRootDir(), new File(settings.getRootDir(), "build"), gradle.getGradleUserHomeDir());
                 if (!options.isProxy()) {
                     return;
                 }

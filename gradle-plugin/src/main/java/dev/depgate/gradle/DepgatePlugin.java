@@ -60,7 +60,8 @@ public class DepgatePlugin implements Plugin<Project> {
 
     private static void configureBuild(Project root, DepgateExtension ext, final DepgateCheckTask check,
                                        VerificationMetadataTask metadata) {
-        final Options options = Options.resolve(ext, properties(root), root.getRootDir(), buildDir(root));
+        final Options options = Options.resolve(ext, properties(root), root.getRootDir(), buildDir(root),
+                root.getGradle().getGradleUserHomeDir());
         File work = new File(buildDir(root), "depgate");
         if (options.isProxy()) {
             String url = ProxyHolder.urlFor(root.getGradle(), options);

@@ -32,7 +32,7 @@ import org.gradle.api.tasks.TaskAction;
 /**
  * Per project: resolves every resolvable configuration (and the build script's) and writes
  * this project's part of the resolved-artifact list. The root's {@code depgateCheck} merges
- * the parts. What to resolve is captured by {@link #capture(Project)} at configuration
+ * the parts. What to resolve is captured by {@code capture(Project)} at configuration
  * time; the action touches only the captured artifact collections, never the Project.
  */
 public class DepgateResolveTask extends DefaultTask {

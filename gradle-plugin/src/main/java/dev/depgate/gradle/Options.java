@@ -20,7 +20,8 @@ import org.gradle.api.GradleException;
  * Precedence for each setting: the {@code depgate { }} extension, then the project
  * property {@code -Pdepgate.NAME}, then the system property {@code -Ddepgate.NAME}, then an
  * environment variable ({@code DEPGATE_BIN}, {@code DEPGATE_MODE}, {@code DEPGATE_FAIL_ON},
- * {@code DEPGATE_CONFIG}, {@code DEPGATE_CACHE_DIR}).
+ * {@code DEPGATE_CONFIG}, {@code DEPGATE_CACHE_DIR}, {@code DEPGATE_DOWNLOAD},
+ * {@code DEPGATE_RELEASE_URL}).
  */
 final class Options implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -40,9 +41,14 @@ final class Options implements Serializable {
     final File cacheDir;
     final int port;
     final File projectDir;
+    final boolean download;
+    final String releaseUrl;
+    final String releaseRepository;
+    final File gradleUserHome;
 
     private Options(String mode, String failOn, String binarySetting, String version, File config,
-                    File reportDir, File cacheDir, int port, File projectDir) {
+                    File reportDir, File cacheDir, int port, File projectDir, boolean download, String releaseUrl,
+                    String releaseRepository, File gradleUserHome) {
         this.mode = mode;
         this.failOn = failOn;
         this.binarySetting = binarySetting;
@@ -52,14 +58,24 @@ final class Options implements Serializable {
         this.cacheDir = cacheDir;
         this.port = port;
         this.projectDir = projectDir;
+        this.download = download;
+        this.releaseUrl = releaseUrl;
+        this.releaseRepository = releaseRepository;
+        this.gradleUserHome = gradleUserHome;
+    }
+
+    /** {@link #resolve(DepgateExtension, Properties, File, File, File)} with the default Gradle user home. */
+    static Options resolve(DepgateExtension ext, Properties props, File rootDir, File buildDir) {
+        String home = System.getenv("GRADLE_USER_HOME");
+        return resolve(ext, props, rootDir, buildDir, home != null ? new File(home) : new File(System.getProperty("user.home"), ".gradle"));
     }
 
     /**
      * Resolves the settings. {@code ext} may be null (init script at settings time);
      * relative paths are taken from {@code rootDir}; {@code buildDir} holds the default
-     * report folder.
+     * report folder; {@code gradleUserHome} the cache of downloaded depgate binaries.
      */
-    static Options resolve(DepgateExtension ext, Properties props, File rootDir, File buildDir) {
+    static Options resolve(DepgateExtension ext, Properties props, File rootDir, File buildDir, File gradleUserHome) {
         String mode = pick(ext == null ? null : ext.getMode(), props, "mode", "DEPGATE_MODE", "check");
         mode = mode.trim().toLowerCase(Locale.ROOT);
         if (!mode.equals("check") && !mode.equals("proxy")) {
@@ -94,8 +110,17 @@ final class Options implements Serializable {
         } catch (NumberFormatException e) {
             throw new GradleException("depgate: port '" + port + "' is not a number (0 picks a free port)");
         }
+        String download = pick(ext == null || ext.getDownload() == null ? null : String.valueOf(ext.getDownload()), props,
+                "download", "DEPGATE_DOWNLOAD", "true").trim().toLowerCase(Locale.ROOT);
+        if (!download.equals("true") && !download.equals("false")) {
+            throw new GradleException("depgate: download '" + download + "' is not true or false (depgate { download = … } "
+                    + "or -Pdepgate.download=…)");
+        }
+        String releaseUrl = pick(ext == null ? null : ext.getReleaseUrl(), props, "releaseUrl", "DEPGATE_RELEASE_URL", null);
+        String releaseRepository = pick(null, props, "releaseRepository", null, null);
         return new Options(mode, failOn, binary, version, configFile, reportDir,
-                cache == null ? null : file(rootDir, cache), portNumber, rootDir);
+                cache == null ? null : file(rootDir, cache), portNumber, rootDir, download.equals("true"), releaseUrl,
+                releaseRepository, gradleUserHome);
     }
 
     /** A properties source reading a start parameter's -P map. */
@@ -139,9 +164,11 @@ final class Options implements Serializable {
     }
 
     /**
-     * The depgate executable: the configured one, else DEPGATE_BIN, else {@code depgate}
-     * on PATH, else ~/.cargo/bin/depgate. Checks {@link #version} when set. Throws a
-     * message listing every place looked at.
+     * The depgate executable: the configured one (extension, -P, -D, DEPGATE_BIN), else the
+     * released binary for this machine, downloaded and verified by {@link ReleaseBinary}
+     * (the plugin's own version, or {@link #version}); with {@code download = false}
+     * instead {@code depgate} on PATH, else ~/.cargo/bin/depgate. Checks {@link #version}
+     * when set. Throws a message saying what was tried and what to do.
      */
     File binary() {
         List<String> looked = new ArrayList<String>();
@@ -154,6 +181,9 @@ final class Options implements Serializable {
                         + "in the depgate repository) and point that setting at it.");
             }
             found = f;
+        }
+        if (found == null && download) {
+            found = new ReleaseBinary(version, releaseRepository, releaseUrl, gradleUserHome, ReleaseBinary.Release.load()).resolve();
         }
         if (found == null) {
             String path = System.getenv("PATH");
@@ -180,7 +210,8 @@ final class Options implements Serializable {
         }
         if (found == null) {
             throw new GradleException("depgate: cannot find the depgate binary. Looked at -Pdepgate.binary, "
-                    + "-Ddepgate.binary, DEPGATE_BIN (none set) and " + looked + ". Set depgate { binary = '/path/to/depgate' } "
+                    + "-Ddepgate.binary, DEPGATE_BIN (none set) and " + looked + " (downloading the release is off: "
+                    + "depgate.download = false). Set depgate { binary = '/path/to/depgate' } "
                     + "in the build script or pass -Pdepgate.binary=/path/to/depgate (a Gradle daemon does not see "
                     + "environment variables set after it started).");
         }

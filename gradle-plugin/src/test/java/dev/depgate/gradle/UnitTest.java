@@ -78,5 +78,22 @@ public class UnitTest {
             assertTrue(e.getMessage(), e.getMessage().contains("nope/depgate") && e.getMessage().contains("does not exist"));
         }
         assertNotNull(o.reportDir);
+
+        // The binary resolver's settings: download on by default, a clear error for a bad value.
+        Options dflt = Options.resolve(null, Options.fromMap(java.util.Collections.<String, String>emptyMap()), dir, dir, dir);
+        assertTrue(dflt.download);
+        assertNull(dflt.releaseUrl);
+        Map<String, String> props = new LinkedHashMap<String, String>();
+        props.put("depgate.download", "FALSE");
+        props.put("depgate.releaseUrl", "https://mirror.example/depgate/");
+        Options off = Options.resolve(null, Options.fromMap(props), dir, dir, dir);
+        assertTrue(!off.download);
+        assertEquals("https://mirror.example/depgate/", off.releaseUrl);
+        try {
+            Options.resolve(null, Options.fromMap(java.util.Collections.singletonMap("depgate.download", "maybe")), dir, dir, dir);
+            fail();
+        } catch (GradleException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("download 'maybe' is not true or false"));
+        }
     }
 }
