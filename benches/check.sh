@@ -13,10 +13,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${N:-2000}"; LATENCY_MS="${LATENCY_MS:-5}"; RUNS="${RUNS:-3}"
-cargo build --release --quiet --bin depgate --example fake_registry
+# PROFILE=profiling measures the no-LTO profile (faster to rebuild while iterating; the
+# figures of record are the release profile's). CARGO_TARGET_DIR is honoured.
+profile="${PROFILE:-release}"; out="${CARGO_TARGET_DIR:-target}/$profile"
+cargo build --profile "$profile" --quiet --bin depgate --example fake_registry
 work="$(mktemp -d)"
 trap 'kill $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-./target/release/examples/fake_registry "$N" "$LATENCY_MS" "$work/package-lock.json" > "$work/url" &
+"$out/examples/fake_registry" "$N" "$LATENCY_MS" "$work/package-lock.json" > "$work/url" &
 pid=$!
 for _ in $(seq 300); do [ -s "$work/url" ] && break; sleep 0.1; done
 url="$(cat "$work/url")"
@@ -28,10 +31,10 @@ kind = "npm"
 url = "$url"
 tier = "public"
 TOML
-python3 - "$work" "$N" "$RUNS" <<'PY'
+DG_OUT="$out" python3 - "$work" "$N" "$RUNS" <<'PY'
 import json, os, resource, shutil, subprocess, sys, time
 work, n, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-dg = os.path.abspath(os.environ.get("DEPGATE_BIN", "target/release/depgate"))
+dg = os.path.abspath(os.environ.get("DEPGATE_BIN") or os.path.join(os.environ["DG_OUT"], "depgate"))
 
 def measure(cmd, env=None, cwd=None):
     """Wall seconds and peak RSS (MiB) of one child process, measured in a fresh fork."""

@@ -76,9 +76,12 @@ if [ ! -x "$proxpi_venv/bin/gunicorn" ] || ! "$proxpi_venv/bin/python" -c 'impor
   "$proxpi_venv/bin/pip" install --quiet "proxpi==$PROXPI_VERSION" gunicorn
 fi
 
-cargo build --release --quiet --bin depgate --example serve_bench_upstream
+# PROFILE=profiling measures the no-LTO profile (faster to rebuild while iterating; the
+# figures of record are the release profile's). CARGO_TARGET_DIR is honoured.
+profile="${PROFILE:-release}"; out="${CARGO_TARGET_DIR:-target}/$profile"
+cargo build --profile "$profile" --quiet --bin depgate --example serve_bench_upstream
 # DEPGATE_BIN: measure that depgate binary instead (another build, for a before/after).
-depgate_bin="${DEPGATE_BIN:-./target/release/depgate}"
+depgate_bin="${DEPGATE_BIN:-$out/depgate}"
 
 work="$(mktemp -d)"
 pids=()
@@ -102,7 +105,7 @@ wait_http() { # URL PID NAME LOG
 }
 
 # The upstreams.
-./target/release/examples/serve_bench_upstream "$N" "$VERSIONS" "$work/project" > "$work/upstream.urls" &
+"$out/examples/serve_bench_upstream" "$N" "$VERSIONS" "$work/project" > "$work/upstream.urls" &
 up_pid=$!; pids+=("$up_pid")
 for _ in $(seq 600); do [ "$(wc -l < "$work/upstream.urls")" -ge 2 ] && break; sleep 0.1; done
 npm_up="$(sed -n 1p "$work/upstream.urls")"; simple_up="$(sed -n 2p "$work/upstream.urls")"
