@@ -372,7 +372,7 @@ mkdir -p "$root/bin" && printf '#!/bin/sh\necho depgate 0.1.0-from-source\n' >"$
         ("DG_INSTALL_DIR", install_dir.clone()),
         ("DG_STATE_DIR", get(&setup, "state-dir").unwrap().to_string()),
     ];
-    let (code, log, out) = script(work, "install.sh", &[("cargo", &cargo)], &env);
+    let (code, log, out) = script(work, "install.sh", &[("cargo", cargo.as_str())], &env);
     assert_eq!(code, 0, "{log}");
     let args = std::fs::read_to_string(&args_file).unwrap();
     let source = std::fs::canonicalize(root()).unwrap();

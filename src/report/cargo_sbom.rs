@@ -30,18 +30,19 @@ pub enum CargoSbomError {
     NoSingleRoot(String),
 }
 
-/// Percent-encode a purl qualifier value (everything but unreserved characters).
+/// Percent-encode a purl name, version or qualifier value (everything but unreserved
+/// characters).
 fn qualifier(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                char::from(b).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// The package's purl: plain for crates.io and local packages, with `repository_url`

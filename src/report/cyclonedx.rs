@@ -106,7 +106,7 @@ pub(super) enum LicenseChoice {
 }
 
 #[derive(Serialize)]
-struct NamedLicense {
+pub(super) struct NamedLicense {
     name: String,
     acknowledgement: &'static str,
 }

@@ -32,8 +32,8 @@ pub fn archive_in(dir: &Path) -> (PathBuf, String) {
     found.remove(0)
 }
 
-/// A release archive laid out as scripts/release.sh lays it (the `depgate` executable at
-/// the top, README.md beside it) around the executable `exe`, written into `dir`.
+/// A release archive with the executable `exe` as `depgate` at its top (as
+/// scripts/release.sh lays it out), staged in `dir`; its bytes.
 pub fn pack(exe: &Path, dir: &Path) -> Vec<u8> {
     let stage = dir.join("pack-stage");
     std::fs::create_dir_all(&stage).unwrap();
