@@ -103,6 +103,44 @@ fn release_sh_refuses_a_version_that_is_not_cargo_tomls() {
 }
 
 #[test]
+fn check_says_cargo_lock_is_not_gated_and_sbom_names_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let lock = dir.path().join("Cargo.lock");
+    std::fs::copy(root().join("Cargo.lock"), &lock).unwrap();
+    let depgate = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_depgate"));
+        cmd.env("DEPGATE_CACHE_DIR", dir.path().join("cache")).current_dir(dir.path());
+        cmd
+    };
+    // Found by the walk, or named: never a silent pass.
+    for args in [vec!["check", "."], vec!["check", "--lockfile", "Cargo.lock"]] {
+        let out = depgate().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("Cargo.lock is not a format depgate gates") && err.contains("nothing was gated"), "{err}");
+        assert!(err.contains("depgate sbom --cargo-lock"), "{err}");
+    }
+    // `depgate sbom` on something that is not a Cargo.lock, or with a root it lacks.
+    let out = depgate().args(["sbom", "--cargo-lock"]).arg(root().join("Cargo.toml")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Cargo.toml:0: not a Cargo.lock"));
+    let out = depgate().args(["sbom", "--cargo-lock", "Cargo.lock", "--root", "no-such-crate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no locked package is named `no-such-crate`") && err.contains("--root NAME"), "{err}");
+    // SOURCE_DATE_EPOCH fixes the timestamp, so the same lockfile gives the same bytes.
+    let sbom = |epoch: &str| depgate().args(["sbom", "--cargo-lock", "Cargo.lock"]).env("SOURCE_DATE_EPOCH", epoch).output().unwrap();
+    let (a, b) = (sbom("1700000000"), sbom("1700000000"));
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert_eq!(a.stdout, b.stdout);
+    let bom: Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(bom["metadata"]["timestamp"], "2023-11-14T22:13:20Z");
+    let out = sbom("yesterday");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH is `yesterday`"));
+}
+
+#[test]
 fn archive_holds_the_binary_and_its_sha256_is_right() {
     let dir = release_dir();
     let (archive, target) = archive_in(dir);
