@@ -129,7 +129,9 @@ fn check_says_cargo_lock_is_not_gated_and_sbom_names_bad_input() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no locked package is named `no-such-crate`") && err.contains("--root NAME"), "{err}");
     // SOURCE_DATE_EPOCH fixes the timestamp, so the same lockfile gives the same bytes.
-    let sbom = |epoch: &str| depgate().args(["sbom", "--cargo-lock", "Cargo.lock"]).env("SOURCE_DATE_EPOCH", epoch).output().unwrap();
+    let sbom = |epoch: &str| {
+        depgate().args(["sbom", "--cargo-lock", "Cargo.lock"]).env("SOURCE_DATE_EPOCH", epoch).output().unwrap()
+    };
     let (a, b) = (sbom("1700000000"), sbom("1700000000"));
     assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
     assert_eq!(a.stdout, b.stdout);
@@ -311,7 +313,7 @@ fn sbom_of_depgate_validates_and_says_what_cargo_lock_locks() {
         assert_eq!(c["hashes"][0]["content"].as_str(), p["checksum"].as_str(), "{purl}");
     }
     // depgate's own dependencies are its direct edges.
-    let depgate = packages.iter().find(|p| p["name"] == "depgate").unwrap();
+    let depgate = packages.iter().find(|p| p["name"].as_str() == Some("depgate")).unwrap();
     let deps = bom["dependencies"].as_array().unwrap();
     let edges = deps.iter().find(|d| d["ref"] == top["bom-ref"]).expect("the root's dependency entry");
     assert_eq!(

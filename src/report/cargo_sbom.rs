@@ -30,13 +30,22 @@ pub enum CargoSbomError {
     NoSingleRoot(String),
 }
 
-/// Percent-encode a purl name, version or qualifier value (everything but unreserved
-/// characters).
+/// Percent-encode a purl qualifier value (everything but unreserved characters).
 fn qualifier(value: &str) -> String {
+    escape(value, false)
+}
+
+/// Percent-encode a purl name or version: `+` is kept, as in depgate's other purls (a
+/// semver build suffix, `0.9.12+spec-1.1.0`).
+fn segment(value: &str) -> String {
+    escape(value, true)
+}
+
+fn escape(value: &str, keep_plus: bool) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') || (keep_plus && b == b'+') {
             out.push(char::from(b));
         } else {
             let _ = write!(out, "%{b:02X}");
@@ -48,7 +57,7 @@ fn qualifier(value: &str) -> String {
 /// The package's purl: plain for crates.io and local packages, with `repository_url`
 /// for another registry and `vcs_url` for a git source.
 fn purl(p: &CargoPackage) -> String {
-    let base = format!("pkg:cargo/{}@{}", qualifier(&p.name), qualifier(&p.version));
+    let base = format!("pkg:cargo/{}@{}", segment(&p.name), segment(&p.version));
     match p.source.as_deref() {
         None => base,
         Some(_) if p.from_crates_io() => base,
@@ -252,6 +261,15 @@ source = "git+https://github.com/o/gitdep?rev=abc#abcdef0"
         assert_eq!(deps[0]["ref"], "pkg:cargo/tool@0.2.0");
         assert_eq!(deps[0]["dependsOn"].as_array().unwrap().len(), 3);
         assert_eq!(deps[2]["dependsOn"].as_array().unwrap().len(), 0);
+        // A semver build suffix keeps its `+` (as depgate's other purls do).
+        let toml = CargoPackage {
+            name: "toml".into(),
+            version: "0.9.12+spec-1.1.0".into(),
+            source: Some(crate::ecosystem::cargo::CRATES_IO[1].into()),
+            checksum: None,
+            dependencies: Vec::new(),
+        };
+        assert_eq!(purl(&toml), "pkg:cargo/toml@0.9.12+spec-1.1.0");
         // Deterministic: same input, same bytes (serial included).
         assert_eq!(render_cargo_cyclonedx(&lock, 0, ""), render_cargo_cyclonedx(&lock, 0, ""));
     }
