@@ -60,7 +60,7 @@ pub enum Command {
     /// Vulnerability and malware advisories (OSV): fetch the offline database, say what is
     /// loaded.
     Advisories(AdvisoriesArgs),
-    /// Write a CycloneDX 1.6 SBOM of a Rust project from its Cargo.lock (depgate's own
+    /// Write a `CycloneDX` 1.6 SBOM of a Rust project from its Cargo.lock (depgate's own
     /// release SBOM). Cargo.lock is not gated: this only describes what it locks.
     Sbom(SbomArgs),
 }

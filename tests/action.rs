@@ -17,7 +17,7 @@
 //!   outputs, the step summary act read, and the report artifact on act's artifact server.
 //!
 //! The install step (setup.sh, install.sh against a release server) is tested in
-//! tests/action_install.rs.
+//! `tests/action_install.rs`.
 //!
 //! act cannot clone `actions/upload-artifact` offline: `--local-repository` puts a local
 //! stand-in there (testdata/action/upload-artifact, using `@actions/artifact` 2.3.2 against

@@ -44,17 +44,16 @@ pub(super) fn run(args: &SbomArgs) -> Result<ExitStatus, CommandError> {
         ))
     })?;
     let bom = render_cargo_cyclonedx(&lock, root, &timestamp()?);
-    match &args.output {
-        Some(out) => crate::atomic::write_atomic(out, &bom)
-            .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", out.display())))?,
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = stdout.lock();
-            if let Err(e) = w.write_all(&bom).and_then(|()| w.flush())
-                && e.kind() != std::io::ErrorKind::BrokenPipe
-            {
-                return Err(CommandError::failure(format!("error: cannot write to stdout: {e}")));
-            }
+    if let Some(out) = &args.output {
+        crate::atomic::write_atomic(out, &bom)
+            .map_err(|e| CommandError::failure(format!("error: cannot write {}: {e}", out.display())))?;
+    } else {
+        let stdout = std::io::stdout();
+        let mut w = stdout.lock();
+        if let Err(e) = w.write_all(&bom).and_then(|()| w.flush())
+            && e.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            return Err(CommandError::failure(format!("error: cannot write to stdout: {e}")));
         }
     }
     let root = &lock.packages[root];

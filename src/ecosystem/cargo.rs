@@ -1,4 +1,4 @@
-//! `Cargo.lock` (lockfile versions 1 to 4), read for one purpose: a CycloneDX SBOM of a
+//! `Cargo.lock` (lockfile versions 1 to 4), read for one purpose: a `CycloneDX` SBOM of a
 //! Rust project (`depgate sbom --cargo-lock`, which makes depgate's own release SBOM).
 //!
 //! Cargo is not an ecosystem depgate gates: nothing here becomes a [`super::Coordinate`],

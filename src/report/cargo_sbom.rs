@@ -81,13 +81,11 @@ pub fn find_root(lock: &CargoLock, root: Option<&str>) -> Result<usize, CargoSbo
         lock.packages.iter().flat_map(|p| p.dependencies.iter().copied()).collect();
     let tops: Vec<usize> =
         (0..lock.packages.len()).filter(|i| lock.packages[*i].source.is_none() && !depended.contains(i)).collect();
-    match tops.as_slice() {
-        [one] => Ok(*one),
-        _ => {
-            let names: Vec<&str> = tops.iter().map(|i| lock.packages[*i].name.as_str()).collect();
-            Err(CargoSbomError::NoSingleRoot(if names.is_empty() { "none".into() } else { names.join(", ") }))
-        }
+    if let [one] = tops.as_slice() {
+        return Ok(*one);
     }
+    let names: Vec<&str> = tops.iter().map(|i| lock.packages[*i].name.as_str()).collect();
+    Err(CargoSbomError::NoSingleRoot(if names.is_empty() { "none".into() } else { names.join(", ") }))
 }
 
 fn component(p: &CargoPackage, bom_ref: String, kind: &'static str) -> Component {
