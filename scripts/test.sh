@@ -60,6 +60,14 @@ for tool in gradle mvn openssl gpg gpgv; do
   fi
 done
 
+step "release archive (scripts/release.sh: a release build for the host target, its sha256 and depgate's SBOM)"
+# Built once, before the hermetic tests: tests/release.rs and tests/action_install.rs read it
+# through DEPGATE_RELEASE_DIR instead of each making a release build of its own.
+release_dir="$PWD/target/release-dist"
+rm -rf "$release_dir"
+scripts/release.sh --out "$release_dir"
+export DEPGATE_RELEASE_DIR="$release_dir"
+
 step "hermetic tests (fake registries on 127.0.0.1)"
 # --no-fail-fast: a failing test file does not hide how the ones after it did.
 cargo test --locked --all-targets --no-fail-fast

@@ -60,6 +60,22 @@ pub enum Command {
     /// Vulnerability and malware advisories (OSV): fetch the offline database, say what is
     /// loaded.
     Advisories(AdvisoriesArgs),
+    /// Write a `CycloneDX` 1.6 SBOM of a Rust project from its Cargo.lock (depgate's own
+    /// release SBOM). Cargo.lock is not gated: this only describes what it locks.
+    Sbom(SbomArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// The Cargo.lock to describe.
+    #[arg(long, value_name = "FILE")]
+    pub cargo_lock: PathBuf,
+    /// The package the SBOM describes (default: the one local package nothing depends on).
+    #[arg(long, value_name = "NAME")]
+    pub root: Option<String>,
+    /// Write the SBOM here (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Where a run's advisories come from, over `[advisories]` in the configuration.

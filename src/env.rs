@@ -26,3 +26,6 @@ pub const SIGNING_KEY: &str = "DEPGATE_SIGNING_KEY";
 pub const SIGNING_KEY_FILE: &str = "DEPGATE_SIGNING_KEY_FILE";
 /// The token clients must present to `depgate serve` (Bearer, or Basic password).
 pub const PROXY_TOKEN: &str = "DEPGATE_PROXY_TOKEN";
+/// Unix seconds to stamp build outputs with instead of now (<https://reproducible-builds.org/specs/source-date-epoch/>):
+/// the `metadata.timestamp` of `depgate sbom`.
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";

@@ -185,6 +185,10 @@ pub enum InputError {
     )]
     UnknownKind(PathBuf),
     #[error(
+        "{0}: Cargo.lock is not a format depgate gates (Rust crates are neither resolved, verified nor decided on); nothing was gated\n  help: depgate gates npm, PyPI, Maven/Gradle and container images; gate Rust crates with cargo-deny or cargo-vet, and describe them with `depgate sbom --cargo-lock {0}`"
+    )]
+    NotGated(PathBuf),
+    #[error(
         "{path}: {size} is over max_lockfile_bytes ({max}); nothing was read from it\n  help: raise [limits] max_lockfile_bytes in depgate.toml if this lockfile is expected to be that large"
     )]
     TooLarge { path: PathBuf, size: String, max: String },
@@ -216,8 +220,18 @@ pub fn discover(root: &Path) -> Result<Vec<PathBuf>, InputError> {
             more,
         });
     }
+    let cargo_lock = root.join("Cargo.lock");
     if found.is_empty() {
+        if cargo_lock.is_file() {
+            return Err(InputError::NotGated(cargo_lock));
+        }
         return Err(InputError::NoneFound(root.to_path_buf()));
+    }
+    if cargo_lock.is_file() {
+        tracing::warn!(
+            "{}: not gated (depgate does not gate Rust crates); the other lockfiles are",
+            cargo_lock.display()
+        );
     }
     Ok(found)
 }
@@ -324,6 +338,9 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> InputError + '_ {
 /// Read and parse one lockfile, of the kind its name says; a file whose name says nothing
 /// is read as the container-image input its content shows it to be, if any.
 pub fn read(path: &Path) -> Result<Read, InputError> {
+    if path.file_name().is_some_and(|n| n == "Cargo.lock") {
+        return Err(InputError::NotGated(path.to_path_buf()));
+    }
     if let Some(kind) = LockfileKind::of_path(path) {
         return read_as(path, kind);
     }

@@ -16,6 +16,9 @@
 //!   `mode: stop` must proxy an `npm ci` and report on it. Each run checks the action's
 //!   outputs, the step summary act read, and the report artifact on act's artifact server.
 //!
+//! The install step (setup.sh, install.sh against a release server) is tested in
+//! `tests/action_install.rs`.
+//!
 //! act cannot clone `actions/upload-artifact` offline: `--local-repository` puts a local
 //! stand-in there (testdata/action/upload-artifact, using `@actions/artifact` 2.3.2 against
 //! act's artifact server on 127.0.0.1), and one for `actions/cache` that fails if it runs
@@ -178,6 +181,7 @@ fn actionlint_and_shellcheck_pass() {
 
     let mut scripts = files("action/scripts", ".sh");
     scripts.push("scripts/action-tools.sh".to_string());
+    scripts.push("scripts/release.sh".to_string());
     let out = tool(tools, "shellcheck").arg("-x").args(&scripts).output().unwrap();
     assert!(out.status.success(), "shellcheck {scripts:?}:\n{}", text(&out));
 }
@@ -188,6 +192,27 @@ fn zizmor_finds_nothing() {
     let out = tool(tools, "zizmor").arg("--offline").args(actions()).args(workflows()).output().unwrap();
     let all = text(&out);
     assert!(out.status.success() && all.contains("No findings"), "zizmor --offline:\n{all}");
+}
+
+#[test]
+fn dockerfile_passes_hadolint_with_pinned_bases() {
+    let Some(tools) = tools() else { return };
+    let out = tool(tools, "hadolint").arg("Dockerfile").output().unwrap();
+    assert!(out.status.success(), "hadolint Dockerfile:\n{}", text(&out));
+    // Every base image is pinned by digest, and the image does not run as root.
+    let dockerfile = std::fs::read_to_string(root().join("Dockerfile")).unwrap();
+    let froms: Vec<&str> = dockerfile.lines().filter(|l| l.starts_with("FROM ")).collect();
+    assert_eq!(froms.len(), 2, "a build stage and a runtime stage: {froms:?}");
+    for from in &froms {
+        let digest = from.split('@').nth(1).and_then(|r| r.split_whitespace().next()).unwrap_or_default();
+        assert!(
+            digest.len() == 71 && digest.starts_with("sha256:") && digest[7..].bytes().all(|b| b.is_ascii_hexdigit()),
+            "not pinned by digest: {from}"
+        );
+    }
+    let user = dockerfile.lines().rfind(|l| l.starts_with("USER ")).expect("a USER line");
+    assert!(!user.contains(" root") && !user.contains(" 0"), "{user}");
+    assert!(dockerfile.contains(r#"ENTRYPOINT ["depgate"]"#));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -597,187 +622,4 @@ fn demo_integrity(key: &str) -> String {
         serde_json::from_str(&std::fs::read_to_string(root().join("testdata/demo/package-lock.json")).unwrap())
             .unwrap();
     lock["packages"][key]["integrity"].as_str().unwrap().to_string()
-}
-
-// ---------------------------------------------------------------------------------------
-// install (setup.sh and install.sh, run directly against a release server on 127.0.0.1)
-
-/// What the fake release server serves: the archive's bytes and the digest its .sha256 says.
-#[derive(Clone, Default)]
-struct Release {
-    archive: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
-    sha256: std::sync::Arc<std::sync::Mutex<String>>,
-}
-
-/// github.com's release routes for `acme/depgate` v0.1.0: /releases/latest redirects to the
-/// tag's page, /releases/download/v0.1.0/ has the Linux x86-64 archive and its .sha256.
-fn release_server(release: &Release) -> support::server::Server {
-    use axum::extract::State;
-    use axum::http::{StatusCode, header};
-    use axum::routing::get;
-    const ASSET: &str = "/acme/depgate/releases/download/v0.1.0/depgate-x86_64-unknown-linux-gnu.tar.gz";
-    let app = axum::Router::new()
-        .route(
-            "/acme/depgate/releases/latest",
-            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/acme/depgate/releases/tag/v0.1.0")]) }),
-        )
-        .route("/acme/depgate/releases/tag/v0.1.0", get(|| async { "depgate v0.1.0" }))
-        .route(ASSET, get(|State(r): State<Release>| async move { r.archive.lock().unwrap().clone() }))
-        .route(
-            &format!("{ASSET}.sha256"),
-            get(|State(r): State<Release>| async move {
-                format!("{}  depgate-x86_64-unknown-linux-gnu.tar.gz\n", r.sha256.lock().unwrap())
-            }),
-        )
-        .with_state(release.clone());
-    support::server::Server::start("127.0.0.1:0", app)
-}
-
-/// A release archive holding a stand-in `depgate` (a script printing its version).
-fn archive(dir: &Path, version_line: &str) -> Vec<u8> {
-    let stage = dir.join(format!("stage-{}", version_line.len()));
-    std::fs::create_dir_all(&stage).unwrap();
-    let exe = stage.join("depgate");
-    std::fs::write(&exe, format!("#!/bin/sh\necho '{version_line}'\n")).unwrap();
-    assert!(Command::new("chmod").arg("755").arg(&exe).status().unwrap().success());
-    let out = Command::new("tar").arg("-czf").arg("-").arg("-C").arg(&stage).arg("depgate").output().unwrap();
-    assert!(out.status.success());
-    out.stdout
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest as _;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// One run of an action script with the runner's variables, a stand-in `gh` first on PATH
-/// (`gh_script` is its body), and `env`; its exit code, log and step outputs.
-fn script(work: &Path, name: &str, gh_script: &str, env: &[(&str, String)]) -> (i32, String, Vec<(String, String)>) {
-    let bin = work.join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(bin.join("gh"), format!("#!/bin/sh\n{gh_script}\n")).unwrap();
-    assert!(Command::new("chmod").arg("755").arg(bin.join("gh")).status().unwrap().success());
-    let output = work.join(format!("{name}.out"));
-    std::fs::write(&output, "").unwrap();
-    let path = std::env::join_paths(
-        std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
-    .unwrap();
-    let mut cmd = Command::new("bash");
-    cmd.arg(root().join("action/scripts").join(name))
-        .env("PATH", path)
-        .env("GITHUB_OUTPUT", &output)
-        .env("RUNNER_TEMP", work.join("runner-temp"))
-        .env("RUNNER_OS", "Linux")
-        .env("RUNNER_ARCH", "X64")
-        .env("GITHUB_REPOSITORY", "acme/project")
-        .env("DG_TOKEN", "token-for-tests");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().unwrap();
-    let outputs = std::fs::read_to_string(&output)
-        .unwrap()
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect();
-    (out.status.code().unwrap_or(-1), text(&out), outputs)
-}
-
-fn get<'a>(outputs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    outputs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
-#[test]
-fn install_checks_the_release_digest_and_provenance_before_running_it() {
-    if !(have("curl") && have("tar")) {
-        return;
-    }
-    let work = tempfile::tempdir().unwrap();
-    let release = Release::default();
-    let good = archive(work.path(), "depgate 0.1.0 (release stand-in)");
-    *release.archive.lock().unwrap() = good.clone();
-    *release.sha256.lock().unwrap() = sha256_hex(&good);
-    let server = release_server(&release);
-    let base = [
-        ("GITHUB_SERVER_URL", format!("http://{}", server.addr)),
-        ("DG_MODE", "check".to_string()),
-        ("DG_FAIL_ON", "deny".to_string()),
-        ("DG_COMMENT", "never".to_string()),
-        ("DG_CHECK_RUN", "false".to_string()),
-        ("DG_UPLOAD", "true".to_string()),
-        ("DG_VERSION", "latest".to_string()),
-        ("DG_BINARY", String::new()),
-        ("DG_RELEASE_REPOSITORY", "acme/depgate".to_string()),
-        ("DG_ACTION_REPOSITORY", String::new()),
-    ];
-    let (code, log, setup) = script(work.path(), "setup.sh", "exit 1", &base);
-    assert_eq!(code, 0, "{log}");
-    // `latest` follows the redirect to the tag; the asset is named by the target triple.
-    assert_eq!(
-        get(&setup, "asset-url"),
-        Some(
-            format!(
-                "http://{}/acme/depgate/releases/download/v0.1.0/depgate-x86_64-unknown-linux-gnu.tar.gz",
-                server.addr
-            )
-            .as_str()
-        ),
-        "{setup:?}"
-    );
-    assert_eq!(get(&setup, "cache-key"), Some("depgate-acme/depgate-v0.1.0-x86_64-unknown-linux-gnu"));
-    // install.sh's environment, from setup.sh's outputs (as action.yml maps them).
-    let install_env: Vec<(&str, String)> = [
-        ("DG_INSTALL", "install"),
-        ("DG_INSTALL_DIR", "install-dir"),
-        ("DG_ASSET_URL", "asset-url"),
-        ("DG_ASSET", "asset"),
-        ("DG_RELEASE_REPOSITORY", "release-repository"),
-        ("DG_STATE_DIR", "state-dir"),
-    ]
-    .into_iter()
-    .map(|(var, key)| (var, get(&setup, key).unwrap_or_else(|| panic!("setup.sh set no {key}")).to_string()))
-    .chain([("DG_BINARY", String::new())])
-    .collect();
-    let no_attestation = "echo 'Error: no attestations found for subject' >&2; exit 1";
-
-    // Downloaded, digest checked, no provenance published: a notice, then it runs.
-    let (code, log, out) = script(work.path(), "install.sh", no_attestation, &install_env);
-    assert_eq!(code, 0, "{log}");
-    assert!(log.contains("downloaded, sha256"), "{log}");
-    assert!(
-        log.contains("::notice title=depgate::depgate-x86_64-unknown-linux-gnu.tar.gz has no build provenance"),
-        "{log}"
-    );
-    assert!(log.contains("depgate 0.1.0 (release stand-in)"), "{log}");
-    let bin = get(&out, "bin").expect("install names the executable").to_string();
-    assert!(Path::new(&bin).is_file(), "{bin}");
-
-    // The archive actions/cache would restore is checked against the release's digest too.
-    let verified = "test \"$1 $2\" = 'attestation verify' && test \"$4 $5\" = '--repo acme/depgate'";
-    let (code, log, _) = script(work.path(), "install.sh", verified, &install_env);
-    assert_eq!(code, 0, "{log}");
-    assert!(log.contains("restored from the cache"), "{log}");
-    assert!(log.contains("build provenance verified"), "{log}");
-
-    // Provenance that exists and does not verify: nothing is unpacked or run.
-    let (code, log, out) =
-        script(work.path(), "install.sh", "echo 'Error: verifying with issuer: mismatch' >&2; exit 1", &install_env);
-    assert_eq!(code, 3, "{log}");
-    assert!(log.contains("its build provenance does not verify: not running it"), "{log}");
-    assert_eq!(get(&out, "bin"), None);
-
-    // Other bytes than the release's digest says (a tampered download, or a poisoned
-    // cache): refused, and the bad archive is not kept.
-    let evil = archive(work.path(), "depgate 6.6.6 (tampered)");
-    *release.archive.lock().unwrap() = evil;
-    let install_dir = PathBuf::from(get(&setup, "install-dir").unwrap());
-    let cached = install_dir.join("archive/depgate-x86_64-unknown-linux-gnu.tar.gz");
-    std::fs::write(&cached, b"not the release").unwrap();
-    let (code, log, out) = script(work.path(), "install.sh", no_attestation, &install_env);
-    assert_eq!(code, 3, "{log}");
-    assert!(log.contains("but the release says") && log.contains("not running it"), "{log}");
-    assert!(!log.contains("6.6.6"), "the tampered executable ran:\n{log}");
-    assert_eq!(get(&out, "bin"), None);
-    assert!(!cached.exists(), "the tampered archive was kept");
 }

@@ -22,20 +22,32 @@ report_dir="$(mktemp -d "$state_dir/report-XXXXXX")"
   echo "report-dir=$report_dir"
 } >>"$GITHUB_OUTPUT"
 
+one_of "install" "$DG_INSTALL_MODE" release cargo
+
 if [ -n "$DG_BINARY" ] || [ "$DG_MODE" = stop ]; then
   # A given executable (or `stop`, which runs none until the report step, and that one uses
   # the executable recorded by `serve`): nothing to install.
-  echo "install=false" >>"$GITHUB_OUTPUT"
+  echo "install=none" >>"$GITHUB_OUTPUT"
+  exit 0
+fi
+
+if [ "$DG_INSTALL_MODE" = cargo ]; then
+  # Built from the action's own source (the commit `uses:` pinned), not from a release.
+  {
+    echo "install=cargo"
+    echo "install-dir=$temp/depgate-install/cargo"
+  } >>"$GITHUB_OUTPUT"
+  echo "depgate from source (install: cargo)"
   exit 0
 fi
 
 case "${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)}" in
-  Linux/X64 | Linux/x86_64) target=x86_64-unknown-linux-gnu ;;
-  Linux/ARM64 | Linux/aarch64) target=aarch64-unknown-linux-gnu ;;
+  Linux/X64 | Linux/x86_64) target=x86_64-unknown-linux-musl ;;
+  Linux/ARM64 | Linux/aarch64) target=aarch64-unknown-linux-musl ;;
   macOS/X64 | Darwin/x86_64) target=x86_64-apple-darwin ;;
   macOS/ARM64 | Darwin/arm64) target=aarch64-apple-darwin ;;
   *)
-    fail "no depgate release for ${RUNNER_OS:-?}/${RUNNER_ARCH:-?}; build depgate and pass its path as \`binary\`"
+    fail "no depgate release for ${RUNNER_OS:-?}/${RUNNER_ARCH:-?}; set \`install: cargo\` to build depgate from the action's source (needs a Rust toolchain), or pass a built depgate as \`binary\`"
     ;;
 esac
 
@@ -54,7 +66,7 @@ if [ "$version" = latest ]; then
     fail "cannot find the latest release of $repo; set \`version\`"
   case "$landed" in
     */releases/tag/*) version="${landed##*/releases/tag/}" && version="${version#v}" ;;
-    *) fail "$repo has no release; set \`version\` or \`binary\`" ;;
+    *) fail "$repo has no release; set \`version\`, \`install: cargo\` or \`binary\`" ;;
   esac
 fi
 [[ "$version" =~ ^[0-9A-Za-z.+-]+$ ]] || fail "version \`$DG_VERSION\` is not a release version (e.g. 0.1.0)"
@@ -62,11 +74,12 @@ fi
 asset="depgate-$target.tar.gz"
 server="${GITHUB_SERVER_URL:-https://github.com}"
 {
-  echo "install=true"
+  echo "install=release"
   echo "install-dir=$temp/depgate-install/$version-$target"
   echo "asset=$asset"
   echo "asset-url=$server/$repo/releases/download/v$version/$asset"
   echo "release-repository=$repo"
+  echo "version=$version"
   echo "cache-key=depgate-$repo-v$version-$target"
 } >>"$GITHUB_OUTPUT"
 echo "depgate $version for $target from $repo"

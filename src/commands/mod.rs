@@ -12,6 +12,7 @@ mod init_tools;
 mod list;
 mod policy;
 mod reviews;
+mod sbom;
 mod serve;
 mod trust;
 mod verify;
@@ -41,6 +42,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Serve(args) => serve::run(args).await,
         Command::Github(args) => github::run(args).await,
         Command::Advisories(args) => advisories::run(args).await,
+        Command::Sbom(args) => sbom::run(&args),
     }
 }
 

@@ -4,6 +4,7 @@
 //! Must not: open files by itself beyond what a caller hands in, touch the network,
 //! print, or know about policy. Every parser is `&str -> Result<_, LockfileError>`.
 
+pub mod cargo;
 pub mod digest;
 pub mod index;
 pub mod manifest;

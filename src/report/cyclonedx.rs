@@ -27,117 +27,117 @@ use crate::ecosystem::Ecosystem;
 use crate::engine::Record;
 
 /// Namespace of the serial numbers (a fixed, made-up UUID: only depgate uses it).
-const SERIAL_NAMESPACE: [u8; 16] = *b"depgate/cdx-1.6\0";
+pub(super) const SERIAL_NAMESPACE: [u8; 16] = *b"depgate/cdx-1.6\0";
 
 /// A URL as an absolute, normalized IRI, or `None` for text that is not one.
-fn iri(text: &str) -> Option<String> {
+pub(super) fn iri(text: &str) -> Option<String> {
     url::Url::parse(text.trim()).ok().map(String::from)
 }
 
 #[derive(Serialize)]
-struct Bom {
+pub(super) struct Bom {
     #[serde(rename = "bomFormat")]
-    format: &'static str,
+    pub(super) format: &'static str,
     #[serde(rename = "specVersion")]
-    spec_version: &'static str,
+    pub(super) spec_version: &'static str,
     #[serde(rename = "serialNumber", skip_serializing_if = "Option::is_none")]
-    serial_number: Option<String>,
-    version: u32,
-    metadata: Metadata,
-    components: Vec<Component>,
-    dependencies: Vec<Dependency>,
+    pub(super) serial_number: Option<String>,
+    pub(super) version: u32,
+    pub(super) metadata: Metadata,
+    pub(super) components: Vec<Component>,
+    pub(super) dependencies: Vec<Dependency>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    vulnerabilities: Vec<Vulnerability>,
+    pub(super) vulnerabilities: Vec<Vulnerability>,
 }
 
 #[derive(Serialize)]
-struct Metadata {
+pub(super) struct Metadata {
     #[serde(skip_serializing_if = "Option::is_none")]
-    timestamp: Option<String>,
-    tools: Tools,
-    component: Component,
+    pub(super) timestamp: Option<String>,
+    pub(super) tools: Tools,
+    pub(super) component: Component,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    properties: Vec<Property>,
+    pub(super) properties: Vec<Property>,
 }
 
 /// The 1.6 form of `tools` (the array of `tool` is deprecated).
 #[derive(Serialize)]
-struct Tools {
-    components: Vec<Component>,
+pub(super) struct Tools {
+    pub(super) components: Vec<Component>,
 }
 
 #[derive(Serialize, Default)]
-struct Component {
+pub(super) struct Component {
     #[serde(rename = "type")]
-    kind: &'static str,
+    pub(super) kind: &'static str,
     #[serde(rename = "bom-ref", skip_serializing_if = "Option::is_none")]
-    bom_ref: Option<String>,
+    pub(super) bom_ref: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    group: Option<String>,
-    name: String,
+    pub(super) group: Option<String>,
+    pub(super) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    version: Option<String>,
+    pub(super) version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'static str>,
+    pub(super) scope: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    hashes: Vec<Hash>,
+    pub(super) hashes: Vec<Hash>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    licenses: Vec<LicenseChoice>,
+    pub(super) licenses: Vec<LicenseChoice>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    purl: Option<String>,
+    pub(super) purl: Option<String>,
     #[serde(rename = "externalReferences", skip_serializing_if = "Vec::is_empty")]
-    external_references: Vec<ExternalReference>,
+    pub(super) external_references: Vec<ExternalReference>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    properties: Vec<Property>,
+    pub(super) properties: Vec<Property>,
 }
 
 #[derive(Serialize)]
-struct Hash {
-    alg: &'static str,
-    content: String,
+pub(super) struct Hash {
+    pub(super) alg: &'static str,
+    pub(super) content: String,
 }
 
 /// One element of `licenses`: either a single SPDX expression, or named licences.
 #[derive(Serialize)]
 #[serde(untagged)]
-enum LicenseChoice {
+pub(super) enum LicenseChoice {
     Expression { expression: String, acknowledgement: &'static str },
     License { license: NamedLicense },
 }
 
 #[derive(Serialize)]
-struct NamedLicense {
+pub(super) struct NamedLicense {
     name: String,
     acknowledgement: &'static str,
 }
 
 #[derive(Serialize)]
-struct ExternalReference {
+pub(super) struct ExternalReference {
     #[serde(rename = "type")]
-    kind: &'static str,
-    url: String,
+    pub(super) kind: &'static str,
+    pub(super) url: String,
 }
 
 #[derive(Serialize)]
-struct Property {
-    name: &'static str,
-    value: String,
+pub(super) struct Property {
+    pub(super) name: &'static str,
+    pub(super) value: String,
 }
 
 /// Only the project's edges: records do not say which package pulled in which, so the
 /// components below the project have no entry (`CycloneDX` reads a missing entry as
 /// "unknown"; an empty one would claim "no dependencies").
 #[derive(Serialize)]
-struct Dependency {
+pub(super) struct Dependency {
     #[serde(rename = "ref")]
-    reference: String,
+    pub(super) reference: String,
     #[serde(rename = "dependsOn")]
-    depends_on: Vec<String>,
+    pub(super) depends_on: Vec<String>,
 }
 
 /// One advisory of `vulnerabilities[]` (`CycloneDX` 1.6), with every component it names.
 #[derive(Serialize)]
-struct Vulnerability {
+pub(super) struct Vulnerability {
     #[serde(rename = "bom-ref")]
     bom_ref: String,
     id: String,

@@ -6,6 +6,7 @@
 //! log, and the commands choose the terminal.
 
 pub mod advisories;
+pub mod cargo_sbom;
 pub mod cooldowns;
 pub mod cyclonedx;
 mod failures;

@@ -88,6 +88,11 @@ pub struct Spec {
     /// The statement's subject digest is the artifact's sha512 (as npm provenance has it)
     /// rather than its sha256 (DSSE only).
     pub subject_sha512: bool,
+    /// The repository the leaf certificate names (`https://github.com/OWNER/NAME`); the
+    /// SAN and build-config URI are its `.github/workflows/release.yml` at `git_ref`.
+    pub repo: String,
+    /// The git ref the leaf certificate names (`refs/tags/v1.0.0`).
+    pub git_ref: String,
     pub not_before: i64,
     pub not_after: i64,
     pub integrated_time: i64,
@@ -97,6 +102,11 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The workflow identity (SAN, build-config URI) the leaf carries.
+    pub fn workflow(&self) -> String {
+        format!("{}/.github/workflows/release.yml@{}", self.repo, self.git_ref)
+    }
+
     /// A valid signing: a 10-minute leaf, logged one minute into it.
     pub fn new(artifact: &[u8]) -> Self {
         Spec {
@@ -105,6 +115,8 @@ impl Spec {
             subject_name: "pkg:npm/widget@1.0.0".into(),
             subject_sha512: false,
             predicate_type: SLSA_PROVENANCE.into(),
+            repo: REPO.into(),
+            git_ref: GIT_REF.into(),
             not_before: T0,
             not_after: T0 + 600,
             integrated_time: T0 + 60,
@@ -298,17 +310,18 @@ impl Pki {
     /// The Fulcio-style leaf for `signer`, with an embedded SCT (RFC 6962 §3.3).
     fn leaf(&self, signer: &KeyPair, spec: &Spec) -> Vec<u8> {
         let issuer = if spec.fault == Fault::UntrustedCa { &self.rogue_intermediate } else { &self.intermediate };
+        let workflow = spec.workflow();
         let alt_name =
-            SubjectAltName(vec![GeneralName::UniformResourceIdentifier(Ia5String::new(WORKFLOW).expect("URI"))]);
+            SubjectAltName(vec![GeneralName::UniformResourceIdentifier(Ia5String::new(&workflow).expect("URI"))]);
         let mut extensions = vec![
             ext(KeyUsage::OID, true, der(&KeyUsage(KeyUsages::DigitalSignature.into()))),
             ext(ExtendedKeyUsage::OID, false, der(&ExtendedKeyUsage(vec![KP_CODE_SIGNING]))),
             ext(SubjectAltName::OID, true, der(&alt_name)),
             ext(FULCIO_ISSUER_V1, false, ISSUER.as_bytes().to_vec()),
             ext(FULCIO_ISSUER_V2, false, utf8(ISSUER)),
-            ext(FULCIO_SOURCE_REPO_URI, false, utf8(REPO)),
-            ext(FULCIO_SOURCE_REPO_REF, false, utf8(GIT_REF)),
-            ext(FULCIO_BUILD_CONFIG_URI, false, utf8(WORKFLOW)),
+            ext(FULCIO_SOURCE_REPO_URI, false, utf8(&spec.repo)),
+            ext(FULCIO_SOURCE_REPO_REF, false, utf8(&spec.git_ref)),
+            ext(FULCIO_BUILD_CONFIG_URI, false, utf8(&workflow)),
         ];
         let subject = Name::default();
         // The precertificate TBS: the leaf's TBS without the SCT extension, which is
