@@ -153,7 +153,7 @@ impl AuditLog {
     /// file (they survive this process being killed); after [`Self::sync`] they survive a
     /// power loss.
     pub fn append_batch_unsynced(&self, entries: &[Entry]) -> Result<Vec<AuditRecord>, AuditError> {
-        let outgoing: Vec<Outgoing> = entries.iter().cloned().map(Outgoing::Entry).collect();
+        let outgoing: Vec<Outgoing> = entries.iter().map(|e| Outgoing::Entry(Box::new(e.clone()))).collect();
         Ok(self.append_unsynced(&outgoing, true)?.unwrap_or_default())
     }
 
@@ -207,7 +207,7 @@ impl AuditLog {
             if let (Some(records), Outgoing::Entry(entry)) = (records.as_mut(), e) {
                 records.push(AuditRecord {
                     seq,
-                    entry: entry.clone(),
+                    entry: (**entry).clone(),
                     prev: std::mem::take(&mut prev),
                     hash: hash.clone(),
                 });

@@ -268,7 +268,7 @@ fn write_canonical(value: &Value, out: &mut Vec<u8>) {
 /// A record to append: an entry, or a repeat of a [`Prepared`] entry at another time.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    Entry(Entry),
+    Entry(Box<Entry>),
     /// The prepared entry with this `time` (RFC 3339).
     Repeat(Arc<Prepared>, String),
 }
@@ -690,7 +690,7 @@ mod tests {
             let mut entry = rec.entry.clone();
             entry.time = time.to_string();
             let mut slow = Vec::new();
-            let slow_hash = Outgoing::Entry(entry).append(&mut slow, seq, &prev);
+            let slow_hash = Outgoing::Entry(Box::new(entry)).append(&mut slow, seq, &prev);
             let mut fast = Vec::new();
             let fast_hash = Outgoing::Repeat(Arc::new(Prepared::new(&rec.entry).unwrap()), time.to_string())
                 .append(&mut fast, seq, &prev);

@@ -73,7 +73,7 @@ impl AuditSink {
                         if durable { on_sync.push(ack) } else { on_write.push(ack) }
                     }
                     let ok = match writer_log.append_lines_unsynced(&entries) {
-                        Ok(_) => true,
+                        Ok(()) => true,
                         Err(e) => {
                             tracing::error!("cannot append to the audit log: {e}; refusing further requests");
                             writer_failed.store(true, Ordering::SeqCst);
@@ -113,7 +113,7 @@ impl AuditSink {
     /// Queue a record; the answer says whether it reached the disk. `None` when the
     /// writer is gone (closed at shutdown, or it could not start).
     pub fn send(&self, entry: Entry, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
-        self.queue(Outgoing::Entry(entry), durable)
+        self.queue(Outgoing::Entry(Box::new(entry)), durable)
     }
 
     /// Queue a repeat of a prepared entry at `time` (written, not synced: a repeat).

@@ -339,13 +339,12 @@ impl Gate {
     /// before the answer, as every repeat's record is ([`Self::record`]).
     pub async fn record_hot(&self, hot: &Hot) -> Result<(), Unrecorded> {
         let time = self.now_text();
-        let ack = match &hot.prepared {
-            Some(p) => self.audit.send_repeat(p.clone(), time),
-            None => {
-                let mut entry = hot.entry.clone();
-                entry.time = time;
-                self.audit.send(entry, false)
-            }
+        let ack = if let Some(p) = &hot.prepared {
+            self.audit.send_repeat(p.clone(), time)
+        } else {
+            let mut entry = hot.entry.clone();
+            entry.time = time;
+            self.audit.send(entry, false)
         }
         .ok_or(Unrecorded)?;
         if ack.await.unwrap_or(false) { Ok(()) } else { Err(Unrecorded) }
