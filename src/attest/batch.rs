@@ -16,16 +16,10 @@ pub struct BundleJob<'a> {
     pub policy: &'a IdentityPolicy,
 }
 
-/// The threads a batch of `jobs` bundles is worth: one per core (at most `max`), and
-/// never more than the bundles.
-pub fn threads_for(jobs: usize, max: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    cores.min(max).min(jobs).max(1)
-}
-
 impl Trust {
-    /// Verify every bundle of `jobs` on `threads` threads (1: on this thread). The
-    /// verdicts come back in the order of `jobs`, each as [`Trust::verify_bundle`] gives it.
+    /// Verify every bundle of `jobs` on `threads` threads (1: on this thread; e.g.
+    /// `std::thread::available_parallelism()`). The verdicts come back in the order of
+    /// `jobs`, each as [`Trust::verify_bundle`] gives it.
     pub fn verify_batch(&self, jobs: &[BundleJob<'_>], threads: usize) -> Vec<Verdict> {
         let one = |j: &BundleJob<'_>| self.verify_bundle(j.bundle_json, j.subject, j.subject_name, j.policy);
         let threads = threads.clamp(1, jobs.len().max(1));
@@ -39,5 +33,37 @@ impl Trust {
             // A panicking share is re-raised here: a verdict is never made up for it.
             handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_on_two_threads_gives_each_job_its_own_verdict_in_order() {
+        let trust = Trust::embedded().unwrap();
+        let policy = IdentityPolicy::default();
+        let texts = [
+            "{",
+            "[]",
+            "null",
+            "{\"mediaType\": 1}",
+            "{\"mediaType\": \"application/vnd.dev.sigstore.bundle.v0.3+json\"}",
+        ];
+        let jobs: Vec<BundleJob<'_>> = texts
+            .iter()
+            .map(|t| BundleJob { bundle_json: t, subject: Subject::Bytes(b"x"), subject_name: None, policy: &policy })
+            .collect();
+        let alone: Vec<_> = texts.iter().map(|t| trust.verify_bundle(t, Subject::Bytes(b"x"), None, &policy)).collect();
+        for threads in [1, 2, 8] {
+            let batch = trust.verify_batch(&jobs, threads);
+            assert_eq!(batch.len(), texts.len());
+            for (b, a) in batch.iter().zip(&alone) {
+                assert!(!b.verified && b.failure.is_some());
+                assert_eq!(b.failure, a.failure);
+            }
+        }
+        assert!(trust.verify_batch(&[], 2).is_empty());
     }
 }
