@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::{IdentityPolicy, Stage, Subject, Trust, Verdict};
+use super::{ArtifactDigests, IdentityPolicy, Stage, Subject, Trust, Verdict};
 
 /// One attestation of a package and how it verified.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +27,7 @@ pub fn verify_npm_attestations(
 ) -> Result<Vec<Checked>, String> {
     let v: Value = serde_json::from_slice(response).map_err(|e| format!("not an npm attestations response: {e}"))?;
     let list = v["attestations"].as_array().ok_or("the npm attestations response has no `attestations` array")?;
+    let digests = ArtifactDigests::default();
     let mut out = Vec::new();
     for a in list {
         let predicate = a["predicateType"].as_str().unwrap_or_default();
@@ -40,7 +41,7 @@ pub fn verify_npm_attestations(
         let bundle = a["bundle"].to_string();
         let empty = IdentityPolicy::default();
         let policy = if kind == "provenance" { provenance_policy } else { &empty };
-        let mut verdict = trust.verify_bundle(&bundle, subject, Some(purl_name), policy);
+        let mut verdict = trust.verify_bundle_of(&bundle, subject, &digests, Some(purl_name), policy);
         if verdict.verified && verdict.predicate_type.as_deref() != Some(predicate) {
             verdict.verified = false;
             verdict.failure = Some(super::StageFailure {
@@ -128,12 +129,13 @@ pub fn verify_pep740(
     } else {
         return Err("neither a PEP 740 provenance object nor an attestation object".into());
     };
+    let digests = ArtifactDigests::default();
     let mut out = Vec::new();
     for (publisher, atts) in groups {
         let expected = merge(publisher_policy(&publisher), policy);
         for att in atts {
             let verdict = match pep740_to_bundle(&att) {
-                Ok(bundle) => trust.verify_bundle(&bundle.to_string(), subject, Some(filename), &expected),
+                Ok(bundle) => trust.verify_bundle_of(&bundle.to_string(), subject, &digests, Some(filename), &expected),
                 Err(e) => Verdict::failed(Stage::Bundle, e),
             };
             out.push(Checked { kind: "provenance".into(), verdict });

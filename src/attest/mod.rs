@@ -11,6 +11,7 @@
 //! npm publish attestations with key validity windows, the PEP 740 wire format, and
 //! the statement's predicate for policy. Anything not checked is never `verified`.
 
+pub mod batch;
 pub mod cosign;
 pub mod formats;
 pub mod identity;
@@ -27,6 +28,7 @@ use sigstore_verify::trust_root::{SIGSTORE_PRODUCTION_TRUSTED_ROOT, TrustedRoot}
 use sigstore_verify::types::{Artifact, ArtifactDigest, Bundle, DerPublicKey, HashAlgorithm};
 use sigstore_verify::{PublicKeyVerificationPolicy, VerificationPolicy, Verifier};
 
+pub use batch::BundleJob;
 pub use identity::{Identity, IdentityPolicy, SanMatch};
 pub use statement::StatementSummary;
 
@@ -131,6 +133,14 @@ impl Subject<'_> {
             }
         })
     }
+}
+
+/// The digests of a [`Subject::Bytes`] artifact, each computed when first needed and
+/// kept while the bundles about that one artifact are verified.
+#[derive(Default)]
+struct ArtifactDigests {
+    sha256: std::cell::OnceCell<[u8; 32]>,
+    sha512: std::cell::OnceCell<[u8; 64]>,
 }
 
 /// A trusted root ready to verify with, and the thresholds its contents imply: a root
@@ -306,6 +316,19 @@ impl Trust {
         subject_name: Option<&str>,
         policy: &IdentityPolicy,
     ) -> Verdict {
+        self.verify_bundle_of(bundle_json, subject, &ArtifactDigests::default(), subject_name, policy)
+    }
+
+    /// [`Trust::verify_bundle`], with the artifact's digests kept in `digests` for the
+    /// next bundle about the same `subject` (several attestations of one file).
+    fn verify_bundle_of(
+        &self,
+        bundle_json: &str,
+        subject: Subject<'_>,
+        digests: &ArtifactDigests,
+        subject_name: Option<&str>,
+        policy: &IdentityPolicy,
+    ) -> Verdict {
         let bundle = match Bundle::from_json(bundle_json) {
             Ok(b) => b,
             Err(e) => return Verdict::failed(Stage::Bundle, format!("cannot parse the bundle: {e}")),
@@ -321,16 +344,15 @@ impl Trust {
             }
             None => None,
         };
-        // For an attestation, hash the artifact once here and hand the verifier the digest
-        // the statement binds, instead of the bytes (which it would hash again).
-        let digests;
+        // For an attestation, hash the artifact here (once for all the bundles about it)
+        // with the one algorithm the statement binds, and hand the verifier that digest
+        // instead of the bytes (which it would hash again).
         let subject = match (subject, &statement) {
             (Subject::Bytes(b), Some(st)) => {
-                digests = (<[u8; 32]>::from(Sha256::digest(b)), <[u8; 64]>::from(Sha512::digest(b)));
                 if st.subjects.iter().any(|(_, algo, _)| algo == "sha512") {
-                    Subject::Sha512(&digests.1)
+                    Subject::Sha512(digests.sha512.get_or_init(|| Sha512::digest(b).into()))
                 } else {
-                    Subject::Sha256(&digests.0)
+                    Subject::Sha256(digests.sha256.get_or_init(|| Sha256::digest(b).into()))
                 }
             }
             (s, _) => s,

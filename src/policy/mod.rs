@@ -366,8 +366,27 @@ fn rego_input(input: &serde_json::Value) -> Result<regorus::Value, PolicyError> 
     Ok(value)
 }
 
+/// A JSON document as a regorus value, converted directly (what regorus' `Deserialize`
+/// makes of it, without a serde visitor per node: this runs for every input).
 fn to_rego(v: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
-    <regorus::Value as serde::Deserialize>::deserialize(v).map_err(|e| PolicyError::Eval(e.to_string()))
+    use serde_json::Value as J;
+    Ok(match v {
+        J::Null => regorus::Value::Null,
+        J::Bool(b) => regorus::Value::Bool(*b),
+        J::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => regorus::Value::from(u),
+            (None, Some(i), _) => regorus::Value::from(i),
+            (None, None, Some(f)) if f.is_finite() => regorus::Value::from(f),
+            _ => return Err(PolicyError::Eval(format!("number {n} cannot be represented"))),
+        },
+        J::String(s) => regorus::Value::String(s.as_str().into()),
+        J::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Result<Vec<_>, _>>()?),
+        J::Object(o) => regorus::Value::from(
+            o.iter()
+                .map(|(k, v)| Ok((regorus::Value::String(k.as_str().into()), to_rego(v)?)))
+                .collect::<Result<std::collections::BTreeMap<_, _>, PolicyError>>()?,
+        ),
+    })
 }
 
 fn findings(rule: &str, value: &regorus::Value) -> Result<Vec<Finding>, PolicyError> {
