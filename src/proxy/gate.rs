@@ -38,9 +38,11 @@ const MEMORY_FILE_MAX: usize = 1 << 20;
 /// store on each request.
 const MEMORY_BUDGET: usize = 32 << 20;
 
-/// Most files kept ready to answer by request path ([`Hot`]); beyond it files take the
-/// ordinary path (listing, decision lookup), which is slower but just as correct.
-const HOT_MAX: usize = 1 << 16;
+/// Most files kept ready to answer by request path ([`Hot`]), each with its prepared
+/// audit record (a few KiB): at most some tens of MiB beside the bytes, which
+/// [`MEMORY_BUDGET`] bounds. Beyond it files take the ordinary path (listing, decision
+/// lookup), which is slower but just as correct.
+const HOT_MAX: usize = 1 << 14;
 
 /// Pages kept in the render cache before those of dropped listings are swept.
 const SWEEP_AT: usize = singleflight::SWEEP_AT;
