@@ -327,6 +327,13 @@ impl Gate {
         if !decided.servable() {
             return;
         }
+        {
+            // Full (or already kept): nothing to prepare.
+            let map = self.hot.read().unwrap_or_else(PoisonError::into_inner);
+            if map.len() >= HOT_MAX || map.contains_key(path) {
+                return;
+            }
+        }
         let mut entry = Entry::from_record(&decided.record, "serve", "", &self.context);
         entry.cache = Some(CacheUse::Hit.as_str().to_string());
         let prepared = Prepared::new(&entry).map(Arc::new);

@@ -13,10 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cyclonedx::{
-    Bom, Component, Dependency, ExternalReference, Hash, Metadata, Property, SERIAL_NAMESPACE, Tools,
-};
-use super::sbom::uuid;
+use super::cyclonedx::{Bom, Component, Dependency, ExternalReference, Hash, Property, metadata};
 use crate::ecosystem::cargo::{CargoLock, CargoPackage};
 
 /// Why no SBOM can be made from a lockfile.
@@ -150,39 +147,20 @@ pub fn render_cargo_cyclonedx(lock: &CargoLock, root: usize, now: &str) -> Vec<u
             depends_on: p.dependencies.iter().map(|d| refs[*d].clone()).collect(),
         })
         .collect();
-    let timestamp = time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-        .is_ok()
-        .then(|| now.to_string());
-    let mut bom = Bom {
-        format: "CycloneDX",
-        spec_version: "1.6",
-        serial_number: None,
-        version: 1,
-        metadata: Metadata {
-            timestamp,
-            tools: Tools {
-                components: vec![Component {
-                    kind: "application",
-                    name: "depgate".into(),
-                    version: Some(env!("CARGO_PKG_VERSION").into()),
-                    ..Component::default()
-                }],
-            },
-            component: component(&lock.packages[root], refs[root].clone(), "application"),
-            properties: vec![Property {
+    Bom::new(
+        metadata(
+            now,
+            component(&lock.packages[root], refs[root].clone(), "application"),
+            vec![Property {
                 name: "depgate:sbom:scope",
                 value: "every package Cargo.lock locks: including dev-dependencies, optional features and other platforms' dependencies".into(),
             }],
-        },
+        ),
         components,
         dependencies,
-        vulnerabilities: Vec::new(),
-    };
-    let content = serde_json::to_vec(&bom).unwrap_or_default();
-    bom.serial_number = Some(format!("urn:uuid:{}", uuid(&SERIAL_NAMESPACE, &content, false)));
-    let mut out = serde_json::to_vec_pretty(&bom).unwrap_or_default();
-    out.push(b'\n');
-    out
+        Vec::new(),
+    )
+    .finish(false)
 }
 
 #[cfg(test)]

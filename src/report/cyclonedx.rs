@@ -410,33 +410,17 @@ pub fn render_cyclonedx(run: &RunInfo, records: &[Record], project: &ProjectInfo
     let components: Vec<Component> = entries.iter().map(component).collect();
     let project_ref = project_ref(project);
     let depends_on = entries.iter().filter(|e| e.direct).map(|e| e.record.package.purl.clone()).collect();
-    let timestamp = time::OffsetDateTime::parse(&run.now, &time::format_description::well_known::Rfc3339)
-        .is_ok()
-        .then(|| run.now.clone());
-    let mut bom = Bom {
-        format: "CycloneDX",
-        spec_version: "1.6",
-        serial_number: None,
-        version: 1,
-        metadata: Metadata {
-            timestamp,
-            tools: Tools {
-                components: vec![Component {
-                    kind: "application",
-                    name: "depgate".into(),
-                    version: Some(env!("CARGO_PKG_VERSION").into()),
-                    ..Component::default()
-                }],
-            },
-            component: Component {
+    let bom = Bom::new(
+        metadata(
+            &run.now,
+            Component {
                 kind: "application",
                 bom_ref: Some(project_ref.clone()),
                 name: project.name.clone(),
                 version: project.version.clone(),
                 ..Component::default()
             },
-            properties: run
-                .advisories
+            run.advisories
                 .as_ref()
                 .map(|a| {
                     vec![
@@ -445,16 +429,64 @@ pub fn render_cyclonedx(run: &RunInfo, records: &[Record], project: &ProjectInfo
                     ]
                 })
                 .unwrap_or_default(),
-        },
+        ),
         components,
-        dependencies: vec![Dependency { reference: project_ref, depends_on }],
-        vulnerabilities: vulnerabilities(records),
-    };
-    let content = serde_json::to_vec(&bom).unwrap_or_default();
-    bom.serial_number = Some(format!("urn:uuid:{}", uuid(&SERIAL_NAMESPACE, &content, random_serial)));
-    let mut out = serde_json::to_vec_pretty(&bom).unwrap_or_default();
-    out.push(b'\n');
-    out
+        vec![Dependency { reference: project_ref, depends_on }],
+        vulnerabilities(records),
+    );
+    bom.finish(random_serial)
+}
+
+/// What every depgate SBOM says of itself: made by depgate at `now` (RFC 3339; left out
+/// when it is not one), about `component`, with `properties`.
+pub(super) fn metadata(now: &str, component: Component, properties: Vec<Property>) -> Metadata {
+    let timestamp = time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
+        .is_ok()
+        .then(|| now.to_string());
+    Metadata {
+        timestamp,
+        tools: Tools {
+            components: vec![Component {
+                kind: "application",
+                name: "depgate".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+                ..Component::default()
+            }],
+        },
+        component,
+        properties,
+    }
+}
+
+impl Bom {
+    /// A `CycloneDX` 1.6 document, its serial number not yet set.
+    pub(super) fn new(
+        metadata: Metadata,
+        components: Vec<Component>,
+        dependencies: Vec<Dependency>,
+        vulnerabilities: Vec<Vulnerability>,
+    ) -> Self {
+        Bom {
+            format: "CycloneDX",
+            spec_version: "1.6",
+            serial_number: None,
+            version: 1,
+            metadata,
+            components,
+            dependencies,
+            vulnerabilities,
+        }
+    }
+
+    /// The document as written: its serial number derived from its content (random with
+    /// `random_serial`), pretty JSON and a newline.
+    pub(super) fn finish(mut self, random_serial: bool) -> Vec<u8> {
+        let content = serde_json::to_vec(&self).unwrap_or_default();
+        self.serial_number = Some(format!("urn:uuid:{}", uuid(&SERIAL_NAMESPACE, &content, random_serial)));
+        let mut out = serde_json::to_vec_pretty(&self).unwrap_or_default();
+        out.push(b'\n');
+        out
+    }
 }
 
 #[cfg(test)]
