@@ -332,6 +332,17 @@ pub struct Config {
     pub cache: CacheConfig,
     /// `[reviews]`, when the configuration has the section.
     pub reviews: Option<ReviewsConfig>,
+    /// `[teams.<name>]`: who may use the proxy, by token (empty: no team tokens).
+    pub teams: Vec<TeamConfig>,
+}
+
+/// One `[teams.<name>]`: its tokens (as sha256 hashes) and the chains it may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamConfig {
+    pub name: String,
+    pub token_sha256: Vec<[u8; 32]>,
+    /// The ecosystems whose chain the team may fetch through; `None`: all.
+    pub chains: Option<std::collections::BTreeSet<crate::ecosystem::Ecosystem>>,
 }
 
 /// `[cache]`: how registry metadata is reused between requests and runs.

@@ -243,6 +243,8 @@ pub struct Upstreams {
     max_staleness: std::time::Duration,
     /// `--refresh`: every cached document is asked for again (conditionally).
     refresh: bool,
+    /// The proxy's counters (`/metrics`): each request's latency and status by upstream.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl Upstreams {
@@ -282,6 +284,7 @@ impl Upstreams {
             hosts: hosts::Hosts::default(),
             max_staleness: config.cache.max_staleness,
             refresh: false,
+            metrics: None,
         })
     }
 
@@ -290,6 +293,13 @@ impl Upstreams {
     #[must_use]
     pub fn refreshing(mut self, refresh: bool) -> Self {
         self.refresh = refresh;
+        self
+    }
+
+    /// Count each upstream request in `metrics` (the proxy's `/metrics`).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
         self
     }
 
