@@ -234,6 +234,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = 0)]
     pub drain_secs: u64,
 
+    /// The URL clients reach the proxy at, when it is not the listening address (replicas
+    /// behind a load balancer): the tarball, file and page URLs the proxy writes into what
+    /// it serves point there, so clients keep going through the balancer.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
+
     #[command(flatten)]
     pub runner: RunnerArgs,
 

@@ -76,7 +76,10 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     // Clients on this machine reach an unspecified bind address through loopback.
     let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
-    let root = format!("http://{host}:{}", addr.port());
+    let root = match &args.public_url {
+        Some(u) => public_root(u)?,
+        None => format!("http://{host}:{}", addr.port()),
+    };
     if !addr.ip().is_loopback() {
         tracing::warn!("listening on {addr}: the proxy is reachable from the network, not only from this machine");
     }
@@ -180,6 +183,27 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         String::from_utf8_lossy(&blocked),
     ));
     Ok(ExitStatus::Allowed)
+}
+
+/// `--public-url` as the proxy's root: an http(s) URL with a host and no query, user or
+/// password, without its trailing `/`.
+fn public_root(text: &str) -> Result<String, CommandError> {
+    let bad = |why: &str| {
+        CommandError::usage(format!(
+            "error: --public-url `{text}` {why}\n  help: give the URL clients use, e.g. --public-url https://depgate.internal"
+        ))
+    };
+    let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err(bad("is not an http(s) URL with a host"));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("must not carry a query, fragment or credentials"));
+    }
+    if u.path() != "/" {
+        return Err(bad("has a path: the proxy's routes (/npm/, /pypi/, /maven2/, /v2/) are at the root of its URL"));
+    }
+    Ok(u.as_str().trim_end_matches('/').to_string())
 }
 
 /// What one configuration puts in force: its gate and its client tokens.
