@@ -51,8 +51,8 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
     let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
-    let upstreams = Upstreams::new(&config, &cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let upstreams = Upstreams::new(&config, &cache_dir).map_err(|e| CommandError::failure(format!("error: {e}")))?;
+    upstreams.storage_ready().await.map_err(|e| CommandError::failure(format!("error: {e}")))?;
     let trust = super::load_trust(&config, &args.trusted_roots)?;
     let advisories = load_advisories(&config, &cache_dir, &upstreams, &args, fixed_now).await?;
     let reviews = super::reviews::load(&config, &upstreams).await?;

@@ -10,8 +10,20 @@ use toml::de::{DeTable, DeValue};
 use super::{AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, PolicyConfig, Require, UpstreamKind};
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] =
-    &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories", "cache", "reviews"];
+const TOP_KEYS: &[&str] = &[
+    "npm",
+    "pypi",
+    "maven",
+    "oci",
+    "upstream",
+    "policy",
+    "verify",
+    "limits",
+    "advisories",
+    "cache",
+    "reviews",
+    "storage",
+];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -37,6 +49,7 @@ mod cache;
 mod effect;
 mod limits;
 mod reviews;
+mod storage;
 mod upstream;
 mod verify;
 use effect::{PolicySpans, TierSpans};
@@ -311,6 +324,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
+    let storage = storage::parse_storage(&mut cx, root.get("storage"));
 
     if cx.diags.is_empty() {
         Ok(Config {
@@ -324,6 +338,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             advisories,
             cache,
             reviews,
+            storage,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));
