@@ -41,22 +41,44 @@ fn credential(var: &str, key: &str) -> Result<Secret, String> {
     }
 }
 
-impl S3 {
-    /// A client for the bucket `config` names, credentials read from the environment.
-    pub fn open(config: &S3Storage) -> Result<Self, String> {
+/// The credentials requests are signed with.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+    pub session_token: Option<Secret>,
+}
+
+impl Credentials {
+    /// From the variables `config` names, else `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY` and (optional) `AWS_SESSION_TOKEN`.
+    pub fn from_env(config: &S3Storage) -> Result<Self, String> {
         let access_var = config.access_key_id_env.as_deref().unwrap_or("AWS_ACCESS_KEY_ID");
         let secret_var = config.secret_access_key_env.as_deref().unwrap_or("AWS_SECRET_ACCESS_KEY");
-        let access = credential(access_var, "access_key_id")?;
-        let secret = credential(secret_var, "secret_access_key")?;
-        let token = match &config.session_token_env {
+        let access_key_id = credential(access_var, "access_key_id")?;
+        let secret_access_key = credential(secret_var, "secret_access_key")?;
+        let session_token = match &config.session_token_env {
             Some(var) => Some(credential(var, "session_token")?),
             None if config.access_key_id_env.is_none() => {
                 std::env::var("AWS_SESSION_TOKEN").ok().filter(|t| !t.is_empty()).map(Secret::new)
             }
             None => None,
         };
+        Ok(Self { access_key_id, secret_access_key, session_token })
+    }
+}
+
+impl S3 {
+    /// A client for the bucket `config` names, credentials read from the environment.
+    pub fn open(config: &S3Storage) -> Result<Self, String> {
+        Self::with_credentials(config, Credentials::from_env(config)?)
+    }
+
+    /// A client for the bucket `config` names, signing with `credentials`.
+    pub fn with_credentials(config: &S3Storage, credentials: Credentials) -> Result<Self, String> {
+        let Credentials { access_key_id: access, secret_access_key: secret, session_token: token } = credentials;
         let client = ClientOptions::new()
-            .with_connect_timeout(crate::upstream::CONNECT_TIMEOUT)
+            .with_connect_timeout(Duration::from_secs(10))
             .with_timeout(Duration::from_secs(120))
             .with_pool_max_idle_per_host(64)
             .with_allow_http(config.endpoint.as_ref().is_some_and(|u| u.scheme() == "http"));
