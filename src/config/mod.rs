@@ -468,4 +468,6 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
 }
 
 #[cfg(test)]
+mod storage_tests;
+#[cfg(test)]
 mod tests;
