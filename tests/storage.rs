@@ -1,4 +1,4 @@
-//! `[storage] kind = "s3"` against a real S3-compatible store (SeaweedFS on 127.0.0.1):
+//! `[storage] kind = "s3"` against a real S3-compatible store (`SeaweedFS` on 127.0.0.1):
 //! the metadata cache and the artifact store round-trip through a bucket; two replicas
 //! creating the same object both succeed and leave one whole object (`If-None-Match: *`);
 //! a damaged object reads as absent and `depgate cache verify` names it; a second
@@ -6,7 +6,7 @@
 //! its upstream stopped; bad `[storage]` settings fail at start naming what to fix, never
 //! a secret. Also prints how long a 16 KiB artifact's put and get take on disk and on S3.
 //!
-//! SeaweedFS (`weed`) comes from scripts/install-seaweedfs.sh; without it the tests print
+//! `SeaweedFS` (`weed`) comes from scripts/install-seaweedfs.sh; without it the tests print
 //! a SKIPPED line (under `DEPGATE_REQUIRE_TOOLS=1`, as in CI, they fail instead).
 
 mod support;
@@ -175,7 +175,7 @@ fn two_replicas_creating_the_same_objects_both_succeed_and_leave_them_whole() {
         // Eight 1 MiB artifacts, each put by both replicas at once.
         let (sa, sb) = (ArtifactStore::on(a.clone()), ArtifactStore::on(b.clone()));
         let blobs: Vec<Vec<u8>> =
-            (0u8..8).map(|i| (0..1 << 20).map(|j: u32| (j.wrapping_mul(31) as u8) ^ i).collect()).collect();
+            (0u8..8).map(|i| (0..1 << 20).map(|j: u32| j.wrapping_mul(31).to_le_bytes()[0] ^ i).collect()).collect();
         let puts = blobs.iter().map(|blob| {
             let (sa, sb) = (sa.clone(), sb.clone());
             async move { tokio::join!(sa.put(blob), sb.put(blob)) }
@@ -370,6 +370,7 @@ fn bad_storage_settings_fail_at_start_naming_what_to_fix_and_no_secret() {
 
 #[test]
 fn time_of_a_16k_artifact_put_and_get_on_disk_and_on_s3() {
+    const N: u32 = 1000;
     let Some(sw) = Seaweed::shared() else { return };
     sw.create_bucket("depgate-timing");
     let dir = tempfile::tempdir().unwrap();
@@ -377,7 +378,6 @@ fn time_of_a_16k_artifact_put_and_get_on_disk_and_on_s3() {
         ("disk", Arc::new(depgate::cache::disk::Disk::new(dir.path()))),
         ("SeaweedFS", replica(&sw, "depgate-timing", None)),
     ];
-    const N: u32 = 1000;
     rt().block_on(async {
         for (name, store) in backends {
             let artifacts = ArtifactStore::on(store);

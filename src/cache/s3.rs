@@ -1,5 +1,5 @@
 //! The S3 backend: every object an S3 object `<prefix>/<key>` in one bucket of any
-//! S3-compatible store (AWS S3, SeaweedFS, …), through the `object_store` crate.
+//! S3-compatible store (AWS S3, `SeaweedFS`, …), through the `object_store` crate.
 //!
 //! Owns: the client (endpoint, region, signing, timeouts, retries), key → object path,
 //! conditional creation (`If-None-Match: *`), and error messages without credentials.

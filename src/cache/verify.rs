@@ -102,7 +102,7 @@ pub async fn verify(store: &dyn Storage) -> io::Result<Verified> {
                 digests.insert(name, other);
             }
             Ok(Some(_)) => {
-                out.bad.push(Bad { key, problem: "its bytes do not match the sha512 it is named by".into() })
+                out.bad.push(Bad { key, problem: "its bytes do not match the sha512 it is named by".into() });
             }
             Ok(None) => out.bad.push(Bad { key, problem: "listed but gone when read".into() }),
             Err(e) => out.bad.push(Bad { key, problem: format!("cannot be read: {e}") }),

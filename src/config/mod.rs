@@ -343,7 +343,7 @@ pub enum StorageConfig {
     #[default]
     Disk,
     /// `kind = "s3"`: an S3-compatible bucket shared by every replica.
-    S3(S3Storage),
+    S3(Box<S3Storage>),
 }
 
 /// `[storage] kind = "s3"`: where the bucket is and how to sign requests to it. Only

@@ -1,4 +1,4 @@
-//! A real S3-compatible object store for the storage tests: SeaweedFS (`weed server`
+//! A real S3-compatible object store for the storage tests: `SeaweedFS` (`weed server`
 //! with its master, volume, filer and S3 gateway in one process) on 127.0.0.1, on free
 //! ports, in a temporary folder, with one S3 identity (access key and secret) so every
 //! request is signed and checked. Killed when the last test holding it lets go.
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 pub const ACCESS_KEY: &str = "depgate-test-access";
 pub const SECRET_KEY: &str = "depgate-test-secret-5f2a9c";
 
-/// A running SeaweedFS.
+/// A running `SeaweedFS`.
 pub struct Seaweed {
     child: Child,
     /// The S3 API's base URL (`http://127.0.0.1:PORT`).

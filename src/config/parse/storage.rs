@@ -44,7 +44,7 @@ pub(super) fn parse_storage(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) 
             }
             StorageConfig::Disk
         }
-        "s3" => parse_s3(cx, v, t).map_or(StorageConfig::Disk, StorageConfig::S3),
+        "s3" => parse_s3(cx, v, t).map_or(StorageConfig::Disk, |s| StorageConfig::S3(Box::new(s))),
         "" => StorageConfig::Disk, // not a string: already reported
         other => {
             if let Some(k) = t.get("kind") {
@@ -60,28 +60,23 @@ pub(super) fn parse_storage(cx: &mut Ctx<'_>, v: Option<&Spanned<DeValue<'_>>>) 
 }
 
 fn parse_s3(cx: &mut Ctx<'_>, section: &Spanned<DeValue<'_>>, t: &toml::de::DeTable<'_>) -> Option<S3Storage> {
-    let bucket = match t.get("bucket") {
-        Some(b) => {
-            let name = cx.string(b, "bucket")?;
-            if !valid_bucket(&name) {
-                cx.err(
-                    b.span(),
-                    format!("`{name}` is not a valid bucket name"),
-                    "an S3 bucket name has 3 to 63 characters: lowercase letters, digits, `.` and `-`",
-                );
-                return None;
-            }
-            name
-        }
-        None => {
-            cx.err(
-                section.span(),
-                "[storage] kind = \"s3\" needs `bucket`",
-                "bucket = \"depgate-cache\" (the bucket must exist; depgate does not create it)",
-            );
-            return None;
-        }
+    let Some(b) = t.get("bucket") else {
+        cx.err(
+            section.span(),
+            "[storage] kind = \"s3\" needs `bucket`",
+            "bucket = \"depgate-cache\" (the bucket must exist; depgate does not create it)",
+        );
+        return None;
     };
+    let bucket = cx.string(b, "bucket")?;
+    if !valid_bucket(&bucket) {
+        cx.err(
+            b.span(),
+            format!("`{bucket}` is not a valid bucket name"),
+            "an S3 bucket name has 3 to 63 characters: lowercase letters, digits, `.` and `-`",
+        );
+        return None;
+    }
     let prefix = match t.get("prefix") {
         None => None,
         Some(p) => {
@@ -144,7 +139,7 @@ fn parse_s3(cx: &mut Ctx<'_>, section: &Spanned<DeValue<'_>>, t: &toml::de::DeTa
         }
     };
     if allow_http
-        && !endpoint.as_ref().is_some_and(|u| u.scheme() == "http")
+        && endpoint.as_ref().is_none_or(|u| u.scheme() != "http")
         && let Some((k, _)) = t.get_key_value("allow_http")
     {
         cx.err(
