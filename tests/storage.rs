@@ -371,23 +371,52 @@ fn bad_storage_settings_fail_at_start_naming_what_to_fix_and_no_secret() {
 #[test]
 fn time_of_a_16k_artifact_put_and_get_on_disk_and_on_s3() {
     const N: u32 = 1000;
-    let Some(sw) = Seaweed::shared() else { return };
-    sw.create_bucket("depgate-timing");
+    let blob = |i: u32| {
+        let mut b = vec![0u8; 16 * 1024];
+        b[..4].copy_from_slice(&i.to_le_bytes());
+        b
+    };
+    // The disk store as it was before the storage trait (plain files, the same renames),
+    // for comparison.
+    let before = tempfile::tempdir().unwrap();
+    let start = Instant::now();
+    let mut paths = Vec::new();
+    for i in 0..N {
+        let b = blob(i);
+        for (algo, d) in digests(&b) {
+            let p = before.path().join(algo).join(&d[..2]).join(&d);
+            if !p.exists() {
+                depgate::atomic::write_renamed(&p, if algo == "sha512" { &b } else { d.as_bytes() }, false).unwrap();
+            }
+            if algo == "sha512" {
+                paths.push((p, d));
+            }
+        }
+    }
+    let put = start.elapsed();
+    let start = Instant::now();
+    for (p, d) in &paths {
+        use sha2::Digest as _;
+        assert_eq!(hex::encode(sha2::Sha512::digest(std::fs::read(p).unwrap())), *d);
+    }
+    support::report(&format!(
+        "16 KiB artifact on disk, before the storage trait: put {:.0} µs, get {:.0} µs, one at a time, {N} each",
+        put.as_secs_f64() * 1e6 / f64::from(N),
+        start.elapsed().as_secs_f64() * 1e6 / f64::from(N),
+    ));
+    // Disk first: a SeaweedFS starting up would take CPU from it.
     let dir = tempfile::tempdir().unwrap();
-    let backends: [(&str, Arc<dyn Storage>); 2] = [
-        ("disk", Arc::new(depgate::cache::disk::Disk::new(dir.path()))),
-        ("SeaweedFS", replica(&sw, "depgate-timing", None)),
-    ];
+    let mut backends: Vec<(&str, Arc<dyn Storage>)> =
+        vec![("disk", Arc::new(depgate::cache::disk::Disk::new(dir.path())))];
+    let sw = Seaweed::shared();
+    if let Some(sw) = &sw {
+        sw.create_bucket("depgate-timing");
+        backends.push(("SeaweedFS", replica(sw, "depgate-timing", None)));
+    }
     rt().block_on(async {
         for (name, store) in backends {
             let artifacts = ArtifactStore::on(store);
-            let blobs: Vec<Vec<u8>> = (0..N)
-                .map(|i| {
-                    let mut b = vec![0u8; 16 * 1024];
-                    b[..4].copy_from_slice(&i.to_le_bytes());
-                    b
-                })
-                .collect();
+            let blobs: Vec<Vec<u8>> = (0..N).map(blob).collect();
             let start = Instant::now();
             let mut hashes = Vec::new();
             for b in &blobs {
@@ -406,4 +435,68 @@ fn time_of_a_16k_artifact_put_and_get_on_disk_and_on_s3() {
             ));
         }
     });
+}
+
+#[test]
+fn check_keeps_metadata_and_artifacts_in_the_bucket_not_the_cache_folder() {
+    let Some(sw) = Seaweed::shared() else { return };
+    sw.create_bucket("depgate-check");
+    let fake = FakeNpm::start();
+    let integrity = fake.publish("left-pad", "1.3.0", OLD);
+    let p = support::Project::new();
+    p.write(
+        "depgate.toml",
+        &format!(
+            "{}\n{}",
+            support::chain_config(&fake.url(), &fake.url(), "", ""),
+            storage_section(&sw, "depgate-check", "")
+        ),
+    );
+    let tarball = format!("{}left-pad/-/left-pad-1.3.0.tgz", fake.url());
+    p.write(
+        "package-lock.json",
+        &support::package_lock_v3(&[support::Locked::new("left-pad", "1.3.0", &integrity, tarball)]),
+    );
+    let run = p.depgate(&["check", "--current-time", NOW, "--download"], &AWS_ENV);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(p.record("pkg:npm/left-pad@1.3.0")["resolution"]["cache"], "miss");
+    // A second run, from another machine's empty cache folder, finds the tarball in the bucket.
+    std::fs::remove_dir_all(p.path().join(".cache")).ok();
+    fake.clear_log();
+    let run = p.depgate(&["check", "--current-time", NOW, "--download"], &AWS_ENV);
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    assert_eq!(p.record("pkg:npm/left-pad@1.3.0")["resolution"]["cache"], "hit");
+    assert!(fake.log().iter().all(|l| !l.path.contains("/-/")), "tarball fetched again: {:?}", fake.log());
+    let local = p.path().join(".cache");
+    assert!(!local.join("artifacts-v1").exists() && !local.join("npm-packument-v2").exists());
+    let keys = rt().block_on(replica(&sw, "depgate-check", None).list("")).unwrap();
+    assert!(keys.iter().any(|k| k.starts_with("artifacts-v1/sha512/")), "{keys:?}");
+    assert!(keys.iter().any(|k| k.starts_with("npm-packument")), "{keys:?}");
+}
+
+#[test]
+fn cache_verify_checks_the_disk_cache_folder_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let store = ArtifactStore::new(&cache);
+    let h = rt().block_on(store.put(b"on disk")).unwrap();
+    // Not the caches' objects: the advisory database and a writer's temporary.
+    std::fs::create_dir_all(cache.join("advisories/npm")).unwrap();
+    std::fs::write(cache.join("advisories/npm/all.zip"), b"not checked").unwrap();
+    std::fs::write(cache.join(format!("artifacts-v1/sha512/{}/.tmp-x", &h[..2])), b"half").unwrap();
+    let verify = || {
+        depgate(
+            &["cache", "verify", "--project", dir.path().to_str().unwrap(), "--cache-dir", cache.to_str().unwrap()],
+            &[],
+        )
+    };
+    let out = verify();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("1 artifact, 2 pointers, 0 metadata entries checked; 0 bad"), "{stdout}");
+    std::fs::write(cache.join(format!("artifacts-v1/sha512/{}/{h}", &h[..2])), b"on disc").unwrap();
+    let out = verify();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains(&format!("bad: artifacts-v1/sha512/{}/{h}: its bytes do not match", &h[..2])), "{stdout}");
 }
