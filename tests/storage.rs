@@ -355,10 +355,10 @@ fn bad_storage_settings_fail_at_start_naming_what_to_fix_and_no_secret() {
         &storage_section(&sw, "depgate-badcfg", ""),
         &[("AWS_ACCESS_KEY_ID", ACCESS_KEY), ("AWS_SECRET_ACCESS_KEY", "wrong-secret-3b7f")],
     );
-    assert!(e.contains("cannot use the storage") && e.contains("403"), "{e}");
+    assert!(e.contains("refused the credentials") && e.contains("403"), "{e}");
 
     let e = run("no-such-bucket", &storage_section(&sw, "depgate-nonexistent", ""), &AWS_ENV);
-    assert!(e.contains("cannot use the storage s3://depgate-nonexistent/"), "{e}");
+    assert!(e.contains("cannot use the storage s3://depgate-nonexistent/") && e.contains("no such bucket"), "{e}");
 
     let e = run(
         "plain-http",

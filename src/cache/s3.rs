@@ -133,8 +133,26 @@ impl S3 {
             }
             _ => io::ErrorKind::Other,
         };
-        io::Error::new(kind, format!("{doing} on {}: {}", self.what, scrub(&e.to_string(), &self.secrets)))
+        io::Error::new(kind, format!("{doing} on {}: {}", self.what, self.said(e)))
     }
+
+    /// An error's text, short: an S3 error document is reduced to its `<Code>`, and no
+    /// credential is left in it.
+    fn said(&self, e: &object_store::Error) -> String {
+        let text = e.to_string();
+        let short = match (text.find("<?xml").or_else(|| text.find("<Error>")), xml_code(&text)) {
+            (Some(at), Some(code)) => format!("{} ({code})", text[..at].trim_end_matches([' ', ':'])),
+            _ => text.clone(),
+        };
+        scrub(&short, &self.secrets)
+    }
+}
+
+/// The `<Code>` of an S3 error document inside `text`.
+fn xml_code(text: &str) -> Option<&str> {
+    let start = text.find("<Code>")? + "<Code>".len();
+    let len = text[start..].find("</Code>")?;
+    Some(&text[start..start + len])
 }
 
 /// `text` with every credential value replaced by `****` (an S3 error body may echo the
@@ -201,10 +219,26 @@ impl Storage for S3 {
             // A listing under a name nothing is stored at: one request, read-only, and
             // unlike a HEAD it tells a missing bucket from a missing key.
             let probe = self.object("depgate-ready-check");
-            match self.store.list(Some(&probe)).next().await {
-                None | Some(Ok(_)) => Ok(()),
-                Some(Err(e)) => Err(self.fail("LIST", &e)),
-            }
+            let e = match self.store.list(Some(&probe)).next().await {
+                None | Some(Ok(_)) => return Ok(()),
+                Some(Err(e)) => e,
+            };
+            // A listing's errors come as `Generic`: told apart by the status S3 gave.
+            let text = e.to_string();
+            let status = |s: &str| text.contains(&format!("status code: {s}"));
+            let (kind, what) = match &e {
+                object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+                    (io::ErrorKind::PermissionDenied, "the object store refused the credentials")
+                }
+                _ if status("401") || status("403") => {
+                    (io::ErrorKind::PermissionDenied, "the object store refused the credentials")
+                }
+                object_store::Error::NotFound { .. } => (io::ErrorKind::NotFound, "no such bucket"),
+                _ if status("404") => (io::ErrorKind::NotFound, "no such bucket"),
+                _ if text.contains("status code:") => (io::ErrorKind::Other, "the object store answered with an error"),
+                _ => (io::ErrorKind::Other, "the object store did not answer"),
+            };
+            Err(io::Error::new(kind, format!("{what}: {}", self.said(&e))))
         })
     }
 
@@ -216,6 +250,13 @@ impl Storage for S3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_s3_error_document_is_reduced_to_its_code() {
+        let text = "Server returned non-2xx status code: 403 Forbidden: <?xml version=\"1.0\"?><Error><Code>SignatureDoesNotMatch</Code><Message>long</Message></Error>";
+        assert_eq!(xml_code(text), Some("SignatureDoesNotMatch"));
+        assert_eq!(xml_code("no document"), None);
+    }
 
     #[test]
     fn errors_never_carry_the_credentials() {

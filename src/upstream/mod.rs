@@ -335,8 +335,13 @@ impl Upstreams {
     pub async fn storage_ready(&self) -> anyhow::Result<()> {
         self.storage.ready().await.map_err(|e| {
             anyhow::anyhow!(
-                "cannot use the storage {}: {e}\n  help: check [storage] (bucket, endpoint, region) and the credentials it names, or remove [storage] to cache on local disk",
-                self.storage.describe()
+                "cannot use the storage {}: {e}\n  help: {}",
+                self.storage.describe(),
+                match e.kind() {
+                    std::io::ErrorKind::PermissionDenied => "check the access key id and secret [storage] names (default AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may list and write the bucket",
+                    std::io::ErrorKind::NotFound => "create the bucket, or fix `bucket`, `endpoint` and `region` in [storage]",
+                    _ => "check `endpoint` and `region` in [storage] and that the object store is up, or remove [storage] to cache on local disk",
+                }
             )
         })
     }
