@@ -70,6 +70,7 @@ fn query(args: &AuditQueryArgs) -> Result<ExitStatus, CommandError> {
         since: bound(&args.since, "--since", false)?,
         until: bound(&args.until, "--until", true)?,
         advisory: args.advisory.clone(),
+        team: args.team.clone(),
     };
     let bytes = read(&args.file)?;
     let found = audit::query(&bytes, &q).map_err(|e| match e {

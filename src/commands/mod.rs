@@ -15,6 +15,7 @@ mod policy;
 mod reviews;
 mod sbom;
 mod serve;
+mod token;
 mod trust;
 mod verify;
 mod verify_pgp;
@@ -45,6 +46,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Advisories(args) => advisories::run(args).await,
         Command::Sbom(args) => sbom::run(&args),
         Command::Cache(args) => cache::run(args).await,
+        Command::Token(args) => token::run(&args),
     }
 }
 

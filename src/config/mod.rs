@@ -334,6 +334,8 @@ pub struct Config {
     pub reviews: Option<ReviewsConfig>,
     /// `[storage]`: where the metadata cache and the artifact store keep their objects.
     pub storage: StorageConfig,
+    /// `[teams.<name>]`: who may use the proxy, by token (empty: no team tokens).
+    pub teams: Vec<TeamConfig>,
 }
 
 /// `[storage]`: the backend under the metadata cache and the artifact store.
@@ -363,6 +365,15 @@ pub struct S3Storage {
     pub access_key_id_env: Option<String>,
     pub secret_access_key_env: Option<String>,
     pub session_token_env: Option<String>,
+}
+
+/// One `[teams.<name>]`: its tokens (as sha256 hashes) and the chains it may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamConfig {
+    pub name: String,
+    pub token_sha256: Vec<[u8; 32]>,
+    /// The ecosystems whose chain the team may fetch through; `None`: all.
+    pub chains: Option<std::collections::BTreeSet<crate::ecosystem::Ecosystem>>,
 }
 
 /// `[cache]`: how registry metadata is reused between requests and runs.

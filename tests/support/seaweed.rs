@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 /// The S3 identity the server accepts.
 pub const ACCESS_KEY: &str = "depgate-test-access";
 pub const SECRET_KEY: &str = "depgate-test-secret-5f2a9c";
+/// The bucket [`Seaweed::start`] creates.
+pub const FLEET_BUCKET: &str = "depgate-fleet";
 
 /// A running `SeaweedFS`.
 pub struct Seaweed {
@@ -60,13 +62,33 @@ impl Seaweed {
         if let Some(s) = slot.upgrade() {
             return Some(s);
         }
-        let s = Arc::new(Self::start(&weed()?));
+        let s = Arc::new(Self::start_with(&weed()?));
         *slot = Arc::downgrade(&s);
         Some(s)
     }
 
-    /// Start a server of its own.
-    pub fn start(weed: &std::path::Path) -> Self {
+    /// A server of its own with the bucket [`FLEET_BUCKET`] (for [`Self::storage_config`]),
+    /// or `None` (skip reported) without `weed`.
+    pub fn start() -> Option<Self> {
+        let s = Self::start_with(&weed()?);
+        s.create_bucket(FLEET_BUCKET);
+        Some(s)
+    }
+
+    /// The `[storage]` section of a depgate.toml for [`FLEET_BUCKET`] on this server
+    /// (credentials from [`Self::env`]).
+    pub fn storage_config(&self) -> String {
+        format!("[storage]\nkind = \"s3\"\nbucket = \"{FLEET_BUCKET}\"\nendpoint = \"{}\"\n", self.endpoint)
+    }
+
+    /// The environment a depgate process needs to sign its requests to this server.
+    #[allow(clippy::unused_self)] // one identity per server today; a method, as `storage_config`
+    pub fn env(&self) -> Vec<(String, String)> {
+        vec![("AWS_ACCESS_KEY_ID".into(), ACCESS_KEY.into()), ("AWS_SECRET_ACCESS_KEY".into(), SECRET_KEY.into())]
+    }
+
+    /// Start a server of its own, with no bucket yet.
+    pub fn start_with(weed: &std::path::Path) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).unwrap();
