@@ -34,6 +34,7 @@ source scripts/install-opa.sh
 source scripts/install-cosign.sh   # cosign for tests/vsa.rs (go install: ~12 min once on a fresh 2-core machine)
 source scripts/install-osv-scanner.sh   # osv-scanner for tests/advisories_oracle.rs (go install, once)
 source scripts/install-oci-tools.sh   # docker-registry, skopeo (apt), crane (go install, once) for tests/oci.rs
+source scripts/install-seaweedfs.sh   # SeaweedFS weed (go build from the module source, ~5 min once) for tests/storage.rs
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi

@@ -29,6 +29,17 @@ pub fn write_renamed(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     Ok(())
 }
 
+/// Like [`write_renamed`] without fsync, but only when `path` does not exist yet: the
+/// rename never replaces a file (another writer's whole file stays). `Ok(false)`: there
+/// was one already and nothing was written.
+pub fn create_renamed(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    match staged_temporary(path, bytes, false)?.persist_noclobber(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e.error),
+    }
+}
+
 /// `bytes` in a temporary file (`.tmp-*`) in `path`'s folder, ready to be renamed to it.
 fn staged_temporary(path: &Path, bytes: &[u8], sync: bool) -> io::Result<tempfile::NamedTempFile> {
     staged(path, bytes, sync, None)

@@ -76,6 +76,36 @@ pub enum Command {
     Sbom(SbomArgs),
     /// Client tokens for `depgate serve`'s teams (`[teams.<name>]`).
     Token(TokenArgs),
+    /// The cache's storage (`[storage]`: the cache folder or an S3 bucket): re-check every
+    /// stored object.
+    Cache(CacheArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheArgs {
+    #[command(subcommand)]
+    pub command: CacheCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Re-check every stored object: each artifact against its digest, each pointer and
+    /// metadata entry's framing. Exit 0 when all check, 1 naming every bad one.
+    Verify(CacheVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CacheVerifyArgs {
+    /// Configuration file (default: depgate.toml in the project folder, else the
+    /// embedded default); its `[storage]` names the storage.
+    #[arg(long, value_name = "FILE", env = crate::env::CONFIG)]
+    pub config: Option<PathBuf>,
+    /// Project folder (where depgate.toml is looked for).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// Cache folder (the storage with `[storage] kind = "disk"`, the default).
+    #[arg(long, value_name = "DIR", env = crate::env::CACHE_DIR)]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

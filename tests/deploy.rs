@@ -23,7 +23,8 @@ fn the_systemd_unit_verifies_and_its_command_line_parses() {
     // ExecStart, its continuation lines joined.
     let exec = text.replace("\\\n", " ");
     let line = exec.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap();
-    let args: Vec<String> = line.split_whitespace().map(|a| a.replace("%S", "/var/lib").replace("%C", "/var/cache")).collect();
+    let args: Vec<String> =
+        line.split_whitespace().map(|a| a.replace("%S", "/var/lib").replace("%C", "/var/cache")).collect();
     assert_eq!(args[0], "/usr/local/bin/depgate");
     let cli = Cli::try_parse_from(std::iter::once("depgate".to_string()).chain(args[1..].iter().cloned()))
         .unwrap_or_else(|e| panic!("{e}"));
@@ -70,8 +71,7 @@ fn the_kubernetes_manifests_deploy_a_valid_configuration_and_command() {
     let c = &pod["containers"][0];
     assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
     let args: Vec<String> = c["args"].as_array().unwrap().iter().map(|a| a.as_str().unwrap().to_string()).collect();
-    let cli =
-        Cli::try_parse_from(std::iter::once("depgate".to_string()).chain(args)).unwrap_or_else(|e| panic!("{e}"));
+    let cli = Cli::try_parse_from(std::iter::once("depgate".to_string()).chain(args)).unwrap_or_else(|e| panic!("{e}"));
     let Sub::Serve(serve) = cli.command else { panic!("not serve") };
     assert!(serve.bind.is_unspecified());
     // The grace period covers the drain.

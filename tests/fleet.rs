@@ -209,7 +209,15 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
     }
     for i in 0..JARS {
         let a = format!("lib-{i}");
-        repo.publish_maven_bytes(&format!("org.fleet:{a}"), "1.0.0", None, "jar", jar(&a), OLD_HTTP, &["sha1", "sha256"]);
+        repo.publish_maven_bytes(
+            &format!("org.fleet:{a}"),
+            "1.0.0",
+            None,
+            "jar",
+            jar(&a),
+            OLD_HTTP,
+            &["sha1", "sha256"],
+        );
     }
     npm.latency(Duration::from_millis(150));
     repo.latency(Duration::from_millis(150));
@@ -220,7 +228,8 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
     for (team, chain) in [("web", "npm"), ("web2", "npm"), ("data", "pypi"), ("jvm", "maven")] {
         let out = Command::new(env!("CARGO_BIN_EXE_depgate")).args(["token", "new", "--team", team]).output().unwrap();
         let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
-        let hash = String::from_utf8(out.stderr).unwrap().split('"').find(|s| s.starts_with("sha256:")).unwrap().to_string();
+        let hash =
+            String::from_utf8(out.stderr).unwrap().split('"').find(|s| s.starts_with("sha256:")).unwrap().to_string();
         teams.push_str(&format!("[teams.{team}]\ntokens = [\"{hash}\"]\nchains = [\"{chain}\"]\n\n"));
         tokens.insert(team, token);
     }
@@ -335,7 +344,9 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
     let files: Vec<&Value> = records.iter().filter(|r| r["request"].is_null()).collect();
     let served_files: Vec<_> = log
         .iter()
-        .filter(|l| l.status == 200 && (l.path.ends_with(".tgz") || l.path.ends_with(".whl") || l.path.ends_with(".jar")))
+        .filter(|l| {
+            l.status == 200 && (l.path.ends_with(".tgz") || l.path.ends_with(".whl") || l.path.ends_with(".jar"))
+        })
         .collect();
     // Each file answered 200 through the balancer has its record; a request the victim
     // recorded but could not answer may add one more (the client asked again).

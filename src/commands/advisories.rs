@@ -245,8 +245,7 @@ async fn sync(args: AdvisoriesSyncArgs) -> Result<ExitStatus, CommandError> {
         }
         args.ecosystems.clone()
     };
-    let upstreams = Upstreams::new(&config, &cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let upstreams = Upstreams::new(&config, &cache_dir).map_err(|e| CommandError::failure(format!("error: {e}")))?;
     let endpoint = osv::endpoint(&settings, &settings.export_url);
     let dir = sync_dir(&cache_dir);
     let mut sync = SyncFile::read(&dir).unwrap_or_default();

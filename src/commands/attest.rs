@@ -28,8 +28,7 @@ async fn pull(args: AttestPullArgs) -> Result<ExitStatus, CommandError> {
     .map_err(|e| CommandError::usage(format!("error: {e}")))?
     .coords;
     let cache_dir = args.cache_dir.unwrap_or_else(crate::cache::default_dir);
-    let upstreams = Upstreams::new(&config, &cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
+    let upstreams = Upstreams::new(&config, &cache_dir).map_err(|e| CommandError::failure(format!("error: {e}")))?;
     let opts = Options {
         now: time::OffsetDateTime::now_utc(),
         download: false,

@@ -116,8 +116,9 @@ pub async fn check_with_baseline(
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
     let upstreams = Upstreams::new(&req.config, &req.cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?
+        .map_err(|e| CommandError::failure(format!("error: {e}")))?
         .refreshing(req.refresh);
+    upstreams.storage_ready().await.map_err(|e| CommandError::failure(format!("error: {e}")))?;
     let advisories = super::advisories::prepare(
         &req.config,
         &req.cache_dir,

@@ -4,6 +4,7 @@
 mod advisories;
 mod attest;
 mod audit;
+mod cache;
 mod check;
 mod demo;
 mod github;
@@ -44,6 +45,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Github(args) => github::run(args).await,
         Command::Advisories(args) => advisories::run(args).await,
         Command::Sbom(args) => sbom::run(&args),
+        Command::Cache(args) => cache::run(args).await,
         Command::Token(args) => token::run(&args),
     }
 }

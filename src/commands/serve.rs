@@ -227,8 +227,9 @@ async fn load(
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
     let upstreams = Upstreams::new(&config, &cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?
+        .map_err(|e| CommandError::failure(format!("error: {e}")))?
         .with_metrics(metrics.clone());
+    upstreams.storage_ready().await.map_err(|e| CommandError::failure(format!("error: {e}")))?;
     let trust = super::load_trust(&config, &args.trusted_roots)?;
     let advisories = load_advisories(&config, &cache_dir, &upstreams, args, fixed_now).await?;
     let reviews = super::reviews::load(&config, &upstreams).await?;

@@ -66,15 +66,21 @@ fn redact_snippet(line: &str) -> String {
     }
     out.push_str(rest);
     let trimmed = out.trim_start();
-    if let Some(value) = trimmed.strip_prefix("auth").map(str::trim_start).and_then(|v| v.strip_prefix('=')) {
+    if let Some((key, value)) = trimmed.split_once('=')
+        && SECRET_KEYS.contains(&key.trim())
+    {
         let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
         if !value.starts_with("env:") && !value.is_empty() {
             let indent = out.len() - trimmed.len();
-            return format!("{}auth = \"****\"", &out[..indent]);
+            return format!("{}{} = \"****\"", &out[..indent], key.trim());
         }
     }
     out
 }
+
+/// Keys whose value must be an `env:NAME` reference: a value written there instead may be
+/// the credential itself, and is never echoed.
+const SECRET_KEYS: &[&str] = &["auth", "access_key_id", "secret_access_key", "session_token"];
 
 /// All problems of one configuration file.
 #[derive(Debug, thiserror::Error)]
@@ -110,5 +116,8 @@ mod tests {
         assert_eq!(redact_snippet(r#"url = "https://host/a@b""#), r#"url = "https://host/a@b""#);
         assert_eq!(redact_snippet(r#"  auth = "tok-123""#), r#"  auth = "****""#);
         assert_eq!(redact_snippet(r#"auth = "env:TOKEN""#), r#"auth = "env:TOKEN""#);
+        assert_eq!(redact_snippet(r#"secret_access_key = "wJalr/K7""#), r#"secret_access_key = "****""#);
+        assert_eq!(redact_snippet(r#"access_key_id="AKIA1""#), r#"access_key_id = "****""#);
+        assert_eq!(redact_snippet(r#"session_token = "env:T""#), r#"session_token = "env:T""#);
     }
 }

@@ -332,8 +332,39 @@ pub struct Config {
     pub cache: CacheConfig,
     /// `[reviews]`, when the configuration has the section.
     pub reviews: Option<ReviewsConfig>,
+    /// `[storage]`: where the metadata cache and the artifact store keep their objects.
+    pub storage: StorageConfig,
     /// `[teams.<name>]`: who may use the proxy, by token (empty: no team tokens).
     pub teams: Vec<TeamConfig>,
+}
+
+/// `[storage]`: the backend under the metadata cache and the artifact store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StorageConfig {
+    /// `kind = "disk"` (the default): files under the cache folder (`--cache-dir`).
+    #[default]
+    Disk,
+    /// `kind = "s3"`: an S3-compatible bucket shared by every replica.
+    S3(Box<S3Storage>),
+}
+
+/// `[storage] kind = "s3"`: where the bucket is and how to sign requests to it. Only
+/// references to credentials: the values are read from the environment at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Storage {
+    pub bucket: String,
+    /// Key prefix (no leading or trailing `/`), so that one bucket holds several fleets.
+    pub prefix: Option<String>,
+    /// The S3 API's base URL (`None`: AWS's endpoint of `region`). Plain `http` only to a
+    /// loopback address, or with `allow_http`.
+    pub endpoint: Option<url::Url>,
+    pub allow_http: bool,
+    pub region: String,
+    /// Variables holding the access key id, the secret key and the session token
+    /// (`None`: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
+    pub access_key_id_env: Option<String>,
+    pub secret_access_key_env: Option<String>,
+    pub session_token_env: Option<String>,
 }
 
 /// One `[teams.<name>]`: its tokens (as sha256 hashes) and the chains it may use.
@@ -447,5 +478,7 @@ pub fn name_matches(pattern: &str, name: &str) -> bool {
     }
 }
 
+#[cfg(test)]
+mod storage_tests;
 #[cfg(test)]
 mod tests;

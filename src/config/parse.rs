@@ -22,6 +22,7 @@ const TOP_KEYS: &[&str] = &[
     "advisories",
     "cache",
     "reviews",
+    "storage",
     "teams",
 ];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
@@ -49,6 +50,7 @@ mod cache;
 mod effect;
 mod limits;
 mod reviews;
+mod storage;
 mod teams;
 mod upstream;
 mod verify;
@@ -324,6 +326,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
+    let storage = storage::parse_storage(&mut cx, root.get("storage"));
     let teams = teams::parse_teams(&mut cx, root.get("teams"));
 
     if cx.diags.is_empty() {
@@ -338,6 +341,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             advisories,
             cache,
             reviews,
+            storage,
             teams,
         })
     } else {

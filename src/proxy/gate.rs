@@ -327,12 +327,12 @@ impl Gate {
 
     /// The checked bytes of a servable file: from memory once read, else from the store
     /// (whose read re-checks the digest).
-    pub fn bytes(&self, decided: &Decided) -> Option<Bytes> {
+    pub async fn bytes(&self, decided: &Decided) -> Option<Bytes> {
         if let Some(b) = decided.memory.get() {
             return Some(b.clone());
         }
         let h = decided.sha512.as_ref()?;
-        let bytes = Bytes::from(self.registry.inner().artifacts().get(h)?);
+        let bytes = Bytes::from(self.registry.inner().artifacts().get(h).await?);
         let len = bytes.len();
         if len <= MEMORY_FILE_MAX
             && self

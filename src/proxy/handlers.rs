@@ -130,7 +130,7 @@ fn set_reason(r: &mut Response, message: &str) {
 
 /// The bytes of a decided file, or why not. A served file asked for by `path` is kept
 /// ready for repeats of that request ([`Gate::keep_hot`]).
-fn serve_file(
+async fn serve_file(
     gate: &Gate,
     decided: &Decided,
     content_type: &'static str,
@@ -140,7 +140,7 @@ fn serve_file(
     if !decided.servable() {
         return refusal(decided, client);
     }
-    match gate.bytes(decided) {
+    match gate.bytes(decided).await {
         Some(bytes) => {
             if let Some(path) = path {
                 gate.keep_hot(path, decided, content_type);
@@ -202,7 +202,7 @@ pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap, path: Option<&s
             let req =
                 FileRequest { ecosystem: Ecosystem::Npm, name, version, file: None, classifier: None, extension: None };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-            serve_file(gate, &decided, "application/octet-stream", Client::Npm, path)
+            serve_file(gate, &decided, "application/octet-stream", Client::Npm, path).await
         }
     }
 }
@@ -347,7 +347,7 @@ pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap, key: Option<&s
                     extension: None,
                 };
                 let Ok(decided) = gate.file(&req).await else { return unrecorded() };
-                serve_file(gate, &decided, "application/octet-stream", Client::Pip, key)
+                serve_file(gate, &decided, "application/octet-stream", Client::Pip, key).await
             }
         };
     }
@@ -434,7 +434,7 @@ pub async fn maven(proxy: &Proxy, rest: &str, path: Option<&str>) -> Response {
             };
             let Ok(decided) = gate.file(&req).await else { return unrecorded() };
             match sidecar {
-                None => serve_file(gate, &decided, "application/octet-stream", Client::Maven, path),
+                None => serve_file(gate, &decided, "application/octet-stream", Client::Maven, path).await,
                 Some(s) if matches!(s, maven::Sidecar::Asc | maven::Sidecar::Sigstore) => {
                     if !decided.servable() {
                         return refusal(&decided, Client::Maven);
@@ -450,7 +450,7 @@ pub async fn maven(proxy: &Proxy, rest: &str, path: Option<&str>) -> Response {
                     if !decided.servable() {
                         return refusal(&decided, Client::Maven);
                     }
-                    match gate.bytes(&decided).and_then(|b| s.checksum(&b)) {
+                    match gate.bytes(&decided).await.and_then(|b| s.checksum(&b)) {
                         Some(sum) => respond(StatusCode::OK, "text/plain", sum.into_bytes()),
                         None => json_error(StatusCode::NOT_FOUND, "no such checksum"),
                     }

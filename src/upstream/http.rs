@@ -54,7 +54,7 @@ pub(super) async fn get_cached(
     url: &url::Url,
     accept: &str,
 ) -> Lookup<(Vec<u8>, CacheMeta)> {
-    let cached = match ups.cache.get(bucket, url.as_str()) {
+    let cached = match ups.cache.get(bucket, url.as_str()).await {
         Some(c) if IMMUTABLE.contains(&bucket) || ups.fresh(&c.meta) => {
             tracing::debug!(target: "depgate::http", "GET {} → fresh in the cache, not asked", c.meta.url);
             return Lookup::Found((c.body, c.meta));
@@ -97,7 +97,7 @@ pub(super) async fn get_cached(
             let fresh_until = ups.fresh_until(fresh_for);
             if fresh_until != c.meta.fresh_until {
                 c.meta.fresh_until = fresh_until;
-                if let Err(e) = ups.cache.put(bucket, url.as_str(), &c.meta, &c.body) {
+                if let Err(e) = ups.cache.put(bucket, url.as_str(), &c.meta, &c.body).await {
                     tracing::warn!("could not write the metadata cache: {e}");
                 }
             }
@@ -116,7 +116,7 @@ pub(super) async fn get_cached(
             // reused on every later run. Only documents that read to their end are kept.
             if !complete_document(bucket, meta.content_type.as_deref(), &bytes) {
                 tracing::warn!("upstream `{}` sent an incomplete document at {}; not cached", upstream.name, meta.url);
-            } else if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes) {
+            } else if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, &bytes).await {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
             Lookup::Found((bytes, meta))
@@ -294,13 +294,13 @@ pub(super) async fn last_modified(
     bucket: &str,
     url: &url::Url,
 ) -> Lookup<Option<String>> {
-    if let Some(c) = ups.cache.get(bucket, url.as_str()) {
+    if let Some(c) = ups.cache.get(bucket, url.as_str()).await {
         return Lookup::Found(c.meta.last_modified);
     }
     match send(ups, upstream, url, "*/*", BodyKind::Artifact, None, Verb::Head, &Extra::default()).await {
         Got::Body { etag, last_modified, content_type, .. } => {
             let meta = CacheMeta { url: redact_url(url), etag, last_modified, content_type, fresh_until: None };
-            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, b"") {
+            if let Err(e) = ups.cache.put(bucket, url.as_str(), &meta, b"").await {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
             Lookup::Found(meta.last_modified)

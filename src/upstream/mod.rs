@@ -229,11 +229,11 @@ pub struct Artifact {
 /// holding it releases it (the lock lives in a database session).
 pub trait FleetLock: Send + Sync {
     /// Wait for the lock named `key`; it is held until the returned guard is dropped.
-    fn lock<'a>(
-        &'a self,
-        key: &'a str,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>>;
+    fn lock<'a>(&'a self, key: &'a str) -> LockFuture<'a>;
 }
+
+/// What [`FleetLock::lock`] returns: the held lock's guard, or why it could not be taken.
+pub type LockFuture<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>>;
 
 /// The live registry client: HTTP for network upstreams, files for `dir` ones, with the
 /// metadata cache in front.
@@ -241,6 +241,8 @@ pub struct Upstreams {
     client: reqwest::Client,
     cache: MetadataCache,
     artifacts: ArtifactStore,
+    /// `[storage]`: the backend under both caches.
+    storage: Arc<dyn crate::cache::Storage>,
     /// Credentials by upstream name, read from the environment once. `Err` holds the
     /// variable name that was not set.
     credentials: BTreeMap<String, Result<(AuthScheme, Secret), String>>,
@@ -270,15 +272,19 @@ impl Upstreams {
             .dns_resolver(dns::Resolver::new())
             // Gzip is decoded in `http` (bounded by [limits]), not transparently.
             .no_gzip()
-            .build()?;
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot set up the HTTP client: {e}"))?;
+        let storage = crate::cache::store::open(&config.storage, cache_dir).map_err(anyhow::Error::msg)?;
         // What writers killed before their rename left (never read; only their space). On
         // a thread of its own: walking a large cache takes tens of milliseconds (hundreds
         // when cold) that a run need not wait for, and a walk cut short by the end of the
         // process is simply done by a later one.
-        let root = cache_dir.to_path_buf();
-        std::thread::spawn(move || {
-            crate::atomic::sweep_temporaries(&root, crate::cache::CACHE_DEPTH, crate::atomic::TEMPORARY_GRACE)
-        });
+        if config.storage == crate::config::StorageConfig::Disk {
+            let root = cache_dir.to_path_buf();
+            std::thread::spawn(move || {
+                crate::atomic::sweep_temporaries(&root, crate::cache::CACHE_DEPTH, crate::atomic::TEMPORARY_GRACE)
+            });
+        }
         let mut credentials = BTreeMap::new();
         for u in config.upstreams.values() {
             if let Some(a) = &u.auth {
@@ -290,8 +296,9 @@ impl Upstreams {
         credentials.extend(osv::credentials(config));
         Ok(Self {
             client,
-            cache: MetadataCache::new(cache_dir),
-            artifacts: ArtifactStore::new(cache_dir),
+            cache: MetadataCache::on(storage.clone()),
+            artifacts: ArtifactStore::on(storage.clone()),
+            storage,
             credentials,
             attestation_cache: config.verify.attestation_cache.clone(),
             limits: config.limits,
@@ -348,6 +355,28 @@ impl Upstreams {
 
     pub fn artifacts(&self) -> &ArtifactStore {
         &self.artifacts
+    }
+
+    /// The storage backend under the caches (`[storage]`).
+    pub fn storage(&self) -> &Arc<dyn crate::cache::Storage> {
+        &self.storage
+    }
+
+    /// One cheap request to the storage backend (`[storage] kind = "s3"`: the bucket is
+    /// reachable and takes the credentials), so that `serve` and `check` fail at start
+    /// with a message saying what to fix, not with a warning on every request.
+    pub async fn storage_ready(&self) -> anyhow::Result<()> {
+        self.storage.ready().await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot use the storage {}: {e}\n  help: {}",
+                self.storage.describe(),
+                match e.kind() {
+                    std::io::ErrorKind::PermissionDenied => "check the access key id and secret [storage] names (default AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) and that they may list and write the bucket",
+                    std::io::ErrorKind::NotFound => "create the bucket, or fix `bucket`, `endpoint` and `region` in [storage]",
+                    _ => "check `endpoint` and `region` in [storage] and that the object store is up, or remove [storage] to cache on local disk",
+                }
+            )
+        })
     }
 
     fn dir_root(upstream: &Upstream) -> Option<PathBuf> {
@@ -433,7 +462,7 @@ impl Registry for Upstreams {
         url: &str,
         expected: &BTreeMap<String, String>,
     ) -> Lookup<Artifact> {
-        if let Some(bytes) = self.artifacts.get_any(expected) {
+        if let Some(bytes) = self.artifacts.get_any(expected).await {
             return Lookup::Found(Artifact { bytes, cache_hit: true });
         }
         // Another replica may be fetching it: wait for it, then look in the store again.
@@ -441,7 +470,7 @@ impl Registry for Upstreams {
         let _fleet_guard = match (&self.fleet_lock, fleet_key(expected)) {
             (Some(lock), Some(key)) => match lock.lock(&key).await {
                 Ok(guard) => {
-                    if let Some(bytes) = self.artifacts.get_any(expected) {
+                    if let Some(bytes) = self.artifacts.get_any(expected).await {
                         return Lookup::Found(Artifact { bytes, cache_hit: true });
                     }
                     Some(guard)
@@ -484,7 +513,7 @@ impl Registry for Upstreams {
                 // Only bytes that match what the owner published are kept: a truncated or
                 // tampered body is handed back for the engine to judge, never stored.
                 if expected_matches(expected, &bytes)
-                    && let Err(e) = self.artifacts.put(&bytes)
+                    && let Err(e) = self.artifacts.put(&bytes).await
                 {
                     tracing::warn!("could not store {name} in the artifact cache: {e}");
                 }

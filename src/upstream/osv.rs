@@ -186,7 +186,7 @@ pub async fn fetch_records(
                 .join(&format!("v1/vulns/{}", url_segment(&r.id)))
                 .map_err(|e| http::invalid(format!("OSV API URL {api}: {e}")))?;
             let key = format!("{url}#{}", r.modified.as_deref().unwrap_or(""));
-            if let Some(c) = ups.cache.get("osv-vuln-v1", &key) {
+            if let Some(c) = ups.cache.get("osv-vuln-v1", &key).await {
                 return Ok((r.id, c.body));
             }
             let got = http::get(ups, upstream, &url, "application/json", BodyKind::Metadata, None).await;
@@ -194,7 +194,7 @@ pub async fn fetch_records(
                 return Err(failed(got, &format!("the OSV API at {url}")));
             };
             let meta = CacheMeta { url: url.to_string(), etag, last_modified, content_type, fresh_until: None };
-            if let Err(e) = ups.cache.put("osv-vuln-v1", &key, &meta, &bytes) {
+            if let Err(e) = ups.cache.put("osv-vuln-v1", &key, &meta, &bytes).await {
                 tracing::warn!("could not write the metadata cache: {e}");
             }
             Ok((r.id, bytes))

@@ -11,6 +11,7 @@ pub mod oci;
 pub mod openvet;
 pub mod release;
 pub mod sarif;
+pub mod seaweed;
 pub mod served;
 pub mod server;
 pub mod shared;

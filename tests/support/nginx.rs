@@ -30,7 +30,10 @@ pub struct Logged {
 pub fn binary() -> Option<PathBuf> {
     let found = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().map(PathBuf::from).find(|p| p.exists());
     if found.is_none() {
-        assert!(!super::served::require_tools(), "nginx (apt-get install nginx-light) is required under DEPGATE_REQUIRE_TOOLS=1");
+        assert!(
+            !super::served::require_tools(),
+            "nginx (apt-get install nginx-light) is required under DEPGATE_REQUIRE_TOOLS=1"
+        );
         super::skipped("nginx is not installed (apt-get install nginx-light)");
     }
     found
@@ -53,7 +56,11 @@ impl Nginx {
         // As root, nginx would hand its workers to `nobody`, who cannot enter a private
         // temporary folder: they stay root then.
         let user = if is_root() { "user root;" } else { "" };
-        let servers: String = replicas.iter().map(|r| format!("    server {r} max_fails=1 fail_timeout=30s;\n")).collect();
+        let servers = replicas.iter().fold(String::new(), |mut out, r| {
+            use std::fmt::Write as _;
+            let _ = writeln!(out, "    server {r} max_fails=1 fail_timeout=30s;");
+            out
+        });
         let d = dir.display();
         let conf = format!(
             "{user}

@@ -189,10 +189,10 @@ impl Gate {
         let store = self.registry.inner().artifacts();
         let hex = digest.strip_prefix("sha256:").unwrap_or_default();
         let in_memory = lock(&self.images.blob_memory).0.get(digest).cloned();
-        let stored = || store.get_any(&std::collections::BTreeMap::from([("sha256".to_string(), hex.to_string())]));
+        let wanted = std::collections::BTreeMap::from([("sha256".to_string(), hex.to_string())]);
         let (bytes, cache) = if let Some(b) = in_memory {
             (b, CacheUse::Hit)
-        } else if let Some(b) = stored() {
+        } else if let Some(b) = store.get_any(&wanted).await {
             (self.keep_blob(digest, Bytes::from(b)), CacheUse::Hit)
         } else {
             let r = decided.record.resolution.as_ref();
@@ -201,7 +201,7 @@ impl Gate {
             };
             match self.registry.inner().oci_fetch(owner, repository, OciFetch::Blob(digest)).await {
                 Lookup::Found(b) => {
-                    if let Err(e) = store.put(&b) {
+                    if let Err(e) = store.put(&b).await {
                         tracing::warn!("cannot keep blob {digest} in the store: {e}");
                     }
                     (self.keep_blob(digest, Bytes::from(b)), CacheUse::Miss)
