@@ -59,9 +59,14 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
-    let log_path = args.out.join("audit.jsonl");
-    let audit = crate::audit::AuditLog::open(&log_path)
-        .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?;
+    let audit = match super::audit::open_database(config.audit.as_ref()).await? {
+        Some(db) => crate::audit::AuditStore::Postgres(db),
+        None => crate::audit::AuditLog::open(args.out.join("audit.jsonl"))
+            .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?
+            .into(),
+    };
+    let audit_where = audit.describe();
+    tracing::info!("audit records go to {audit_where}");
     let token = std::env::var(crate::env::PROXY_TOKEN).ok().filter(|t| !t.is_empty()).map(Secret::new);
 
     let listener = tokio::net::TcpListener::bind((args.bind, args.port)).await.map_err(|e| {
@@ -142,8 +147,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
-            "error: the audit log {} could not be written completely; the proxy refused requests after that",
-            log_path.display()
+            "error: the audit log ({audit_where}) could not be written completely; the proxy refused the requests it could not record"
         )));
     };
     crate::output::write_signed(&args.out, &run, &records, &project, &head)

@@ -10,8 +10,20 @@ use toml::de::{DeTable, DeValue};
 use super::{AuthRef, AuthScheme, Chain, Config, ConfigErrors, Diagnostic, PolicyConfig, Require, UpstreamKind};
 use crate::ecosystem::Ecosystem;
 
-const TOP_KEYS: &[&str] =
-    &["npm", "pypi", "maven", "oci", "upstream", "policy", "verify", "limits", "advisories", "cache", "reviews"];
+const TOP_KEYS: &[&str] = &[
+    "npm",
+    "pypi",
+    "maven",
+    "oci",
+    "upstream",
+    "policy",
+    "verify",
+    "limits",
+    "advisories",
+    "cache",
+    "reviews",
+    "audit",
+];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const POLICY_KEYS: &[&str] = &[
     "files",
@@ -33,6 +45,7 @@ const POLICY_KEYS: &[&str] = &[
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "accept_pgp"];
 
 mod advisories;
+mod audit;
 mod cache;
 mod effect;
 mod limits;
@@ -311,6 +324,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let verify = parse_verify(&mut cx, root.get("verify"), base_dir);
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
+    let audit = audit::parse_audit(&mut cx, root.get("audit"), base_dir);
 
     if cx.diags.is_empty() {
         Ok(Config {
@@ -324,6 +338,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             advisories,
             cache,
             reviews,
+            audit,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));

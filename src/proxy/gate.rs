@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 use crate::advisories::Database;
 use crate::attest::Trust;
-use crate::audit::{AuditLog, AuditSink, ChainHead, Entry, Prepared, RunnerContext, Unrecorded};
+use crate::audit::{AuditSink, AuditStore, ChainHead, Entry, Prepared, RunnerContext, Unrecorded};
 use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
 use crate::engine::{self, CacheUse, Decision, HeldBack, Listing, Options, Record};
@@ -159,7 +159,7 @@ impl Gate {
         policy: Policy,
         fixed_now: Option<OffsetDateTime>,
         context: RunnerContext,
-        audit: AuditLog,
+        audit: AuditStore,
         advisories: Option<Arc<Database>>,
     ) -> Self {
         Self {
