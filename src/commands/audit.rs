@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use crate::audit::pg::{Database, PgError, RowFilter, Settings};
+use crate::audit::pg::{Database, PgError, Row, RowFilter, Settings};
 use crate::audit::{self, AuditError, AuditRecord, ChainCheck, ChainHead, Entry, Query};
 use crate::cli::{
     AuditArgs, AuditCommand, AuditDatabaseArgs, AuditExportArgs, AuditQueryArgs, AuditVerifyArgs, Format,
@@ -123,11 +123,15 @@ fn broken_at(target: &str, seq: u64, what: &str) -> CommandError {
 
 /// Read the database's chain in seq order, batch by batch, checking every record as the
 /// file verifier does and its stored columns against its line; `each` sees every line.
+/// Stops at the first broken record, unless `keep_going` (an export writes what is
+/// stored, and says where the chain breaks): then the first break is returned beside the
+/// head.
 async fn walk(
     db: &Database,
     since: u64,
+    keep_going: bool,
     mut each: impl FnMut(&str) -> Result<(), CommandError>,
-) -> Result<ChainHead, CommandError> {
+) -> Result<(ChainHead, Option<CommandError>), CommandError> {
     let mut check = if since == 0 {
         ChainCheck::new()
     } else {
@@ -144,45 +148,57 @@ async fn walk(
             }
         }
     };
+    let mut first_break = None;
     let mut after = since;
     loop {
         let rows = db.rows_after(after, BATCH, &RowFilter::default()).await.map_err(|e| db_error(&e))?;
         let Some(last) = rows.last() else { break };
         after = last.seq;
         for r in &rows {
-            let v =
-                check.push(r.line.as_bytes(), usize::try_from(r.seq).unwrap_or(usize::MAX)).map_err(|e| match e {
-                    AuditError::Broken { problem, .. } => broken_at(db.target(), r.seq, &problem.to_string()),
-                    other => CommandError::failure(format!("error: {other}")),
-                })?;
-            let head = check.head();
-            let column = if head.seq != r.seq {
-                Some("seq")
-            } else if head.hash != r.hash {
-                Some("hash")
-            } else if v.get("prev").and_then(serde_json::Value::as_str) != Some(r.prev.as_str()) {
-                Some("prev")
-            } else {
-                None
-            };
-            if let Some(column) = column {
-                return Err(broken_at(
-                    db.target(),
-                    r.seq,
-                    &format!(
-                        "its `{column}` column does not match the record (the row was changed after it was written)"
-                    ),
-                ));
+            if let Err(broken) = check_row(db, &mut check, r) {
+                if !keep_going {
+                    return Err(broken);
+                }
+                first_break.get_or_insert(broken);
+                // Go on from this record as stored.
+                check = ChainCheck::after(ChainHead { seq: r.seq, hash: r.hash.clone() });
             }
             each(&r.line)?;
         }
     }
-    Ok(check.head().clone())
+    Ok((check.head().clone(), first_break))
+}
+
+/// One stored record: its line checked as the file verifier checks a line, and its
+/// `seq`, `hash` and `prev` columns against the line.
+fn check_row(db: &Database, check: &mut ChainCheck, r: &Row) -> Result<(), CommandError> {
+    let v = check.push(r.line.as_bytes(), usize::try_from(r.seq).unwrap_or(usize::MAX)).map_err(|e| match e {
+        AuditError::Broken { problem, .. } => broken_at(db.target(), r.seq, &problem.to_string()),
+        other => CommandError::failure(format!("error: {other}")),
+    })?;
+    let head = check.head();
+    let column = if head.seq != r.seq {
+        Some("seq")
+    } else if head.hash != r.hash {
+        Some("hash")
+    } else if v.get("prev").and_then(serde_json::Value::as_str) != Some(r.prev.as_str()) {
+        Some("prev")
+    } else {
+        None
+    };
+    match column {
+        Some(column) => Err(broken_at(
+            db.target(),
+            r.seq,
+            &format!("its `{column}` column does not match the record (the row was changed after it was written)"),
+        )),
+        None => Ok(()),
+    }
 }
 
 async fn verify_database(config: &AuditConfig) -> Result<ExitStatus, CommandError> {
     let db = connect(config).await?;
-    let head = walk(&db, 0, |_| Ok(())).await?;
+    let (head, _) = walk(&db, 0, false, |_| Ok(())).await?;
     print_stdout(&format!(
         "{} record{}, chain intact; head: seq {} {}\n",
         head.seq,
@@ -208,7 +224,7 @@ async fn export(args: &AuditExportArgs) -> Result<ExitStatus, CommandError> {
     let tmp = tempfile::NamedTempFile::new_in(&dir).map_err(io_err)?;
     let mut out = std::io::BufWriter::new(tmp);
     let mut n = 0u64;
-    let head = walk(&db, args.since_seq, |line| {
+    let (head, broken) = walk(&db, args.since_seq, true, |line| {
         n += 1;
         out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n")).map_err(io_err)
     })
@@ -217,7 +233,8 @@ async fn export(args: &AuditExportArgs) -> Result<ExitStatus, CommandError> {
     tmp.as_file().sync_all().map_err(io_err)?;
     tmp.persist(&args.out).map_err(|e| io_err(e.error))?;
     eprintln!("exported {n} record{} to {}; head: seq {} {}", plural(n), args.out.display(), head.seq, head.hash);
-    Ok(ExitStatus::Allowed)
+    // Written as stored either way; a broken chain still fails the command.
+    broken.map_or(Ok(ExitStatus::Allowed), Err)
 }
 
 fn read(path: &std::path::Path) -> Result<Vec<u8>, CommandError> {

@@ -66,11 +66,14 @@ fn redact_snippet(line: &str) -> String {
     }
     out.push_str(rest);
     let trimmed = out.trim_start();
-    if let Some(value) = trimmed.strip_prefix("auth").map(str::trim_start).and_then(|v| v.strip_prefix('=')) {
-        let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
-        if !value.starts_with("env:") && !value.is_empty() {
-            let indent = out.len() - trimmed.len();
-            return format!("{}auth = \"****\"", &out[..indent]);
+    // `[audit] database` holds a connection string (libpq's `password=…` included).
+    for key in ["auth", "database"] {
+        if let Some(value) = trimmed.strip_prefix(key).map(str::trim_start).and_then(|v| v.strip_prefix('=')) {
+            let value = value.trim().trim_matches(|c| c == '"' || c == '\'');
+            if !value.starts_with("env:") && !value.is_empty() {
+                let indent = out.len() - trimmed.len();
+                return format!("{}{key} = \"****\"", &out[..indent]);
+            }
         }
     }
     out
@@ -110,5 +113,7 @@ mod tests {
         assert_eq!(redact_snippet(r#"url = "https://host/a@b""#), r#"url = "https://host/a@b""#);
         assert_eq!(redact_snippet(r#"  auth = "tok-123""#), r#"  auth = "****""#);
         assert_eq!(redact_snippet(r#"auth = "env:TOKEN""#), r#"auth = "env:TOKEN""#);
+        assert_eq!(redact_snippet(r#"database = "host=db password=pw""#), r#"database = "****""#);
+        assert_eq!(redact_snippet(r#"database = "env:DB""#), r#"database = "env:DB""#);
     }
 }

@@ -8,6 +8,7 @@ pub mod fake_repo;
 pub mod faults;
 pub mod oci;
 pub mod openvet;
+pub mod postgres;
 pub mod release;
 pub mod sarif;
 pub mod served;
