@@ -311,7 +311,7 @@ fn export_verifies_as_a_file_and_query_filters() {
         depgate(&db_args(&["audit", "export", "--out", "tail.jsonl", "--since-seq", "25"]), &url, work.path());
     assert_eq!(code, 0);
     let text = std::fs::read_to_string(&out).unwrap();
-    let head25: String = text.lines().take(25).map(|l| format!("{l}\n")).collect();
+    let head25: String = text.split_inclusive('\n').take(25).collect();
     let joined = format!("{head25}{}", std::fs::read_to_string(work.path().join("tail.jsonl")).unwrap());
     assert_eq!(joined, text);
 
@@ -642,20 +642,20 @@ fn the_fleet_lock_waits_for_its_holder_and_a_killed_holder_releases_it() {
 fn measure_appends_per_second() {
     let Some(pg) = Postgres::start() else { return };
     let work = tempfile::tempdir().unwrap();
-    let n = 5000;
+    let n: u32 = 5000;
     let rate = |sink: AuditSink| {
         let start = Instant::now();
-        let acks: Vec<_> = (0..n).map(|i| sink.send(entry(i, "allow", "public"), true).unwrap()).collect();
+        let acks: Vec<_> = (0..n as usize).map(|i| sink.send(entry(i, "allow", "public"), true).unwrap()).collect();
         for a in acks {
             assert!(futures::executor::block_on(a).unwrap());
         }
         assert!(sink.close().is_some());
-        f64::from(n as u32) / start.elapsed().as_secs_f64()
+        f64::from(n) / start.elapsed().as_secs_f64()
     };
     let pg_rate = rate(AuditSink::start(AuditStore::Postgres(open(&pg.url()))));
     let file_rate = rate(AuditSink::start(AuditLog::open(work.path().join("audit.jsonl")).unwrap()));
     support::report(&format!(
         "audit appends, {n} records all queued at once (durable): PostgreSQL (fsync=off) {pg_rate:.0}/s, file {file_rate:.0}/s"
     ));
-    assert_eq!(count(&pg), n as u64);
+    assert_eq!(count(&pg), u64::from(n));
 }

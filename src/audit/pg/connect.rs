@@ -49,7 +49,10 @@ pub struct Settings {
 
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings").field("target", &self.target).field("pool_size", &self.pool_size).finish()
+        f.debug_struct("Settings")
+            .field("target", &self.target)
+            .field("pool_size", &self.pool_size)
+            .finish_non_exhaustive()
     }
 }
 
@@ -73,9 +76,17 @@ impl Settings {
         ca_file: Option<&Path>,
         pool_size: usize,
     ) -> Result<Self, PgError> {
-        let mut config: tokio_postgres::Config = value.expose().parse().map_err(|e| {
+        let mut config: tokio_postgres::Config = value.expose().parse().map_err(|e: tokio_postgres::Error| {
+            // The parser's causes name an option (`invalid value for option `port``) or a
+            // position (with at most the one character found there), never a value.
+            let mut why = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                let _ = write!(why, ": {s}");
+                source = s.source();
+            }
             PgError::Settings(format!(
-                "[audit] database: the connection string in {var} cannot be read: {e}\n  help: write a postgres:// URL or libpq key=value pairs"
+                "[audit] database: the connection string in {var} cannot be read: {why}\n  help: write a postgres:// URL or libpq key=value pairs"
             ))
         })?;
         let password = config.get_password().map(|p| Secret::new(String::from_utf8_lossy(p).into_owned()));

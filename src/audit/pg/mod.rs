@@ -84,7 +84,7 @@ impl Drop for Background {
 pub struct Database {
     pool: Arc<Pool>,
     handle: tokio::runtime::Handle,
-    _runtime: Arc<Background>,
+    runtime: Arc<Background>,
 }
 
 impl std::fmt::Debug for Database {
@@ -108,7 +108,7 @@ impl Database {
             })?;
         let handle = runtime.handle().clone();
         let pool = Arc::new(Pool::new(settings, handle.clone()));
-        let db = Self { pool, handle, _runtime: Arc::new(Background(Some(runtime))) };
+        let db = Self { pool, handle, runtime: Arc::new(Background(Some(runtime))) };
         db.run(|pool| async move { migrate(&pool).await }).await?;
         Ok(db)
     }
@@ -233,7 +233,7 @@ impl Database {
                 Ok(conn)
             })
             .await?;
-        Ok(FleetLockGuard::new(conn, key, self.handle.clone(), self._runtime.clone()))
+        Ok(FleetLockGuard::new(conn, key, self.handle.clone(), self.runtime.clone()))
     }
 }
 

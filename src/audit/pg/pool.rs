@@ -65,18 +65,14 @@ impl Pool {
     /// Open a connection; its I/O task runs on the audit's runtime.
     async fn connect(&self) -> Result<Conn, PgError> {
         let s = &self.settings;
-        let client = match &s.tls {
-            Some(tls) => {
-                let (client, connection) =
-                    s.config.connect(tls.clone()).await.map_err(|e| s.error("connect to", &e))?;
-                self.handle.spawn(connection);
-                client
-            }
-            None => {
-                let (client, connection) = s.config.connect(NoTls).await.map_err(|e| s.error("connect to", &e))?;
-                self.handle.spawn(connection);
-                client
-            }
+        let client = if let Some(tls) = &s.tls {
+            let (client, connection) = s.config.connect(tls.clone()).await.map_err(|e| s.error("connect to", &e))?;
+            self.handle.spawn(connection);
+            client
+        } else {
+            let (client, connection) = s.config.connect(NoTls).await.map_err(|e| s.error("connect to", &e))?;
+            self.handle.spawn(connection);
+            client
         };
         Ok(Conn { client, statements: None })
     }

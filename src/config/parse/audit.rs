@@ -12,22 +12,22 @@ const AUDIT_KEYS: &[&str] = &["database", "tls", "ca_file", "pool_size"];
 
 pub(super) fn parse_audit(
     cx: &mut Ctx<'_>,
-    v: Option<&Spanned<DeValue<'_>>>,
+    section: Option<&Spanned<DeValue<'_>>>,
     base_dir: &std::path::Path,
 ) -> Option<AuditConfig> {
-    let v = v?;
-    let t = cx.table(v, "audit")?;
+    let section = section?;
+    let t = cx.table(section, "audit")?;
     cx.unknown_keys(t, AUDIT_KEYS, "[audit]");
     let database = match t.get("database") {
         None => {
             cx.err(
-                v.span(),
+                section.span(),
                 "[audit] has no `database`",
                 "name the environment variable that holds the PostgreSQL connection string: database = \"env:DEPGATE_AUDIT_DATABASE\"",
             );
             None
         }
-        Some(d) => cx.string(d, "database").and_then(|s| match s.strip_prefix("env:") {
+        Some(d) => cx.string(d, "database").and_then(|text| match text.strip_prefix("env:") {
             Some(var) if !var.is_empty() && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 Some(var.to_string())
             }
@@ -59,7 +59,7 @@ pub(super) fn parse_audit(
     };
     let ca_file = t.get("ca_file").and_then(|c| cx.string(c, "ca_file")).map(|p| base_dir.join(p));
     if ca_file.is_some() && tls != PgTls::VerifyFull {
-        let span = t.get("ca_file").map_or_else(|| v.span(), Spanned::span);
+        let span = t.get("ca_file").map_or_else(|| section.span(), Spanned::span);
         cx.err(
             span,
             "`ca_file` is only used with tls = \"verify-full\"",
@@ -93,4 +93,48 @@ pub(super) fn parse_audit(
         }
     };
     database.map(|database| AuditConfig { database, tls, ca_file, pool_size })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::config::{Config, PgTls};
+
+    fn parse(audit: &str) -> Result<Config, String> {
+        Config::parse(&format!("[audit]\n{audit}"), Path::new("/etc/depgate/depgate.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_and_every_key() {
+        let c = parse("database = \"env:AUDIT_DB\"").unwrap().audit.unwrap();
+        assert_eq!((c.database.as_str(), c.tls, c.ca_file, c.pool_size), ("AUDIT_DB", PgTls::VerifyFull, None, 8));
+        let c = parse("database = \"env:DB\"\ntls = \"verify-full\"\nca_file = \"ca.pem\"\npool_size = 3")
+            .unwrap()
+            .audit
+            .unwrap();
+        assert_eq!(c.ca_file.as_deref(), Some(Path::new("/etc/depgate/ca.pem")));
+        assert_eq!(c.pool_size, 3);
+        assert_eq!(parse("database = \"env:DB\"\ntls = \"disable\"").unwrap().audit.unwrap().tls, PgTls::Disable);
+        assert!(Config::parse("", Path::new("x.toml")).unwrap().audit.is_none());
+    }
+
+    #[test]
+    fn every_mistake_is_named_at_its_line() {
+        for (text, says) in [
+            ("tls = \"require\"", "[audit] has no `database`"),
+            ("database = \"postgres://u:pw@h/db\"", "must be a reference `env:NAME`"),
+            ("database = \"env:\"", "must be a reference `env:NAME`"),
+            ("database = \"env:DB\"\ntls = \"verify-ca\"", "unknown tls mode `verify-ca`"),
+            ("database = \"env:DB\"\ntls = \"require\"\nca_file = \"ca.pem\"", "only used with tls = \"verify-full\""),
+            ("database = \"env:DB\"\npool_size = 0", "between 1 and 64"),
+            ("database = \"env:DB\"\npool_size = \"8\"", "must be a number"),
+            ("database = \"env:DB\"\npassword = \"x\"", "unknown key"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(e.contains(says), "{text}: {e}");
+            assert!(e.contains("depgate.toml:"), "{e}");
+            assert!(!e.contains("u:pw"), "{e}");
+        }
+    }
 }
