@@ -243,6 +243,16 @@ fn the_table_is_append_only_and_an_edit_by_a_superuser_is_caught() {
     assert_eq!(count(&pg), 5);
     let (code, stdout, _) = depgate(&db_args(&["audit", "verify"]), &url, work.path());
     assert_eq!(code, 0, "{stdout}");
+    // An auditor's role that may only read verifies the chain (readers change no schema).
+    pg.superuser("CREATE ROLE auditor LOGIN PASSWORD 'auditor-pw'; GRANT SELECT ON depgate_audit TO auditor").unwrap();
+    let auditor = url.replace(&format!("depgate:{}@", pg.password), "auditor:auditor-pw@");
+    let (code, stdout, stderr) = depgate(&db_args(&["audit", "verify"]), &auditor, work.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("5 records, chain intact"), "{stdout}");
+    assert!(pg.service("INSERT INTO depgate_audit (seq, prev, hash, line) VALUES (6, 'x', 'y', '{}')").is_ok());
+    let (code, _, stderr) = depgate(&db_args(&["audit", "verify"]), &auditor, work.path());
+    assert_eq!(code, 1, "a forged row appended by hand breaks the chain");
+    assert!(stderr.contains("chain broken at seq 6"), "{stderr}");
 
     // A superuser can get past the trigger; the chain names the record.
     pg.superuser(
@@ -259,7 +269,7 @@ fn the_table_is_append_only_and_an_edit_by_a_superuser_is_caught() {
     let (code, _, stderr) =
         depgate(&db_args(&["audit", "export", "--out", export.to_str().unwrap()]), &url, work.path());
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("exported 5 records") && stderr.contains("chain broken at seq 3"), "{stderr}");
+    assert!(stderr.contains("exported 6 records") && stderr.contains("chain broken at seq 3"), "{stderr}");
     let (code, _, stderr) = depgate(&["audit", "verify", export.to_str().unwrap()], &url, work.path());
     assert_eq!(code, 1);
     assert!(stderr.contains("line 3 (seq 3): hash mismatch"), "{stderr}");
@@ -426,17 +436,60 @@ fn replicas_of_serve_share_one_chain() {
     }
     let codes: Vec<String> = gets.into_iter().map(|g| g.join().unwrap()).collect();
     assert!(codes.iter().all(|c| c == "200"), "{codes:?}");
+    // The database unreachable: a request that cannot be recorded is refused (503), a
+    // first fetch and a repeat alike; once it is back, requests are answered again.
+    let get = |u: &str| {
+        let out = Command::new("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", u]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let kill_sessions = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'depgate' AND pid <> pg_backend_pid()";
+    npm.publish("late", "1.0.0", "2025-06-01T00:00:00.000Z");
+    let late = format!("{}late/-/late-1.0.0.tgz", replicas[1].url("npm"));
+    let repeat = format!("{}lib0/-/lib0-1.0.0.tgz", replicas[1].url("npm"));
+    pg.superuser("ALTER ROLE depgate NOLOGIN").unwrap();
+    pg.superuser(kill_sessions).unwrap();
+    assert_eq!(get(&late), "503");
+    assert_eq!(get(&repeat), "503");
+    pg.superuser("ALTER ROLE depgate LOGIN").unwrap();
+    assert_eq!(get(&late), "200");
+    assert_eq!(get(&repeat), "200");
     for r in replicas {
         let (code, log) = r.stop();
         assert_eq!(code, 0, "{log}");
     }
-    let total = codes.len();
-    assert_eq!(count(&pg), total as u64, "one record per request");
+    let total = codes.len() + 2;
+    assert_eq!(count(&pg), total as u64, "one record per answered request, none for the refused ones");
     let (code, stdout, stderr) = depgate(&db_args(&["audit", "verify"]), &url, work.path());
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with(&format!("{total} records, chain intact; head: seq {total} ")), "{stdout}");
     // No replica wrote a file log of its own.
     assert!(!work.path().join("r0/report/audit.jsonl").exists());
+}
+
+#[test]
+fn the_sink_reconnects_and_a_failed_batch_is_refused_not_dropped() {
+    let Some(pg) = Postgres::start() else { return };
+    let work = tempfile::tempdir().unwrap();
+    let sink = AuditSink::start(AuditStore::Postgres(open(&pg.url())));
+    let send = |i: usize| futures::executor::block_on(sink.send(entry(i, "allow", "public"), true).unwrap()).unwrap();
+    assert!(send(1));
+    let kill_sessions = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'depgate' AND pid <> pg_backend_pid()";
+    // Its connections cut: the next batch goes on a fresh one.
+    pg.superuser(kill_sessions).unwrap();
+    assert!(send(2), "the sink reconnected");
+    // The role may no longer log in: the batch fails and its request is told so.
+    pg.superuser("ALTER ROLE depgate NOLOGIN").unwrap();
+    pg.superuser(kill_sessions).unwrap();
+    assert!(!send(3), "a record that was not committed is never acknowledged");
+    assert!(!sink.failed(), "a database that is down refuses requests, it does not stop the sink");
+    pg.superuser("ALTER ROLE depgate LOGIN").unwrap();
+    assert!(send(4), "and the next batch goes through once it is back");
+    // The refused request is not in the chain, and nothing answered is missing from it.
+    assert_eq!(sink.close().map(|h| h.seq), Some(3));
+    assert_eq!(count(&pg), 3);
+    let (code, stdout, stderr) = depgate(&db_args(&["audit", "verify"]), &pg.url(), work.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("3 records, chain intact"), "{stdout}");
 }
 
 #[test]
@@ -573,9 +626,21 @@ fn tls_verify_full_trusts_the_ca_file_and_refuses_another() {
             work.path(),
         )
     };
+    // Nothing written yet: the readers say so.
+    let (code, _, stderr) = verify("verify-full", &ca);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("has no depgate_audit table"), "{stderr}");
+    // A writer over verify-full (the library's path), then the reader.
+    let tls = Settings::new(DB_VAR, &Secret::new(url.clone()), PgTls::VerifyFull, Some(&ca), 2).unwrap();
+    let db = futures::executor::block_on(Database::open(tls)).unwrap();
+    futures::executor::block_on(db.append_entries(&[entry(1, "allow", "public")])).unwrap();
     let (code, stdout, stderr) = verify("verify-full", &ca);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.starts_with("0 records, chain intact"), "{stdout}");
+    assert!(stdout.starts_with("1 record, chain intact"), "{stdout}");
+    let sessions = pg.superuser(
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.usename = 'depgate'",
+    );
+    assert_ne!(sessions.as_deref(), Ok("0"), "the writer's sessions are TLS");
     assert!(pg.superuser("SELECT count(*) FROM pg_stat_ssl WHERE ssl").is_ok(), "the server reports its TLS sessions");
     let (code, _, stderr) = verify("verify-full", &other_ca);
     assert_eq!(code, 3, "{stderr}");

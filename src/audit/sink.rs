@@ -2,7 +2,7 @@
 //! each waiting until its own record is on disk, share one write and one fsync — or, with
 //! the fleet's PostgreSQL log, one transaction. The proxy sees [`AuditSink`] only.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::pg::Database;
@@ -36,9 +36,10 @@ impl AuditStore {
 /// What the sink closes and reads the head from.
 enum Backend {
     File(Arc<AuditLog>),
-    /// The head of the fleet's chain after this process's last committed batch, whether
-    /// any batch failed, and the database (for the head when nothing was appended).
-    Postgres(Arc<Mutex<Option<ChainHead>>>, Arc<AtomicBool>, Database),
+    /// The head of the fleet's chain after this process's last committed batch, how many
+    /// records could not be committed (their requests refused), and the database (for
+    /// the head when nothing was appended).
+    Postgres(Arc<Mutex<Option<ChainHead>>>, Arc<AtomicUsize>, Database),
 }
 
 /// Most audit records appended in one write.
@@ -85,7 +86,7 @@ impl AuditSink {
         let (tx, rx) = std::sync::mpsc::channel::<Pending>();
         let head = Arc::new(Mutex::new(None));
         let failed = Arc::new(AtomicBool::new(false));
-        let lost = Arc::new(AtomicBool::new(false));
+        let lost = Arc::new(AtomicUsize::new(0));
         let (writer_head, writer_lost, writer_db) = (head.clone(), lost.clone(), db.clone());
         let thread = std::thread::Builder::new()
             .name("depgate-audit".into())
@@ -106,7 +107,7 @@ impl AuditSink {
                                 "cannot append to the audit database: {e}; {n} request{} refused",
                                 if n == 1 { "" } else { "s" }
                             );
-                            writer_lost.store(true, Ordering::SeqCst);
+                            writer_lost.fetch_add(n, Ordering::SeqCst);
                             false
                         }
                     };
@@ -237,8 +238,16 @@ impl AuditSink {
         }
         match &self.backend {
             Backend::File(log) => Some(log.head()),
-            Backend::Postgres(_, lost, _) if lost.load(Ordering::SeqCst) => None,
-            Backend::Postgres(head, _, db) => {
+            Backend::Postgres(head, lost, db) => {
+                // Requests whose records could not be committed were refused, so the chain
+                // lacks nothing that was answered: the head stands.
+                let refused = lost.load(Ordering::SeqCst);
+                if refused > 0 {
+                    tracing::warn!(
+                        "{refused} request{} refused while the audit database could not be written",
+                        if refused == 1 { " was" } else { "s were" }
+                    );
+                }
                 let head = head.lock().unwrap_or_else(PoisonError::into_inner).clone();
                 // Nothing appended by this process: the fleet's head as it is now.
                 head.or_else(|| futures::executor::block_on(db.head()).ok())

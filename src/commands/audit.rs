@@ -103,8 +103,16 @@ fn database_config(args: &AuditDatabaseArgs) -> Result<Option<AuditConfig>, Comm
     })
 }
 
+/// Connect to read: no schema changes (an auditor's role may only `SELECT`).
 async fn connect(config: &AuditConfig) -> Result<Database, CommandError> {
-    open_database(Some(config)).await?.ok_or_else(|| CommandError::failure("error: no audit database"))
+    let settings = Settings::from_config(config).map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let target = settings.target().to_string();
+    Database::open_reader(settings).await.map_err(|e| match e {
+        PgError::Settings(_) => CommandError::usage(format!("error: {e}")),
+        e => CommandError::failure(format!(
+            "error: {e}\n  help: check that the audit database ({target}) is reachable and the role may log in"
+        )),
+    })
 }
 
 fn db_error(e: &PgError) -> CommandError {

@@ -96,6 +96,39 @@ impl std::fmt::Debug for Database {
 impl Database {
     /// Connect, and bring the schema up to date (every replica may do so at once).
     pub async fn open(settings: Settings) -> Result<Self, PgError> {
+        let db = Self::start(settings)?;
+        db.run(|pool| async move { migrate(&pool).await }).await?;
+        Ok(db)
+    }
+
+    /// Connect to read only (`audit verify`, `query`, `export`): the schema is left as it
+    /// is, so a role that may only `SELECT` can check the chain. A database no depgate has
+    /// written to is an error saying so.
+    pub async fn open_reader(settings: Settings) -> Result<Self, PgError> {
+        let db = Self::start(settings)?;
+        db.run(|pool| async move {
+            let mut conn = pool.get().await?;
+            let row = conn
+                .conn()
+                .client
+                .query_one("SELECT to_regclass('depgate_audit') IS NOT NULL", &[])
+                .await
+                .map_err(|e| pool.settings.error("read", &e))?;
+            conn.release();
+            if row.get::<_, bool>(0) {
+                Ok(())
+            } else {
+                Err(PgError::Settings(format!(
+                    "the audit database ({}) has no depgate_audit table: no depgate has appended to it\n  help: check the database name, or start `depgate serve` / `depgate check` with [audit] database once",
+                    pool.settings.target
+                )))
+            }
+        })
+        .await?;
+        Ok(db)
+    }
+
+    fn start(settings: Settings) -> Result<Self, PgError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("depgate-audit-pg")
@@ -108,9 +141,7 @@ impl Database {
             })?;
         let handle = runtime.handle().clone();
         let pool = Arc::new(Pool::new(settings, handle.clone()));
-        let db = Self { pool, handle, runtime: Arc::new(Background(Some(runtime))) };
-        db.run(|pool| async move { migrate(&pool).await }).await?;
-        Ok(db)
+        Ok(Self { pool, handle, runtime: Arc::new(Background(Some(runtime))) })
     }
 
     /// `host … port … dbname … user …`.
