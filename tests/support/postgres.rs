@@ -8,8 +8,8 @@
 //!
 //! PostgreSQL refuses to run as root: when the tests do, the server runs as `nobody`
 //! (`runuser -u nobody`), the temp folder given to it. The binaries are found in
-//! `$DEPGATE_PG_BIN`, else `/usr/lib/postgresql/{17,16,15}/bin` (Debian's postgresql
-//! package); missing, the tests print a SKIPPED line (a failure under
+//! `$DEPGATE_PG_BIN`, else the newest `/usr/lib/postgresql/<major>/bin` (Debian's
+//! postgresql package); missing, the tests print a SKIPPED line (a failure under
 //! `DEPGATE_REQUIRE_TOOLS=1`).
 
 #![allow(dead_code)]
@@ -37,7 +37,15 @@ pub struct Postgres {
 /// The folder of `initdb`, `pg_ctl` and `psql`, or `None` (skip reported).
 pub fn binaries() -> Option<PathBuf> {
     let mut candidates: Vec<PathBuf> = std::env::var_os("DEPGATE_PG_BIN").map(PathBuf::from).into_iter().collect();
-    candidates.extend(["17", "16", "15"].iter().map(|v| PathBuf::from(format!("/usr/lib/postgresql/{v}/bin"))));
+    // Debian installs each major version beside the others: the newest first.
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
+        .collect();
+    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.extend(versions.into_iter().map(|(_, bin)| bin));
     let found = candidates.into_iter().find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
     if found.is_none() {
         assert!(
@@ -83,8 +91,9 @@ impl Postgres {
 
     fn start_with(tls: Option<(&str, &str)>) -> Option<Self> {
         let bin = binaries()?;
-        let dir = tempfile::tempdir().unwrap();
         let run_as = is_root().then(|| "nobody".to_string());
+        // `nobody` must reach the folder: under /tmp, whatever $TMPDIR says.
+        let dir = if run_as.is_some() { tempfile::tempdir_in("/tmp") } else { tempfile::tempdir() }.unwrap();
         let owner = run_as.as_deref().map(uid_of);
         let give = |p: &Path| {
             if let Some((uid, gid)) = owner {
