@@ -254,6 +254,24 @@ fn the_table_is_append_only_and_an_edit_by_a_superuser_is_caught() {
     assert_eq!(code, 1, "a forged row appended by hand breaks the chain");
     assert!(stderr.contains("chain broken at seq 6"), "{stderr}");
 
+    // The stronger deployment: an administrator owns the schema, the service role may only
+    // read and append. It still starts (nothing to migrate) and appends, and cannot even
+    // try to switch the trigger off.
+    let e = pg.superuser("DELETE FROM depgate_audit WHERE seq = 6").unwrap_err();
+    assert!(e.contains("depgate_audit is append-only"), "the trigger stops even a superuser's plain DELETE: {e}");
+    pg.superuser(
+        "ALTER TABLE depgate_audit OWNER TO postgres; ALTER TABLE depgate_schema_migrations OWNER TO postgres; \
+         REVOKE ALL ON depgate_audit FROM depgate; GRANT SELECT, INSERT ON depgate_audit TO depgate; \
+         GRANT SELECT ON depgate_schema_migrations TO depgate",
+    )
+    .unwrap();
+    let e = pg.service("ALTER TABLE depgate_audit DISABLE TRIGGER USER").unwrap_err();
+    assert!(e.contains("must be owner"), "{e}");
+    let appender = open(&url);
+    let appended = futures::executor::block_on(appender.append_entries(&[entry(7, "allow", "public")]));
+    assert_eq!(appended.unwrap().seq, 7, "chained after the forged row, as the head stands");
+    drop(appender);
+
     // A superuser can get past the trigger; the chain names the record.
     pg.superuser(
         "SET session_replication_role = replica; \
@@ -269,7 +287,7 @@ fn the_table_is_append_only_and_an_edit_by_a_superuser_is_caught() {
     let (code, _, stderr) =
         depgate(&db_args(&["audit", "export", "--out", export.to_str().unwrap()]), &url, work.path());
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("exported 6 records") && stderr.contains("chain broken at seq 3"), "{stderr}");
+    assert!(stderr.contains("exported 7 records") && stderr.contains("chain broken at seq 3"), "{stderr}");
     let (code, _, stderr) = depgate(&["audit", "verify", export.to_str().unwrap()], &url, work.path());
     assert_eq!(code, 1);
     assert!(stderr.contains("line 3 (seq 3): hash mismatch"), "{stderr}");

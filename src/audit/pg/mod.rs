@@ -350,14 +350,23 @@ async fn migrate(pool: &Arc<Pool>) -> Result<(), PgError> {
         .batch_execute(&format!("SELECT pg_advisory_lock({})", lock_key(MIGRATE_LOCK)))
         .await
         .map_err(|e| s.error("lock the schema of", &e))?;
-    client
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS depgate_schema_migrations (\
-                 component text NOT NULL, version integer NOT NULL, name text NOT NULL, \
-                 applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
-        )
+    // Created only when missing: `CREATE … IF NOT EXISTS` needs the right to create even
+    // when the table is there, and a service role that only appends (the schema owned by
+    // an administrator, docs/audit-postgres.md) has no such right.
+    let exists = client
+        .query_one("SELECT to_regclass('depgate_schema_migrations') IS NOT NULL", &[])
         .await
-        .map_err(|e| s.error("create depgate_schema_migrations in", &e))?;
+        .map_err(|e| s.error("read the schema of", &e))?;
+    if !exists.get::<_, bool>(0) {
+        client
+            .batch_execute(
+                "CREATE TABLE depgate_schema_migrations (\
+                     component text NOT NULL, version integer NOT NULL, name text NOT NULL, \
+                     applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))",
+            )
+            .await
+            .map_err(|e| s.error("create depgate_schema_migrations in", &e))?;
+    }
     let applied: Vec<i32> = client
         .query("SELECT version FROM depgate_schema_migrations WHERE component = 'audit'", &[])
         .await
