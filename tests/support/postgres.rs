@@ -44,7 +44,7 @@ pub fn binaries() -> Option<PathBuf> {
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin"))))
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     candidates.extend(versions.into_iter().map(|(_, bin)| bin));
     let found = candidates.into_iter().find(|d| d.join("initdb").is_file() && d.join("pg_ctl").is_file());
     if found.is_none() {
