@@ -267,10 +267,10 @@ fn the_table_is_append_only_and_an_edit_by_a_superuser_is_caught() {
     .unwrap();
     let e = pg.service("ALTER TABLE depgate_audit DISABLE TRIGGER USER").unwrap_err();
     assert!(e.contains("must be owner"), "{e}");
-    let appender = open(&url);
-    let appended = futures::executor::block_on(appender.append_entries(&[entry(7, "allow", "public")]));
-    assert_eq!(appended.unwrap().seq, 7, "chained after the forged row, as the head stands");
-    drop(appender);
+    let service = open(&url);
+    let head = futures::executor::block_on(service.append_entries(&[entry(7, "allow", "public")])).unwrap();
+    assert_eq!(head.seq, 7, "chained after the forged row, as the head stands");
+    drop(service);
 
     // A superuser can get past the trigger; the chain names the record.
     pg.superuser(
