@@ -665,6 +665,18 @@ fn tls_verify_full_trusts_the_ca_file_and_refuses_another() {
     assert!(stderr.contains("cannot connect to the audit database (host 127.0.0.1 port"), "{stderr}");
     assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
     assert!(!stderr.contains(&pg.password), "{stderr}");
+    // require: encrypted, the certificate not checked (so no CA needed, and none taken).
+    let require = |extra: &[&str]| {
+        let mut args = vec!["audit", "verify", "--database", "env:DEPGATE_TEST_AUDIT_DATABASE", "--tls", "require"];
+        args.extend_from_slice(extra);
+        depgate(&args, &url, work.path())
+    };
+    let (code, stdout, stderr) = require(&[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("1 record, chain intact"), "{stdout}");
+    let (code, _, stderr) = require(&["--ca-file", other_ca.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--ca-file is only used with --tls verify-full"), "{stderr}");
     // The same through the configuration file.
     let config = work.path().join("depgate.toml");
     std::fs::write(

@@ -86,6 +86,11 @@ fn database_config(args: &AuditDatabaseArgs) -> Result<Option<AuditConfig>, Comm
             Some("disable") => PgTls::Disable,
             _ => PgTls::VerifyFull,
         };
+        if args.ca_file.is_some() && tls != PgTls::VerifyFull {
+            return Err(CommandError::usage(
+                "error: --ca-file is only used with --tls verify-full\n  help: drop --ca-file, or check the server's certificate with --tls verify-full",
+            ));
+        }
         return Ok(Some(AuditConfig {
             database: var.to_string(),
             tls,
