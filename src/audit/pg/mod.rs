@@ -33,6 +33,7 @@ pub use lock::FleetLockGuard;
 
 use super::{ChainHead, Entry, GENESIS, MAX_SEQ, Outgoing};
 use pool::{Conn, Pool, Pooled};
+use tokio_postgres::SimpleQueryMessage;
 
 /// The schema, in order: `(version, name, SQL)`. A new file gets the next number; a file
 /// once shipped never changes.
@@ -282,32 +283,40 @@ enum Stage {
     Later,
 }
 
-/// One batch as one transaction (see the module docs).
+/// One batch as one transaction (see the module docs), in two round trips: the lock
+/// and the head in one simple query (its statements run one after the other, each with a
+/// snapshot taken when it starts, so the head is read after the lock is held), then the
+/// insert and the commit pipelined (a failed insert aborts the transaction, and its error
+/// is what is reported: the `COMMIT` behind it then only rolls back).
 async fn append_batch(pool: &Pool, conn: &mut Pooled, records: &[Outgoing]) -> Result<ChainHead, (Stage, PgError)> {
     let s = &pool.settings;
     let err = |stage, action| move |e: tokio_postgres::Error| (stage, s.error(action, &e));
     let Conn { client, statements } = conn.conn();
-    client
-        .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({})", lock_key(APPEND_LOCK)))
-        .await
-        .map_err(err(Stage::Begin, "start a transaction in"))?;
     if statements.is_none() {
-        let head = client
-            .prepare("SELECT seq, hash FROM depgate_audit ORDER BY seq DESC LIMIT 1")
-            .await
-            .map_err(err(Stage::Later, "prepare statements in"))?;
         let insert = client
             .prepare(
                 "INSERT INTO depgate_audit (seq, prev, hash, line) \
                  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[])",
             )
             .await
-            .map_err(err(Stage::Later, "prepare statements in"))?;
-        *statements = Some((head, insert));
+            .map_err(err(Stage::Begin, "prepare statements in"))?;
+        *statements = Some(insert);
     }
-    let Some((head_stmt, insert_stmt)) = statements.as_ref() else { unreachable!("prepared just above") };
-    let head = client.query_opt(head_stmt, &[]).await.map_err(err(Stage::Later, "read the head of"))?;
-    let head = head_of(head.as_ref());
+    let Some(insert_stmt) = statements.as_ref() else { unreachable!("prepared just above") };
+    let begun = client
+        .simple_query(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({}); SELECT seq, hash FROM depgate_audit ORDER BY seq DESC LIMIT 1",
+            lock_key(APPEND_LOCK)
+        ))
+        .await
+        .map_err(err(Stage::Begin, "start a transaction in"))?;
+    let head = begun
+        .iter()
+        .find_map(|m| match m {
+            SimpleQueryMessage::Row(r) if r.len() == 2 => Some((r.get(0)?.parse::<u64>().ok()?, r.get(1)?.to_string())),
+            _ => None,
+        })
+        .map_or_else(|| ChainHead { seq: 0, hash: GENESIS.to_string() }, |(seq, hash)| ChainHead { seq, hash });
     if head.seq.saturating_add(records.len() as u64) > MAX_SEQ {
         return Err((Stage::Later, PgError::Full { target: s.target.clone() }));
     }
@@ -332,11 +341,11 @@ async fn append_batch(pool: &Pool, conn: &mut Pooled, records: &[Outgoing]) -> R
         hashes.push(hash);
         lines.push(line);
     }
-    client
-        .execute(insert_stmt, &[&seqs, &prevs, &hashes, &lines])
-        .await
-        .map_err(err(Stage::Later, "insert records into"))?;
-    client.batch_execute("COMMIT").await.map_err(err(Stage::Later, "commit records to"))?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] = [&seqs, &prevs, &hashes, &lines];
+    let (inserted, committed) =
+        futures::future::join(client.execute(insert_stmt, &params), client.batch_execute("COMMIT")).await;
+    inserted.map_err(err(Stage::Later, "insert records into"))?;
+    committed.map_err(err(Stage::Later, "commit records to"))?;
     Ok(ChainHead { seq, hash: prev })
 }
 

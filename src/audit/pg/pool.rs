@@ -23,8 +23,8 @@ pub(super) struct Pool {
 /// One connection and the statements prepared on it.
 pub(super) struct Conn {
     pub(super) client: Client,
-    /// The chain's head and the batch insert, prepared once per connection.
-    pub(super) statements: Option<(Statement, Statement)>,
+    /// The batch insert, prepared once per connection.
+    pub(super) statements: Option<Statement>,
 }
 
 /// A connection taken from the pool; closed on drop unless [`Pooled::release`]d.
