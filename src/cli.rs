@@ -18,8 +18,19 @@ pub struct Cli {
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 
+    /// The log on stderr as text for people, or as JSON objects, one per line, for log
+    /// collectors (a fleet of `depgate serve`).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = crate::env::LOG_FORMAT)]
+    pub log_format: LogFormat,
+
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -63,6 +74,27 @@ pub enum Command {
     /// Write a `CycloneDX` 1.6 SBOM of a Rust project from its Cargo.lock (depgate's own
     /// release SBOM). Cargo.lock is not gated: this only describes what it locks.
     Sbom(SbomArgs),
+    /// Client tokens for `depgate serve`'s teams (`[teams.<name>]`).
+    Token(TokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    #[command(subcommand)]
+    pub command: TokenCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Make a new random token: the token on stdout (hand it to the team's CI as a
+    /// secret), and on stderr the hash to put in the team's `tokens` in depgate.toml.
+    New {
+        /// The team the token is for (named in the configuration lines printed).
+        #[arg(long, value_name = "NAME")]
+        team: String,
+    },
+    /// Print the configuration form (`sha256:…`) of a token read from stdin.
+    Hash,
 }
 
 #[derive(Debug, Args)]
@@ -195,6 +227,18 @@ pub struct ServeArgs {
     /// Longest wait for a place, in seconds, before the answer is 503.
     #[arg(long, value_name = "SECS", default_value_t = 10)]
     pub queue_timeout: u64,
+
+    /// On SIGTERM, keep answering for this long while `/readyz` says 503, so that a load
+    /// balancer stops sending requests before the listener closes (a fleet behind one:
+    /// its health-check interval or more).
+    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    pub drain_secs: u64,
+
+    /// The URL clients reach the proxy at, when it is not the listening address (replicas
+    /// behind a load balancer): the tarball, file and page URLs the proxy writes into what
+    /// it serves point there, so clients keep going through the balancer.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 
     #[command(flatten)]
     pub runner: RunnerArgs,
@@ -688,6 +732,10 @@ pub struct AuditQueryArgs {
     /// Only records of versions this advisory names (its lead id: `GHSA-…`, `MAL-…`).
     #[arg(long, value_name = "ID")]
     pub advisory: Option<String>,
+
+    /// Only records of requests made with this team's token (`[teams.<name>]`).
+    #[arg(long, value_name = "NAME")]
+    pub team: Option<String>,
 
     /// A table for people, or the matching records as JSON Lines (pipeable).
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -2,6 +2,8 @@
 
 /// Log filter (`tracing` env-filter syntax), e.g. `depgate=debug`.
 pub const LOG: &str = "DEPGATE_LOG";
+/// `text` or `json`: how the log on stderr is written (`--log-format`).
+pub const LOG_FORMAT: &str = "DEPGATE_LOG_FORMAT";
 /// Cache folder (metadata and artifacts).
 pub const CACHE_DIR: &str = "DEPGATE_CACHE_DIR";
 /// Path of the configuration file.

@@ -21,6 +21,7 @@ pub mod github;
 pub mod load;
 pub mod lockfiles;
 pub mod logging;
+pub mod metrics;
 pub mod openpgp;
 pub mod output;
 pub mod policy;

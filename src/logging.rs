@@ -14,6 +14,30 @@
 //!
 //! Must not: install the subscriber (`main.rs` does) or read the environment.
 
+static JSON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Note that the log is JSON (`--log-format json`; `main.rs` says so once at start), so
+/// that what commands say on stderr goes through the log as events, not as plain lines.
+pub fn set_json(json: bool) {
+    JSON.store(json, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the log is JSON.
+pub fn json() -> bool {
+    JSON.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Say `text` on stderr: as is, or, when the log is JSON, as one info event per line.
+pub fn say(text: &str) {
+    if json() {
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            tracing::info!("{line}");
+        }
+    } else {
+        eprintln!("{}", text.trim_end_matches('\n'));
+    }
+}
+
 /// Library targets that log transport and runtime internals, held at `warn` unless a
 /// `DEPGATE_LOG` directive names them.
 pub const INTERNAL_TARGETS: [&str; 12] = [

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
-use depgate::cli::{Cli, ColorChoice};
+use depgate::cli::{Cli, ColorChoice, LogFormat};
 use depgate::exit::ExitStatus;
 
 fn main() -> ExitCode {
@@ -30,14 +30,18 @@ fn main() -> ExitCode {
         );
         tracing_subscriber::EnvFilter::new(depgate::logging::directives(cli.verbose, None))
     });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(color && std::io::stderr().is_terminal())
-        // Targets are what DEPGATE_LOG directives name: shown to whoever writes one.
-        .with_target(env.is_some() || cli.verbose >= 3)
-        .without_time()
-        .init();
+    depgate::logging::set_json(cli.log_format == LogFormat::Json);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        // One JSON object per event, with its time, level and target: for log collectors.
+        LogFormat::Json => builder.json().with_current_span(false).with_span_list(false).init(),
+        LogFormat::Text => builder
+            .with_ansi(color && std::io::stderr().is_terminal())
+            // Targets are what DEPGATE_LOG directives name: shown to whoever writes one.
+            .with_target(env.is_some() || cli.verbose >= 3)
+            .without_time()
+            .init(),
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,

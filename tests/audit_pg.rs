@@ -728,6 +728,14 @@ fn the_fleet_lock_waits_for_its_holder_and_a_killed_holder_releases_it() {
         let _ = holder.wait();
         let got = tokio::time::timeout(Duration::from_secs(10), db.lock("npm:shared")).await;
         assert!(got.is_ok_and(|g| g.is_ok()), "the killed holder's lock was released");
+        // The same lock through the proxy's hook (`Upstreams::with_fleet_lock`).
+        let hook: Arc<dyn depgate::upstream::FleetLock> = Arc::new(db.clone());
+        let held = hook.lock("sha512:abc").await.unwrap();
+        let again = tokio::time::timeout(Duration::from_millis(300), db.lock("sha512:abc")).await;
+        assert!(again.is_err(), "held through the hook");
+        drop(held);
+        let again = tokio::time::timeout(Duration::from_secs(5), db.lock("sha512:abc")).await;
+        assert!(again.is_ok_and(|g| g.is_ok()), "released when the hook's guard is dropped");
     });
 }
 

@@ -356,6 +356,7 @@ fn entry(purl: &str, decision: &str, upstream: &str, time: &str) -> Entry {
         time: time.into(),
         mode: "check".into(),
         context: context(),
+        team: None,
         purl: purl.into(),
         upstream: Some(upstream.into()),
         tier: Some("public".into()),

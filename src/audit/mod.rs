@@ -71,6 +71,11 @@ pub struct Entry {
     pub mode: String,
     #[serde(flatten)]
     pub context: RunnerContext,
+    /// The team whose token the proxy's request carried (`[teams.<name>]`). Left out
+    /// when there is none (`check`, a proxy without team tokens), and in records written
+    /// before teams existed, whose hashes stay as they were.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
     pub purl: String,
     pub upstream: Option<String>,
     pub tier: Option<String>,
@@ -138,6 +143,7 @@ impl Entry {
             time: time.to_string(),
             mode: mode.to_string(),
             context: context.clone(),
+            team: None,
             purl: record.package.purl.clone(),
             upstream: res.and_then(|r| r.upstream.clone()),
             tier: res.and_then(|r| r.tier.clone()),
@@ -627,6 +633,8 @@ pub struct Query {
     pub until: Option<OffsetDateTime>,
     /// Records whose version this advisory (its lead id, any case) names.
     pub advisory: Option<String>,
+    /// Records of requests this team's token made.
+    pub team: Option<String>,
 }
 
 impl Query {
@@ -638,6 +646,7 @@ impl Query {
             || self.upstream.as_ref().is_some_and(|u| e.upstream.as_ref() != Some(u))
             || self.decision.as_ref().is_some_and(|d| &e.decision != d)
             || self.advisory.as_ref().is_some_and(|id| !e.advisories.iter().any(|a| a.eq_ignore_ascii_case(id)))
+            || self.team.as_ref().is_some_and(|t| e.team.as_ref() != Some(t))
         {
             return Ok(false);
         }

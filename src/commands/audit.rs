@@ -305,6 +305,7 @@ fn query_of(args: &AuditQueryArgs) -> Result<Query, CommandError> {
         since: bound(&args.since, "--since", false)?,
         until: bound(&args.until, "--until", true)?,
         advisory: args.advisory.clone(),
+        team: args.team.clone(),
     })
 }
 

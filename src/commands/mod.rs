@@ -14,6 +14,7 @@ mod policy;
 mod reviews;
 mod sbom;
 mod serve;
+mod token;
 mod trust;
 mod verify;
 mod verify_pgp;
@@ -43,6 +44,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Github(args) => github::run(args).await,
         Command::Advisories(args) => advisories::run(args).await,
         Command::Sbom(args) => sbom::run(&args),
+        Command::Token(args) => token::run(&args),
     }
 }
 

@@ -8,8 +8,11 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::audit::AuditSink;
 use crate::cli::ServeArgs;
 use crate::exit::{CommandError, ExitStatus};
+use crate::metrics::Metrics;
+use crate::proxy::access::Access;
 use crate::proxy::gate::Gate;
 use crate::proxy::listen::{Admission, LoadLimits};
 use crate::proxy::server::{self, Proxy};
@@ -22,6 +25,7 @@ const MAVEN_SETTINGS: &str = "maven-settings.xml";
 const GRADLE_INIT: &str = "gradle-init.gradle";
 
 pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
+    let args = Arc::new(args);
     let started = OffsetDateTime::now_utc();
     // A ready file left by a proxy that was killed names a dead port: scripts waiting for
     // this one must not read it.
@@ -37,7 +41,6 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             }
         }
     }
-    let config = super::load_config(args.config.as_deref(), &args.project)?;
     let fixed_now =
         match &args.current_time {
             Some(t) => Some(OffsetDateTime::parse(t, &Rfc3339).map_err(|e| {
@@ -45,29 +48,27 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
             })?),
             None => None,
         };
-    let policy = crate::load::policy(&config.policy, &config.base_dir)
-        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    // The configuration first: a mistake in it is said before anything is written.
+    let config = super::load_config(args.config.as_deref(), &args.project)?;
     crate::load::signing_key().map_err(|e| {
         CommandError::failure(format!("error: cannot sign the report: {e}\n  help: fix or unset the signing key"))
     })?;
-    let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
-    let upstreams = Upstreams::new(&config, &cache_dir)
-        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?;
-    let trust = super::load_trust(&config, &args.trusted_roots)?;
-    let advisories = load_advisories(&config, &cache_dir, &upstreams, &args, fixed_now).await?;
-    let reviews = super::reviews::load(&config, &upstreams).await?;
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
-    let audit = match super::audit::open_database(config.audit.as_ref()).await? {
+    // `[audit] database`: the fleet's PostgreSQL log instead of the report folder's file.
+    let store = match super::audit::open_database(config.audit.as_ref()).await? {
         Some(db) => crate::audit::AuditStore::Postgres(db),
         None => crate::audit::AuditLog::open(args.out.join("audit.jsonl"))
             .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?
             .into(),
     };
-    let audit_where = audit.describe();
+    let audit_where = store.describe();
     tracing::info!("audit records go to {audit_where}");
-    let token = std::env::var(crate::env::PROXY_TOKEN).ok().filter(|t| !t.is_empty()).map(Secret::new);
+    let audit = Arc::new(AuditSink::start(store));
+    let metrics = Arc::new(Metrics::default());
+    let context = super::runner_context(&args.runner);
+    let loaded = load(&args, config, fixed_now, &context, &audit, &metrics).await?;
 
     let listener = tokio::net::TcpListener::bind((args.bind, args.port)).await.map_err(|e| {
         CommandError::failure(format!(
@@ -81,24 +82,22 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     // Clients on this machine reach an unspecified bind address through loopback.
     let host = if addr.ip().is_unspecified() { "127.0.0.1".to_string() } else { addr.ip().to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
-    let root = format!("http://{host}:{}", addr.port());
+    let root = match &args.public_url {
+        Some(u) => public_root(u)?,
+        None => format!("http://{host}:{}", addr.port()),
+    };
     if !addr.ip().is_loopback() {
         tracing::warn!("listening on {addr}: the proxy is reachable from the network, not only from this machine");
     }
 
-    let context = super::runner_context(&args.runner);
-    let db = advisories.as_ref().map(|a| Arc::clone(&a.db));
-    let pgp = crate::load::openpgp(&config).map_err(|e| CommandError::usage(format!("error: {e}")))?.map(Arc::new);
-    let gate = Arc::new(
-        Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit, db)
-            .with_pgp(pgp)
-            .with_reviews(reviews),
-    );
     let limits = limits(&args);
     let admission = Admission::new(&limits);
-    let proxy = Arc::new(Proxy { gate: gate.clone(), root, token, admission });
-    let files = write_client_files(&args.out, &proxy)?;
-    announce(&proxy, &files);
+    let token_required = loaded.access.required();
+    let teams = loaded.access.team_count();
+    let proxy = Arc::new(Proxy::new(Arc::new(loaded.gate), loaded.access, root, admission, metrics.clone()));
+    let advisories_run = Arc::new(std::sync::Mutex::new(loaded.advisories_run));
+    let files = write_client_files(&args.out, &proxy, token_required)?;
+    announce(&proxy, &files, token_required, teams);
     if let Some(ready) = &args.ready_file {
         let doc = serde_json::json!({
             "pid": std::process::id(),
@@ -116,10 +115,21 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         })?;
     }
 
-    let served = server::run(listener, proxy.clone(), &limits, shutdown_signal()).await;
+    let reloads = tokio::spawn(reload_on_hangup(
+        args.clone(),
+        fixed_now,
+        context.clone(),
+        audit.clone(),
+        proxy.clone(),
+        advisories_run.clone(),
+    ));
+    let drain = std::time::Duration::from_secs(args.drain_secs);
+    let served = server::run(listener, proxy.clone(), &limits, shutdown_signal(proxy.clone(), drain)).await;
+    reloads.abort();
     if let Some(ready) = &args.ready_file {
         let _ = std::fs::remove_file(ready);
     }
+    let gate = proxy.gate();
     let head = gate.close_audit();
     if let Err(e) = served {
         return Err(CommandError::failure(format!("error: the proxy stopped: {e}")));
@@ -138,7 +148,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         lockfiles: Vec::new(),
         chains: super::check::chain_entries(config, &args.project),
         policy: gate.policy_sources().to_vec(),
-        advisories: advisories.map(|a| a.run),
+        advisories: advisories_run.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take(),
         cooldowns: None,
         context,
     };
@@ -166,7 +176,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         if parts.is_empty() { String::new() } else { format!(" blocked: {} (listed below);", parts.join(", ")) };
     let mut blocked = Vec::new();
     let _ = report::held::write_stop(&mut blocked, &records, held_back);
-    eprint!(
+    crate::logging::say(&format!(
         "depgate serve: stopped;{blocked_text} {} files decided: {} allowed, {} warned, {} quarantined, {} denied, {} undecided; report: {}\n{}",
         counts.total,
         counts.allow,
@@ -176,8 +186,113 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         counts.error,
         args.out.display(),
         String::from_utf8_lossy(&blocked),
-    );
+    ));
     Ok(ExitStatus::Allowed)
+}
+
+/// `--public-url` as the proxy's root: an http(s) URL with a host and no query, user or
+/// password, without its trailing `/`.
+fn public_root(text: &str) -> Result<String, CommandError> {
+    let bad = |why: &str| {
+        CommandError::usage(format!(
+            "error: --public-url `{text}` {why}\n  help: give the URL clients use, e.g. --public-url https://depgate.internal"
+        ))
+    };
+    let u = url::Url::parse(text).map_err(|e| bad(&format!("is not a URL: {e}")))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host().is_none() {
+        return Err(bad("is not an http(s) URL with a host"));
+    }
+    if u.query().is_some() || u.fragment().is_some() || !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("must not carry a query, fragment or credentials"));
+    }
+    if u.path() != "/" {
+        return Err(bad("has a path: the proxy's routes (/npm/, /pypi/, /maven2/, /v2/) are at the root of its URL"));
+    }
+    Ok(u.as_str().trim_end_matches('/').to_string())
+}
+
+/// What one configuration puts in force: its gate and its client tokens.
+struct Loaded {
+    gate: Gate,
+    access: Access,
+    advisories_run: Option<crate::report::AdvisoriesRun>,
+}
+
+/// Build the gate of `config`: its upstreams and stores, trust, policy, advisory
+/// database, reviews and keys, writing to `audit`. At startup, and again on SIGHUP.
+async fn load(
+    args: &ServeArgs,
+    config: crate::config::Config,
+    fixed_now: Option<OffsetDateTime>,
+    context: &crate::audit::RunnerContext,
+    audit: &Arc<AuditSink>,
+    metrics: &Arc<Metrics>,
+) -> Result<Loaded, CommandError> {
+    let policy = crate::load::policy(&config.policy, &config.base_dir)
+        .map_err(|e| CommandError::usage(format!("error: {e}")))?;
+    let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
+    let upstreams = Upstreams::new(&config, &cache_dir)
+        .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?
+        .with_metrics(metrics.clone());
+    let trust = super::load_trust(&config, &args.trusted_roots)?;
+    let advisories = load_advisories(&config, &cache_dir, &upstreams, args, fixed_now).await?;
+    let reviews = super::reviews::load(&config, &upstreams).await?;
+    let token = std::env::var(crate::env::PROXY_TOKEN).ok().filter(|t| !t.is_empty()).map(Secret::new);
+    let access = Access::new(token, &config.teams);
+    let db = advisories.as_ref().map(|a| Arc::clone(&a.db));
+    let pgp = crate::load::openpgp(&config).map_err(|e| CommandError::usage(format!("error: {e}")))?.map(Arc::new);
+    let gate = Gate::new(config, upstreams, trust, policy, fixed_now, context.clone(), audit.clone(), db)
+        .with_pgp(pgp)
+        .with_reviews(reviews)
+        .with_metrics(metrics.clone());
+    Ok(Loaded { gate, access, advisories_run: advisories.map(|a| a.run) })
+}
+
+/// On each SIGHUP: read the configuration again and, when all of it loads, put it in
+/// force (requests already inside finish under the one they started with). A
+/// configuration that does not load is refused whole and the one in force stays.
+async fn reload_on_hangup(
+    args: Arc<ServeArgs>,
+    fixed_now: Option<OffsetDateTime>,
+    context: crate::audit::RunnerContext,
+    audit: Arc<AuditSink>,
+    proxy: Arc<Proxy>,
+    advisories_run: Arc<std::sync::Mutex<Option<crate::report::AdvisoriesRun>>>,
+) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: the configuration is not reloaded (restart to change it)");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            let loaded = match super::load_config(args.config.as_deref(), &args.project) {
+                Ok(config) => load(&args, config, fixed_now, &context, &audit, &proxy.metrics).await,
+                Err(e) => Err(e),
+            };
+            match loaded {
+                Ok(l) => {
+                    let gate = Arc::new(l.gate.succeeding(&proxy.gate()));
+                    let teams = l.access.team_count();
+                    proxy.replace(gate, l.access);
+                    *advisories_run.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = l.advisories_run;
+                    proxy.metrics.reload(true);
+                    tracing::info!("configuration reloaded (SIGHUP): {teams} team(s); new requests use it");
+                }
+                Err(e) => {
+                    proxy.metrics.reload(false);
+                    tracing::error!(
+                        "configuration reload (SIGHUP) refused, the configuration in force stays: {}",
+                        e.message.trim_end()
+                    );
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (args, fixed_now, context, audit, proxy, advisories_run);
+    }
 }
 
 /// The advisory database of the proxy, loaded once at startup from the same configuration
@@ -228,8 +343,10 @@ fn limits(args: &ServeArgs) -> LoadLimits {
     }
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM. SIGTERM first drains: `/readyz` answers 503 for `drain` (so a load
+/// balancer stops sending requests here) while requests are still answered; then the
+/// listener closes and the requests in flight finish.
+async fn shutdown_signal(proxy: Arc<Proxy>, drain: std::time::Duration) {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
@@ -243,21 +360,30 @@ async fn shutdown_signal() {
         };
         tokio::select! {
             _ = interrupt => {}
-            _ = term.recv() => {}
+            _ = term.recv() => {
+                proxy.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+                if !drain.is_zero() {
+                    crate::logging::say(&format!(
+                        "depgate serve: draining for {}s (readiness says 503; requests are still answered)",
+                        drain.as_secs()
+                    ));
+                    tokio::time::sleep(drain).await;
+                }
+            }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        let _ = (interrupt.await, drain);
     }
-    eprintln!("depgate serve: stopping: finishing requests in flight, then writing the report");
+    proxy.draining.store(true, std::sync::atomic::Ordering::SeqCst);
+    crate::logging::say("depgate serve: stopping: finishing requests in flight, then writing the report");
 }
 
 /// A Maven settings.xml with the proxy as mirror of everything, and a Gradle init script
 /// that replaces every project's and buildscript's repositories with the proxy.
-fn write_client_files(out: &Path, proxy: &Proxy) -> Result<(PathBuf, PathBuf), CommandError> {
+fn write_client_files(out: &Path, proxy: &Proxy, auth: bool) -> Result<(PathBuf, PathBuf), CommandError> {
     let url = proxy.maven_url();
-    let auth = proxy.token.is_some();
     let server = if auth {
         "  <servers>\n    <server>\n      <id>depgate</id>\n      <username>depgate</username>\n      <password>${env.DEPGATE_PROXY_TOKEN}</password>\n    </server>\n  </servers>\n"
     } else {
@@ -302,7 +428,7 @@ allprojects {{
 }
 
 /// How each client uses the proxy, on stdout.
-fn announce(proxy: &Proxy, (settings, init): &(PathBuf, PathBuf)) {
+fn announce(proxy: &Proxy, (settings, init): &(PathBuf, PathBuf), token_required: bool, teams: usize) {
     let mut out = std::io::stdout().lock();
     let _ =
         writeln!(out, "depgate serve: listening on {} (SIGTERM or Ctrl-C stops it and writes the report)", proxy.root);
@@ -320,7 +446,15 @@ fn announce(proxy: &Proxy, (settings, init): &(PathBuf, PathBuf)) {
         "  images:           docker pull {}/library/nginx:1.27   (a plain-HTTP registry: skopeo --src-tls-verify=false, crane --insecure)",
         proxy.root.trim_start_matches("http://")
     );
-    if proxy.token.is_some() {
+    let _ =
+        writeln!(out, "  health:           {root}/healthz  {root}/readyz  metrics: {root}/metrics", root = proxy.root);
+    if teams > 0 {
+        let _ = writeln!(
+            out,
+            "  {teams} team(s) configured: each client sends its team's token as it would DEPGATE_PROXY_TOKEN below"
+        );
+    }
+    if token_required {
         let host = proxy.npm_url().trim_start_matches("http:").to_string();
         let _ = writeln!(
             out,

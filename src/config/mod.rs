@@ -334,6 +334,17 @@ pub struct Config {
     pub reviews: Option<ReviewsConfig>,
     /// `[audit]`: the fleet's PostgreSQL audit log, when the configuration has the section.
     pub audit: Option<AuditConfig>,
+    /// `[teams.<name>]`: who may use the proxy, by token (empty: no team tokens).
+    pub teams: Vec<TeamConfig>,
+}
+
+/// One `[teams.<name>]`: its tokens (as sha256 hashes) and the chains it may use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamConfig {
+    pub name: String,
+    pub token_sha256: Vec<[u8; 32]>,
+    /// The ecosystems whose chain the team may fetch through; `None`: all.
+    pub chains: Option<std::collections::BTreeSet<crate::ecosystem::Ecosystem>>,
 }
 
 /// `[audit]`: the PostgreSQL database every record is also appended to (`audit::pg`).

@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "cache",
     "reviews",
     "audit",
+    "teams",
 ];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
 const POLICY_KEYS: &[&str] = &[
@@ -50,6 +51,7 @@ mod cache;
 mod effect;
 mod limits;
 mod reviews;
+mod teams;
 mod upstream;
 mod verify;
 use effect::{PolicySpans, TierSpans};
@@ -325,6 +327,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
     let audit = audit::parse_audit(&mut cx, root.get("audit"), base_dir);
+    let teams = teams::parse_teams(&mut cx, root.get("teams"));
 
     if cx.diags.is_empty() {
         Ok(Config {
@@ -339,6 +342,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             cache,
             reviews,
             audit,
+            teams,
         })
     } else {
         cx.diags.sort_by_key(|d| (d.line, d.column));

@@ -340,3 +340,27 @@ fn oci_upstreams_and_chain() {
     let ungated = Config::parse("[policy]\nungated_images = \"deny\"\n", Path::new("depgate.toml")).unwrap();
     assert_eq!(ungated.policy.ungated_images, "deny");
 }
+
+#[test]
+fn teams_need_hashed_tokens_known_chains_and_their_own_tokens() {
+    let hash = format!("sha256:{}", "ab".repeat(32));
+    let ok = format!("{BASE}\n[teams.web]\ntokens = [\"{hash}\"]\nchains = [\"npm\", \"oci\"]\n");
+    let c = Config::parse(&ok, Path::new("depgate.toml")).unwrap();
+    assert_eq!(c.teams.len(), 1);
+    assert_eq!(c.teams[0].name, "web");
+    assert_eq!(c.teams[0].token_sha256, vec![[0xab; 32]]);
+    assert_eq!(c.teams[0].chains, Some([Ecosystem::Npm, Ecosystem::Oci].into_iter().collect()));
+    // A pasted token instead of its hash: said, and the value never echoed.
+    let d = one(&format!("{BASE}\n[teams.web]\ntokens = [\"dgt_secret-value\"]\n"));
+    assert!(d.message.contains("not a sha256 hash") && !d.message.contains("dgt_secret"), "{d:?}");
+    assert!(d.help.as_deref().unwrap_or_default().contains("depgate token new"), "{d:?}");
+    let d = one(&format!("{BASE}\n[teams.a]\ntokens = [\"{hash}\"]\n[teams.b]\ntokens = [\"{hash}\"]\n"));
+    assert!(d.message.contains("team `a` and team `b`"), "{d:?}");
+    let d = one(&format!("{BASE}\n[teams.a]\ntokens = [\"{hash}\"]\nchains = [\"cargo\"]\n"));
+    assert!(d.message.contains("`cargo` is not a chain"), "{d:?}");
+    let e = errors(&format!("{BASE}\n[teams.a]\ntoken = [\"{hash}\"]\n"));
+    assert!(e.iter().any(|e| e.message.contains("unknown key `token`")), "{e:?}");
+    assert!(e.iter().any(|e| e.message.contains("team `a` has no `tokens`")), "{e:?}");
+    let d = one(&format!("{BASE}\n[teams.\"a b\"]\ntokens = [\"{hash}\"]\n"));
+    assert!(d.message.contains("not a valid name"), "{d:?}");
+}

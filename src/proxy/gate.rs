@@ -17,10 +17,11 @@ use time::OffsetDateTime;
 
 use crate::advisories::Database;
 use crate::attest::Trust;
-use crate::audit::{AuditSink, AuditStore, ChainHead, Entry, Prepared, RunnerContext, Unrecorded};
+use crate::audit::{AuditSink, ChainHead, Entry, Prepared, RunnerContext, Unrecorded};
 use crate::config::Config;
 use crate::ecosystem::{Coordinate, Ecosystem, LockedFile};
 use crate::engine::{self, CacheUse, Decision, HeldBack, Listing, Options, Record};
+use crate::metrics::Metrics;
 use crate::policy::Policy;
 use crate::singleflight::{self, SingleFlight};
 use crate::upstream::{Memo, Registry, Upstreams};
@@ -108,6 +109,9 @@ pub struct Hot {
     /// for the writer when it can be, else as an entry.
     entry: Entry,
     prepared: Option<Arc<Prepared>>,
+    /// The package, for the consumption counters.
+    ecosystem: Ecosystem,
+    name: Box<str>,
 }
 
 /// A rendered page and the listing it came from (dropped listings are not kept alive).
@@ -132,15 +136,18 @@ pub struct Gate {
     in_memory: AtomicUsize,
     /// Files ready to answer by request path, at most [`HOT_MAX`].
     hot: RwLock<HashMap<Box<str>, Arc<Hot>>>,
-    audit: AuditSink,
-    /// The latest record of every file served or refused, for the report at shutdown.
-    fetched: Mutex<BTreeMap<(String, String), Record>>,
+    /// Shared with the gates of later configurations (SIGHUP): one log, one chain.
+    audit: Arc<AuditSink>,
+    /// The latest record of every file served or refused, for the report at shutdown
+    /// (shared with the gates of later configurations).
+    fetched: Arc<Mutex<BTreeMap<(String, String), Record>>>,
     /// The advisory database loaded at startup (`None`: advisories are not configured):
     /// every listing and file decision matches against it, and npm's audit endpoints are
     /// answered from it.
     advisories: Option<Arc<Database>>,
-    /// Versions held back from listings and refusals said so far ([`super::held`]).
-    held: super::held::Held,
+    /// Versions held back from listings and refusals said so far ([`super::held`]),
+    /// shared with the gates of later configurations.
+    held: Arc<super::held::Held>,
     /// What allowed image manifests let through (`/v2/`).
     images: images::Images,
     /// The OpenPGP keys and pins loaded at startup (`None`: OpenPGP is not configured):
@@ -148,6 +155,8 @@ pub struct Gate {
     pgp: Option<Arc<crate::openpgp::trust::Material>>,
     /// The OpenVet logs verified at startup (`None`: `[reviews]` is not configured).
     reviews: Option<Arc<crate::reviews::Database>>,
+    /// The proxy's counters (`/metrics`).
+    metrics: Option<Arc<Metrics>>,
 }
 
 impl Gate {
@@ -159,7 +168,7 @@ impl Gate {
         policy: Policy,
         fixed_now: Option<OffsetDateTime>,
         context: RunnerContext,
-        audit: AuditStore,
+        audit: Arc<AuditSink>,
         advisories: Option<Arc<Database>>,
     ) -> Self {
         Self {
@@ -174,14 +183,39 @@ impl Gate {
             rendered: Mutex::new(HashMap::new()),
             in_memory: AtomicUsize::new(0),
             hot: RwLock::new(HashMap::new()),
-            audit: AuditSink::start(audit),
-            fetched: Mutex::new(BTreeMap::new()),
+            audit,
+            fetched: Arc::default(),
             advisories,
-            held: super::held::Held::default(),
+            held: Arc::default(),
             images: images::Images::default(),
             pgp: None,
             reviews: None,
+            metrics: None,
         }
+    }
+
+    /// Count decisions, cache use and consumption in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Take over what `before` (the gate of the configuration this one replaces) kept for
+    /// the report at shutdown: the files decided and the versions held back.
+    #[must_use]
+    pub fn succeeding(mut self, before: &Gate) -> Self {
+        self.fetched = before.fetched.clone();
+        self.held = before.held.clone();
+        self
+    }
+
+    /// The audit entry of `record` at `time`, naming the team of the request being
+    /// answered.
+    fn entry(&self, record: &Record, time: &str) -> Entry {
+        let mut entry = Entry::from_record(record, "serve", time, &self.context);
+        entry.team = super::access::current_team();
+        entry
     }
 
     /// Look up OpenVet reviews in these verified logs.
@@ -334,10 +368,18 @@ impl Gate {
                 return;
             }
         }
-        let mut entry = Entry::from_record(&decided.record, "serve", "", &self.context);
+        let mut entry = self.entry(&decided.record, "");
         entry.cache = Some(CacheUse::Hit.as_str().to_string());
         let prepared = Prepared::new(&entry).map(Arc::new);
-        let hot = Arc::new(Hot { bytes: bytes.clone(), content_type, entry, prepared });
+        let package = &decided.record.package;
+        let hot = Arc::new(Hot {
+            bytes: bytes.clone(),
+            content_type,
+            entry,
+            prepared,
+            ecosystem: package.ecosystem,
+            name: package.name.as_str().into(),
+        });
         let mut map = self.hot.write().unwrap_or_else(PoisonError::into_inner);
         if map.len() < HOT_MAX {
             map.insert(path.into(), hot);
@@ -356,7 +398,15 @@ impl Gate {
             self.audit.send(entry, false)
         }
         .ok_or(Unrecorded)?;
-        if ack.await.unwrap_or(false) { Ok(()) } else { Err(Unrecorded) }
+        if !ack.await.unwrap_or(false) {
+            return Err(Unrecorded);
+        }
+        if let Some(m) = &self.metrics {
+            m.audit_record();
+            m.decision(&hot.entry.decision, &hot.entry.rules, Some(true));
+            m.package(hot.ecosystem.as_str(), &hot.name);
+        }
+        Ok(())
     }
 
     /// A page rendered from `listing` (a rewritten packument, a simple page, a
@@ -472,7 +522,7 @@ impl Gate {
         let new = self.held.note(ecosystem, &listing_key(ecosystem, name), listing, &now);
         let mut acks = Vec::with_capacity(new.len());
         for record in &new {
-            let mut entry = Entry::from_record(record, "serve", &now, &self.context);
+            let mut entry = self.entry(record, &now);
             entry.request = Some("listing".to_string());
             acks.push(self.audit.send(entry, false).ok_or(Unrecorded)?);
         }
@@ -498,8 +548,9 @@ impl Gate {
     /// Append the audit record of one request, wait until it is durable, and remember the
     /// record for the report.
     pub async fn record(&self, record: &Record, cache: CacheUse) -> Result<(), Unrecorded> {
-        let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
+        let mut entry = self.entry(record, &self.now_text());
         entry.cache = Some(cache.as_str().to_string());
+        let (decision, rules) = (entry.decision.clone(), entry.rules.clone());
         // A first fetch waits until its record is synced (it survives a power loss); a
         // repeat (`hit`) of a decision already on disk waits until its record is written
         // (it survives the proxy being killed), not for the sync.
@@ -510,6 +561,13 @@ impl Gate {
         };
         if !written {
             return Err(Unrecorded);
+        }
+        if let Some(m) = &self.metrics {
+            m.audit_record();
+            m.decision(&decision, &rules, Some(cache == CacheUse::Hit));
+            if matches!(record.decision, Decision::Allow | Decision::Warn) {
+                m.package(record.package.ecosystem.as_str(), &record.package.name);
+            }
         }
         let key =
             (record.package.purl.clone(), record.resolution.as_ref().and_then(|r| r.file.clone()).unwrap_or_default());

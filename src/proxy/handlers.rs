@@ -159,7 +159,8 @@ fn serve_file(
 /// `path`: the whole request path when it has no query (the key a served file is kept
 /// ready under), for npm, `PyPI` and Maven alike.
 pub async fn npm(proxy: &Proxy, rest: &str, headers: &HeaderMap, path: Option<&str>) -> Response {
-    let gate = &proxy.gate;
+    let in_force = proxy.gate();
+    let gate = &*in_force;
     match npm::parse_request(rest) {
         Err(message) => json_error(StatusCode::BAD_REQUEST, &message),
         Ok(npm::NpmRequest::Ping) => respond(StatusCode::OK, "application/json", b"{}".to_vec()),
@@ -220,7 +221,8 @@ fn tarball_version<'f>(name: &str, file: &'f str) -> Option<&'f str> {
 /// `simple/` (root), `simple/<project>/` (page), `files/<project>/<filename>` (a file, or
 /// its `.metadata` / `.provenance`).
 pub async fn pypi(proxy: &Proxy, rest: &str, headers: &HeaderMap, key: Option<&str>) -> Response {
-    let gate = &proxy.gate;
+    let in_force = proxy.gate();
+    let gate = &*in_force;
     let path = rest.split('?').next().unwrap_or(rest);
     if let Some(project) = path.strip_prefix("simple/") {
         let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
@@ -385,7 +387,8 @@ fn percent_decode(s: &str) -> Option<String> {
 // ----------------------------------------------------------------------------- Maven
 
 pub async fn maven(proxy: &Proxy, rest: &str, path: Option<&str>) -> Response {
-    let gate = &proxy.gate;
+    let in_force = proxy.gate();
+    let gate = &*in_force;
     let req = match maven::parse_request(rest.split('?').next().unwrap_or(rest)) {
         Ok(r) => r,
         Err(message) => return json_error(StatusCode::NOT_FOUND, &message),

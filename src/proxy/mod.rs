@@ -5,6 +5,7 @@
 //! ([`audit`]). Container images are served under `/v2/` as a pull-through registry
 //! ([`oci`]).
 
+pub mod access;
 pub mod audit;
 pub mod gate;
 mod handlers;

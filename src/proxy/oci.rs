@@ -63,7 +63,7 @@ async fn manifest(proxy: &Proxy, name: &str, reference: &str) -> Response {
         Ok(i) => i,
         Err(e) => return registry_error(StatusCode::NOT_FOUND, "MANIFEST_INVALID", &e.0),
     };
-    let Ok(answer) = proxy.gate.image_manifest(image).await else { return unrecorded() };
+    let Ok(answer) = proxy.gate().image_manifest(image).await else { return unrecorded() };
     match answer {
         ManifestAnswer::Served { bytes, media_type, digest, decided } => {
             for f in decided.record.findings.iter().filter(|f| f.level == Decision::Warn) {
@@ -120,7 +120,7 @@ async fn blob(proxy: &Proxy, name: &str, digest: &str) -> Response {
             );
         }
     };
-    match proxy.gate.image_blob(&repository, &digest).await {
+    match proxy.gate().image_blob(&repository, &digest).await {
         Err(_) => unrecorded(),
         Ok(BlobAnswer::Served(bytes)) => {
             let mut r = respond(StatusCode::OK, "application/octet-stream", bytes);
@@ -147,7 +147,7 @@ async fn tags(proxy: &Proxy, name: &str) -> Response {
         Ok(r) => r,
         Err(e) => return name_invalid(&e),
     };
-    match proxy.gate.image_tags(&repository).await {
+    match proxy.gate().image_tags(&repository).await {
         Lookup::Found(body) => {
             // The owner's list, under the name the client asked for.
             let mut v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();

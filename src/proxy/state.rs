@@ -1,13 +1,13 @@
 //! What every request handler shares: the gate, the proxy's root URL and where each
-//! ecosystem lives under it, the client token and the admission queue.
+//! ecosystem lives under it, the client tokens, the admission queue and the metrics.
 
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, PoisonError, RwLock};
 
-use axum::http::{HeaderMap, header};
-
+use super::access::Access;
 use super::gate::Gate;
 use super::listen::Admission;
-use crate::redact::Secret;
+use crate::metrics::Metrics;
 
 /// Where each ecosystem lives under the proxy's root URL.
 pub const NPM_PREFIX: &str = "/npm/";
@@ -18,16 +18,50 @@ pub const OCI_PREFIX: &str = "/v2/";
 
 /// What every request handler shares.
 pub struct Proxy {
-    pub gate: Arc<Gate>,
+    /// The gate of the configuration in force; a reload (SIGHUP) puts a new one here,
+    /// and requests already inside keep the one they started with.
+    gate: RwLock<Arc<Gate>>,
+    /// Who may ask (client tokens, teams); replaced with the gate on a reload.
+    access: RwLock<Arc<Access>>,
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub root: String,
-    /// Clients must present it (`Authorization: Bearer T`, or Basic with T as password).
-    pub token: Option<Secret>,
     /// Requests let into the gate at once, and the queue before a 503.
     pub admission: Admission,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// Set on SIGTERM: `/readyz` says 503 so load balancers stop sending requests here,
+    /// while the requests that still come are answered until the listener closes.
+    pub draining: AtomicBool,
 }
 
 impl Proxy {
+    pub fn new(gate: Arc<Gate>, access: Access, root: String, admission: Admission, metrics: Arc<Metrics>) -> Self {
+        Self {
+            gate: RwLock::new(gate),
+            access: RwLock::new(Arc::new(access)),
+            root,
+            admission,
+            metrics,
+            draining: AtomicBool::new(false),
+        }
+    }
+
+    /// The gate of the configuration in force.
+    pub fn gate(&self) -> Arc<Gate> {
+        self.gate.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// The client tokens in force.
+    pub fn access(&self) -> Arc<Access> {
+        self.access.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Put a reloaded configuration in force: later requests use `gate` and `access`.
+    pub fn replace(&self, gate: Arc<Gate>, access: Access) {
+        *self.gate.write().unwrap_or_else(PoisonError::into_inner) = gate;
+        *self.access.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(access);
+    }
+
     /// The npm registry URL clients are given (ends in `/`).
     pub fn npm_url(&self) -> String {
         format!("{}{NPM_PREFIX}", self.root)
@@ -42,26 +76,4 @@ impl Proxy {
     pub fn maven_url(&self) -> String {
         format!("{}{MAVEN_PREFIX}", self.root)
     }
-
-    pub(super) fn authorized(&self, headers: &HeaderMap) -> bool {
-        let Some(token) = &self.token else { return true };
-        let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
-        let presented = if let Some(t) = value.strip_prefix("Bearer ") {
-            Some(t.trim().to_string())
-        } else if let Some(b) = value.strip_prefix("Basic ") {
-            use base64::Engine as _;
-            base64::engine::general_purpose::STANDARD
-                .decode(b.trim())
-                .ok()
-                .and_then(|d| String::from_utf8(d).ok())
-                .and_then(|s| s.split_once(':').map(|(_, p)| p.to_string()))
-        } else {
-            None
-        };
-        presented.is_some_and(|p| constant_time_eq(p.as_bytes(), token.expose().as_bytes()))
-    }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -396,7 +396,11 @@ pub(super) async fn send(
             }
         }
         let sent = Instant::now();
-        let resp = match req.send().await {
+        let resp = req.send().await;
+        if let Some(m) = &ups.metrics {
+            m.upstream(who, resp.as_ref().ok().map(|r| r.status().as_u16()), sent.elapsed());
+        }
+        let resp = match resp {
             Ok(r) => {
                 pass.answered();
                 r

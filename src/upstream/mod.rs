@@ -223,6 +223,18 @@ pub struct Artifact {
     pub cache_hit: bool,
 }
 
+/// A lock shared by every replica of a fleet (`depgate serve` processes on one store):
+/// held while one of them fetches an artifact that is not in the store yet, so that the
+/// others wait and then read the store instead of fetching it again. A replica that dies
+/// holding it releases it (the lock lives in a database session).
+pub trait FleetLock: Send + Sync {
+    /// Wait for the lock named `key`; it is held until the returned guard is dropped.
+    fn lock<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>>;
+}
+
 /// The live registry client: HTTP for network upstreams, files for `dir` ones, with the
 /// metadata cache in front.
 pub struct Upstreams {
@@ -243,6 +255,10 @@ pub struct Upstreams {
     max_staleness: std::time::Duration,
     /// `--refresh`: every cached document is asked for again (conditionally).
     refresh: bool,
+    /// The proxy's counters (`/metrics`): each request's latency and status by upstream.
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// Single flight across a fleet's replicas for artifacts not in the store yet.
+    fleet_lock: Option<Arc<dyn FleetLock>>,
 }
 
 impl Upstreams {
@@ -282,6 +298,8 @@ impl Upstreams {
             hosts: hosts::Hosts::default(),
             max_staleness: config.cache.max_staleness,
             refresh: false,
+            metrics: None,
+            fleet_lock: None,
         })
     }
 
@@ -290,6 +308,21 @@ impl Upstreams {
     #[must_use]
     pub fn refreshing(mut self, refresh: bool) -> Self {
         self.refresh = refresh;
+        self
+    }
+
+    /// Count each upstream request in `metrics` (the proxy's `/metrics`).
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Fetch each artifact missing from the store under `lock`, shared with the other
+    /// replicas of a fleet: one of them fetches, the others read what it stored.
+    #[must_use]
+    pub fn with_fleet_lock(mut self, lock: Arc<dyn FleetLock>) -> Self {
+        self.fleet_lock = Some(lock);
         self
     }
 
@@ -403,6 +436,25 @@ impl Registry for Upstreams {
         if let Some(bytes) = self.artifacts.get_any(expected) {
             return Lookup::Found(Artifact { bytes, cache_hit: true });
         }
+        // Another replica may be fetching it: wait for it, then look in the store again.
+        // Only for artifacts the owner publishes a digest of (the store is keyed by it).
+        let _fleet_guard = match (&self.fleet_lock, fleet_key(expected)) {
+            (Some(lock), Some(key)) => match lock.lock(&key).await {
+                Ok(guard) => {
+                    if let Some(bytes) = self.artifacts.get_any(expected) {
+                        return Lookup::Found(Artifact { bytes, cache_hit: true });
+                    }
+                    Some(guard)
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "cannot take the fleet lock for {name} ({e}); fetching it without (another replica may fetch it too)"
+                    );
+                    None
+                }
+            },
+            _ => None,
+        };
         let got = match Self::dir_root(upstream) {
             Some(root) if ecosystem == Ecosystem::Npm => dir::npm_tarball(&root, name, url).await,
             Some(root) => dir::file_url(&root, url).await,
@@ -442,6 +494,13 @@ impl Registry for Upstreams {
             Lookup::Failed(f) => Lookup::Failed(f),
         }
     }
+}
+
+/// The fleet lock's name for an artifact: its strongest published digest.
+fn fleet_key(expected: &BTreeMap<String, String>) -> Option<String> {
+    ["sha512", "sha384", "sha256", "sha1"]
+        .iter()
+        .find_map(|a| expected.get(*a).map(|h| format!("artifact:{a}:{}", h.to_ascii_lowercase())))
 }
 
 /// Whether `bytes` match the strongest of the `expected` digests (hex by algorithm), or

@@ -6,6 +6,7 @@ pub mod fake_npm;
 pub mod fake_osv;
 pub mod fake_repo;
 pub mod faults;
+pub mod nginx;
 pub mod oci;
 pub mod openvet;
 pub mod postgres;

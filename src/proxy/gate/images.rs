@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use bytes::Bytes;
 
 use super::{Decided, FileRequest, Gate};
-use crate::audit::{Entry, Unrecorded};
+use crate::audit::Unrecorded;
 use crate::ecosystem::Ecosystem;
 use crate::ecosystem::oci::ImageRef;
 use crate::engine::{self, CacheUse, Decision};
@@ -231,7 +231,7 @@ impl Gate {
 
     /// The audit record of one blob request: the image's decision, the blob's digest.
     async fn record_blob(&self, record: &engine::Record, digest: &str, cache: CacheUse) -> Result<(), Unrecorded> {
-        let mut entry = Entry::from_record(record, "serve", &self.now_text(), &self.context);
+        let mut entry = self.entry(record, &self.now_text());
         entry.request = Some(format!("blob {digest}"));
         entry.digest = Some(digest.to_string());
         entry.cache = Some(cache.as_str().to_string());
