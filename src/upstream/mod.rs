@@ -229,11 +229,11 @@ pub struct Artifact {
 /// holding it releases it (the lock lives in a database session).
 pub trait FleetLock: Send + Sync {
     /// Wait for the lock named `key`; it is held until the returned guard is dropped.
-    fn lock<'a>(
-        &'a self,
-        key: &'a str,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>>;
+    fn lock<'a>(&'a self, key: &'a str) -> FleetLocking<'a>;
 }
+
+/// Taking a [`FleetLock`]: the guard (held until dropped), or why it could not be taken.
+pub type FleetLocking<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>>;
 
 /// The live registry client: HTTP for network upstreams, files for `dir` ones, with the
 /// metadata cache in front.

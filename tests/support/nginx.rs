@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -56,8 +57,10 @@ impl Nginx {
         // As root, nginx would hand its workers to `nobody`, who cannot enter a private
         // temporary folder: they stay root then.
         let user = if is_root() { "user root;" } else { "" };
-        let servers: String =
-            replicas.iter().map(|r| format!("    server {r} max_fails=1 fail_timeout=30s;\n")).collect();
+        let servers = replicas.iter().fold(String::new(), |mut out, r| {
+            let _ = writeln!(out, "    server {r} max_fails=1 fail_timeout=30s;");
+            out
+        });
         let d = dir.display();
         let conf = format!(
             "{user}

@@ -174,6 +174,14 @@ impl Postgres {
         format!("postgres://{ROLE}:{}@127.0.0.1:{}/{DATABASE}", self.password, self.port)
     }
 
+    /// An `[audit]` section for this cluster, its URL read from the variable `var`
+    /// (no TLS: the cluster listens on 127.0.0.1 only). A method, though it reads nothing
+    /// of the cluster: the section belongs with it (tests/fleet.rs).
+    #[allow(clippy::unused_self)]
+    pub fn audit_config(&self, var: &str) -> String {
+        format!("[audit]\ndatabase = \"env:{var}\"\ntls = \"disable\"\n")
+    }
+
     /// The same URL with another password.
     pub fn url_with_password(&self, password: &str) -> String {
         format!("postgres://{ROLE}:{password}@127.0.0.1:{}/{DATABASE}", self.port)

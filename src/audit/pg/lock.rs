@@ -66,10 +66,7 @@ async fn unlock(mut conn: Pooled, key: i64) -> Result<(), PgError> {
 
 /// The proxy's single flight across replicas (`Upstreams::with_fleet_lock`) on this lock.
 impl crate::upstream::FleetLock for super::Database {
-    fn lock<'a>(
-        &'a self,
-        key: &'a str,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Box<dyn Send>, String>> + Send + 'a>> {
+    fn lock<'a>(&'a self, key: &'a str) -> crate::upstream::FleetLocking<'a> {
         Box::pin(async move {
             super::Database::lock(self, key).await.map(|g| Box::new(g) as Box<dyn Send>).map_err(|e| e.to_string())
         })
