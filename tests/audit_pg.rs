@@ -439,6 +439,32 @@ fn replicas_of_serve_share_one_chain() {
         })
         .collect();
     assert!(replicas[0].log().contains("audit records go to PostgreSQL (host 127.0.0.1 port"), "{}", replicas[0].log());
+    // Single flight across replicas on the database's advisory locks: while one replica
+    // fetches a file, another asking for it waits for the lock.
+    npm.publish("slow", "1.0.0", "2025-06-01T00:00:00.000Z");
+    npm.latency(Duration::from_millis(700));
+    let slow: Vec<String> = replicas[..2].iter().map(|r| format!("{}slow/-/slow-1.0.0.tgz", r.url("npm"))).collect();
+    let first = {
+        let u = slow[0].clone();
+        std::thread::spawn(move || Command::new("curl").args(["-s", "-o", "/dev/null", &u]).status())
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let second = {
+        let u = slow[1].clone();
+        std::thread::spawn(move || Command::new("curl").args(["-s", "-o", "/dev/null", &u]).status())
+    };
+    let start = Instant::now();
+    let mut waited = false;
+    while !waited && start.elapsed() < Duration::from_secs(5) {
+        waited =
+            pg.superuser("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").unwrap() != "0";
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.join().unwrap().unwrap();
+    second.join().unwrap().unwrap();
+    npm.latency(Duration::ZERO);
+    assert!(waited, "the second replica waited for the first one's fleet lock");
+
     // Every replica fetches every tarball a few times, all at once.
     let mut gets = Vec::new();
     for r in &replicas {
@@ -475,7 +501,7 @@ fn replicas_of_serve_share_one_chain() {
         let (code, log) = r.stop();
         assert_eq!(code, 0, "{log}");
     }
-    let total = codes.len() + 2;
+    let total = codes.len() + 2 + 2;
     assert_eq!(count(&pg), total as u64, "one record per answered request, none for the refused ones");
     let (code, stdout, stderr) = depgate(&db_args(&["audit", "verify"]), &url, work.path());
     assert_eq!(code, 0, "{stderr}");

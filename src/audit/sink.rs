@@ -257,6 +257,15 @@ impl AuditSink {
 }
 
 impl AuditSink {
+    /// The fleet's database, when records go there (its fleet lock serves the proxy's
+    /// single flight across replicas).
+    pub fn database(&self) -> Option<&Database> {
+        match &self.backend {
+            Backend::Postgres(_, _, db) => Some(db),
+            Backend::File(_) => None,
+        }
+    }
+
     /// The log can no longer be written (an append or sync to the file failed, or the
     /// writer is gone). A failed database batch does not count: the next may succeed.
     pub fn failed(&self) -> bool {

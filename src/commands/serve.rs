@@ -231,9 +231,14 @@ async fn load(
     let policy = crate::load::policy(&config.policy, &config.base_dir)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
-    let upstreams = Upstreams::new(&config, &cache_dir)
+    let mut upstreams = Upstreams::new(&config, &cache_dir)
         .map_err(|e| CommandError::failure(format!("error: cannot set up the HTTP client: {e}")))?
         .with_metrics(metrics.clone());
+    // With the fleet's audit database, its advisory locks make fetches single-flight
+    // across replicas.
+    if let Some(db) = audit.database() {
+        upstreams = upstreams.with_fleet_lock(Arc::new(db.clone()));
+    }
     let trust = super::load_trust(&config, &args.trusted_roots)?;
     let advisories = load_advisories(&config, &cache_dir, &upstreams, args, fixed_now).await?;
     let reviews = super::reviews::load(&config, &upstreams).await?;
