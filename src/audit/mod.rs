@@ -2,7 +2,9 @@
 //! per decision of a `check`, one per request the proxy answers).
 //!
 //! Owns the record format, its canonical hash, the chain, the file store ([`AuditLog`]:
-//! lock, append, fsync, torn-tail repair), the proxy's group commit ([`AuditSink`]),
+//! lock, append, fsync, torn-tail repair), the fleet's PostgreSQL store ([`pg`]: the same
+//! records, one chain for every replica), the proxy's group commit ([`AuditSink`], over
+//! either),
 //! verification ([`verify`]) and search ([`query`]). `check` (through
 //! `commands::output`) and `serve` both write through it. It must not decide anything,
 //! talk to the network or print: commands render what it returns. Runner context
