@@ -35,6 +35,13 @@ source scripts/install-cosign.sh   # cosign for tests/vsa.rs (go install: ~12 mi
 source scripts/install-osv-scanner.sh   # osv-scanner for tests/advisories_oracle.rs (go install, once)
 source scripts/install-oci-tools.sh   # docker-registry, skopeo (apt), crane (go install, once) for tests/oci.rs
 source scripts/install-seaweedfs.sh   # SeaweedFS weed (go build from the module source, ~5 min once) for tests/storage.rs
+# tests/audit_pg.rs starts a throwaway PostgreSQL cluster per test with the server binaries
+# (initdb, pg_ctl, postgres) of Debian's postgresql; as root the server runs as `nobody`.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
+  echo "installing postgresql (apt) for tests/audit_pg.rs"
+  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq postgresql >/dev/null
+fi
 if ! python3 -c 'import jsonschema' 2>/dev/null; then
   python3 -m pip install --quiet jsonschema || python3 -m pip install --quiet --user --break-system-packages jsonschema
 fi

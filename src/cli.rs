@@ -678,18 +678,66 @@ pub enum AuditCommand {
     Verify(AuditVerifyArgs),
     /// Print the records that match every filter given.
     Query(AuditQueryArgs),
+    /// Write the fleet's chain from its PostgreSQL database as audit.jsonl (the bytes a
+    /// file log holds: `depgate audit verify FILE` checks it).
+    Export(AuditExportArgs),
+}
+
+/// The fleet's audit log in PostgreSQL instead of a file.
+#[derive(Debug, Clone, Args)]
+pub struct AuditDatabaseArgs {
+    /// The audit database: `env:NAME` of the environment variable holding its connection
+    /// string (a postgres:// URL or libpq key=value pairs; never the string itself).
+    #[arg(long, value_name = "env:NAME")]
+    pub database: Option<String>,
+
+    /// TLS to --database: verify-full (the default), require (encrypted, certificate not
+    /// checked) or disable (a database on this machine only).
+    #[arg(long, value_name = "MODE", requires = "database", value_parser = ["verify-full", "require", "disable"])]
+    pub tls: Option<String>,
+
+    /// Extra root certificates (PEM) the database's certificate may chain to.
+    #[arg(long, value_name = "FILE", requires = "database")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Use the `[audit]` database of this configuration file.
+    #[arg(long, value_name = "FILE", conflicts_with = "database")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditVerifyArgs {
-    /// The audit log (e.g. depgate-report/audit.jsonl).
-    pub file: PathBuf,
+    /// The audit log (e.g. depgate-report/audit.jsonl); or --database / --config.
+    #[arg(required_unless_present_any = ["database", "config"], conflicts_with_all = ["database", "config"])]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub db: AuditDatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditExportArgs {
+    #[command(flatten)]
+    pub db: AuditDatabaseArgs,
+
+    /// The file to write (replaced atomically).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Only the records after this seq (the head seq of an earlier export: the two files
+    /// one after the other are the chain).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub since_seq: u64,
 }
 
 #[derive(Debug, Args)]
 pub struct AuditQueryArgs {
-    /// The audit log (e.g. depgate-report/audit.jsonl).
-    pub file: PathBuf,
+    /// The audit log (e.g. depgate-report/audit.jsonl); or --database / --config.
+    #[arg(required_unless_present_any = ["database", "config"], conflicts_with_all = ["database", "config"])]
+    pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub db: AuditDatabaseArgs,
 
     /// purl glob (`*` also matches `/`), e.g. `pkg:npm/@acme/*` or `pkg:pypi/requests@*`.
     #[arg(long, value_name = "GLOB")]

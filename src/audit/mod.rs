@@ -2,7 +2,9 @@
 //! per decision of a `check`, one per request the proxy answers).
 //!
 //! Owns the record format, its canonical hash, the chain, the file store ([`AuditLog`]:
-//! lock, append, fsync, torn-tail repair), the proxy's group commit ([`AuditSink`]),
+//! lock, append, fsync, torn-tail repair), the fleet's PostgreSQL store ([`pg`]: the same
+//! records, one chain for every replica), the proxy's group commit ([`AuditSink`], over
+//! either),
 //! verification ([`verify`]) and search ([`query`]). `check` (through
 //! `commands::output`) and `serve` both write through it. It must not decide anything,
 //! talk to the network or print: commands render what it returns. Runner context
@@ -34,6 +36,7 @@
 
 mod context;
 mod log;
+pub mod pg;
 mod sink;
 
 use std::io;
@@ -42,7 +45,7 @@ use std::sync::Arc;
 
 pub use context::RunnerContext;
 pub use log::{AuditLog, append_run};
-pub use sink::{AuditSink, Unrecorded};
+pub use sink::{AuditSink, AuditStore, Unrecorded};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -514,12 +517,63 @@ pub(super) fn check_line(raw: &[u8], line: usize) -> Result<(Value, u64, String)
     Ok((v, seq, recorded))
 }
 
+/// The chain checked one record at a time: the file verifier ([`verify_chain`]) and the
+/// database's (`pg`) feed it complete lines in order.
+#[derive(Debug, Clone)]
+pub struct ChainCheck {
+    head: ChainHead,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainCheck {
+    /// A check before the first record.
+    pub fn new() -> Self {
+        Self { head: ChainHead { seq: 0, hash: GENESIS.to_string() } }
+    }
+
+    /// A check that continues after `head` (records exported after a seq).
+    pub fn after(head: ChainHead) -> Self {
+        Self { head }
+    }
+
+    /// Check the next record, `raw` without its newline (`line` names it in errors):
+    /// its own hash, then its `seq` and `prev` against the record before. Returns the
+    /// record parsed.
+    pub fn push(&mut self, raw: &[u8], line: usize) -> Result<Value, AuditError> {
+        let (v, seq, hash) = check_line(raw, line)?;
+        let expected = self.head.seq + 1;
+        if seq != expected {
+            return Err(AuditError::Broken { line, seq: Some(seq), problem: Problem::SeqGap { expected, found: seq } });
+        }
+        let prev = v.get("prev").and_then(Value::as_str).unwrap_or_default();
+        if prev != self.head.hash {
+            return Err(AuditError::Broken {
+                line,
+                seq: Some(seq),
+                problem: Problem::PrevMismatch { expected: self.head.hash.clone(), found: prev.to_string() },
+            });
+        }
+        self.head = ChainHead { seq, hash };
+        Ok(v)
+    }
+
+    /// The last record checked.
+    pub fn head(&self) -> &ChainHead {
+        &self.head
+    }
+}
+
 /// Check a whole log: every line a record, every hash right, `seq` from 1 without gaps,
 /// every `prev` the hash before. Returns the head, or the first broken record.
 pub fn verify_chain(bytes: &[u8]) -> Result<ChainHead, AuditError> {
-    let mut head = ChainHead { seq: 0, hash: GENESIS.to_string() };
+    let mut check = ChainCheck::new();
     if bytes.is_empty() {
-        return Ok(head);
+        return Ok(check.head);
     }
     let complete = bytes.last() == Some(&b'\n');
     let mut lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
@@ -533,22 +587,9 @@ pub fn verify_chain(bytes: &[u8]) -> Result<ChainHead, AuditError> {
             let seq = serde_json::from_slice::<Value>(raw).ok().and_then(|v| v.get("seq").and_then(Value::as_u64));
             return Err(AuditError::Broken { line, seq, problem: Problem::Truncated });
         }
-        let (v, seq, hash) = check_line(raw, line)?;
-        let expected = head.seq + 1;
-        if seq != expected {
-            return Err(AuditError::Broken { line, seq: Some(seq), problem: Problem::SeqGap { expected, found: seq } });
-        }
-        let prev = v.get("prev").and_then(Value::as_str).unwrap_or_default();
-        if prev != head.hash {
-            return Err(AuditError::Broken {
-                line,
-                seq: Some(seq),
-                problem: Problem::PrevMismatch { expected: head.hash.clone(), found: prev.to_string() },
-            });
-        }
-        head = ChainHead { seq, hash };
+        check.push(raw, line)?;
     }
-    Ok(head)
+    Ok(check.head)
 }
 
 /// [`verify_chain`] over text: the number of records in an intact chain.

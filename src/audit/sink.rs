@@ -1,10 +1,46 @@
 //! Group commit of audit records for a long-lived writer (the proxy): many requests,
-//! each waiting until its own record is on disk, share one write and one fsync.
+//! each waiting until its own record is on disk, share one write and one fsync — or, with
+//! the fleet's PostgreSQL log, one transaction. The proxy sees [`AuditSink`] only.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::pg::Database;
 use super::{AuditLog, ChainHead, Entry, Outgoing, Prepared};
+
+/// Where a sink's records go.
+#[derive(Debug)]
+pub enum AuditStore {
+    /// `audit.jsonl` in the report folder.
+    File(AuditLog),
+    /// The fleet's PostgreSQL log (`[audit] database`).
+    Postgres(Database),
+}
+
+impl From<AuditLog> for AuditStore {
+    fn from(log: AuditLog) -> Self {
+        AuditStore::File(log)
+    }
+}
+
+impl AuditStore {
+    /// Where records go, for the startup log.
+    pub fn describe(&self) -> String {
+        match self {
+            AuditStore::File(log) => format!("the file {}", log.path().display()),
+            AuditStore::Postgres(db) => format!("PostgreSQL ({})", db.target()),
+        }
+    }
+}
+
+/// What the sink closes and reads the head from.
+enum Backend {
+    File(Arc<AuditLog>),
+    /// The head of the fleet's chain after this process's last committed batch, how many
+    /// records could not be committed (their requests refused), and the database (for
+    /// the head when nothing was appended).
+    Postgres(Arc<Mutex<Option<ChainHead>>>, Arc<AtomicUsize>, Database),
+}
 
 /// Most audit records appended in one write.
 const MAX_BATCH: usize = 1024;
@@ -28,13 +64,72 @@ type Ack = tokio::sync::oneshot::Sender<bool>;
 pub struct AuditSink {
     tx: Mutex<Option<std::sync::mpsc::Sender<Pending>>>,
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    log: Arc<AuditLog>,
+    backend: Backend,
     failed: Arc<AtomicBool>,
 }
 
 impl AuditSink {
+    /// Start writing to `store`.
+    pub fn start(store: impl Into<AuditStore>) -> Self {
+        match store.into() {
+            AuditStore::File(log) => Self::start_file(log),
+            AuditStore::Postgres(db) => Self::start_postgres(db),
+        }
+    }
+
+    /// A writer thread over the database: every record queued since its last batch goes
+    /// in one transaction, and each request is told once the commit is back. A batch that
+    /// fails fails its requests (they are refused) and the next batch tries again on a
+    /// fresh connection: a database that is down refuses requests, it does not stop the
+    /// proxy for good.
+    fn start_postgres(db: Database) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<Pending>();
+        let head = Arc::new(Mutex::new(None));
+        let failed = Arc::new(AtomicBool::new(false));
+        let lost = Arc::new(AtomicUsize::new(0));
+        let (writer_head, writer_lost, writer_db) = (head.clone(), lost.clone(), db.clone());
+        let thread = std::thread::Builder::new()
+            .name("depgate-audit".into())
+            .spawn(move || {
+                while let Ok(first) = rx.recv() {
+                    let (records, acks): (Vec<Outgoing>, Vec<Ack>) = std::iter::once(first)
+                        .chain(rx.try_iter().take(MAX_BATCH - 1))
+                        .map(|(record, _, ack)| (record, ack))
+                        .unzip();
+                    let n = records.len();
+                    let ok = match futures::executor::block_on(writer_db.append(records)) {
+                        Ok(h) => {
+                            *writer_head.lock().unwrap_or_else(PoisonError::into_inner) = Some(h);
+                            true
+                        }
+                        Err(e) => {
+                            tracing::error!(
+                                "cannot append to the audit database: {e}; {n} request{} refused",
+                                if n == 1 { "" } else { "s" }
+                            );
+                            writer_lost.fetch_add(n, Ordering::SeqCst);
+                            false
+                        }
+                    };
+                    for ack in acks {
+                        let _ = ack.send(ok);
+                    }
+                }
+            })
+            .ok();
+        if thread.is_none() {
+            failed.store(true, Ordering::SeqCst);
+        }
+        Self {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(thread),
+            backend: Backend::Postgres(head, lost, db),
+            failed,
+        }
+    }
+
     /// Start the writer and syncer threads over `log`.
-    pub fn start(log: AuditLog) -> Self {
+    fn start_file(log: AuditLog) -> Self {
         let (tx, rx) = std::sync::mpsc::channel::<Pending>();
         let log = Arc::new(log);
         let failed = Arc::new(AtomicBool::new(false));
@@ -107,7 +202,7 @@ impl AuditSink {
         if thread.is_none() {
             failed.store(true, Ordering::SeqCst);
         }
-        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), log, failed }
+        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), backend: Backend::File(log), failed }
     }
 
     /// Queue a record; the answer says whether it reached the disk. `None` when the
@@ -138,12 +233,41 @@ impl AuditSink {
         if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = t.join();
         }
-        (!self.failed.load(Ordering::SeqCst)).then(|| self.log.head())
+        if self.failed.load(Ordering::SeqCst) {
+            return None;
+        }
+        match &self.backend {
+            Backend::File(log) => Some(log.head()),
+            Backend::Postgres(head, lost, db) => {
+                // Requests whose records could not be committed were refused, so the chain
+                // lacks nothing that was answered: the head stands.
+                let refused = lost.load(Ordering::SeqCst);
+                if refused > 0 {
+                    tracing::warn!(
+                        "{refused} request{} refused while the audit database could not be written",
+                        if refused == 1 { " was" } else { "s were" }
+                    );
+                }
+                let head = head.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                // Nothing appended by this process: the fleet's head as it is now.
+                head.or_else(|| futures::executor::block_on(db.head()).ok())
+            }
+        }
     }
 }
 
 impl AuditSink {
-    /// The log can no longer be written (an append or sync failed, or the writer is gone).
+    /// The fleet's database, when records go there (its fleet lock serves the proxy's
+    /// single flight across replicas).
+    pub fn database(&self) -> Option<&Database> {
+        match &self.backend {
+            Backend::Postgres(_, _, db) => Some(db),
+            Backend::File(_) => None,
+        }
+    }
+
+    /// The log can no longer be written (an append or sync to the file failed, or the
+    /// writer is gone). A failed database batch does not count: the next may succeed.
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::SeqCst)
     }

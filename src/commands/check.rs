@@ -86,6 +86,9 @@ pub async fn check_with_baseline(
 ) -> Result<(ExitStatus, Vec<Record>), CommandError> {
     let started = OffsetDateTime::now_utc();
     let baseline = super::trust::load_baseline(baseline, &req.project)?;
+    // `[audit] database`: reached before any work, so a run that cannot be audited there
+    // stops now rather than after deciding.
+    let audit_db = super::audit::open_database(req.config.audit.as_ref()).await?;
     let max_lockfile = req.config.limits.max_lockfile_bytes;
     let gathered = crate::lockfiles::gather_within(&req.project, &req.lockfiles, &req.resolved, max_lockfile)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
@@ -165,6 +168,9 @@ pub async fn check_with_baseline(
     let project = crate::load::project_info(&req.project);
     let written = crate::output::write_report(&req.out, &run, &records, &project, req.random_serial)
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", req.out.display())))?;
+    if let Some(db) = &audit_db {
+        super::audit::append_run(db, &run, &records).await?;
+    }
     // benches/outputs.sh reads this line: the time to render and write every output.
     tracing::info!(
         "wrote {} report files for {} packages in {:.1} ms",

@@ -40,7 +40,7 @@ pub async fn run(command: Command, color: bool) -> Result<ExitStatus, CommandErr
         Command::Attest(args) => attest::run(args).await,
         Command::Policy(args) => policy::run(args),
         Command::Trust(args) => trust::run(&args),
-        Command::Audit(args) => audit::run(&args),
+        Command::Audit(args) => audit::run(&args).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Github(args) => github::run(args).await,
         Command::Advisories(args) => advisories::run(args).await,

@@ -56,10 +56,16 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
     std::fs::create_dir_all(&args.out).map_err(|e| {
         CommandError::failure(format!("error: cannot create the report folder {}: {e}", args.out.display()))
     })?;
-    let log_path = args.out.join("audit.jsonl");
-    let audit = crate::audit::AuditLog::open(&log_path)
-        .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?;
-    let audit = Arc::new(AuditSink::start(audit));
+    // `[audit] database`: the fleet's PostgreSQL log instead of the report folder's file.
+    let store = match super::audit::open_database(config.audit.as_ref()).await? {
+        Some(db) => crate::audit::AuditStore::Postgres(db),
+        None => crate::audit::AuditLog::open(args.out.join("audit.jsonl"))
+            .map_err(|e| CommandError::failure(format!("error: cannot open the audit log: {e}")))?
+            .into(),
+    };
+    let audit_where = store.describe();
+    tracing::info!("audit records go to {audit_where}");
+    let audit = Arc::new(AuditSink::start(store));
     let metrics = Arc::new(Metrics::default());
     let context = super::runner_context(&args.runner);
     let loaded = load(&args, config, fixed_now, &context, &audit, &metrics).await?;
@@ -151,8 +157,7 @@ pub(super) async fn run(args: ServeArgs) -> Result<ExitStatus, CommandError> {
         .map_err(|e| CommandError::failure(format!("error: cannot write the report to {}: {e}", args.out.display())))?;
     let Some(head) = head else {
         return Err(CommandError::failure(format!(
-            "error: the audit log {} could not be written completely; the proxy refused requests after that",
-            log_path.display()
+            "error: the audit log ({audit_where}) could not be written completely; the proxy refused the requests it could not record"
         )));
     };
     crate::output::write_signed(&args.out, &run, &records, &project, &head)
@@ -226,10 +231,15 @@ async fn load(
     let policy = crate::load::policy(&config.policy, &config.base_dir)
         .map_err(|e| CommandError::usage(format!("error: {e}")))?;
     let cache_dir = args.cache_dir.clone().unwrap_or_else(crate::cache::default_dir);
-    let upstreams = Upstreams::new(&config, &cache_dir)
+    let mut upstreams = Upstreams::new(&config, &cache_dir)
         .map_err(|e| CommandError::failure(format!("error: {e}")))?
         .with_metrics(metrics.clone());
     upstreams.storage_ready().await.map_err(|e| CommandError::failure(format!("error: {e}")))?;
+    // With the fleet's audit database, its advisory locks make fetches single-flight
+    // across replicas.
+    if let Some(db) = audit.database() {
+        upstreams = upstreams.with_fleet_lock(Arc::new(db.clone()));
+    }
     let trust = super::load_trust(&config, &args.trusted_roots)?;
     let advisories = load_advisories(&config, &cache_dir, &upstreams, args, fixed_now).await?;
     let reviews = super::reviews::load(&config, &upstreams).await?;

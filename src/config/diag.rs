@@ -80,7 +80,8 @@ fn redact_snippet(line: &str) -> String {
 
 /// Keys whose value must be an `env:NAME` reference: a value written there instead may be
 /// the credential itself, and is never echoed.
-const SECRET_KEYS: &[&str] = &["auth", "access_key_id", "secret_access_key", "session_token"];
+/// `[audit] database` holds a connection string (libpq's `password=…` included).
+const SECRET_KEYS: &[&str] = &["auth", "database", "access_key_id", "secret_access_key", "session_token"];
 
 /// All problems of one configuration file.
 #[derive(Debug, thiserror::Error)]
@@ -119,5 +120,7 @@ mod tests {
         assert_eq!(redact_snippet(r#"secret_access_key = "wJalr/K7""#), r#"secret_access_key = "****""#);
         assert_eq!(redact_snippet(r#"access_key_id="AKIA1""#), r#"access_key_id = "****""#);
         assert_eq!(redact_snippet(r#"session_token = "env:T""#), r#"session_token = "env:T""#);
+        assert_eq!(redact_snippet(r#"database = "host=db password=pw""#), r#"database = "****""#);
+        assert_eq!(redact_snippet(r#"database = "env:DB""#), r#"database = "env:DB""#);
     }
 }

@@ -334,6 +334,8 @@ pub struct Config {
     pub reviews: Option<ReviewsConfig>,
     /// `[storage]`: where the metadata cache and the artifact store keep their objects.
     pub storage: StorageConfig,
+    /// `[audit]`: the fleet's PostgreSQL audit log, when the configuration has the section.
+    pub audit: Option<AuditConfig>,
     /// `[teams.<name>]`: who may use the proxy, by token (empty: no team tokens).
     pub teams: Vec<TeamConfig>,
 }
@@ -375,6 +377,47 @@ pub struct TeamConfig {
     /// The ecosystems whose chain the team may fetch through; `None`: all.
     pub chains: Option<std::collections::BTreeSet<crate::ecosystem::Ecosystem>>,
 }
+
+/// `[audit]`: the PostgreSQL database every record is also appended to (`audit::pg`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditConfig {
+    /// The environment variable holding the connection string (a libpq `key=value` string
+    /// or a `postgres://` URL); read when a command connects, never printed.
+    pub database: String,
+    pub tls: PgTls,
+    /// Extra root certificates (PEM) for `verify-full`, resolved against the config's folder.
+    pub ca_file: Option<PathBuf>,
+    /// Connections per process.
+    pub pool_size: usize,
+}
+
+/// `[audit] tls`: how the connection to PostgreSQL is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PgTls {
+    /// TLS; the certificate chains to a trusted root and names the host (libpq's `verify-full`).
+    VerifyFull,
+    /// TLS without checking the certificate (libpq's `require`): encrypted, not authenticated.
+    Require,
+    /// No TLS: only to a database on this machine (loopback or a Unix socket).
+    Disable,
+}
+
+impl PgTls {
+    /// The name written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PgTls::VerifyFull => "verify-full",
+            PgTls::Require => "require",
+            PgTls::Disable => "disable",
+        }
+    }
+}
+
+/// `[audit] pool_size` when not set.
+pub const DEFAULT_AUDIT_POOL_SIZE: usize = 8;
+/// The most `[audit] pool_size` may be (PostgreSQL's default `max_connections` is 100,
+/// shared by every replica).
+pub const MAX_AUDIT_POOL_SIZE: usize = 64;
 
 /// `[cache]`: how registry metadata is reused between requests and runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,6 +23,7 @@ const TOP_KEYS: &[&str] = &[
     "cache",
     "reviews",
     "storage",
+    "audit",
     "teams",
 ];
 const CHAIN_KEYS: &[&str] = &["chain", "namespaces"];
@@ -46,6 +47,7 @@ const POLICY_KEYS: &[&str] = &[
 const TIER_KEYS: &[&str] = &["quarantine_days", "require", "fail_on_severity", "accept_pgp"];
 
 mod advisories;
+mod audit;
 mod cache;
 mod effect;
 mod limits;
@@ -327,6 +329,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
     let limits = parse_limits(&mut cx, root.get("limits"));
     let cache = cache::parse_cache(&mut cx, root.get("cache"));
     let storage = storage::parse_storage(&mut cx, root.get("storage"));
+    let audit = audit::parse_audit(&mut cx, root.get("audit"), base_dir);
     let teams = teams::parse_teams(&mut cx, root.get("teams"));
 
     if cx.diags.is_empty() {
@@ -342,6 +345,7 @@ pub(super) fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Config, 
             cache,
             reviews,
             storage,
+            audit,
             teams,
         })
     } else {

@@ -9,6 +9,7 @@ pub mod faults;
 pub mod nginx;
 pub mod oci;
 pub mod openvet;
+pub mod postgres;
 pub mod release;
 pub mod sarif;
 pub mod seaweed;
