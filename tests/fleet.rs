@@ -1,12 +1,12 @@
 //! A fleet: three `depgate serve` replicas on 127.0.0.1 sharing one S3-compatible store
-//! (SeaweedFS) and one PostgreSQL audit log, behind nginx as the load balancer, with real
+//! (`SeaweedFS`) and one PostgreSQL audit log, behind nginx as the load balancer, with real
 //! npm, pip and mvn clients of four teams installing at once.
 //!
 //! What is checked:
 //! - every artifact is fetched from the upstream once, however many replicas and clients
 //!   ask for it at the same time (single flight across replicas through the store and the
 //!   database's lock);
-//! - one replica is SIGKILLed while the clients install again: they finish through the
+//! - one replica is killed (SIGKILL) while the clients install again: they finish through the
 //!   others;
 //! - afterwards every object in the store checks (`depgate cache verify`), the audit chain
 //!   in PostgreSQL verifies with no gap (`depgate audit verify --database`), every file
@@ -18,6 +18,7 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,6 +36,19 @@ const OLD_HTTP: &str = "Sun, 01 Jun 2025 00:00:00 GMT";
 const NPM_PACKAGES: usize = 12;
 const PY_PACKAGES: usize = 6;
 const JARS: usize = 6;
+
+/// What the upstream counts as an artifact fetch.
+const ARTIFACTS: [&str; 3] = ["tgz", "whl", "jar"];
+
+fn has_extension(path: &str, ext: &str) -> bool {
+    Path::new(path).extension().is_some_and(|e| e.eq_ignore_ascii_case(ext))
+}
+
+/// A request the proxy answers as a file, with an audit record: tarballs, wheels, jars,
+/// POMs and the checksums mvn asks for beside them.
+fn is_file(path: &str) -> bool {
+    ["tgz", "whl", "jar", "pom", "sha1", "sha256", "sha512", "md5"].iter().any(|e| has_extension(path, e))
+}
 
 fn zip(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -63,9 +77,9 @@ fn wheel(name: &str, version: &str) -> (String, Vec<u8>) {
     let mut record = String::new();
     for (path, bytes) in &files {
         let d = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(bytes));
-        record.push_str(&format!("{path},sha256={d},{}\n", bytes.len()));
+        let _ = writeln!(record, "{path},sha256={d},{}", bytes.len());
     }
-    record.push_str(&format!("{info}/RECORD,,\n"));
+    let _ = writeln!(record, "{info}/RECORD,,");
     files.push((format!("{info}/RECORD"), record.into_bytes()));
     (format!("{m}-{version}-py3-none-any.whl"), zip(&files))
 }
@@ -136,9 +150,13 @@ impl Clients {
     fn mvn(&self, round: usize) -> Output {
         let dir = self.work.join(format!("mvn-{round}"));
         std::fs::create_dir_all(&dir).unwrap();
-        let extensions: String = (0..JARS)
-            .map(|i| format!("<extension><groupId>org.fleet</groupId><artifactId>lib-{i}</artifactId><version>1.0.0</version></extension>"))
-            .collect();
+        let extensions = (0..JARS).fold(String::new(), |mut out, i| {
+            let _ = write!(
+                out,
+                "<extension><groupId>org.fleet</groupId><artifactId>lib-{i}</artifactId><version>1.0.0</version></extension>"
+            );
+            out
+        });
         std::fs::write(
             dir.join("pom.xml"),
             format!("<project xmlns=\"http://maven.apache.org/POM/4.0.0\"><modelVersion>4.0.0</modelVersion><groupId>demo</groupId><artifactId>fleet</artifactId><version>1.0.0</version><packaging>pom</packaging><build><extensions>{extensions}</extensions></build></project>\n"),
@@ -219,6 +237,16 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
             &["sha1", "sha256"],
         );
     }
+    // Maven adds plexus-utils 1.1 to every build extension's dependencies.
+    repo.publish_maven_bytes(
+        "org.codehaus.plexus:plexus-utils",
+        "1.1",
+        None,
+        "jar",
+        jar("plexus-utils"),
+        OLD_HTTP,
+        &["sha1", "sha256"],
+    );
     npm.latency(Duration::from_millis(150));
     repo.latency(Duration::from_millis(150));
 
@@ -230,7 +258,7 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
         let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
         let hash =
             String::from_utf8(out.stderr).unwrap().split('"').find(|s| s.starts_with("sha256:")).unwrap().to_string();
-        teams.push_str(&format!("[teams.{team}]\ntokens = [\"{hash}\"]\nchains = [\"{chain}\"]\n\n"));
+        let _ = write!(teams, "[teams.{team}]\ntokens = [\"{hash}\"]\nchains = [\"{chain}\"]\n\n");
         tokens.insert(team, token);
     }
     let config = work.path().join("depgate.toml");
@@ -273,7 +301,7 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
     clients.install_all(1, || {});
     let artifact_fetches = |paths: Vec<String>| {
         let mut n: BTreeMap<String, usize> = BTreeMap::new();
-        for p in paths.into_iter().filter(|p| p.ends_with(".tgz") || p.ends_with(".whl") || p.ends_with(".jar")) {
+        for p in paths.into_iter().filter(|p| ARTIFACTS.iter().any(|e| has_extension(p, e))) {
             *n.entry(p).or_default() += 1;
         }
         n
@@ -284,7 +312,7 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
         artifact_fetches(paths)
     };
     let after_round_1 = upstream();
-    assert_eq!(after_round_1.len(), NPM_PACKAGES + PY_PACKAGES + JARS, "{after_round_1:#?}");
+    assert_eq!(after_round_1.len(), NPM_PACKAGES + PY_PACKAGES + JARS + 1, "{after_round_1:#?}");
     let twice: Vec<_> = after_round_1.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "fetched from the upstream more than once: {twice:?}");
     let served_by: BTreeSet<String> = nginx.log().iter().flat_map(|l| l.replicas.clone()).collect();
@@ -342,12 +370,7 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
         assert_eq!(r["seq"].as_u64(), Some(i as u64 + 1), "a gap in the chain at {i}");
     }
     let files: Vec<&Value> = records.iter().filter(|r| r["request"].is_null()).collect();
-    let served_files: Vec<_> = log
-        .iter()
-        .filter(|l| {
-            l.status == 200 && (l.path.ends_with(".tgz") || l.path.ends_with(".whl") || l.path.ends_with(".jar"))
-        })
-        .collect();
+    let served_files: Vec<_> = log.iter().filter(|l| l.status == 200 && is_file(&l.path)).collect();
     // Each file answered 200 through the balancer has its record; a request the victim
     // recorded but could not answer may add one more (the client asked again).
     assert!(files.len() >= served_files.len(), "{} records for {} files served", files.len(), served_files.len());
@@ -369,5 +392,4 @@ fn three_replicas_share_one_store_and_one_audit_chain_and_survive_a_kill() {
         assert_eq!(code, 0, "{log}");
     }
     drop(nginx);
-    let _ = Path::new("");
 }
