@@ -16,6 +16,8 @@ COPY src ./src
 COPY testdata/demo ./testdata/demo
 COPY policy ./policy
 COPY schema ./schema
+# The PostgreSQL audit schema's migrations, compiled into the binary.
+COPY migrations ./migrations
 COPY README.md ./
 RUN cargo build --release --locked \
  && install -D -m 0755 target/release/depgate /out/depgate \

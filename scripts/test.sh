@@ -62,9 +62,11 @@ export DEPGATE_REQUIRE_TOOLS=1
 # with Debian's Gradle (4.4.1) and with mvn; tests/faults_hosts.rs runs `openssl s_server`
 # as an upstream with a self-signed certificate; tests/openpgp.rs makes keys and
 # signatures with gpg and checks them with gpgv (Debian's gnupg 2.2, ~2 s of tests).
-for tool in gradle mvn openssl gpg gpgv; do
-  if ! command -v "$tool" >/dev/null; then
-    pkg=$tool; [ "$tool" = mvn ] && pkg=maven; [ "$tool" = gpg ] && pkg=gnupg
+# tests/fleet.rs balances its three replicas with nginx (Debian's nginx-light), and
+# tests/deploy.rs checks the systemd unit with systemd-analyze (Debian's systemd).
+for tool in gradle mvn openssl gpg gpgv nginx systemd-analyze; do
+  if ! command -v "$tool" >/dev/null && [ ! -x "/usr/sbin/$tool" ]; then
+    case "$tool" in mvn) pkg=maven ;; gpg) pkg=gnupg ;; nginx) pkg=nginx-light ;; systemd-analyze) pkg=systemd ;; *) pkg=$tool ;; esac
     sudo_cmd=""; [ "$(id -u)" != 0 ] && sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "$pkg"
   fi
