@@ -46,7 +46,8 @@ cleanup() {
   [ -n "$pg_ctl_stop" ] && eval "$pg_ctl_stop" >/dev/null 2>&1 || true
   for p in ${pids[@]+"${pids[@]}"}; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
+    # (weed does not always stop on TERM; waiting keeps bash from reporting the kill)
+    { kill -9 "$p" && wait "$p"; } 2>/dev/null || true
   done
   rm -rf "$work"
 }
@@ -200,8 +201,10 @@ for p in paths:
 open(out, "w").write("\n".join(paths))
 PY
   stop_replicas
-  # The disk store lives in the replica's own cache folder: the second replica shares it.
-  dir_b="$work/read-$st-b"; mkdir -p "$dir_b"; cp -r "$work/read-$st-a/cache" "$dir_b/cache"
+  # The disk store lives in the replica's own cache folder: the second replica gets a
+  # copy. With S3 everything is in the bucket and the second replica starts empty.
+  dir_b="$work/read-$st-b"; mkdir -p "$dir_b"
+  if [ "$st" = disk ]; then cp -r "$work/read-$st-a/cache" "$dir_b/cache"; fi
   port="$(start_replica "$cfg" "$dir_b")"
   ms="$(python3 - "$port" "$work/paths-$st" <<'PY'
 import http.client, sys, time
