@@ -102,19 +102,28 @@ config() { # NAME STORAGE(disk|s3) AUDIT(file|pg)
   echo "$f"
 }
 replica_pids=()
-start_replica() { # CONFIG DIR -> prints the port
+# Not called in a command substitution (its subshell would lose the pid, and the replica
+# would outlive the row): the port is left in $port.
+start_replica() { # CONFIG DIR -> sets $port
   local dir="$2"; mkdir -p "$dir"
   DEPGATE_CACHE_DIR="$dir/cache" "$depgate_bin" serve --port 0 --config "$1" --project "$dir" \
     --current-time 2026-01-01T00:00:00Z --ready-file "$dir/ready.json" --out "$dir/report" > "$dir/log" 2>&1 &
   local pid=$!; pids+=("$pid"); replica_pids+=("$pid")
   for _ in $(seq 300); do [ -s "$dir/ready.json" ] && break; kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   [ -s "$dir/ready.json" ] || { echo "error: depgate serve did not start:" >&2; tail -20 "$dir/log" >&2; exit 1; }
-  python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/ready.json"
+  port="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/ready.json")"
 }
 stop_replicas() {
   for p in ${replica_pids[@]+"${replica_pids[@]}"}; do kill "$p" 2>/dev/null || true; done
+  # A child that has exited stays a zombie (still there for kill -0) until it is reaped:
+  # its state is read instead, then it is reaped; one still running 10 s after TERM is killed.
   for p in ${replica_pids[@]+"${replica_pids[@]}"}; do
-    for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 100); do
+      case "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null || echo gone)" in Z|gone) break ;; esac
+      sleep 0.1
+    done
+    kill -9 "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
   done
   replica_pids=()
 }
@@ -134,9 +143,12 @@ measure() { # PORTS... -> "rps p99"
   local conns=$(( CONNECTIONS / $# )); [ "$conns" -ge 1 ] || conns=1
   local t=$(( THREADS / $# )); [ "$t" -ge 1 ] || t=1
   for p in "$@"; do curl -sf -o /dev/null "http://127.0.0.1:$p$tarball_path" || { echo "error: replica $p did not serve the tarball" >&2; exit 1; }; done
-  for p in "$@"; do wrk -t"$t" -c"$conns" -d"${WARMUP}s" "http://127.0.0.1:$p$tarball_path" >/dev/null & done; wait
-  local i=0
-  for p in "$@"; do wrk -t"$t" -c"$conns" -d"${DURATION}s" -s "$work/p99.lua" "http://127.0.0.1:$p$tarball_path" > "$work/wrk.$i" & i=$((i+1)); done; wait
+  # (waiting on the wrk pids only: the replicas are this shell's children too)
+  local i=0 w=()
+  for p in "$@"; do wrk -t"$t" -c"$conns" -d"${WARMUP}s" "http://127.0.0.1:$p$tarball_path" >/dev/null & w+=("$!"); done
+  wait "${w[@]}"; w=()
+  for p in "$@"; do wrk -t"$t" -c"$conns" -d"${DURATION}s" -s "$work/p99.lua" "http://127.0.0.1:$p$tarball_path" > "$work/wrk.$i" & w+=("$!"); i=$((i+1)); done
+  wait "${w[@]}"
   python3 - "$work" "$#" <<'PY'
 import sys
 rps, p99, errors = 0.0, 0.0, 0
@@ -157,7 +169,7 @@ declare -A rps
 for mode in "disk file" "s3 file" "disk pg" "s3 pg"; do
   set -- $mode
   cfg="$(config "$1-$2" "$1" "$2")"
-  port="$(start_replica "$cfg" "$work/r-$1-$2")"
+  start_replica "$cfg" "$work/r-$1-$2"
   read -r r p < <(measure "$port")
   rps["$1-$2"]="$r"
   row "$1 store, $2 audit, 1 replica" "$r" "$p"
@@ -166,7 +178,7 @@ done
 cfg="$(config fleet s3 pg)"
 for n in 2 3; do
   ports=()
-  for i in $(seq "$n"); do ports+=("$(start_replica "$cfg" "$work/fleet-$n-$i")"); done
+  for i in $(seq "$n"); do start_replica "$cfg" "$work/fleet-$n-$i"; ports+=("$port"); done
   read -r r p < <(measure "${ports[@]}")
   rps["fleet-$n"]="$r"
   row "s3 store, pg audit, $n replicas" "$r" "$p"
@@ -186,7 +198,7 @@ PY
 printf '\n%-44s %12s\n' "first request of a stored tarball" "ms/request"
 for st in disk s3; do
   cfg="$(config "read-$st" "$st" file)"
-  port="$(start_replica "$cfg" "$work/read-$st-a")"
+  start_replica "$cfg" "$work/read-$st-a"
   python3 - "$npm_up" "$port" "$N" "$work/paths-$st" <<'PY'
 import http.client, json, sys, urllib.request
 up, port, n, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -205,7 +217,7 @@ PY
   # copy. With S3 everything is in the bucket and the second replica starts empty.
   dir_b="$work/read-$st-b"; mkdir -p "$dir_b"
   if [ "$st" = disk ]; then cp -r "$work/read-$st-a/cache" "$dir_b/cache"; fi
-  port="$(start_replica "$cfg" "$dir_b")"
+  start_replica "$cfg" "$dir_b"
   ms="$(python3 - "$port" "$work/paths-$st" <<'PY'
 import http.client, sys, time
 port, paths = int(sys.argv[1]), open(sys.argv[2]).read().split()
