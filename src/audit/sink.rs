@@ -3,7 +3,7 @@
 //! the fleet's PostgreSQL log, one transaction. The proxy sees [`AuditSink`] only.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 use super::pg::Database;
 use super::{AuditLog, ChainHead, Entry, Outgoing, Prepared};
@@ -66,6 +66,11 @@ pub struct AuditSink {
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     backend: Backend,
     failed: Arc<AtomicBool>,
+    /// Set by [`Self::close`]: nothing more is written. The repeat writer task holds it
+    /// for reading while it writes, so close waits for that write and its sync covers it.
+    closed: Arc<RwLock<bool>>,
+    /// The file log's repeat writer task ([`Self::record_repeat`]), once started.
+    repeats: OnceLock<tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>>,
 }
 
 impl AuditSink {
@@ -125,6 +130,8 @@ impl AuditSink {
             thread: Mutex::new(thread),
             backend: Backend::Postgres(head, lost, db),
             failed,
+            closed: Arc::new(RwLock::new(false)),
+            repeats: OnceLock::new(),
         }
     }
 
@@ -202,7 +209,14 @@ impl AuditSink {
         if thread.is_none() {
             failed.store(true, Ordering::SeqCst);
         }
-        Self { tx: Mutex::new(Some(tx)), thread: Mutex::new(thread), backend: Backend::File(log), failed }
+        Self {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(thread),
+            backend: Backend::File(log),
+            failed,
+            closed: Arc::new(RwLock::new(false)),
+            repeats: OnceLock::new(),
+        }
     }
 
     /// Queue a record; the answer says whether it reached the disk. `None` when the
@@ -214,6 +228,80 @@ impl AuditSink {
     /// Queue a repeat of a prepared entry at `time` (written, not synced: a repeat).
     pub fn send_repeat(&self, prepared: Arc<Prepared>, time: String) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         self.queue(Outgoing::Repeat(prepared, time), false)
+    }
+
+    /// Record a repeat of a prepared entry at `time` and say whether it was written (not
+    /// synced). To the file log, repeats go to a writer task on the caller's runtime
+    /// (started with the first one) instead of the writer thread: handing each request to
+    /// another OS thread and back cost two thread switches, most of a cached file's
+    /// serving time, while the task runs between requests on the same worker threads and
+    /// takes every repeat queued since its last turn in one write (one lock, one write).
+    /// To the database a repeat is queued as every record is.
+    pub async fn record_repeat(&self, prepared: Arc<Prepared>, time: String) -> bool {
+        let done = match &self.backend {
+            Backend::File(log) => {
+                let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                    // Not on a Tokio runtime: the writer thread takes it.
+                    let Some(done) = self.send_repeat(prepared, time) else { return false };
+                    return done.await.unwrap_or(false);
+                };
+                let tx = self.repeats.get_or_init(|| self.start_repeat_task(log, &runtime));
+                let (ack, done) = tokio::sync::oneshot::channel();
+                if tx.send((Outgoing::Repeat(prepared, time), ack)).is_err() {
+                    return false;
+                }
+                done
+            }
+            Backend::Postgres(..) => match self.send_repeat(prepared, time) {
+                Some(done) => done,
+                None => return false,
+            },
+        };
+        done.await.unwrap_or(false)
+    }
+
+    /// The task behind [`Self::record_repeat`] for the file log.
+    fn start_repeat_task(
+        &self,
+        log: &Arc<AuditLog>,
+        runtime: &tokio::runtime::Handle,
+    ) -> tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outgoing, Ack)>();
+        let (log, failed, closed) = (log.clone(), self.failed.clone(), self.closed.clone());
+        runtime.spawn(async move {
+            let mut queued = Vec::new();
+            while rx.recv_many(&mut queued, MAX_BATCH).await > 0 {
+                // Woken by a request, this task would run right after it (a worker runs
+                // the task its current one woke next): one record per write. It lets the
+                // requests already runnable go first and takes theirs in the same write
+                // (about a dozen a write under load, measured).
+                tokio::task::yield_now().await;
+                while queued.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(r) => queued.push(r),
+                        Err(_) => break,
+                    }
+                }
+                let (records, acks): (Vec<Outgoing>, Vec<Ack>) = queued.drain(..).unzip();
+                let ok = {
+                    // Held while writing: close() waits for this write, and its sync covers it.
+                    let closed = closed.read().unwrap_or_else(PoisonError::into_inner);
+                    if *closed || failed.load(Ordering::SeqCst) {
+                        false
+                    } else if let Err(e) = log.append_lines_unsynced(&records) {
+                        tracing::error!("cannot append to the audit log: {e}; refusing further requests");
+                        failed.store(true, Ordering::SeqCst);
+                        false
+                    } else {
+                        true
+                    }
+                };
+                for ack in acks {
+                    let _ = ack.send(ok);
+                }
+            }
+        });
+        tx
     }
 
     fn queue(&self, record: Outgoing, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
@@ -229,6 +317,7 @@ impl AuditSink {
     /// Stop taking records, sync what was written and close the log; its head, unless
     /// something failed.
     pub fn close(&self) -> Option<ChainHead> {
+        *self.closed.write().unwrap_or_else(PoisonError::into_inner) = true;
         drop(self.tx.lock().unwrap_or_else(PoisonError::into_inner).take());
         if let Some(t) = self.thread.lock().unwrap_or_else(PoisonError::into_inner).take() {
             let _ = t.join();
@@ -270,5 +359,50 @@ impl AuditSink {
     /// writer is gone). A failed database batch does not count: the next may succeed.
     pub fn failed(&self) -> bool {
         self.failed.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::AuditRecord;
+
+    const LINE: &str = r#"{"seq":1,"time":"2026-12-04T21:14:25Z","mode":"serve","actor":null,"repository":null,"workflow":null,"run_id":null,"run_attempt":null,"sha":null,"event":null,"purl":"pkg:npm/x@1.0.0","upstream":"npmjs","tier":"public","url":"https://r.example/x/-/x-1.0.0.tgz","digest":"sha512:ab","cache":"hit","verification":"verified","identity":null,"decision":"allow","rules":[],"prev":"sha256:00","hash":"sha256:00"}"#;
+
+    /// Repeats from many tasks on two worker threads, between first fetches that wait
+    /// for the fsync: every one answered true is a record, the chain holds, and a repeat
+    /// after close is refused.
+    #[test]
+    fn repeats_from_the_runtime_and_durable_records_make_one_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let sink = Arc::new(AuditSink::start(AuditLog::open(&path).unwrap()));
+        let entry = serde_json::from_str::<AuditRecord>(LINE).unwrap().entry;
+        let prepared = Arc::new(Prepared::new(&entry).unwrap());
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let written = runtime.block_on(async {
+            let mut tasks = Vec::new();
+            for i in 0..400 {
+                let (sink, prepared, entry) = (sink.clone(), prepared.clone(), entry.clone());
+                tasks.push(tokio::spawn(async move {
+                    if i % 50 == 0 {
+                        sink.send(entry, true).unwrap().await.unwrap()
+                    } else {
+                        sink.record_repeat(prepared, format!("2026-12-04T21:14:{:02}Z", i % 60)).await
+                    }
+                }));
+            }
+            let mut n = 0;
+            for t in tasks {
+                assert!(t.await.unwrap(), "every record is written");
+                n += 1;
+            }
+            n
+        });
+        assert!(sink.close().is_some());
+        assert!(!runtime.block_on(sink.record_repeat(prepared, "2026-12-04T21:15:00Z".into())), "closed");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(crate::audit::verify(&text).unwrap(), written);
+        assert_eq!(written, 400);
     }
 }
