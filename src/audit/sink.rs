@@ -57,7 +57,9 @@ type Pending = (Outgoing, bool, Ack);
 type Ack = tokio::sync::oneshot::Sender<bool>;
 
 /// Group commit of audit records: a writer thread takes every entry queued since its last
-/// write and appends them as one write, telling repeats (`hit`) at once; a syncer thread
+/// write and appends them as one write, telling repeats (`hit`) at once (on the proxy's
+/// runtime, records that wait only for their write go to a writer task there instead, see
+/// [`AuditSink::unsynced_writer`]); a syncer thread
 /// behind it fsyncs whatever has been written since its last fsync and then tells the
 /// first fetches. Requests wait for the disk together, and a write never waits for an
 /// fsync.
@@ -66,11 +68,11 @@ pub struct AuditSink {
     thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     backend: Backend,
     failed: Arc<AtomicBool>,
-    /// Set by [`Self::close`]: nothing more is written. The repeat writer task holds it
+    /// Set by [`Self::close`]: nothing more is written. The unsynced writer task holds it
     /// for reading while it writes, so close waits for that write and its sync covers it.
     closed: Arc<RwLock<bool>>,
-    /// The file log's repeat writer task ([`Self::record_repeat`]), once started.
-    repeats: OnceLock<tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>>,
+    /// The file log's writer task for records that are not synced ([`Self::unsynced_writer`]).
+    unsynced: OnceLock<tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>>,
 }
 
 impl AuditSink {
@@ -131,7 +133,7 @@ impl AuditSink {
             backend: Backend::Postgres(head, lost, db),
             failed,
             closed: Arc::new(RwLock::new(false)),
-            repeats: OnceLock::new(),
+            unsynced: OnceLock::new(),
         }
     }
 
@@ -215,7 +217,7 @@ impl AuditSink {
             backend: Backend::File(log),
             failed,
             closed: Arc::new(RwLock::new(false)),
-            repeats: OnceLock::new(),
+            unsynced: OnceLock::new(),
         }
     }
 
@@ -230,38 +232,19 @@ impl AuditSink {
         self.queue(Outgoing::Repeat(prepared, time), false)
     }
 
-    /// Record a repeat of a prepared entry at `time` and say whether it was written (not
-    /// synced). To the file log, repeats go to a writer task on the caller's runtime
-    /// (started with the first one) instead of the writer thread: handing each request to
-    /// another OS thread and back cost two thread switches, most of a cached file's
-    /// serving time, while the task runs between requests on the same worker threads and
-    /// takes every repeat queued since its last turn in one write (one lock, one write).
-    /// To the database a repeat is queued as every record is.
-    pub async fn record_repeat(&self, prepared: Arc<Prepared>, time: String) -> bool {
-        let done = match &self.backend {
-            Backend::File(log) => {
-                let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-                    // Not on a Tokio runtime: the writer thread takes it.
-                    let Some(done) = self.send_repeat(prepared, time) else { return false };
-                    return done.await.unwrap_or(false);
-                };
-                let tx = self.repeats.get_or_init(|| self.start_repeat_task(log, &runtime));
-                let (ack, done) = tokio::sync::oneshot::channel();
-                if tx.send((Outgoing::Repeat(prepared, time), ack)).is_err() {
-                    return false;
-                }
-                done
-            }
-            Backend::Postgres(..) => match self.send_repeat(prepared, time) {
-                Some(done) => done,
-                None => return false,
-            },
-        };
-        done.await.unwrap_or(false)
+    /// The writer task on the caller's runtime that takes the file log's records that wait
+    /// only for their write (repeats, listings), started with the first one; `None` for
+    /// the database or off a Tokio runtime (the writer thread takes them then). Handing
+    /// each such request to the writer thread and back cost two thread switches, most of
+    /// a cached file's serving time; the task runs between requests on the same worker
+    /// threads and takes every record queued since its last turn in one write.
+    fn unsynced_writer(&self) -> Option<&tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>> {
+        let Backend::File(log) = &self.backend else { return None };
+        let runtime = tokio::runtime::Handle::try_current().ok()?;
+        Some(self.unsynced.get_or_init(|| self.start_unsynced_writer(log, &runtime)))
     }
 
-    /// The task behind [`Self::record_repeat`] for the file log.
-    fn start_repeat_task(
+    fn start_unsynced_writer(
         &self,
         log: &Arc<AuditLog>,
         runtime: &tokio::runtime::Handle,
@@ -306,6 +289,10 @@ impl AuditSink {
 
     fn queue(&self, record: Outgoing, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         let (ack, done) = tokio::sync::oneshot::channel();
+        if !durable && let Some(writer) = self.unsynced_writer() {
+            // A closed channel: the runtime is gone, and the request with it.
+            return writer.send((record, ack)).is_ok().then_some(done);
+        }
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
         if tx.as_ref().is_none_or(|tx| tx.send((record, durable, ack)).is_err()) {
             self.failed.store(true, Ordering::SeqCst);
@@ -388,7 +375,7 @@ mod tests {
                     if i % 50 == 0 {
                         sink.send(entry, true).unwrap().await.unwrap()
                     } else {
-                        sink.record_repeat(prepared, format!("2026-12-04T21:14:{:02}Z", i % 60)).await
+                        sink.send_repeat(prepared, format!("2026-12-04T21:14:{:02}Z", i % 60)).unwrap().await.unwrap()
                     }
                 }));
             }
@@ -400,7 +387,9 @@ mod tests {
             n
         });
         assert!(sink.close().is_some());
-        assert!(!runtime.block_on(sink.record_repeat(prepared, "2026-12-04T21:15:00Z".into())), "closed");
+        let after =
+            runtime.block_on(async { sink.send_repeat(prepared, "2026-12-04T21:15:00Z".into()).unwrap().await });
+        assert!(!after.unwrap(), "closed");
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(crate::audit::verify(&text).unwrap(), written);
         assert_eq!(written, 400);

@@ -390,17 +390,15 @@ impl Gate {
     /// before the answer, as every repeat's record is ([`Self::record`]).
     pub async fn record_hot(&self, hot: &Hot) -> Result<(), Unrecorded> {
         let time = self.now_text();
-        let written = if let Some(p) = &hot.prepared {
-            self.audit.record_repeat(p.clone(), time).await
+        let ack = if let Some(p) = &hot.prepared {
+            self.audit.send_repeat(p.clone(), time)
         } else {
             let mut entry = hot.entry.clone();
             entry.time = time;
-            match self.audit.send(entry, false) {
-                Some(ack) => ack.await.unwrap_or(false),
-                None => false,
-            }
-        };
-        if !written {
+            self.audit.send(entry, false)
+        }
+        .ok_or(Unrecorded)?;
+        if !ack.await.unwrap_or(false) {
             return Err(Unrecorded);
         }
         if let Some(m) = &self.metrics {
