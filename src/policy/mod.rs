@@ -129,6 +129,35 @@ pub struct Evaluator {
     single: bool,
     /// Which of [`ENTRY_POINTS`] the policy defines (the others are empty).
     present: Vec<bool>,
+    /// Strings seen in earlier inputs (keys, short values), shared instead of allocated.
+    strings: Interner,
+}
+
+/// The strings every input repeats (object keys, and short values such as `owned` or
+/// `public`) as regorus values made once: converting an input then clones a reference
+/// instead of allocating each string again. Bounded: once full, new strings are made
+/// per input as before.
+#[derive(Default)]
+struct Interner {
+    map: std::collections::HashMap<Box<str>, regorus::Value>,
+}
+
+/// Most strings an [`Interner`] keeps.
+const INTERNED_MAX: usize = 4096;
+/// Longest value string interned (keys are interned whatever their length).
+const INTERNED_VALUE_LEN: usize = 16;
+
+impl Interner {
+    fn get(&mut self, s: &str, key: bool) -> regorus::Value {
+        if let Some(v) = self.map.get(s) {
+            return v.clone();
+        }
+        let v = regorus::Value::String(s.into());
+        if (key || s.len() <= INTERNED_VALUE_LEN) && self.map.len() < INTERNED_MAX {
+            self.map.insert(s.into(), v.clone());
+        }
+        v
+    }
 }
 
 /// Turn a regorus parse/compile error into `file:line:col: message` plus its snippet.
@@ -233,12 +262,24 @@ impl Policy {
             vm.load_program(program.clone());
             vm.set_data(self.data.clone()).ok().map(|()| vm)
         });
-        Evaluator { vm, engine: self.engine.clone(), single: self.single, present: self.present.clone() }
+        Evaluator {
+            vm,
+            engine: self.engine.clone(),
+            single: self.single,
+            present: self.present.clone(),
+            strings: Interner::default(),
+        }
     }
 
     /// The same evaluator on the tree-walking interpreter (the reference for the VM).
     pub fn interpreter(&self) -> Evaluator {
-        Evaluator { vm: None, engine: self.engine.clone(), single: self.single, present: self.present.clone() }
+        Evaluator {
+            vm: None,
+            engine: self.engine.clone(),
+            single: self.single,
+            present: self.present.clone(),
+            strings: Interner::default(),
+        }
     }
 
     /// Evaluate one input document.
@@ -303,7 +344,7 @@ fn compile_rvm(engine: &mut regorus::Engine, entries: &[&str]) -> Result<Option<
 impl Evaluator {
     /// Evaluate one input document.
     pub fn evaluate(&mut self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
-        let input = rego_input(input)?;
+        let input = rego_input(input, &mut self.strings)?;
         let values: Vec<regorus::Value> = match (&mut self.vm, self.single) {
             (Some(vm), true) => {
                 vm.set_input(input);
@@ -354,21 +395,27 @@ fn eval_err(e: impl std::fmt::Display) -> PolicyError {
 }
 
 /// The input as regorus sees it: [`prepare_input`] without copying the document.
-fn rego_input(input: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
-    let mut value = to_rego(input)?;
+fn rego_input(input: &serde_json::Value, strings: &mut Interner) -> Result<regorus::Value, PolicyError> {
+    let mut value = to_rego_with(input, strings)?;
     if input.get("license_choices").is_none()
         && let Some(l) = input.get("license").and_then(serde_json::Value::as_str)
         && let Ok(o) = value.as_object_mut()
     {
         let choices = license::choices(l);
-        o.insert(regorus::Value::from("license_choices"), to_rego(&serde_json::json!(choices))?);
+        o.insert(strings.get("license_choices", true), to_rego_with(&serde_json::json!(choices), strings)?);
     }
     Ok(value)
 }
 
-/// A JSON document as a regorus value, converted directly (what regorus' `Deserialize`
-/// makes of it, without a serde visitor per node: this runs for every input).
+/// A JSON document as a regorus value (the policy's data, once).
 fn to_rego(v: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
+    to_rego_with(v, &mut Interner::default())
+}
+
+/// A JSON document as a regorus value, converted directly (what regorus' `Deserialize`
+/// makes of it, without a serde visitor per node: this runs for every input), its
+/// repeated strings taken from `strings`.
+fn to_rego_with(v: &serde_json::Value, strings: &mut Interner) -> Result<regorus::Value, PolicyError> {
     use serde_json::Value as J;
     Ok(match v {
         J::Null => regorus::Value::Null,
@@ -379,13 +426,33 @@ fn to_rego(v: &serde_json::Value) -> Result<regorus::Value, PolicyError> {
             (None, None, Some(f)) if f.is_finite() => regorus::Value::from(f),
             _ => return Err(PolicyError::Eval(format!("number {n} cannot be represented"))),
         },
-        J::String(s) => regorus::Value::String(s.as_str().into()),
-        J::Array(a) => regorus::Value::from(a.iter().map(to_rego).collect::<Result<Vec<_>, _>>()?),
+        J::String(s) => strings.get(s, false),
+        J::Array(a) => regorus::Value::from(a.iter().map(|x| to_rego_with(x, strings)).collect::<Result<Vec<_>, _>>()?),
         J::Object(o) => regorus::Value::from(
             o.iter()
-                .map(|(k, v)| Ok((regorus::Value::String(k.as_str().into()), to_rego(v)?)))
+                .map(|(k, v)| Ok((strings.get(k, true), to_rego_with(v, strings)?)))
                 .collect::<Result<std::collections::BTreeMap<_, _>, PolicyError>>()?,
         ),
+    })
+}
+
+/// A finding read straight from an object whose fields are all strings (or null, for the
+/// optional ones) — what every rule makes; `None` for anything else.
+fn finding_of(item: &regorus::Value) -> Option<Finding> {
+    let regorus::Value::Object(o) = item else { return None };
+    let text = |key: &str| -> Option<Option<String>> {
+        match o.get(&regorus::Value::from(key)) {
+            None | Some(regorus::Value::Null) => Some(None),
+            Some(regorus::Value::String(s)) => Some(Some(s.to_string())),
+            Some(_) => None,
+        }
+    };
+    Some(Finding {
+        rule: text("rule")??,
+        msg: text("msg")??,
+        remedy: text("remedy")?,
+        until: text("until")?,
+        advisory: text("advisory")?,
     })
 }
 
@@ -400,6 +467,10 @@ fn findings(rule: &str, value: &regorus::Value) -> Result<Vec<Finding>, PolicyEr
     let mut out: Vec<Finding> = items
         .into_iter()
         .map(|i| {
+            if let Some(f) = finding_of(i) {
+                return Ok(f);
+            }
+            // Anything unusual goes the long way, for serde's account of what is wrong.
             let json = serde_json::to_value(i).map_err(|e| shape(e.to_string()))?;
             serde_json::from_value(json).map_err(|e| shape(e.to_string()))
         })
