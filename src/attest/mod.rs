@@ -16,6 +16,7 @@ pub mod cosign;
 pub mod formats;
 pub mod identity;
 mod keyonly;
+mod memo;
 mod npm_keys;
 pub mod statement;
 
@@ -329,11 +330,15 @@ impl Trust {
         subject_name: Option<&str>,
         policy: &IdentityPolicy,
     ) -> Verdict {
-        let bundle = match Bundle::from_json(bundle_json) {
+        // Every check of this bundle's signatures done once (see `memo`).
+        let _scope = memo::Scope::enter();
+        // Parsed once: the bundle type is read from the document depgate also reads.
+        let parsed = serde_json::from_str::<serde_json::Value>(bundle_json)
+            .and_then(|raw| <Bundle as serde::Deserialize>::deserialize(&raw).map(|b| (b, raw)));
+        let (bundle, raw) = match parsed {
             Ok(b) => b,
             Err(e) => return Verdict::failed(Stage::Bundle, format!("cannot parse the bundle: {e}")),
         };
-        let raw: serde_json::Value = serde_json::from_str(bundle_json).unwrap_or_default();
         let statement = match statement::dsse_payload(&raw) {
             Some(p) => match statement::parse_statement(&p) {
                 Ok(s) => Some(s),
