@@ -38,10 +38,9 @@ pub fn verify_npm_attestations(
         } else {
             "other"
         };
-        let bundle = a["bundle"].to_string();
         let empty = IdentityPolicy::default();
         let policy = if kind == "provenance" { provenance_policy } else { &empty };
-        let mut verdict = trust.verify_bundle_of(&bundle, subject, &digests, Some(purl_name), policy);
+        let mut verdict = trust.verify_bundle_value(&a["bundle"], subject, &digests, Some(purl_name), policy);
         if verdict.verified && verdict.predicate_type.as_deref() != Some(predicate) {
             verdict.verified = false;
             verdict.failure = Some(super::StageFailure {
@@ -135,7 +134,7 @@ pub fn verify_pep740(
         let expected = merge(publisher_policy(&publisher), policy);
         for att in atts {
             let verdict = match pep740_to_bundle(&att) {
-                Ok(bundle) => trust.verify_bundle_of(&bundle.to_string(), subject, &digests, Some(filename), &expected),
+                Ok(bundle) => trust.verify_bundle_value(&bundle, subject, &digests, Some(filename), &expected),
                 Err(e) => Verdict::failed(Stage::Bundle, e),
             };
             out.push(Checked { kind: "provenance".into(), verdict });

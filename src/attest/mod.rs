@@ -330,12 +330,26 @@ impl Trust {
         subject_name: Option<&str>,
         policy: &IdentityPolicy,
     ) -> Verdict {
+        match serde_json::from_str::<serde_json::Value>(bundle_json) {
+            Ok(raw) => self.verify_bundle_value(&raw, subject, digests, subject_name, policy),
+            Err(e) => Verdict::failed(Stage::Bundle, format!("cannot parse the bundle: {e}")),
+        }
+    }
+
+    /// [`Trust::verify_bundle_of`] of a bundle already parsed as JSON (an npm attestation
+    /// response or a PEP 740 document holds its bundles as JSON values).
+    fn verify_bundle_value(
+        &self,
+        raw: &serde_json::Value,
+        subject: Subject<'_>,
+        digests: &ArtifactDigests,
+        subject_name: Option<&str>,
+        policy: &IdentityPolicy,
+    ) -> Verdict {
         // Every check of this bundle's signatures done once (see `memo`).
         let _scope = memo::Scope::enter();
-        // Parsed once: the bundle type is read from the document depgate also reads.
-        let parsed = serde_json::from_str::<serde_json::Value>(bundle_json)
-            .and_then(|raw| <Bundle as serde::Deserialize>::deserialize(&raw).map(|b| (b, raw)));
-        let (bundle, raw) = match parsed {
+        // The bundle type is read from the document depgate also reads.
+        let bundle = match <Bundle as serde::Deserialize>::deserialize(raw) {
             Ok(b) => b,
             Err(e) => return Verdict::failed(Stage::Bundle, format!("cannot parse the bundle: {e}")),
         };
