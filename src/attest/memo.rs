@@ -181,8 +181,8 @@ mod tests {
         }
         assert_eq!(PASSED.with_borrow(|p| p.as_ref().map(Vec::len)), Some(1), "the inner scope forgets nothing");
         drop(scope);
-        assert!(PASSED.with_borrow(|p| p.is_none()), "leaving the scope forgets everything");
+        assert!(PASSED.with_borrow(Option::is_none), "leaving the scope forgets everything");
         assert!(PROVIDER.verify_raw(scheme, &key, b"entry", &good).is_ok(), "outside a scope: checked");
-        assert!(PASSED.with_borrow(|p| p.is_none()));
+        assert!(PASSED.with_borrow(Option::is_none));
     }
 }

@@ -353,7 +353,7 @@ impl Trust {
             Ok(b) => b,
             Err(e) => return Verdict::failed(Stage::Bundle, format!("cannot parse the bundle: {e}")),
         };
-        let statement = match statement::dsse_payload(&raw) {
+        let statement = match statement::dsse_payload(raw) {
             Some(p) => match statement::parse_statement(&p) {
                 Ok(s) => Some(s),
                 Err(e) => return Verdict::failed(Stage::Bundle, e),
@@ -379,7 +379,7 @@ impl Trust {
         let key_hint = raw["verificationMaterial"]["publicKey"]["hint"].as_str().map(str::to_string);
         let is_key_signed = raw["verificationMaterial"].get("publicKey").is_some();
         let mut verdict = if is_key_signed {
-            self.verify_key_signed(&bundle, &raw, statement.as_ref(), subject, key_hint.as_deref())
+            self.verify_key_signed(&bundle, raw, statement.as_ref(), subject, key_hint.as_deref())
         } else {
             self.verify_certificate_signed(&bundle, subject)
         };
