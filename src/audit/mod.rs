@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 pub use context::RunnerContext;
 pub use log::{AuditLog, append_run};
-pub use sink::{AuditSink, AuditStore, Unrecorded};
+pub use sink::{AuditSink, AuditStore, Unrecorded, written};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

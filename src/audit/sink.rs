@@ -49,6 +49,14 @@ const MAX_BATCH: usize = 1024;
 #[derive(Debug, Clone, Copy)]
 pub struct Unrecorded;
 
+/// Wait for the answer about a queued record ([`AuditSink::send`]): `Ok` once it is
+/// written (or synced, for a durable one), [`Unrecorded`] when it was not or could not
+/// be queued.
+pub async fn written(ack: Option<tokio::sync::oneshot::Receiver<bool>>) -> Result<(), Unrecorded> {
+    let Some(ack) = ack else { return Err(Unrecorded) };
+    if ack.await.unwrap_or(false) { Ok(()) } else { Err(Unrecorded) }
+}
+
 /// One queued record, whether its request waits for the sync (else only for the write),
 /// and who waits.
 type Pending = (Outgoing, bool, Ack);
@@ -233,12 +241,16 @@ impl AuditSink {
     }
 
     /// The writer task on the caller's runtime that takes the file log's records that wait
-    /// only for their write (repeats, listings), started with the first one; `None` for
-    /// the database or off a Tokio runtime (the writer thread takes them then). Handing
+    /// only for their write (repeats, listings), started with the first one queued on a
+    /// runtime (then it takes them from any thread: no runtime lookup per record); `None`
+    /// for the database, or off a runtime before it started (the writer thread takes them). Handing
     /// each such request to the writer thread and back cost two thread switches, most of
     /// a cached file's serving time; the task runs between requests on the same worker
     /// threads and takes every record queued since its last turn in one write.
     fn unsynced_writer(&self) -> Option<&tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>> {
+        if let Some(writer) = self.unsynced.get() {
+            return Some(writer);
+        }
         let Backend::File(log) = &self.backend else { return None };
         let runtime = tokio::runtime::Handle::try_current().ok()?;
         Some(self.unsynced.get_or_init(|| self.start_unsynced_writer(log, &runtime)))

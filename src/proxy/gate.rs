@@ -396,11 +396,8 @@ impl Gate {
             let mut entry = hot.entry.clone();
             entry.time = time;
             self.audit.send(entry, false)
-        }
-        .ok_or(Unrecorded)?;
-        if !ack.await.unwrap_or(false) {
-            return Err(Unrecorded);
-        }
+        };
+        crate::audit::written(ack).await?;
         if let Some(m) = &self.metrics {
             m.audit_record();
             m.decision(&hot.entry.decision, &hot.entry.rules, Some(true));
@@ -527,9 +524,7 @@ impl Gate {
             acks.push(self.audit.send(entry, false).ok_or(Unrecorded)?);
         }
         for ack in acks {
-            if !ack.await.unwrap_or(false) {
-                return Err(Unrecorded);
-            }
+            crate::audit::written(Some(ack)).await?;
         }
         Ok(())
     }
@@ -555,13 +550,7 @@ impl Gate {
         // repeat (`hit`) of a decision already on disk waits until its record is written
         // (it survives the proxy being killed), not for the sync.
         let durable = cache != CacheUse::Hit;
-        let written = match self.audit.send(entry, durable) {
-            Some(ack) => ack.await.unwrap_or(false),
-            None => false,
-        };
-        if !written {
-            return Err(Unrecorded);
-        }
+        crate::audit::written(self.audit.send(entry, durable)).await?;
         if let Some(m) = &self.metrics {
             m.audit_record();
             m.decision(&decision, &rules, Some(cache == CacheUse::Hit));

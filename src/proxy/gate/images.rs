@@ -235,11 +235,7 @@ impl Gate {
         entry.request = Some(format!("blob {digest}"));
         entry.digest = Some(digest.to_string());
         entry.cache = Some(cache.as_str().to_string());
-        let written = match self.audit.send(entry, cache != CacheUse::Hit) {
-            Some(ack) => ack.await.unwrap_or(false),
-            None => false,
-        };
-        if written { Ok(()) } else { Err(Unrecorded) }
+        crate::audit::written(self.audit.send(entry, cache != CacheUse::Hit)).await
     }
 
     /// The tag list of `repository` from the upstream that owns it.
