@@ -2,8 +2,9 @@
 //! each waiting until its own record is on disk, share one write and one fsync — or, with
 //! the fleet's PostgreSQL log, one transaction. The proxy sees [`AuditSink`] only.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::pg::Database;
 use super::{AuditLog, ChainHead, Entry, Outgoing, Prepared};
@@ -65,9 +66,9 @@ type Pending = (Outgoing, bool, Ack);
 type Ack = tokio::sync::oneshot::Sender<bool>;
 
 /// Group commit of audit records: a writer thread takes every entry queued since its last
-/// write and appends them as one write, telling repeats (`hit`) at once (on the proxy's
-/// runtime, records that wait only for their write go to a writer task there instead, see
-/// [`AuditSink::unsynced_writer`]); a syncer thread
+/// write and appends them as one write, telling repeats (`hit`) at once (on a runtime,
+/// records that wait only for their write go to a writer task on the queuing thread
+/// instead, see [`AuditSink::queue_unsynced`]); a syncer thread
 /// behind it fsyncs whatever has been written since its last fsync and then tells the
 /// first fetches. Requests wait for the disk together, and a write never waits for an
 /// fsync.
@@ -79,9 +80,20 @@ pub struct AuditSink {
     /// Set by [`Self::close`]: nothing more is written. The unsynced writer task holds it
     /// for reading while it writes, so close waits for that write and its sync covers it.
     closed: Arc<RwLock<bool>>,
-    /// The file log's writer task for records that are not synced ([`Self::unsynced_writer`]).
-    unsynced: OnceLock<tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>>,
+    /// Names this sink among the writer tasks a thread keeps ([`UNSYNCED_WRITERS`]).
+    id: u64,
 }
+
+/// The unsynced writer tasks started from this thread, by sink id: each serving thread
+/// of the proxy runs its own runtime, and its requests' records go to a writer task on
+/// that runtime (no thread switch between a request and its write).
+type Writer = tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>;
+
+thread_local! {
+    static UNSYNCED_WRITERS: RefCell<Vec<(u64, Writer)>> = const { RefCell::new(Vec::new()) };
+}
+
+static NEXT_SINK: AtomicU64 = AtomicU64::new(0);
 
 impl AuditSink {
     /// Start writing to `store`.
@@ -141,7 +153,7 @@ impl AuditSink {
             backend: Backend::Postgres(head, lost, db),
             failed,
             closed: Arc::new(RwLock::new(false)),
-            unsynced: OnceLock::new(),
+            id: NEXT_SINK.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -225,7 +237,7 @@ impl AuditSink {
             backend: Backend::File(log),
             failed,
             closed: Arc::new(RwLock::new(false)),
-            unsynced: OnceLock::new(),
+            id: NEXT_SINK.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -240,27 +252,41 @@ impl AuditSink {
         self.queue(Outgoing::Repeat(prepared, time), false)
     }
 
-    /// The writer task on the caller's runtime that takes the file log's records that wait
-    /// only for their write (repeats, listings), started with the first one queued on a
-    /// runtime (then it takes them from any thread: no runtime lookup per record); `None`
-    /// for the database, or off a runtime before it started (the writer thread takes them). Handing
-    /// each such request to the writer thread and back cost two thread switches, most of
-    /// a cached file's serving time; the task runs between requests on the same worker
-    /// threads and takes every record queued since its last turn in one write.
-    fn unsynced_writer(&self) -> Option<&tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)>> {
-        if let Some(writer) = self.unsynced.get() {
-            return Some(writer);
-        }
-        let Backend::File(log) = &self.backend else { return None };
-        let runtime = tokio::runtime::Handle::try_current().ok()?;
-        Some(self.unsynced.get_or_init(|| self.start_unsynced_writer(log, &runtime)))
+    /// Queue a record that waits only for its write (a repeat, a listing) with the writer
+    /// task this thread started on its runtime for this sink (started with the first such
+    /// record, started again if that runtime is gone); the record back when there is no
+    /// writer task to take it (the database, or off a runtime: the writer thread takes it).
+    /// Handing each such request to the writer thread and back cost two thread switches,
+    /// most of a cached file's serving time; the task runs between requests on the same
+    /// thread and takes every record queued since its last turn in one write.
+    fn queue_unsynced(&self, record: Outgoing, ack: Ack) -> Result<(), (Outgoing, Ack)> {
+        let Backend::File(log) = &self.backend else { return Err((record, ack)) };
+        UNSYNCED_WRITERS.with_borrow_mut(|writers| {
+            let mut pending = (record, ack);
+            if let Some(i) = writers.iter().position(|(id, _)| *id == self.id) {
+                match writers[i].1.send(pending) {
+                    Ok(()) => return Ok(()),
+                    Err(tokio::sync::mpsc::error::SendError(back)) => {
+                        writers.swap_remove(i);
+                        pending = back;
+                    }
+                }
+            }
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else { return Err(pending) };
+            // Writers of closed sinks and of runtimes that are gone.
+            writers.retain(|(_, w)| !w.is_closed());
+            let writer = self.start_unsynced_writer(log, &runtime);
+            writer.send(pending).map_err(|e| e.0)?;
+            writers.push((self.id, writer));
+            Ok(())
+        })
     }
 
     fn start_unsynced_writer(
         &self,
         log: &Arc<AuditLog>,
         runtime: &tokio::runtime::Handle,
-    ) -> tokio::sync::mpsc::UnboundedSender<(Outgoing, Ack)> {
+    ) -> Writer {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outgoing, Ack)>();
         let (log, failed, closed) = (log.clone(), self.failed.clone(), self.closed.clone());
         runtime.spawn(async move {
@@ -278,21 +304,25 @@ impl AuditSink {
                     }
                 }
                 let (records, acks): (Vec<Outgoing>, Vec<Ack>) = queued.drain(..).unzip();
-                let ok = {
+                let (ok, done) = {
                     // Held while writing: close() waits for this write, and its sync covers it.
                     let closed = closed.read().unwrap_or_else(PoisonError::into_inner);
                     if *closed || failed.load(Ordering::SeqCst) {
-                        false
+                        (false, *closed)
                     } else if let Err(e) = log.append_lines_unsynced(&records) {
                         tracing::error!("cannot append to the audit log: {e}; refusing further requests");
                         failed.store(true, Ordering::SeqCst);
-                        false
+                        (false, false)
                     } else {
-                        true
+                        (true, false)
                     }
                 };
                 for ack in acks {
                     let _ = ack.send(ok);
+                }
+                // A closed sink takes nothing more: the task ends, and so does its channel.
+                if done {
+                    break;
                 }
             }
         });
@@ -301,10 +331,14 @@ impl AuditSink {
 
     fn queue(&self, record: Outgoing, durable: bool) -> Option<tokio::sync::oneshot::Receiver<bool>> {
         let (ack, done) = tokio::sync::oneshot::channel();
-        if !durable && let Some(writer) = self.unsynced_writer() {
-            // A closed channel: the runtime is gone, and the request with it.
-            return writer.send((record, ack)).is_ok().then_some(done);
-        }
+        let (record, ack) = if durable {
+            (record, ack)
+        } else {
+            match self.queue_unsynced(record, ack) {
+                Ok(()) => return Some(done),
+                Err(back) => back,
+            }
+        };
         let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
         if tx.as_ref().is_none_or(|tx| tx.send((record, durable, ack)).is_err()) {
             self.failed.store(true, Ordering::SeqCst);

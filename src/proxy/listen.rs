@@ -17,9 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use axum::http::{Request, Response};
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 
 /// How much the proxy takes on at once (`depgate serve --max-…` flags).
@@ -129,11 +130,36 @@ impl Admission {
     }
 }
 
-/// Serve `app` on `listener` until `shutdown` resolves, then let the connections finish
-/// the requests they are answering (idle ones close) and return.
+/// What answers requests: one call per request (the proxy's [`super::server::handle`]).
+pub trait Answer: Fn(Request<Incoming>) -> Self::Answered + Clone + Send + Sync + 'static {
+    type Answered: Future<Output = Response<axum::body::Body>> + Send + 'static;
+}
+
+impl<F, R> Answer for F
+where
+    F: Fn(Request<Incoming>) -> R + Clone + Send + Sync + 'static,
+    R: Future<Output = Response<axum::body::Body>> + Send + 'static,
+{
+    type Answered = R;
+}
+
+/// An accepted connection on its way to a serving thread, with its place among the open
+/// connections.
+type Accepted = (std::net::TcpStream, OwnedSemaphorePermit);
+
+/// Serve on `listener` until `shutdown` resolves, then let the connections finish the
+/// requests they are answering (idle ones close) and return.
+///
+/// Connections are served by one thread per core, each running its own single-threaded
+/// runtime, the way nginx runs a worker process per core: a connection stays on the
+/// thread it was handed to, together with everything its requests wait for (their audit
+/// records are written by a task on the same thread), so answering a cached file takes no
+/// switch between threads. A work-stealing pool spent about a fifth of the proxy's CPU
+/// parking and waking its threads under load (`perf`, `benches/serve.sh`). This task
+/// only accepts, and hands connections to the serving threads in turn.
 pub async fn serve(
     listener: TcpListener,
-    app: axum::Router,
+    answer: impl Answer,
     limits: &LoadLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -143,12 +169,15 @@ pub async fn serve(
         let _ = stop_tx.send(true);
     });
     let connections = Arc::new(Semaphore::new(limits.max_connections.max(1)));
-    // Every connection task holds a sender; `recv` returns `None` once all are gone.
-    let (open_tx, mut open_rx) = mpsc::channel::<Infallible>(1);
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(MIN_HEADER_BYTES));
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let workers = start_workers(threads, &http, &answer, &stop_rx);
+    // Connections served on this runtime: when no serving thread could be started.
+    let (open_tx, mut open_rx) = mpsc::channel::<Infallible>(1);
+    let mut next = 0usize;
 
     loop {
         let mut stop = stop_rx.clone();
@@ -172,25 +201,99 @@ pub async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        if !workers.is_empty() {
+            let Ok(stream) = stream.into_std() else { continue };
+            next = (next + 1) % workers.len();
+            // A serving thread that is gone drops the connection (it closes).
+            let _ = workers[next].0.send((stream, permit));
+            continue;
+        }
         let open = open_tx.clone();
-        tokio::spawn(async move {
-            let mut conn = pin!(conn);
-            tokio::select! {
-                r = conn.as_mut() => log_connection_end(r),
-                () = stopped(&mut stop) => {
-                    conn.as_mut().graceful_shutdown();
-                    log_connection_end(conn.await);
-                }
-            }
-            drop(permit);
-            drop(open);
-        });
+        tokio::spawn(connection(stream, http.clone(), answer.clone(), stop, permit, open));
     }
-    drop(open_tx);
     drop(listener);
+    drop(open_tx);
+    let (senders, threads): (Vec<_>, Vec<_>) = workers.into_iter().unzip();
+    drop(senders);
     let _ = open_rx.recv().await;
+    // Each serving thread ends once its connections have.
+    let joined = tokio::task::spawn_blocking(move || {
+        for t in threads {
+            let _ = t.join();
+        }
+    });
+    let _ = joined.await;
     Ok(())
+}
+
+/// The serving threads: each takes connections from its channel and serves them on its
+/// own runtime until the channel closes and its connections have finished. Fewer (none)
+/// when a thread or runtime cannot be started (said in the log; this runtime serves).
+fn start_workers(
+    threads: usize,
+    http: &hyper::server::conn::http1::Builder,
+    answer: &impl Answer,
+    stop: &watch::Receiver<bool>,
+) -> Vec<(mpsc::UnboundedSender<Accepted>, std::thread::JoinHandle<()>)> {
+    let mut workers = Vec::with_capacity(threads);
+    for i in 0..threads {
+        let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("cannot start a serving runtime: {e}; serving on fewer threads");
+                break;
+            }
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel::<Accepted>();
+        let (http, answer, stop) = (http.clone(), answer.clone(), stop.clone());
+        let thread = std::thread::Builder::new().name(format!("depgate-serve-{i}")).spawn(move || {
+            runtime.block_on(async move {
+                let (open_tx, mut open_rx) = mpsc::channel::<Infallible>(1);
+                while let Some((stream, permit)) = rx.recv().await {
+                    let Ok(stream) = TcpStream::from_std(stream) else { continue };
+                    let open = open_tx.clone();
+                    tokio::spawn(connection(stream, http.clone(), answer.clone(), stop.clone(), permit, open));
+                }
+                drop(open_tx);
+                let _ = open_rx.recv().await;
+            });
+        });
+        match thread {
+            Ok(t) => workers.push((tx, t)),
+            Err(e) => {
+                tracing::warn!("cannot start a serving thread: {e}; serving on fewer threads");
+                break;
+            }
+        }
+    }
+    workers
+}
+
+/// One client connection, until it closes or shutdown is asked for (then it finishes the
+/// request it is answering). `open` tells the owner when every connection has ended.
+async fn connection(
+    stream: TcpStream,
+    http: hyper::server::conn::http1::Builder,
+    answer: impl Answer,
+    mut stop: watch::Receiver<bool>,
+    permit: OwnedSemaphorePermit,
+    open: mpsc::Sender<Infallible>,
+) {
+    let service = hyper::service::service_fn(move |request| {
+        let answered = answer(request);
+        async move { Ok::<_, Infallible>(answered.await) }
+    });
+    let conn = http.serve_connection(TokioIo::new(stream), service);
+    let mut conn = pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => log_connection_end(r),
+        () = stopped(&mut stop) => {
+            conn.as_mut().graceful_shutdown();
+            log_connection_end(conn.await);
+        }
+    }
+    drop(permit);
+    drop(open);
 }
 
 /// Resolves once shutdown was asked for (the guard `wait_for` returns is not `Send`, so

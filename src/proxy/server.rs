@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 
@@ -29,7 +29,7 @@ pub const READY_PATH: &str = "/readyz";
 pub const METRICS_PATH: &str = "/metrics";
 
 /// Every request: counted, then [`answer`]ed.
-pub async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+pub async fn handle(proxy: Arc<Proxy>, request: Request) -> Response {
     let _in_flight = proxy.metrics.enter();
     let ecosystem = route_ecosystem(request.uri().path());
     let access = tracing::enabled!(target: "depgate::access", tracing::Level::DEBUG)
@@ -206,6 +206,7 @@ pub async fn run(
     limits: &LoadLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = axum::Router::new().fallback(handle).with_state(proxy);
-    super::listen::serve(listener, app, limits, shutdown).await
+    // No router: one handler takes every request (and the path is matched by prefix).
+    let answer = move |request: hyper::Request<hyper::body::Incoming>| handle(proxy.clone(), request.map(axum::body::Body::new));
+    super::listen::serve(listener, answer, limits, shutdown).await
 }
