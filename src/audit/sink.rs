@@ -282,11 +282,7 @@ impl AuditSink {
         })
     }
 
-    fn start_unsynced_writer(
-        &self,
-        log: &Arc<AuditLog>,
-        runtime: &tokio::runtime::Handle,
-    ) -> Writer {
+    fn start_unsynced_writer(&self, log: &Arc<AuditLog>, runtime: &tokio::runtime::Handle) -> Writer {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(Outgoing, Ack)>();
         let (log, failed, closed) = (log.clone(), self.failed.clone(), self.closed.clone());
         runtime.spawn(async move {
@@ -439,5 +435,55 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         assert_eq!(crate::audit::verify(&text).unwrap(), written);
         assert_eq!(written, 400);
+    }
+
+    /// The proxy's serving threads, one runtime each: every thread's repeats go to its
+    /// own writer task and all of them land in one chain; a thread whose runtime was
+    /// replaced (its writer task gone with it) starts a new writer and loses nothing.
+    #[test]
+    fn writers_on_separate_runtimes_make_one_chain_and_outlive_a_runtime() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let sink = Arc::new(AuditSink::start(AuditLog::open(&path).unwrap()));
+        let entry = serde_json::from_str::<AuditRecord>(LINE).unwrap().entry;
+        let prepared = Arc::new(Prepared::new(&entry).unwrap());
+        let threads: Vec<_> = (0..3)
+            .map(|t| {
+                let (sink, prepared, entry) = (sink.clone(), prepared.clone(), entry.clone());
+                std::thread::spawn(move || {
+                    let mut written = 0;
+                    // Two runtimes one after the other on this thread.
+                    for round in 0..2 {
+                        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                        written += runtime.block_on(async {
+                            let mut tasks = Vec::new();
+                            for i in 0..100 {
+                                let (sink, prepared, entry) = (sink.clone(), prepared.clone(), entry.clone());
+                                tasks.push(tokio::spawn(async move {
+                                    if i % 25 == 0 {
+                                        sink.send(entry, true).unwrap().await.unwrap()
+                                    } else {
+                                        let time = format!("2026-12-04T2{t}:{round}4:{:02}Z", i % 60);
+                                        sink.send_repeat(prepared, time).unwrap().await.unwrap()
+                                    }
+                                }));
+                            }
+                            let mut n = 0;
+                            for task in tasks {
+                                assert!(task.await.unwrap(), "every record is written");
+                                n += 1;
+                            }
+                            n
+                        });
+                    }
+                    written
+                })
+            })
+            .collect();
+        let written: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(written, 600);
+        assert!(sink.close().is_some());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(crate::audit::verify(&text).unwrap(), written);
     }
 }

@@ -207,6 +207,7 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     // No router: one handler takes every request (and the path is matched by prefix).
-    let answer = move |request: hyper::Request<hyper::body::Incoming>| handle(proxy.clone(), request.map(axum::body::Body::new));
+    let answer =
+        move |request: hyper::Request<hyper::body::Incoming>| handle(proxy.clone(), request.map(axum::body::Body::new));
     super::listen::serve(listener, answer, limits, shutdown).await
 }
