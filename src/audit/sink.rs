@@ -398,6 +398,36 @@ mod tests {
 
     const LINE: &str = r#"{"seq":1,"time":"2026-12-04T21:14:25Z","mode":"serve","actor":null,"repository":null,"workflow":null,"run_id":null,"run_attempt":null,"sha":null,"event":null,"purl":"pkg:npm/x@1.0.0","upstream":"npmjs","tier":"public","url":"https://r.example/x/-/x-1.0.0.tgz","digest":"sha512:ab","cache":"hit","verification":"verified","identity":null,"decision":"allow","rules":[],"prev":"sha256:00","hash":"sha256:00"}"#;
 
+    /// `n` records from as many tasks on the current runtime, every `durable_every`-th a
+    /// durable record and the others repeats at `time(i)`; how many were written (each
+    /// must be).
+    async fn send_mixed(
+        sink: &Arc<AuditSink>,
+        prepared: &Arc<Prepared>,
+        entry: &Entry,
+        n: usize,
+        durable_every: usize,
+        time: impl Fn(usize) -> String,
+    ) -> usize {
+        let mut tasks = Vec::new();
+        for i in 0..n {
+            let (sink, prepared, entry, time) = (sink.clone(), prepared.clone(), entry.clone(), time(i));
+            tasks.push(tokio::spawn(async move {
+                if i % durable_every == 0 {
+                    sink.send(entry, true).unwrap().await.unwrap()
+                } else {
+                    sink.send_repeat(prepared, time).unwrap().await.unwrap()
+                }
+            }));
+        }
+        let mut written = 0;
+        for task in tasks {
+            assert!(task.await.unwrap(), "every record is written");
+            written += 1;
+        }
+        written
+    }
+
     /// Repeats from many tasks on two worker threads, between first fetches that wait
     /// for the fsync: every one answered true is a record, the chain holds, and a repeat
     /// after close is refused.
@@ -409,25 +439,8 @@ mod tests {
         let entry = serde_json::from_str::<AuditRecord>(LINE).unwrap().entry;
         let prepared = Arc::new(Prepared::new(&entry).unwrap());
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let written = runtime.block_on(async {
-            let mut tasks = Vec::new();
-            for i in 0..400 {
-                let (sink, prepared, entry) = (sink.clone(), prepared.clone(), entry.clone());
-                tasks.push(tokio::spawn(async move {
-                    if i % 50 == 0 {
-                        sink.send(entry, true).unwrap().await.unwrap()
-                    } else {
-                        sink.send_repeat(prepared, format!("2026-12-04T21:14:{:02}Z", i % 60)).unwrap().await.unwrap()
-                    }
-                }));
-            }
-            let mut n = 0;
-            for t in tasks {
-                assert!(t.await.unwrap(), "every record is written");
-                n += 1;
-            }
-            n
-        });
+        let written = runtime
+            .block_on(send_mixed(&sink, &prepared, &entry, 400, 50, |i| format!("2026-12-04T21:14:{:02}Z", i % 60)));
         assert!(sink.close().is_some());
         let after =
             runtime.block_on(async { sink.send_repeat(prepared, "2026-12-04T21:15:00Z".into()).unwrap().await });
@@ -455,26 +468,9 @@ mod tests {
                     // Two runtimes one after the other on this thread.
                     for round in 0..2 {
                         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                        written += runtime.block_on(async {
-                            let mut tasks = Vec::new();
-                            for i in 0..100 {
-                                let (sink, prepared, entry) = (sink.clone(), prepared.clone(), entry.clone());
-                                tasks.push(tokio::spawn(async move {
-                                    if i % 25 == 0 {
-                                        sink.send(entry, true).unwrap().await.unwrap()
-                                    } else {
-                                        let time = format!("2026-12-04T2{t}:{round}4:{:02}Z", i % 60);
-                                        sink.send_repeat(prepared, time).unwrap().await.unwrap()
-                                    }
-                                }));
-                            }
-                            let mut n = 0;
-                            for task in tasks {
-                                assert!(task.await.unwrap(), "every record is written");
-                                n += 1;
-                            }
-                            n
-                        });
+                        written += runtime.block_on(send_mixed(&sink, &prepared, &entry, 100, 25, |i| {
+                            format!("2026-12-04T2{t}:{round}4:{:02}Z", i % 60)
+                        }));
                     }
                     written
                 })
