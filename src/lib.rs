@@ -33,3 +33,10 @@ pub mod singleflight;
 pub mod units;
 pub mod upstream;
 pub mod yaml;
+
+/// The allocator of every program built on this library (the binary, its examples and
+/// tests): policy evaluation, the proxy and verification make many small, short-lived
+/// allocations, and mimalloc serves them faster than the system allocator (`policy bench`:
+/// 17.2-17.9k -> 20.7-21.4k decisions/s on one core, measured side by side).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

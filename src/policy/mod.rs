@@ -139,7 +139,7 @@ pub struct Evaluator {
 /// per input as before.
 #[derive(Default)]
 struct Interner {
-    map: std::collections::HashMap<Box<str>, regorus::Value>,
+    map: rustc_hash::FxHashMap<Box<str>, regorus::Value>,
 }
 
 /// Most strings an [`Interner`] keeps.
