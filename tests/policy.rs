@@ -113,49 +113,62 @@ fn conformance_cases_decide_as_expected_and_explain_themselves() {
     assert!(missing.is_empty(), "builtin rules without a conformance case: {missing:?}");
 }
 
+/// What `opa eval` decides for `inputs` with the policy bundle of conformance suite
+/// `suite` (findings sorted like depgate's).
+fn opa_outcomes(opa: &Path, suite: &str, inputs: &[Value]) -> Vec<Outcome> {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = root().join(format!("testdata/policy/conformance/{suite}/depgate.toml"));
+    let bundle = tmp.path().join("bundle");
+    let run = depgate(
+        &["policy", "bundle", "--out", bundle.to_str().unwrap(), "--config", cfg.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all_output());
+    // OPA sees what depgate's policy sees: the input with its derived fields.
+    let inputs: Vec<Value> = inputs.iter().map(policy::prepare_input).collect();
+    let inputs_file = tmp.path().join("inputs.json");
+    std::fs::write(&inputs_file, json!({"conformance": {"inputs": inputs}}).to_string()).unwrap();
+    let query = "[r | some x in data.conformance.inputs; \
+                 d := data.depgate.deny with input as x; q := data.depgate.quarantine with input as x; \
+                 w := data.depgate.warn with input as x; r := {\"deny\": d, \"quarantine\": q, \"warn\": w}]";
+    let out = Command::new(opa)
+        .args(["eval", "--strict-builtin-errors", "--format", "json", "-d"])
+        .arg(&bundle)
+        .arg("-d")
+        .arg(&inputs_file)
+        .arg(query)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "opa eval failed: {}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["result"][0]["expressions"][0]["value"].as_array().unwrap().clone();
+    assert_eq!(results.len(), inputs.len());
+    results
+        .into_iter()
+        .map(|theirs| {
+            let mut theirs: Outcome = serde_json::from_value(theirs).unwrap();
+            for l in [&mut theirs.deny, &mut theirs.quarantine, &mut theirs.warn] {
+                l.sort();
+            }
+            theirs
+        })
+        .collect()
+}
+
 /// The builtin policy and the user-policy fixtures decide every case identically on
 /// depgate and on `opa eval` (findings compared whole: rule, message, remedy, until).
 #[test]
 fn conformance_with_opa_eval() {
     let Some(opa) = opa() else { return skip("opa") };
-    let tmp = tempfile::tempdir().unwrap();
     let (mut total, mut same) = (0, 0);
     for suite in ["main", "user"] {
-        let cfg = root().join(format!("testdata/policy/conformance/{suite}/depgate.toml"));
-        let bundle = tmp.path().join(format!("bundle-{suite}"));
-        let run = depgate(
-            &["policy", "bundle", "--out", bundle.to_str().unwrap(), "--config", cfg.to_str().unwrap()],
-            tmp.path(),
-        );
-        assert_eq!(run.code, 0, "{}", run.all_output());
         let cases = cases(suite);
-        // OPA sees what depgate's policy sees: the input with its derived fields.
-        let inputs: Vec<Value> = cases.iter().map(|c| policy::prepare_input(&c.input)).collect();
-        let inputs_file = tmp.path().join(format!("inputs-{suite}.json"));
-        std::fs::write(&inputs_file, json!({"conformance": {"inputs": inputs}}).to_string()).unwrap();
-        let query = "[r | some x in data.conformance.inputs; \
-                     d := data.depgate.deny with input as x; q := data.depgate.quarantine with input as x; \
-                     w := data.depgate.warn with input as x; r := {\"deny\": d, \"quarantine\": q, \"warn\": w}]";
-        let out = Command::new(&opa)
-            .args(["eval", "--strict-builtin-errors", "--format", "json", "-d"])
-            .arg(&bundle)
-            .arg("-d")
-            .arg(&inputs_file)
-            .arg(query)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "opa eval failed: {}", String::from_utf8_lossy(&out.stderr));
-        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let results = doc["result"][0]["expressions"][0]["value"].as_array().unwrap().clone();
-        assert_eq!(results.len(), cases.len());
+        let inputs: Vec<Value> = cases.iter().map(|c| c.input.clone()).collect();
+        let results = opa_outcomes(&opa, suite, &inputs);
         let policy = suite_policy(suite);
         let mut ev = policy.evaluator();
         for (c, theirs) in cases.iter().zip(results) {
             let ours = ev.evaluate(&c.input).unwrap();
-            let mut theirs: Outcome = serde_json::from_value(theirs).unwrap();
-            for l in [&mut theirs.deny, &mut theirs.quarantine, &mut theirs.warn] {
-                l.sort();
-            }
             total += 1;
             if ours == theirs {
                 same += 1;
@@ -167,6 +180,46 @@ fn conformance_with_opa_eval() {
     report(&format!("conformance: {same}/{total} inputs decided identically by depgate and opa eval"));
     assert!(total >= 40, "at least 40 conformance inputs");
     assert_eq!(same, total, "depgate and opa disagree");
+}
+
+/// A package that hundreds of advisories name (old tensorflow and electron releases do)
+/// is decided, one finding per advisory, as the interpreter and `opa eval` decide it.
+/// regorus stops a decision after 25,000 VM steps unless told otherwise, which the
+/// builtin policy reached at about 25 advisories.
+#[test]
+fn a_package_with_hundreds_of_advisories_is_decided() {
+    let case =
+        cases("main").into_iter().find(|c| c.name == "vulnerability ignored by its alias until a later date").unwrap();
+    let mut input = case.input.clone();
+    let first = input["package"]["advisories"][0].clone();
+    let severities = ["high", "critical", "moderate", "low", "unknown"];
+    let (mut deny, mut unfixed, mut below) = (0, 0, 0);
+    let mut advisories = vec![first.clone()]; // ignored by its alias, until 2099
+    for i in 1..400 {
+        let mut a = first.clone();
+        let severity = severities[i % severities.len()];
+        let fixed = i % 7 != 0;
+        a["id"] = json!(format!("GHSA-gen{i:04}-xxxx-xxxx"));
+        a["aliases"] = json!([format!("CVE-2020-{i}")]);
+        a["severity"] = json!(severity);
+        a["fixed"] = if fixed { json!(["2.0.0"]) } else { json!([]) };
+        advisories.push(a);
+        let at_threshold = matches!(severity, "high" | "critical" | "unknown");
+        deny += usize::from(at_threshold);
+        unfixed += usize::from(!fixed);
+        below += usize::from(fixed && !at_threshold);
+    }
+    input["package"]["advisories"] = json!(advisories);
+    let policy = suite_policy("main");
+    let ours = policy.evaluator().evaluate(&input).expect("decided on the VM");
+    assert_eq!(ours, policy.interpreter().evaluate(&input).unwrap(), "VM and interpreter agree");
+    let count = |l: &[Finding], rule: &str| l.iter().filter(|f| f.rule == rule).count();
+    assert_eq!(count(&ours.deny, "vulnerability"), deny);
+    assert_eq!(count(&ours.warn, "vulnerability-unfixed"), unfixed);
+    assert_eq!(count(&ours.warn, "vulnerability-below-threshold"), below);
+    assert_eq!(count(&ours.warn, "advisory-ignored"), 1);
+    let Some(opa) = opa() else { return skip("opa") };
+    assert_eq!(opa_outcomes(&opa, "main", &[input]), vec![ours], "depgate and opa eval agree");
 }
 
 /// The builtin policy's own Rego tests pass on depgate and on `opa test`, with the same

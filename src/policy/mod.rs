@@ -260,6 +260,7 @@ impl Policy {
         let vm = self.compiled.as_ref().and_then(|(policy, program)| {
             let mut vm = regorus::rvm::vm::RegoVM::new_with_policy(policy.clone());
             vm.load_program(program.clone());
+            vm.set_max_instructions(MAX_DECISION_STEPS);
             vm.set_data(self.data.clone()).ok().map(|()| vm)
         });
         Evaluator {
@@ -317,6 +318,14 @@ pub fn prepare_input(input: &serde_json::Value) -> serde_json::Value {
     out
 }
 
+/// The most VM instructions one decision may take. regorus stops at 25,000 unless told
+/// otherwise, and the builtin policy takes about 1,000 per advisory that names the package
+/// (with the conformance settings): a package with 25 advisories would have been an
+/// error, and real ones carry hundreds (old tensorflow or electron releases). This bound
+/// only stops a user rule that runs away (a cross product over a large data file): at
+/// ~0.1 µs a step it is a few seconds of one core.
+pub const MAX_DECISION_STEPS: usize = 50_000_000;
+
 type Compiled = (regorus::CompiledPolicy, std::sync::Arc<regorus::rvm::program::Program>);
 
 /// The builtin entry module's `outcome` (all three sets in one document).
@@ -342,13 +351,21 @@ fn compile_rvm(engine: &mut regorus::Engine, entries: &[&str]) -> Result<Option<
 }
 
 impl Evaluator {
+    /// A smaller step bound than [`MAX_DECISION_STEPS`] (tests of the bound).
+    #[cfg(test)]
+    fn limit_steps(&mut self, steps: usize) {
+        if let Some(vm) = &mut self.vm {
+            vm.set_max_instructions(steps);
+        }
+    }
+
     /// Evaluate one input document.
     pub fn evaluate(&mut self, input: &serde_json::Value) -> Result<Outcome, PolicyError> {
         let input = rego_input(input, &mut self.strings)?;
         let values: Vec<regorus::Value> = match (&mut self.vm, self.single) {
             (Some(vm), true) => {
                 vm.set_input(input);
-                let o = vm.execute_entry_point_by_name(OUTCOME).map_err(eval_err)?;
+                let o = vm.execute_entry_point_by_name(OUTCOME).map_err(vm_err)?;
                 ["deny", "quarantine", "warn"].iter().map(|k| o[*k].clone()).collect()
             }
             (Some(vm), false) => {
@@ -359,7 +376,7 @@ impl Evaluator {
                     .zip(present)
                     .map(|(e, p)| if *p { vm.execute_entry_point_by_name(e) } else { Ok(regorus::Value::Undefined) })
                     .collect::<Result<_, _>>()
-                    .map_err(eval_err)?
+                    .map_err(vm_err)?
             }
             (None, single) => {
                 let mut engine = self.engine.clone();
@@ -392,6 +409,17 @@ impl Evaluator {
 
 fn eval_err(e: impl std::fmt::Display) -> PolicyError {
     PolicyError::Eval(e.to_string())
+}
+
+fn vm_err(e: regorus::rvm::vm::VmError) -> PolicyError {
+    match e {
+        regorus::rvm::vm::VmError::InstructionLimitExceeded { limit, .. } => PolicyError::Eval(format!(
+            "the policy was stopped after {limit} steps on this package\n  help: a rule loops over too much \
+             (a comprehension or `some` across a large data file, or a cross product): narrow it, or look the \
+             value up by key"
+        )),
+        other => eval_err(other),
+    }
 }
 
 /// The input as regorus sees it: [`prepare_input`] without copying the document.

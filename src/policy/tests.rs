@@ -211,6 +211,25 @@ fn user_rules_add_to_the_builtin_policy() {
 }
 
 #[test]
+fn a_runaway_user_rule_is_stopped_with_an_error_that_says_what_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("slow.rego"),
+        "package depgate\n\ndeny contains {\"rule\": \"never\", \"msg\": \"x\"} if {\n  some i in numbers.range(1, 5000)\n  i == -1\n}\n",
+    )
+    .unwrap();
+    let mut s = settings();
+    s.files = vec!["*.rego".into()];
+    let policy = crate::load::policy(&s, dir.path()).unwrap();
+    let input = base("any");
+    assert!(policy.evaluate(&input).unwrap().deny.is_empty(), "decided within the real bound");
+    let mut ev = policy.evaluator();
+    ev.limit_steps(2_000);
+    let err = ev.evaluate(&input).unwrap_err().to_string();
+    assert!(err.contains("stopped after 2000 steps") && err.contains("help: a rule loops over too much"), "{err}");
+}
+
+#[test]
 fn a_user_policy_without_the_builtin_may_define_only_some_sets() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
