@@ -6,6 +6,13 @@
 # (depgate.rego) passes on unless the rule's code is overridden. Settings come from
 # depgate.toml as data.config; every key has a default here, so the policy also runs
 # without them (opa eval, policy tests).
+#
+# Written for the VM as well as for people: every rule body the VM enters and every rule
+# it calls costs it about the same, whether or not the rule matches (and cached or not).
+# So bodies test the input's own fields before they call helper rules (`found`, `young`),
+# and rule families that share a precondition (images, advisories, licence lists, the
+# baseline) are sets of their own, asked for once behind that precondition. The result is
+# the same as one `deny contains` per rule; benches/policy.sh measures the difference.
 package depgate.builtin
 
 default configured := {}
@@ -126,6 +133,18 @@ deny contains finding(
 }
 
 # --- container images ---------------------------------------------------------------------
+# The image rules are sets of their own, asked for only for an image (one test instead of
+# one per rule: the VM pays for every rule body it enters, matching or not).
+
+deny contains f if {
+	input.package.ecosystem == "oci"
+	some f in image_deny
+}
+
+warn contains f if {
+	input.package.ecosystem == "oci"
+	some f in image_warn
+}
 
 image := object.get(input.package, "image", {})
 
@@ -149,17 +168,17 @@ image_unpinned if {
 	image.digest == null
 }
 
-warn contains image_not_pinned if {
+image_warn contains image_not_pinned if {
 	image_unpinned
 	settings.unpinned_images != "deny"
 }
 
-deny contains image_not_pinned if {
+image_deny contains image_not_pinned if {
 	image_unpinned
 	settings.unpinned_images == "deny"
 }
 
-deny contains finding(
+image_deny contains finding(
 	"image-digest-not-served",
 	sprintf("%s (%s): upstream %s owns %s but does not serve digest %s; lower upstreams are never asked for an owned repository", [input.package.purl, image_where, input.resolution.upstream, image.repository, image.digest]),
 	"do not pull it: the pinned image is not the owner's (a digest from another registry, or one the owner deleted); pin a digest the owner serves",
@@ -168,7 +187,7 @@ deny contains finding(
 	image_res.digest_served == false
 }
 
-warn contains finding(
+image_warn contains finding(
 	"tag-moved",
 	sprintf("%s (%s): tag %s at %s now points to %s, not the pinned %s", [input.package.purl, image_where, image.tag, input.resolution.upstream, image_res.tag_digest, image.digest]),
 	sprintf("review what changed, then update the pin: %s", [image_res.pinned_line]),
@@ -226,9 +245,9 @@ deny contains finding(
 	sprintf("%s: the lockfile resolved it from upstream %s, but the name belongs to %s (%s)", [input.package.purl, input.resolution.lockfile_source.upstream, input.resolution.upstream, owner_reason]),
 	"regenerate the lockfile with the package manager pointed at the chain (or depgate serve), so the name comes from its owner",
 ) if {
-	found
-	input.resolution.lockfile_source.upstream != null
 	input.resolution.lockfile_source.upstream != input.resolution.upstream
+	input.resolution.lockfile_source.upstream != null
+	found
 }
 
 owner_reason := sprintf("bound by namespace %s", [input.resolution.ownership.pattern]) if {
@@ -240,10 +259,10 @@ warn contains finding(
 	sprintf("%s: the lockfile's resolved URL %s is not on upstream %s, which now serves this package", [input.package.purl, input.resolution.lockfile_source.url, input.resolution.upstream]),
 	"the lockfile (or a build cache) predates the move to this chain: regenerate the lockfile against the chain and clear package-manager caches (npm cache clean --force)",
 ) if {
-	found
-	input.resolution.lockfile_source.url != null
-	input.resolution.lockfile_source.upstream == null
 	input.resolution.lockfile_source.matches_owner == false
+	input.resolution.lockfile_source.upstream == null
+	input.resolution.lockfile_source.url != null
+	found
 }
 
 # --- cooldown (tier-aware) --------------------------------------------------------------
@@ -311,9 +330,9 @@ deny contains finding(
 	sprintf("%s: upstream %s (tier %s) gives no publish time for this version, so its cooldown cannot be checked", [input.package.purl, input.resolution.upstream, input.resolution.tier]),
 	sprintf("exempt it with cooldown_exempt = [\"%s\"] if you trust it, or serve it from an upstream that records publish times", [input.package.purl]),
 ) if {
+	not input.resolution.published_at
 	cooling
 	not cooldown_waived
-	not input.resolution.published_at
 }
 
 warn contains finding(
@@ -404,6 +423,18 @@ checked if input.verification.status != "pending"
 
 upstream_name := object.get(input, ["resolution", "upstream"], "no upstream")
 
+# The licence rules (a set of their own) apply only where a licence list or pin is set.
+license_checked if count(settings.license_deny) > 0
+
+license_checked if count(settings.license_allow) > 0
+
+license_checked if count(settings.license_pins) > 0
+
+deny contains f if {
+	license_checked
+	some f in license_deny
+}
+
 license_choices := object.get(input, "license_choices", [[input.license]])
 
 # Licence ids of this package (lower case), each with the list entries it matches. An
@@ -466,7 +497,7 @@ license_denied if {
 	count([c | some c in license_choices; count([t | some t in c; t in denied_terms]) == 0]) == 0
 }
 
-deny contains finding(
+license_deny contains finding(
 	"license-denied",
 	sprintf("%s (from %s): licence %s is denied by license_deny (%s)", [input.package.purl, upstream_name, input.license, concat(", ", sort(denied_terms))]),
 	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
@@ -476,7 +507,7 @@ deny contains finding(
 	license_denied
 }
 
-deny contains finding(
+license_deny contains finding(
 	"license-not-allowed",
 	sprintf("%s (from %s): licence %s is not in license_allow", [input.package.purl, upstream_name, input.license]),
 	sprintf("replace the dependency, add the licence to license_allow, or after a licence review pin it: [policy.license_pins] \"%s\" = \"%s\"", [input.package.name, input.license]),
@@ -488,7 +519,7 @@ deny contains finding(
 	count([c | some c in license_choices; count([t | some t in c; not t in allowed_terms]) == 0]) == 0
 }
 
-deny contains finding(
+license_deny contains finding(
 	"license-not-allowed",
 	sprintf("%s (from %s): declares no licence, and license_allow is set", [input.package.purl, upstream_name]),
 	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"<licence>\"", [input.package.name]),
@@ -503,7 +534,7 @@ deny contains finding(
 
 lowered(choices) := {{lower(t) | some t in c} | some c in choices}
 
-deny contains finding(
+license_deny contains finding(
 	"license-changed",
 	sprintf("%s (from %s): licence is now %s, but it was reviewed under %s ([policy.license_pins])", [input.package.purl, upstream_name, object.get(input, "license", "(none)"), pin.expression]),
 	sprintf("review the new licence; if it is acceptable update the pin to \"%s\", otherwise stay on a version under %s", [object.get(input, "license", ""), pin.expression]),
@@ -513,7 +544,7 @@ deny contains finding(
 	lowered(pin.choices) != lowered(license_choices)
 }
 
-deny contains finding(
+license_deny contains finding(
 	"license-changed",
 	sprintf("%s (from %s): declares no licence, but it was reviewed under %s ([policy.license_pins])", [input.package.purl, upstream_name, pin.expression]),
 	sprintf("stay on a version under %s, or review the package again and remove the pin", [pin.expression]),
@@ -556,9 +587,15 @@ show_identity(id) := sprintf("%v %v (issuer %v)", [
 
 show_identity(id) := sprintf("OpenPGP key %v", [id.fingerprint]) if id.fingerprint
 
+# The trust-downgrade rules (a set of their own) apply only where there is a baseline.
+deny contains f if {
+	is_object(input.baseline)
+	some f in baseline_deny
+}
+
 accept_remedy := "if the change is expected, accept it with `depgate trust update` and commit depgate.trust.json (or merge the base branch); otherwise find out what changed before installing"
 
-deny contains finding(
+baseline_deny contains finding(
 	"trust-downgrade-tier",
 	sprintf("%s: the baseline had it from %s (tier %s, first choice), now it falls back to %s (tier %s)", [input.package.purl, object.get(input.baseline, "upstream", "?"), object.get(input.baseline, "tier", "?"), input.resolution.upstream, input.resolution.tier]),
 	sprintf("find out why %s no longer serves it (removed, renamed, access lost); %s", [object.get(input.baseline, "upstream", "the curated upstream"), accept_remedy]),
@@ -568,7 +605,7 @@ deny contains finding(
 	input.resolution.fallback == true
 }
 
-deny contains finding(
+baseline_deny contains finding(
 	"trust-downgrade-identity",
 	sprintf("%s (from %s): signed by %s, but the baseline (%s) was signed by %s", [input.package.purl, upstream_name, concat(" / ", sort([show_identity(i) | some i in current_identities])), object.get(input.baseline, "version", "?"), show_identity(input.baseline.identity)]),
 	sprintf("check that the project really moved its release pipeline; %s", [accept_remedy]),
@@ -578,7 +615,7 @@ deny contains finding(
 	not input.baseline.identity in current_identities
 }
 
-deny contains finding(
+baseline_deny contains finding(
 	"attestation-disappeared",
 	sprintf("%s (from %s): the baseline (%s) was verified, this version has no attestation", [input.package.purl, upstream_name, object.get(input.baseline, "version", "?")]),
 	sprintf("stay on the attested version %s, or ask the publisher why provenance stopped; %s", [object.get(input.baseline, "version", "?"), accept_remedy]),
@@ -633,6 +670,17 @@ deny contains finding(
 # each; an expired ignore stops working and says so). Malware is never ignored.
 
 package_advisories := object.get(input.package, "advisories", [])
+
+# The advisory rules (sets of their own) are asked for only when an advisory names the package.
+deny contains f if {
+	count(input.package.advisories) > 0
+	some f in advisory_deny
+}
+
+warn contains f if {
+	count(input.package.advisories) > 0
+	some f in advisory_warn
+}
 
 advisory_settings := object.union({"fail_on_severity": "high", "ignore": {}}, object.get(settings, "advisories", {}))
 
@@ -690,48 +738,48 @@ severity_text(a) := sprintf("%s, CVSS %v", [a.severity, a.score]) if {
 	a.score != null
 } else := a.severity
 
-deny contains advisory_finding(
+advisory_deny contains advisory_finding(
 	"malware",
 	sprintf("%s: named as malware by %s (%s)%s", [purl, a.id, object.get(a, "summary", "malicious package"), alias_note(a)]),
 	"do not install it and treat any machine that installed it as compromised: remove the dependency, rotate the credentials it could reach, and check how it entered the lockfile",
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	a.kind == "malware"
 }
 
-deny contains advisory_finding(
+advisory_deny contains advisory_finding(
 	"vulnerability",
 	sprintf("%s: %s (%s)%s: %s; affected %s", [purl, a.id, severity_text(a), alias_note(a), object.get(a, "summary", "known vulnerability"), concat(" || ", a.affected)]),
 	advisory_remedy(a),
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	a.kind == "vulnerability"
 	not ignored(a)
 	severity_threshold != "never"
 	severity_rank[a.severity] >= severity_rank[severity_threshold]
 }
 
-warn contains advisory_finding(
+advisory_warn contains advisory_finding(
 	"vulnerability-unfixed",
 	sprintf("%s: %s (%s) has no fixed version%s", [purl, a.id, severity_text(a), below_note(a)]),
 	advisory_remedy(a),
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	a.kind == "vulnerability"
 	not ignored(a)
 	count(a.fixed) == 0
 }
 
-warn contains advisory_finding(
+advisory_warn contains advisory_finding(
 	"vulnerability-below-threshold",
 	sprintf("%s: %s (%s) is below fail_on_severity %s: %s", [purl, a.id, severity_text(a), severity_threshold, object.get(a, "summary", "known vulnerability")]),
 	advisory_remedy(a),
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	a.kind == "vulnerability"
 	not ignored(a)
 	count(a.fixed) > 0
@@ -743,25 +791,25 @@ at_threshold(a) if {
 	severity_rank[a.severity] >= severity_rank[severity_threshold]
 }
 
-warn contains advisory_finding(
+advisory_warn contains advisory_finding(
 	"advisory-ignored",
 	sprintf("%s: %s is ignored until %s: %s", [purl, a.id, entry.until, entry.reason]),
 	"remove the [advisories.ignore] entry when it no longer applies",
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	a.kind == "vulnerability"
 	some [_, entry] in ignores_of(a)
 	not ignore_expired(entry)
 }
 
-warn contains advisory_finding(
+advisory_warn contains advisory_finding(
 	"advisory-ignore-expired",
 	sprintf("%s: the ignore of %s expired on %s (reason was: %s); it no longer applies", [purl, id, entry.until, entry.reason]),
 	sprintf("fix the vulnerability, or renew [advisories.ignore] \"%s\" with a new until date and a reason that still holds", [id]),
 	a,
 ) if {
-	some a in package_advisories
+	some a in input.package.advisories
 	some [id, entry] in ignores_of(a)
 	ignore_expired(entry)
 }
@@ -816,8 +864,8 @@ deny contains finding(
 	sprintf("%s: from tier %s%s, it needs a passing review and has none: %s", [input.package.purl, object.get(res, "tier", "none"), review_direct_note, review_gap]),
 	"ask a trusted auditor to review this exact version (openvet audit), add a log that has reviewed it to [reviews.logs], or pin a reviewed version",
 ) if {
+	input.reviews.status
 	found
-	review_check.status
 	review_required
 	not review_satisfied
 	count(review_says_malicious) == 0
@@ -834,7 +882,10 @@ deny contains finding(
 	"review-contradicted",
 	sprintf("%s: trusted review log %s says this exact artifact is not benign (is-benign = false)", [input.package.purl, concat(", ", sort(review_says_malicious))]),
 	"do not use this version: read the audit (openvet info), pick a version the log does not flag, and if the audit is wrong take it up with its auditor",
-) if count(review_says_malicious) > 0
+) if {
+	input.package.reviews
+	count(review_says_malicious) > 0
+}
 
 review_invalid contains sprintf("%s: %s", [r.log, r.problem]) if {
 	some r in object.get(input.package, "reviews", [])
@@ -845,7 +896,10 @@ deny contains finding(
 	"review-invalid",
 	sprintf("%s: a trusted review log holds an audit of it that does not verify: %s", [input.package.purl, concat("; ", sort(review_invalid))]),
 	"the log's host or publisher served a tampered or unauthorised audit: tell the log's owner; until it is fixed this version is not decided on its reviews",
-) if count(review_invalid) > 0
+) if {
+	input.package.reviews
+	count(review_invalid) > 0
+}
 
 review_waives_cooldown if {
 	review_settings.waive_cooldown == true
@@ -873,9 +927,9 @@ warn contains finding(
 	sprintf("%s: the baseline (%s) passed its OpenVet reviews, this version does not (%s)", [input.package.purl, object.get(input.baseline, "version", "?"), object.get(review_check, "verdict", "not checked")]),
 	sprintf("ask your trusted auditors to review %s, or stay on the reviewed version %s", [input.package.version, object.get(input.baseline, "version", "?")]),
 ) if {
-	found
-	is_object(input.baseline)
 	input.baseline.review == "pass"
+	is_object(input.baseline)
 	input.baseline.version != input.package.version
+	found
 	not review_satisfied
 }
