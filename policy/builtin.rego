@@ -208,7 +208,7 @@ deny contains finding(
 
 # --- ownership and dependency confusion -------------------------------------------------
 
-deny contains finding(
+not_found_deny contains finding(
 	"not-found-in-chain",
 	sprintf("%s: no upstream in the %s chain has a package of this name", [input.package.purl, input.package.ecosystem]),
 	"publish it to one of the chain's upstreams, or add an upstream that carries it to depgate.toml",
@@ -217,13 +217,19 @@ deny contains finding(
 	not input.resolution.ownership.bound_by == "namespace"
 }
 
-deny contains finding(
+not_found_deny contains finding(
 	"namespace-not-found",
 	sprintf("%s: the name is bound by namespace %s to upstream %s, which does not have it; bound names never fall through", [input.package.purl, input.resolution.ownership.pattern, input.resolution.ownership.upstream]),
 	sprintf("publish it to %s, or remove the dependency", [input.resolution.ownership.upstream]),
 ) if {
 	input.resolution.status == "not_found"
 	input.resolution.ownership.bound_by == "namespace"
+}
+
+# Both not-found rules (a set of their own) need the name unknown to the chain.
+deny contains f if {
+	input.resolution.status == "not_found"
+	some f in not_found_deny
 }
 
 deny contains finding(
@@ -312,6 +318,12 @@ young if {
 	input.resolution.age_days < cooldown_days
 }
 
+# The warnings about a version inside its cooldown (a set of their own).
+warn contains f if {
+	young
+	some f in young_warn
+}
+
 quarantine contains object.union(
 	finding(
 		"fallback-cooldown",
@@ -335,12 +347,11 @@ deny contains finding(
 	not cooldown_waived
 }
 
-warn contains finding(
+young_warn contains finding(
 	"security-fix-exemption",
 	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed as a security fix: %s", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days, concat("; ", sort(security_fix_reasons))]),
 	"remove the [policy.security_fixes] entry once the version is past its cooldown",
 ) if {
-	young
 	not cooldown_exempt
 	count(security_fix_reasons) > 0
 }
@@ -361,6 +372,12 @@ fallback_require := settings.require if input.resolution.fallback == true else :
 
 required := object.get(tier_settings, "require", fallback_require)
 
+# The requirement rules (a set of their own) apply only where a tier requires something.
+deny contains f if {
+	required != "none"
+	some f in required_deny
+}
+
 attestation_ok(a) if object.get(a, "verified", true) == true
 
 has_provenance if {
@@ -370,7 +387,7 @@ has_provenance if {
 	startswith(object.get(a, "predicate_type", ""), "https://slsa.dev/provenance/")
 }
 
-deny contains finding(
+required_deny contains finding(
 	"provenance-required",
 	sprintf("%s: served by upstream %s (tier %s%s) without verified SLSA provenance (verification: %s)", [input.package.purl, input.resolution.upstream, input.resolution.tier, fallback_note, input.verification.status]),
 	"use a version that publishes provenance, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
@@ -397,7 +414,7 @@ has_signature if {
 	signature_kind_ok(a)
 }
 
-deny contains finding(
+required_deny contains finding(
 	"signature-required",
 	sprintf("%s: served by upstream %s (tier %s%s) without a verified signature (verification: %s)", [input.package.purl, input.resolution.upstream, input.resolution.tier, fallback_note, input.verification.status]),
 	"use a version that is signed, serve it from an upstream whose tier does not require it, or lower require in depgate.toml",
@@ -424,11 +441,10 @@ checked if input.verification.status != "pending"
 upstream_name := object.get(input, ["resolution", "upstream"], "no upstream")
 
 # The licence rules (a set of their own) apply only where a licence list or pin is set.
-license_checked if count(settings.license_deny) > 0
-
-license_checked if count(settings.license_allow) > 0
-
-license_checked if count(settings.license_pins) > 0
+license_checked if {
+	s := settings
+	count(s.license_deny) + count(s.license_allow) + count(s.license_pins) > 0
+}
 
 deny contains f if {
 	license_checked
@@ -626,7 +642,13 @@ baseline_deny contains finding(
 
 # --- sources outside the chain and hygiene ----------------------------------------------
 
-warn contains finding(
+# The rules about sources other than a registry (a set of their own).
+warn contains f if {
+	input.package.source != "registry"
+	some f in source_warn
+}
+
+source_warn contains finding(
 	"unresolvable-source",
 	sprintf("%s: comes from %s %s, not from a registry, so the chain cannot vouch for it", [input.package.purl, input.package.source, object.get(input.package, "location", "")]),
 	"publish it to a registry upstream and depend on it by version",
@@ -636,7 +658,7 @@ warn contains finding(
 
 # A Maven file outside any repository layout (a `system` scope jar, a `systemPath`, a jar
 # copied into the project): no upstream serves it and nothing vouches for its bytes.
-warn contains finding(
+source_warn contains finding(
 	"unresolvable-source",
 	sprintf("%s: the build uses the local file %s, which is outside any Maven repository layout, so the chain cannot vouch for it", [input.package.purl, object.get(input.package, "location", "(no path)")]),
 	"publish it to a Maven upstream of the chain and depend on it by coordinates",
@@ -871,6 +893,12 @@ deny contains finding(
 	count(review_says_malicious) == 0
 }
 
+# The rules about what the trusted logs say of this artifact (a set of their own).
+deny contains f if {
+	input.package.reviews
+	some f in review_log_deny
+}
+
 review_says_malicious contains r.log if {
 	some r in object.get(input.package, "reviews", [])
 	r.status == "verified"
@@ -878,28 +906,22 @@ review_says_malicious contains r.log if {
 	r.claims["is-benign"] == false
 }
 
-deny contains finding(
+review_log_deny contains finding(
 	"review-contradicted",
 	sprintf("%s: trusted review log %s says this exact artifact is not benign (is-benign = false)", [input.package.purl, concat(", ", sort(review_says_malicious))]),
 	"do not use this version: read the audit (openvet info), pick a version the log does not flag, and if the audit is wrong take it up with its auditor",
-) if {
-	input.package.reviews
-	count(review_says_malicious) > 0
-}
+) if count(review_says_malicious) > 0
 
 review_invalid contains sprintf("%s: %s", [r.log, r.problem]) if {
 	some r in object.get(input.package, "reviews", [])
 	r.status == "invalid"
 }
 
-deny contains finding(
+review_log_deny contains finding(
 	"review-invalid",
 	sprintf("%s: a trusted review log holds an audit of it that does not verify: %s", [input.package.purl, concat("; ", sort(review_invalid))]),
 	"the log's host or publisher served a tampered or unauthorised audit: tell the log's owner; until it is fixed this version is not decided on its reviews",
-) if {
-	input.package.reviews
-	count(review_invalid) > 0
-}
+) if count(review_invalid) > 0
 
 review_waives_cooldown if {
 	review_settings.waive_cooldown == true
@@ -911,12 +933,11 @@ review_passed contains sprintf("%s (%s)", [r.name, concat(", ", r.decided_by)]) 
 	r.status == "passed"
 }
 
-warn contains finding(
+young_warn contains finding(
 	"review-cooldown-waiver",
 	sprintf("%s: published %.1f days ago on %s (tier %s), inside the %v-day cooldown, allowed because its reviews pass: %s", [input.package.purl, input.resolution.age_days, input.resolution.upstream, input.resolution.tier, cooldown_days, concat("; ", sort(review_passed))]),
 	"nothing to do: [reviews] waive_cooldown lets a reviewed version skip the wait; set it to false to make reviewed versions wait too",
 ) if {
-	young
 	not cooldown_exempt
 	count(security_fix_reasons) == 0
 	review_waives_cooldown
