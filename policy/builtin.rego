@@ -94,8 +94,8 @@ matching_patterns contains p if {
 }
 
 matching_patterns contains p if {
-	some p in package_patterns
-	p in name_keys
+	some p in name_keys
+	p in package_patterns
 }
 
 matching_patterns contains p if {
@@ -540,12 +540,12 @@ license_deny contains finding(
 	sprintf("%s (from %s): declares no licence, and license_allow is set", [input.package.purl, upstream_name]),
 	sprintf("replace the dependency, or after a licence review pin it: [policy.license_pins] \"%s\" = \"<licence>\"", [input.package.name]),
 ) if {
-	count(settings.license_allow) > 0
-	not license_pinned
-	found
 	not input.license
 	# depgate reads no licence of an image (its layers hold many packages' licences).
 	input.package.ecosystem != "oci"
+	count(settings.license_allow) > 0
+	not license_pinned
+	found
 }
 
 lowered(choices) := {{lower(t) | some t in c} | some c in choices}
