@@ -691,8 +691,6 @@ deny contains finding(
 # [policy.tiers.<tier>] fail_on_severity) and [advisories.ignore] (a reason and an expiry
 # each; an expired ignore stops working and says so). Malware is never ignored.
 
-package_advisories := object.get(input.package, "advisories", [])
-
 # The advisory rules (sets of their own) are asked for only when an advisory names the package.
 deny contains f if {
 	count(input.package.advisories) > 0

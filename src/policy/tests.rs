@@ -192,17 +192,20 @@ fn user_policy_syntax_errors_name_the_file_and_line() {
     assert!(matches!(crate::load::policy(&s, dir.path()), Err(PolicyError::NoMatch { .. })));
 }
 
-#[test]
-fn user_rules_add_to_the_builtin_policy() {
+/// The builtin policy with one user module, `text`.
+fn with_user_module(text: &str) -> Policy {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("licences.rego"),
-        "package depgate\n\ndeny contains {\"rule\": \"licence-gpl\", \"msg\": sprintf(\"%s is GPL\", [input.package.purl]), \"remedy\": \"replace it\"} if {\n  input.license == \"GPL-3.0\"\n}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("user.rego"), text).unwrap();
     let mut s = settings();
     s.files = vec!["*.rego".into()];
-    let policy = crate::load::policy(&s, dir.path()).unwrap();
+    crate::load::policy(&s, dir.path()).unwrap()
+}
+
+#[test]
+fn user_rules_add_to_the_builtin_policy() {
+    let policy = with_user_module(
+        "package depgate\n\ndeny contains {\"rule\": \"licence-gpl\", \"msg\": sprintf(\"%s is GPL\", [input.package.purl]), \"remedy\": \"replace it\"} if {\n  input.license == \"GPL-3.0\"\n}\n",
+    );
     let mut input = base("gpl");
     input["license"] = json!("GPL-3.0");
     let out = policy.evaluate(&input).unwrap();
@@ -212,15 +215,9 @@ fn user_rules_add_to_the_builtin_policy() {
 
 #[test]
 fn a_runaway_user_rule_is_stopped_with_an_error_that_says_what_to_change() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("slow.rego"),
+    let policy = with_user_module(
         "package depgate\n\ndeny contains {\"rule\": \"never\", \"msg\": \"x\"} if {\n  some i in numbers.range(1, 5000)\n  i == -1\n}\n",
-    )
-    .unwrap();
-    let mut s = settings();
-    s.files = vec!["*.rego".into()];
-    let policy = crate::load::policy(&s, dir.path()).unwrap();
+    );
     let input = base("any");
     assert!(policy.evaluate(&input).unwrap().deny.is_empty(), "decided within the real bound");
     let mut ev = policy.evaluator();
